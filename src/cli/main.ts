@@ -1,0 +1,201 @@
+import { loadConfig } from '../config.js';
+import { type ProjectChanges, createProject, updateProject, toProject } from '../commands/projects.js';
+import { listSms } from '../commands/sms.js';
+import { createWallet, fundSubaccount, fundWallet, listBalances } from '../commands/wallets.js';
+import { ledgerTotals } from '../core/ledger.js';
+import { parseAmountXof } from '../core/money.js';
+import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
+import type { Result } from '../core/result-codes.js';
+import { toBalance } from '../store/ledger-store.js';
+import { type Database, openDatabase } from '../store/database.js';
+import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from './args.js';
+
+/**
+ * `cauri`, the operator's CLI. It opens the same database as the server (the SQLite file under
+ * CAURI_DATA_DIR, or DATABASE_URL) and runs each command as one transaction. Every command prints
+ * text for people, or JSON with `--json`.
+ */
+const HELP = `Usage: cauri <command> [options] [--json]
+
+  project create --name NAME [--payin on|off] [--payout on|off] [--ip IP]... [--operators all|ID,ID]
+                 [--callback-url URL]          create an API project and print its Apikey and API token
+  project update PROJECT_ID [same options]     change a project's switches, IPs, operators or callback URL
+  project list                                 list projects
+  wallet create PHONE [--name NAME] [--fund AMOUNT]
+                                               create a customer wallet (and fund it)
+  wallet fund PHONE AMOUNT                     add money to a customer wallet
+  subaccount fund PROJECT_ID OPERATOR_ID AMOUNT
+                                               fund a project's sub-account for an operator
+  balances [--project PROJECT_ID] [--phone PHONE]
+                                               show balances and the ledger's totals
+  sms [--phone PHONE] [--limit N]              read the sandbox SMS inbox (OTPs), newest first
+  operators                                    list the operator catalogue
+
+Environment: CAURI_DATA_DIR (default ./data) or DATABASE_URL, as for the server.`;
+
+type Output = { json: unknown; text: string };
+
+async function run(db: Database, args: ParsedArgs): Promise<Output> {
+  const [group, action, ...rest] = args.positionals;
+  const nowMs = Date.now();
+  switch (`${group ?? ''} ${action ?? ''}`.trim()) {
+    case 'project create': {
+      checkFlags(args, ['name', 'payin', 'payout', 'ip', 'operators', 'callback-url']);
+      const name = flag(args, 'name');
+      if (name === undefined) throw new UsageError('project create needs --name');
+      const created = unwrap(
+        await db.command((tx) =>
+          createProject(
+            tx,
+            {
+              name,
+              payinEnabled: onOff(args, 'payin') ?? true,
+              payoutEnabled: onOff(args, 'payout') ?? true,
+              allowedIps: args.flags.get('ip') ?? [],
+              operatorIds: operatorsFlag(args),
+              callbackUrl: flag(args, 'callback-url'),
+            },
+            nowMs,
+          ),
+        ),
+      );
+      const { project, apiToken } = created;
+      return {
+        json: { ...project, apiToken },
+        text: `project ${project.id} "${project.name}"\n  Apikey:    ${project.apikey}\n  API token: ${apiToken}\n  (the API token is shown only now; Cauri keeps its hash)`,
+      };
+    }
+    case 'project update': {
+      checkFlags(args, ['name', 'payin', 'payout', 'ip', 'operators', 'callback-url']);
+      const projectId = rest[0] ?? '';
+      const changes: ProjectChanges = {
+        name: flag(args, 'name'),
+        payinEnabled: onOff(args, 'payin'),
+        payoutEnabled: onOff(args, 'payout'),
+        allowedIps: args.flags.get('ip')?.filter((ip) => ip !== 'none'),
+        operatorIds: operatorsFlag(args),
+        callbackUrl: flag(args, 'callback-url'),
+      };
+      const project = unwrap(await db.command((tx) => updateProject(tx, projectId, changes)));
+      return { json: project, text: describeProject(project) };
+    }
+    case 'project list': {
+      const rows = await db.command((tx) => tx.selectFrom('projects').selectAll().orderBy('created_at_ms').limit(1000).execute());
+      const projects = rows.map(toProject);
+      return { json: projects, text: projects.map(describeProject).join('\n') || 'no projects' };
+    }
+    case 'wallet create': {
+      checkFlags(args, ['name', 'fund']);
+      const phone = rest[0] ?? '';
+      const fund = flag(args, 'fund');
+      const amount = fund === undefined ? undefined : amountArg(fund);
+      const result = unwrap(
+        await db.command(async (tx) => {
+          const created = await createWallet(tx, phone, flag(args, 'name') ?? null, nowMs);
+          if (!created.ok || amount === undefined) return created;
+          const funded = await fundWallet(tx, db.dialect, phone, amount, nowMs);
+          return funded.ok ? created : funded;
+        }),
+      );
+      return { json: result, text: `wallet ${result.phone} ${result.created ? 'created' : 'already exists'}${amount ? `, funded with ${amount} XOF` : ''}` };
+    }
+    case 'wallet fund': {
+      checkFlags(args, []);
+      const amount = amountArg(rest[1]);
+      const result = unwrap(await db.command((tx) => fundWallet(tx, db.dialect, rest[0] ?? '', amount, nowMs)));
+      return { json: result, text: `wallet ${result.phone}: available ${result.balanceXof} XOF` };
+    }
+    case 'subaccount fund': {
+      checkFlags(args, []);
+      const [projectId = '', operatorId = ''] = rest;
+      const amount = amountArg(rest[2]);
+      const result = unwrap(await db.command((tx) => fundSubaccount(tx, db.dialect, projectId, operatorId, amount, nowMs)));
+      return { json: result, text: `${result.accountId}: available ${result.balanceXof} XOF` };
+    }
+    case 'balances':
+    case 'balances ': {
+      checkFlags(args, ['project', 'phone']);
+      const { lines, totals } = await db.command(async (tx) => ({
+        lines: await listBalances(tx, { projectId: flag(args, 'project'), phone: flag(args, 'phone') }),
+        totals: ledgerTotals((await tx.selectFrom('accounts').selectAll().execute()).map(toBalance)),
+      }));
+      const table = lines.map((l) => `${l.accountId.padEnd(44)} posted ${String(l.postedXof).padStart(14)}  available ${String(l.availableXof).padStart(14)}  held ${l.heldXof}`);
+      table.push(`ledger: debits ${totals.debitsPostedXof} = credits ${totals.creditsPostedXof} → ${totals.balanced ? 'balanced' : 'NOT BALANCED'}`);
+      return { json: { accounts: lines, totals }, text: table.join('\n') };
+    }
+    case 'sms': {
+      checkFlags(args, ['phone', 'limit']);
+      const limit = Math.min(Math.max(Number(flag(args, 'limit') ?? 10) || 10, 1), 200);
+      const messages = await db.command((tx) => listSms(tx, flag(args, 'phone'), limit));
+      return { json: messages, text: messages.map((m) => `${m.createdAt}  ${m.phone}  ${m.body}`).join('\n') || 'inbox empty' };
+    }
+    case 'operators': {
+      const all = [WALLET_OPERATOR, ...OPERATORS];
+      return {
+        json: all,
+        text: all.map((op) => `${op.id.padStart(3)}  ${op.name.padEnd(22)} ${op.country.padEnd(16)} ${op.validationMode}`).join('\n'),
+      };
+    }
+    default:
+      throw new UsageError(group === undefined ? 'no command given' : `unknown command "${args.positionals.join(' ')}"`);
+  }
+}
+
+function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new UsageError(result.detail ?? result.code.replace(/_/g, ' '));
+  return result.value;
+}
+
+function amountArg(raw: string | undefined): ReturnType<typeof parseAmountXof> & number {
+  const amount = parseAmountXof(raw);
+  if (amount === undefined || amount <= 0) throw new UsageError(`"${raw ?? ''}" is not a whole, positive amount of XOF`);
+  return amount;
+}
+
+function operatorsFlag(args: ParsedArgs): string[] | undefined {
+  const value = flag(args, 'operators');
+  if (value === undefined || value === 'all') return value === 'all' ? [WALLET_OPERATOR, ...OPERATORS].map((op) => op.id) : undefined;
+  return value.split(',').map((id) => id.trim()).filter((id) => id !== '');
+}
+
+function describeProject(p: ReturnType<typeof toProject>): string {
+  return `${p.id}  "${p.name}"  Apikey ${p.apikey}  payin ${p.payinEnabled ? 'on' : 'off'}  payout ${p.payoutEnabled ? 'on' : 'off'}  IPs [${p.allowedIps.join(', ')}]  operators [${p.operatorIds.join(',')}]`;
+}
+
+async function main(): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`cauri: ${(error as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (args.booleans.has('help') || args.positionals.length === 0) {
+    process.stdout.write(HELP + '\n');
+    return args.positionals.length === 0 && !args.booleans.has('help') ? 2 : 0;
+  }
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    const output = await run(db, args);
+    process.stdout.write((args.booleans.has('json') ? JSON.stringify(output.json, null, 2) : output.text) + '\n');
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      if (args.booleans.has('json')) process.stdout.write(JSON.stringify({ error: error.message }) + '\n');
+      process.stderr.write(`cauri: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`cauri: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,32 @@
+import { newId } from '../core/ids.js';
+import type { Tx } from '../store/database.js';
+
+/**
+ * Callback events, written in the same transaction as the state change they announce, so that an
+ * event exists if and only if the change committed. Delivery reads the subject's state at send
+ * time (a later issue); the row is the durable promise to deliver.
+ */
+export type EventType = 'payin.completed' | 'payin.notcompleted' | 'payout.completed' | 'payout.notcompleted';
+
+export async function enqueueEvent(
+  tx: Tx,
+  event: { projectId: string; type: EventType; subjectType: 'payin' | 'payout'; subjectId: string },
+  nowMs: number,
+): Promise<string> {
+  const id = newId('evt');
+  await tx
+    .insertInto('outbox')
+    .values({
+      id,
+      project_id: event.projectId,
+      event_type: event.type,
+      subject_type: event.subjectType,
+      subject_id: event.subjectId,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at_ms: nowMs,
+      created_at_ms: nowMs,
+    })
+    .execute();
+  return id;
+}

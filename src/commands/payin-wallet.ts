@@ -1,0 +1,190 @@
+import { type CustomData, externalIdOf, logfileFor } from '../core/custom-data.js';
+import { newId, newRequestId, randomDigits } from '../core/ids.js';
+import { accountIds, availableXof } from '../core/ledger.js';
+import type { Xof } from '../core/money.js';
+import { WALLET_OPERATOR } from '../core/operators.js';
+import { checkOtp, generateOtpCode, hashOtp } from '../core/otp.js';
+import { normalizePhone } from '../core/phone.js';
+import { type Result, fail, ok } from '../core/result-codes.js';
+import { signToken } from '../core/tokens.js';
+import type { Tx } from '../store/database.js';
+import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
+import type { PayinTable } from '../store/schema.js';
+import type { Gateway } from './context.js';
+import { enqueueEvent } from './outbox.js';
+import type { Project } from './projects.js';
+import { transactionHash } from './transaction-hash.js';
+
+/**
+ * The LigdiCash Wallet payin (spec §2.4, §2.5, §6.3): `debitotp` sends the customer a one-time
+ * code bound to project, phone and amount; `withotp` checks it and moves the money from the
+ * customer's wallet to the project's wallet sub-account, in one transaction with the payin row
+ * and its callback event. The wallet debit is internal to Cauri, so the payin is final at once
+ * (ADR 0004).
+ */
+export const PAYIN_MIN_XOF = 9;
+export const PAYIN_MAX_XOF = 2_000_000;
+const HOUR_MS = 3_600_000;
+
+function amountInRange(amountXof: Xof): boolean {
+  return amountXof >= PAYIN_MIN_XOF && amountXof <= PAYIN_MAX_XOF;
+}
+
+/** What `debitotp` answers when it sent a code, word for word (spec §2.4). */
+export const OTP_SENT_MESSAGE = 'OTP sent. Please check your phone.';
+
+export async function issueWalletOtp(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  phoneRaw: string,
+  amountXof: Xof,
+): Promise<Result<{ phone: string }>> {
+  if (!project.payinEnabled) return fail('payin_disabled');
+  if (!project.operatorIds.includes(WALLET_OPERATOR.id)) return fail('operator_not_enabled');
+  if (!amountInRange(amountXof)) return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
+  const phone = normalizePhone(phoneRaw);
+  if (phone === undefined) return fail('invalid_phone');
+  const walletId = accountIds.wallet(phone);
+  const wallet = (await lockAccounts(tx, gw.db.dialect, [walletId])).get(walletId);
+  if (!wallet) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
+  if (availableXof(wallet) < amountXof) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
+  const nowMs = gw.clock.nowMs();
+  const previous = await tx
+    .selectFrom('otps')
+    .select(['issued_in_window', 'window_started_at_ms'])
+    .where('project_id', '=', project.id)
+    .where('phone', '=', phone)
+    .executeTakeFirst();
+  const windowOpen = previous !== undefined && nowMs - Number(previous.window_started_at_ms) < HOUR_MS;
+  const issued = windowOpen ? previous.issued_in_window : 0;
+  if (issued >= gw.config.otpIssuedPerHourMax) return fail('invalid_input', 'Too many OTPs requested for this number; try again later');
+  const code = generateOtpCode();
+  const row = {
+    project_id: project.id,
+    phone,
+    code_hash: hashOtp(project.id, phone, code),
+    amount_xof: amountXof,
+    expires_at_ms: nowMs + gw.config.otp.ttlMs,
+    attempts: 0,
+    issued_in_window: issued + 1,
+    window_started_at_ms: windowOpen ? Number(previous.window_started_at_ms) : nowMs,
+    created_at_ms: nowMs,
+  };
+  // A new code replaces the previous one (ADR 0004).
+  await tx
+    .insertInto('otps')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'phone']).doUpdateSet({
+        code_hash: row.code_hash,
+        amount_xof: row.amount_xof,
+        expires_at_ms: row.expires_at_ms,
+        attempts: 0,
+        issued_in_window: row.issued_in_window,
+        window_started_at_ms: row.window_started_at_ms,
+        created_at_ms: nowMs,
+      }),
+    )
+    .execute();
+  await deliverOtp(gw, tx, project, phone, code, amountXof, nowMs);
+  return ok({ phone });
+}
+
+/**
+ * In the sandbox the "SMS" lands in the inbox table, readable from the CLI and `/sandbox/sms`.
+ * Production has no inbox; an SMS provider adapter is not part of this release (README).
+ */
+async function deliverOtp(gw: Gateway, tx: Tx, project: Project, phone: string, code: string, amountXof: Xof, nowMs: number): Promise<void> {
+  if (gw.config.mode !== 'sandbox') return;
+  const minutes = Math.round(gw.config.otp.ttlMs / 60_000);
+  await tx
+    .insertInto('sms')
+    .values({
+      id: newId('sms'),
+      phone,
+      body: `LigdiCash: votre code de paiement est ${code} pour ${amountXof} FCFA chez ${project.name}. Valable ${minutes} min. Ne le communiquez qu'au marchand.`,
+      created_at_ms: nowMs,
+    })
+    .execute();
+}
+
+export interface PayinRequest {
+  amountXof: Xof;
+  customer: string;
+  otp: string;
+  description: string;
+  callbackUrl: string;
+  customData: CustomData;
+  externalId: string;
+}
+
+
+export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, input: PayinRequest): Promise<Result<PayinTable>> {
+  if (!project.payinEnabled) return fail('payin_disabled');
+  if (!project.operatorIds.includes(WALLET_OPERATOR.id)) return fail('operator_not_enabled');
+  if (!amountInRange(input.amountXof)) return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
+  const phone = normalizePhone(input.customer);
+  if (phone === undefined) return fail('invalid_phone');
+  if (input.otp.trim() === '') return fail('otp_missing');
+  const nowMs = gw.clock.nowMs();
+  const stored = await tx.selectFrom('otps').selectAll().where('project_id', '=', project.id).where('phone', '=', phone).executeTakeFirst();
+  if (!stored) return fail('otp_invalid', 'No OTP was issued for this number');
+  const verdict = checkOtp(
+    { codeHash: stored.code_hash, amountXof: Number(stored.amount_xof) as Xof, expiresAtMs: Number(stored.expires_at_ms), attempts: stored.attempts },
+    hashOtp(project.id, phone, input.otp.trim()),
+    input.amountXof,
+    nowMs,
+    gw.config.otp,
+  );
+  if (verdict === 'expired' || verdict === 'exhausted') {
+    return fail('otp_expired', verdict === 'expired' ? 'OTP expired; request a new one' : 'Too many wrong attempts; request a new OTP');
+  }
+  if (verdict === 'wrong') {
+    // The failed attempt is committed: the command returns a failure, it does not roll back.
+    await tx.updateTable('otps').set({ attempts: stored.attempts + 1 }).where('project_id', '=', project.id).where('phone', '=', phone).execute();
+    return fail('otp_invalid');
+  }
+  const walletId = accountIds.wallet(phone);
+  const subaccountId = accountIds.subaccount(project.id, WALLET_OPERATOR.id);
+  await ensureAccount(tx, { id: subaccountId, kind: 'subaccount', projectId: project.id, operatorId: WALLET_OPERATOR.id, mustNotOverdraw: true }, nowMs);
+  const accounts = await lockAccounts(tx, gw.db.dialect, [walletId, subaccountId]);
+  if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
+  const payinId = newId('pay');
+  const posted = await postTransfers(
+    tx,
+    gw.db.dialect,
+    [{ kind: 'single', debitAccountId: walletId, creditAccountId: subaccountId, amountXof: input.amountXof, reason: 'wallet_payment', subjectId: payinId }],
+    nowMs,
+    accounts,
+  );
+  if (!posted.ok) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
+  await tx.deleteFrom('otps').where('project_id', '=', project.id).where('phone', '=', phone).execute();
+  const number = randomDigits(12);
+  const token = signToken('payin', number, nowMs, gw.tokenSecret);
+  const row: PayinTable = {
+    id: payinId,
+    number,
+    token,
+    project_id: project.id,
+    request_id: newRequestId(),
+    kind: 'wallet',
+    status: 'completed',
+    amount_xof: input.amountXof,
+    customer: phone,
+    operator_id: WALLET_OPERATOR.id,
+    description: input.description,
+    custom_data: JSON.stringify(input.customData),
+    external_id: input.externalId !== '' ? input.externalId : externalIdOf(input.customData),
+    merchant_transaction_id: input.customData.transaction_id ?? null,
+    callback_url: input.callbackUrl,
+    logfile: logfileFor(nowMs),
+    hash: transactionHash(project.apikey, token),
+    status_reason: null,
+    created_at_ms: nowMs,
+    updated_at_ms: nowMs,
+  };
+  await tx.insertInto('payins').values(row).execute();
+  await enqueueEvent(tx, { projectId: project.id, type: 'payin.completed', subjectType: 'payin', subjectId: payinId }, nowMs);
+  return ok(row);
+}

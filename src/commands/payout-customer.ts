@@ -1,0 +1,115 @@
+import { type CustomData, externalIdOf, logfileFor } from '../core/custom-data.js';
+import { newId, newRequestId, randomDigits } from '../core/ids.js';
+import { accountIds } from '../core/ledger.js';
+import type { Xof } from '../core/money.js';
+import { operatorForPhone } from '../core/operators.js';
+import { normalizePhone } from '../core/phone.js';
+import { type Result, fail, ok } from '../core/result-codes.js';
+import { signToken } from '../core/tokens.js';
+import type { Tx } from '../store/database.js';
+import { lockAccounts, postTransfers } from '../store/ledger-store.js';
+import type { PayoutTable } from '../store/schema.js';
+import type { Gateway } from './context.js';
+import { enqueueEvent } from './outbox.js';
+import { type Project, ipAllowed } from './projects.js';
+import { transactionHash } from './transaction-hash.js';
+
+/**
+ * The customer payout, `withdrawal/create` (spec §2.6, §6.4). The beneficiary must have a
+ * wallet; the money comes from the project's sub-account of the beneficiary's operator.
+ *
+ * - `top_up_wallet: 1`: one transfer, sub-account → wallet; the payout is completed at once.
+ * - `top_up_wallet: 0`: a hold (pending transfer, sub-account → operator settlement) reserves the
+ *   money and the payout stays pending while the dispatcher asks the operator to credit the
+ *   customer's mobile-money account. Success posts the hold; failure voids it, so the money is back
+ *   on the sub-account and the payout is `notcompleted` (ADR 0005). The money never vanishes.
+ */
+export const PAYOUT_MIN_XOF = 20;
+export const PAYOUT_MAX_XOF = 1_000_000;
+
+export interface PayoutRequest {
+  amountXof: Xof;
+  customer: string;
+  description: string;
+  callbackUrl: string;
+  topUpWallet: boolean;
+  customData: CustomData;
+}
+
+export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project, clientIp: string, input: PayoutRequest): Promise<Result<PayoutTable>> {
+  if (!project.payoutEnabled) return fail('payout_disabled');
+  if (!ipAllowed(project, clientIp)) return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
+  if (input.amountXof < PAYOUT_MIN_XOF || input.amountXof > PAYOUT_MAX_XOF) return fail('amount_out_of_range');
+  const phone = normalizePhone(input.customer);
+  if (phone === undefined) return fail('invalid_phone');
+  const operator = operatorForPhone(phone, gw.prefixes);
+  const walletId = accountIds.wallet(phone);
+  const subaccountId = operator ? accountIds.subaccount(project.id, operator.id) : '';
+  const settlementId = operator ? accountIds.settlement(operator.id) : '';
+  // The settlement account is only touched (and so only locked) when money leaves for the operator.
+  const touched = !operator ? [walletId] : input.topUpWallet ? [walletId, subaccountId] : [walletId, subaccountId, settlementId];
+  const accounts = await lockAccounts(tx, gw.db.dialect, touched);
+  if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer not registered on the platform');
+  if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
+  if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
+  const merchantTransactionId = input.customData.transaction_id ?? null;
+  if (merchantTransactionId !== null) {
+    const duplicate = await tx
+      .selectFrom('payouts')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .where('merchant_transaction_id', '=', merchantTransactionId)
+      .executeTakeFirst();
+    if (duplicate) return fail('duplicate_transaction');
+  }
+  if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
+  const nowMs = gw.clock.nowMs();
+  const payoutId = newId('po');
+  const posted = await postTransfers(
+    tx,
+    gw.db.dialect,
+    [
+      input.topUpWallet
+        ? { kind: 'single', debitAccountId: subaccountId, creditAccountId: walletId, amountXof: input.amountXof, reason: 'payout', subjectId: payoutId }
+        : { kind: 'pending', debitAccountId: subaccountId, creditAccountId: settlementId, amountXof: input.amountXof, reason: 'payout_hold', subjectId: payoutId },
+    ],
+    nowMs,
+    accounts,
+  );
+  if (!posted.ok) return fail('subaccount_insufficient');
+  const number = randomDigits(12);
+  const token = signToken('payout', number, nowMs, gw.tokenSecret);
+  const row: PayoutTable = {
+    id: payoutId,
+    number,
+    token,
+    project_id: project.id,
+    request_id: newRequestId(),
+    kind: 'customer',
+    top_up_wallet: input.topUpWallet ? 1 : 0,
+    status: input.topUpWallet ? 'completed' : 'pending',
+    amount_xof: input.amountXof,
+    customer: phone,
+    operator_id: operator.id,
+    description: input.description,
+    custom_data: JSON.stringify(input.customData),
+    external_id: merchantTransactionId ?? externalIdOf(input.customData),
+    merchant_transaction_id: merchantTransactionId,
+    callback_url: input.callbackUrl,
+    logfile: logfileFor(nowMs),
+    hash: transactionHash(project.apikey, token),
+    pending_transfer_id: input.topUpWallet ? null : (posted.transfers[0]?.id ?? null),
+    dispatch_state: input.topUpWallet ? 'none' : 'queued',
+    dispatch_attempts: 0,
+    dispatch_after_ms: nowMs,
+    operator_reference: null,
+    status_reason: null,
+    created_at_ms: nowMs,
+    updated_at_ms: nowMs,
+  };
+  await tx.insertInto('payouts').values(row).execute();
+  if (input.topUpWallet) {
+    await enqueueEvent(tx, { projectId: project.id, type: 'payout.completed', subjectType: 'payout', subjectId: payoutId }, nowMs);
+  }
+  return ok(row);
+}

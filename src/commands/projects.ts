@@ -1,0 +1,166 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { newId, randomUpperAlnum } from '../core/ids.js';
+import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
+import { type Result, fail, ok } from '../core/result-codes.js';
+import { base64url } from '../core/tokens.js';
+import type { Tx } from '../store/database.js';
+import type { ProjectTable } from '../store/schema.js';
+
+/** An API project as the commands see it (spec §1.5). */
+export interface Project {
+  id: string;
+  name: string;
+  apikey: string;
+  payinEnabled: boolean;
+  payoutEnabled: boolean;
+  allowedIps: string[];
+  operatorIds: string[];
+  callbackUrl: string;
+  createdAtMs: number;
+}
+
+export const ALLOWED_IPS_MAX = 3;
+export const PROJECT_NAME_LENGTH_MAX = 100;
+const APIKEY_LENGTH = 17;
+const CREDENTIAL_LENGTH_MAX = 2048;
+
+export function toProject(row: ProjectTable): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    apikey: row.apikey,
+    payinEnabled: row.payin_enabled === 1,
+    payoutEnabled: row.payout_enabled === 1,
+    allowedIps: JSON.parse(row.allowed_ips) as string[],
+    operatorIds: JSON.parse(row.operator_ids) as string[],
+    callbackUrl: row.callback_url,
+    createdAtMs: Number(row.created_at_ms),
+  };
+}
+
+export function hashApiToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * A new API token in LigdiCash's shape: an HS256 JWT whose payload is
+ * `{"id_app","id_abonne","datecreation_app"}` (spec §1.2). The signing key is random and thrown
+ * away: to Cauri the token is an opaque 256-bit-strong secret whose SHA-256 it stores.
+ */
+export function newApiToken(nowMs: number, seed?: string): string {
+  const header = base64url(JSON.stringify({ typ: 'JWT', alg: 'HS256' }));
+  const idApp = seed === undefined ? String(randomBytes(4).readUInt32BE(0) % 1_000_000) : '1';
+  const payload = base64url(
+    JSON.stringify({
+      id_app: idApp,
+      id_abonne: Number(idApp) + 1000,
+      datecreation_app: new Date(nowMs).toISOString().slice(0, 19).replace('T', ' '),
+      ...(seed === undefined ? { nonce: randomBytes(16).toString('hex') } : {}),
+    }),
+  );
+  const key = seed ?? randomBytes(32).toString('hex');
+  const signature = createHmac('sha256', key).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+export interface ProjectInput {
+  name: string;
+  payinEnabled: boolean;
+  payoutEnabled: boolean;
+  allowedIps: string[];
+  /** Operator ids, or undefined for every operator in the catalogue. */
+  operatorIds?: string[] | undefined;
+  callbackUrl?: string | undefined;
+  /** Fixed credentials, for the sandbox's demo project only. */
+  fixedCredentials?: { apikey: string; token: string } | undefined;
+}
+
+export function validateProjectSettings(input: Partial<ProjectInput>): string | undefined {
+  if (input.name !== undefined && (input.name.trim() === '' || input.name.length > PROJECT_NAME_LENGTH_MAX)) {
+    return `name must have 1 to ${PROJECT_NAME_LENGTH_MAX} characters`;
+  }
+  if (input.allowedIps !== undefined) {
+    if (input.allowedIps.length > ALLOWED_IPS_MAX) return `at most ${ALLOWED_IPS_MAX} allowed IPs (spec §1.4)`;
+    for (const ip of input.allowedIps) if (isIP(ip) === 0) return `"${ip}" is not an IP address`;
+  }
+  if (input.operatorIds !== undefined) {
+    const known = new Set([WALLET_OPERATOR, ...OPERATORS].map((op) => op.id));
+    for (const id of input.operatorIds) if (!known.has(id)) return `unknown operator id "${id}"`;
+  }
+  if (input.callbackUrl !== undefined && input.callbackUrl !== '' && !/^https?:\/\/\S+$/.test(input.callbackUrl)) {
+    return 'callback URL must be an http(s) URL';
+  }
+  return undefined;
+}
+
+export async function createProject(
+  tx: Tx,
+  input: ProjectInput,
+  nowMs: number,
+): Promise<Result<{ project: Project; apiToken: string }>> {
+  const invalid = validateProjectSettings(input);
+  if (invalid !== undefined) return fail('invalid_input', invalid);
+  const apikey = input.fixedCredentials?.apikey ?? randomUpperAlnum(APIKEY_LENGTH);
+  const apiToken = input.fixedCredentials?.token ?? newApiToken(nowMs);
+  const row: ProjectTable = {
+    id: newId('prj'),
+    name: input.name.trim(),
+    apikey,
+    token_hash: hashApiToken(apiToken),
+    payin_enabled: input.payinEnabled ? 1 : 0,
+    payout_enabled: input.payoutEnabled ? 1 : 0,
+    allowed_ips: JSON.stringify(input.allowedIps),
+    operator_ids: JSON.stringify(input.operatorIds ?? [WALLET_OPERATOR, ...OPERATORS].map((op) => op.id)),
+    callback_url: input.callbackUrl ?? '',
+    created_at_ms: nowMs,
+  };
+  await tx.insertInto('projects').values(row).execute();
+  return ok({ project: toProject(row), apiToken });
+}
+
+export type ProjectChanges = Partial<Omit<ProjectInput, 'fixedCredentials'>>;
+
+export async function updateProject(tx: Tx, projectId: string, changes: ProjectChanges): Promise<Result<Project>> {
+  const invalid = validateProjectSettings(changes);
+  if (invalid !== undefined) return fail('invalid_input', invalid);
+  const set: Partial<ProjectTable> = {};
+  if (changes.name !== undefined) set.name = changes.name.trim();
+  if (changes.payinEnabled !== undefined) set.payin_enabled = changes.payinEnabled ? 1 : 0;
+  if (changes.payoutEnabled !== undefined) set.payout_enabled = changes.payoutEnabled ? 1 : 0;
+  if (changes.allowedIps !== undefined) set.allowed_ips = JSON.stringify(changes.allowedIps);
+  if (changes.operatorIds !== undefined) set.operator_ids = JSON.stringify(changes.operatorIds);
+  if (changes.callbackUrl !== undefined) set.callback_url = changes.callbackUrl;
+  if (Object.keys(set).length > 0) await tx.updateTable('projects').set(set).where('id', '=', projectId).execute();
+  const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+  return row ? ok(toProject(row)) : fail('not_found', `no project ${projectId}`);
+}
+
+/**
+ * Authenticates a request by its `Apikey` and `Authorization: Bearer` headers (spec §1.2). Both
+ * are required; the token is compared by hash in constant time; any mismatch, including another
+ * project's token, is the same `auth_failed`.
+ */
+export async function authenticate(tx: Tx, apikey: unknown, authorization: unknown): Promise<Result<Project>> {
+  if (typeof apikey !== 'string' || typeof authorization !== 'string') return fail('auth_failed');
+  if (apikey.length === 0 || apikey.length > 128 || authorization.length > CREDENTIAL_LENGTH_MAX) return fail('auth_failed');
+  const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) return fail('auth_failed');
+  const row = await tx.selectFrom('projects').selectAll().where('apikey', '=', apikey.trim()).executeTakeFirst();
+  const presented = Buffer.from(hashApiToken(match[1]), 'hex');
+  // Compare even when the key is unknown, so timing does not tell valid keys from invalid ones.
+  const stored = Buffer.from(row?.token_hash ?? '0'.repeat(64), 'hex');
+  const same = timingSafeEqual(presented, stored);
+  if (!row || !same) return fail('auth_failed');
+  return ok(toProject(row));
+}
+
+/** Normalises `::ffff:1.2.3.4` to `1.2.3.4` so that IPv4 allow-lists work on dual-stack sockets. */
+export function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+export function ipAllowed(project: Project, ip: string): boolean {
+  const client = normalizeIp(ip);
+  return project.allowedIps.some((allowed) => normalizeIp(allowed) === client);
+}

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
+
+/** Everything Cauri reads from its environment, parsed and bounded once at start-up. */
+export type Mode = 'sandbox' | 'production';
+
+export interface Config {
+  mode: Mode;
+  host: string;
+  port: number;
+  /** The URL merchants use to reach this gateway, for printed examples and payment links. */
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  otp: OtpPolicy;
+  /** Bytes a request body may have. */
+  bodyLimitBytes: number;
+  /** Take the client address from X-Forwarded-For (behind a load balancer); see README. */
+  trustProxy: boolean | string;
+  operatorPrefixesFile: string | undefined;
+  /** Signing key for transaction tokens; generated and kept in the database when unset. */
+  tokenSecret: string | undefined;
+  /** How often the payout dispatcher looks for work it was not told about, in ms. */
+  dispatchIntervalMs: number;
+  /** How long an operator call may take before it is abandoned and retried. */
+  operatorTimeoutMs: number;
+  /** Delay the operator simulator adds before answering, in ms. */
+  simulatorDelayMs: number;
+  /** Most OTPs one phone may receive from one project per hour. */
+  otpIssuedPerHourMax: number;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const modeRaw = (env.CAURI_MODE ?? 'sandbox').toLowerCase();
+  if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError(`CAURI_MODE must be sandbox or production, not "${modeRaw}"`);
+  const mode: Mode = modeRaw;
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST ?? (mode === 'sandbox' ? '127.0.0.1' : '0.0.0.0');
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const tokenSecret = env.CAURI_TOKEN_SECRET;
+  if (tokenSecret !== undefined && tokenSecret.length < 32) throw new ConfigError('CAURI_TOKEN_SECRET must have at least 32 characters');
+  const trust = env.CAURI_TRUST_PROXY;
+  return {
+    mode,
+    host,
+    port,
+    publicUrl: (env.CAURI_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(env.CAURI_DATA_DIR ?? 'data'),
+    databaseUrl: env.DATABASE_URL,
+    otp: {
+      ttlMs: int(env, 'CAURI_OTP_TTL_SECONDS', DEFAULT_OTP_POLICY.ttlMs / 1000, 30, 3600) * 1000,
+      attemptsMax: int(env, 'CAURI_OTP_ATTEMPTS_MAX', DEFAULT_OTP_POLICY.attemptsMax, 1, 10),
+    },
+    bodyLimitBytes: int(env, 'CAURI_BODY_LIMIT_BYTES', 64 * 1024, 1024, 1024 * 1024),
+    trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : trust,
+    operatorPrefixesFile: env.CAURI_OPERATOR_PREFIXES_FILE,
+    tokenSecret,
+    dispatchIntervalMs: int(env, 'CAURI_DISPATCH_INTERVAL_MS', 1000, 10, 60_000),
+    operatorTimeoutMs: int(env, 'CAURI_OPERATOR_TIMEOUT_MS', 15_000, 100, 120_000),
+    simulatorDelayMs: int(env, 'CAURI_SIMULATOR_DELAY_MS', 0, 0, 60_000),
+    otpIssuedPerHourMax: int(env, 'CAURI_OTP_PER_HOUR_MAX', 10, 1, 1000),
+  };
+}

@@ -1,0 +1,52 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Transaction tokens are HS256 JWTs with LigdiCash's payloads (spec §8.3):
+ * payin `{"id_invoice":"<digits>","start_date":"YYYY-MM-DD HH:MM:SS+00","expiry_date":<unix s>}`,
+ * payout the same with `id_finance`. Cauri signs them with its own secret, so a token names exactly
+ * one transaction and cannot be forged; the 24 h `expiry_date` is cosmetic (ADR 0004): confirm keeps
+ * answering after it, because LigdiCash transactions never expire.
+ */
+export type TokenKind = 'payin' | 'payout';
+
+const HEADER = base64url(JSON.stringify({ typ: 'JWT', alg: 'HS256' }));
+const TOKEN_LENGTH_MAX = 1024;
+
+export function base64url(text: string | Buffer): string {
+  return Buffer.from(text).toString('base64url');
+}
+
+export function wireDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ') + '+00';
+}
+
+export function signToken(kind: TokenKind, number: string, createdAtMs: number, secret: string): string {
+  const idKey = kind === 'payin' ? 'id_invoice' : 'id_finance';
+  const payload = base64url(
+    JSON.stringify({ [idKey]: number, start_date: wireDate(createdAtMs), expiry_date: Math.floor(createdAtMs / 1000) + 86_400 }),
+  );
+  const signature = createHmac('sha256', secret).update(`${HEADER}.${payload}`).digest('base64url');
+  return `${HEADER}.${payload}.${signature}`;
+}
+
+/** The transaction number a genuine token names, or undefined for anything else. */
+export function verifyToken(token: string, secret: string): { kind: TokenKind; number: string } | undefined {
+  if (token.length > TOKEN_LENGTH_MAX) return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const [header, payload, signature] = parts as [string, string, string];
+  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof claims !== 'object' || claims === null) return undefined;
+  const record = claims as Record<string, unknown>;
+  if (typeof record.id_invoice === 'string') return { kind: 'payin', number: record.id_invoice };
+  if (typeof record.id_finance === 'string') return { kind: 'payout', number: record.id_finance };
+  return undefined;
+}

@@ -1,0 +1,105 @@
+import type { FastifyRequest } from 'fastify';
+import type { Gateway } from '../../commands/context.js';
+import { IDEMPOTENCY_KEY_LENGTH_MAX, findReplay, recordResponse, requestHash } from '../../commands/idempotency.js';
+import { type Project, authenticate } from '../../commands/projects.js';
+import type { Result, Wiki } from '../../core/result-codes.js';
+import type { Tx } from '../../store/database.js';
+import { errorEnvelope } from '../envelope.js';
+
+/** The result of a handler step: a body to send, or a domain failure to turn into the envelope. */
+export type Outcome<T> = Result<T>;
+
+export function envelopeOf<T>(wiki: Wiki, result: Result<T> & { ok: false }) {
+  return errorEnvelope(wiki, result.code, result.detail);
+}
+
+/**
+ * Runs an endpoint as one command: authentication and the work share one transaction (on SQLite,
+ * one savepoint of a group commit). `work` returns the body to send.
+ */
+export function authenticated(
+  gw: Gateway,
+  request: FastifyRequest,
+  wiki: Wiki,
+  work: (tx: Tx, project: Project) => Promise<unknown>,
+): Promise<unknown> {
+  return gw.db.command(async (tx) => {
+    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization);
+    if (!auth.ok) return envelopeOf(wiki, auth);
+    return work(tx, auth.value);
+  });
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined | false {
+  const raw = request.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (key === undefined || key.length === 0 || key.length > IDEMPOTENCY_KEY_LENGTH_MAX) return false;
+  return key;
+}
+
+/**
+ * A create endpoint with optional `Idempotency-Key`: a repeated key with the same body replays the
+ * recorded success; with another body it is refused. `create` returns `{ body, succeeded }`.
+ */
+export async function idempotentCreate(
+  gw: Gateway,
+  request: FastifyRequest,
+  wiki: Wiki,
+  endpoint: string,
+  create: (tx: Tx, project: Project) => Promise<{ body: unknown; succeeded: boolean }>,
+): Promise<unknown> {
+  try {
+    return await idempotentCreateOnce(gw, request, wiki, endpoint, create);
+  } catch (error) {
+    // Two requests with one key raced on PostgreSQL: the loser rolled back entirely; run it again
+    // and it replays the winner's answer.
+    if (uniqueViolation(error)?.includes('idempotency')) return idempotentCreateOnce(gw, request, wiki, endpoint, create);
+    throw error;
+  }
+}
+
+/** The constraint or table named by a unique-constraint violation, on either database. */
+export function uniqueViolation(error: unknown): string | undefined {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code === '23505') return typeof e.constraint === 'string' ? e.constraint : 'unknown';
+  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && typeof e.message === 'string' && e.message.includes('UNIQUE')) {
+    return e.message;
+  }
+  return undefined;
+}
+
+function idempotentCreateOnce(
+  gw: Gateway,
+  request: FastifyRequest,
+  wiki: Wiki,
+  endpoint: string,
+  create: (tx: Tx, project: Project) => Promise<{ body: unknown; succeeded: boolean }>,
+): Promise<unknown> {
+  const key = idempotencyKeyOf(request);
+  return authenticated(gw, request, wiki, async (tx, project) => {
+    if (key === false) return errorEnvelope(wiki, 'invalid_input', `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
+    if (key === undefined) return (await create(tx, project)).body;
+    const hash = requestHash(endpoint, request.body);
+    const nowMs = gw.clock.nowMs();
+    const replay = await findReplay(tx, project.id, key, hash, nowMs);
+    if (replay.kind === 'replay') return replay.response;
+    if (replay.kind === 'conflict') return errorEnvelope(wiki, 'idempotency_conflict');
+    const { body, succeeded } = await create(tx, project);
+    if (succeeded) await recordResponse(tx, project.id, key, endpoint, hash, body, nowMs);
+    return body;
+  });
+}
+
+/** Query parameter by any of its accepted names (spec §2.3, §2.8). */
+export function queryParam(request: FastifyRequest, names: readonly string[]): string | undefined {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  for (const name of names) {
+    for (const source of [query, typeof body === 'object' && body !== null ? body : {}]) {
+      const value = source[name];
+      if (typeof value === 'string' && value.length > 0) return value;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../../commands/context.js';
+import { OTP_SENT_MESSAGE, type PayinRequest, issueWalletOtp, payWithWalletOtp } from '../../commands/payin-wallet.js';
+import { authenticate } from '../../commands/projects.js';
+import { type CustomData, parseCustomData } from '../../core/custom-data.js';
+import { parseAmountXof } from '../../core/money.js';
+import { type Result, fail, ok, subCodeFor } from '../../core/result-codes.js';
+import { type PayinCommande, firstError, payinCommande, text } from '../schemas.js';
+import { payinCreatedBody } from '../wire.js';
+import { envelopeOf, idempotentCreate } from './common.js';
+
+/** The French text of an accepted payin (spec §2.2, §2.5). */
+export const PAYIN_ACCEPTED_TEXT = 'Votre requête est en cours de traitement';
+
+/**
+ * LigdiCash Wallet payin: `GET /pay/v02/debitotp/{phone}/{amount}` (spec §2.4) and
+ * `POST /pay/v02/debitwallet/withotp` (spec §2.5), also under `/pay/v01/` which one merchant used.
+ */
+export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void {
+  for (const version of ['v02', 'v01']) {
+    app.get<{ Params: { phone: string; amount: string } }>(
+      `/pay/${version}/debitotp/:phone/:amount`,
+      { config: { wiki: 'createInvoice' } },
+      async (request) => {
+        // This endpoint alone answers `{error, message}` instead of the envelope (spec §2.4).
+        return gw.db.command(async (tx) => {
+          const amountXof = parseAmountXof(request.params.amount);
+          const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization);
+          if (!auth.ok) return { error: true, message: subCodeFor('createInvoice', 'auth_failed').description };
+          if (amountXof === undefined) return { error: true, message: 'Invalid amount' };
+          const issued = await issueWalletOtp(gw, tx, auth.value, request.params.phone, amountXof);
+          if (!issued.ok) return { error: true, message: issued.detail ?? subCodeFor('createInvoice', issued.code).description };
+          return { error: false, message: OTP_SENT_MESSAGE };
+        });
+      },
+    );
+
+    app.post(`/pay/${version}/debitwallet/withotp`, { config: { wiki: 'createInvoice' } }, (request) =>
+      idempotentCreate(gw, request, 'createInvoice', 'debitwallet/withotp', async (tx, project) => {
+        const parsed = parsePayinCommande(request.body);
+        if (!parsed.ok) return { body: envelopeOf('createInvoice', parsed), succeeded: false };
+        const payin = await payWithWalletOtp(gw, tx, project, parsed.value);
+        if (!payin.ok) return { body: envelopeOf('createInvoice', payin), succeeded: false };
+        return { body: payinCreatedBody(payin.value, PAYIN_ACCEPTED_TEXT), succeeded: true };
+      }),
+    );
+  }
+}
+
+/**
+ * Turns a `commande` into a payin request, leniently (official-sdks §1): integral floats and digit
+ * strings for amounts, `devise` in any case, PHP's `[]` custom data, and the JS SDK's direct-payin
+ * bug where the callback URL arrives as `actions.cancel_url` with `callback_url: null` (ADR 0004).
+ */
+export function parsePayinCommande(body: unknown): Result<PayinRequest> {
+  if (!payinCommande.Check(body)) return fail('invalid_input', firstError(payinCommande, body));
+  const { invoice, actions } = (body as PayinCommande).commande;
+  const amountXof = parseAmountXof(invoice.total_amount);
+  if (amountXof === undefined) return fail('amount_out_of_range', 'total_amount must be a whole number of XOF');
+  const devise = text(invoice.devise);
+  if (devise !== '' && devise.toUpperCase() !== 'XOF') return fail('invalid_input', 'devise must be XOF');
+  const customData = parseCustomData((body as PayinCommande).commande.custom_data);
+  if (typeof customData === 'string') return fail('invalid_input', customData);
+  const callback = text(actions?.callback_url);
+  return ok({
+    amountXof,
+    customer: text(invoice.customer),
+    otp: text(invoice.otp),
+    description: text(invoice.description),
+    callbackUrl: callback !== '' ? callback : actions?.callback_url === null ? text(actions.cancel_url) : '',
+    customData: customData satisfies CustomData,
+    externalId: text(invoice.external_id),
+  });
+}

@@ -1,0 +1,116 @@
+import { type CustomData, customDataRows } from '../core/custom-data.js';
+import { operatorById } from '../core/operators.js';
+import { wikiUrl } from '../core/result-codes.js';
+import { wireDate } from '../core/tokens.js';
+import type { PayinTable, PayoutTable } from '../store/schema.js';
+
+/**
+ * Response bodies the SDKs parse (official-sdks §1). The confirm body has exactly 16 keys, in
+ * this order: the Python SDK rejects any other key and the Dart SDK needs amounts as digit
+ * strings and operator fields as strings.
+ */
+export interface ConfirmBody {
+  response_code: '00';
+  token: string;
+  response_text: string;
+  description: string;
+  custom_data: ReturnType<typeof customDataRows> | [];
+  wiki: string;
+  status: string;
+  operator_id: string;
+  operator_name: string;
+  customer: string | null;
+  montant: string;
+  amount: string;
+  date: string;
+  external_id: string;
+  request_id: string;
+  transaction_id: string;
+}
+
+export const CONFIRM_KEYS = [
+  'response_code', 'token', 'response_text', 'description', 'custom_data', 'wiki', 'status', 'operator_id',
+  'operator_name', 'customer', 'montant', 'amount', 'date', 'external_id', 'request_id', 'transaction_id',
+] as const;
+
+/** Wire status of a failed transaction: `notcompleted`, as the current docs say (spec §8.6, ADR 0004). */
+export const FAILED_STATUS = 'notcompleted';
+
+function parseCustomData(json: string): CustomData {
+  return JSON.parse(json) as CustomData;
+}
+
+export function payinConfirmBody(payin: PayinTable): ConfirmBody {
+  const pending = payin.status === 'pending';
+  const operator = payin.operator_id !== null ? operatorById(payin.operator_id) : undefined;
+  const customData = parseCustomData(payin.custom_data);
+  const amount = String(payin.amount_xof);
+  return {
+    response_code: '00',
+    token: '',
+    response_text: '',
+    description: '',
+    custom_data: customDataRows(customData, { hash: payin.hash, logfile: payin.logfile }, Number(payin.created_at_ms)),
+    wiki: wikiUrl('confirmInvoice'),
+    status: payin.status,
+    operator_id: pending || !operator ? '' : operator.id,
+    operator_name: pending || !operator ? '' : operator.name,
+    customer: pending ? null : payin.customer,
+    montant: amount,
+    amount,
+    date: wireDate(Number(payin.updated_at_ms)),
+    external_id: payin.external_id,
+    request_id: payin.request_id,
+    transaction_id: customData.transaction_id ?? payin.external_id,
+  };
+}
+
+export function payoutConfirmBody(payout: PayoutTable): ConfirmBody {
+  const operator = operatorById(payout.operator_id);
+  const amount = String(payout.amount_xof);
+  return {
+    response_code: '00',
+    token: payout.token,
+    response_text: '',
+    description: payout.status === FAILED_STATUS && payout.status_reason ? payout.status_reason : '',
+    custom_data: [],
+    wiki: wikiUrl('createStraightWithdrawal'),
+    status: payout.status,
+    operator_id: operator?.id ?? '',
+    operator_name: operator?.name ?? '',
+    customer: payout.customer,
+    montant: amount,
+    amount,
+    date: wireDate(Number(payout.updated_at_ms)),
+    external_id: payout.external_id,
+    request_id: payout.request_id,
+    transaction_id: payout.merchant_transaction_id ?? payout.external_id,
+  };
+}
+
+/** The create envelope of a payin (E2/E5): `custom_data` echoed as an object plus `logfile`. */
+export function payinCreatedBody(payin: PayinTable, responseText: string) {
+  return {
+    response_code: '00' as const,
+    token: payin.token,
+    response_text: responseText,
+    description: '',
+    custom_data: { ...parseCustomData(payin.custom_data), logfile: payin.logfile },
+    wiki: wikiUrl('createInvoice'),
+  };
+}
+
+/**
+ * The create envelope of a payout. The docs show `custom_data: []` (E6) and `""` (E7), which the
+ * Dart SDK cannot parse; Cauri echoes the object, which every SDK accepts (ADR 0004).
+ */
+export function payoutCreatedBody(payout: PayoutTable, wiki: 'createWithdrawal' | 'createStraightWithdrawal') {
+  return {
+    response_code: '00' as const,
+    token: payout.token,
+    response_text: '',
+    description: '',
+    custom_data: { ...parseCustomData(payout.custom_data), logfile: payout.logfile },
+    wiki: wikiUrl(wiki),
+  };
+}

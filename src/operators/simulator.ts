@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { CreditRequest, OperatorConnector, OperatorOutcome } from './connector.js';
+
+/**
+ * The sandbox's stand-in for every operator. Outcomes are decided by published magic numbers
+ * (README, "Magic numbers"): the last four digits of the customer's number. Everything else
+ * succeeds. Outcomes are a pure function of the request, so a status query after a restart gives
+ * the same answer as the original call.
+ */
+export const MAGIC_SUFFIXES = {
+  '0002': { state: 'failed', reason: 'declined' },
+  '0003': { state: 'failed', reason: 'insufficient_funds' },
+  '0004': { state: 'failed', reason: 'operator_error' },
+  '0005': { state: 'pending' },
+} as const satisfies Record<string, OperatorOutcome | { state: 'failed'; reason: string }>;
+
+export function simulatedOutcome(reference: string, phone: string): OperatorOutcome {
+  const magic = MAGIC_SUFFIXES[phone.slice(-4) as keyof typeof MAGIC_SUFFIXES] as OperatorOutcome | undefined;
+  const operatorReference = 'SIM' + createHash('sha256').update(reference).digest('hex').slice(0, 16).toUpperCase();
+  if (magic === undefined) return { state: 'completed', operatorReference };
+  if (magic.state === 'failed') return { ...magic, operatorReference };
+  return magic;
+}
+
+export class SimulatorConnector implements OperatorConnector {
+  private readonly known = new Map<string, string>();
+  private static readonly KNOWN_MAX = 100_000;
+
+  constructor(private readonly delayMs = 0) {}
+
+  async requestCredit(request: CreditRequest): Promise<OperatorOutcome> {
+    await this.delay();
+    if (this.known.size >= SimulatorConnector.KNOWN_MAX) this.known.clear();
+    this.known.set(request.reference, request.phone);
+    return simulatedOutcome(request.reference, request.phone);
+  }
+
+  async queryStatus(reference: string): Promise<OperatorOutcome> {
+    await this.delay();
+    const phone = this.known.get(reference);
+    return phone === undefined ? { state: 'pending' } : simulatedOutcome(reference, phone);
+  }
+
+  private delay(): Promise<void> {
+    return this.delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, this.delayMs)) : Promise.resolve();
+  }
+}

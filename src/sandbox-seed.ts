@@ -1,0 +1,53 @@
+import { createProject } from './commands/projects.js';
+import { createWallet, fundSubaccount, fundWallet } from './commands/wallets.js';
+import { assert } from './core/assert.js';
+import type { Xof } from './core/money.js';
+import type { Database } from './store/database.js';
+import { newApiToken } from './commands/projects.js';
+
+/**
+ * The sandbox's demo data, created on first start. The demo credentials are fixed and published
+ * (README), like a test key: they work only in sandbox mode, where no real money exists, and they
+ * let the README's curl examples run as written.
+ */
+export const DEMO_APIKEY = 'CAURISANDBOXDEMO1';
+export const DEMO_API_TOKEN = newApiToken(Date.UTC(2026, 0, 1), 'cauri-sandbox-demo');
+export const DEMO_WALLET_PHONE = '22670123456';
+export const DEMO_WALLET_BALANCE_XOF = 500_000 as Xof;
+export const DEMO_SUBACCOUNT_BALANCE_XOF = 1_000_000 as Xof;
+/** Operators whose demo sub-accounts are funded: the wallet, Orange and Moov Burkina. */
+export const DEMO_FUNDED_OPERATORS = ['0', '11', '12'] as const;
+
+export interface DemoProject {
+  projectId: string;
+  apikey: string;
+  apiToken: string;
+  walletPhone: string;
+  created: boolean;
+}
+
+export async function seedSandbox(db: Database, nowMs: number): Promise<DemoProject> {
+  return db.command(async (tx) => {
+    const existing = await tx.selectFrom('projects').select('id').where('apikey', '=', DEMO_APIKEY).executeTakeFirst();
+    if (existing) return { projectId: existing.id, apikey: DEMO_APIKEY, apiToken: DEMO_API_TOKEN, walletPhone: DEMO_WALLET_PHONE, created: false };
+    const created = await createProject(
+      tx,
+      {
+        name: 'Demo shop',
+        payinEnabled: true,
+        payoutEnabled: true,
+        allowedIps: ['127.0.0.1', '::1'],
+        fixedCredentials: { apikey: DEMO_APIKEY, token: DEMO_API_TOKEN },
+      },
+      nowMs,
+    );
+    assert(created.ok, 'demo project creation failed');
+    const projectId = created.value.project.id;
+    assert((await createWallet(tx, DEMO_WALLET_PHONE, 'Awa Ouédraogo', nowMs)).ok, 'demo wallet');
+    assert((await fundWallet(tx, db.dialect, DEMO_WALLET_PHONE, DEMO_WALLET_BALANCE_XOF, nowMs)).ok, 'demo wallet funding');
+    for (const operatorId of DEMO_FUNDED_OPERATORS) {
+      assert((await fundSubaccount(tx, db.dialect, projectId, operatorId, DEMO_SUBACCOUNT_BALANCE_XOF, nowMs)).ok, 'demo sub-account funding');
+    }
+    return { projectId, apikey: DEMO_APIKEY, apiToken: DEMO_API_TOKEN, walletPhone: DEMO_WALLET_PHONE, created: true };
+  });
+}

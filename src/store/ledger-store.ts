@@ -1,0 +1,176 @@
+import { assert } from '../core/assert.js';
+import { newId } from '../core/ids.js';
+import { type AccountBalance, type AccountKind, type Transfer, type TransferKind, applyTransfer } from '../core/ledger.js';
+import { type Xof, xof } from '../core/money.js';
+import type { Dialect, Tx } from './database.js';
+import type { AccountTable } from './schema.js';
+
+/**
+ * The ledger adapter: loads and locks balance rows, runs the pure rules of core/ledger.ts, and
+ * writes immutable transfer rows with the new running sums, inside the caller's transaction.
+ */
+export interface NewAccount {
+  id: string;
+  kind: AccountKind;
+  projectId?: string | null;
+  operatorId?: string | null;
+  phone?: string | null;
+  holderName?: string | null;
+  mustNotOverdraw: boolean;
+}
+
+export function toBalance(row: AccountTable): AccountBalance {
+  return {
+    id: row.id,
+    kind: row.kind as AccountKind,
+    mustNotOverdraw: row.must_not_overdraw === 1,
+    debitsPostedXof: xof(Number(row.debits_posted_xof)),
+    creditsPostedXof: xof(Number(row.credits_posted_xof)),
+    debitsPendingXof: xof(Number(row.debits_pending_xof)),
+    creditsPendingXof: xof(Number(row.credits_pending_xof)),
+  };
+}
+
+/** Creates an account if it does not exist yet; concurrent creators are harmless. */
+export async function ensureAccount(tx: Tx, account: NewAccount, nowMs: number): Promise<void> {
+  await tx
+    .insertInto('accounts')
+    .values({
+      id: account.id,
+      kind: account.kind,
+      project_id: account.projectId ?? null,
+      operator_id: account.operatorId ?? null,
+      phone: account.phone ?? null,
+      holder_name: account.holderName ?? null,
+      must_not_overdraw: account.mustNotOverdraw ? 1 : 0,
+      debits_posted_xof: 0,
+      credits_posted_xof: 0,
+      debits_pending_xof: 0,
+      credits_pending_xof: 0,
+      created_at_ms: nowMs,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+/**
+ * Reads accounts for change. On PostgreSQL the rows are locked `FOR UPDATE` in id order, the one
+ * order every command uses, so two commands never wait on each other in a cycle. On SQLite the
+ * surrounding `BEGIN IMMEDIATE` already holds the only write lock.
+ */
+export async function lockAccounts(tx: Tx, dialect: Dialect, ids: readonly string[]): Promise<Map<string, AccountBalance>> {
+  const unique = [...new Set(ids)].sort();
+  let query = tx.selectFrom('accounts').selectAll().where('id', 'in', unique).orderBy('id');
+  if (dialect === 'postgres') query = query.forUpdate();
+  const rows = await query.execute();
+  return new Map(rows.map((row) => [row.id, toBalance(row)]));
+}
+
+export interface TransferPlan {
+  kind: Extract<TransferKind, 'single' | 'pending'>;
+  debitAccountId: string;
+  creditAccountId: string;
+  amountXof: Xof;
+  reason: string;
+  subjectId: string | null;
+}
+
+export interface ResolvePlan {
+  kind: Extract<TransferKind, 'post_pending' | 'void_pending'>;
+  pendingId: string;
+  reason: string;
+  subjectId: string | null;
+}
+
+function isResolve(plan: TransferPlan | ResolvePlan): plan is ResolvePlan {
+  return plan.kind === 'post_pending' || plan.kind === 'void_pending';
+}
+
+export type PostResult = { ok: true; transfers: Transfer[] } | { ok: false; reason: 'insufficient_funds'; accountId: string };
+
+/**
+ * Posts transfers atomically: either every transfer applies and is written, or nothing is written
+ * and the first refusal is returned. Accounts must exist and, for a caller that decided on their
+ * balances, must already be locked by `lockAccounts` in the same transaction.
+ */
+export async function postTransfers(
+  tx: Tx,
+  dialect: Dialect,
+  plans: readonly (TransferPlan | ResolvePlan)[],
+  nowMs: number,
+  locked?: Map<string, AccountBalance>,
+): Promise<PostResult> {
+  const resolved: Transfer[] = [];
+  for (const plan of plans) {
+    if (isResolve(plan)) {
+      const pending = await tx.selectFrom('transfers').selectAll().where('id', '=', plan.pendingId).executeTakeFirst();
+      assert(pending !== undefined && pending.kind === 'pending', `transfer ${plan.pendingId} is not a pending transfer`);
+      const already = await tx.selectFrom('transfers').select('id').where('pending_id', '=', plan.pendingId).executeTakeFirst();
+      assert(already === undefined, `pending transfer ${plan.pendingId} is already resolved`);
+      resolved.push({
+        id: newId('tr'),
+        kind: plan.kind,
+        pendingId: plan.pendingId,
+        debitAccountId: pending.debit_account_id,
+        creditAccountId: pending.credit_account_id,
+        amountXof: xof(Number(pending.amount_xof)),
+      });
+    } else {
+      resolved.push({
+        id: newId('tr'),
+        kind: plan.kind,
+        pendingId: null,
+        debitAccountId: plan.debitAccountId,
+        creditAccountId: plan.creditAccountId,
+        amountXof: plan.amountXof,
+      });
+    }
+  }
+  const needed = resolved.flatMap((t) => [t.debitAccountId, t.creditAccountId]);
+  const accounts = locked && needed.every((id) => locked.has(id)) ? new Map(locked) : await lockAccounts(tx, dialect, needed);
+  const before = new Map(accounts);
+  for (const transfer of resolved) {
+    const debit = accounts.get(transfer.debitAccountId);
+    const credit = accounts.get(transfer.creditAccountId);
+    assert(debit !== undefined && credit !== undefined, `transfer ${transfer.id} names a missing account`);
+    const applied = applyTransfer(debit, credit, transfer);
+    if (!applied.ok) {
+      assert(applied.reason === 'insufficient_funds', `transfer ${transfer.id} refused: ${applied.reason}`);
+      return { ok: false, reason: 'insufficient_funds', accountId: debit.id };
+    }
+    accounts.set(debit.id, applied.debit);
+    accounts.set(credit.id, applied.credit);
+  }
+  await tx
+    .insertInto('transfers')
+    .values(
+      resolved.map((t, i) => ({
+        id: t.id,
+        kind: t.kind,
+        pending_id: t.pendingId,
+        debit_account_id: t.debitAccountId,
+        credit_account_id: t.creditAccountId,
+        amount_xof: t.amountXof,
+        reason: (plans[i] as TransferPlan | ResolvePlan).reason,
+        subject_id: (plans[i] as TransferPlan | ResolvePlan).subjectId,
+        created_at_ms: nowMs,
+      })),
+    )
+    .execute();
+  for (const [id, account] of accounts) {
+    const old = before.get(id);
+    if (old === account) continue;
+    await tx
+      .updateTable('accounts')
+      .set({
+        debits_posted_xof: account.debitsPostedXof,
+        credits_posted_xof: account.creditsPostedXof,
+        debits_pending_xof: account.debitsPendingXof,
+        credits_pending_xof: account.creditsPendingXof,
+      })
+      .where('id', '=', id)
+      .execute();
+    if (locked?.has(id)) locked.set(id, account);
+  }
+  return { ok: true, transfers: resolved };
+}

@@ -1,0 +1,223 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
+import { accountIds } from '../core/ledger.js';
+
+/**
+ * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
+ * migrator takes a lock (an advisory lock on PostgreSQL), so several instances starting at once
+ * migrate once.
+ */
+const money = 'bigint' as const;
+const ms = 'bigint' as const;
+
+const init: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('projects')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('apikey', 'text', (c) => c.notNull().unique())
+      .addColumn('token_hash', 'text', (c) => c.notNull())
+      .addColumn('payin_enabled', 'integer', (c) => c.notNull())
+      .addColumn('payout_enabled', 'integer', (c) => c.notNull())
+      .addColumn('allowed_ips', 'text', (c) => c.notNull())
+      .addColumn('operator_ids', 'text', (c) => c.notNull())
+      .addColumn('callback_url', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('accounts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('project_id', 'text')
+      .addColumn('operator_id', 'text')
+      .addColumn('phone', 'text')
+      .addColumn('holder_name', 'text')
+      .addColumn('must_not_overdraw', 'integer', (c) => c.notNull())
+      .addColumn('debits_posted_xof', money, (c) => c.notNull().check(sql`debits_posted_xof >= 0`))
+      .addColumn('credits_posted_xof', money, (c) => c.notNull().check(sql`credits_posted_xof >= 0`))
+      .addColumn('debits_pending_xof', money, (c) => c.notNull().check(sql`debits_pending_xof >= 0`))
+      .addColumn('credits_pending_xof', money, (c) => c.notNull().check(sql`credits_pending_xof >= 0`))
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      // The database refuses an overdraft even if the code above it were wrong.
+      .addCheckConstraint(
+        'accounts_no_overdraft',
+        sql`must_not_overdraw = 0 OR credits_posted_xof - debits_posted_xof - debits_pending_xof >= 0`,
+      )
+      .execute();
+    await db.schema.createIndex('accounts_project').on('accounts').columns(['project_id']).execute();
+
+    await db.schema
+      .createTable('transfers')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('pending_id', 'text', (c) => c.unique())
+      .addColumn('debit_account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('credit_account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('amount_xof', money, (c) => c.notNull().check(sql`amount_xof > 0`))
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('subject_id', 'text')
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('transfers_subject').on('transfers').columns(['subject_id']).execute();
+    await db.schema.createIndex('transfers_debit').on('transfers').columns(['debit_account_id']).execute();
+    await db.schema.createIndex('transfers_credit').on('transfers').columns(['credit_account_id']).execute();
+
+    await db.schema
+      .createTable('payins')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('number', 'text', (c) => c.notNull().unique())
+      .addColumn('token', 'text', (c) => c.notNull())
+      .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+      .addColumn('request_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('amount_xof', money, (c) => c.notNull())
+      .addColumn('customer', 'text')
+      .addColumn('operator_id', 'text')
+      .addColumn('description', 'text', (c) => c.notNull())
+      .addColumn('custom_data', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text', (c) => c.notNull())
+      .addColumn('merchant_transaction_id', 'text')
+      .addColumn('callback_url', 'text', (c) => c.notNull())
+      .addColumn('logfile', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('status_reason', 'text')
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .addColumn('updated_at_ms', ms, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('payins_project_created').on('payins').columns(['project_id', 'created_at_ms']).execute();
+
+    await db.schema
+      .createTable('payouts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('number', 'text', (c) => c.notNull().unique())
+      .addColumn('token', 'text', (c) => c.notNull())
+      .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+      .addColumn('request_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('top_up_wallet', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('amount_xof', money, (c) => c.notNull())
+      .addColumn('customer', 'text', (c) => c.notNull())
+      .addColumn('operator_id', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull())
+      .addColumn('custom_data', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text', (c) => c.notNull())
+      .addColumn('merchant_transaction_id', 'text')
+      .addColumn('callback_url', 'text', (c) => c.notNull())
+      .addColumn('logfile', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('pending_transfer_id', 'text')
+      .addColumn('dispatch_state', 'text', (c) => c.notNull())
+      .addColumn('dispatch_attempts', 'integer', (c) => c.notNull())
+      .addColumn('dispatch_after_ms', ms, (c) => c.notNull())
+      .addColumn('operator_reference', 'text')
+      .addColumn('status_reason', 'text')
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .addColumn('updated_at_ms', ms, (c) => c.notNull())
+      .execute();
+    // "Transaction already exists" (createWithdrawal Code07): one merchant transaction id per project.
+    await db.schema
+      .createIndex('payouts_merchant_transaction')
+      .on('payouts')
+      .columns(['project_id', 'merchant_transaction_id'])
+      .unique()
+      .execute();
+    await db.schema.createIndex('payouts_dispatch').on('payouts').columns(['dispatch_state', 'dispatch_after_ms']).execute();
+
+    await db.schema
+      .createTable('otps')
+      .addColumn('project_id', 'text', (c) => c.notNull())
+      .addColumn('phone', 'text', (c) => c.notNull())
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('amount_xof', money, (c) => c.notNull())
+      .addColumn('expires_at_ms', ms, (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('issued_in_window', 'integer', (c) => c.notNull())
+      .addColumn('window_started_at_ms', ms, (c) => c.notNull())
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .addPrimaryKeyConstraint('otps_pk', ['project_id', 'phone'])
+      .execute();
+
+    await db.schema
+      .createTable('sms')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('phone', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sms_created').on('sms').columns(['created_at_ms']).execute();
+
+    await db.schema
+      .createTable('outbox')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('project_id', 'text', (c) => c.notNull())
+      .addColumn('event_type', 'text', (c) => c.notNull())
+      .addColumn('subject_type', 'text', (c) => c.notNull())
+      .addColumn('subject_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at_ms', ms, (c) => c.notNull())
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_attempt_at_ms']).execute();
+    await db.schema.createIndex('outbox_subject').on('outbox').columns(['subject_id']).execute();
+
+    await db.schema
+      .createTable('idempotency')
+      .addColumn('project_id', 'text', (c) => c.notNull())
+      .addColumn('idempotency_key', 'text', (c) => c.notNull())
+      .addColumn('endpoint', 'text', (c) => c.notNull())
+      .addColumn('request_hash', 'text', (c) => c.notNull())
+      .addColumn('response', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', ms, (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_pk', ['project_id', 'idempotency_key'])
+      .execute();
+
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+
+    // Every operator has a settlement account (money outside Cauri, at the operator) from the start,
+    // and one system account is where funding in the sandbox and from the CLI comes from.
+    const now = Date.now();
+    const system = [...OPERATORS, WALLET_OPERATOR].map((op) => ({
+      id: accountIds.settlement(op.id),
+      kind: 'settlement',
+      operator_id: op.id,
+    }));
+    system.push({ id: accountIds.funding, kind: 'system', operator_id: '' });
+    await db
+      .insertInto('accounts' as never)
+      .values(
+        system.map((row) => ({
+          ...row,
+          operator_id: row.operator_id || null,
+          must_not_overdraw: 0,
+          debits_posted_xof: 0,
+          credits_posted_xof: 0,
+          debits_pending_xof: 0,
+          credits_pending_xof: 0,
+          created_at_ms: now,
+        })) as never,
+      )
+      .execute();
+  },
+};
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ '0001_init': init }),
+};
+
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'cauri_migrations', migrationLockTableName: 'cauri_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed) {
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Table types for Kysely. Column names carry units (`amount_xof`, `created_at_ms`); booleans are
+ * 0/1 integers and JSON is text, so that one schema serves SQLite and PostgreSQL alike.
+ */
+export interface ProjectTable {
+  id: string;
+  name: string;
+  apikey: string;
+  /** SHA-256 of the API token (hex); the token itself is shown once and never stored. */
+  token_hash: string;
+  payin_enabled: number;
+  payout_enabled: number;
+  /** JSON array of up to 3 IP addresses; empty means payouts are refused (spec §1.4). */
+  allowed_ips: string;
+  /** JSON array of enabled operator ids. */
+  operator_ids: string;
+  callback_url: string;
+  created_at_ms: number;
+}
+
+export interface AccountTable {
+  id: string;
+  kind: string;
+  project_id: string | null;
+  operator_id: string | null;
+  phone: string | null;
+  holder_name: string | null;
+  must_not_overdraw: number;
+  debits_posted_xof: number;
+  credits_posted_xof: number;
+  debits_pending_xof: number;
+  credits_pending_xof: number;
+  created_at_ms: number;
+}
+
+export interface TransferTable {
+  id: string;
+  kind: string;
+  pending_id: string | null;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount_xof: number;
+  /** Why the money moved: `wallet_payment`, `payout`, `funding`, … */
+  reason: string;
+  /** The payin or payout this transfer belongs to, if any. */
+  subject_id: string | null;
+  created_at_ms: number;
+}
+
+export interface PayinTable {
+  id: string;
+  /** The digits inside the token's `id_invoice`. */
+  number: string;
+  token: string;
+  project_id: string;
+  request_id: string;
+  kind: string;
+  status: string;
+  amount_xof: number;
+  customer: string | null;
+  operator_id: string | null;
+  description: string;
+  custom_data: string;
+  external_id: string;
+  merchant_transaction_id: string | null;
+  callback_url: string;
+  logfile: string;
+  hash: string;
+  status_reason: string | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface PayoutTable {
+  id: string;
+  number: string;
+  token: string;
+  project_id: string;
+  request_id: string;
+  /** `customer` (withdrawal/create) or `merchant` (straight/payout). */
+  kind: string;
+  top_up_wallet: number;
+  status: string;
+  amount_xof: number;
+  customer: string;
+  operator_id: string;
+  description: string;
+  custom_data: string;
+  external_id: string;
+  merchant_transaction_id: string | null;
+  callback_url: string;
+  logfile: string;
+  hash: string;
+  /** The hold on the merchant's sub-account while the operator transfer is in flight. */
+  pending_transfer_id: string | null;
+  /** `none`, `queued`, `sent`, `done`: where the onward operator transfer stands. */
+  dispatch_state: string;
+  dispatch_attempts: number;
+  dispatch_after_ms: number;
+  operator_reference: string | null;
+  status_reason: string | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface OtpTable {
+  project_id: string;
+  phone: string;
+  code_hash: string;
+  amount_xof: number;
+  expires_at_ms: number;
+  attempts: number;
+  /** OTPs issued to this phone for this project since `window_started_at_ms` (issuance is capped). */
+  issued_in_window: number;
+  window_started_at_ms: number;
+  created_at_ms: number;
+}
+
+export interface SmsTable {
+  id: string;
+  phone: string;
+  body: string;
+  created_at_ms: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  project_id: string;
+  event_type: string;
+  subject_type: string;
+  subject_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at_ms: number;
+  created_at_ms: number;
+}
+
+export interface IdempotencyTable {
+  project_id: string;
+  idempotency_key: string;
+  endpoint: string;
+  request_hash: string;
+  response: string;
+  created_at_ms: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+}
+
+export interface DB {
+  projects: ProjectTable;
+  accounts: AccountTable;
+  transfers: TransferTable;
+  payins: PayinTable;
+  payouts: PayoutTable;
+  otps: OtpTable;
+  sms: SmsTable;
+  outbox: OutboxTable;
+  idempotency: IdempotencyTable;
+  settings: SettingTable;
+}
