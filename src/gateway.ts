@@ -56,7 +56,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
   const tokenSecret = await tokenSecretOf(db, config.tokenSecret);
-  let dispatcher: PayoutDispatcher | undefined;
+  const workers: { dispatcher?: PayoutDispatcher } = {};
   const gw: Gateway = {
     db,
     config,
@@ -64,12 +64,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     prefixes,
     connector: options.connector ?? new SimulatorConnector(config.simulatorDelayMs),
     tokenSecret,
-    onDispatchQueued: () => dispatcher?.kick(),
+    onDispatchQueued: () => workers.dispatcher?.kick(),
   };
   const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: options.logger ?? false });
-  dispatcher = new PayoutDispatcher(gw, config.dispatchIntervalMs, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
-  if (options.startWorkers ?? true) dispatcher.start();
-  const running = dispatcher;
+  const running = new PayoutDispatcher(gw, config.dispatchIntervalMs, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
+  workers.dispatcher = running;
+  if (options.startWorkers ?? true) running.start();
   return {
     gw,
     app,

@@ -69,7 +69,7 @@ export function applyTransfer(
 ): { ok: true; debit: AccountBalance; credit: AccountBalance } | { ok: false; reason: TransferRejection } {
   if (debit.id === credit.id) return { ok: false, reason: 'same_account' };
   assert(transfer.debitAccountId === debit.id && transfer.creditAccountId === credit.id, 'transfer accounts mismatch');
-  const amount = transfer.amountXof;
+  const amount: number = transfer.amountXof;
   if (!(amount > 0)) return { ok: false, reason: 'amount_not_positive' };
   let nextDebit: AccountBalance;
   let nextCredit: AccountBalance;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Gateway } from '../commands/context.js';
 import type { Wiki } from '../core/result-codes.js';
 import { errorEnvelope } from './envelope.js';
@@ -32,7 +32,8 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy,
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? 'info' } : false,
-    disableRequestLogging: true,
+    // One log line per request would cost more than the request at gateway rates; errors are logged.
+    logController: new LogController({ disableRequestLogging: true }),
     // Clients append `/` before `?` or not (official-sdks §1): both forms reach the same route.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     connectionTimeout: 30_000,

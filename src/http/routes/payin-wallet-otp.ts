@@ -5,7 +5,7 @@ import { authenticate } from '../../commands/projects.js';
 import { type CustomData, parseCustomData } from '../../core/custom-data.js';
 import { parseAmountXof } from '../../core/money.js';
 import { type Result, fail, ok, subCodeFor } from '../../core/result-codes.js';
-import { type PayinCommande, firstError, payinCommande, text } from '../schemas.js';
+import { firstError, payinCommande, text } from '../schemas.js';
 import { payinCreatedBody } from '../wire.js';
 import { envelopeOf, idempotentCreate } from './common.js';
 
@@ -54,12 +54,12 @@ export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void
  */
 export function parsePayinCommande(body: unknown): Result<PayinRequest> {
   if (!payinCommande.Check(body)) return fail('invalid_input', firstError(payinCommande, body));
-  const { invoice, actions } = (body as PayinCommande).commande;
+  const { invoice, actions } = body.commande;
   const amountXof = parseAmountXof(invoice.total_amount);
   if (amountXof === undefined) return fail('amount_out_of_range', 'total_amount must be a whole number of XOF');
   const devise = text(invoice.devise);
   if (devise !== '' && devise.toUpperCase() !== 'XOF') return fail('invalid_input', 'devise must be XOF');
-  const customData = parseCustomData((body as PayinCommande).commande.custom_data);
+  const customData = parseCustomData(body.commande.custom_data);
   if (typeof customData === 'string') return fail('invalid_input', customData);
   const callback = text(actions?.callback_url);
   return ok({

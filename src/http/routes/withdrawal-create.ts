@@ -4,7 +4,7 @@ import { type PayoutRequest, createCustomerPayout } from '../../commands/payout-
 import { parseCustomData } from '../../core/custom-data.js';
 import { parseAmountXof } from '../../core/money.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
-import { type PayoutCommande, firstError, payoutCommande, text } from '../schemas.js';
+import { firstError, payoutCommande, text } from '../schemas.js';
 import { payoutCreatedBody } from '../wire.js';
 import { envelopeOf, idempotentCreate, uniqueViolation } from './common.js';
 import { errorEnvelope } from '../envelope.js';
@@ -44,7 +44,7 @@ export function parseTopUpWallet(topUp: unknown, toLigdicash: unknown): boolean 
 
 export function parsePayoutCommande(body: unknown): Result<PayoutRequest> {
   if (!payoutCommande.Check(body)) return fail('invalid_input', firstError(payoutCommande, body));
-  const commande = (body as PayoutCommande).commande;
+  const commande = body.commande;
   const amountXof = parseAmountXof(commande.amount);
   if (amountXof === undefined) return fail('amount_out_of_range', 'amount must be a whole number of XOF');
   const topUpWallet = parseTopUpWallet(commande.top_up_wallet, commande.to_ligdicash);
