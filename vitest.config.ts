@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: two workers keep the PostgreSQL and SQLite suites from starving each other.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

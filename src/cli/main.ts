@@ -35,7 +35,7 @@ Environment: CAURI_DATA_DIR (default ./data) or DATABASE_URL, as for the server.
 
 type Output = { json: unknown; text: string };
 
-async function run(db: Database, args: ParsedArgs): Promise<Output> {
+async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output> {
   const [group, action, ...rest] = args.positionals;
   const nowMs = Date.now();
   switch (`${group ?? ''} ${action ?? ''}`.trim()) {
@@ -125,6 +125,7 @@ async function run(db: Database, args: ParsedArgs): Promise<Output> {
     }
     case 'sms': {
       checkFlags(args, ['phone', 'limit']);
+      if (mode !== 'sandbox') throw new UsageError('the SMS inbox exists only in sandbox mode');
       const limit = Math.min(Math.max(Number(flag(args, 'limit') ?? 10) || 10, 1), 200);
       const messages = await db.command((tx) => listSms(tx, flag(args, 'phone'), limit));
       return { json: messages, text: messages.map((m) => `${m.createdAt}  ${m.phone}  ${m.body}`).join('\n') || 'inbox empty' };
@@ -177,7 +178,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
-    const output = await run(db, args);
+    const output = await run(db, args, config.mode);
     process.stdout.write((args.booleans.has('json') ? JSON.stringify(output.json, null, 2) : output.text) + '\n');
     return 0;
   } catch (error) {
