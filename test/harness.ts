@@ -68,13 +68,7 @@ export async function openTestDatabase(backend: Backend): Promise<TestDatabase> 
       },
     };
   }
-  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const db = await openDatabase({ databaseUrl: url, dataDir: ':memory:', poolSize: 20 });
+  const { schema, db } = await openPostgresSchema();
   return {
     db,
     async destroy() {
@@ -85,6 +79,35 @@ export async function openTestDatabase(backend: Backend): Promise<TestDatabase> 
       await cleanup.end();
     },
   };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(text);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * A fresh schema, migrated. Kysely's migrator reads the catalogue of every schema in the database,
+ * so a schema another test drops at that moment fails the migration ("schema … does not exist"):
+ * that is a race between tests, not a defect, so start again in a new schema, a bounded number of times.
+ */
+async function openPostgresSchema(attemptsMax = 4): Promise<{ schema: string; db: Database }> {
+  for (let attempt = 1; ; attempt++) {
+    const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    await adminQuery(`create schema ${schema}`);
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    try {
+      return { schema, db: await openDatabase({ databaseUrl: url, dataDir: ':memory:', poolSize: 20 }) };
+    } catch (error) {
+      await adminQuery(`drop schema if exists ${schema} cascade`);
+      if (attempt >= attemptsMax || !/does not exist/.test(String(error))) throw error;
+    }
+  }
 }
 
 /** A clock the test moves by hand. */

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Gateway } from '../commands/context.js';
 import type { Wiki } from '../core/result-codes.js';
 import { errorEnvelope } from './envelope.js';
@@ -40,6 +40,11 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
     requestTimeout: 30_000,
     keepAliveTimeout: 65_000,
     return503OnClosing: false,
+    // The router refuses a malformed or over-long path parameter before any route runs; it too
+    // gets the envelope, not Fastify's 400/414 page (ADR 0004).
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      void reply.code(200).send(errorEnvelope('createInvoice', 'invalid_input', error.message));
+    },
   });
 
   // Lenient bodies: JSON whatever the Content-Type says, since some merchant code omits it.

@@ -24,7 +24,8 @@ export class PayoutDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private stopped = false;
+  // A dispatcher that was never started (tests, `startWorkers: false`) runs only through `runOnce`.
+  private stopped = true;
 
   constructor(
     private readonly gw: Gateway,
