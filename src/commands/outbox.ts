@@ -1,5 +1,8 @@
 import { newId } from '../core/ids.js';
+import type { Insertable } from 'kysely';
 import type { Tx } from '../store/database.js';
+import { prepared } from '../store/prepared.js';
+import type { OutboxTable } from '../store/schema.js';
 
 /**
  * Callback events, written in the same transaction as the state change they announce, so that an
@@ -8,25 +11,43 @@ import type { Tx } from '../store/database.js';
  */
 export type EventType = 'payin.completed' | 'payin.notcompleted' | 'payout.completed' | 'payout.notcompleted';
 
+const insertEvent = prepared((tx, row: Insertable<OutboxTable>) => tx.insertInto('outbox').values(row));
+
 export async function enqueueEvent(
   tx: Tx,
   event: { projectId: string; type: EventType; subjectType: 'payin' | 'payout'; subjectId: string },
   nowMs: number,
 ): Promise<string> {
   const id = newId('evt');
-  await tx
-    .insertInto('outbox')
-    .values({
-      id,
-      project_id: event.projectId,
-      event_type: event.type,
-      subject_type: event.subjectType,
-      subject_id: event.subjectId,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at_ms: nowMs,
-      created_at_ms: nowMs,
-    })
-    .execute();
+  await insertEvent.run(tx, {
+    id,
+    project_id: event.projectId,
+    event_type: event.type,
+    subject_type: event.subjectType,
+    subject_id: event.subjectId,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at_ms: nowMs,
+    created_at_ms: nowMs,
+    cycle_attempts: 0,
+    lease_id: null,
+    delivered_at_ms: null,
+  });
+  markEventsQueued(tx);
   return id;
+}
+
+/**
+ * Transactions that queued callback work, so that the gateway can wake the callback worker once
+ * they commit (src/gateway.ts) instead of waiting for its timer. Weak: a transaction object is
+ * forgotten with its command.
+ */
+const QUEUED = new WeakSet<Tx>();
+
+export function markEventsQueued(tx: Tx): void {
+  QUEUED.add(tx);
+}
+
+export function queuedEvents(tx: Tx): boolean {
+  return QUEUED.has(tx);
 }

@@ -9,7 +9,8 @@ import { type Result, fail, ok } from '../core/result-codes.js';
 import { signToken } from '../core/tokens.js';
 import type { Tx } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
-import type { PayinTable } from '../store/schema.js';
+import { prepared } from '../store/prepared.js';
+import type { OtpTable, PayinTable, SmsTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import { enqueueEvent } from './outbox.js';
 import type { Project } from './projects.js';
@@ -25,6 +26,39 @@ import { transactionHash } from './transaction-hash.js';
 export const PAYIN_MIN_XOF = 9;
 export const PAYIN_MAX_XOF = 2_000_000;
 const HOUR_MS = 3_600_000;
+
+// The payin's statements, prepared (store/prepared.ts).
+type OtpKey = { projectId: string; phone: string };
+const otpWindow = prepared((tx, p: OtpKey) =>
+  tx.selectFrom('otps').select(['issued_in_window', 'window_started_at_ms']).where('project_id', '=', p.projectId).where('phone', '=', p.phone),
+);
+const otpOf = prepared((tx, p: OtpKey) => tx.selectFrom('otps').selectAll().where('project_id', '=', p.projectId).where('phone', '=', p.phone));
+// On PostgreSQL the OTP row stays locked until commit, so that requests presenting one OTP take
+// turns: one pays and deletes it, the next finds none; each wrong guess is counted before the next
+// is judged. (A request for a new OTP locks the wallet first: a deadlock with it is retried.)
+const otpOfForUpdate = prepared((tx, p: OtpKey) =>
+  tx.selectFrom('otps').selectAll().where('project_id', '=', p.projectId).where('phone', '=', p.phone).forUpdate(),
+);
+const deleteOtp = prepared((tx, p: OtpKey) => tx.deleteFrom('otps').where('project_id', '=', p.projectId).where('phone', '=', p.phone));
+const upsertOtp = prepared((tx, row: OtpTable) =>
+  tx
+    .insertInto('otps')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'phone']).doUpdateSet({
+        code_hash: row.code_hash,
+        amount_xof: row.amount_xof,
+        expires_at_ms: row.expires_at_ms,
+        attempts: 0,
+        issued_in_window: row.issued_in_window,
+        window_started_at_ms: row.window_started_at_ms,
+        created_at_ms: row.created_at_ms,
+      }),
+    ),
+);
+const insertSms = prepared((tx, row: SmsTable) => tx.insertInto('sms').values(row));
+const walletExists = prepared((tx, p: { id: string }) => tx.selectFrom('accounts').select('id').where('id', '=', p.id));
+const insertPayin = prepared((tx, row: PayinTable) => tx.insertInto('payins').values(row));
 
 function amountInRange(amountXof: Xof): boolean {
   return amountXof >= PAYIN_MIN_XOF && amountXof <= PAYIN_MAX_XOF;
@@ -50,15 +84,12 @@ export async function issueWalletOtp(
   if (!wallet) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
   if (availableXof(wallet) < amountXof) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
   const nowMs = gw.clock.nowMs();
-  const previous = await tx
-    .selectFrom('otps')
-    .select(['issued_in_window', 'window_started_at_ms'])
-    .where('project_id', '=', project.id)
-    .where('phone', '=', phone)
-    .executeTakeFirst();
+  const [previous] = await otpWindow.rows(tx, { projectId: project.id, phone });
   const windowOpen = previous !== undefined && nowMs - Number(previous.window_started_at_ms) < HOUR_MS;
   const issued = windowOpen ? previous.issued_in_window : 0;
   if (issued >= gw.config.otpIssuedPerHourMax) return fail('invalid_input', 'Too many OTPs requested for this number; try again later');
+  // Production has no SMS provider yet (README): refuse rather than claim a code was sent.
+  if (gw.config.mode !== 'sandbox') return fail('internal_error', 'OTP delivery is not configured on this gateway');
   const code = generateOtpCode();
   const row = {
     project_id: project.id,
@@ -72,21 +103,7 @@ export async function issueWalletOtp(
     created_at_ms: nowMs,
   };
   // A new code replaces the previous one (ADR 0004).
-  await tx
-    .insertInto('otps')
-    .values(row)
-    .onConflict((oc) =>
-      oc.columns(['project_id', 'phone']).doUpdateSet({
-        code_hash: row.code_hash,
-        amount_xof: row.amount_xof,
-        expires_at_ms: row.expires_at_ms,
-        attempts: 0,
-        issued_in_window: row.issued_in_window,
-        window_started_at_ms: row.window_started_at_ms,
-        created_at_ms: nowMs,
-      }),
-    )
-    .execute();
+  await upsertOtp.run(tx, row);
   await deliverOtp(gw, tx, project, phone, code, amountXof, nowMs);
   return ok({ phone });
 }
@@ -96,17 +113,13 @@ export async function issueWalletOtp(
  * Production has no inbox; an SMS provider adapter is not part of this release (README).
  */
 async function deliverOtp(gw: Gateway, tx: Tx, project: Project, phone: string, code: string, amountXof: Xof, nowMs: number): Promise<void> {
-  if (gw.config.mode !== 'sandbox') return;
   const minutes = Math.round(gw.config.otp.ttlMs / 60_000);
-  await tx
-    .insertInto('sms')
-    .values({
-      id: newId('sms'),
-      phone,
-      body: `LigdiCash: votre code de paiement est ${code} pour ${amountXof} FCFA chez ${project.name}. Valable ${minutes} min. Ne le communiquez qu'au marchand.`,
-      created_at_ms: nowMs,
-    })
-    .execute();
+  await insertSms.run(tx, {
+    id: newId('sms'),
+    phone,
+    body: `LigdiCash: votre code de paiement est ${code} pour ${amountXof} FCFA chez ${project.name}. Valable ${minutes} min. Ne le communiquez qu'au marchand.`,
+    created_at_ms: nowMs,
+  });
 }
 
 export interface PayinRequest {
@@ -127,8 +140,18 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
   const phone = normalizePhone(input.customer);
   if (phone === undefined) return fail('invalid_phone');
   if (input.otp.trim() === '') return fail('otp_missing');
+  const walletId = accountIds.wallet(phone);
+  // A number without a wallet is "Wrong Wallet Credentials" (Code14, spec §2.5), not a wrong OTP.
+  const [walletRow] = await walletExists.rows(tx, { id: walletId });
+  if (!walletRow) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
   const nowMs = gw.clock.nowMs();
-  const stored = await tx.selectFrom('otps').selectAll().where('project_id', '=', project.id).where('phone', '=', phone).executeTakeFirst();
+  // Lock order, as in every command: balance rows first (by id), then the OTP row. issueWalletOtp
+  // locks the wallet before replacing the OTP, so the two can never wait on each other in a cycle.
+  // The project's wallet sub-account is created on its first payment only (spec §1.6), below.
+  const subaccountId = accountIds.subaccount(project.id, WALLET_OPERATOR.id);
+  const accounts = await lockAccounts(tx, gw.db.dialect, [walletId, subaccountId]);
+  if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
+  const [stored] = await (gw.db.dialect === 'postgres' ? otpOfForUpdate : otpOf).rows(tx, { projectId: project.id, phone });
   if (!stored) return fail('otp_invalid', 'No OTP was issued for this number');
   const verdict = checkOtp(
     { codeHash: stored.code_hash, amountXof: Number(stored.amount_xof) as Xof, expiresAtMs: Number(stored.expires_at_ms), attempts: stored.attempts },
@@ -145,11 +168,10 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
     await tx.updateTable('otps').set({ attempts: stored.attempts + 1 }).where('project_id', '=', project.id).where('phone', '=', phone).execute();
     return fail('otp_invalid');
   }
-  const walletId = accountIds.wallet(phone);
-  const subaccountId = accountIds.subaccount(project.id, WALLET_OPERATOR.id);
-  await ensureAccount(tx, { id: subaccountId, kind: 'subaccount', projectId: project.id, operatorId: WALLET_OPERATOR.id, mustNotOverdraw: true }, nowMs);
-  const accounts = await lockAccounts(tx, gw.db.dialect, [walletId, subaccountId]);
-  if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
+  if (!accounts.has(subaccountId)) {
+    await ensureAccount(tx, { id: subaccountId, kind: 'subaccount', projectId: project.id, operatorId: WALLET_OPERATOR.id, mustNotOverdraw: true }, nowMs);
+    for (const [id, account] of await lockAccounts(tx, gw.db.dialect, [subaccountId])) accounts.set(id, account);
+  }
   const payinId = newId('pay');
   const posted = await postTransfers(
     tx,
@@ -159,7 +181,7 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
     accounts,
   );
   if (!posted.ok) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
-  await tx.deleteFrom('otps').where('project_id', '=', project.id).where('phone', '=', phone).execute();
+  await deleteOtp.run(tx, { projectId: project.id, phone });
   const number = randomDigits(12);
   const token = signToken('payin', number, nowMs, gw.tokenSecret);
   const row: PayinTable = {
@@ -184,7 +206,7 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
     created_at_ms: nowMs,
     updated_at_ms: nowMs,
   };
-  await tx.insertInto('payins').values(row).execute();
+  await insertPayin.run(tx, row);
   await enqueueEvent(tx, { projectId: project.id, type: 'payin.completed', subjectType: 'payin', subjectId: payinId }, nowMs);
   return ok(row);
 }

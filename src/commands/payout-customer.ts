@@ -8,6 +8,7 @@ import { type Result, fail, ok } from '../core/result-codes.js';
 import { signToken } from '../core/tokens.js';
 import type { Tx } from '../store/database.js';
 import { lockAccounts, postTransfers } from '../store/ledger-store.js';
+import { prepared } from '../store/prepared.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import { enqueueEvent } from './outbox.js';
@@ -36,6 +37,11 @@ export interface PayoutRequest {
   customData: CustomData;
 }
 
+const payoutByMerchantId = prepared((tx, p: { projectId: string; merchantTransactionId: string }) =>
+  tx.selectFrom('payouts').select('id').where('project_id', '=', p.projectId).where('merchant_transaction_id', '=', p.merchantTransactionId),
+);
+const insertPayout = prepared((tx, row: PayoutTable) => tx.insertInto('payouts').values(row));
+
 export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project, clientIp: string, input: PayoutRequest): Promise<Result<PayoutTable>> {
   if (!project.payoutEnabled) return fail('payout_disabled');
   if (!ipAllowed(project, clientIp)) return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
@@ -54,12 +60,7 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   const merchantTransactionId = input.customData.transaction_id ?? null;
   if (merchantTransactionId !== null) {
-    const duplicate = await tx
-      .selectFrom('payouts')
-      .select('id')
-      .where('project_id', '=', project.id)
-      .where('merchant_transaction_id', '=', merchantTransactionId)
-      .executeTakeFirst();
+    const [duplicate] = await payoutByMerchantId.rows(tx, { projectId: project.id, merchantTransactionId });
     if (duplicate) return fail('duplicate_transaction');
   }
   if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
@@ -107,7 +108,7 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
     created_at_ms: nowMs,
     updated_at_ms: nowMs,
   };
-  await tx.insertInto('payouts').values(row).execute();
+  await insertPayout.run(tx, row);
   if (input.topUpWallet) {
     await enqueueEvent(tx, { projectId: project.id, type: 'payout.completed', subjectType: 'payout', subjectId: payoutId }, nowMs);
   }

@@ -1,10 +1,13 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { CALLBACK_MODES, type CallbackMode, DEFAULT_CALLBACK_MODE } from '../core/callbacks.js';
 import { newId, randomUpperAlnum } from '../core/ids.js';
 import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { base64url } from '../core/tokens.js';
+import { generateWebhookSecret } from '../core/webhook-signature.js';
 import type { Tx } from '../store/database.js';
+import { prepared } from '../store/prepared.js';
 import type { ProjectTable } from '../store/schema.js';
 
 /** An API project as the commands see it (spec §1.5). */
@@ -17,6 +20,8 @@ export interface Project {
   allowedIps: string[];
   operatorIds: string[];
   callbackUrl: string;
+  /** How callbacks are encoded (ADR 0006). */
+  callbackMode: CallbackMode;
   createdAtMs: number;
 }
 
@@ -35,6 +40,7 @@ export function toProject(row: ProjectTable): Project {
     allowedIps: JSON.parse(row.allowed_ips) as string[],
     operatorIds: JSON.parse(row.operator_ids) as string[],
     callbackUrl: row.callback_url,
+    callbackMode: row.callback_mode === 'json' ? 'json' : 'ligdicash',
     createdAtMs: Number(row.created_at_ms),
   };
 }
@@ -72,6 +78,8 @@ export interface ProjectInput {
   /** Operator ids, or undefined for every operator in the catalogue. */
   operatorIds?: string[] | undefined;
   callbackUrl?: string | undefined;
+  /** `ligdicash` (default: JSON and form POSTs) or `json` (ADR 0006). */
+  callbackMode?: CallbackMode | undefined;
   /** Fixed credentials, for the sandbox's demo project only. */
   fixedCredentials?: { apikey: string; token: string } | undefined;
 }
@@ -91,6 +99,9 @@ export function validateProjectSettings(input: Partial<ProjectInput>): string | 
   if (input.callbackUrl !== undefined && input.callbackUrl !== '' && !/^https?:\/\/\S+$/.test(input.callbackUrl)) {
     return 'callback URL must be an http(s) URL';
   }
+  if (input.callbackMode !== undefined && !CALLBACK_MODES.includes(input.callbackMode)) {
+    return `callback mode must be one of ${CALLBACK_MODES.join(', ')}`;
+  }
   return undefined;
 }
 
@@ -98,7 +109,7 @@ export async function createProject(
   tx: Tx,
   input: ProjectInput,
   nowMs: number,
-): Promise<Result<{ project: Project; apiToken: string }>> {
+): Promise<Result<{ project: Project; apiToken: string; webhookSecret: string }>> {
   const invalid = validateProjectSettings(input);
   if (invalid !== undefined) return fail('invalid_input', invalid);
   const apikey = input.fixedCredentials?.apikey ?? randomUpperAlnum(APIKEY_LENGTH);
@@ -114,9 +125,13 @@ export async function createProject(
     operator_ids: JSON.stringify(input.operatorIds ?? [WALLET_OPERATOR, ...OPERATORS].map((op) => op.id)),
     callback_url: input.callbackUrl ?? '',
     created_at_ms: nowMs,
+    callback_mode: input.callbackMode ?? DEFAULT_CALLBACK_MODE,
+    webhook_secret: generateWebhookSecret(),
+    webhook_secret_previous: null,
+    webhook_secret_rotated_at_ms: null,
   };
   await tx.insertInto('projects').values(row).execute();
-  return ok({ project: toProject(row), apiToken });
+  return ok({ project: toProject(row), apiToken, webhookSecret: row.webhook_secret });
 }
 
 export type ProjectChanges = Partial<Omit<ProjectInput, 'fixedCredentials'>>;
@@ -131,6 +146,7 @@ export async function updateProject(tx: Tx, projectId: string, changes: ProjectC
   if (changes.allowedIps !== undefined) set.allowed_ips = JSON.stringify(changes.allowedIps);
   if (changes.operatorIds !== undefined) set.operator_ids = JSON.stringify(changes.operatorIds);
   if (changes.callbackUrl !== undefined) set.callback_url = changes.callbackUrl;
+  if (changes.callbackMode !== undefined) set.callback_mode = changes.callbackMode;
   if (Object.keys(set).length > 0) await tx.updateTable('projects').set(set).where('id', '=', projectId).execute();
   const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   return row ? ok(toProject(row)) : fail('not_found', `no project ${projectId}`);
@@ -141,12 +157,14 @@ export async function updateProject(tx: Tx, projectId: string, changes: ProjectC
  * are required; the token is compared by hash in constant time; any mismatch, including another
  * project's token, is the same `auth_failed`.
  */
+const projectByApikey = prepared((tx, p: { apikey: string }) => tx.selectFrom('projects').selectAll().where('apikey', '=', p.apikey));
+
 export async function authenticate(tx: Tx, apikey: unknown, authorization: unknown): Promise<Result<Project>> {
   if (typeof apikey !== 'string' || typeof authorization !== 'string') return fail('auth_failed');
   if (apikey.length === 0 || apikey.length > 128 || authorization.length > CREDENTIAL_LENGTH_MAX) return fail('auth_failed');
   const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) return fail('auth_failed');
-  const row = await tx.selectFrom('projects').selectAll().where('apikey', '=', apikey.trim()).executeTakeFirst();
+  const [row] = await projectByApikey.rows(tx, { apikey: apikey.trim() });
   const presented = Buffer.from(hashApiToken(match[1]), 'hex');
   // Compare even when the key is unknown, so timing does not tell valid keys from invalid ones.
   const stored = Buffer.from(row?.token_hash ?? '0'.repeat(64), 'hex');

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrations.js';
+import { bindDialect } from './prepared.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -42,7 +43,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   const database =
     url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(options.dataDir);
   try {
-    await migrate(database.kysely as Kysely<unknown>);
+    const schema = database.dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(database.kysely)).rows[0]?.name : undefined;
+    await migrate(database.kysely as Kysely<unknown>, schema);
   } catch (error) {
     await database.close();
     throw error;
@@ -75,11 +77,22 @@ class SqliteStore implements Database {
   private draining = false;
   private closed = false;
 
+  /** Transaction control, run on the connection directly: these run several times per command. */
+  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', SqliteDatabase.Statement>;
+
   constructor(
     private readonly raw: SqliteDatabase.Database,
     readonly location: string,
   ) {
-    this.kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) });
+    this.kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
+    this.control = {
+      begin: raw.prepare('BEGIN IMMEDIATE'),
+      commit: raw.prepare('COMMIT'),
+      rollback: raw.prepare('ROLLBACK'),
+      savepoint: raw.prepare('SAVEPOINT cmd'),
+      release: raw.prepare('RELEASE cmd'),
+      rollbackTo: raw.prepare('ROLLBACK TO cmd'),
+    };
   }
 
   command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -105,28 +118,36 @@ class SqliteStore implements Database {
     const done: { job: Job; ok: boolean; value: unknown }[] = [];
     let current: Job | undefined;
     try {
+      // The Kysely connection is held for the whole batch; transaction control goes to the same
+      // single SQLite connection directly (`control`), which spares Kysely's work on each.
+      const { control } = this;
       await this.kysely.connection().execute(async (conn) => {
-        await sql`BEGIN IMMEDIATE`.execute(conn);
+        bindDialect(conn, 'sqlite');
+        control.begin.run();
         try {
           // Commands that arrive while the batch runs join it, up to the bound.
           while (this.queue.length > 0 && done.length < GROUP_COMMIT_COMMANDS_MAX) {
             const job = this.queue.shift() as Job;
             current = job;
-            await sql`SAVEPOINT cmd`.execute(conn);
+            control.savepoint.run();
             try {
               const value = await job.fn(conn);
-              await sql`RELEASE cmd`.execute(conn);
+              control.release.run();
               done.push({ job, ok: true, value });
             } catch (error) {
-              await sql`ROLLBACK TO cmd`.execute(conn);
-              await sql`RELEASE cmd`.execute(conn);
+              control.rollbackTo.run();
+              control.release.run();
               done.push({ job, ok: false, value: error });
             }
             current = undefined;
           }
-          await sql`COMMIT`.execute(conn);
+          control.commit.run();
         } catch (error) {
-          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+          try {
+            if (this.raw.inTransaction) control.rollback.run();
+          } catch {
+            // The transaction is gone already; the batch failed either way.
+          }
           throw error;
         }
       });
@@ -146,6 +167,30 @@ class SqliteStore implements Database {
   }
 }
 
+/** Distinct statements kept prepared; the application has a few dozen, so this is only a bound. */
+const STATEMENT_CACHE_MAX = 500;
+
+/**
+ * better-sqlite3 compiles SQL on every `prepare`, and Kysely prepares every query it runs: the
+ * statements are cached by their SQL text, so each is compiled once. Kysely runs one query at a
+ * time on the single connection, so a statement is never in use twice at once.
+ */
+function cachingStatements(raw: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        if (statements.size >= STATEMENT_CACHE_MAX) statements.clear();
+        statement = raw.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 function openSqlite(dataDir: string): SqliteStore {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
@@ -158,6 +203,14 @@ function openSqlite(dataDir: string): SqliteStore {
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  // Each command's savepoint journals the pages it changes; in memory rather than in a temporary
+  // file, that costs no system calls. Durability is the WAL's and is unaffected.
+  raw.pragma('temp_store = MEMORY');
+  // The writer checkpoints the WAL into the database file when the WAL reaches this many pages,
+  // inside a COMMIT. Every payin and payout dirties pages all over the random-keyed indexes; fewer,
+  // larger checkpoints write a page changed many times once, and sync the file less often
+  // (bench: about a fifth less time in COMMIT than SQLite's default of 1000).
+  raw.pragma('wal_autocheckpoint = 4000');
   return new SqliteStore(raw, file);
 }
 
@@ -193,7 +246,10 @@ class PostgresStore implements Database {
   async command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.kysely.transaction().execute(fn);
+        return await this.kysely.transaction().execute((trx) => {
+          bindDialect(trx, 'postgres');
+          return fn(trx);
+        });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRYABLE.has(code) && attempt < PG_RETRIES_MAX) {

@@ -3,7 +3,8 @@ import { newId } from '../core/ids.js';
 import { type AccountBalance, type AccountKind, type Transfer, type TransferKind, applyTransfer } from '../core/ledger.js';
 import { type Xof, xof } from '../core/money.js';
 import type { Dialect, Tx } from './database.js';
-import type { AccountTable } from './schema.js';
+import { prepared } from './prepared.js';
+import type { AccountTable, TransferTable } from './schema.js';
 
 /**
  * The ledger adapter: loads and locks balance rows, runs the pure rules of core/ledger.ts, and
@@ -31,26 +32,45 @@ export function toBalance(row: AccountTable): AccountBalance {
   };
 }
 
+// The ledger's hot statements, prepared (prepared.ts).
+const insertAccountIfMissing = prepared((tx, row: AccountTable) =>
+  tx
+    .insertInto('accounts')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doNothing()),
+);
+const selectAccounts = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id'));
+const selectAccountsForUpdate = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate());
+const insertTransfer = prepared((tx, row: TransferTable) => tx.insertInto('transfers').values(row));
+const updateSums = prepared(
+  (tx, p: { id: string; debits_posted_xof: number; credits_posted_xof: number; debits_pending_xof: number; credits_pending_xof: number }) =>
+    tx
+      .updateTable('accounts')
+      .set({
+        debits_posted_xof: p.debits_posted_xof,
+        credits_posted_xof: p.credits_posted_xof,
+        debits_pending_xof: p.debits_pending_xof,
+        credits_pending_xof: p.credits_pending_xof,
+      })
+      .where('id', '=', p.id),
+);
+
 /** Creates an account if it does not exist yet; concurrent creators are harmless. */
 export async function ensureAccount(tx: Tx, account: NewAccount, nowMs: number): Promise<void> {
-  await tx
-    .insertInto('accounts')
-    .values({
-      id: account.id,
-      kind: account.kind,
-      project_id: account.projectId ?? null,
-      operator_id: account.operatorId ?? null,
-      phone: account.phone ?? null,
-      holder_name: account.holderName ?? null,
-      must_not_overdraw: account.mustNotOverdraw ? 1 : 0,
-      debits_posted_xof: 0,
-      credits_posted_xof: 0,
-      debits_pending_xof: 0,
-      credits_pending_xof: 0,
-      created_at_ms: nowMs,
-    })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+  await insertAccountIfMissing.run(tx, {
+    id: account.id,
+    kind: account.kind,
+    project_id: account.projectId ?? null,
+    operator_id: account.operatorId ?? null,
+    phone: account.phone ?? null,
+    holder_name: account.holderName ?? null,
+    must_not_overdraw: account.mustNotOverdraw ? 1 : 0,
+    debits_posted_xof: 0,
+    credits_posted_xof: 0,
+    debits_pending_xof: 0,
+    credits_pending_xof: 0,
+    created_at_ms: nowMs,
+  });
 }
 
 /**
@@ -60,9 +80,7 @@ export async function ensureAccount(tx: Tx, account: NewAccount, nowMs: number):
  */
 export async function lockAccounts(tx: Tx, dialect: Dialect, ids: readonly string[]): Promise<Map<string, AccountBalance>> {
   const unique = [...new Set(ids)].sort();
-  let query = tx.selectFrom('accounts').selectAll().where('id', 'in', unique).orderBy('id');
-  if (dialect === 'postgres') query = query.forUpdate();
-  const rows = await query.execute();
+  const rows = await (dialect === 'postgres' ? selectAccountsForUpdate : selectAccounts).rows(tx, { ids: unique });
   return new Map(rows.map((row) => [row.id, toBalance(row)]));
 }
 
@@ -141,35 +159,29 @@ export async function postTransfers(
     accounts.set(debit.id, applied.debit);
     accounts.set(credit.id, applied.credit);
   }
-  await tx
-    .insertInto('transfers')
-    .values(
-      resolved.map((t, i) => ({
-        id: t.id,
-        kind: t.kind,
-        pending_id: t.pendingId,
-        debit_account_id: t.debitAccountId,
-        credit_account_id: t.creditAccountId,
-        amount_xof: t.amountXof,
-        reason: (plans[i] as TransferPlan | ResolvePlan).reason,
-        subject_id: (plans[i] as TransferPlan | ResolvePlan).subjectId,
-        created_at_ms: nowMs,
-      })),
-    )
-    .execute();
+  for (const [i, t] of resolved.entries()) {
+    await insertTransfer.run(tx, {
+      id: t.id,
+      kind: t.kind,
+      pending_id: t.pendingId,
+      debit_account_id: t.debitAccountId,
+      credit_account_id: t.creditAccountId,
+      amount_xof: t.amountXof,
+      reason: (plans[i] as TransferPlan | ResolvePlan).reason,
+      subject_id: (plans[i] as TransferPlan | ResolvePlan).subjectId,
+      created_at_ms: nowMs,
+    });
+  }
   for (const [id, account] of accounts) {
     const old = before.get(id);
     if (old === account) continue;
-    await tx
-      .updateTable('accounts')
-      .set({
-        debits_posted_xof: account.debitsPostedXof,
-        credits_posted_xof: account.creditsPostedXof,
-        debits_pending_xof: account.debitsPendingXof,
-        credits_pending_xof: account.creditsPendingXof,
-      })
-      .where('id', '=', id)
-      .execute();
+    await updateSums.run(tx, {
+      id,
+      debits_posted_xof: account.debitsPostedXof,
+      credits_posted_xof: account.creditsPostedXof,
+      debits_pending_xof: account.debitsPendingXof,
+      credits_pending_xof: account.creditsPendingXof,
+    });
     if (locked?.has(id)) locked.set(id, account);
   }
   return { ok: true, transfers: resolved };
