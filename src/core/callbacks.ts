@@ -1,0 +1,276 @@
+import { type CustomData, type CustomDataRow, customDataRows } from './custom-data.js';
+import { operatorById } from './operators.js';
+import { wikiUrl } from './result-codes.js';
+import { signToken, wireDate } from './tokens.js';
+
+/**
+ * Callbacks as LigdiCash sends them (spec §3) and the rules Cauri adds on top (ADR 0006): what
+ * each payload holds, how it is encoded, when a failed delivery is tried again. Pure functions;
+ * the worker (src/workers/callback-worker.ts) and the HTTP sender are the adapters.
+ */
+
+/** `ligdicash`: every event is POSTed twice, JSON then form-urlencoded (spec §3.1). `json`: once. */
+export type CallbackMode = 'ligdicash' | 'json';
+export const CALLBACK_MODES: readonly CallbackMode[] = ['ligdicash', 'json'];
+export const DEFAULT_CALLBACK_MODE: CallbackMode = 'ligdicash';
+
+export type CallbackEncoding = 'json' | 'form';
+
+export function encodingsFor(mode: CallbackMode): readonly CallbackEncoding[] {
+  return mode === 'json' ? ['json'] : ['json', 'form'];
+}
+
+export const CONTENT_TYPES: Readonly<Record<CallbackEncoding, string>> = {
+  json: 'application/json',
+  form: 'application/x-www-form-urlencoded',
+};
+
+// ---------------------------------------------------------------- limits
+
+/** Default time one POST may take, connection and DNS included (configurable, ADR 0006). */
+export const CALLBACK_TIMEOUT_MS_DEFAULT = 10_000;
+/** Bytes of a merchant's answer Cauri reads before it hangs up. */
+export const CALLBACK_RESPONSE_BYTES_MAX = 4096;
+/** Bytes of that answer kept with the attempt, for the operator to read. */
+export const CALLBACK_EXCERPT_BYTES_MAX = 512;
+/** Characters of an error message kept with the attempt. */
+export const CALLBACK_ERROR_LENGTH_MAX = 300;
+/** Events one worker delivers at once, all projects together. */
+export const CALLBACK_BATCH_MAX = 50;
+/** Default events of one project in delivery at once, across every process (configurable). */
+export const CALLBACK_PROJECT_CONCURRENCY_DEFAULT = 4;
+
+/**
+ * How long a claimed event stays reserved to the worker that claimed it. It must outlast one
+ * delivery (every encoding at its full timeout) plus the time to record it, so that no other
+ * process takes the event back while it is still being sent; after a crash, this is how long the
+ * event waits before another process delivers it.
+ */
+export function callbackLeaseMs(timeoutMs: number): number {
+  return encodingsFor('ligdicash').length * timeoutMs + 60_000;
+}
+
+// ---------------------------------------------------------------- retry schedule
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/**
+ * The published schedule (ADR 0006, README): the delay before each attempt of a delivery cycle,
+ * counted from the end of the previous one. The first attempt is immediate; then 30 s, 2 min,
+ * 10 min, 30 min, 1 h, 3 h, 6 h, then every 12 h. Each delay varies by ±20% so that many failed
+ * events do not come back at once. Even with every delay 20% short the last attempt comes more than
+ * three days after the first (75.8 h); after it fails, the event is marked failed.
+ */
+export const CALLBACK_RETRY_SCHEDULE: readonly number[] = [
+  0,
+  30 * SECOND,
+  2 * MINUTE,
+  10 * MINUTE,
+  30 * MINUTE,
+  1 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  ...new Array<number>(7).fill(12 * HOUR),
+];
+export const CALLBACK_ATTEMPTS_MAX = CALLBACK_RETRY_SCHEDULE.length;
+export const CALLBACK_JITTER_RATIO = 0.2;
+/** The promise to merchants: failures are retried at least this long. */
+export const CALLBACK_RETRY_WINDOW_MIN_MS = 3 * 24 * HOUR;
+
+/**
+ * The wait before the next attempt, after `attemptsDone` attempts of the current cycle failed, or
+ * undefined when the schedule is exhausted. `random` returns a number in [0, 1).
+ */
+export function callbackRetryDelayMs(attemptsDone: number, random: () => number): number | undefined {
+  const base = CALLBACK_RETRY_SCHEDULE[attemptsDone];
+  if (base === undefined || attemptsDone < 1) return undefined;
+  const factor = 1 + (random() * 2 - 1) * CALLBACK_JITTER_RATIO;
+  return Math.round(base * factor);
+}
+
+// ---------------------------------------------------------------- payloads
+
+/** The wire status: a failed transaction is `notcompleted` (spec §3.2, §8.6). */
+export function wireStatus(status: string): 'completed' | 'pending' | 'notcompleted' {
+  return status === 'completed' || status === 'pending' ? status : 'notcompleted';
+}
+
+/** The columns of a payin that its callback needs (a `payins` row fits). */
+export interface PayinFacts {
+  status: string;
+  amount_xof: number;
+  customer: string | null;
+  request_id: string;
+  custom_data: string;
+  external_id: string;
+  operator_id: string | null;
+  hash: string;
+  logfile: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+/** The payin callback, §3.2, keys in the documented order, then two that merchant code reads. */
+export interface PayinCallback {
+  date: string;
+  wiki: string;
+  token: '';
+  amount: number;
+  status: string;
+  montant: number;
+  customer: string;
+  oreference: string;
+  request_id: string;
+  custom_data: CustomDataRow[];
+  description: string;
+  external_id: string;
+  operator_id: string;
+  operator_name: string;
+  response_code: '00';
+  response_text: string;
+  customer_details: { email: string; phone: string; details: string; lastname: string; firstname: string };
+  transaction_id: string;
+  hash: string;
+}
+
+function parseCustomData(json: string): CustomData {
+  return JSON.parse(json) as CustomData;
+}
+
+/**
+ * Amounts are integers; `token` is empty (payin callbacks never carry a token, spec §3.2 and §9 Q5);
+ * `customer_details` is documented but Cauri keeps no payer names, so only the phone is filled;
+ * `transaction_id` is the same value confirm returns, and `hash` repeats the custom-data row.
+ */
+export function payinCallbackPayload(payin: PayinFacts): PayinCallback {
+  const customData = parseCustomData(payin.custom_data);
+  const operator = payin.operator_id !== null ? operatorById(payin.operator_id) : undefined;
+  const amount = Number(payin.amount_xof);
+  const customer = payin.customer ?? '';
+  return {
+    date: wireDate(Number(payin.updated_at_ms)),
+    wiki: wikiUrl('confirmInvoice'),
+    token: '',
+    amount,
+    status: wireStatus(payin.status),
+    montant: amount,
+    customer,
+    oreference: '',
+    request_id: payin.request_id,
+    custom_data: customDataRows(customData, { hash: payin.hash, logfile: payin.logfile }, Number(payin.created_at_ms)),
+    description: '',
+    external_id: payin.external_id,
+    operator_id: operator?.id ?? '',
+    operator_name: operator?.name ?? '',
+    response_code: '00',
+    response_text: '',
+    customer_details: { email: '', phone: customer, details: '', lastname: '', firstname: '' },
+    transaction_id: customData.transaction_id ?? payin.external_id,
+    hash: payin.hash,
+  };
+}
+
+/** The columns of a payout that its callback needs (a `payouts` row fits). */
+export interface PayoutFacts {
+  number: string;
+  kind: string;
+  status: string;
+  amount_xof: number;
+  operator_id: string;
+  custom_data: string;
+  external_id: string;
+  hash: string;
+  logfile: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+/** The payout callback, §3.3, exactly the documented keys in the documented order. */
+export interface PayoutCallback {
+  response_code: '00';
+  token: string;
+  response_text: string;
+  status: string;
+  custom_data: CustomDataRow[];
+  operator_id: number;
+  operator_name: string;
+  url: string;
+  url_method: string;
+  transaction_id: string;
+  external_id: string;
+  montant: string;
+  amount: string;
+}
+
+/**
+ * The time the callback token of a payout is signed at: its final status change, and at least one
+ * second after creation, so that its `start_date` and `expiry_date` (whole seconds) differ from the
+ * creation token's even for a payout completed at creation (spec §3.3: the callback token is a
+ * different JWT). Being a function of the row, it is the same on every attempt.
+ */
+export function payoutCallbackTokenTimeMs(payout: Pick<PayoutFacts, 'created_at_ms' | 'updated_at_ms'>): number {
+  return Math.max(Number(payout.updated_at_ms), Number(payout.created_at_ms) + SECOND);
+}
+
+/**
+ * Amounts are strings and `operator_id` a number (spec §3.3); a customer payout (to the LigdiCash
+ * wallet) names its operator `LigdiCash <OPERATOR>`; `transaction_id` equals `external_id`, the
+ * merchant's identifier; `custom_data` carries the merchant's rows plus `hash` and `logfile`, as
+ * for payins. The token is signed like the creation token, so confirm accepts it too.
+ */
+export function payoutCallbackPayload(payout: PayoutFacts, url: string, tokenSecret: string): PayoutCallback {
+  const operator = operatorById(payout.operator_id);
+  const operatorName = operator?.name ?? '';
+  const amount = String(payout.amount_xof);
+  return {
+    response_code: '00',
+    token: signToken('payout', payout.number, payoutCallbackTokenTimeMs(payout), tokenSecret),
+    response_text: '',
+    status: wireStatus(payout.status),
+    custom_data: customDataRows(parseCustomData(payout.custom_data), { hash: payout.hash, logfile: payout.logfile }, Number(payout.created_at_ms)),
+    operator_id: Number(operator?.id ?? payout.operator_id),
+    operator_name: payout.kind === 'customer' && operatorName !== '' ? `LigdiCash ${operatorName}` : operatorName,
+    url,
+    url_method: '',
+    transaction_id: payout.external_id,
+    external_id: payout.external_id,
+    montant: amount,
+    amount,
+  };
+}
+
+/**
+ * The form-urlencoded variant: the same top-level fields; nested values (`custom_data`,
+ * `customer_details`) as JSON strings, as LigdiCash's own examples show (spec §3.1, ADR 0006).
+ */
+export function formEncode(payload: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(payload)) {
+    if (value === null || value === undefined) params.append(key, '');
+    else if (typeof value === 'object') params.append(key, JSON.stringify(value));
+    else params.append(key, String(value as string | number | boolean));
+  }
+  return params.toString();
+}
+
+export function encodeCallback(payload: object, encoding: CallbackEncoding): string {
+  return encoding === 'json' ? JSON.stringify(payload) : formEncode(payload);
+}
+
+// ---------------------------------------------------------------- records
+
+/**
+ * What is kept of a merchant's answer: at most `CALLBACK_EXCERPT_BYTES_MAX` bytes of UTF-8, without
+ * a cut character at the end and without NUL (PostgreSQL text cannot hold it).
+ */
+export function responseExcerpt(bytes: Buffer): string {
+  let text = bytes.subarray(0, CALLBACK_EXCERPT_BYTES_MAX).toString('utf8').replaceAll('\u0000', '');
+  while (Buffer.byteLength(text) > CALLBACK_EXCERPT_BYTES_MAX || text.endsWith('\uFFFD')) text = text.slice(0, -1);
+  return text;
+}
+
+export function errorText(message: string): string {
+  return message.replaceAll('\u0000', '').slice(0, CALLBACK_ERROR_LENGTH_MAX);
+}
