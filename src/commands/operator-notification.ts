@@ -1,0 +1,36 @@
+import type { RawNotification } from '../operators/connector.js';
+import type { Gateway } from './context.js';
+import { type Disposition, settlePayinByReference } from './payin-operator.js';
+import { type SettleResult, settlePayout } from './payout-settle.js';
+
+/**
+ * An operator's notification about a request (`POST /operators/:operatorId/notify`, or the
+ * simulator's, delivered in process). The connector authenticates and parses it; a payin
+ * reference (`pay_….n`) or a payout reference (`po_…`) is then settled in one transaction.
+ * Settling is idempotent, so an operator that notifies twice changes nothing the second time.
+ */
+export type Ingested = { accepted: false } | { accepted: true; reference: string; result: Disposition | SettleResult };
+
+export async function ingestNotification(gw: Gateway, operatorId: string, raw: RawNotification): Promise<Ingested> {
+  const parsed = gw.connector.parseNotification?.(operatorId, raw);
+  if (parsed === undefined) return { accepted: false };
+  const { reference, outcome } = parsed;
+  const result = await gw.db.command(async (tx): Promise<Disposition | SettleResult> => {
+    if (reference.startsWith('po_')) {
+      const payout = await tx.selectFrom('payouts').select(['id', 'operator_id']).where('id', '=', reference).executeTakeFirst();
+      if (!payout || payout.operator_id !== operatorId) return 'unknown';
+      // A payout's pending answers are the dispatcher's business; only final news settles it here.
+      return outcome.state === 'pending' ? 'still_pending' : settlePayout(gw, tx, reference, outcome);
+    }
+    const payin = await tx
+      .selectFrom('invoices')
+      .innerJoin('payins', 'payins.id', 'invoices.payin_id')
+      .select('payins.operator_id')
+      .where('invoices.reference', '=', reference)
+      .executeTakeFirst();
+    // An operator speaks only for its own requests.
+    if (!payin || payin.operator_id !== operatorId) return 'unknown';
+    return settlePayinByReference(gw, tx, reference, outcome);
+  });
+  return { accepted: true, reference, result };
+}

@@ -1,0 +1,50 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { newCsrfValue } from './html.js';
+
+/**
+ * CSRF protection for pages without a login (ADR 0007). The token in the URL is the capability;
+ * on top of it every state-changing form carries a double-submit value that must equal a
+ * `SameSite=Strict` cookie, which a cross-site form post does not send, and a present `Origin` must
+ * be this gateway's.
+ */
+export const CSRF_COOKIE = 'cauri_csrf';
+const VALUE = /^[0-9a-f]{32}$/;
+
+export function csrfCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  if (typeof header !== 'string' || header.length > 4096) return undefined;
+  for (const part of header.split(';')) {
+    const [name, value] = part.trim().split('=', 2);
+    if (name === CSRF_COOKIE && value !== undefined && VALUE.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** The request's CSRF value, set as a cookie when the browser has none yet. */
+export function ensureCsrf(request: FastifyRequest, reply: FastifyReply, publicUrl: string): string {
+  const existing = csrfCookieOf(request);
+  if (existing !== undefined) return existing;
+  const value = newCsrfValue();
+  const secure = publicUrl.startsWith('https://') ? '; Secure' : '';
+  void reply.header('set-cookie', `${CSRF_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${secure}`);
+  return value;
+}
+
+function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const allowed = new Set<string>([`${request.protocol}://${request.headers.host ?? ''}`]);
+  try {
+    allowed.add(new URL(publicUrl).origin);
+  } catch {
+    // An unparsable public URL only narrows what is allowed.
+  }
+  return allowed.has(origin);
+}
+
+export function csrfValid(request: FastifyRequest, submitted: unknown, publicUrl: string): boolean {
+  const cookie = csrfCookieOf(request);
+  if (cookie === undefined || typeof submitted !== 'string' || !VALUE.test(submitted)) return false;
+  return timingSafeEqual(Buffer.from(cookie), Buffer.from(submitted)) && sameOrigin(request, publicUrl);
+}

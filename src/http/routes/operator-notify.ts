@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../../commands/context.js';
+import { ingestNotification } from '../../commands/operator-notification.js';
+
+/**
+ * `POST /operators/:operatorId/notify`: where operators report on requests (ADR 0007). This is not
+ * a LigdiCash endpoint, so it answers with plain HTTP statuses: 200 once settled (or already
+ * settled: operators retry), 401 for anything the connector does not authenticate.
+ */
+export function registerOperatorNotifyRoutes(app: FastifyInstance, gw: Gateway): void {
+  app.post<{ Params: { operatorId: string } }>('/operators/:operatorId/notify', async (request, reply) => {
+    const ingested = await ingestNotification(gw, request.params.operatorId, { headers: request.headers, body: request.body });
+    if (!ingested.accepted) return reply.code(401).send({ error: 'notification not authenticated' });
+    return { received: true, reference: ingested.reference, result: ingested.result };
+  });
+}

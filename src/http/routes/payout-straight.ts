@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../../commands/context.js';
+import { createMerchantPayout } from '../../commands/payout-merchant.js';
+import { errorEnvelope } from '../envelope.js';
+import { payoutCreatedBody } from '../wire.js';
+import { envelopeOf, idempotentCreate, uniqueViolation } from './common.js';
+import { parsePayoutCommande } from './withdrawal-create.js';
+
+/**
+ * Merchant payout, E7 `POST /pay/v01/straight/payout` (spec §2.7): the customer payout's body
+ * without the wallet flag, answered with the createStraightWithdrawal codes. Its status is served
+ * by withdrawal-confirm.ts on `straight/payout/confirm?payoutToken=` and `withdrawal/confirm`.
+ */
+export function registerPayoutStraightRoutes(app: FastifyInstance, gw: Gateway): void {
+  const wiki = 'createStraightWithdrawal';
+  app.post('/pay/v01/straight/payout', { config: { wiki } }, async (request) => {
+    try {
+      return await idempotentCreate(gw, request, wiki, 'straight/payout', async (tx, project) => {
+        const parsed = parsePayoutCommande(request.body);
+        if (!parsed.ok) return { body: envelopeOf(wiki, parsed), succeeded: false };
+        const payout = await createMerchantPayout(gw, tx, project, request.ip, parsed.value);
+        if (!payout.ok) return { body: envelopeOf(wiki, payout), succeeded: false };
+        setImmediate(gw.onDispatchQueued);
+        return { body: payoutCreatedBody(payout.value, wiki), succeeded: true };
+      });
+    } catch (error) {
+      // Two payouts with one transaction_id raced on PostgreSQL; the unique index stopped the second.
+      if (uniqueViolation(error)?.includes('merchant_transaction')) return errorEnvelope(wiki, 'duplicate_transaction');
+      throw error;
+    }
+  });
+}

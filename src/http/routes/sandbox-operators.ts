@@ -1,0 +1,172 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gateway } from '../../commands/context.js';
+import { ingestNotification } from '../../commands/operator-notification.js';
+import { checkUrl } from '../../core/checkout.js';
+import { operatorById } from '../../core/operators.js';
+import { SIM_LIST_LIMIT_MAX, type SimulatorDesk } from '../../operators/simulator-desk.js';
+import { simulatorDeskOf } from '../../operators/simulator.js';
+import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
+import { html, layout, sendPage } from '../checkout/html.js';
+import { formatXof, negotiateLang } from '../checkout/i18n.js';
+
+/**
+ * Sandbox actions on the simulated operators (sandbox mode only; README "Sandbox actions"):
+ *
+ *   POST /sandbox/ussd/dial                 {phone, code?}: the customer dials a USSD code
+ *   GET  /sandbox/pushes?phone=&limit=       requests waiting for the customer's approval
+ *   POST /sandbox/pushes/:id/approve|decline the customer's answer
+ *   GET|POST /sandbox/operator-portal/:id    the simulated operator portal (operator redirect)
+ *   GET|POST /sandbox/console                the customers' phones in one page (approve, decline, dial)
+ *
+ * Decisions reach the gateway as the operator's signed notification, parsed like a real one.
+ * These routes have no credentials: the sandbox holds no real money, and ids are random.
+ */
+export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway): void {
+  void app.register((scope, _options, done) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries([...new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))].slice(0, 16)));
+    });
+    const deskOr = (reply: FastifyReply): SimulatorDesk | undefined => {
+      const desk = simulatorDeskOf(gw.connector);
+      if (!desk) void reply.code(409).send({ error: 'the operator simulator is not in use' });
+      return desk;
+    };
+
+    scope.post('/sandbox/ussd/dial', async (request, reply) => {
+      const desk = deskOr(reply);
+      if (!desk) return reply;
+      const body = bodyOf(request);
+      const code = typeof body.code === 'string' && body.code !== '' ? body.code : undefined;
+      const dialled = await desk.dial(typeof body.phone === 'string' ? body.phone : '', code);
+      if (!dialled.ok) return reply.code(400).send({ error: dialled.error });
+      const value = dialled.value;
+      if (value.action === 'otp') {
+        return { action: 'otp', phone: value.phone, operator_id: value.operatorId, operator_name: value.operatorName, otp: value.otp, expires_at: new Date(value.expiresAtMs).toISOString() };
+      }
+      const ingested = await ingestNotification(gw, value.notification.operatorId, value.notification.raw);
+      return { action: 'approved', phone: value.phone, push: value.approval, settled: ingested.accepted ? ingested.result : 'rejected' };
+    });
+
+    scope.get<{ Querystring: { phone?: string; limit?: string } }>('/sandbox/pushes', async (request, reply) => {
+      const desk = deskOr(reply);
+      if (!desk) return reply;
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), SIM_LIST_LIMIT_MAX);
+      return { pushes: await desk.listPending(request.query.phone, limit) };
+    });
+
+    scope.post<{ Params: { id: string; decision: string } }>('/sandbox/pushes/:id/:decision', async (request, reply) => {
+      const desk = deskOr(reply);
+      if (!desk) return reply;
+      const { id, decision } = request.params;
+      if (decision !== 'approve' && decision !== 'decline') return reply.code(404).send({ error: 'approve or decline' });
+      const decided = await desk.decide(id, decision);
+      if (!decided.ok) return reply.code(409).send({ error: decided.error });
+      const ingested = await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
+      return { push: decided.value.approval, decision, settled: ingested.accepted ? ingested.result : 'rejected' };
+    });
+
+    scope.get('/sandbox/console', async (request, reply) => {
+      const desk = deskOr(reply);
+      if (!desk) return reply;
+      return sendPage(reply, 200, await renderConsole(gw, desk, request, ensureCsrf(request, reply, gw.config.publicUrl)));
+    });
+
+    scope.post('/sandbox/console', async (request, reply) => {
+      const desk = deskOr(reply);
+      if (!desk) return reply;
+      const body = bodyOf(request);
+      const back = (params: Record<string, string>) => reply.code(303).header('location', `/sandbox/console?${new URLSearchParams(params).toString()}`).send();
+      if (!csrfValid(request, body.csrf, gw.config.publicUrl)) return back({ message: 'The page expired; try again.' });
+      const text = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
+      if (text('action') === 'dial') {
+        const dialled = await desk.dial(text('phone'));
+        if (!dialled.ok) return back({ message: dialled.error });
+        if (dialled.value.action === 'otp') return back({ message: `${dialled.value.operatorName} ${dialled.value.phone}: payment code ${dialled.value.otp}` });
+        await ingestNotification(gw, dialled.value.notification.operatorId, dialled.value.notification.raw);
+        return back({ message: `${dialled.value.approval.id} approved by dialling` });
+      }
+      const decision = text('action') === 'approve' ? 'approve' : 'decline';
+      const decided = await desk.decide(text('id'), decision);
+      if (!decided.ok) return back({ message: decided.error });
+      await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
+      return back({ message: `${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}` });
+    });
+
+    scope.get<{ Params: { id: string } }>('/sandbox/operator-portal/:id', async (request, reply) => {
+      const desk = deskOr(reply);
+      if (!desk) return reply;
+      const lang = negotiateLang((request.query as Record<string, unknown>).lang, request.headers['accept-language']);
+      const found = await desk.find(request.params.id);
+      if (!found || found.kind !== 'portal') return sendPage(reply, 404, layout({ lang, title: 'Not found' }, html`<main><section class="card"><h1>Not found</h1></section></main>`));
+      const csrf = ensureCsrf(request, reply, gw.config.publicUrl);
+      const operatorName = operatorById(found.operatorId)?.name ?? found.operatorId;
+      const decided = found.status !== 'pending';
+      const body = html`<main><section class="card sandbox" data-testid="portal">
+<p class="muted">${operatorName} — simulated payment portal (sandbox)</p>
+<h1>${found.merchantName}</h1><p>${found.description}</p>
+<p class="amount">${formatXof(lang, found.amountXof)}</p><p class="muted">${found.phone}</p>
+${
+  decided
+    ? html`<p class="notice">${found.status}</p>`
+    : html`<div class="row">
+<form method="post" action="/sandbox/operator-portal/${found.id}"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="decision" value="approve"><button type="submit">${lang === 'fr' ? 'Payer' : 'Pay'}</button></form>
+<form method="post" action="/sandbox/operator-portal/${found.id}"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="decision" value="decline"><button class="danger" type="submit">${lang === 'fr' ? 'Refuser' : 'Decline'}</button></form>
+</div>`
+}
+</section></main>`;
+      return sendPage(reply, 200, layout({ lang, title: operatorName }, body));
+    });
+
+    scope.post<{ Params: { id: string } }>('/sandbox/operator-portal/:id', async (request, reply) => {
+      const desk = deskOr(reply);
+      if (!desk) return reply;
+      const body = bodyOf(request);
+      const found = await desk.find(request.params.id);
+      if (!found || found.kind !== 'portal') return reply.code(404).send({ error: 'no such request' });
+      if (!csrfValid(request, body.csrf, gw.config.publicUrl)) return reply.code(303).header('location', `/sandbox/operator-portal/${found.id}`).send();
+      const decision = body.decision === 'approve' ? 'approve' : 'decline';
+      const decided = await desk.decide(found.id, decision);
+      if (decided.ok) await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
+      // The portal sends the browser back where Cauri asked: the payment page, which shows the outcome.
+      const back = checkUrl(found.returnUrl);
+      return reply.code(303).header('location', back !== undefined && back !== '' ? back : `/sandbox/operator-portal/${found.id}`).send();
+    });
+    done();
+  });
+}
+
+export const CONSOLE_LIST_MAX = 50;
+
+/**
+ * The sandbox console (`GET /sandbox/console`): the customers' phones in one page. Requests waiting
+ * for an approval, with Approve and Decline; a Dial form (payment codes, guided USSD); the latest
+ * SMS. Plain HTML like the payment page, under the same CSP and CSRF rules.
+ */
+async function renderConsole(gw: Gateway, desk: SimulatorDesk, request: FastifyRequest, csrf: string): Promise<string> {
+  const pending = await desk.listPending(undefined, CONSOLE_LIST_MAX);
+  const sms = await gw.db.command((tx) => tx.selectFrom('sms').selectAll().orderBy('created_at_ms', 'desc').orderBy('id', 'desc').limit(10).execute());
+  const message = (request.query as Record<string, unknown>).message;
+  const hidden = html`<input type="hidden" name="csrf" value="${csrf}">`;
+  const rows = pending.map(
+    (p) => html`<tr><td><code>${p.id}</code><br><span class="muted">${p.kind}</span></td><td>${p.phone}<br><span class="muted">${p.operatorName}</span></td><td class="num">${formatXof('en', p.amountXof)}<br><span class="muted">${p.merchantName}</span></td>
+<td><div class="row"><form method="post" action="/sandbox/console">${hidden}<input type="hidden" name="id" value="${p.id}"><input type="hidden" name="action" value="approve"><button type="submit">Approve</button></form>
+<form method="post" action="/sandbox/console">${hidden}<input type="hidden" name="id" value="${p.id}"><input type="hidden" name="action" value="decline"><button class="danger" type="submit">Decline</button></form></div></td></tr>`,
+  );
+  const body = html`<main>
+<header class="top"><span>Cauri sandbox console</span></header>
+${typeof message === 'string' && message.length <= 300 ? html`<p class="notice" data-testid="message">${message}</p>` : ''}
+<section class="card"><h2>Waiting for the customer</h2>
+${rows.length === 0 ? html`<p class="muted">Nothing is waiting.</p>` : html`<table><tbody>${rows}</tbody></table>`}
+<a class="button secondary" href="/sandbox/console">Refresh</a></section>
+<section class="card"><h2>Dial the operator's USSD code</h2>
+<form method="post" action="/sandbox/console">${hidden}<input type="hidden" name="action" value="dial">
+<label for="phone">Customer number</label><input id="phone" name="phone" type="tel" inputmode="tel" maxlength="20" required>
+<button type="submit">Dial</button></form></section>
+<section class="card"><h2>Latest SMS</h2>${sms.length === 0 ? html`<p class="muted">No SMS.</p>` : html`<table><tbody>${sms.map((m) => html`<tr><td>${m.phone}</td><td>${m.body}</td></tr>`)}</tbody></table>`}</section>
+</main>`;
+  return layout({ lang: 'en', title: 'Cauri sandbox console' }, body);
+}
+
+function bodyOf(request: FastifyRequest): Record<string, unknown> {
+  return typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+}

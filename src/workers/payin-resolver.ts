@@ -1,0 +1,176 @@
+import type { Gateway } from '../commands/context.js';
+import { withTimeout } from '../commands/payin-flow.js';
+import { closeUnpaid, lockPayin, settlePayinByReference } from '../commands/payin-operator.js';
+import { DISPATCH_ATTEMPTS_MAX, settlePayout } from '../commands/payout-settle.js';
+import { RESOLVE_LEASE_MS, UNUSED_INVOICE_TTL_MS } from '../core/checkout.js';
+import type { OperatorOutcome } from '../operators/connector.js';
+
+/**
+ * Resolves what stays pending past the deadline (`CAURI_PENDING_DEADLINE_SECONDS`, ADR 0007):
+ *
+ * - an operator payin whose request is still in flight: the operator is asked for the status of
+ *   the same reference (with no transaction open) and the answer is settled; a pending answer is
+ *   recorded as the payin's reason and asked again later, the wait doubling up to a day;
+ * - a payment page on which nobody started to pay within the token's 24 hours: `notcompleted`;
+ * - a payout the dispatcher parked for review: its operator is asked again, at most hourly.
+ *
+ * Work is claimed with a lease (the due time moves into the future), so several processes can run
+ * the resolver on one PostgreSQL database without asking twice.
+ */
+export const RESOLVE_BATCH_MAX = 50;
+
+interface ClaimedPayin {
+  reference: string;
+  operatorId: string;
+  query: number;
+}
+
+export interface ResolverPass {
+  queried: number;
+  expired: number;
+  payoutsRechecked: number;
+}
+
+export class PayinResolver {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly gw: Gateway,
+    private readonly intervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch(this.onError)
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every kind of due work, for tests and the timer. */
+  async runOnce(): Promise<ResolverPass> {
+    const claimed = await this.claimPayins();
+    await Promise.all(claimed.map((payin) => this.queryPayin(payin)));
+    const expired = await this.expireUnusedPages();
+    const payoutsRechecked = await this.recheckPayouts();
+    return { queried: claimed.length, expired, payoutsRechecked };
+  }
+
+  private claimPayins(): Promise<ClaimedPayin[]> {
+    const { gw } = this;
+    return gw.db.command(async (tx) => {
+      const nowMs = gw.clock.nowMs();
+      let query = tx
+        .selectFrom('invoices')
+        .innerJoin('payins', 'payins.id', 'invoices.payin_id')
+        .select(['invoices.payin_id', 'invoices.reference', 'invoices.resolve_attempts', 'payins.operator_id'])
+        .where('payins.status', '=', 'pending')
+        .where('invoices.reference', 'is not', null)
+        .where('invoices.resolve_after_ms', '<=', nowMs)
+        .orderBy('invoices.resolve_after_ms')
+        .limit(RESOLVE_BATCH_MAX);
+      if (gw.db.dialect === 'postgres') query = query.forUpdate().skipLocked();
+      const rows = await query.execute();
+      if (rows.length === 0) return [];
+      await tx
+        .updateTable('invoices')
+        .set({ resolve_after_ms: nowMs + RESOLVE_LEASE_MS })
+        .where(
+          'payin_id',
+          'in',
+          rows.map((row) => row.payin_id),
+        )
+        .execute();
+      return rows.flatMap((row) =>
+        row.reference !== null && row.operator_id !== null ? [{ reference: row.reference, operatorId: row.operator_id, query: row.resolve_attempts + 1 }] : [],
+      );
+    });
+  }
+
+  private async queryPayin(payin: ClaimedPayin): Promise<void> {
+    const { gw } = this;
+    const outcome = await this.ask(payin.reference, payin.operatorId);
+    await gw.db.command((tx) => settlePayinByReference(gw, tx, payin.reference, outcome, payin.query));
+  }
+
+  private async ask(reference: string, operatorId: string): Promise<OperatorOutcome> {
+    try {
+      return await withTimeout(this.gw.connector.queryStatus(reference, operatorId), this.gw.config.operatorTimeoutMs);
+    } catch (error) {
+      this.onError(error);
+      return { state: 'pending' };
+    }
+  }
+
+  private expireUnusedPages(): Promise<number> {
+    const { gw } = this;
+    return gw.db.command(async (tx) => {
+      const nowMs = gw.clock.nowMs();
+      const rows = await tx
+        .selectFrom('payins')
+        .innerJoin('invoices', 'invoices.payin_id', 'payins.id')
+        .select('payins.id')
+        .where('payins.status', '=', 'pending')
+        .where('payins.kind', '=', 'hosted')
+        .where('invoices.reference', 'is', null)
+        .where('payins.created_at_ms', '<=', nowMs - UNUSED_INVOICE_TTL_MS)
+        .limit(RESOLVE_BATCH_MAX)
+        .execute();
+      let expired = 0;
+      for (const row of rows) {
+        const payin = await lockPayin(tx, gw.db, row.id);
+        const invoice = await tx.selectFrom('invoices').select('reference').where('payin_id', '=', row.id).executeTakeFirstOrThrow();
+        if (payin.status !== 'pending' || invoice.reference !== null) continue;
+        await closeUnpaid(tx, payin, 'payment page expired unused after 24 hours', nowMs);
+        expired++;
+      }
+      return expired;
+    });
+  }
+
+  private async recheckPayouts(): Promise<number> {
+    const { gw } = this;
+    const claimed = await gw.db.command(async (tx) => {
+      const nowMs = gw.clock.nowMs();
+      let query = tx
+        .selectFrom('payouts')
+        .select(['id', 'operator_id'])
+        .where('status', '=', 'pending')
+        .where('dispatch_state', '=', 'review')
+        .where('dispatch_after_ms', '<=', nowMs)
+        .orderBy('dispatch_after_ms')
+        .limit(RESOLVE_BATCH_MAX);
+      if (gw.db.dialect === 'postgres') query = query.forUpdate().skipLocked();
+      const rows = await query.execute();
+      if (rows.length > 0) {
+        await tx
+          .updateTable('payouts')
+          .set({ dispatch_after_ms: nowMs + RESOLVE_LEASE_MS })
+          .where(
+            'id',
+            'in',
+            rows.map((row) => row.id),
+          )
+          .execute();
+      }
+      return rows;
+    });
+    for (const payout of claimed) {
+      const outcome = await this.ask(payout.id, payout.operator_id);
+      // Still pending keeps it in review with a fresh reason and the next query an hour later.
+      await gw.db.command((tx) => settlePayout(gw, tx, payout.id, outcome, DISPATCH_ATTEMPTS_MAX));
+    }
+    return claimed.length;
+  }
+}
