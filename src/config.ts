@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
+import { CALLBACK_PROJECT_CONCURRENCY_DEFAULT, CALLBACK_TIMEOUT_MS_DEFAULT } from './core/callbacks.js';
 
 /** Everything Cauri reads from its environment, parsed and bounded once at start-up. */
 export type Mode = 'sandbox' | 'production';
@@ -28,6 +29,16 @@ export interface Config {
   simulatorDelayMs: number;
   /** Most OTPs one phone may receive from one project per hour. */
   otpIssuedPerHourMax: number;
+  /** How long an operator payin may stay pending before the resolver asks the operator (ADR 0007). */
+  pendingDeadlineMs: number;
+  /** How long one callback POST may take, DNS and connection included (ADR 0006). */
+  callbackTimeoutMs: number;
+  /** Events of one project in delivery at once, across every process. */
+  callbackProjectConcurrencyMax: number;
+  /** How often the callback worker looks for due events it was not told about, in ms. */
+  callbackIntervalMs: number;
+  /** Callbacks may go to private, loopback and link-local addresses in production too (the sandbox always allows them). */
+  callbackAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -71,5 +82,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorTimeoutMs: int(env, 'CAURI_OPERATOR_TIMEOUT_MS', 15_000, 100, 120_000),
     simulatorDelayMs: int(env, 'CAURI_SIMULATOR_DELAY_MS', 0, 0, 60_000),
     otpIssuedPerHourMax: int(env, 'CAURI_OTP_PER_HOUR_MAX', 10, 1, 1000),
+    pendingDeadlineMs: int(env, 'CAURI_PENDING_DEADLINE_SECONDS', 600, 1, 7 * 86_400) * 1000,
+    callbackTimeoutMs: int(env, 'CAURI_CALLBACK_TIMEOUT_MS', CALLBACK_TIMEOUT_MS_DEFAULT, 100, 30_000),
+    callbackProjectConcurrencyMax: int(env, 'CAURI_CALLBACK_CONCURRENCY_PER_PROJECT', CALLBACK_PROJECT_CONCURRENCY_DEFAULT, 1, 50),
+    callbackIntervalMs: int(env, 'CAURI_CALLBACK_INTERVAL_MS', 1000, 10, 60_000),
+    callbackAllowPrivate: env.CAURI_CALLBACK_ALLOW_PRIVATE === '1',
   };
 }

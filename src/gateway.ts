@@ -9,6 +9,10 @@ import type { OperatorConnector } from './operators/connector.js';
 import { SimulatorConnector } from './operators/simulator.js';
 import { type Database, type Tx, openDatabase } from './store/database.js';
 import { PayoutDispatcher } from './workers/payout-dispatcher.js';
+import { SimulatorDesk, simulatorKey } from './operators/simulator-desk.js';
+import { PayinResolver } from './workers/payin-resolver.js';
+import { queuedEvents } from './commands/outbox.js';
+import { CallbackWorker } from './workers/callback-worker.js';
 
 /**
  * Wires the adapters around the core: database, operator connector, HTTP app and workers.
@@ -18,6 +22,10 @@ export interface Running {
   gw: Gateway;
   app: FastifyInstance;
   dispatcher: PayoutDispatcher;
+  /** Resolves payins and payouts pending past the deadline (ADR 0007); tests drive it with `runOnce`. */
+  resolver: PayinResolver;
+  /** Delivers callbacks (ADR 0006); tests drive it with `runOnce`. */
+  callbacks: CallbackWorker;
   close(): Promise<void>;
 }
 
@@ -25,7 +33,7 @@ export interface StartOptions {
   clock?: Clock;
   connector?: OperatorConnector;
   logger?: boolean;
-  /** Start the payout dispatcher's timer (tests drive it by hand). */
+  /** Start the payout dispatcher's and the callback worker's timers (tests drive them by hand). */
   startWorkers?: boolean;
   /** Use this database instead of opening one from the config. */
   db?: Database;
@@ -52,32 +60,84 @@ export async function tokenSecretOf(db: Database, configured: string | undefined
   });
 }
 
+/** How often the resolver looks for payins and payouts pending past their deadline. */
+export const RESOLVER_INTERVAL_MS = 5_000;
+
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Running> {
-  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const opened = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
-  const tokenSecret = await tokenSecretOf(db, config.tokenSecret);
-  const workers: { dispatcher?: PayoutDispatcher } = {};
+  const tokenSecret = await tokenSecretOf(opened, config.tokenSecret);
+  const workers: { dispatcher?: PayoutDispatcher; callbacks?: CallbackWorker } = {};
+  const db = wakeOnEvents(opened, () => workers.callbacks?.kick());
   const gw: Gateway = {
     db,
     config,
     clock: options.clock ?? systemClock,
     prefixes,
-    connector: options.connector ?? new SimulatorConnector(config.simulatorDelayMs),
+    connector:
+      options.connector ??
+      new SimulatorConnector(
+        config.simulatorDelayMs,
+        new SimulatorDesk({ db, clock: options.clock ?? systemClock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) }),
+      ),
     tokenSecret,
     onDispatchQueued: () => workers.dispatcher?.kick(),
   };
   const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: options.logger ?? false });
   const running = new PayoutDispatcher(gw, config.dispatchIntervalMs, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
   workers.dispatcher = running;
-  if (options.startWorkers ?? true) running.start();
+  const resolver = new PayinResolver(gw, RESOLVER_INTERVAL_MS, (error) => app.log.error({ err: error }, 'pending resolution failed'));
+  const callbacks = new CallbackWorker(
+    gw,
+    {
+      timeoutMs: config.callbackTimeoutMs,
+      projectConcurrencyMax: config.callbackProjectConcurrencyMax,
+      intervalMs: config.callbackIntervalMs,
+      allowPrivate: config.mode === 'sandbox' || config.callbackAllowPrivate,
+    },
+    (error) => app.log.error({ err: error }, 'callback delivery failed'),
+  );
+  workers.callbacks = callbacks;
+  if (options.startWorkers ?? true) {
+    running.start();
+    resolver.start();
+    callbacks.start();
+  }
   return {
     gw,
     app,
     dispatcher: running,
+    resolver,
+    callbacks,
     async close() {
       await running.stop();
+      await resolver.stop();
+      await callbacks.stop();
       await app.close();
       await db.close();
     },
+  };
+}
+
+/**
+ * The database as the gateway's commands see it: after a command that queued callback events
+ * commits, the callback worker is woken, so that a callback leaves within milliseconds of the state
+ * change rather than at the worker's next tick, and never before the commit (spec §3.4: confirm
+ * must already show the final status).
+ */
+function wakeOnEvents(db: Database, wake: () => void): Database {
+  return {
+    dialect: db.dialect,
+    location: db.location,
+    async command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      let last: Tx | undefined;
+      const value = await db.command((tx) => {
+        last = tx;
+        return fn(tx);
+      });
+      if (last !== undefined && queuedEvents(last)) wake();
+      return value;
+    },
+    close: () => db.close(),
   };
 }

@@ -9,6 +9,9 @@ import type { Result } from '../core/result-codes.js';
 import { toBalance } from '../store/ledger-store.js';
 import { type Database, openDatabase } from '../store/database.js';
 import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from './args.js';
+import { SANDBOX_HELP, cliGateway, runSandboxCommand } from './sandbox-commands.js';
+import { CALLBACKS_HELP, runCallbackCommand } from './callbacks.js';
+import { CALLBACK_MODES, type CallbackMode } from '../core/callbacks.js';
 
 /**
  * `cauri`, the operator's CLI. It opens the same database as the server (the SQLite file under
@@ -18,7 +21,8 @@ import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from 
 const HELP = `Usage: cauri <command> [options] [--json]
 
   project create --name NAME [--payin on|off] [--payout on|off] [--ip IP]... [--operators all|ID,ID]
-                 [--callback-url URL]          create an API project and print its Apikey and API token
+                 [--callback-url URL] [--callback-mode ligdicash|json]
+                                               create an API project; print its Apikey, API token and webhook secret
   project update PROJECT_ID [same options]     change a project's switches, IPs, operators or callback URL
   project list                                 list projects
   wallet create PHONE [--name NAME] [--fund AMOUNT]
@@ -30,6 +34,8 @@ const HELP = `Usage: cauri <command> [options] [--json]
                                                show balances and the ledger's totals
   sms [--phone PHONE] [--limit N]              read the sandbox SMS inbox (OTPs), newest first
   operators                                    list the operator catalogue
+${SANDBOX_HELP}
+${CALLBACKS_HELP}
 
 Environment: CAURI_DATA_DIR (default ./data) or DATABASE_URL, as for the server.`;
 
@@ -38,9 +44,13 @@ type Output = { json: unknown; text: string };
 async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output> {
   const [group, action, ...rest] = args.positionals;
   const nowMs = Date.now();
+  const callbackOutput = await runCallbackCommand(db, args, `${group ?? ''} ${action ?? ''}`.trim(), rest, nowMs);
+  if (callbackOutput !== undefined) return callbackOutput;
+  const sandboxOutput = await runSandboxCommand(() => cliGateway(db), args, mode);
+  if (sandboxOutput !== undefined) return sandboxOutput;
   switch (`${group ?? ''} ${action ?? ''}`.trim()) {
     case 'project create': {
-      checkFlags(args, ['name', 'payin', 'payout', 'ip', 'operators', 'callback-url']);
+      checkFlags(args, ['name', 'payin', 'payout', 'ip', 'operators', 'callback-url', 'callback-mode']);
       const name = flag(args, 'name');
       if (name === undefined) throw new UsageError('project create needs --name');
       const created = unwrap(
@@ -54,19 +64,20 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
               allowedIps: args.flags.get('ip') ?? [],
               operatorIds: operatorsFlag(args),
               callbackUrl: flag(args, 'callback-url'),
+              callbackMode: callbackModeFlag(args),
             },
             nowMs,
           ),
         ),
       );
-      const { project, apiToken } = created;
+      const { project, apiToken, webhookSecret } = created;
       return {
-        json: { ...project, apiToken },
-        text: `project ${project.id} "${project.name}"\n  Apikey:    ${project.apikey}\n  API token: ${apiToken}\n  (the API token is shown only now; Cauri keeps its hash)`,
+        json: { ...project, apiToken, webhookSecret },
+        text: `project ${project.id} "${project.name}"\n  Apikey:    ${project.apikey}\n  API token: ${apiToken}\n  (the API token is shown only now; Cauri keeps its hash)\n  Webhook secret: ${webhookSecret}\n  (verifies callback signatures; \`cauri project rotate-webhook-secret\` replaces it)`,
       };
     }
     case 'project update': {
-      checkFlags(args, ['name', 'payin', 'payout', 'ip', 'operators', 'callback-url']);
+      checkFlags(args, ['name', 'payin', 'payout', 'ip', 'operators', 'callback-url', 'callback-mode']);
       const projectId = rest[0] ?? '';
       const changes: ProjectChanges = {
         name: flag(args, 'name'),
@@ -75,6 +86,7 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
         allowedIps: args.flags.get('ip')?.filter((ip) => ip !== 'none'),
         operatorIds: operatorsFlag(args),
         callbackUrl: flag(args, 'callback-url'),
+        callbackMode: callbackModeFlag(args),
       };
       const project = unwrap(await db.command((tx) => updateProject(tx, projectId, changes)));
       return { json: project, text: describeProject(project) };
@@ -153,6 +165,14 @@ function amountArg(raw: string | undefined): ReturnType<typeof parseAmountXof> &
   return amount;
 }
 
+function callbackModeFlag(args: ParsedArgs): CallbackMode | undefined {
+  const value = flag(args, 'callback-mode');
+  if (value === undefined) return undefined;
+  const mode = CALLBACK_MODES.find((m) => m === value);
+  if (mode === undefined) throw new UsageError(`--callback-mode takes ${CALLBACK_MODES.join(' or ')}`);
+  return mode;
+}
+
 function operatorsFlag(args: ParsedArgs): string[] | undefined {
   const value = flag(args, 'operators');
   if (value === undefined || value === 'all') return value === 'all' ? [WALLET_OPERATOR, ...OPERATORS].map((op) => op.id) : undefined;
@@ -160,7 +180,7 @@ function operatorsFlag(args: ParsedArgs): string[] | undefined {
 }
 
 function describeProject(p: ReturnType<typeof toProject>): string {
-  return `${p.id}  "${p.name}"  Apikey ${p.apikey}  payin ${p.payinEnabled ? 'on' : 'off'}  payout ${p.payoutEnabled ? 'on' : 'off'}  IPs [${p.allowedIps.join(', ')}]  operators [${p.operatorIds.join(',')}]`;
+  return `${p.id}  "${p.name}"  Apikey ${p.apikey}  payin ${p.payinEnabled ? 'on' : 'off'}  payout ${p.payoutEnabled ? 'on' : 'off'}  IPs [${p.allowedIps.join(', ')}]  operators [${p.operatorIds.join(',')}]  callbacks ${p.callbackMode}`;
 }
 
 async function main(): Promise<number> {

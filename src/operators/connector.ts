@@ -19,9 +19,59 @@ export interface CreditRequest {
   amountXof: Xof;
 }
 
+/**
+ * A payin: the operator debits the customer's mobile-money account, approved per the operator's
+ * validation mode (spec §5): the USSD OTP the customer obtained, a push or guided USSD prompt, an
+ * app or an operator portal.
+ */
+export interface DebitRequest {
+  reference: string;
+  operatorId: string;
+  phone: string;
+  amountXof: Xof;
+  /** The customer's USSD payment code (USSD OTP mode), '' for the other modes. */
+  otp: string;
+  /** What the customer's phone shows: who asks, and for what. */
+  merchantName: string;
+  description: string;
+  /** Where an operator portal sends the browser back when the customer is done (operator redirect). */
+  returnUrl: string;
+}
+
+/** Why an operator refuses a debit request outright, before any money is at stake. */
+export type DebitRefusal = 'otp_invalid' | 'otp_expired';
+
+export type DebitOutcome =
+  | OperatorOutcome
+  /** Accepted; the customer finishes on the operator's portal at `redirectUrl`. */
+  | { state: 'pending'; redirectUrl: string }
+  /** Refused at once (a wrong or expired USSD OTP): the request does not exist at the operator. */
+  | { state: 'refused'; code: DebitRefusal; reason: string };
+
+/** An operator's notification about a request, once authenticated and parsed. */
+export interface OperatorNotification {
+  reference: string;
+  outcome: OperatorOutcome;
+}
+
+export interface RawNotification {
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: unknown;
+}
+
 export interface OperatorConnector {
   /** Sends money from the operator float to a customer's mobile-money account. */
   requestCredit(request: CreditRequest): Promise<OperatorOutcome>;
   /** Where a request made earlier stands; `pending` for a reference the operator does not know. */
   queryStatus(reference: string, operatorId: string): Promise<OperatorOutcome>;
+  /**
+   * Asks the operator to debit a customer (a payin). Optional so that credit-only connectors keep
+   * compiling; without it, payins through operators fail with an operator error.
+   */
+  requestDebit?(request: DebitRequest): Promise<DebitOutcome>;
+  /**
+   * Authenticates and parses a notification the operator sent to `/operators/:operatorId/notify`;
+   * undefined for anything not genuine. Pure: no database, no network.
+   */
+  parseNotification?(operatorId: string, raw: RawNotification): OperatorNotification | undefined;
 }

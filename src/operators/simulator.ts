@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CreditRequest, OperatorConnector, OperatorOutcome } from './connector.js';
+import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorNotification, OperatorOutcome, RawNotification } from './connector.js';
+import { type SimulatorDesk, parseSimulatorNotification } from './simulator-desk.js';
 
 /**
  * The sandbox's stand-in for every operator. Outcomes are decided by published magic numbers
@@ -26,7 +27,14 @@ export class SimulatorConnector implements OperatorConnector {
   private readonly known = new Map<string, string>();
   private static readonly KNOWN_MAX = 100_000;
 
-  constructor(private readonly delayMs = 0) {}
+  /**
+   * `desk` is the simulated operators' back office that payins need (simulator-desk.ts); without
+   * it the simulator serves payouts only, as before.
+   */
+  constructor(
+    private readonly delayMs = 0,
+    readonly desk?: SimulatorDesk,
+  ) {}
 
   async requestCredit(request: CreditRequest): Promise<OperatorOutcome> {
     await this.delay();
@@ -38,10 +46,26 @@ export class SimulatorConnector implements OperatorConnector {
   async queryStatus(reference: string): Promise<OperatorOutcome> {
     await this.delay();
     const phone = this.known.get(reference);
-    return phone === undefined ? { state: 'pending' } : simulatedOutcome(reference, phone);
+    if (phone !== undefined) return simulatedOutcome(reference, phone);
+    return this.desk ? this.desk.queryStatus(reference) : { state: 'pending' };
+  }
+
+  async requestDebit(request: DebitRequest): Promise<DebitOutcome> {
+    await this.delay();
+    if (!this.desk) return { state: 'failed', reason: 'operator_error: the simulator has no back office for payins' };
+    return this.desk.requestDebit(request);
+  }
+
+  parseNotification(operatorId: string, raw: RawNotification): OperatorNotification | undefined {
+    return this.desk ? parseSimulatorNotification(this.desk.notificationKey, operatorId, raw) : undefined;
   }
 
   private delay(): Promise<void> {
     return this.delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, this.delayMs)) : Promise.resolve();
   }
+}
+
+/** The simulated operators' back office, when the gateway runs the simulator with one (sandbox actions need it). */
+export function simulatorDeskOf(connector: OperatorConnector): SimulatorDesk | undefined {
+  return connector instanceof SimulatorConnector ? connector.desk : undefined;
 }

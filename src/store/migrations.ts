@@ -1,6 +1,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
 import { accountIds } from '../core/ledger.js';
+import { callbacksMigration } from './migration-0002-callbacks.js';
+import { payinSurfaceMigration } from './migration-0003-payin-surface.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -210,14 +212,31 @@ const init: Migration = {
 };
 
 const provider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_init': init }),
+  getMigrations: () => Promise.resolve({ '0001_init': init, '0002_callbacks': callbacksMigration, '0003_payin_surface': payinSurfaceMigration }),
 };
 
-export async function migrate(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'cauri_migrations', migrationLockTableName: 'cauri_migrations_lock' });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error !== undefined || failed) {
-    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+const MIGRATE_ATTEMPTS_MAX = 5;
+
+export async function migrate(db: Kysely<unknown>, schema?: string): Promise<void> {
+  // Kysely looks for its tables in every schema unless told which: another Cauri schema in the same
+  // PostgreSQL database would pass for ours, and the migration would then fail or be skipped.
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'cauri_migrations',
+    migrationLockTableName: 'cauri_migrations_lock',
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
+  });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    // Kysely's PostgreSQL introspection reads every schema of the database, and fails with 3F000
+    // when another process drops a schema meanwhile (test suites do). That happens before any
+    // migration runs, so trying again is safe.
+    if ((error as { code?: unknown } | undefined)?.code === '3F000' && attempt < MIGRATE_ATTEMPTS_MAX) continue;
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error !== undefined || failed) {
+      throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+    }
+    return;
   }
 }

@@ -1,3 +1,5 @@
+import type { InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
+
 /**
  * Table types for Kysely. Column names carry units (`amount_xof`, `created_at_ms`); booleans are
  * 0/1 integers and JSON is text, so that one schema serves SQLite and PostgreSQL alike.
@@ -16,6 +18,13 @@ export interface ProjectTable {
   operator_ids: string;
   callback_url: string;
   created_at_ms: number;
+  /** `ligdicash` (JSON and form POSTs) or `json` (JSON only); ADR 0006. */
+  callback_mode: string;
+  /** Standard Webhooks `whsec_…` secret that signs callbacks, stored as is: it must be readable to sign (ADR 0006). */
+  webhook_secret: string;
+  /** The secret before the last rotation, which still signs for a day so that receivers can switch. */
+  webhook_secret_previous: string | null;
+  webhook_secret_rotated_at_ms: number | null;
 }
 
 export interface AccountTable {
@@ -129,10 +138,34 @@ export interface OutboxTable {
   event_type: string;
   subject_type: string;
   subject_id: string;
+  /** `pending`, `delivering` (claimed; `next_attempt_at_ms` is then the lease's end), `delivered`, `failed`. */
   status: string;
+  /** Delivery attempts ever claimed, resends included; numbers the rows of `callback_attempts`. */
   attempts: number;
   next_attempt_at_ms: number;
   created_at_ms: number;
+  /** Attempts of the current delivery cycle (a resend starts a new one); indexes the retry schedule. */
+  cycle_attempts: number;
+  /** Who holds the claim: a worker records its outcome only while this is still its lease. */
+  lease_id: string | null;
+  delivered_at_ms: number | null;
+}
+
+/** One POST of one delivery attempt (ADR 0006). */
+export interface CallbackAttemptTable {
+  event_id: string;
+  attempt: number;
+  /** `json` or `form`. */
+  encoding: string;
+  project_id: string;
+  url: string;
+  started_at_ms: number;
+  latency_ms: number;
+  /** The HTTP status, or null when no answer came (then `error` says why). */
+  http_status: number | null;
+  error: string | null;
+  /** At most 512 bytes of the answer. */
+  response_excerpt: string;
 }
 
 export interface IdempotencyTable {
@@ -158,6 +191,10 @@ export interface DB {
   otps: OtpTable;
   sms: SmsTable;
   outbox: OutboxTable;
+  callback_attempts: CallbackAttemptTable;
   idempotency: IdempotencyTable;
   settings: SettingTable;
+  invoices: InvoiceTable;
+  sim_debits: SimDebitTable;
+  sim_ussd_codes: SimUssdCodeTable;
 }
