@@ -211,8 +211,21 @@ const init: Migration = {
   },
 };
 
+/** The SMS inbox is read by phone, newest first (debitotp's OTPs): one index serves that query. */
+const smsByPhone: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('sms_phone_created').on('sms').columns(['phone', 'created_at_ms']).execute();
+  },
+};
+
 const provider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_init': init, '0002_callbacks': callbacksMigration, '0003_payin_surface': payinSurfaceMigration }),
+  getMigrations: () =>
+    Promise.resolve({
+      '0001_init': init,
+      '0002_callbacks': callbacksMigration,
+      '0003_payin_surface': payinSurfaceMigration,
+      '0004_sms_by_phone': smsByPhone,
+    }),
 };
 
 const MIGRATE_ATTEMPTS_MAX = 5;
