@@ -1,4 +1,4 @@
-import type { DebitOutcome } from '../operators/connector.js';
+import { type DebitOutcome, withOperatorTimeout } from '../operators/connector.js';
 import type { Gateway } from './context.js';
 import { type Attempt, type Recorded, recordDebitOutcome } from './payin-operator.js';
 
@@ -27,24 +27,9 @@ async function callDebit(gw: Gateway, attempt: Attempt): Promise<{ outcome: Debi
   const { connector } = gw;
   if (connector.requestDebit === undefined) return { outcome: { state: 'failed', reason: 'operator_error: this gateway has no payin connector' } };
   try {
-    return { outcome: await withTimeout(connector.requestDebit(attempt.request), gw.config.operatorTimeoutMs) };
+    return { outcome: await withOperatorTimeout(connector.requestDebit(attempt.request), gw.config.operatorTimeoutMs) };
   } catch (error) {
     return { outcome: { state: 'pending' }, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
-export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`operator call timed out after ${timeoutMs} ms`)), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}

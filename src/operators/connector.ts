@@ -1,3 +1,4 @@
+import { withTimeout } from '../util/with-timeout.js';
 import type { Xof } from '../core/money.js';
 
 /**
@@ -74,4 +75,9 @@ export interface OperatorConnector {
    * undefined for anything not genuine. Pure: no database, no network.
    */
   parseNotification?(operatorId: string, raw: RawNotification): OperatorNotification | undefined;
+}
+
+/** An operator call bounded by the configured timeout; a timeout counts as "still pending". */
+export function withOperatorTimeout<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
+  return withTimeout(call, timeoutMs, () => new Error(`operator call timed out after ${timeoutMs} ms`));
 }

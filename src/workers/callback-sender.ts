@@ -1,3 +1,4 @@
+import { withTimeout } from '../util/with-timeout.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -63,7 +64,7 @@ export async function postCallback(post: CallbackPost, resolve: Resolver = syste
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: ResolvedAddress[];
   try {
-    addresses = isIP(hostname) !== 0 ? [{ address: hostname, family: isIP(hostname) }] : await withDeadline(resolve(hostname), post.timeoutMs);
+    addresses = isIP(hostname) !== 0 ? [{ address: hostname, family: isIP(hostname) }] : await withTimeout(resolve(hostname), post.timeoutMs, () => new DeadlineError('deadline'));
   } catch (error) {
     if (error instanceof DeadlineError) return failure(`timeout after ${post.timeoutMs} ms (DNS)`, false);
     return failure(`DNS lookup of ${hostname} failed: ${codeOf(error)}`, false);
@@ -133,21 +134,6 @@ function send(url: URL, hostname: string, target: ResolvedAddress, post: Callbac
   });
 }
 
-function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeadlineError('deadline')), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
 
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown }).code;

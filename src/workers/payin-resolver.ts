@@ -1,9 +1,8 @@
 import type { Gateway } from '../commands/context.js';
-import { withTimeout } from '../commands/payin-flow.js';
 import { closeUnpaid, lockPayin, settlePayinByReference } from '../commands/payin-operator.js';
 import { DISPATCH_ATTEMPTS_MAX, settlePayout } from '../commands/payout-settle.js';
 import { RESOLVE_LEASE_MS, UNUSED_INVOICE_TTL_MS } from '../core/checkout.js';
-import type { OperatorOutcome } from '../operators/connector.js';
+import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
 
 /**
  * Resolves what stays pending past the deadline (`CAURI_PENDING_DEADLINE_SECONDS`, ADR 0007):
@@ -106,7 +105,7 @@ export class PayinResolver {
 
   private async ask(reference: string, operatorId: string): Promise<OperatorOutcome> {
     try {
-      return await withTimeout(this.gw.connector.queryStatus(reference, operatorId), this.gw.config.operatorTimeoutMs);
+      return await withOperatorTimeout(this.gw.connector.queryStatus(reference, operatorId), this.gw.config.operatorTimeoutMs);
     } catch (error) {
       this.onError(error);
       return { state: 'pending' };

@@ -1,6 +1,6 @@
 import type { Gateway } from '../commands/context.js';
 import { DISPATCH_ATTEMPTS_MAX, DISPATCH_LEASE_MS, retryDelayMs, settlePayout } from '../commands/payout-settle.js';
-import type { OperatorOutcome } from '../operators/connector.js';
+import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
 import type { Xof } from '../core/money.js';
 
 /**
@@ -107,7 +107,7 @@ export class PayoutDispatcher {
     const { gw } = this;
     let outcome: OperatorOutcome;
     try {
-      outcome = await withTimeout(this.callOperator(payout), gw.config.operatorTimeoutMs);
+      outcome = await withOperatorTimeout(this.callOperator(payout), gw.config.operatorTimeoutMs);
     } catch (error) {
       this.onError(error);
       outcome = { state: 'pending' };
@@ -131,18 +131,3 @@ export class PayoutDispatcher {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`operator call timed out after ${timeoutMs} ms`)), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
