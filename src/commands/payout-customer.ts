@@ -59,10 +59,7 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   const merchantTransactionId = input.customData.transaction_id ?? null;
-  if (merchantTransactionId !== null) {
-    const [duplicate] = await payoutByMerchantId.rows(tx, { projectId: project.id, merchantTransactionId });
-    if (duplicate) return fail('duplicate_transaction');
-  }
+  if (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId))) return fail('duplicate_transaction');
   if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const nowMs = gw.clock.nowMs();
   const payoutId = newId('po');
@@ -78,39 +75,77 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
     accounts,
   );
   if (!posted.ok) return fail('subaccount_insufficient');
-  const number = randomDigits(12);
-  const token = signToken('payout', number, nowMs, gw.tokenSecret);
-  const row: PayoutTable = {
+  const row = newPayoutRow(gw, project, {
     id: payoutId,
-    number,
-    token,
-    project_id: project.id,
-    request_id: newRequestId(),
     kind: 'customer',
-    top_up_wallet: input.topUpWallet ? 1 : 0,
-    status: input.topUpWallet ? 'completed' : 'pending',
-    amount_xof: input.amountXof,
-    customer: phone,
-    operator_id: operator.id,
-    description: input.description,
-    custom_data: JSON.stringify(input.customData),
-    external_id: merchantTransactionId ?? externalIdOf(input.customData),
-    merchant_transaction_id: merchantTransactionId,
-    callback_url: input.callbackUrl,
-    logfile: logfileFor(nowMs),
-    hash: transactionHash(project.apikey, token),
-    pending_transfer_id: input.topUpWallet ? null : (posted.transfers[0]?.id ?? null),
-    dispatch_state: input.topUpWallet ? 'none' : 'queued',
-    dispatch_attempts: 0,
-    dispatch_after_ms: nowMs,
-    operator_reference: null,
-    status_reason: null,
-    created_at_ms: nowMs,
-    updated_at_ms: nowMs,
-  };
+    topUpWallet: input.topUpWallet,
+    phone,
+    operatorId: operator.id,
+    input,
+    pendingTransferId: input.topUpWallet ? null : (posted.transfers[0]?.id ?? null),
+    nowMs,
+  });
   await insertPayout.run(tx, row);
   if (input.topUpWallet) {
     await enqueueEvent(tx, { projectId: project.id, type: 'payout.completed', subjectType: 'payout', subjectId: payoutId }, nowMs);
   }
   return ok(row);
+}
+
+/** Whether the project already has a payout with this merchant transaction id (Code07). */
+export async function payoutExists(tx: Tx, projectId: string, merchantTransactionId: string): Promise<boolean> {
+  const [duplicate] = await payoutByMerchantId.rows(tx, { projectId, merchantTransactionId });
+  return duplicate !== undefined;
+}
+
+/**
+ * The row of a new payout, customer or merchant. A payout that moved its money at once
+ * (`top_up_wallet: 1`) is completed; one with a hold is pending and queued for the dispatcher.
+ */
+export function newPayoutRow(
+  gw: Gateway,
+  project: Project,
+  p: {
+    id: string;
+    kind: 'customer' | 'merchant';
+    topUpWallet: boolean;
+    phone: string;
+    operatorId: string;
+    input: Pick<PayoutRequest, 'amountXof' | 'description' | 'callbackUrl' | 'customData'>;
+    pendingTransferId: string | null;
+    nowMs: number;
+  },
+): PayoutTable {
+  const number = randomDigits(12);
+  const token = signToken('payout', number, p.nowMs, gw.tokenSecret);
+  const merchantTransactionId = p.input.customData.transaction_id ?? null;
+  const held = p.pendingTransferId !== null;
+  return {
+    id: p.id,
+    number,
+    token,
+    project_id: project.id,
+    request_id: newRequestId(),
+    kind: p.kind,
+    top_up_wallet: p.topUpWallet ? 1 : 0,
+    status: held ? 'pending' : 'completed',
+    amount_xof: p.input.amountXof,
+    customer: p.phone,
+    operator_id: p.operatorId,
+    description: p.input.description,
+    custom_data: JSON.stringify(p.input.customData),
+    external_id: merchantTransactionId ?? externalIdOf(p.input.customData),
+    merchant_transaction_id: merchantTransactionId,
+    callback_url: p.input.callbackUrl,
+    logfile: logfileFor(p.nowMs),
+    hash: transactionHash(project.apikey, token),
+    pending_transfer_id: p.pendingTransferId,
+    dispatch_state: held ? 'queued' : 'none',
+    dispatch_attempts: 0,
+    dispatch_after_ms: p.nowMs,
+    operator_reference: null,
+    status_reason: null,
+    created_at_ms: p.nowMs,
+    updated_at_ms: p.nowMs,
+  };
 }

@@ -1,17 +1,14 @@
-import { externalIdOf, logfileFor } from '../core/custom-data.js';
-import { newId, newRequestId, randomDigits } from '../core/ids.js';
+import { newId } from '../core/ids.js';
 import { accountIds } from '../core/ledger.js';
 import { operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import { signToken } from '../core/tokens.js';
 import type { Tx } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
-import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest } from './payout-customer.js';
+import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, newPayoutRow, payoutExists } from './payout-customer.js';
 import { type Project, ipAllowed } from './projects.js';
-import { transactionHash } from './transaction-hash.js';
 
 /**
  * The merchant payout, `straight/payout` (spec §2.7, §6.5): money from the project's sub-account of
@@ -31,15 +28,7 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   const merchantTransactionId = input.customData.transaction_id ?? null;
-  if (merchantTransactionId !== null) {
-    const duplicate = await tx
-      .selectFrom('payouts')
-      .select('id')
-      .where('project_id', '=', project.id)
-      .where('merchant_transaction_id', '=', merchantTransactionId)
-      .executeTakeFirst();
-    if (duplicate) return fail('duplicate_transaction');
-  }
+  if (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId))) return fail('duplicate_transaction');
   const nowMs = gw.clock.nowMs();
   const subaccountId = accountIds.subaccount(project.id, operator.id);
   const settlementId = accountIds.settlement(operator.id);
@@ -55,36 +44,16 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
     accounts,
   );
   if (!posted.ok) return fail('subaccount_insufficient');
-  const number = randomDigits(12);
-  const token = signToken('payout', number, nowMs, gw.tokenSecret);
-  const row: PayoutTable = {
+  const row = newPayoutRow(gw, project, {
     id: payoutId,
-    number,
-    token,
-    project_id: project.id,
-    request_id: newRequestId(),
     kind: 'merchant',
-    top_up_wallet: 0,
-    status: 'pending',
-    amount_xof: input.amountXof,
-    customer: phone,
-    operator_id: operator.id,
-    description: input.description,
-    custom_data: JSON.stringify(input.customData),
-    external_id: merchantTransactionId ?? externalIdOf(input.customData),
-    merchant_transaction_id: merchantTransactionId,
-    callback_url: input.callbackUrl,
-    logfile: logfileFor(nowMs),
-    hash: transactionHash(project.apikey, token),
-    pending_transfer_id: posted.transfers[0]?.id ?? null,
-    dispatch_state: 'queued',
-    dispatch_attempts: 0,
-    dispatch_after_ms: nowMs,
-    operator_reference: null,
-    status_reason: null,
-    created_at_ms: nowMs,
-    updated_at_ms: nowMs,
-  };
+    topUpWallet: false,
+    phone,
+    operatorId: operator.id,
+    input,
+    pendingTransferId: posted.transfers[0]?.id ?? null,
+    nowMs,
+  });
   await tx.insertInto('payouts').values(row).execute();
   return ok(row);
 }
