@@ -11,13 +11,10 @@ import {
   resolveDelayMs,
   RESOLVE_QUERIES_REVIEW,
 } from '../core/checkout.js';
-import { externalIdOf, logfileFor } from '../core/custom-data.js';
-import { newId, newRequestId, randomDigits } from '../core/ids.js';
 import { accountIds } from '../core/ledger.js';
 import { type Operator, operatorById, operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import { signToken } from '../core/tokens.js';
 import type { DebitOutcome, DebitRefusal, DebitRequest, OperatorOutcome } from '../operators/connector.js';
 import type { Database, Tx } from '../store/database.js';
 import { ensureAccount, postTransfers } from '../store/ledger-store.js';
@@ -25,9 +22,9 @@ import type { InvoiceTable } from '../store/schema-payin-surface.js';
 import type { PayinTable } from '../store/schema.js';
 import type { Clock, Gateway } from './context.js';
 import { enqueueEvent } from './outbox.js';
+import { newPayinRow } from './payin-row.js';
 import type { PayinRequest } from './payin-wallet.js';
 import { type Project, toProject } from './projects.js';
-import { transactionHash } from './transaction-hash.js';
 
 /**
  * Payins through a mobile-money operator (spec §2.1, §2.2, §6.1, §6.2; ADR 0007): the hosted
@@ -76,30 +73,7 @@ function amountError(): Result<never> {
 }
 
 function newPayin(gw: Gateway, project: Project, input: CheckoutRequest, kind: PayinChannel, nowMs: number, operator: Operator | undefined, customer: string | null): PayinTable {
-  const number = randomDigits(12);
-  const token = signToken('payin', number, nowMs, gw.tokenSecret);
-  return {
-    id: newId('pay'),
-    number,
-    token,
-    project_id: project.id,
-    request_id: newRequestId(),
-    kind,
-    status: 'pending',
-    amount_xof: input.amountXof,
-    customer,
-    operator_id: operator?.id ?? null,
-    description: input.description,
-    custom_data: JSON.stringify(input.customData),
-    external_id: input.externalId !== '' ? input.externalId : externalIdOf(input.customData),
-    merchant_transaction_id: input.customData.transaction_id ?? null,
-    callback_url: input.callbackUrl,
-    logfile: logfileFor(nowMs),
-    hash: transactionHash(project.apikey, token),
-    status_reason: null,
-    created_at_ms: nowMs,
-    updated_at_ms: nowMs,
-  };
+  return newPayinRow(gw, project, { kind, status: 'pending', customer, operatorId: operator?.id ?? null, input, nowMs });
 }
 
 function newInvoice(payin: PayinTable, input: CheckoutRequest, channel: PayinChannel, customerFilter: string, nowMs: number): InvoiceTable {

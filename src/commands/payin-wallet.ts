@@ -1,20 +1,19 @@
-import { type CustomData, externalIdOf, logfileFor } from '../core/custom-data.js';
-import { newId, newRequestId, randomDigits } from '../core/ids.js';
+import type { CustomData } from '../core/custom-data.js';
+import { newId } from '../core/ids.js';
 import { accountIds, availableXof } from '../core/ledger.js';
 import type { Xof } from '../core/money.js';
 import { WALLET_OPERATOR } from '../core/operators.js';
 import { checkOtp, generateOtpCode, hashOtp } from '../core/otp.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import { signToken } from '../core/tokens.js';
 import type { Tx } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import { prepared } from '../store/prepared.js';
 import type { OtpTable, PayinTable, SmsTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
+import { newPayinRow } from './payin-row.js';
 import { enqueueEvent } from './outbox.js';
 import type { Project } from './projects.js';
-import { transactionHash } from './transaction-hash.js';
 
 /**
  * The LigdiCash Wallet payin (spec §2.4, §2.5, §6.3): `debitotp` sends the customer a one-time
@@ -182,30 +181,7 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
   );
   if (!posted.ok) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
   await deleteOtp.run(tx, { projectId: project.id, phone });
-  const number = randomDigits(12);
-  const token = signToken('payin', number, nowMs, gw.tokenSecret);
-  const row: PayinTable = {
-    id: payinId,
-    number,
-    token,
-    project_id: project.id,
-    request_id: newRequestId(),
-    kind: 'wallet',
-    status: 'completed',
-    amount_xof: input.amountXof,
-    customer: phone,
-    operator_id: WALLET_OPERATOR.id,
-    description: input.description,
-    custom_data: JSON.stringify(input.customData),
-    external_id: input.externalId !== '' ? input.externalId : externalIdOf(input.customData),
-    merchant_transaction_id: input.customData.transaction_id ?? null,
-    callback_url: input.callbackUrl,
-    logfile: logfileFor(nowMs),
-    hash: transactionHash(project.apikey, token),
-    status_reason: null,
-    created_at_ms: nowMs,
-    updated_at_ms: nowMs,
-  };
+  const row = newPayinRow(gw, project, { id: payinId, kind: 'wallet', status: 'completed', customer: phone, operatorId: WALLET_OPERATOR.id, input, nowMs });
   await insertPayin.run(tx, row);
   await enqueueEvent(tx, { projectId: project.id, type: 'payin.completed', subjectType: 'payin', subjectId: payinId }, nowMs);
   return ok(row);
