@@ -11,6 +11,7 @@ import { registerOperatorNotifyRoutes } from './operator-notify.js';
 import { registerPayinCheckoutRoutes } from './payin-checkout.js';
 import { registerPayoutStraightRoutes } from './payout-straight.js';
 import { registerSandboxOperatorRoutes } from './sandbox-operators.js';
+import { registerOpenApiRoutes } from './openapi.js';
 
 /**
  * The route table, one line per endpoint family (spec §2):
@@ -28,6 +29,7 @@ import { registerSandboxOperatorRoutes } from './sandbox-operators.js';
  *   POST     /operators/:operatorId/notify                operator-notify.ts    (ADR 0007)
  *   POST     /cauri/v1/callbacks/:eventId/resend          callbacks-resend.ts   (ADR 0006)
  *   GET      /health                                      here
+ *   GET      /openapi.json, /docs                         openapi.ts
  *   GET      /sandbox/sms                                 sandbox.ts (sandbox mode only)
  *   …        /sandbox/ussd/dial, /sandbox/pushes, /sandbox/operator-portal   sandbox-operators.ts (sandbox only)
  */
@@ -42,6 +44,7 @@ export function registerRoutes(app: FastifyInstance, gw: Gateway): void {
   registerOperatorNotifyRoutes(app, gw);
   registerCallbackResendRoutes(app, gw);
   app.get('/health', () => ({ status: 'ok', mode: gw.config.mode }));
+  registerOpenApiRoutes(app, gw);
   if (gw.config.mode === 'sandbox') registerSandboxRoutes(app, gw);
   if (gw.config.mode === 'sandbox') registerSandboxOperatorRoutes(app, gw);
 }
