@@ -1,0 +1,16 @@
+export { CauriClient, type CauriClientOptions, DEFAULT_TIMEOUT_MS, LIGDICASH_LIVE_URL, businessError, customDataObject, wireStatus } from './client.js';
+export { ERROR_CODE_PATTERN, ERROR_MEANINGS, type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
+export {
+  type Callback,
+  type CallbackEncoding,
+  type ConfirmedCallback,
+  type HeaderSource,
+  type SignatureFailure,
+  type VerifyOptions,
+  WEBHOOK_TOLERANCE_SECONDS,
+  WebhookDeduplicator,
+  confirmCallback,
+  parseCallback,
+  verifySignature,
+} from './callbacks.js';
+export type * from './types.js';
