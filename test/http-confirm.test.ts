@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway, walletPayinBody } from './harness.js';
-import { type Json, ORANGE, WIKI, decodeJwt, expectEchec, otpFor, send, walletPayin, wireDateOf } from './http-helpers.js';
+import { type Json, ORANGE, WIKI, authFailures, decodeJwt, expectEchec, otpFor, send, walletPayin, wireDateOf } from './http-helpers.js';
 
 /**
  * The status endpoints over HTTP: payin confirm E3 (spec §2.3) and payout confirm E8/E9
@@ -136,13 +136,7 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
     it('refuses every kind of authentication failure with Code00', async () => {
       const created = await walletPayin(gw, PHONE, 1500);
       const url = `${path}/?invoiceToken=${String(created.token)}`;
-      const failures: { name: string; headers?: Record<string, string>; omit?: string[] }[] = [
-        { name: 'no Apikey', omit: ['apikey'] },
-        { name: 'no Authorization', omit: ['authorization'] },
-        { name: 'no Bearer', headers: { authorization: gw.project.token } },
-        { name: 'a wrong token', headers: { authorization: 'Bearer wrong' } },
-        { name: "another project's API token", headers: { authorization: `Bearer ${gw.other.token}` } },
-      ];
+      const failures = authFailures(gw);
       for (const failure of failures) {
         for (const method of ['GET', 'POST']) {
           const response = await send(gw, method, url, failure);
@@ -252,13 +246,7 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
 
     it('refuses every kind of authentication failure with Code00 on both paths', async () => {
       const token = await createPayout();
-      const failures: { name: string; headers?: Record<string, string>; omit?: string[] }[] = [
-        { name: 'no Apikey', omit: ['apikey'] },
-        { name: 'no Authorization', omit: ['authorization'] },
-        { name: 'no Bearer', headers: { authorization: gw.project.token } },
-        { name: 'a wrong token', headers: { authorization: 'Bearer wrong' } },
-        { name: "another project's API token", headers: { authorization: `Bearer ${gw.other.token}` } },
-      ];
+      const failures = authFailures(gw);
       for (const path of paths) {
         for (const failure of failures) {
           const response = await send(gw, 'GET', `${path}/?withdrawalToken=${token}&payoutToken=${token}`, failure);

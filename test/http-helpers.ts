@@ -175,3 +175,17 @@ export function without<T extends object, K extends keyof T>(value: T, key: K): 
 export function otherHeaders(gw: TestGateway): Record<string, string> {
   return gw.other.headers;
 }
+
+/** Ways to fail authentication; each is a header patch (`omit` removes a default header). */
+export function authFailures(gw: TestGateway): { name: string; headers?: Record<string, string>; omit?: string[] }[] {
+  return [
+    { name: 'no Apikey', omit: ['apikey'] },
+    { name: 'no Authorization', omit: ['authorization'] },
+    { name: 'a token without "Bearer"', headers: { authorization: gw.project.token } },
+    { name: 'a Basic authorization', headers: { authorization: `Basic ${gw.project.token}` } },
+    { name: 'a wrong token', headers: { authorization: 'Bearer eyJ0eXAiOiJKV1QifQ.e30.wrong' } },
+    { name: "another project's token", headers: { authorization: `Bearer ${gw.other.token}` } },
+    { name: "another project's Apikey", headers: { apikey: gw.other.apikey } },
+    { name: 'an unknown Apikey', headers: { apikey: 'NOSUCHAPIKEY00000' } },
+  ];
+}

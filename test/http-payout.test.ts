@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway } from './harness.js';
-import { type Json, MOOV, ORANGE, WIKI, expectEchec, expectTokenClaims, money, outbox, payouts, send, setProject, subOf, walletOf, without } from './http-helpers.js';
+import { type Json, MOOV, ORANGE, WIKI, authFailures, expectEchec, expectTokenClaims, money, outbox, payouts, send, setProject, subOf, walletOf, without } from './http-helpers.js';
 
 /**
  * The customer payout over HTTP, `POST /pay/v01/withdrawal/create` (spec §2.6, §6.4), and its
@@ -135,14 +135,7 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
 
     it('refuses every kind of authentication failure with Code00', async () => {
       const before = await money(gw);
-      const failures: { name: string; headers?: Record<string, string>; omit?: string[] }[] = [
-        { name: 'no Apikey', omit: ['apikey'] },
-        { name: 'no Authorization', omit: ['authorization'] },
-        { name: 'no Bearer', headers: { authorization: gw.project.token } },
-        { name: 'a wrong token', headers: { authorization: 'Bearer not-the-token' } },
-        { name: "another project's token", headers: { authorization: `Bearer ${gw.other.token}` } },
-        { name: "another project's Apikey", headers: { apikey: gw.other.apikey } },
-      ];
+      const failures = authFailures(gw);
       for (const failure of failures) {
         const response = await send(gw, 'POST', CREATE, { ...failure, body: payoutBody(PHONE, 5000) });
         expect(response.status, failure.name).toBe(200);

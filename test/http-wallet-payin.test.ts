@@ -16,6 +16,7 @@ import {
   subOf,
   walletOf,
   without,
+  authFailures,
 } from './http-helpers.js';
 
 /**
@@ -27,19 +28,6 @@ const START_XOF = 10_000;
 const WITHOTP = '/pay/v02/debitwallet/withotp';
 const AUTH_FAILURE = { error: true, message: 'Authentification failure' };
 
-/** Ways to fail authentication; each is a header patch (`omit` removes a default header). */
-function authFailures(gw: TestGateway): { name: string; headers?: Record<string, string>; omit?: string[] }[] {
-  return [
-    { name: 'no Apikey', omit: ['apikey'] },
-    { name: 'no Authorization', omit: ['authorization'] },
-    { name: 'a token without "Bearer"', headers: { authorization: gw.project.token } },
-    { name: 'a Basic authorization', headers: { authorization: `Basic ${gw.project.token}` } },
-    { name: 'a wrong token', headers: { authorization: 'Bearer eyJ0eXAiOiJKV1QifQ.e30.wrong' } },
-    { name: "another project's token", headers: { authorization: `Bearer ${gw.other.token}` } },
-    { name: "another project's Apikey", headers: { apikey: gw.other.apikey } },
-    { name: 'an unknown Apikey', headers: { apikey: 'NOSUCHAPIKEY00000' } },
-  ];
-}
 
 /** A body whose `total_amount` is written literally, e.g. `1500.0`, which JSON.stringify cannot produce. */
 function rawAmountBody(phone: string, literal: string, otp: string): string {
