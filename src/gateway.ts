@@ -7,6 +7,7 @@ import { DEFAULT_PREFIXES, type PrefixTable, validatePrefixTable } from './core/
 import { buildApp } from './http/app.js';
 import type { OperatorConnector } from './operators/connector.js';
 import { SimulatorConnector } from './operators/simulator.js';
+import { recordExchanges, storeExchanges } from './operators/recording-connector.js';
 import { type Database, type Tx, openDatabase } from './store/database.js';
 import { PayoutDispatcher } from './workers/payout-dispatcher.js';
 import { SimulatorDesk, simulatorKey } from './operators/simulator-desk.js';
@@ -74,12 +75,16 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     config,
     clock: options.clock ?? systemClock,
     prefixes,
-    connector:
+    // Every operator exchange is recorded for the console's transaction story (recording-connector.ts).
+    connector: recordExchanges(
       options.connector ??
-      new SimulatorConnector(
-        config.simulatorDelayMs,
-        new SimulatorDesk({ db, clock: options.clock ?? systemClock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) }),
-      ),
+        new SimulatorConnector(
+          config.simulatorDelayMs,
+          new SimulatorDesk({ db, clock: options.clock ?? systemClock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) }),
+        ),
+      storeExchanges(db),
+      options.clock ?? systemClock,
+    ),
     tokenSecret,
     onDispatchQueued: () => workers.dispatcher?.kick(),
   };

@@ -3,6 +3,7 @@ import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
 import { accountIds } from '../core/ledger.js';
 import { callbacksMigration } from './migration-0002-callbacks.js';
 import { payinSurfaceMigration } from './migration-0003-payin-surface.js';
+import { historyMigration } from './migration-0005-history.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -225,6 +226,7 @@ const provider: MigrationProvider = {
       '0002_callbacks': callbacksMigration,
       '0003_payin_surface': payinSurfaceMigration,
       '0004_sms_by_phone': smsByPhone,
+      '0005_history': historyMigration,
     }),
 };
 

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
 
 /**
@@ -182,6 +183,43 @@ export interface SettingTable {
   value: string;
 }
 
+/**
+ * One state change of a payin or payout (migration 0005), written by database triggers in the
+ * transaction of the change itself; `seq` orders a transaction's story.
+ */
+export interface TransactionEventTable {
+  seq: Generated<number>;
+  subject_id: string;
+  /** `payin` or `payout`. */
+  subject_type: string;
+  project_id: string;
+  status: string;
+  /** The row's `status_reason` after the change. */
+  reason: string | null;
+  /** The payout's `dispatch_state` after the change; null for payins. */
+  dispatch_state: string | null;
+  /** The row's `updated_at_ms` after the change. */
+  at_ms: number;
+}
+
+/** One call to an operator, or one genuine notification from one (src/operators/recording-connector.ts). */
+export interface OperatorExchangeTable {
+  id: string;
+  /** The payin or payout the reference belongs to. */
+  subject_id: string | null;
+  reference: string;
+  operator_id: string;
+  /** `credit`, `debit`, `status` or `notification`. */
+  action: string;
+  /** JSON of what was asked, secrets masked, at most 2,048 characters (cut, then no longer JSON). */
+  request: string;
+  /** JSON of the answer, or of the error; at most 2,048 characters. */
+  outcome: string;
+  error: string | null;
+  started_at_ms: number;
+  latency_ms: number;
+}
+
 export interface DB {
   projects: ProjectTable;
   accounts: AccountTable;
@@ -197,4 +235,6 @@ export interface DB {
   invoices: InvoiceTable;
   sim_debits: SimDebitTable;
   sim_ussd_codes: SimUssdCodeTable;
+  transaction_events: TransactionEventTable;
+  operator_exchanges: OperatorExchangeTable;
 }

@@ -1,0 +1,184 @@
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../commands/context.js';
+import { newId } from '../core/ids.js';
+import type { Database } from '../store/database.js';
+import type { OperatorExchangeTable } from '../store/schema.js';
+import type { DebitRequest, OperatorConnector, OperatorNotification, RawNotification } from './connector.js';
+
+/**
+ * Every exchange with an operator, kept for the operator console's story of a transaction: what
+ * Cauri asked, what came back (or what went wrong), and how long it took. A decorator records
+ * them around any connector, so that no connector and no caller has to remember to.
+ *
+ * Recording must never change a payment: the decorator returns the operator's answer and rethrows
+ * its errors unchanged, and a record that cannot be written is dropped. It is written after the
+ * call, in a transaction of its own (STYLE.md: no transaction is held across an operator call).
+ */
+export type ExchangeAction = 'credit' | 'debit' | 'status' | 'notification';
+
+export interface OperatorExchange {
+  action: ExchangeAction;
+  reference: string;
+  operatorId: string;
+  /** What was asked, with secrets masked. */
+  request: unknown;
+  /** The answer, or a description of the error when the call failed. */
+  outcome: unknown;
+  /** The error's message when the call failed (or rejected). */
+  error: string | null;
+  startedAtMs: number;
+  latencyMs: number;
+}
+
+export type ExchangeSink = (exchange: OperatorExchange) => Promise<void>;
+
+/** Bounds of the stored JSON and error texts. */
+export const EXCHANGE_JSON_CHARS_MAX = 2_048;
+export const EXCHANGE_ERROR_CHARS_MAX = 512;
+
+/**
+ * The connector, recording. The decorator delegates by prototype: what it does not record reads
+ * through to the wrapped connector. That keeps `simulatorDeskOf` (an `instanceof SimulatorConnector`
+ * test) and the simulator's `desk` working on the decorated connector, so that the sandbox routes
+ * still find the simulated operators' back office. Optional methods stay absent when the wrapped
+ * connector lacks them (a credit-only connector must still read as one).
+ */
+export function recordExchanges(connector: OperatorConnector, sink: ExchangeSink, clock: Clock): OperatorConnector {
+  const timed = <T>(action: ExchangeAction, reference: string, operatorId: string, request: unknown, call: () => Promise<T>): Promise<T> =>
+    timeCall({ sink, clock, action, reference, operatorId, request }, call);
+  const recording = Object.create(connector) as OperatorConnector;
+  recording.requestCredit = (request) => timed('credit', request.reference, request.operatorId, request, () => connector.requestCredit(request));
+  recording.queryStatus = (reference, operatorId) =>
+    timed('status', reference, operatorId, { reference, operatorId }, () => connector.queryStatus(reference, operatorId));
+  const requestDebit = connector.requestDebit?.bind(connector);
+  const parseNotification = connector.parseNotification?.bind(connector);
+  if (requestDebit !== undefined) {
+    recording.requestDebit = (request) => timed('debit', request.reference, request.operatorId, maskedDebit(request), () => requestDebit(request));
+  }
+  if (parseNotification !== undefined) {
+    recording.parseNotification = (operatorId, raw) => {
+      const startedAtMs = clock.nowMs();
+      const started = performance.now();
+      const parsed = parseNotification(operatorId, raw);
+      if (parsed !== undefined) void deliver(sink, notificationExchange(operatorId, raw, parsed, startedAtMs, elapsedMs(started)));
+      return parsed;
+    };
+  }
+  return recording;
+}
+
+interface CallContext {
+  sink: ExchangeSink;
+  clock: Clock;
+  action: ExchangeAction;
+  reference: string;
+  operatorId: string;
+  request: unknown;
+}
+
+/**
+ * Makes the call, then writes its record before handing the answer back: the exchange is on file
+ * before the outcome is settled, and the sink's pace holds back the callers (the write counts
+ * against their operator timeout, which treats a late answer as "still pending", a safe state).
+ */
+async function timeCall<T>(context: CallContext, call: () => Promise<T>): Promise<T> {
+  const { sink, clock, action, reference, operatorId, request } = context;
+  const startedAtMs = clock.nowMs();
+  const started = performance.now();
+  const exchange = (outcome: unknown, error: string | null): OperatorExchange => ({
+    action,
+    reference,
+    operatorId,
+    request,
+    outcome,
+    error,
+    startedAtMs,
+    latencyMs: elapsedMs(started),
+  });
+  let outcome: T;
+  try {
+    outcome = await call();
+  } catch (error) {
+    await deliver(sink, exchange(describeError(error), bounded(errorMessage(error), EXCHANGE_ERROR_CHARS_MAX)));
+    throw error;
+  }
+  await deliver(sink, exchange(outcome, null));
+  return outcome;
+}
+
+function notificationExchange(operatorId: string, raw: RawNotification, parsed: OperatorNotification, startedAtMs: number, latencyMs: number): OperatorExchange {
+  // The body only: the headers carry the operator's signature, which is a credential.
+  return { action: 'notification', reference: parsed.reference, operatorId, request: { body: raw.body }, outcome: parsed.outcome, error: null, startedAtMs, latencyMs };
+}
+
+/**
+ * A record that cannot be written is dropped: the console loses a line, the payment goes on. The
+ * sink may fail by rejecting or by throwing; neither reaches the caller.
+ */
+async function deliver(sink: ExchangeSink, exchange: OperatorExchange): Promise<void> {
+  try {
+    await sink(exchange);
+  } catch {
+    // Dropped on purpose (see above).
+  }
+}
+
+/** The customer's USSD payment code is a credential for one payment: it is not kept. */
+function maskedDebit(request: DebitRequest): DebitRequest {
+  return request.otp === '' ? request : { ...request, otp: '***' };
+}
+
+function elapsedMs(started: number): number {
+  return Math.max(0, Math.round(performance.now() - started));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeError(error: unknown): { error: string; message: string } {
+  return { error: error instanceof Error ? error.name : typeof error, message: errorMessage(error) };
+}
+
+function bounded(text: string, charsMax: number): string {
+  return text.length <= charsMax ? text : `${text.slice(0, charsMax - 1)}…`;
+}
+
+/** JSON of a value, cut to the bound; a value JSON cannot write is kept as its string form. */
+export function boundedJson(value: unknown, charsMax = EXCHANGE_JSON_CHARS_MAX): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? 'null';
+  } catch {
+    text = JSON.stringify(String(value));
+  }
+  return bounded(text, charsMax);
+}
+
+/** The payin or payout a reference belongs to: payouts use their id, payins `<payin id>.<attempt>`. */
+export function subjectOfReference(reference: string): string | null {
+  const subject = reference.split('.', 1)[0] ?? '';
+  return subject === '' ? null : subject;
+}
+
+export function exchangeRow(exchange: OperatorExchange): OperatorExchangeTable {
+  return {
+    id: newId('opx'),
+    subject_id: subjectOfReference(exchange.reference),
+    reference: exchange.reference,
+    operator_id: exchange.operatorId,
+    action: exchange.action,
+    request: boundedJson(exchange.request),
+    outcome: boundedJson(exchange.outcome),
+    error: exchange.error,
+    started_at_ms: exchange.startedAtMs,
+    latency_ms: exchange.latencyMs,
+  };
+}
+
+/** The sink of the gateway: one row per exchange, each in its own small transaction. */
+export function storeExchanges(db: Database): ExchangeSink {
+  return async (exchange) => {
+    await db.command((tx) => tx.insertInto('operator_exchanges').values(exchangeRow(exchange)).execute());
+  };
+}
