@@ -11,6 +11,7 @@ import { type Database, openDatabase } from '../store/database.js';
 import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from './args.js';
 import { SANDBOX_HELP, cliGateway, runSandboxCommand } from './sandbox-commands.js';
 import { CALLBACKS_HELP, runCallbackCommand } from './callbacks.js';
+import { CONSOLE_HELP, runConsoleCommand } from './console-commands.js';
 import { CALLBACK_MODES, type CallbackMode } from '../core/callbacks.js';
 
 /**
@@ -36,6 +37,7 @@ const HELP = `Usage: cauri <command> [options] [--json]
   operators                                    list the operator catalogue
 ${SANDBOX_HELP}
 ${CALLBACKS_HELP}
+${CONSOLE_HELP}
 
 Environment: CAURI_DATA_DIR (default ./data) or DATABASE_URL, as for the server.`;
 
@@ -44,6 +46,8 @@ type Output = { json: unknown; text: string };
 async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output> {
   const [group, action, ...rest] = args.positionals;
   const nowMs = Date.now();
+  const consoleOutput = await runConsoleCommand(db, args, nowMs);
+  if (consoleOutput !== undefined) return consoleOutput;
   const callbackOutput = await runCallbackCommand(db, args, `${group ?? ''} ${action ?? ''}`.trim(), rest, nowMs);
   if (callbackOutput !== undefined) return callbackOutput;
   const sandboxOutput = await runSandboxCommand(() => cliGateway(db), args, mode);

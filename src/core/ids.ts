@@ -26,7 +26,7 @@ function takeRandom(count: number): Buffer {
   return slice;
 }
 
-export type IdPrefix = 'prj' | 'pay' | 'po' | 'evt' | 'tr' | 'sms' | 'opx';
+export type IdPrefix = 'prj' | 'pay' | 'po' | 'evt' | 'tr' | 'sms' | 'usr' | 'aud' | 'opx';
 
 export function newId(prefix: IdPrefix, nowMs = Date.now()): string {
   let time = '';

@@ -4,6 +4,7 @@ import { accountIds } from '../core/ledger.js';
 import { callbacksMigration } from './migration-0002-callbacks.js';
 import { payinSurfaceMigration } from './migration-0003-payin-surface.js';
 import { historyMigration } from './migration-0005-history.js';
+import { consoleMigration } from './migration-0006-console.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -227,6 +228,7 @@ const provider: MigrationProvider = {
       '0003_payin_surface': payinSurfaceMigration,
       '0004_sms_by_phone': smsByPhone,
       '0005_history': historyMigration,
+      '0006_console': consoleMigration,
     }),
 };
 

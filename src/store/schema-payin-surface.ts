@@ -68,3 +68,40 @@ export interface SimUssdCodeTable {
   attempts: number;
   created_at_ms: number;
 }
+
+/** An operator who signs in to the console (migration 0006, ADR 0008). */
+export interface ConsoleUserTable {
+  id: string;
+  username: string;
+  /** `scrypt$…` (src/core/password.ts); the password itself is never stored. */
+  password_hash: string;
+  /** Failed sign-ins in a row; reaching the limit locks the account. */
+  failed_attempts: number;
+  locked_until_ms: number | null;
+  created_at_ms: number;
+  password_changed_at_ms: number;
+  last_sign_in_at_ms: number | null;
+}
+
+export interface ConsoleSessionTable {
+  /** SHA-256 (hex) of the session cookie's value. */
+  id_hash: string;
+  user_id: string;
+  created_at_ms: number;
+  last_seen_at_ms: number;
+  /** The absolute end of the session, whatever the activity. */
+  expires_at_ms: number;
+  ip: string;
+  user_agent: string;
+}
+
+/** One thing an operator did in the console, or a sign-in attempt. */
+export interface ConsoleAuditTable {
+  id: string;
+  at_ms: number;
+  username: string;
+  action: string;
+  target: string;
+  detail: string;
+  ip: string;
+}

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
+import type { ConsoleAuditTable, ConsoleSessionTable, ConsoleUserTable, InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
 
 /**
  * Table types for Kysely. Column names carry units (`amount_xof`, `created_at_ms`); booleans are
@@ -237,4 +237,7 @@ export interface DB {
   sim_ussd_codes: SimUssdCodeTable;
   transaction_events: TransactionEventTable;
   operator_exchanges: OperatorExchangeTable;
+  console_users: ConsoleUserTable;
+  console_sessions: ConsoleSessionTable;
+  console_audit: ConsoleAuditTable;
 }
