@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
-import { seedSandbox } from './sandbox-seed.js';
+import { seedConsoleUser, seedSandbox } from './sandbox-seed.js';
+import { listConsoleUsers } from './commands/console-users.js';
 
 /** `npm start`: the gateway, in sandbox mode unless CAURI_MODE=production. */
 async function main(): Promise<void> {
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
       `  demo wallet:    ${demo.walletPhone}`,
       `  SMS inbox:      ${baseUrl}/sandbox/sms   or   npx cauri sms`,
     );
+    const demoUser = await seedConsoleUser(gw.db, Date.now());
+    lines.push(`  console:        ${baseUrl}/console   (user ${demoUser.username}, password ${demoUser.password})`);
+  } else {
+    const users = await gw.db.command((tx) => listConsoleUsers(tx));
+    lines.push(`  console:        ${baseUrl}/console${users.length === 0 ? '   (no account yet: npx cauri console user create NAME)' : ''}`);
   }
   process.stdout.write(lines.join('\n') + '\n\n');
   const shutdown = (signal: string) => {

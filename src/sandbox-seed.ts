@@ -4,6 +4,8 @@ import { assert } from './core/assert.js';
 import type { Xof } from './core/money.js';
 import type { Database } from './store/database.js';
 import { newApiToken } from './commands/projects.js';
+import { createConsoleUser, signInCandidate } from './commands/console-users.js';
+import { hashPassword } from './core/password.js';
 
 /**
  * The sandbox's demo data, created on first start. The demo credentials are fixed and published
@@ -50,4 +52,17 @@ export async function seedSandbox(db: Database, nowMs: number): Promise<DemoProj
     }
     return { projectId, apikey: DEMO_APIKEY, apiToken: DEMO_API_TOKEN, walletPhone: DEMO_WALLET_PHONE, created: true };
   });
+}
+
+/** The sandbox's published console account (README), created at first start like the demo project. */
+export const DEMO_CONSOLE_USER = 'demo';
+export const DEMO_CONSOLE_PASSWORD = 'cauri-sandbox-console';
+
+export async function seedConsoleUser(db: Database, nowMs: number): Promise<{ username: string; password: string; created: boolean }> {
+  const shown = { username: DEMO_CONSOLE_USER, password: DEMO_CONSOLE_PASSWORD };
+  if ((await db.command((tx) => signInCandidate(tx, DEMO_CONSOLE_USER))) !== undefined) return { ...shown, created: false };
+  const hash = await hashPassword(DEMO_CONSOLE_PASSWORD);
+  const created = await db.command((tx) => createConsoleUser(tx, DEMO_CONSOLE_USER, hash, nowMs));
+  // Another instance may have created it a moment ago: either way the account exists.
+  return { ...shown, created: created.ok };
 }

@@ -182,3 +182,15 @@ export function ipAllowed(project: Project, ip: string): boolean {
   const client = normalizeIp(ip);
   return project.allowedIps.some((allowed) => normalizeIp(allowed) === client);
 }
+
+/**
+ * New credentials for a project: a new Apikey and API token, effective at once (the old pair stops
+ * working with this commit). The token is returned to be shown once; only its hash is kept.
+ */
+export async function rotateApiCredentials(tx: Tx, projectId: string, nowMs: number): Promise<Result<{ project: Project; apiToken: string }>> {
+  const apikey = randomUpperAlnum(APIKEY_LENGTH);
+  const apiToken = newApiToken(nowMs);
+  await tx.updateTable('projects').set({ apikey, token_hash: hashApiToken(apiToken) }).where('id', '=', projectId).execute();
+  const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+  return row ? ok({ project: toProject(row), apiToken }) : fail('not_found', `no project ${projectId}`);
+}

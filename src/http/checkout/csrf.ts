@@ -31,7 +31,8 @@ export function ensureCsrf(request: FastifyRequest, reply: FastifyReply, publicU
   return value;
 }
 
-function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
+/** A present `Origin` header must be this gateway's (the request's own host or the public URL). */
+export function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
   const allowed = new Set<string>([`${request.protocol}://${request.headers.host ?? ''}`]);

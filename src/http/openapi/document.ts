@@ -1,5 +1,6 @@
 import { type TSchema, Type } from 'typebox';
 import { PayinCommande, PayoutCommande } from '../schemas.js';
+import { CONSOLE_OPERATIONS } from './console-operations.js';
 import {
   ConfirmResponse,
   CreateResponse,
@@ -408,6 +409,7 @@ export const OPERATIONS: readonly Operation[] = [
       '404': { description: 'No such request.', schema: PlainError },
     },
   },
+  ...CONSOLE_OPERATIONS,
 ];
 
 /** The Fastify route of an operation: `route`, or `path` with `{name}` as `:name`. */

@@ -12,6 +12,7 @@ import { registerPayinCheckoutRoutes } from './payin-checkout.js';
 import { registerPayoutStraightRoutes } from './payout-straight.js';
 import { registerSandboxOperatorRoutes } from './sandbox-operators.js';
 import { registerOpenApiRoutes } from './openapi.js';
+import { registerConsole } from '../console/index.js';
 
 /**
  * The route table, one line per endpoint family (spec §2):
@@ -30,6 +31,7 @@ import { registerOpenApiRoutes } from './openapi.js';
  *   POST     /cauri/v1/callbacks/:eventId/resend          callbacks-resend.ts   (ADR 0006)
  *   GET      /health                                      here
  *   GET      /openapi.json, /docs                         openapi.ts
+ *   …        /console/…                                   ../console/index.ts (operator console, ADR 0008)
  *   GET      /sandbox/sms                                 sandbox.ts (sandbox mode only)
  *   …        /sandbox/ussd/dial, /sandbox/pushes, /sandbox/operator-portal   sandbox-operators.ts (sandbox only)
  */
@@ -45,6 +47,7 @@ export function registerRoutes(app: FastifyInstance, gw: Gateway): void {
   registerCallbackResendRoutes(app, gw);
   app.get('/health', () => ({ status: 'ok', mode: gw.config.mode }));
   registerOpenApiRoutes(app, gw);
+  registerConsole(app, gw);
   if (gw.config.mode === 'sandbox') registerSandboxRoutes(app, gw);
   if (gw.config.mode === 'sandbox') registerSandboxOperatorRoutes(app, gw);
 }

@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { signIn } from '../../commands/console-sign-in.js';
+import { CONSOLE_POLICY, endSession } from '../../commands/console-users.js';
+import type { Gateway } from '../../commands/context.js';
+import { normalizeIp } from '../../commands/projects.js';
+import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
+import { type SafeHtml, html } from '../checkout/html.js';
+import { consolePage, sendConsole } from './layout.js';
+import { parseForm, one } from './router.js';
+import { SESSION_COOKIE, clearSessionCookie, cookieValue, csrfMatches, safeNext, sameSiteRequest, secureCookies, setSessionCookie } from './session.js';
+import { FailureThrottle } from './throttle.js';
+import { DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER } from '../../sandbox-seed.js';
+
+
+const IP_FAILURES_MAX = 30;
+const IP_WINDOW_MS = 15 * 60_000;
+const LOCK_MINUTES = CONSOLE_POLICY.lockoutMs / 60_000;
+
+/** GET/POST /console/login and POST /console/logout (ADR 0008). */
+export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
+  const throttle = new FailureThrottle(IP_FAILURES_MAX, IP_WINDOW_MS);
+  const secure = secureCookies(gw.config.publicUrl, gw.config.mode);
+
+  scope.get('/login', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    return loginPage(request, reply, gw, { next: safeNext(query.next), status: 200 });
+  });
+
+  scope.post('/login', async (request, reply) => {
+    const form = parseForm(typeof request.body === 'string' ? request.body : '');
+    const next = safeNext(one(form, 'next'));
+    if (!csrfValid(request, one(form, 'csrf'), gw.config.publicUrl)) {
+      return loginPage(request, reply, gw, { next, status: 403, error: 'The sign-in form expired. Please try again.' });
+    }
+    const ip = normalizeIp(request.ip);
+    const nowMs = gw.clock.nowMs();
+    if (throttle.blocked(ip, nowMs)) {
+      return loginPage(request, reply, gw, { next, status: 429, error: 'Too many failed sign-ins from this address. Wait a few minutes and try again.' });
+    }
+    const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '';
+    const result = await signIn(gw.db, { username: one(form, 'username'), password: form.password?.[0] ?? '', ip, userAgent, nowMs: () => gw.clock.nowMs() });
+    if (result.outcome === 'signed_in') {
+      setSessionCookie(reply, result.token, secure);
+      return reply.code(303).header('location', next).send();
+    }
+    if (result.outcome === 'busy') {
+      return loginPage(request, reply, gw, { next, status: 503, error: 'Too many sign-ins at once. Try again in a moment.' });
+    }
+    throttle.fail(ip, nowMs);
+    const error = `Wrong username or password. After ${CONSOLE_POLICY.failedAttemptsMax} failures in a row an account is locked for ${LOCK_MINUTES} minutes.`;
+    return loginPage(request, reply, gw, { next, status: 401, error, username: one(form, 'username') });
+  });
+
+  scope.post('/logout', async (request, reply) => {
+    const token = cookieValue(request, SESSION_COOKIE) ?? '';
+    const form = parseForm(typeof request.body === 'string' ? request.body : '');
+    // Signing out needs the form's token too, so that another site cannot sign a user out.
+    if (token !== '' && csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, gw.config.publicUrl)) {
+      await gw.db.command((tx) => endSession(tx, token));
+      clearSessionCookie(reply, secure);
+    }
+    return reply.code(303).header('location', '/console/login').send();
+  });
+}
+
+interface LoginOptions {
+  next: string;
+  status: number;
+  error?: string;
+  username?: string;
+}
+
+function loginPage(request: FastifyRequest, reply: FastifyReply, gw: Gateway, options: LoginOptions): FastifyReply {
+  const csrf = ensureCsrf(request, reply, gw.config.publicUrl);
+  const body = html`<div class="login card">
+<form method="post" action="/console/login" class="stack">
+<input type="hidden" name="csrf" value="${csrf}">
+<input type="hidden" name="next" value="${options.next}">
+<label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="64" value="${options.username ?? ''}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256">
+<button type="submit">Sign in</button>
+</form>
+${gw.config.mode === 'sandbox' ? sandboxHint() : html`<p class="muted">Accounts are created with <code>npx cauri console user create NAME</code>.</p>`}
+</div>`;
+  return sendConsole(reply, options.status, consolePage(undefined, { title: 'Sign in', section: 'none', body, error: options.error }));
+}
+
+function sandboxHint(): SafeHtml {
+  return html`<p class="muted">Sandbox: sign in as <code>${DEMO_CONSOLE_USER}</code> with the password <code>${DEMO_CONSOLE_PASSWORD}</code>.</p>`;
+}

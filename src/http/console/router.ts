@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gateway } from '../../commands/context.js';
+import { type ConsoleSession, recordAudit, resolveSession } from '../../commands/console-users.js';
+import { normalizeIp } from '../../commands/projects.js';
+import { type SafeHtml, html } from '../checkout/html.js';
+import { type PageSpec, type Viewer, consolePage, sendConsole } from './layout.js';
+import { SESSION_COOKIE, cookieValue, csrfMatches, csrfTokenFor, sameSiteRequest } from './session.js';
+
+/**
+ * The console's small router: every page needs a live session (else the browser goes to the
+ * sign-in page), every action also a valid CSRF token and a same-site request. Handlers get a
+ * `ConsoleRequest` with the viewer, the parsed form and the query, and return a page or a redirect.
+ */
+export type Form = Record<string, string[]>;
+
+export interface ConsoleRequest {
+  gw: Gateway;
+  viewer: Viewer;
+  session: ConsoleSession;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  form: Form;
+  ip: string;
+  nowMs: number;
+  /** Appends to the audit trail in its own transaction (for actions whose command does not). */
+  audit(action: string, target: string, detail?: string): Promise<void>;
+}
+
+export type Outcome = { page: PageSpec; status?: number } | { redirect: string };
+
+type Handler = (request: ConsoleRequest) => Promise<Outcome>;
+
+const FIELDS_MAX = 64;
+const FIELD_LENGTH_MAX = 4096;
+
+/** `application/x-www-form-urlencoded`, bounded: at most 64 fields of 4 KiB each. */
+export function parseForm(body: string): Form {
+  const form: Form = {};
+  let count = 0;
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (++count > FIELDS_MAX) break;
+    (form[name] ??= []).push(value.slice(0, FIELD_LENGTH_MAX));
+  }
+  return form;
+}
+
+export function one(form: Form, name: string): string {
+  return form[name]?.[0]?.trim() ?? '';
+}
+
+export function all(form: Form, name: string): string[] {
+  return (form[name] ?? []).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+function textRecord(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value === null || typeof value !== 'object') return out;
+  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v.slice(0, FIELD_LENGTH_MAX);
+  return out;
+}
+
+export class ConsoleRouter {
+  constructor(
+    private readonly scope: FastifyInstance,
+    private readonly gw: Gateway,
+  ) {}
+
+  page(path: string, handler: Handler): void {
+    this.scope.get(path, async (request, reply) => this.run(request, reply, handler, false));
+  }
+
+  action(path: string, handler: Handler): void {
+    this.scope.post(path, async (request, reply) => this.run(request, reply, handler, true));
+  }
+
+  private async run(request: FastifyRequest, reply: FastifyReply, handler: Handler, mutating: boolean): Promise<FastifyReply> {
+    const token = cookieValue(request, SESSION_COOKIE) ?? '';
+    const nowMs = this.gw.clock.nowMs();
+    const session = token === '' ? undefined : await this.gw.db.command((tx) => resolveSession(tx, token, nowMs));
+    if (session === undefined) {
+      if (mutating) return sendConsole(reply, 403, consolePage(undefined, { title: 'Signed out', section: 'none', body: signInAgain() }));
+      const next = encodeURIComponent(request.url.slice(0, 400));
+      return reply.code(303).header('location', `/console/login?next=${next}`).send();
+    }
+    const form = typeof request.body === 'string' ? parseForm(request.body) : {};
+    if (mutating && !(csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, this.gw.config.publicUrl))) {
+      return sendConsole(reply, 403, consolePage(undefined, { title: 'Form expired', section: 'none', body: signInAgain() }));
+    }
+    const viewer: Viewer = { username: session.username, csrf: csrfTokenFor(token), mode: this.gw.config.mode };
+    const ip = normalizeIp(request.ip);
+    const outcome = await handler({
+      gw: this.gw,
+      viewer,
+      session,
+      params: textRecord(request.params),
+      query: textRecord(request.query),
+      form,
+      ip,
+      nowMs,
+      audit: (action, target, detail) => this.gw.db.command((tx) => recordAudit(tx, { username: session.username, action, target, detail, ip }, nowMs)),
+    });
+    if ('redirect' in outcome) return reply.code(303).header('location', outcome.redirect).send();
+    return sendConsole(reply, outcome.status ?? 200, consolePage(viewer, outcome.page));
+  }
+}
+
+function signInAgain(): SafeHtml {
+  return html`<p>This form is no longer valid: you may have been signed out, or it came from another site. <a href="/console/login">Sign in</a> and try again.</p>`;
+}
