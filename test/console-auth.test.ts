@@ -163,3 +163,20 @@ describe('console in production mode', () => {
     for (const path of ['/console/sandbox/sms', '/console/sandbox/pushes', '/console/sandbox/magic-numbers']) expect((await agent.get(path)).status).toBe(404);
   });
 });
+
+describe('console sign-in throttling per address', () => {
+  let gw: TestGateway;
+  beforeEach(async () => {
+    gw = await startTestGateway('sqlite');
+  });
+  afterEach(async () => gw.destroy());
+
+  it('refuses an address that failed 30 times in 15 minutes, across usernames, without checking passwords', async () => {
+    const agent = new ConsoleAgent(gw.app, '203.0.113.9');
+    for (let i = 0; i < 30; i++) expect((await agent.signIn(`user${i}`, 'some password')).status).toBe(401);
+    expect((await agent.signIn('user31', 'some password')).status).toBe(429);
+    expect((await new ConsoleAgent(gw.app, '203.0.113.10').signIn('user31', 'some password')).status).toBe(401);
+    gw.clock.advance(15 * 60_000);
+    expect((await agent.signIn('user31', 'some password')).status).toBe(401);
+  }, 60_000);
+});
