@@ -7,6 +7,8 @@ import { CONFIRM_KEYS } from '../src/http/wire.js';
 import { type Operation, OPERATIONS, routeOf } from '../src/http/openapi/document.js';
 import { type TestGateway, latestOtp, payoutBody, startTestGateway, walletPayinBody } from './harness.js';
 import { ORANGE, send } from './http-helpers.js';
+import { type Received, Receiver } from './callback-receiver.js';
+import { createPayin, createPayout, errors, events, fund, handWorker } from './callback-fixtures.js';
 
 /**
  * The OpenAPI document (`GET /openapi.json`) and the reference page (`GET /docs`): every route the
@@ -189,6 +191,116 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
+  const EVENTS = ['payin.completed', 'payin.notcompleted', 'payout.completed', 'payout.notcompleted'];
+  const HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+  const JSON_TYPE = 'application/json';
+  const FORM_TYPE = 'application/x-www-form-urlencoded';
+  let gw: TestGateway;
+  let receiver: Receiver;
+  let doc: JsonObject;
+  beforeAll(async () => {
+    gw = await startTestGateway('sqlite');
+    await fund(gw);
+    receiver = await Receiver.start();
+    doc = (await send(gw, 'GET', '/openapi.json')).json;
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await gw.destroy();
+  });
+
+  function webhook(event: string): JsonObject {
+    const post = at(doc, 'webhooks', event, 'post');
+    if (!isObject(post)) throw new Error(`no webhook ${event}`);
+    return post;
+  }
+
+  function bodySchema(event: string, contentType: string): JsonObject {
+    const schema = at(webhook(event), 'requestBody', 'content', contentType, 'schema');
+    if (!isObject(schema)) throw new Error(`no ${contentType} schema for ${event}`);
+    return schema;
+  }
+
+  function expectValid(schema: JsonObject, body: unknown, what: string): void {
+    const validator = Compile(schema);
+    expect([...validator.Errors(body)].map((e) => `${e.instancePath} ${e.message}`), `${what}: ${JSON.stringify(body)}`).toEqual([]);
+    expect(validator.Check(body)).toBe(true);
+  }
+
+  function expectInvalid(schema: JsonObject, body: unknown): void {
+    expect(Compile(schema).Check(body), JSON.stringify(body)).toBe(false);
+  }
+
+  it('declares the four callback events as POST webhooks with both encodings, the signature headers and the 2xx rule', () => {
+    expect(Object.keys(at(doc, 'webhooks') as JsonObject)).toEqual(EVENTS);
+    const pathIds = Object.values(at(doc, 'paths') as JsonObject).flatMap((item) => Object.values(item as JsonObject).map((op) => at(op, 'operationId')));
+    const ids = EVENTS.map((event) => at(webhook(event), 'operationId'));
+    expect(new Set([...pathIds, ...ids]).size).toBe(pathIds.length + ids.length);
+    for (const event of EVENTS) {
+      const post = webhook(event);
+      expect(Object.keys(at(doc, 'webhooks', event) as JsonObject), event).toEqual(['post']);
+      expect(post.tags).toEqual(['Callbacks']);
+      expect(Object.keys(at(post, 'requestBody', 'content') as JsonObject)).toEqual([JSON_TYPE, FORM_TYPE]);
+      const params = post.parameters as JsonObject[];
+      expect(params.map((p) => [p.name, p.in, p.required])).toEqual(HEADERS.map((name) => [name, 'header', true]));
+      for (const status of ['2XX', '200']) {
+        expect(at(post, 'responses', status, 'description')).toBe('Any 2xx acknowledges; anything else is retried (schedule in the README).');
+      }
+      expect(at(bodySchema(event, JSON_TYPE), 'additionalProperties')).toBe(false);
+      expect(at(bodySchema(event, JSON_TYPE), 'title')).toBe(event.startsWith('payin.') ? 'PayinCallback' : 'PayoutCallback');
+    }
+  });
+
+  it('validates real callbacks of a wallet payin and a customer payout, in both encodings, and their headers', async () => {
+    await createPayin(gw, receiver.url('/payin-cb'), { transaction_id: 'ORD-WH', customer_id: 'C9' });
+    await createPayout(gw, receiver.url('/payout-cb'), 'PO-WH', 2500);
+    expect(await handWorker(gw.gw).runOnce()).toBe(2);
+    expect(errors).toEqual([]);
+    expect(receiver.received).toHaveLength(4);
+    const typeOf = new Map((await events(gw.gw)).map((e) => [e.id, e.event_type]));
+    const bodies = new Map<string, Received>();
+    for (const request of receiver.received) {
+      const event = typeOf.get(request.id);
+      if (event === undefined) throw new Error(`no event ${request.id}`);
+      expect(event).toBe(request.path === '/payin-cb' ? 'payin.completed' : 'payout.completed');
+      expectValid(bodySchema(event, request.contentType), request.fields, `${event} ${request.contentType}`);
+      for (const param of webhook(event).parameters as JsonObject[]) {
+        expectValid(param.schema as JsonObject, request.headers[String(param.name)], `${event} header ${String(param.name)}`);
+      }
+      bodies.set(`${event} ${request.contentType}`, request);
+    }
+
+    const payin = bodies.get(`payin.completed ${JSON_TYPE}`)?.fields;
+    const payout = bodies.get(`payout.completed ${JSON_TYPE}`)?.fields;
+    const payoutForm = bodies.get(`payout.completed ${FORM_TYPE}`)?.fields;
+    if (!payin || !payout || !payoutForm) throw new Error('a callback is missing');
+    expect([payin.amount, payout.amount, payout.operator_id, payoutForm.operator_id]).toEqual([1500, '2500', 11, '11']);
+
+    const payinSchema = bodySchema('payin.completed', JSON_TYPE);
+    const payoutSchema = bodySchema('payout.notcompleted', JSON_TYPE);
+    expectInvalid(payoutSchema, { ...payout, amount: 2500 });
+    expectInvalid(payoutSchema, { ...payout, operator_id: '11' });
+    expectInvalid(payoutSchema, { ...payout, custom_data: {} });
+    expectInvalid(payinSchema, { ...payin, amount: '1500' });
+    expectInvalid(payinSchema, { ...payin, token: 'eyJ0.eyJ1.c2ln' });
+    expectInvalid(payinSchema, { ...payin, status: 'pending' });
+    expectInvalid(payinSchema, { ...payin, extra: '' });
+    expectInvalid(payinSchema, Object.fromEntries(Object.entries(payin).filter(([key]) => key !== 'hash')));
+    expectInvalid(bodySchema('payout.completed', FORM_TYPE), { ...payoutForm, amount: '25.00' });
+    expectInvalid(bodySchema('payout.completed', FORM_TYPE), { ...payoutForm, operator_id: 11 });
+  });
+
+  it('lists the callbacks on /docs', async () => {
+    const text = (await send(gw, 'GET', '/docs')).text;
+    expect(text).toContain('<section class="card" id="callbacks"');
+    for (const event of EVENTS) expect(text).toContain(`<code>POST ${event}</code>`);
+    for (const name of [...HEADERS, 'PayinCallback', 'PayoutCallbackForm']) expect(text).toContain(name);
+    expect(text).toContain('Any 2xx acknowledges; anything else is retried (schedule in the README).');
+    expect(text).not.toMatch(/<script/);
+  });
+});
+
 describe('OpenAPI document in production mode', () => {
   it('leaves the sandbox endpoints out, as the app does', async () => {
     const gw = await startTestGateway('sqlite', { config: { mode: 'production' } });
@@ -196,6 +308,7 @@ describe('OpenAPI document in production mode', () => {
       const paths = Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'paths') as JsonObject);
       expect(paths.filter((path) => path.startsWith('/sandbox/'))).toEqual([]);
       expect(paths).toContain('/pay/v01/withdrawal/create');
+      expect(Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'webhooks') as JsonObject)).toHaveLength(4);
       for (const op of OPERATIONS.filter((o) => o.sandboxOnly === true)) {
         expect(gw.app.hasRoute({ method: op.method.toUpperCase() as 'GET', url: routeOf(op) }), op.path).toBe(false);
       }

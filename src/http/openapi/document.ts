@@ -1,4 +1,7 @@
 import { type TSchema, Type } from 'typebox';
+import type { EventType } from '../../commands/outbox.js';
+import { CALLBACK_ATTEMPTS_MAX, CONTENT_TYPES } from '../../core/callbacks.js';
+import { WEBHOOK_TOLERANCE_SECONDS } from '../../core/webhook-signature.js';
 import { PayinCommande, PayoutCommande } from '../schemas.js';
 import { CONSOLE_OPERATIONS } from './console-operations.js';
 import {
@@ -10,7 +13,11 @@ import {
   FormFields,
   HealthBody,
   NotifyBody,
+  PayinCallback,
+  PayinCallbackForm,
   PayinConfirmRequest,
+  PayoutCallback,
+  PayoutCallbackForm,
   PayoutConfirmRequest,
   PlainError,
   PushDecision,
@@ -412,6 +419,98 @@ export const OPERATIONS: readonly Operation[] = [
   ...CONSOLE_OPERATIONS,
 ];
 
+/**
+ * A callback Cauri POSTs to the merchant (README "Callbacks", spec §3, ADR 0006), documented as an
+ * OpenAPI 3.1 webhook named after its event type (src/commands/outbox.ts).
+ */
+export interface Webhook {
+  event: EventType;
+  operationId: string;
+  summary: string;
+  description: string;
+  /** The JSON payload (src/core/callbacks.ts). */
+  schema: TSchema;
+  /** The same payload form-urlencoded, every value a string. */
+  formSchema: TSchema;
+}
+
+/** The Standard Webhooks headers of every callback POST (src/core/webhook-signature.ts). */
+export const WEBHOOK_HEADERS: readonly Parameter[] = [
+  {
+    name: 'webhook-id',
+    in: 'header',
+    required: true,
+    description: 'The event id: the same on both encodings and on every attempt, so de-duplicate on it.',
+    schema: Type.String({ pattern: '^evt_[a-z2-7]+$' }),
+  },
+  {
+    name: 'webhook-timestamp',
+    in: 'header',
+    required: true,
+    description: `Unix seconds when this attempt was sent; refuse one more than ${WEBHOOK_TOLERANCE_SECONDS / 60} minutes from your clock (replays).`,
+    schema: Type.String({ pattern: '^\\d+$' }),
+  },
+  {
+    name: 'webhook-signature',
+    in: 'header',
+    required: true,
+    description:
+      "`v1,` + base64 HMAC-SHA256 of `${webhook-id}.${webhook-timestamp}.${raw body}`, keyed with the base64-decoded part of the project's `whsec_…` secret. For 24 h after a secret rotation both secrets sign, separated by a space. Standard Webhooks (standardwebhooks.com); LigdiCash sends no such headers, and code that ignores them keeps working.",
+    schema: Type.String({ pattern: '^v1,[A-Za-z0-9+/]+={0,2}( v1,[A-Za-z0-9+/]+={0,2})*$' }),
+  },
+];
+
+const CALLBACK_ACK = 'Any 2xx acknowledges; anything else is retried (schedule in the README).';
+
+/** What the merchant's answer means; its body is ignored (at most 4 KiB of it is read). */
+export const WEBHOOK_RESPONSES: Readonly<Record<string, ResponseSpec>> = {
+  '2XX': { description: CALLBACK_ACK },
+  '200': { description: CALLBACK_ACK },
+  default: {
+    description: `Any other status, a redirect (not followed), a timeout or a connection error: the event is sent again, up to ${CALLBACK_ATTEMPTS_MAX} attempts over at least three days (schedule in the README), then marked failed. A 2xx on either encoding delivers the event.`,
+  },
+};
+
+const CALLBACK_DELIVERY =
+  "POSTed to the transaction's callback URL (else the project's) once the final status is committed, so confirm already returns it. In `ligdicash` mode (the default) it is sent twice, as JSON then as a form, with the same `webhook-id`; in `json` mode as JSON only. Confirm with the creation token before acting (spec §3.4).";
+const PAYIN_QUIRKS = 'Amounts are integers, `token` is empty, `operator_id` a string; `custom_data` comes as rows with `hash` and `logfile` added.';
+const PAYOUT_QUIRKS =
+  'Amounts are digit strings, `operator_id` a number, `token` a payout token other than the creation token (confirm accepts both); wallet payouts name their operator `LigdiCash …`.';
+
+/** Every callback event, by type: the record makes the compiler ask for each one. */
+const WEBHOOK_BY_EVENT: Readonly<Record<EventType, Omit<Webhook, 'event'>>> = {
+  'payin.completed': {
+    operationId: 'payinCompletedCallback',
+    summary: 'A payin completed',
+    description: `The customer paid: status \`completed\`. ${PAYIN_QUIRKS} ${CALLBACK_DELIVERY}`,
+    schema: PayinCallback,
+    formSchema: PayinCallbackForm,
+  },
+  'payin.notcompleted': {
+    operationId: 'payinNotCompletedCallback',
+    summary: 'A payin failed',
+    description: `Declined, cancelled or expired: status \`notcompleted\`, \`response_code\` still "00". ${PAYIN_QUIRKS} ${CALLBACK_DELIVERY}`,
+    schema: PayinCallback,
+    formSchema: PayinCallbackForm,
+  },
+  'payout.completed': {
+    operationId: 'payoutCompletedCallback',
+    summary: 'A payout completed',
+    description: `The money reached the customer: status \`completed\`. ${PAYOUT_QUIRKS} ${CALLBACK_DELIVERY}`,
+    schema: PayoutCallback,
+    formSchema: PayoutCallbackForm,
+  },
+  'payout.notcompleted': {
+    operationId: 'payoutNotCompletedCallback',
+    summary: 'A payout failed',
+    description: `The operator refused or failed it and the held funds were released: status \`notcompleted\`, \`response_code\` still "00". ${PAYOUT_QUIRKS} ${CALLBACK_DELIVERY}`,
+    schema: PayoutCallback,
+    formSchema: PayoutCallbackForm,
+  },
+};
+
+export const WEBHOOKS: readonly Webhook[] = Object.entries(WEBHOOK_BY_EVENT).map(([event, webhook]) => ({ event: event as EventType, ...webhook }));
+
 /** The Fastify route of an operation: `route`, or `path` with `{name}` as `:name`. */
 export function routeOf(operation: Operation): string {
   return operation.route ?? operation.path.replace(/\{([^}]+)\}/g, ':$1');
@@ -447,6 +546,10 @@ function responseObject(response: ResponseSpec): Json {
   return out;
 }
 
+function parameterObject(p: Parameter): Json {
+  return { name: p.name, in: p.in, required: p.required, description: p.description, schema: plain(p.schema) };
+}
+
 function operationObject(operation: Operation): Json {
   const out: { [key: string]: Json } = {
     operationId: operation.operationId,
@@ -454,7 +557,7 @@ function operationObject(operation: Operation): Json {
     description: operation.sandboxOnly === true ? `${operation.description} Sandbox mode only.` : operation.description,
     tags: operation.tags,
     security: operation.authenticated ? [{ apikey: [], bearer: [] }] : [],
-    parameters: (operation.parameters ?? []).map((p) => ({ name: p.name, in: p.in, required: p.required, description: p.description, schema: plain(p.schema) })),
+    parameters: (operation.parameters ?? []).map(parameterObject),
     responses: Object.fromEntries(Object.entries(operation.responses).map(([status, response]) => [status, responseObject(response)])),
   };
   if (operation.requestBody) {
@@ -466,6 +569,28 @@ function operationObject(operation: Operation): Json {
     };
   }
   return out;
+}
+
+/** A webhook as an OpenAPI path item: a POST whose body comes in either encoding. */
+function webhookObject(webhook: Webhook): Json {
+  return {
+    post: {
+      operationId: webhook.operationId,
+      summary: webhook.summary,
+      description: webhook.description,
+      tags: ['Callbacks'],
+      parameters: WEBHOOK_HEADERS.map(parameterObject),
+      requestBody: {
+        required: true,
+        description: "The same event in either encoding; in the form every value is a string, and nested values (`custom_data`, a payin's `customer_details`) are JSON text (spec §3.1).",
+        content: {
+          [CONTENT_TYPES.json]: { schema: plain(webhook.schema) },
+          [CONTENT_TYPES.form]: { schema: plain(webhook.formSchema) },
+        },
+      },
+      responses: Object.fromEntries(Object.entries(WEBHOOK_RESPONSES).map(([status, response]) => [status, responseObject(response)])),
+    },
+  };
 }
 
 /** The OpenAPI 3.1 document of the operations served in `options.mode`. */
@@ -496,6 +621,7 @@ export function buildOpenApiDocument(options: DocumentOptions): { [key: string]:
       ...(options.mode === 'sandbox' ? [{ name: 'Sandbox' }] : []),
     ],
     paths,
+    webhooks: Object.fromEntries(WEBHOOKS.map((webhook) => [webhook.event, webhookObject(webhook)])),
     components: {
       securitySchemes: {
         apikey: { type: 'apiKey', in: 'header', name: 'Apikey', description: 'The project API key (matched case-insensitively).' },

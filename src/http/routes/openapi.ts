@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { type Wiki, subCodeTable, wikiUrl } from '../../core/result-codes.js';
 import { type SafeHtml, html, layout, sendPage } from '../checkout/html.js';
-import { type Operation, buildOpenApiDocument, operationsFor } from '../openapi/document.js';
+import { type Operation, WEBHOOKS, WEBHOOK_HEADERS, WEBHOOK_RESPONSES, type Webhook, buildOpenApiDocument, operationsFor } from '../openapi/document.js';
 
 /**
  * `GET /openapi.json`, the OpenAPI 3.1 document of the endpoints this gateway serves (sandbox
@@ -21,7 +21,7 @@ const WIKIS: { wiki: Wiki; endpoints: string }[] = [
 export function registerOpenApiRoutes(app: FastifyInstance, gw: Gateway): void {
   const options = { mode: gw.config.mode, publicUrl: gw.config.publicUrl, version: API_VERSION };
   const document = buildOpenApiDocument(options);
-  const page = renderDocs(operationsFor(gw.config.mode), JSON.stringify(document).length);
+  const page = renderDocs(operationsFor(gw.config.mode), WEBHOOKS, JSON.stringify(document).length);
   app.get('/openapi.json', () => document);
   app.get('/docs', (_request, reply) => sendPage(reply, 200, page));
 }
@@ -77,14 +77,32 @@ ${WIKIS.map(
 </section>`;
 }
 
-function renderDocs(operations: Operation[], documentChars: number): string {
+/** The callbacks Cauri POSTs to merchants, the `webhooks` of the document. */
+function renderWebhooks(webhooks: readonly Webhook[]): SafeHtml {
+  const schemas = [...new Set(webhooks.flatMap((w) => [w.schema, w.formSchema]))];
+  const titleOf = (schema: unknown) => (schema as { title?: string }).title ?? '';
+  return html`<section class="card" id="callbacks" data-testid="webhooks"><h2>Callbacks</h2>
+<p>Cauri POSTs these to the merchant (OpenAPI <code>webhooks</code>), as <code>application/json</code> and, in the default <code>ligdicash</code> mode, again as <code>application/x-www-form-urlencoded</code> with nested values as JSON strings. See the README, "Callbacks".</p>
+<ul>${webhooks.map(
+    (w) => html`<li id="${w.operationId}"><code>POST ${w.event}</code> <strong>${w.summary}</strong> (${titleOf(w.schema)}, ${titleOf(w.formSchema)}): ${w.description}</li>`,
+  )}</ul>
+<h3>Headers</h3><table><tbody>${WEBHOOK_HEADERS.map((p) => html`<tr><td><code>${p.name}</code></td><td>${p.description}</td></tr>`)}</tbody></table>
+<h3>Answers</h3>
+${Object.entries(WEBHOOK_RESPONSES).map(([status, response]) => html`<p><strong>${status}</strong> ${response.description}</p>`)}
+${schemas.map((schema) => html`<details><summary>${titleOf(schema)}</summary><pre>${json(schema)}</pre></details>`)}
+</section>`;
+}
+
+function renderDocs(operations: Operation[], webhooks: readonly Webhook[], documentChars: number): string {
   const body = html`<main>
 <header class="top"><span>Cauri API reference</span></header>
 <section class="card"><h1>Cauri API reference</h1>
 <p>The LigdiCash Payment API as Cauri serves it, plus Cauri's own endpoints. Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1, ${documentChars} characters).</p>
-<ul>${operations.map((op) => html`<li><a href="#${op.operationId}"><code>${op.method.toUpperCase()} ${op.path}</code></a> ${op.summary}</li>`)}</ul>
+<ul>${operations.map((op) => html`<li><a href="#${op.operationId}"><code>${op.method.toUpperCase()} ${op.path}</code></a> ${op.summary}</li>`)}
+<li><a href="#callbacks">Callbacks</a> the requests Cauri sends to merchants</li></ul>
 </section>
 ${renderQuirks()}
+${renderWebhooks(webhooks)}
 ${operations.map(renderOperation)}
 </main>`;
   return layout({ lang: 'en', title: 'Cauri API reference' }, body);
