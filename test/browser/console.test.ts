@@ -87,6 +87,11 @@ describe.skipIf(!available)('operator console in Chromium', () => {
   });
 
   const base = () => gw.gw.config.publicUrl;
+  /** Inputs and selects a screen reader could not name: no <label> and no aria-label. */
+  const unlabelledFields = (p: Page) =>
+    p.$$eval('input:not([type=hidden]), select, textarea', (fields) =>
+      fields.filter((f) => ((f as HTMLInputElement).labels?.length ?? 0) === 0 && !f.getAttribute('aria-label')).map((f) => f.outerHTML),
+    );
   const shot = (p: Page, name: string) => p.screenshot({ path: path.join(SHOTS, `console-${name}.png`), fullPage: true });
 
   async function signIn(p: Page): Promise<void> {
@@ -119,8 +124,20 @@ describe.skipIf(!available)('operator console in Chromium', () => {
       await page.waitForURL(`${base()}${link.href}`);
       expect(await page.locator('nav.main a[aria-current=page]').textContent()).toBe(link.text);
       expect(await page.locator('h1').textContent()).toBeTruthy();
+      expect(await unlabelledFields(page), `${link.href}: form fields without a label`).toEqual([]);
       await shot(page, `${String(index + 2).padStart(2, '0')}-${link.href.split('/').pop() || 'dashboard'}`);
     }
+    await page.locator('nav.main').getByRole('link', { name: 'Projects', exact: true }).click();
+    await page.getByRole('link', { name: 'Test shop' }).click();
+    await page.waitForURL(/\/console\/projects\/prj_/);
+    expect(await unlabelledFields(page)).toEqual([]);
+    await shot(page, '11-project');
+    await page.locator('nav.main').getByRole('link', { name: 'Wallets', exact: true }).click();
+    await page.getByLabel('Phone (international, e.g. 22670123456)').fill('22670990077');
+    await page.getByLabel('Initial funding in XOF (optional)').fill('1500');
+    await page.getByRole('button', { name: 'Create wallet' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Wallet created.');
+    expect(await page.locator('table tbody tr').first().textContent()).toContain('1\u202f500 XOF');
     await page.goto(`${base()}/console/balances`);
     await page.getByRole('button', { name: /Recompute every balance/ }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/every cached balance matches/);
