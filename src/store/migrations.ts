@@ -5,6 +5,7 @@ import { callbacksMigration } from './migration-0002-callbacks.js';
 import { payinSurfaceMigration } from './migration-0003-payin-surface.js';
 import { historyMigration } from './migration-0005-history.js';
 import { consoleMigration } from './migration-0006-console.js';
+import { createdIndexesMigration } from './migration-0007-created-indexes.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -229,6 +230,7 @@ const provider: MigrationProvider = {
       '0004_sms_by_phone': smsByPhone,
       '0005_history': historyMigration,
       '0006_console': consoleMigration,
+      '0007_created_indexes': createdIndexesMigration,
     }),
 };
 
