@@ -126,7 +126,8 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
     expect((await agent.get('/console/projects')).status).toBe(303);
   });
 
-  it('never redirects outside the console after sign-in', async () => {
+  it('returns to the page asked for, query included, and never outside the console', async () => {
+    expect((await new ConsoleAgent(gw.app).signIn(OPERATOR.username, OPERATOR.password, '/console?days=30')).location).toBe('/console?days=30');
     for (const next of ['https://evil.example/', '//evil.example', '/\\evil.example', '/consoleevil', 'javascript:alert(1)']) {
       const fresh = new ConsoleAgent(gw.app);
       expect((await fresh.signIn(OPERATOR.username, OPERATOR.password, next)).location).toBe('/console');

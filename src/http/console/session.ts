@@ -56,5 +56,5 @@ export function sameSiteRequest(request: FastifyRequest, publicUrl: string): boo
 /** Where to go after sign-in: only a path inside the console, never another site. */
 export function safeNext(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length > 500) return '/console';
-  return /^\/console(\/[A-Za-z0-9_\-./?=&%]*)?$/.test(raw) && !raw.includes('//') && !raw.includes('\\') ? raw : '/console';
+  return /^\/console([/?][A-Za-z0-9_\-./?=&%]*)?$/.test(raw) && !raw.includes('//') && !raw.includes('\\') ? raw : '/console';
 }
