@@ -1,3 +1,4 @@
+import type { AttemptRecord } from '../commands/callbacks.js';
 import { normalizePhone } from '../core/phone.js';
 import type { Tx } from '../store/database.js';
 import type { InvoiceTable } from '../store/schema-payin-surface.js';
@@ -184,15 +185,10 @@ export interface StoryExchange {
 }
 
 /** One POST of a callback (table `callback_attempts`). */
-export interface StoryCallbackPost {
+export interface StoryCallbackPost extends Omit<AttemptRecord, 'encoding'> {
   attempt: number;
+  /** `json` or `form`, as stored. */
   encoding: string;
-  url: string;
-  startedAtMs: number;
-  latencyMs: number;
-  httpStatus: number | null;
-  error: string | null;
-  responseExcerpt: string;
 }
 
 /** One callback event (an outbox row) and its POSTs, in attempt order. */

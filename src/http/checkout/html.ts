@@ -38,23 +38,26 @@ export function html(strings: TemplateStringsArray, ...values: Fragment[]): Safe
   return new SafeHtml(out);
 }
 
-/** The hash that lets the one inline stylesheet through the CSP (no `unsafe-inline`). */
-const STYLE_HASH = createHash('sha256').update(CHECKOUT_CSS).digest('base64');
-
 /**
- * The CSP of every page: nothing but our own origin, no script at all, the inline stylesheet by
- * hash, forms posting only to us, no framing (spec §2.10: the page must not be framed).
+ * The CSP of every server-rendered page: nothing but our own origin, no script at all, the one
+ * inline stylesheet by its hash (no `unsafe-inline`), forms posting only to us, no framing
+ * (spec §2.10: the payment page must not be framed). The console uses it with its own stylesheet.
  */
-export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'none'",
-  `style-src 'sha256-${STYLE_HASH}'`,
-  "img-src 'self' data:",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join('; ');
+export function pageCsp(stylesheet: string): string {
+  const styleHash = createHash('sha256').update(stylesheet).digest('base64');
+  return [
+    "default-src 'self'",
+    "script-src 'none'",
+    `style-src 'sha256-${styleHash}'`,
+    "img-src 'self' data:",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+export const PAGE_CSP = pageCsp(CHECKOUT_CSS);
 
 export interface PageOptions {
   lang: string;

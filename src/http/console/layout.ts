@@ -1,23 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { CHART_CSS } from '../../console/charts.js';
-import { SafeHtml, html } from '../checkout/html.js';
+import { SafeHtml, html, pageCsp } from '../checkout/html.js';
 import { CONSOLE_BASE_CSS } from './style.js';
 
 /** One stylesheet for every console page, allowed by its hash. */
 export const CONSOLE_CSS = CONSOLE_BASE_CSS + CHART_CSS;
-const STYLE_HASH = createHash('sha256').update(CONSOLE_CSS).digest('base64');
-
 /** No script at all, our own forms only, no framing, nothing from elsewhere (ADR 0008). */
-export const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'none'",
-  `style-src 'sha256-${STYLE_HASH}'`,
-  "img-src 'self' data:",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+export const CONSOLE_CSP = pageCsp(CONSOLE_CSS);
 
 export type Section = 'dashboard' | 'transactions' | 'projects' | 'balances' | 'wallets' | 'activity' | 'sms' | 'pushes' | 'magic' | 'none';
 
