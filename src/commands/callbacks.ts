@@ -353,44 +353,45 @@ export async function listDeliveries(tx: Tx, reference: string): Promise<Result<
     if (row) subject = { type: 'payout', id: row.id, status: row.status, projectId: row.project_id };
   }
   if (!subject) return fail('not_found', `no payin or payout matches ${ref.slice(0, 80)}`);
-  const events = await tx.selectFrom('outbox').selectAll().where('subject_id', '=', subject.id).orderBy('created_at_ms').limit(LIST_EVENTS_MAX).execute();
-  const posts =
-    events.length === 0
-      ? []
-      : await tx
-          .selectFrom('callback_attempts')
-          .selectAll()
-          .where(
-            'event_id',
-            'in',
-            events.map((e) => e.id),
-          )
-          .orderBy('attempt')
-          .orderBy('encoding', 'desc')
-          .limit(LIST_ATTEMPTS_MAX)
-          .execute();
-  return ok({
-    subject,
-    events: events.map((e) => ({
-      id: e.id,
-      type: e.event_type,
-      status: e.status,
-      attempts: e.attempts,
-      nextAttemptAtMs: Number(e.next_attempt_at_ms),
-      deliveredAtMs: e.delivered_at_ms === null ? null : Number(e.delivered_at_ms),
-      createdAtMs: Number(e.created_at_ms),
-      posts: posts
-        .filter((p) => p.event_id === e.id)
-        .map((p) => ({
-          attempt: p.attempt,
-          encoding: p.encoding,
-          url: p.url,
-          startedAtMs: Number(p.started_at_ms),
-          latencyMs: p.latency_ms,
-          httpStatus: p.http_status,
-          error: p.error,
-          responseExcerpt: p.response_excerpt,
-        })),
-    })),
-  });
+  return ok({ subject, events: await callbackEventsOf(tx, subject.id, LIST_EVENTS_MAX, LIST_ATTEMPTS_MAX) });
+}
+
+/** A payin's or payout's callback events, oldest first, each with its POSTs in attempt order. */
+export async function callbackEventsOf(tx: Tx, subjectId: string, eventsMax: number, postsMax: number): Promise<DeliveryListing['events']> {
+  const events = await tx.selectFrom('outbox').selectAll().where('subject_id', '=', subjectId).orderBy('created_at_ms').orderBy('id').limit(eventsMax).execute();
+  if (events.length === 0) return [];
+  const posts = await tx
+    .selectFrom('callback_attempts')
+    .selectAll()
+    .where(
+      'event_id',
+      'in',
+      events.map((e) => e.id),
+    )
+    .orderBy('event_id')
+    .orderBy('attempt')
+    .orderBy('encoding', 'desc')
+    .limit(postsMax)
+    .execute();
+  return events.map((e) => ({
+    id: e.id,
+    type: e.event_type,
+    status: e.status,
+    attempts: Number(e.attempts),
+    nextAttemptAtMs: Number(e.next_attempt_at_ms),
+    deliveredAtMs: e.delivered_at_ms === null ? null : Number(e.delivered_at_ms),
+    createdAtMs: Number(e.created_at_ms),
+    posts: posts
+      .filter((p) => p.event_id === e.id)
+      .map((p) => ({
+        attempt: Number(p.attempt),
+        encoding: p.encoding,
+        url: p.url,
+        startedAtMs: Number(p.started_at_ms),
+        latencyMs: Number(p.latency_ms),
+        httpStatus: p.http_status === null ? null : Number(p.http_status),
+        error: p.error,
+        responseExcerpt: p.response_excerpt,
+      })),
+  }));
 }

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '../commands/callbacks.js';
+import { type AttemptRecord, callbackEventsOf } from '../commands/callbacks.js';
 import { normalizePhone } from '../core/phone.js';
 import type { Tx } from '../store/database.js';
 import type { InvoiceTable } from '../store/schema-payin-surface.js';
@@ -254,10 +254,6 @@ function parsedJson(text: string): unknown {
   }
 }
 
-function nullableNumber(value: number | null): number | null {
-  return value === null ? null : Number(value);
-}
-
 function payinDetail(row: PayinTable): PayinDetail {
   return {
     ...row,
@@ -340,40 +336,6 @@ async function exchangesOf(tx: Tx, id: string): Promise<StoryExchange[]> {
 }
 
 async function callbacksOf(tx: Tx, id: string): Promise<StoryCallback[]> {
-  const events = await tx.selectFrom('outbox').selectAll().where('subject_id', '=', id).orderBy('created_at_ms').orderBy('id').limit(STORY_LIST_MAX).execute();
-  if (events.length === 0) return [];
-  const posts = await tx
-    .selectFrom('callback_attempts')
-    .selectAll()
-    .where(
-      'event_id',
-      'in',
-      events.map((e) => e.id),
-    )
-    .orderBy('event_id')
-    .orderBy('attempt')
-    .orderBy('encoding', 'desc')
-    .limit(STORY_LIST_MAX)
-    .execute();
-  return events.map((e) => ({
-    eventId: e.id,
-    eventType: e.event_type,
-    status: e.status,
-    attemptsMade: Number(e.attempts),
-    nextAttemptAtMs: Number(e.next_attempt_at_ms),
-    createdAtMs: Number(e.created_at_ms),
-    deliveredAtMs: nullableNumber(e.delivered_at_ms),
-    posts: posts
-      .filter((p) => p.event_id === e.id)
-      .map((p) => ({
-        attempt: Number(p.attempt),
-        encoding: p.encoding,
-        url: p.url,
-        startedAtMs: Number(p.started_at_ms),
-        latencyMs: Number(p.latency_ms),
-        httpStatus: nullableNumber(p.http_status),
-        error: p.error,
-        responseExcerpt: p.response_excerpt,
-      })),
-  }));
+  const events = await callbackEventsOf(tx, id, STORY_LIST_MAX, STORY_LIST_MAX);
+  return events.map(({ id: eventId, type: eventType, attempts: attemptsMade, ...rest }) => ({ eventId, eventType, attemptsMade, ...rest }));
 }
