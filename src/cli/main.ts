@@ -4,7 +4,7 @@ import { listSms } from '../commands/sms.js';
 import { createWallet, fundSubaccount, fundWallet, listBalances } from '../commands/wallets.js';
 import { ledgerTotals } from '../core/ledger.js';
 import { parseAmountXof } from '../core/money.js';
-import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
+import { ALL_OPERATORS } from '../core/operators.js';
 import type { Result } from '../core/result-codes.js';
 import { toBalance } from '../store/ledger-store.js';
 import { type Database, openDatabase } from '../store/database.js';
@@ -147,7 +147,7 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
       return { json: messages, text: messages.map((m) => `${m.createdAt}  ${m.phone}  ${m.body}`).join('\n') || 'inbox empty' };
     }
     case 'operators': {
-      const all = [WALLET_OPERATOR, ...OPERATORS];
+      const all = ALL_OPERATORS;
       return {
         json: all,
         text: all.map((op) => `${op.id.padStart(3)}  ${op.name.padEnd(22)} ${op.country.padEnd(16)} ${op.validationMode}`).join('\n'),
@@ -179,7 +179,7 @@ function callbackModeFlag(args: ParsedArgs): CallbackMode | undefined {
 
 function operatorsFlag(args: ParsedArgs): string[] | undefined {
   const value = flag(args, 'operators');
-  if (value === undefined || value === 'all') return value === 'all' ? [WALLET_OPERATOR, ...OPERATORS].map((op) => op.id) : undefined;
+  if (value === undefined || value === 'all') return value === 'all' ? ALL_OPERATORS.map((op) => op.id) : undefined;
   return value.split(',').map((id) => id.trim()).filter((id) => id !== '');
 }
 

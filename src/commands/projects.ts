@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { isIP } from 'node:net';
 import { CALLBACK_MODES, type CallbackMode, DEFAULT_CALLBACK_MODE } from '../core/callbacks.js';
 import { newId, randomUpperAlnum } from '../core/ids.js';
-import { OPERATORS, WALLET_OPERATOR } from '../core/operators.js';
+import { ALL_OPERATORS } from '../core/operators.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { base64url } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
@@ -93,7 +93,7 @@ export function validateProjectSettings(input: Partial<ProjectInput>): string | 
     for (const ip of input.allowedIps) if (isIP(ip) === 0) return `"${ip}" is not an IP address`;
   }
   if (input.operatorIds !== undefined) {
-    const known = new Set([WALLET_OPERATOR, ...OPERATORS].map((op) => op.id));
+    const known = new Set(ALL_OPERATORS.map((op) => op.id));
     for (const id of input.operatorIds) if (!known.has(id)) return `unknown operator id "${id}"`;
   }
   if (input.callbackUrl !== undefined && input.callbackUrl !== '' && !/^https?:\/\/\S+$/.test(input.callbackUrl)) {
@@ -122,7 +122,7 @@ export async function createProject(
     payin_enabled: input.payinEnabled ? 1 : 0,
     payout_enabled: input.payoutEnabled ? 1 : 0,
     allowed_ips: JSON.stringify(input.allowedIps),
-    operator_ids: JSON.stringify(input.operatorIds ?? [WALLET_OPERATOR, ...OPERATORS].map((op) => op.id)),
+    operator_ids: JSON.stringify(input.operatorIds ?? ALL_OPERATORS.map((op) => op.id)),
     callback_url: input.callbackUrl ?? '',
     created_at_ms: nowMs,
     callback_mode: input.callbackMode ?? DEFAULT_CALLBACK_MODE,

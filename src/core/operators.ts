@@ -65,7 +65,10 @@ export const OPERATORS: readonly Operator[] = [
   { id: '39', name: 'WAVE SENEGAL', country: 'Senegal', countryCode: '221', nationalLength: 9, validationMode: 'ligdicash_redirect', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
 ];
 
-const BY_ID = new Map<string, Operator>([WALLET_OPERATOR, ...OPERATORS].map((op) => [op.id, op]));
+/** Every operator a project can enable: the LigdiCash wallet, then the mobile-money catalogue. */
+export const ALL_OPERATORS: readonly Operator[] = [WALLET_OPERATOR, ...OPERATORS];
+
+const BY_ID = new Map<string, Operator>(ALL_OPERATORS.map((op) => [op.id, op]));
 
 export function operatorById(id: string): Operator | undefined {
   return BY_ID.get(id);

@@ -4,7 +4,7 @@ import { type Project, type ProjectInput, createProject, rotateApiCredentials, t
 import { fundSubaccount, listBalances } from '../../commands/wallets.js';
 import { CALLBACK_MODES, type CallbackMode } from '../../core/callbacks.js';
 import { parseAmountXof } from '../../core/money.js';
-import { OPERATORS, WALLET_OPERATOR, operatorById } from '../../core/operators.js';
+import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Form, type Outcome, all, one } from './router.js';
@@ -14,7 +14,6 @@ import { type ConsoleRequest, type ConsoleRouter, type Form, type Outcome, all, 
  * rotation of the Apikey/API token pair and of the callback secret, each shown once; funding of
  * the project's sub-accounts (spec §1.5, §1.6; ADR 0008).
  */
-const ALL_OPERATORS = [WALLET_OPERATOR, ...OPERATORS];
 const PROJECTS_LISTED_MAX = 500;
 
 const DONE: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { requestResend } from '../../commands/callbacks.js';
 import { recordAudit } from '../../commands/console-users.js';
-import { OPERATORS, WALLET_OPERATOR, operatorById } from '../../core/operators.js';
+import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import { type StoryCallback, type TransactionFilter, type TransactionRow, type TransactionStory, searchTransactions, transactionStory } from '../../console/transactions.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
@@ -13,7 +13,6 @@ import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
  */
 const PAGE_ROWS = 50;
 const STATUSES = ['pending', 'completed', 'notcompleted', 'nocompleted'] as const;
-const ALL_OPERATORS = [WALLET_OPERATOR, ...OPERATORS];
 const FIELDS = ['kind', 'token', 'request_id', 'phone', 'merchant_transaction_id', 'status', 'operator', 'project', 'from', 'to'] as const;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const EVENT_ID = /^evt_[a-z2-7]{1,64}$/;
