@@ -8,6 +8,7 @@ import {
   payoutCallbackPayload,
 } from '../core/callbacks.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
+import { unverifiedTokenClaims } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
 import type { Dialect, Tx } from '../store/database.js';
 import type { CallbackAttemptTable, ProjectTable } from '../store/schema.js';
@@ -319,26 +320,12 @@ export interface DeliveryListing {
   }[];
 }
 
-/** The `id_invoice` / `id_finance` a token names, read without checking its signature (the CLI is trusted). */
-function tokenNumber(token: string): { kind: 'payin' | 'payout'; number: string } | undefined {
-  const payload = token.trim().split('.')[1];
-  if (payload === undefined || payload.length > 1024) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (typeof claims.id_invoice === 'string') return { kind: 'payin', number: claims.id_invoice };
-    if (typeof claims.id_finance === 'string') return { kind: 'payout', number: claims.id_finance };
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
 /** A transaction's callback events and every POST made for them, by payin or payout id, token, or event id. */
 export async function listDeliveries(tx: Tx, reference: string): Promise<Result<DeliveryListing>> {
   const ref = reference.trim();
   let subject: DeliveryListing['subject'] | undefined;
   const fromEvent = ref.startsWith('evt_') ? await tx.selectFrom('outbox').select(['subject_type', 'subject_id']).where('id', '=', ref).executeTakeFirst() : undefined;
-  const claims = tokenNumber(ref);
+  const claims = unverifiedTokenClaims(ref);
   const type = fromEvent?.subject_type ?? (ref.startsWith('pay_') ? 'payin' : ref.startsWith('po_') ? 'payout' : claims?.kind);
   const id = fromEvent?.subject_id ?? ref;
   if (type === 'payin') {

@@ -1,5 +1,6 @@
 import { type AttemptRecord, callbackEventsOf } from '../commands/callbacks.js';
 import { normalizePhone } from '../core/phone.js';
+import { unverifiedTokenClaims } from '../core/tokens.js';
 import type { Tx } from '../store/database.js';
 import type { InvoiceTable } from '../store/schema-payin-surface.js';
 import type { PayinTable, PayoutTable } from '../store/schema.js';
@@ -80,7 +81,7 @@ function criteriaOf(filter: TransactionFilter): Criteria | undefined {
   if (filter.token !== undefined) {
     // A token names its transaction's number (a unique index) and whether it is a payin or a
     // payout; the token itself is compared too, so the unverified decoding decides nothing alone.
-    const claim = tokenClaim(filter.token);
+    const claim = unverifiedTokenClaims(filter.token);
     if (claim === undefined) return undefined;
     kinds = kinds.filter((kind) => kind === claim.kind);
     equal.push(['number', claim.number], ['token', filter.token]);
@@ -92,20 +93,6 @@ function criteriaOf(filter: TransactionFilter): Criteria | undefined {
   if (filter.operatorId !== undefined) equal.push(['operator_id', filter.operatorId]);
   if (filter.projectId !== undefined) equal.push(['project_id', filter.projectId]);
   return { kinds, equal, fromMs: filter.fromMs, toMs: filter.toMs, beforeMs: filter.beforeMs };
-}
-
-/** The kind and number a transaction token's payload names (spec §8.3), without checking its signature. */
-function tokenClaim(token: string): { kind: TransactionKind; number: string } | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined || payload.length > 1024) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown> | null;
-    if (typeof claims?.id_invoice === 'string') return { kind: 'payin', number: claims.id_invoice };
-    if (typeof claims?.id_finance === 'string') return { kind: 'payout', number: claims.id_finance };
-  } catch {
-    // Not a token: nothing matches it.
-  }
-  return undefined;
 }
 
 async function searchTable(tx: Tx, table: 'payins' | 'payouts', criteria: Criteria, rowsMax: number): Promise<TransactionRow[]> {

@@ -38,6 +38,20 @@ export function verifyToken(token: string, secret: string): { kind: TokenKind; n
   const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  return claimsOf(payload);
+}
+
+/**
+ * The kind and number a token's payload names, without checking its signature: for trusted tools
+ * (the CLI, the console) that then match the transaction by number and never act on the claim alone.
+ */
+export function unverifiedTokenClaims(token: string): { kind: TokenKind; number: string } | undefined {
+  const payload = token.trim().split('.')[1];
+  if (payload === undefined || payload.length > TOKEN_LENGTH_MAX) return undefined;
+  return claimsOf(payload);
+}
+
+function claimsOf(payload: string): { kind: TokenKind; number: string } | undefined {
   let claims: unknown;
   try {
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
