@@ -11,14 +11,20 @@ import { newCsrfValue } from './html.js';
 export const CSRF_COOKIE = 'cauri_csrf';
 const VALUE = /^[0-9a-f]{32}$/;
 
-export function csrfCookieOf(request: FastifyRequest): string | undefined {
+/** A cookie's value from the request's Cookie header, read only when the header is at most `headerBytesMax` long. */
+export function cookieValue(request: FastifyRequest, name: string, headerBytesMax: number): string | undefined {
   const header = request.headers.cookie;
-  if (typeof header !== 'string' || header.length > 4096) return undefined;
+  if (typeof header !== 'string' || header.length > headerBytesMax) return undefined;
   for (const part of header.split(';')) {
-    const [name, value] = part.trim().split('=', 2);
-    if (name === CSRF_COOKIE && value !== undefined && VALUE.test(value)) return value;
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
   }
   return undefined;
+}
+
+export function csrfCookieOf(request: FastifyRequest): string | undefined {
+  const value = cookieValue(request, CSRF_COOKIE, 4096);
+  return value !== undefined && VALUE.test(value) ? value : undefined;
 }
 
 /** The request's CSRF value, set as a cookie when the browser has none yet. */

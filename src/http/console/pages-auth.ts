@@ -7,7 +7,7 @@ import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { consolePage, sendConsole } from './layout.js';
 import { parseForm, one } from './router.js';
-import { SESSION_COOKIE, clearSessionCookie, cookieValue, csrfMatches, safeNext, sameSiteRequest, secureCookies, setSessionCookie } from './session.js';
+import { clearSessionCookie, csrfMatches, safeNext, sameSiteRequest, secureCookies, sessionCookieOf, setSessionCookie } from './session.js';
 import { FailureThrottle } from './throttle.js';
 import { DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER } from '../../sandbox-seed.js';
 
@@ -52,7 +52,7 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
   });
 
   scope.post('/logout', async (request, reply) => {
-    const token = cookieValue(request, SESSION_COOKIE) ?? '';
+    const token = sessionCookieOf(request) ?? '';
     const form = parseForm(typeof request.body === 'string' ? request.body : '');
     // Signing out needs the form's token too, so that another site cannot sign a user out.
     if (token !== '' && csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, gw.config.publicUrl)) {

@@ -4,7 +4,7 @@ import { type ConsoleSession, recordAudit, resolveSession } from '../../commands
 import { normalizeIp } from '../../commands/projects.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type PageSpec, type Viewer, consolePage, sendConsole } from './layout.js';
-import { SESSION_COOKIE, cookieValue, csrfMatches, csrfTokenFor, sameSiteRequest } from './session.js';
+import { csrfMatches, csrfTokenFor, sameSiteRequest, sessionCookieOf } from './session.js';
 
 /**
  * The console's small router: every page needs a live session (else the browser goes to the
@@ -74,7 +74,7 @@ export class ConsoleRouter {
   }
 
   private async run(request: FastifyRequest, reply: FastifyReply, handler: Handler, mutating: boolean): Promise<FastifyReply> {
-    const token = cookieValue(request, SESSION_COOKIE) ?? '';
+    const token = sessionCookieOf(request) ?? '';
     const nowMs = this.gw.clock.nowMs();
     const session = token === '' ? undefined : await this.gw.db.command((tx) => resolveSession(tx, token, nowMs));
     if (session === undefined) {

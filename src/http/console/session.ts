@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONSOLE_POLICY } from '../../commands/console-users.js';
-import { sameOrigin } from '../checkout/csrf.js';
+import { cookieValue, sameOrigin } from '../checkout/csrf.js';
 
 /**
  * The console's cookie and CSRF rules (ADR 0008). The session cookie is HttpOnly, SameSite=Strict,
@@ -13,14 +13,8 @@ import { sameOrigin } from '../checkout/csrf.js';
 export const SESSION_COOKIE = 'cauri_console';
 const COOKIE_HEADER_MAX = 8192;
 
-export function cookieValue(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string' || header.length > COOKIE_HEADER_MAX) return undefined;
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  return cookieValue(request, SESSION_COOKIE, COOKIE_HEADER_MAX);
 }
 
 export function secureCookies(publicUrl: string, mode: string): boolean {
