@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
 import { type Gateway, systemClock } from '../commands/context.js';
-import { ingestNotification } from '../commands/operator-notification.js';
+import { deliverNotification } from '../commands/operator-notification.js';
 import { loadPrefixes, tokenSecretOf } from '../gateway.js';
 import { SIM_LIST_LIMIT_MAX, SimulatorDesk, simulatorKey } from '../operators/simulator-desk.js';
 import { SimulatorConnector, simulatorDeskOf } from '../operators/simulator.js';
@@ -47,8 +47,7 @@ export async function runSandboxCommand(gwOf: () => Promise<Gateway>, args: Pars
         const json = { action: 'otp', phone: value.phone, operatorId: value.operatorId, operatorName: value.operatorName, otp: value.otp, expiresAt: new Date(value.expiresAtMs).toISOString() };
         return { json, text: `${value.operatorName} ${value.phone}: payment code ${value.otp} (valid until ${json.expiresAt})` };
       }
-      const ingested = await ingestNotification(gw, value.notification.operatorId, value.notification.raw);
-      const settled = ingested.accepted ? ingested.result : 'rejected';
+      const settled = await deliverNotification(gw, value.notification);
       return { json: { action: 'approved', phone: value.phone, push: value.approval, settled }, text: `approved ${value.approval.id} (${value.approval.operatorName}, ${value.approval.amountXof} XOF): payin ${settled}` };
     }
     case 'push list': {
@@ -64,8 +63,7 @@ export async function runSandboxCommand(gwOf: () => Promise<Gateway>, args: Pars
       const decision = action === 'approve' ? 'approve' : 'decline';
       const decided = await desk.decide(rest[0] ?? '', decision);
       if (!decided.ok) throw new UsageError(decided.error);
-      const ingested = await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
-      const settled = ingested.accepted ? ingested.result : 'rejected';
+      const settled = await deliverNotification(gw, decided.value.notification);
       return { json: { push: decided.value.approval, decision, settled }, text: `${decision === 'approve' ? 'approved' : 'declined'} ${decided.value.approval.id}: payin ${settled}` };
     }
     default:

@@ -34,3 +34,15 @@ export async function ingestNotification(gw: Gateway, operatorId: string, raw: R
   });
   return { accepted: true, reference, result };
 }
+
+/** What a delivered notification did, or `rejected` when it was not genuine. */
+export type Settled = Disposition | SettleResult | 'rejected';
+
+/**
+ * Delivers a notification the operator simulator produced (a customer's decision or a dialled
+ * code) in process, exactly as a real operator's would arrive at its notify endpoint.
+ */
+export async function deliverNotification(gw: Gateway, notification: { operatorId: string; raw: RawNotification }): Promise<Settled> {
+  const ingested = await ingestNotification(gw, notification.operatorId, notification.raw);
+  return ingested.accepted ? ingested.result : 'rejected';
+}

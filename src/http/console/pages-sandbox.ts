@@ -1,4 +1,4 @@
-import { ingestNotification } from '../../commands/operator-notification.js';
+import { deliverNotification } from '../../commands/operator-notification.js';
 import { listSms } from '../../commands/sms.js';
 import { OPERATORS } from '../../core/operators.js';
 import { PAYIN_MAGIC_SUFFIXES, SIM_LIST_LIMIT_MAX } from '../../operators/simulator-desk.js';
@@ -38,9 +38,9 @@ ${
     if (desk === undefined || (decision !== 'approve' && decision !== 'decline')) return pushesPage(r, undefined, 'The operator simulator is not in use.');
     const decided = await desk.decide(r.params.id ?? '', decision);
     if (!decided.ok) return pushesPage(r, undefined, decided.error);
-    const ingested = await ingestNotification(r.gw, decided.value.notification.operatorId, decided.value.notification.raw);
+    const delivered = await deliverNotification(r.gw, decided.value.notification);
     await r.audit(`push_${decision}`, decided.value.approval.id, decided.value.approval.reference);
-    const settled = ingested.accepted ? 'settled' : 'rejected by the gateway';
+    const settled = delivered === 'rejected' ? 'rejected by the gateway' : 'settled';
     return { redirect: `/console/sandbox/pushes?done=${encodeURIComponent(`${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}, ${settled}`)}` };
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
-import { ingestNotification } from '../../commands/operator-notification.js';
+import { deliverNotification } from '../../commands/operator-notification.js';
 import { sendAttempt } from '../../commands/payin-flow.js';
 import { beginHostedAttempt, cancelHostedPayin } from '../../commands/payin-operator.js';
 import { toProject } from '../../commands/projects.js';
@@ -208,7 +208,7 @@ async function simulate(gw: Gateway, reply: FastifyReply, loaded: Loaded, page: 
     return redirectTo(reply, page, { lang });
   }
   const decided = await desk.decide(reference, decision);
-  if (decided.ok) await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
+  if (decided.ok) await deliverNotification(gw, decided.value.notification);
   return redirectTo(reply, page, { lang });
 }
 
@@ -219,7 +219,7 @@ async function dial(gw: Gateway, reply: FastifyReply, page: string, lang: Lang, 
   const dialled = await desk.dial(phone);
   if (!dialled.ok) return redirectTo(reply, page, { lang, op: operatorId, phone, e: 'dial_failed' });
   if (dialled.value.action === 'approved') {
-    await ingestNotification(gw, dialled.value.notification.operatorId, dialled.value.notification.raw);
+    await deliverNotification(gw, dialled.value.notification);
     return redirectTo(reply, page, { lang });
   }
   return redirectTo(reply, page, { lang, op: operatorId, phone: dialled.value.phone, simcode: dialled.value.otp });

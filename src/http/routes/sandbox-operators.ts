@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
-import { ingestNotification } from '../../commands/operator-notification.js';
+import { deliverNotification } from '../../commands/operator-notification.js';
 import { checkUrl } from '../../core/checkout.js';
 import { operatorById } from '../../core/operators.js';
 import { SIM_LIST_LIMIT_MAX, type SimulatorDesk } from '../../operators/simulator-desk.js';
@@ -43,8 +43,8 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       if (value.action === 'otp') {
         return { action: 'otp', phone: value.phone, operator_id: value.operatorId, operator_name: value.operatorName, otp: value.otp, expires_at: new Date(value.expiresAtMs).toISOString() };
       }
-      const ingested = await ingestNotification(gw, value.notification.operatorId, value.notification.raw);
-      return { action: 'approved', phone: value.phone, push: value.approval, settled: ingested.accepted ? ingested.result : 'rejected' };
+      const settled = await deliverNotification(gw, value.notification);
+      return { action: 'approved', phone: value.phone, push: value.approval, settled };
     });
 
     scope.get<{ Querystring: { phone?: string; limit?: string } }>('/sandbox/pushes', async (request, reply) => {
@@ -61,8 +61,8 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       if (decision !== 'approve' && decision !== 'decline') return reply.code(404).send({ error: 'approve or decline' });
       const decided = await desk.decide(id, decision);
       if (!decided.ok) return reply.code(409).send({ error: decided.error });
-      const ingested = await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
-      return { push: decided.value.approval, decision, settled: ingested.accepted ? ingested.result : 'rejected' };
+      const settled = await deliverNotification(gw, decided.value.notification);
+      return { push: decided.value.approval, decision, settled };
     });
 
     scope.get('/sandbox/console', async (request, reply) => {
@@ -82,13 +82,13 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
         const dialled = await desk.dial(text('phone'));
         if (!dialled.ok) return back({ message: dialled.error });
         if (dialled.value.action === 'otp') return back({ message: `${dialled.value.operatorName} ${dialled.value.phone}: payment code ${dialled.value.otp}` });
-        await ingestNotification(gw, dialled.value.notification.operatorId, dialled.value.notification.raw);
+        await deliverNotification(gw, dialled.value.notification);
         return back({ message: `${dialled.value.approval.id} approved by dialling` });
       }
       const decision = text('action') === 'approve' ? 'approve' : 'decline';
       const decided = await desk.decide(text('id'), decision);
       if (!decided.ok) return back({ message: decided.error });
-      await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
+      await deliverNotification(gw, decided.value.notification);
       return back({ message: `${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}` });
     });
 
@@ -126,7 +126,7 @@ ${
       if (!csrfValid(request, body.csrf, gw.config.publicUrl)) return reply.code(303).header('location', `/sandbox/operator-portal/${found.id}`).send();
       const decision = body.decision === 'approve' ? 'approve' : 'decline';
       const decided = await desk.decide(found.id, decision);
-      if (decided.ok) await ingestNotification(gw, decided.value.notification.operatorId, decided.value.notification.raw);
+      if (decided.ok) await deliverNotification(gw, decided.value.notification);
       // The portal sends the browser back where Cauri asked: the payment page, which shows the outcome.
       const back = checkUrl(found.returnUrl);
       return reply.code(303).header('location', back !== undefined && back !== '' ? back : `/sandbox/operator-portal/${found.id}`).send();
