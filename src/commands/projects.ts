@@ -194,3 +194,11 @@ export async function rotateApiCredentials(tx: Tx, projectId: string, nowMs: num
   const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   return row ? ok({ project: toProject(row), apiToken }) : fail('not_found', `no project ${projectId}`);
 }
+
+/** How many projects a filter's project list offers. */
+export const PROJECT_CHOICES_MAX = 200;
+
+/** Projects by name, for the console's project filters. */
+export function projectChoices(tx: Tx): Promise<Array<{ id: string; name: string }>> {
+  return tx.selectFrom('projects').select(['id', 'name']).orderBy('name').limit(PROJECT_CHOICES_MAX).execute();
+}

@@ -1,3 +1,4 @@
+import { projectChoices } from '../../commands/projects.js';
 import { barChart, formatPercent, rateChart } from '../../console/charts.js';
 import { type Counts, type DashboardStats, dashboardStats, successRate } from '../../console/stats.js';
 import { type SafeHtml, html } from '../checkout/html.js';
@@ -9,7 +10,6 @@ import type { ConsoleRouter } from './router.js';
  * 7 to 90 UTC days, for every project or one. Success rate counts final transactions only.
  */
 const PERIODS = [7, 14, 30, 90] as const;
-const PROJECTS_IN_SELECT_MAX = 200;
 
 export function registerDashboard(router: ConsoleRouter): void {
   router.page('/', async (r) => {
@@ -17,7 +17,7 @@ export function registerDashboard(router: ConsoleRouter): void {
     const projectId = r.query.project ?? '';
     const { stats, projects } = await r.gw.db.command(async (tx) => ({
       stats: await dashboardStats(tx, { nowMs: r.nowMs, days, ...(projectId === '' ? {} : { projectId }) }),
-      projects: await tx.selectFrom('projects').select(['id', 'name']).orderBy('name').limit(PROJECTS_IN_SELECT_MAX).execute(),
+      projects: await projectChoices(tx),
     }));
     const body = html`<form method="get" action="/console" class="filters" aria-label="Period and project">
 <div><label for="days">Period</label><select id="days" name="days">${PERIODS.map((d) => html`<option value="${d}"${d === days ? html` selected` : ''}>Last ${d} days</option>`)}</select></div>

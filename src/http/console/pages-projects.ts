@@ -23,8 +23,7 @@ const DONE: Record<string, string> = {
 
 export function registerProjectPages(router: ConsoleRouter): void {
   router.page('/projects', async (r) => {
-    const rows = await r.gw.db.command((tx) => tx.selectFrom('projects').selectAll().orderBy('created_at_ms', 'desc').limit(PROJECTS_LISTED_MAX).execute());
-    return { page: { title: 'Projects', section: 'projects', body: html`${projectTable(rows.map(toProject))}${createForm(r.viewer)}` } };
+    return { page: { title: 'Projects', section: 'projects', body: html`${projectTable(await newestProjects(r))}${createForm(r.viewer)}` } };
   });
 
   router.action('/projects', async (r) => {
@@ -144,28 +143,36 @@ function notFound(r: ConsoleRequest): Outcome {
 }
 
 async function projectsError(r: ConsoleRequest, error: string): Promise<Outcome> {
+  return { status: 400, page: { title: 'Projects', section: 'projects', error, body: html`${projectTable(await newestProjects(r))}${createForm(r.viewer, r.form)}` } };
+}
+
+async function newestProjects(r: ConsoleRequest): Promise<Project[]> {
   const rows = await r.gw.db.command((tx) => tx.selectFrom('projects').selectAll().orderBy('created_at_ms', 'desc').limit(PROJECTS_LISTED_MAX).execute());
-  return { status: 400, page: { title: 'Projects', section: 'projects', error, body: html`${projectTable(rows.map(toProject))}${createForm(r.viewer, r.form)}` } };
+  return rows.map(toProject);
+}
+
+/** A project's settings as a form submitted them, before validation; also what the form shows again. */
+type ProjectDraft = Pick<Project, 'name' | 'payinEnabled' | 'payoutEnabled' | 'allowedIps' | 'operatorIds' | 'callbackUrl'> & { callbackMode: string };
+
+function draftOf(form: Form): ProjectDraft {
+  return {
+    name: one(form, 'name'),
+    payinEnabled: one(form, 'payin') === 'on',
+    payoutEnabled: one(form, 'payout') === 'on',
+    allowedIps: one(form, 'allowed_ips').split(/[\s,]+/).filter((ip) => ip !== ''),
+    operatorIds: form.operators_submitted === undefined ? ALL_OPERATORS.map((op) => op.id) : all(form, 'operators'),
+    callbackUrl: one(form, 'callback_url'),
+    callbackMode: one(form, 'callback_mode') || 'ligdicash',
+  };
 }
 
 /** The settings a form submits; a string explains what is wrong. */
 function settingsFrom(form: Form): (ProjectInput & { operatorIds: string[] }) | string {
-  const name = one(form, 'name');
-  if (name === '') return 'A project needs a name.';
-  const allowedIps = one(form, 'allowed_ips').split(/[\s,]+/).filter((ip) => ip !== '');
-  const mode = one(form, 'callback_mode') || 'ligdicash';
-  const callbackMode = CALLBACK_MODES.find((m) => m === mode);
+  const draft = draftOf(form);
+  if (draft.name === '') return 'A project needs a name.';
+  const callbackMode = CALLBACK_MODES.find((m) => m === draft.callbackMode);
   if (callbackMode === undefined) return 'Unknown callback mode.';
-  const operatorIds = form.operators_submitted === undefined ? ALL_OPERATORS.map((op) => op.id) : all(form, 'operators');
-  return {
-    name,
-    payinEnabled: one(form, 'payin') === 'on',
-    payoutEnabled: one(form, 'payout') === 'on',
-    allowedIps,
-    operatorIds,
-    callbackUrl: one(form, 'callback_url'),
-    callbackMode: callbackMode satisfies CallbackMode,
-  };
+  return { ...draft, callbackMode: callbackMode satisfies CallbackMode };
 }
 
 function describeSettings(p: Project): string {
@@ -183,14 +190,10 @@ function projectTable(projects: Project[]): SafeHtml {
 }
 
 function createForm(viewer: Viewer, form?: Form): SafeHtml {
-  const draft: Project | undefined =
-    form === undefined
-      ? undefined
-      : { id: '', name: one(form, 'name'), apikey: '', payinEnabled: one(form, 'payin') === 'on', payoutEnabled: one(form, 'payout') === 'on', allowedIps: one(form, 'allowed_ips').split(/[\s,]+/).filter((ip) => ip !== ''), operatorIds: form.operators_submitted === undefined ? ALL_OPERATORS.map((op) => op.id) : all(form, 'operators'), callbackUrl: one(form, 'callback_url'), callbackMode: one(form, 'callback_mode') === 'json' ? 'json' : 'ligdicash', createdAtMs: 0 };
-  return html`<h2>New project</h2><div class="card">${settingsForm(viewer, '/console/projects', draft, 'Create project')}</div>`;
+  return html`<h2>New project</h2><div class="card">${settingsForm(viewer, '/console/projects', form === undefined ? undefined : draftOf(form), 'Create project')}</div>`;
 }
 
-function settingsForm(viewer: Viewer, action: string, p: Project | undefined, submit: string): SafeHtml {
+function settingsForm(viewer: Viewer, action: string, p: ProjectDraft | undefined, submit: string): SafeHtml {
   const enabled = new Set(p?.operatorIds ?? ALL_OPERATORS.map((op) => op.id));
   const checked = (on: boolean) => (on ? html` checked` : '');
   return html`<form method="post" action="${action}" class="stack">${csrfField(viewer)}

@@ -1,5 +1,6 @@
 import { requestResend } from '../../commands/callbacks.js';
 import { recordAudit } from '../../commands/console-users.js';
+import { projectChoices } from '../../commands/projects.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import { type StoryCallback, type TransactionFilter, type TransactionRow, type TransactionStory, searchTransactions, transactionStory } from '../../console/transactions.js';
 import { type SafeHtml, html } from '../checkout/html.js';
@@ -62,7 +63,7 @@ function filterOf(query: Record<string, string>): TransactionFilter | string {
 
 async function searchPage(r: ConsoleRequest): Promise<Outcome> {
   const filter = filterOf(r.query);
-  const projects = await r.gw.db.command((tx) => tx.selectFrom('projects').select(['id', 'name']).orderBy('name').limit(200).execute());
+  const projects = await r.gw.db.command((tx) => projectChoices(tx));
   const rows = typeof filter === 'string' ? [] : await r.gw.db.command((tx) => searchTransactions(tx, filter, PAGE_ROWS));
   const names = new Map(projects.map((p) => [p.id, p.name]));
   const last = rows[rows.length - 1];
