@@ -1,5 +1,6 @@
 import { withTimeout } from '../util/with-timeout.js';
 import type { Xof } from '../core/money.js';
+import type { OperatorFailureCode } from '../core/operator-failures.js';
 
 /**
  * What Cauri asks of a mobile-money operator. Calls are made outside any database transaction
@@ -10,7 +11,8 @@ import type { Xof } from '../core/money.js';
  */
 export type OperatorOutcome =
   | { state: 'completed'; operatorReference: string }
-  | { state: 'failed'; reason: string; operatorReference?: string }
+  /** `code` is set by the production connectors (core/operator-failures.ts); `reason` is for people. */
+  | { state: 'failed'; reason: string; code?: OperatorFailureCode; operatorReference?: string }
   | { state: 'pending' };
 
 export interface CreditRequest {
@@ -53,7 +55,16 @@ export type DebitOutcome =
 export interface OperatorNotification {
   reference: string;
   outcome: OperatorOutcome;
+  /**
+   * The notification cannot be authenticated (MTN MoMo's callbacks carry no signature): it is only
+   * a hint that the request moved. The gateway then asks the operator with `queryStatus` and
+   * settles on that answer, never on the notification's body.
+   */
+  verify?: boolean;
 }
+
+/** What a connector can be asked to do for an operator: send money out (payout) or take it in (payin). */
+export type OperatorAction = 'credit' | 'debit';
 
 export interface RawNotification {
   headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -61,6 +72,12 @@ export interface RawNotification {
 }
 
 export interface OperatorConnector {
+  /**
+   * Whether this connector can do `action` for `operatorId`. Absent means every operator and both
+   * actions (the sandbox's simulator). In production an operator it does not serve is unavailable:
+   * requests to it are refused before any money is held (ADR 0009).
+   */
+  serves?(operatorId: string, action: OperatorAction): boolean;
   /** Sends money from the operator float to a customer's mobile-money account. */
   requestCredit(request: CreditRequest): Promise<OperatorOutcome>;
   /** Where a request made earlier stands; `pending` for a reference the operator does not know. */
@@ -80,4 +97,9 @@ export interface OperatorConnector {
 /** An operator call bounded by the configured timeout; a timeout counts as "still pending". */
 export function withOperatorTimeout<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
   return withTimeout(call, timeoutMs, () => new Error(`operator call timed out after ${timeoutMs} ms`));
+}
+
+/** Whether the gateway's connector can do `action` for `operatorId` (see `OperatorConnector.serves`). */
+export function connectorServes(connector: OperatorConnector, operatorId: string, action: OperatorAction): boolean {
+  return connector.serves?.(operatorId, action) ?? true;
 }
