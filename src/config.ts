@@ -12,7 +12,16 @@ export interface Config {
   /** The URL merchants use to reach this gateway, for printed examples and payment links. */
   publicUrl: string;
   dataDir: string;
+  /** A `postgres://` or `postgresql://` URL; undefined for the SQLite file under `dataDir`. */
   databaseUrl: string | undefined;
+  /** How long start-up keeps retrying an unreachable database before giving up. */
+  databaseConnectTimeoutMs: number;
+  /** The operator connectors of production (ADR 0009); ignored by the sandbox, which simulates every operator. */
+  connectorsFile: string | undefined;
+  /** Lease of a claimed payout: another pass (or instance) takes it back after this. */
+  dispatchLeaseMs: number;
+  /** The environment the settings came from: connector secrets and the SMS provider read it. */
+  env: NodeJS.ProcessEnv;
   otp: OtpPolicy;
   /** Bytes a request body may have. */
   bodyLimitBytes: number;
@@ -53,6 +62,22 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   return value;
 }
 
+/**
+ * DATABASE_URL selects PostgreSQL; anything else in it is a mistake, not a request for SQLite
+ * (a misspelt `postgress://` must not start an empty local database in production).
+ */
+function databaseUrlOf(raw: string | undefined): string | undefined {
+  const url = raw?.trim();
+  if (url === undefined || url === '') return undefined;
+  if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url)) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+    throw new ConfigError(
+      `DATABASE_URL must be a postgres:// or postgresql:// URL${scheme !== undefined ? `, not ${scheme}:` : ''} (unset it and set CAURI_DATA_DIR for SQLite)`,
+    );
+  }
+  return url;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const modeRaw = (env.CAURI_MODE ?? 'sandbox').toLowerCase();
   if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError(`CAURI_MODE must be sandbox or production, not "${modeRaw}"`);
@@ -63,13 +88,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const tokenSecret = env.CAURI_TOKEN_SECRET;
   if (tokenSecret !== undefined && tokenSecret.length < 32) throw new ConfigError('CAURI_TOKEN_SECRET must have at least 32 characters');
   const trust = env.CAURI_TRUST_PROXY;
+  const databaseUrl = databaseUrlOf(env.DATABASE_URL);
+  const dataDirRaw = env.CAURI_DATA_DIR === '' ? undefined : env.CAURI_DATA_DIR;
+  // Production never falls back to a database nobody chose (ADR 0009): PostgreSQL by URL, or a
+  // single-node SQLite file by an explicit directory.
+  if (mode === 'production' && databaseUrl === undefined && dataDirRaw === undefined) {
+    throw new ConfigError('production needs DATABASE_URL (PostgreSQL) or, for a single-node SQLite file, an explicit CAURI_DATA_DIR');
+  }
   return {
     mode,
     host,
     port,
     publicUrl: (env.CAURI_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, ''),
-    dataDir: path.resolve(env.CAURI_DATA_DIR ?? 'data'),
-    databaseUrl: env.DATABASE_URL,
+    dataDir: dataDirRaw === ':memory:' ? ':memory:' : path.resolve(dataDirRaw ?? 'data'),
+    databaseUrl,
+    databaseConnectTimeoutMs: int(env, 'CAURI_DB_CONNECT_TIMEOUT_SECONDS', 30, 0, 600) * 1000,
+    connectorsFile: env.CAURI_CONNECTORS_FILE === '' ? undefined : env.CAURI_CONNECTORS_FILE,
+    dispatchLeaseMs: int(env, 'CAURI_DISPATCH_LEASE_SECONDS', 60, 1, 3600) * 1000,
+    env,
     otp: {
       ttlMs: int(env, 'CAURI_OTP_TTL_SECONDS', DEFAULT_OTP_POLICY.ttlMs / 1000, 30, 3600) * 1000,
       attemptsMax: int(env, 'CAURI_OTP_ATTEMPTS_MAX', DEFAULT_OTP_POLICY.attemptsMax, 1, 10),

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
+import { checkDatabaseMode } from './commands/database-mode.js';
+import { CONNECTOR_FACTORIES } from './operators/factories.js';
+import { connectorsFromFile } from './operators/registry.js';
 import { type Clock, type Gateway, systemClock } from './commands/context.js';
 import { DEFAULT_PREFIXES, type PrefixTable, validatePrefixTable } from './core/operators.js';
 import { buildApp } from './http/app.js';
@@ -38,6 +41,8 @@ export interface StartOptions {
   startWorkers?: boolean;
   /** Use this database instead of opening one from the config. */
   db?: Database;
+  /** Told of each wait for an unreachable database at start-up. */
+  onDatabaseRetry?: (reason: string, waitMs: number) => void;
 }
 
 export async function loadPrefixes(file: string | undefined): Promise<PrefixTable> {
@@ -64,27 +69,49 @@ export async function tokenSecretOf(db: Database, configured: string | undefined
 /** How often the resolver looks for payins and payouts pending past their deadline. */
 export const RESOLVER_INTERVAL_MS = 5_000;
 
+/**
+ * The operators behind the gateway. The sandbox simulates every operator; production has only the
+ * connectors of its connectors file, and an operator without one is unavailable (ADR 0009). The
+ * simulator can never serve production, whoever asks for it.
+ */
+function operatorConnector(config: Config, options: StartOptions, db: Database, prefixes: PrefixTable, tokenSecret: string): OperatorConnector {
+  const clock = options.clock ?? systemClock;
+  if (config.mode === 'production') {
+    const connector = options.connector ?? connectorsFromFile(config.connectorsFile, CONNECTOR_FACTORIES, { timeoutMs: config.operatorTimeoutMs, clock, publicUrl: config.publicUrl, env: config.env });
+    if (connector instanceof SimulatorConnector) throw new ConfigError('production never runs the operator simulator');
+    return connector;
+  }
+  return (
+    options.connector ??
+    new SimulatorConnector(config.simulatorDelayMs, new SimulatorDesk({ db, clock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) }))
+  );
+}
+
+/** Opens the configured database, retrying an unreachable server for a bounded time (one line per wait). */
+export function openConfiguredDatabase(config: Config, onRetry?: (reason: string, waitMs: number) => void): Promise<Database> {
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, connectTimeoutMs: config.databaseConnectTimeoutMs, ...(onRetry ? { onRetry } : {}) });
+}
+
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Running> {
-  const opened = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const opened = options.db ?? (await openConfiguredDatabase(config, options.onDatabaseRetry));
+  try {
+    await checkDatabaseMode(opened, config.mode);
+  } catch (error) {
+    if (options.db === undefined) await opened.close();
+    throw error;
+  }
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
   const tokenSecret = await tokenSecretOf(opened, config.tokenSecret);
   const workers: { dispatcher?: PayoutDispatcher; callbacks?: CallbackWorker } = {};
   const db = wakeOnEvents(opened, () => workers.callbacks?.kick());
+  const operators = operatorConnector(config, options, db, prefixes, tokenSecret);
   const gw: Gateway = {
     db,
     config,
     clock: options.clock ?? systemClock,
     prefixes,
     // Every operator exchange is recorded for the console's transaction story (recording-connector.ts).
-    connector: recordExchanges(
-      options.connector ??
-        new SimulatorConnector(
-          config.simulatorDelayMs,
-          new SimulatorDesk({ db, clock: options.clock ?? systemClock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) }),
-        ),
-      storeExchanges(db),
-      options.clock ?? systemClock,
-    ),
+    connector: recordExchanges(operators, storeExchanges(db), options.clock ?? systemClock),
     tokenSecret,
     onDispatchQueued: () => workers.dispatcher?.kick(),
   };
@@ -118,6 +145,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await running.stop();
       await resolver.stop();
       await callbacks.stop();
+      await (operators as { close?: () => Promise<void> }).close?.();
       await app.close();
       await db.close();
     },

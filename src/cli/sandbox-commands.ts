@@ -23,6 +23,8 @@ export type Output = { json: unknown; text: string };
 /** A gateway context for the CLI: the same database, the simulator, the system clock. */
 export async function cliGateway(db: Database): Promise<Gateway> {
   const config = loadConfig();
+  // The simulator exists only in the sandbox (ADR 0009), from the CLI as from the server.
+  if (config.mode !== 'sandbox') throw new UsageError('sandbox actions exist only in sandbox mode');
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
   const tokenSecret = await tokenSecretOf(db, config.tokenSecret);
   const desk = new SimulatorDesk({ db, clock: systemClock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) });

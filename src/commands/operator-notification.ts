@@ -1,4 +1,4 @@
-import type { RawNotification } from '../operators/connector.js';
+import { type OperatorOutcome, type RawNotification, withOperatorTimeout } from '../operators/connector.js';
 import type { Gateway } from './context.js';
 import { type Disposition, settlePayinByReference } from './payin-operator.js';
 import { type SettleResult, settlePayout } from './payout-settle.js';
@@ -14,7 +14,10 @@ export type Ingested = { accepted: false } | { accepted: true; reference: string
 export async function ingestNotification(gw: Gateway, operatorId: string, raw: RawNotification): Promise<Ingested> {
   const parsed = gw.connector.parseNotification?.(operatorId, raw);
   if (parsed === undefined) return { accepted: false };
-  const { reference, outcome } = parsed;
+  const { reference } = parsed;
+  // An unauthenticated notification (MTN MoMo's carry no signature) is only a hint: the outcome
+  // settled is the operator's answer to a status query, asked before the transaction opens.
+  const outcome = parsed.verify === true ? await verifiedOutcome(gw, reference, operatorId) : parsed.outcome;
   const result = await gw.db.command(async (tx): Promise<Disposition | SettleResult> => {
     if (reference.startsWith('po_')) {
       const payout = await tx.selectFrom('payouts').select(['id', 'operator_id']).where('id', '=', reference).executeTakeFirst();
@@ -33,6 +36,15 @@ export async function ingestNotification(gw: Gateway, operatorId: string, raw: R
     return settlePayinByReference(gw, tx, reference, outcome);
   });
   return { accepted: true, reference, result };
+}
+
+async function verifiedOutcome(gw: Gateway, reference: string, operatorId: string): Promise<OperatorOutcome> {
+  try {
+    return await withOperatorTimeout(gw.connector.queryStatus(reference, operatorId), gw.config.operatorTimeoutMs);
+  } catch {
+    // The operator cannot say now: nothing is settled, the resolver or the dispatcher asks later.
+    return { state: 'pending' };
+  }
 }
 
 /** What a delivered notification did, or `rejected` when it was not genuine. */

@@ -15,7 +15,7 @@ import { accountIds } from '../core/ledger.js';
 import { type Operator, operatorById, operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import type { DebitOutcome, DebitRefusal, DebitRequest, OperatorOutcome } from '../operators/connector.js';
+import { type DebitOutcome, type DebitRefusal, type DebitRequest, type OperatorOutcome, connectorServes } from '../operators/connector.js';
 import type { Database, Tx } from '../store/database.js';
 import { ensureAccount, postTransfers } from '../store/ledger-store.js';
 import type { InvoiceTable } from '../store/schema-payin-surface.js';
@@ -102,11 +102,20 @@ function newInvoice(payin: PayinTable, input: CheckoutRequest, channel: PayinCha
   };
 }
 
+/**
+ * The project's operators a payin can go through: enabled for the project and, in production,
+ * served by a connector (ADR 0009). The payment page offers only these.
+ */
+export function payinOperatorIds(gw: Pick<Gateway, 'connector'>, project: Project): string[] {
+  return project.operatorIds.filter((id) => connectorServes(gw.connector, id, 'debit'));
+}
+
 /** The operator of a customer number, checked against the project and the amount. */
 function operatorFor(gw: Gateway, project: Project, phone: string, amountXof: PayinRequest['amountXof']): Result<Operator> {
   const operator = operatorForPhone(phone, gw.prefixes);
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
+  if (!connectorServes(gw.connector, operator.id, 'debit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
   if (!operatorAccepts(operator, amountXof)) {
     return fail('amount_out_of_range', `${operator.name} accepts ${operator.payinMinXof} to ${operator.payinMaxXof} XOF`);
   }
@@ -124,8 +133,10 @@ export async function createHostedInvoice(gw: Gateway, tx: Tx, project: Project,
     if (phone === null) return fail('invalid_phone');
     const operator = operatorFor(gw, project, phone, input.amountXof);
     if (!operator.ok) return operator;
-  } else if (offeredOperators(project.operatorIds, input.amountXof, undefined).length === 0) {
-    return fail('operator_not_enabled', 'No operator enabled for this project accepts this amount');
+  } else if (offeredOperators(payinOperatorIds(gw, project), input.amountXof, undefined).length === 0) {
+    return offeredOperators(project.operatorIds, input.amountXof, undefined).length === 0
+      ? fail('operator_not_enabled', 'No operator enabled for this project accepts this amount')
+      : fail('operator_unavailable', 'No operator enabled for this project is available on this gateway');
   }
   const nowMs = gw.clock.nowMs();
   const payin = newPayin(gw, project, input, 'hosted', nowMs, undefined, null);
@@ -173,7 +184,7 @@ export async function beginHostedAttempt(gw: Gateway, tx: Tx, payinId: string, c
   const project = toProject(projectRow);
   const amountXof = Number(payin.amount_xof) as PayinRequest['amountXof'];
   const filter = invoice.customer_filter !== '' ? operatorForPhone(invoice.customer_filter, gw.prefixes) : undefined;
-  const operator = offeredOperators(project.operatorIds, amountXof, filter).find((op) => op.id === choice.operatorId);
+  const operator = offeredOperators(payinOperatorIds(gw, project), amountXof, filter).find((op) => op.id === choice.operatorId);
   if (!operator || !project.payinEnabled) return { ok: false, error: 'operator_unavailable' };
   const phone = normalizePhone(choice.phone);
   if (phone === undefined) return { ok: false, error: 'phone_invalid' };

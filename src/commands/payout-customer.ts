@@ -1,3 +1,4 @@
+import { connectorServes } from '../operators/connector.js';
 import { type CustomData, externalIdOf, logfileFor } from '../core/custom-data.js';
 import { newId, newRequestId, randomDigits } from '../core/ids.js';
 import { accountIds } from '../core/ledger.js';
@@ -58,6 +59,8 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer not registered on the platform');
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
+  // A wallet top-up stays inside the ledger; only money sent on to mobile money needs the operator.
+  if (!input.topUpWallet && !connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
   const merchantTransactionId = input.customData.transaction_id ?? null;
   if (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId))) return fail('duplicate_transaction');
   if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);

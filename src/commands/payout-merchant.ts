@@ -1,3 +1,4 @@
+import { connectorServes } from '../operators/connector.js';
 import { newId } from '../core/ids.js';
 import { accountIds } from '../core/ledger.js';
 import { operatorForPhone } from '../core/operators.js';
@@ -27,6 +28,7 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
   const operator = operatorForPhone(phone, gw.prefixes);
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
+  if (!connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
   const merchantTransactionId = input.customData.transaction_id ?? null;
   if (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId))) return fail('duplicate_transaction');
   const nowMs = gw.clock.nowMs();

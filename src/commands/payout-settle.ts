@@ -11,8 +11,6 @@ import { enqueueEvent } from './outbox.js';
  * idempotent: a payout already final is left as it is, whatever the operator reports again.
  */
 export const DISPATCH_ATTEMPTS_MAX = 20;
-/** Lease on a claimed payout: if the process dies mid-call, another pass takes it back after this. */
-export const DISPATCH_LEASE_MS = 60_000;
 /** First wait before asking the operator again about a pending transfer; it doubles each time, up to an hour. */
 export const DISPATCH_RETRY_MS = 5_000;
 export const DISPATCH_RETRY_MAX_MS = 3_600_000;

@@ -169,6 +169,8 @@ export interface StoryExchange {
   error: string | null;
   startedAtMs: number;
   latencyMs: number;
+  /** Recorded before the call, with no outcome yet: still in flight, or cut by a crash. */
+  inFlight: boolean;
 }
 
 /** One POST of a callback (table `callback_attempts`). */
@@ -319,6 +321,7 @@ async function exchangesOf(tx: Tx, id: string): Promise<StoryExchange[]> {
     error: r.error,
     startedAtMs: Number(r.started_at_ms),
     latencyMs: Number(r.latency_ms),
+    inFlight: r.phase === 'intent',
   }));
 }
 

@@ -18,6 +18,7 @@ const EVERY_CODE: Record<ResultCode, true> = {
   insufficient_wallet_balance: true,
   operator_not_identified: true,
   operator_not_enabled: true,
+  operator_unavailable: true,
   subaccount_missing: true,
   subaccount_insufficient: true,
   duplicate_transaction: true,

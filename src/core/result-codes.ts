@@ -15,6 +15,8 @@ export type ResultCode =
   | 'insufficient_wallet_balance'
   | 'operator_not_identified'
   | 'operator_not_enabled'
+  /** Production: no connector serves the operator on this gateway (ADR 0009). */
+  | 'operator_unavailable'
   | 'subaccount_missing'
   | 'subaccount_insufficient'
   | 'duplicate_transaction'
@@ -51,6 +53,7 @@ const CREATE_INVOICE: Record<ResultCode, SubCode> = {
   insufficient_wallet_balance: sub('05', 'Insufficient wallet balance'),
   operator_not_identified: sub('07', 'No network access configured for this number'),
   operator_not_enabled: sub('07', 'No network access configured'),
+  operator_unavailable: sub('07', 'No network access configured: operator unavailable on this gateway'),
   subaccount_missing: sub('07', 'No network access configured'),
   subaccount_insufficient: sub('05', 'An error occurred while sending request'),
   invalid_input: sub('08', 'Data Input error'),
@@ -80,6 +83,7 @@ const CONFIRM_INVOICE: Record<ResultCode, SubCode> = {
   insufficient_wallet_balance: sub('04', 'Data Input error'),
   operator_not_identified: sub('04', 'Data Input error'),
   operator_not_enabled: sub('04', 'Data Input error'),
+  operator_unavailable: sub('04', 'Data Input error'),
   subaccount_missing: sub('04', 'Data Input error'),
   subaccount_insufficient: sub('04', 'Data Input error'),
   duplicate_transaction: sub('04', 'Data Input error'),
@@ -98,6 +102,7 @@ const CREATE_WITHDRAWAL: Record<ResultCode, SubCode> = {
   wallet_not_found: sub('02', 'This customer is not registered on the platform'),
   operator_not_identified: sub('03', 'No merchant account on the specified network'),
   operator_not_enabled: sub('03', 'No merchant account on the specified network'),
+  operator_unavailable: sub('03', 'No merchant account on the specified network: operator unavailable on this gateway'),
   subaccount_missing: sub('03', 'No merchant account on the specified network'),
   subaccount_insufficient: sub('04', 'Merchant balance low'),
   insufficient_wallet_balance: sub('04', 'Merchant balance low'),
@@ -123,6 +128,7 @@ const CREATE_STRAIGHT_WITHDRAWAL: Record<ResultCode, SubCode> = {
   amount_out_of_range: sub('02', 'Request amount is out of range [20;1000000]'),
   subaccount_missing: sub('03', 'No merchant account on the specified network'),
   operator_not_enabled: sub('03', 'No merchant account on the specified network'),
+  operator_unavailable: sub('03', 'No merchant account on the specified network: operator unavailable on this gateway'),
   operator_not_identified: sub('05', 'Recipient operator not identified'),
   invalid_phone: sub('05', 'Recipient operator not identified'),
   subaccount_insufficient: sub('08', 'Merchant balance low'),

@@ -30,7 +30,17 @@ export interface OperatorExchange {
   latencyMs: number;
 }
 
-export type ExchangeSink = (exchange: OperatorExchange) => Promise<void>;
+/**
+ * Where records go. A plain function receives each finished exchange. A pair also receives the
+ * intent, written before the call is made, and then the outcome under the same id, so that a call
+ * cut by a crash is on file as an intent with no outcome (issue 9: every call shows in the records).
+ */
+export interface ExchangeSinks {
+  intent(id: string, exchange: OperatorExchange): Promise<void>;
+  outcome(id: string, exchange: OperatorExchange): Promise<void>;
+}
+
+export type ExchangeSink = ((exchange: OperatorExchange) => Promise<void>) | ExchangeSinks;
 
 /** Bounds of the stored JSON and error texts. */
 export const EXCHANGE_JSON_CHARS_MAX = 2_048;
@@ -60,7 +70,7 @@ export function recordExchanges(connector: OperatorConnector, sink: ExchangeSink
       const startedAtMs = clock.nowMs();
       const started = performance.now();
       const parsed = parseNotification(operatorId, raw);
-      if (parsed !== undefined) void deliver(sink, notificationExchange(operatorId, raw, parsed, startedAtMs, elapsedMs(started)));
+      if (parsed !== undefined) void deliver(sink, newId('opx'), notificationExchange(operatorId, raw, parsed, startedAtMs, elapsedMs(started)));
       return parsed;
     };
   }
@@ -95,14 +105,16 @@ async function timeCall<T>(context: CallContext, call: () => Promise<T>): Promis
     startedAtMs,
     latencyMs: elapsedMs(started),
   });
+  const id = newId('opx');
+  if (typeof sink !== 'function') await deliverTo(() => sink.intent(id, exchange(null, null)));
   let outcome: T;
   try {
     outcome = await call();
   } catch (error) {
-    await deliver(sink, exchange(describeError(error), bounded(errorMessage(error), EXCHANGE_ERROR_CHARS_MAX)));
+    await deliver(sink, id, exchange(describeError(error), bounded(errorMessage(error), EXCHANGE_ERROR_CHARS_MAX)));
     throw error;
   }
-  await deliver(sink, exchange(outcome, null));
+  await deliver(sink, id, exchange(outcome, null));
   return outcome;
 }
 
@@ -115,9 +127,13 @@ function notificationExchange(operatorId: string, raw: RawNotification, parsed: 
  * A record that cannot be written is dropped: the console loses a line, the payment goes on. The
  * sink may fail by rejecting or by throwing; neither reaches the caller.
  */
-async function deliver(sink: ExchangeSink, exchange: OperatorExchange): Promise<void> {
+async function deliver(sink: ExchangeSink, id: string, exchange: OperatorExchange): Promise<void> {
+  await deliverTo(() => (typeof sink === 'function' ? sink(exchange) : sink.outcome(id, exchange)));
+}
+
+async function deliverTo(write: () => Promise<void>): Promise<void> {
   try {
-    await sink(exchange);
+    await write();
   } catch {
     // Dropped on purpose (see above).
   }
@@ -161,9 +177,10 @@ export function subjectOfReference(reference: string): string | null {
   return subject === '' ? null : subject;
 }
 
-export function exchangeRow(exchange: OperatorExchange): OperatorExchangeTable {
+export function exchangeRow(exchange: OperatorExchange, id: string = newId('opx'), phase: 'intent' | 'outcome' = 'outcome'): OperatorExchangeTable {
   return {
-    id: newId('opx'),
+    id,
+    phase,
     subject_id: subjectOfReference(exchange.reference),
     reference: exchange.reference,
     operator_id: exchange.operatorId,
@@ -176,9 +193,25 @@ export function exchangeRow(exchange: OperatorExchange): OperatorExchangeTable {
   };
 }
 
-/** The sink of the gateway: one row per exchange, each in its own small transaction. */
-export function storeExchanges(db: Database): ExchangeSink {
-  return async (exchange) => {
-    await db.command((tx) => tx.insertInto('operator_exchanges').values(exchangeRow(exchange)).execute());
+/**
+ * The sink of the gateway: one row per exchange, written as an intent before the call and
+ * completed after it, each write in its own small transaction (no transaction spans the call).
+ */
+export function storeExchanges(db: Database): ExchangeSinks {
+  return {
+    async intent(id, exchange) {
+      await db.command((tx) => tx.insertInto('operator_exchanges').values(exchangeRow(exchange, id, 'intent')).execute());
+    },
+    async outcome(id, exchange) {
+      const row = exchangeRow(exchange, id, 'outcome');
+      await db.command((tx) =>
+        tx
+          .insertInto('operator_exchanges')
+          .values(row)
+          // The intent's row, when it was written; otherwise (its write was dropped) a new one.
+          .onConflict((oc) => oc.column('id').doUpdateSet({ outcome: row.outcome, error: row.error, latency_ms: row.latency_ms, phase: 'outcome' }))
+          .execute(),
+      );
+    },
   };
 }

@@ -36,13 +36,59 @@ export interface OpenOptions {
   dataDir: string;
   /** Upper bound of PostgreSQL connections this process opens. */
   poolSize?: number;
+  /**
+   * How long to keep retrying a PostgreSQL server that cannot be reached yet (it is starting, or
+   * the network is not up), with back-off; 0 tries once. Bad credentials or a missing database are
+   * not retried: waiting cannot fix them.
+   */
+  connectTimeoutMs?: number;
+  /** Told of each failed attempt that will be retried, for a one-line start-up message. */
+  onRetry?: (reason: string, waitMs: number) => void;
+}
+
+/** A start-up failure of the database, worded for one line of the operator's terminal. */
+export class DatabaseUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
+/** Network-level failures: the server may come up. Anything else (auth, unknown database) is final. */
+const TRANSIENT_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', '57P03', '53300']);
+const CONNECT_BACKOFF_FIRST_MS = 250;
+const CONNECT_BACKOFF_MAX_MS = 5_000;
+
+function describeConnectError(error: unknown): { transient: boolean; reason: string } {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const transient = (typeof code === 'string' && TRANSIENT_CONNECT.has(code)) || /timeout|terminated unexpectedly/i.test(message);
+  return { transient, reason: (typeof code === 'string' ? `${code}: ` : '') + message.split('\n')[0] };
+}
+
+async function waitForPostgres(store: PostgresStore, options: OpenOptions): Promise<void> {
+  const deadlineMs = Date.now() + (options.connectTimeoutMs ?? 0);
+  for (let waitMs = CONNECT_BACKOFF_FIRST_MS; ; waitMs = Math.min(waitMs * 2, CONNECT_BACKOFF_MAX_MS)) {
+    try {
+      await sql`select 1`.execute(store.kysely);
+      return;
+    } catch (error) {
+      const { transient, reason } = describeConnectError(error);
+      if (!transient || Date.now() + waitMs > deadlineMs) {
+        throw new DatabaseUnavailable(`cannot connect to PostgreSQL at ${store.location}: ${reason}`);
+      }
+      options.onRetry?.(reason, waitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const url = options.databaseUrl?.trim();
-  const database =
-    url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(options.dataDir);
+  if (url !== undefined && url !== '' && !/^postgres(ql)?:\/\//.test(url)) throw new DatabaseUnavailable('the database URL must be a postgres:// or postgresql:// URL');
+  const database = url !== undefined && url !== '' ? openPostgres(url, options.poolSize ?? 10) : openSqliteOrExplain(options.dataDir);
   try {
+    if (database.dialect === 'postgres') await waitForPostgres(database, options);
     const schema = database.dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(database.kysely)).rows[0]?.name : undefined;
     await migrate(database.kysely as Kysely<unknown>, schema);
   } catch (error) {
@@ -189,6 +235,14 @@ function cachingStatements(raw: SqliteDatabase.Database): KyselySqliteDatabase {
       return statement;
     },
   };
+}
+
+function openSqliteOrExplain(dataDir: string): SqliteStore {
+  try {
+    return openSqlite(dataDir);
+  } catch (error) {
+    throw new DatabaseUnavailable(`cannot open the SQLite database in ${dataDir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function openSqlite(dataDir: string): SqliteStore {

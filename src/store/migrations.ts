@@ -6,6 +6,7 @@ import { payinSurfaceMigration } from './migration-0003-payin-surface.js';
 import { historyMigration } from './migration-0005-history.js';
 import { consoleMigration } from './migration-0006-console.js';
 import { createdIndexesMigration } from './migration-0007-created-indexes.js';
+import { productionMigration } from './migration-0008-production.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -231,6 +232,7 @@ const provider: MigrationProvider = {
       '0005_history': historyMigration,
       '0006_console': consoleMigration,
       '0007_created_indexes': createdIndexesMigration,
+      '0008_production': productionMigration,
     }),
 };
 

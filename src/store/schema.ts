@@ -218,6 +218,8 @@ export interface OperatorExchangeTable {
   error: string | null;
   started_at_ms: number;
   latency_ms: number;
+  /** 'intent' from just before the call until its outcome is written ('outcome'); an intent left behind is a call cut by a crash. */
+  phase: string;
 }
 
 export interface DB {
@@ -228,6 +230,7 @@ export interface DB {
   payouts: PayoutTable;
   otps: OtpTable;
   sms: SmsTable;
+  otp_deliveries: OtpDeliveryTable;
   outbox: OutboxTable;
   callback_attempts: CallbackAttemptTable;
   idempotency: IdempotencyTable;
@@ -240,4 +243,20 @@ export interface DB {
   console_users: ConsoleUserTable;
   console_sessions: ConsoleSessionTable;
   console_audit: ConsoleAuditTable;
+}
+
+/** The SMS that carried one wallet OTP (ADR 0014); never the code itself. */
+export interface OtpDeliveryTable {
+  id: string;
+  project_id: string;
+  phone: string;
+  /** `inbox` (sandbox), `smpp` or `http`. */
+  provider: string;
+  /** `queued`, `submitted`, `delivered` or `failed`. */
+  state: string;
+  provider_message_id: string | null;
+  attempts: number;
+  error: string | null;
+  created_at_ms: number;
+  updated_at_ms: number;
 }

@@ -1,5 +1,5 @@
 import type { Gateway } from '../commands/context.js';
-import { DISPATCH_ATTEMPTS_MAX, DISPATCH_LEASE_MS, retryDelayMs, settlePayout } from '../commands/payout-settle.js';
+import { DISPATCH_ATTEMPTS_MAX, retryDelayMs, settlePayout } from '../commands/payout-settle.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
 import type { Xof } from '../core/money.js';
 
@@ -92,7 +92,7 @@ export class PayoutDispatcher {
       if (rows.length === 0) return [];
       await tx
         .updateTable('payouts')
-        .set((eb) => ({ dispatch_state: 'sent', dispatch_after_ms: nowMs + DISPATCH_LEASE_MS, dispatch_attempts: eb('dispatch_attempts', '+', 1) }))
+        .set((eb) => ({ dispatch_state: 'sent', dispatch_after_ms: nowMs + gw.config.dispatchLeaseMs, dispatch_attempts: eb('dispatch_attempts', '+', 1) }))
         .where(
           'id',
           'in',

@@ -167,7 +167,7 @@ function exchanges(story: TransactionStory): SafeHtml {
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Action</th><th scope="col">Operator</th><th scope="col">Reference</th><th scope="col" class="num">Latency</th><th scope="col">Request</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${story.exchanges.map(
-    (x) => html`<tr><td>${utc(x.startedAtMs)}</td><td>${x.action}</td><td>${operatorById(x.operatorId)?.name ?? x.operatorId}</td><td><code>${x.reference}</code></td><td class="num">${x.latencyMs} ms</td><td><pre>${x.request}</pre></td><td><pre>${x.error ?? x.outcome}</pre></td></tr>`,
+    (x) => html`<tr><td>${utc(x.startedAtMs)}</td><td>${x.action}</td><td>${operatorById(x.operatorId)?.name ?? x.operatorId}</td><td><code>${x.reference}</code></td><td class="num">${x.inFlight ? '—' : `${x.latencyMs} ms`}</td><td><pre>${x.request}</pre></td><td>${x.inFlight ? 'no answer recorded: in flight, or cut by a restart' : html`<pre>${x.error ?? x.outcome}</pre>`}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { deliverNotification } from '../../commands/operator-notification.js';
 import { sendAttempt } from '../../commands/payin-flow.js';
-import { beginHostedAttempt, cancelHostedPayin } from '../../commands/payin-operator.js';
+import { beginHostedAttempt, cancelHostedPayin, payinOperatorIds } from '../../commands/payin-operator.js';
 import { toProject } from '../../commands/projects.js';
 import { type DisplayItem, checkUrl, offeredOperators, withToken } from '../../core/checkout.js';
 import type { Xof } from '../../core/money.js';
@@ -117,7 +117,7 @@ function screenOf(gw: Gateway, loaded: Loaded, q: Record<string, unknown>): Scre
   }
   const project = toProject(loaded.project);
   const filter = invoice.customer_filter !== '' ? operatorForPhone(invoice.customer_filter, gw.prefixes) : undefined;
-  const offered = project.payinEnabled ? offeredOperators(project.operatorIds, Number(payin.amount_xof) as Xof, filter) : [];
+  const offered = project.payinEnabled ? offeredOperators(payinOperatorIds(gw, project), Number(payin.amount_xof) as Xof, filter) : [];
   const selected = offered.find((op) => op.id === q.op) ?? (offered.length === 1 ? offered[0] : undefined);
   if (!hosted || selected === undefined) return { kind: 'choose', operators: hosted ? offered : [], canCancel: hosted };
   const typed = typeof q.phone === 'string' && /^\+?\d{8,15}$/.test(q.phone) ? q.phone : undefined;
