@@ -27,6 +27,11 @@ export interface SmsProvider {
   close(): Promise<void>;
 }
 
+/** A configuration mistake, in one line that names the setting and never quotes a secret. */
+export class SmsConfigError extends Error {
+  override name = 'SmsConfigError';
+}
+
 /** E.164 allows at most 15 digits (ITU-T E.164 §6.1). */
 export const SMS_TO_DIGITS_MAX = 15;
 /**

@@ -1,5 +1,5 @@
 import smpp from 'smpp';
-import { invalidMessage, withoutBody, type SmsMessage, type SmsProvider, type SmsReceipt, type SmsSendResult } from './provider.js';
+import { invalidMessage, SmsConfigError, withoutBody, type SmsMessage, type SmsProvider, type SmsReceipt, type SmsSendResult } from './provider.js';
 
 /**
  * An SMSC reached over SMPP 3.4 (ADR 0014), with the `smpp` package (farhadi/node-smpp 0.5).
@@ -61,7 +61,7 @@ const DATA_CODING_UCS2 = 0x08;
 /** Refusals an SMSC lifts by itself: throttling, a full queue, a transient system error. */
 const TEMPORARY_STATUSES = new Set(['ESME_RTHROTTLED', 'ESME_RMSGQFUL', 'ESME_RSYSERR']);
 
-export class SmppConfigError extends Error {
+export class SmppConfigError extends SmsConfigError {
   override name = 'SmppConfigError';
 }
 
