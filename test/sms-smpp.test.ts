@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import smpp from 'smpp';
 import { SmppProvider, type SmppConfig } from '../src/sms/smpp.js';
 import { sendWithRetries, type SmsMessage, type SmsReceipt, type SmsSendResult } from '../src/sms/provider.js';
-import { FakeSmsc } from './fakes/fake-smsc.js';
+import { FAKE_SMSC_CERT, FakeSmsc, type FakeSmscOptions } from './fakes/fake-smsc.js';
 
 // The code comes first so that the receipt's `text:` field (the first 20 characters) quotes it.
 const OTP = '482913';
@@ -20,8 +20,8 @@ interface Setup {
   lines: string[];
 }
 
-async function setup(config: Partial<SmppConfig> = {}, smscPassword = 'secret1'): Promise<Setup> {
-  const smsc = await FakeSmsc.start({ password: smscPassword });
+async function setup(config: Partial<SmppConfig> = {}, smscOptions: FakeSmscOptions = {}): Promise<Setup> {
+  const smsc = await FakeSmsc.start(smscOptions);
   cleanups.push(() => smsc.close());
   const lines: string[] = [];
   const provider = new SmppProvider({
@@ -225,6 +225,17 @@ describe('SMPP provider: link', () => {
     smsc.ignoreEnquireLinks = false;
     await until(() => provider.isBound);
     expect((await provider.send(message())).ok).toBe(true);
+  });
+
+  it('speaks SMPP over TLS (smpps) with a trusted CA, and will not bind to an untrusted certificate', async () => {
+    const trusted = await setup({ tlsCa: FAKE_SMSC_CERT }, { tls: true });
+    expect(trusted.smsc.url).toMatch(/^smpps:/);
+    expect((await trusted.provider.send(message())).ok).toBe(true);
+    expect(trusted.smsc.messages[0]?.body).toBe(BODY);
+    const untrusted = await setup({ submitTimeoutMs: 200 }, { tls: true });
+    expect(await untrusted.provider.send(message())).toMatchObject({ ok: false, retryable: true });
+    expect(untrusted.smsc.binds).toBe(0);
+    expect(untrusted.lines.some((line) => /certificate/i.test(line))).toBe(true);
   });
 
   it('unbinds on close, then refuses to send', async () => {

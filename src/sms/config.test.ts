@@ -47,6 +47,7 @@ describe('SMS provider from the environment', () => {
     [{ ...smppEnv, CAURI_SMPP_PASSWORD: undefined }, 'exactly one of CAURI_SMPP_PASSWORD and CAURI_SMPP_PASSWORD_FILE must be set'],
     [{ ...smppEnv, CAURI_SMPP_PASSWORD_FILE: '/x' }, 'exactly one of CAURI_SMPP_PASSWORD and CAURI_SMPP_PASSWORD_FILE must be set'],
     [{ ...smppEnv, CAURI_SMPP_PASSWORD: undefined, CAURI_SMPP_PASSWORD_FILE: '/nonexistent/cauri' }, 'CAURI_SMPP_PASSWORD_FILE: cannot read /nonexistent/cauri'],
+    [{ ...smppEnv, CAURI_SMPP_CA_FILE: '/nonexistent/ca.pem' }, 'CAURI_SMPP_CA_FILE: cannot read /nonexistent/ca.pem'],
     [{ ...smppEnv, CAURI_SMPP_URL: 'http://smsc:2775' }, 'CAURI_SMS_PROVIDER=smpp: SMPP URL must start with smpp:// or smpps://'],
     [{ ...smppEnv, CAURI_SMS_SENDER: 'LIGDICASH-PAYMENTS' }, 'CAURI_SMS_PROVIDER=smpp: SMS sender must be'],
     [{ ...smppEnv, CAURI_SMPP_PASSWORD: 'muchtoolongpassword' }, 'CAURI_SMS_PROVIDER=smpp: SMPP password must be at most 8 characters'],

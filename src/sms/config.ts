@@ -8,7 +8,8 @@ import { SmppProvider, type SmppConfig } from './smpp.js';
  * unset. Each mistake is one `SmsConfigError` line naming the variable; no secret is ever quoted.
  *
  * - CAURI_SMS_PROVIDER=smpp: CAURI_SMPP_URL, CAURI_SMPP_SYSTEM_ID, CAURI_SMPP_PASSWORD or
- *   CAURI_SMPP_PASSWORD_FILE, CAURI_SMS_SENDER, and optionally CAURI_SMPP_SYSTEM_TYPE;
+ *   CAURI_SMPP_PASSWORD_FILE, CAURI_SMS_SENDER, and optionally CAURI_SMPP_SYSTEM_TYPE and
+ *   CAURI_SMPP_CA_FILE (PEM of a private CA for smpps://);
  * - CAURI_SMS_PROVIDER=http: CAURI_SMS_HOOK_URL, and CAURI_SMS_HOOK_SECRET or CAURI_SMS_HOOK_SECRET_FILE.
  */
 export type SmsSettings = { provider: 'smpp'; smpp: SmppConfig } | { provider: 'http'; http: HttpHookConfig };
@@ -45,11 +46,23 @@ function secret(env: Env, name: string): string {
   return value;
 }
 
+function pemFile(name: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new SmsConfigError(`${name}: cannot read ${path}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----') || text.length > 256 * 1024) throw new SmsConfigError(`${name}: ${path} is not a PEM certificate file`);
+  return text;
+}
+
 export function smsSettingsFromEnv(env: Env): SmsSettings | undefined {
   const provider = env.CAURI_SMS_PROVIDER;
   if (provider === undefined || provider === '') return undefined;
   if (provider === 'smpp') {
     const systemType = env.CAURI_SMPP_SYSTEM_TYPE;
+    const caFile = env.CAURI_SMPP_CA_FILE;
     return {
       provider,
       smpp: {
@@ -58,6 +71,7 @@ export function smsSettingsFromEnv(env: Env): SmsSettings | undefined {
         password: secret(env, 'CAURI_SMPP_PASSWORD'),
         sourceAddr: required(env, 'CAURI_SMS_SENDER'),
         ...(systemType === undefined || systemType === '' ? {} : { systemType }),
+        ...(caFile === undefined || caFile === '' ? {} : { tlsCa: pemFile('CAURI_SMPP_CA_FILE', caFile) }),
       },
     };
   }

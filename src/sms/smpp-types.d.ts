@@ -75,6 +75,7 @@ declare module 'smpp' {
       port: number;
       tls?: boolean;
       servername?: string;
+      ca?: string;
     }
   }
 

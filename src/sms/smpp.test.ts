@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseReceipt, smppEndpoint, sourceAddress, statusName, submitFields, SmppConfigError } from './smpp.js';
+import { parseReceipt, sameMessageId, smppEndpoint, sourceAddress, statusName, submitFields, SmppConfigError } from './smpp.js';
 
 const text = (stat: string, err = '000'): string =>
   `id:1a2b3c sub:001 dlvrd:001 submit date:2612040330 done date:2612040331 stat:${stat} err:${err} text:482913 est votre c`;
@@ -28,6 +28,16 @@ describe('SMPP delivery receipts', () => {
     });
     expect(parseReceipt({ receipted_message_id: 'ABC', message_state: 2 })).toEqual({ providerMessageId: 'ABC', state: 'delivered', detail: 'stat:DELIVRD' });
     expect(parseReceipt({ message_payload: { message: text('REJECTD') } })?.state).toBe('failed');
+  });
+});
+
+describe('SMPP message ids', () => {
+  it('matches a receipt id given exactly, in another case, or in decimal for a hexadecimal id', () => {
+    expect(sameMessageId('5a3c0001', '5a3c0001')).toBe(true);
+    expect(sameMessageId('5A3C0001', '5a3c0001')).toBe(true);
+    expect(sameMessageId('5a3c0001', String(0x5a3c0001))).toBe(true);
+    expect(sameMessageId('5a3c0001', '5a3c0002')).toBe(false);
+    expect(sameMessageId('msg-1', '1')).toBe(false);
   });
 });
 

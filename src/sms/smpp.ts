@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import smpp from 'smpp';
 import { invalidMessage, SmsConfigError, withoutBody, type SmsMessage, type SmsProvider, type SmsReceipt, type SmsSendResult } from './provider.js';
 
@@ -29,6 +30,8 @@ export interface SmppConfig {
   reconnectDelayMaxMs?: number;
   /** validity_period of each message, relative; the SMSC's default when unset. */
   validitySeconds?: number;
+  /** For smpps: the PEM certificate(s) of a private CA to trust instead of the system's. */
+  tlsCa?: string;
   /** Where operational lines go (bound, dropped, refused); none carries a body or a secret. */
   log?: (line: string) => void;
 }
@@ -46,6 +49,8 @@ const SINGLE_UCS2_OCTETS_MAX = 140;
 const MESSAGE_ID_CHARS_MAX = 64;
 const UNBIND_WAIT_MS = 2_000;
 const LISTENERS_MAX = 16;
+/** Sends waiting for the link or for their submit_sm_resp; an OTP burst beyond that is refused. */
+const SENDS_PENDING_MAX = 64;
 
 /** SMPP 3.4 §5.2.12: bits 5–2 of esm_class set to 0001 mark an SMSC delivery receipt. */
 const ESM_CLASS_DELIVERY_RECEIPT = 0x04;
@@ -175,6 +180,17 @@ export function parseReceipt(pdu: ReceiptFields): SmsReceipt | undefined {
   return { providerMessageId: id, state, detail: err === undefined ? `stat:${stat}` : `stat:${stat} err:${err}` };
 }
 
+/**
+ * Whether a receipt's id names the submitted message. SMPP 3.4 Appendix B leaves the receipt
+ * text's format to the SMSC, and some give the `id:` in decimal where submit_sm_resp gave it in
+ * hexadecimal: an exact match, else the same number read both ways.
+ */
+export function sameMessageId(submitted: string, receipted: string): boolean {
+  if (submitted.toLowerCase() === receipted.toLowerCase()) return true;
+  if (!/^[0-9a-f]{1,13}$/i.test(submitted) || !/^[0-9]{1,16}$/.test(receipted)) return false;
+  return Number.parseInt(submitted, 16) === Number(receipted);
+}
+
 function fail(error: string, retryable: boolean): SmsSendResult {
   return { ok: false, error: `smpp: ${error}`, retryable };
 }
@@ -237,6 +253,7 @@ export class SmppProvider implements SmsProvider {
   async send(message: SmsMessage): Promise<SmsSendResult> {
     const invalid = invalidMessage(message);
     if (invalid !== undefined) return fail(invalid, false);
+    if (this.waiters.size + this.inflight.size >= SENDS_PENDING_MAX) return fail(`over ${SENDS_PENDING_MAX} messages pending`, true);
     const link = await this.whenBound(this.submitTimeoutMs);
     if ('failure' in link) return link.failure;
     const result = await this.submit(link.session, message);
@@ -284,7 +301,14 @@ export class SmppProvider implements SmsProvider {
     this.reconnectTimer = undefined;
     if (this.closed || this.session !== undefined) return;
     const { host, port, tls } = this.endpoint;
-    const session = smpp.connect({ host, port, tls, ...(tls ? { servername: host } : {}) });
+    // RFC 6066 §3: SNI carries a host name, never an IP address.
+    const session = smpp.connect({
+      host,
+      port,
+      tls,
+      ...(tls && isIP(host) === 0 ? { servername: host } : {}),
+      ...(tls && this.config.tlsCa !== undefined ? { ca: this.config.tlsCa } : {}),
+    });
     this.session = session;
     this.bound = false;
     this.connectTimer = setTimeout(() => this.drop(session, `no bind within ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);

@@ -30,7 +30,33 @@ export type ReceiptStat = 'DELIVRD' | 'UNDELIV' | 'REJECTD' | 'EXPIRED' | 'ENROU
 export interface FakeSmscOptions {
   systemId?: string;
   password?: string;
+  /** Listen with TLS (smpps), with the self-signed certificate below. */
+  tls?: boolean;
 }
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, valid until 2126, made for this fake
+ * with `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500
+ * -subj /CN=fake-smsc.test -addext subjectAltName=IP:127.0.0.1,DNS:localhost`. Test use only.
+ */
+export const FAKE_SMSC_CERT = `-----BEGIN CERTIFICATE-----
+MIIBpTCCAUugAwIBAgIUeXstOSPlxjHNva/v61q31V5/5Y4wCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOZmFrZS1zbXNjLnRlc3QwIBcNMjYxMjA0MDM0MDExWhgPMjEy
+NjExMTAwMzQwMTFaMBkxFzAVBgNVBAMMDmZha2Utc21zYy50ZXN0MFkwEwYHKoZI
+zj0CAQYIKoZIzj0DAQcDQgAECbRKziNn/mygqgWWUZHgnekItZ+ZJmZUbY0d4BCA
+pwuTA5GMtUvAEexwR1kRYSCy+srsRw+gSryEFyvjL+5bV6NvMG0wHQYDVR0OBBYE
+FGMZZ0OyiZy/1aB9v4F5CC1pGYxOMB8GA1UdIwQYMBaAFGMZZ0OyiZy/1aB9v4F5
+CC1pGYxOMA8GA1UdEwEB/wQFMAMBAf8wGgYDVR0RBBMwEYcEfwAAAYIJbG9jYWxo
+b3N0MAoGCCqGSM49BAMCA0gAMEUCIQCR2QTA3t/vjVw76HnV6hjiQsKBsqkCMOrO
+L1UycWIL8wIgLrNBjvkYnoKY9LbqbWu5UVSHmLmlIH0H+9fNDycW3kA=
+-----END CERTIFICATE-----
+`;
+const FAKE_SMSC_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgIEIyoIMTOlLWPGQO
+PaEOfORY74PK2LIuFF9zxen11t6hRANCAAQJtErOI2f+bKCqBZZRkeCd6Qi1n5km
+ZlRtjR3gEICnC5MDkYy1S8AR7HBHWRFhILL6yuxHD6BKvIQXK+Mv7ltX
+-----END PRIVATE KEY-----
+`;
 
 export class FakeSmsc {
   readonly systemId: string;
@@ -56,6 +82,7 @@ export class FakeSmsc {
   autoReceipt: ReceiptStat | undefined;
   /** Send receipts with the receipted_message_id and message_state TLVs as well as the text. */
   receiptTlvs = false;
+  private readonly tls: boolean;
   private readonly server: smpp.Server;
   private readonly bound = new Map<smpp.Session, string>();
   private nextId = 0x5a3c0000;
@@ -63,7 +90,8 @@ export class FakeSmsc {
   private constructor(options: FakeSmscOptions) {
     this.systemId = options.systemId ?? 'cauri';
     this.password = options.password ?? 'secret1';
-    this.server = smpp.createServer({}, (session) => this.serve(session));
+    this.tls = options.tls ?? false;
+    this.server = smpp.createServer(this.tls ? { key: FAKE_SMSC_KEY, cert: FAKE_SMSC_CERT } : {}, (session) => this.serve(session));
   }
 
   static async start(options: FakeSmscOptions = {}): Promise<FakeSmsc> {
@@ -77,7 +105,7 @@ export class FakeSmsc {
   }
 
   get url(): string {
-    return `smpp://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'smpps' : 'smpp'}://127.0.0.1:${this.port}`;
   }
 
   /** Sessions currently bound. */
