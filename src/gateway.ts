@@ -5,6 +5,9 @@ import { type Config, ConfigError } from './config.js';
 import { checkDatabaseMode } from './commands/database-mode.js';
 import { CONNECTOR_FACTORIES } from './operators/factories.js';
 import { connectorsFromFile } from './operators/registry.js';
+import { recordReceipt } from './commands/otp-delivery.js';
+import { smsProviderFromEnv } from './sms/config.js';
+import type { SmsProvider } from './sms/provider.js';
 import { type Clock, type Gateway, systemClock } from './commands/context.js';
 import { DEFAULT_PREFIXES, type PrefixTable, validatePrefixTable } from './core/operators.js';
 import { buildApp } from './http/app.js';
@@ -41,6 +44,8 @@ export interface StartOptions {
   startWorkers?: boolean;
   /** Use this database instead of opening one from the config. */
   db?: Database;
+  /** Production's SMS provider for wallet OTPs, instead of the one CAURI_SMS_PROVIDER names. */
+  sms?: SmsProvider;
   /** Told of each wait for an unreachable database at start-up. */
   onDatabaseRetry?: (reason: string, waitMs: number) => void;
 }
@@ -105,7 +110,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const workers: { dispatcher?: PayoutDispatcher; callbacks?: CallbackWorker } = {};
   const db = wakeOnEvents(opened, () => workers.callbacks?.kick());
   const operators = operatorConnector(config, options, db, prefixes, tokenSecret);
+  // Wallet OTPs: the sandbox's inbox, or production's provider (ADR 0014); none means no OTP is issued.
+  const sms = config.mode === 'production' ? (options.sms ?? smsProviderFromEnv(config.env)) : undefined;
   const gw: Gateway = {
+    ...(sms !== undefined ? { sms } : {}),
     db,
     config,
     clock: options.clock ?? systemClock,
@@ -130,6 +138,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     (error) => app.log.error({ err: error }, 'callback delivery failed'),
   );
   workers.callbacks = callbacks;
+  sms?.onReceipt?.((receipt) => {
+    recordReceipt(db, sms.name, receipt, gw.clock.nowMs()).catch((error: unknown) => app.log.error({ err: error }, 'SMS receipt not recorded'));
+  });
   if (options.startWorkers ?? true) {
     running.start();
     resolver.start();
@@ -146,6 +157,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await resolver.stop();
       await callbacks.stop();
       await (operators as { close?: () => Promise<void> }).close?.();
+      await sms?.close();
       await app.close();
       await db.close();
     },

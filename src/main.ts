@@ -4,6 +4,7 @@ import { seedConsoleUser, seedSandbox } from './sandbox-seed.js';
 import { listConsoleUsers } from './commands/console-users.js';
 import { DatabaseModeError } from './commands/database-mode.js';
 import { ConnectorConfigError } from './operators/secrets.js';
+import { SmsConfigError } from './sms/provider.js';
 import { DatabaseUnavailable } from './store/database.js';
 
 /** `npm start`: the gateway, in sandbox mode unless CAURI_MODE=production. */
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     lines.push(`  console:        ${baseUrl}/console   (user ${demoUser.username}, password ${demoUser.password})`);
   } else {
     const served = (gw.connector as { operatorIds?: () => string[] }).operatorIds?.() ?? [];
+    lines.push(`  wallet OTP SMS: ${gw.sms?.name ?? 'none (debitotp refuses; see CAURI_SMS_PROVIDER)'}`);
     lines.push(`  operators with a connector: ${served.length === 0 ? 'none (every payin and payout to an operator is refused; see CAURI_CONNECTORS_FILE)' : served.join(', ')}`);
     const users = await gw.db.command((tx) => listConsoleUsers(tx));
     lines.push(`  console:        ${baseUrl}/console${users.length === 0 ? '   (no account yet: npx cauri console user create NAME)' : ''}`);
@@ -66,7 +68,7 @@ class StartupError extends Error {}
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   const oneLine = message.split('\n')[0] ?? message;
-  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof DatabaseUnavailable || error instanceof DatabaseModeError || error instanceof ConnectorConfigError;
+  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof DatabaseUnavailable || error instanceof DatabaseModeError || error instanceof ConnectorConfigError || error instanceof SmsConfigError;
   process.stderr.write(`cauri: ${known ? oneLine : `start-up failed: ${oneLine}`}\n`);
   if (!known && process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
   process.exit(1);

@@ -358,8 +358,10 @@ describe('MTN MoMo connector against the fake', () => {
       expect([collectionOnly.serves?.('15', 'debit'), collectionOnly.serves?.('15', 'credit'), collectionOnly.serves?.('1', 'debit')]).toEqual([true, false, false]);
       const disbursementOnly = only('collection');
       expect([disbursementOnly.serves?.('15', 'debit'), disbursementOnly.serves?.('15', 'credit')]).toEqual([false, true]);
-      const router = connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['15', '51'], settings: settingsOf(fake) }] }, [mtnMomoFactory], deps);
-      expect([router.serves('15', 'debit'), router.serves('51', 'credit'), router.serves('1', 'credit')]).toEqual([true, true, false]);
+      const router = connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['15', '1'], settings: settingsOf(fake) }] }, [mtnMomoFactory], deps);
+      expect([router.serves('15', 'debit'), router.serves('1', 'credit'), router.serves('51', 'credit')]).toEqual([true, true, false]);
+      // MTN GUINEE settles in GNF: the XOF ledger cannot drive it (ADR 0010).
+      expect(() => connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['51'], settings: settingsOf(fake) }] }, [mtnMomoFactory], deps)).toThrow('mtn-momo does not serve operator 51');
       expect(collectionOnly).toBeInstanceOf(MtnMomoConnector);
     });
 

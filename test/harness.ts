@@ -10,6 +10,7 @@ import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallet
 import type { Xof } from '../src/core/money.js';
 import { type Running, startGateway } from '../src/gateway.js';
 import type { OperatorConnector } from '../src/operators/connector.js';
+import type { SmsProvider } from '../src/sms/provider.js';
 import { type Database, openDatabase } from '../src/store/database.js';
 
 /**
@@ -145,13 +146,21 @@ export interface TestGateway extends Running {
 export interface GatewayOptions {
   connector?: OperatorConnector;
   config?: Partial<Config>;
+  /** Production's SMS provider for wallet OTPs (ADR 0014). */
+  sms?: SmsProvider;
 }
 
 export async function startTestGateway(backend: Backend, options: GatewayOptions = {}): Promise<TestGateway> {
   const testDb = await openTestDatabase(backend);
   const clock = new ManualClock();
   const config: Config = { ...loadConfig({ CAURI_MODE: 'sandbox' }), otpIssuedPerHourMax: 1000, ...options.config };
-  const running = await startGateway(config, { db: testDb.db, clock, startWorkers: false, ...(options.connector ? { connector: options.connector } : {}) });
+  const running = await startGateway(config, {
+    db: testDb.db,
+    clock,
+    startWorkers: false,
+    ...(options.connector ? { connector: options.connector } : {}),
+    ...(options.sms ? { sms: options.sms } : {}),
+  });
   const makeProject = async (name: string): Promise<TestProject> => {
     const created = await testDb.db.command((tx) =>
       createProject(tx, { name, payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, clock.nowMs()),

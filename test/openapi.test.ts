@@ -85,7 +85,7 @@ describe('OpenAPI document', () => {
       expect(path.startsWith('/'), path).toBe(true);
       if (!isObject(item)) throw new Error(`${path} is not an object`);
       for (const [method, operation] of Object.entries(item)) {
-        expect(['get', 'post'], `${method} ${path}`).toContain(method);
+        expect(['get', 'post', 'put'], `${method} ${path}`).toContain(method);
         expect(at(operation, 'responses', '200', 'description'), `${method} ${path}`).toEqual(expect.any(String));
         const id = at(operation, 'operationId');
         expect(typeof id).toBe('string');

@@ -3,6 +3,7 @@ import type { OtpPolicy } from '../core/otp.js';
 import type { PrefixTable } from '../core/operators.js';
 import type { OperatorConnector } from '../operators/connector.js';
 import type { Database } from '../store/database.js';
+import type { SmsProvider } from '../sms/provider.js';
 
 /** What every command needs, passed explicitly so that tests can swap the clock and the operator. */
 export interface Clock {
@@ -19,6 +20,12 @@ export interface Gateway {
   readonly connector: OperatorConnector;
   /** Secret that signs transaction tokens. */
   readonly tokenSecret: string;
+  /**
+   * Who delivers wallet OTPs (ADR 0014): an SMPP or HTTP-hook provider in production; undefined
+   * in the sandbox, whose "SMS" go to the inbox table (and in production without a provider, where
+   * no OTP is issued).
+   */
+  readonly sms?: SmsProvider;
   /** Called after a commit that queued operator work, so the dispatcher need not wait for its timer. */
   readonly onDispatchQueued: () => void;
 }

@@ -14,6 +14,7 @@ import type { Gateway } from './context.js';
 import { newPayinRow } from './payin-row.js';
 import { enqueueEvent } from './outbox.js';
 import type { Project } from './projects.js';
+import { type OutboundSms, SMS_PROVIDER_INBOX, insertDelivery } from './otp-delivery.js';
 
 /**
  * The LigdiCash Wallet payin (spec §2.4, §2.5, §6.3): `debitotp` sends the customer a one-time
@@ -72,7 +73,7 @@ export async function issueWalletOtp(
   project: Project,
   phoneRaw: string,
   amountXof: Xof,
-): Promise<Result<{ phone: string }>> {
+): Promise<Result<{ phone: string; outbound?: OutboundSms }>> {
   if (!project.payinEnabled) return fail('payin_disabled');
   if (!project.operatorIds.includes(WALLET_OPERATOR.id)) return fail('operator_not_enabled');
   if (!amountInRange(amountXof)) return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
@@ -87,8 +88,8 @@ export async function issueWalletOtp(
   const windowOpen = previous !== undefined && nowMs - Number(previous.window_started_at_ms) < HOUR_MS;
   const issued = windowOpen ? previous.issued_in_window : 0;
   if (issued >= gw.config.otpIssuedPerHourMax) return fail('invalid_input', 'Too many OTPs requested for this number; try again later');
-  // Production has no SMS provider yet (README): refuse rather than claim a code was sent.
-  if (gw.config.mode !== 'sandbox') return fail('internal_error', 'OTP delivery is not configured on this gateway');
+  // Without an SMS provider (production with CAURI_SMS_PROVIDER unset), refuse rather than claim a code was sent.
+  if (gw.config.mode !== 'sandbox' && gw.sms === undefined) return fail('internal_error', 'OTP delivery is not configured on this gateway');
   const code = generateOtpCode();
   const row = {
     project_id: project.id,
@@ -103,22 +104,22 @@ export async function issueWalletOtp(
   };
   // A new code replaces the previous one (ADR 0004).
   await upsertOtp.run(tx, row);
-  await deliverOtp(gw, tx, project, phone, code, amountXof, nowMs);
-  return ok({ phone });
+  const body = otpSmsBody(code, amountXof, project.name, gw.config.otp.ttlMs);
+  if (gw.sms === undefined) {
+    // The sandbox's "SMS" lands in the inbox table (the CLI and `/sandbox/sms` read it), delivered at once.
+    const deliveryId = await insertDelivery(tx, { projectId: project.id, phone, provider: SMS_PROVIDER_INBOX, state: 'delivered', nowMs });
+    await insertSms.run(tx, { id: deliveryId, phone, body, created_at_ms: nowMs });
+    return ok({ phone });
+  }
+  // A real provider is called after the commit; only the code's hash is stored (ADR 0014).
+  const deliveryId = await insertDelivery(tx, { projectId: project.id, phone, provider: gw.sms.name, state: 'queued', nowMs });
+  return ok({ phone, outbound: { deliveryId, phone, body } });
 }
 
-/**
- * In the sandbox the "SMS" lands in the inbox table, readable from the CLI and `/sandbox/sms`.
- * Production has no inbox; an SMS provider adapter is not part of this release (README).
- */
-async function deliverOtp(gw: Gateway, tx: Tx, project: Project, phone: string, code: string, amountXof: Xof, nowMs: number): Promise<void> {
-  const minutes = Math.round(gw.config.otp.ttlMs / 60_000);
-  await insertSms.run(tx, {
-    id: newId('sms'),
-    phone,
-    body: `LigdiCash: votre code de paiement est ${code} pour ${amountXof} FCFA chez ${project.name}. Valable ${minutes} min. Ne le communiquez qu'au marchand.`,
-    created_at_ms: nowMs,
-  });
+/** The OTP's text: French, ASCII apart from one accent-free word list, within one GSM 7-bit SMS part pair. */
+function otpSmsBody(code: string, amountXof: Xof, merchantName: string, ttlMs: number): string {
+  const minutes = Math.round(ttlMs / 60_000);
+  return `LigdiCash: votre code de paiement est ${code} pour ${amountXof} FCFA chez ${merchantName.slice(0, 60)}. Valable ${minutes} min. Ne le communiquez qu'au marchand.`;
 }
 
 export interface PayinRequest {

@@ -27,6 +27,13 @@ function wikiOf(request: FastifyRequest): Wiki {
  * (Code12 "Invalid method"), malformed JSON and oversize bodies (Data Input error), and
  * unexpected failures (the endpoint's processing error, with the details only in the log).
  */
+/** The raw text of operator notifications, for their connectors' signature checks. */
+const rawBodies = new WeakMap<object, string>();
+
+export function rawBodyOf(request: { raw: object }): string | undefined {
+  return rawBodies.get(request.raw);
+}
+
 export async function buildApp(gw: Gateway, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
@@ -49,8 +56,10 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
 
   // Lenient bodies: JSON whatever the Content-Type says, since some merchant code omits it.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const textBody = typeof body === 'string' ? body : body.toString('utf8');
+    // Operators sign the bytes they send (Wave: HMAC over the raw body), not our parse of them.
+    if (request.url.startsWith('/operators/')) rawBodies.set(request.raw, textBody);
     if (textBody.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(textBody) as unknown);

@@ -69,6 +69,8 @@ export type OperatorAction = 'credit' | 'debit';
 export interface RawNotification {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body: unknown;
+  /** The body as the operator sent it, for signatures over the raw bytes (Wave); absent in process. */
+  rawBody?: string;
 }
 
 export interface OperatorConnector {

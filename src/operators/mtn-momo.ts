@@ -16,14 +16,18 @@ import { type ConnectorDeps, type ConnectorFactory, notifyUrl } from './registry
 import { ConnectorConfigError, type Settings } from './secrets.js';
 
 /**
- * MTN MoMo Open API (ADR 0010): MTN BENIN, MTN CI and MTN GUINEE. Payins are Collection's
+ * MTN MoMo Open API (ADR 0010): MTN BENIN and MTN CI (XOF). Payins are Collection's
  * `requesttopay`, payouts Disbursement's `transfer`. Both answer 202 and finish later: MoMo sends
  * one unsigned callback, never retried (momodeveloper.mtn.com/api-documentation/callback), so the
  * status query `GET …/{X-Reference-Id}` is the only source of truth. Sources: sparkplug/momoapi-node
  * (src/auth.ts, collections.ts, disbursements.ts, errors.ts, common.ts) and
  * MTN-Group/MoMoAPIs_Javascript_sdk (docs/collections, docs/disbursements).
  */
-export const MTN_MOMO_OPERATORS = ['1', '15', '51'] as const;
+/**
+ * MTN GUINEE ('51') is left out on purpose: it settles in GNF, and Cauri's amounts are XOF, so an
+ * amount sent as is would pay about a fifteenth of what the merchant meant (ADR 0010).
+ */
+export const MTN_MOMO_OPERATORS = ['1', '15'] as const;
 
 export const MOMO_SANDBOX_URL = 'https://sandbox.momodeveloper.mtn.com';
 /** Refresh a token this long before MoMo says it expires (sparkplug/momoapi-node src/auth.ts uses 60 s). */

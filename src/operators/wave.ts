@@ -343,12 +343,11 @@ function headerOf(headers: RawNotification['headers'], name: string): string | u
 }
 
 /**
- * The exact bytes Wave signed: a `rawBody` string the gateway may add to the notification (this
- * module does not change RawNotification), else the parsed body serialised again.
+ * The exact bytes Wave signed: the raw body the notify route passes; else (an in-process
+ * delivery) the parsed body serialised again, which matches compact JSON only.
  */
 function rawBodyOf(raw: RawNotification): string | undefined {
-  const withRaw = raw as RawNotification & { rawBody?: unknown };
-  if (typeof withRaw.rawBody === 'string') return withRaw.rawBody;
+  if (raw.rawBody !== undefined) return raw.rawBody;
   if (typeof raw.body === 'string') return raw.body;
   return raw.body === undefined ? undefined : JSON.stringify(raw.body);
 }

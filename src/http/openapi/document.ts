@@ -32,7 +32,7 @@ import {
  * OpenAPI 3.1 embeds as is). Served at `GET /openapi.json`, rendered at `GET /docs` (routes/openapi.ts).
  */
 
-export type Method = 'get' | 'post';
+export type Method = 'get' | 'post' | 'put';
 
 export interface Parameter {
   name: string;
@@ -257,6 +257,21 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/operators/{operatorId}/notify',
     operationId: 'operatorNotify',
     summary: 'Operator notification (not a LigdiCash endpoint)',
+    description: 'Where operators report on requests. Authenticated by the operator connector (signature), not by Apikey. Plain HTTP statuses.',
+    tags: ['Operators'],
+    authenticated: false,
+    parameters: [pathParam('operatorId', 'The operator, e.g. 11.')],
+    requestBody: { schema: Type.Unknown(), required: false, description: "The operator's own format." },
+    responses: {
+      '200': { description: 'Settled, or already settled (operators retry).', schema: NotifyBody },
+      '401': { description: 'Not authenticated by the connector.', schema: PlainError },
+    },
+  },
+  {
+    method: 'put',
+    path: '/operators/{operatorId}/notify',
+    operationId: 'operatorNotifyPut',
+    summary: 'Operator notification by PUT (MTN MoMo may call back with PUT)',
     description: 'Where operators report on requests. Authenticated by the operator connector (signature), not by Apikey. Plain HTTP statuses.',
     tags: ['Operators'],
     authenticated: false,

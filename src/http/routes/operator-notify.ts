@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { ingestNotification } from '../../commands/operator-notification.js';
+import { rawBodyOf } from '../app.js';
 
 /**
  * `POST /operators/:operatorId/notify`: where operators report on requests (ADR 0007). This is not
@@ -8,9 +9,15 @@ import { ingestNotification } from '../../commands/operator-notification.js';
  * settled: operators retry), 401 for anything the connector does not authenticate.
  */
 export function registerOperatorNotifyRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.post<{ Params: { operatorId: string } }>('/operators/:operatorId/notify', async (request, reply) => {
-    const ingested = await ingestNotification(gw, request.params.operatorId, { headers: request.headers, body: request.body });
-    if (!ingested.accepted) return reply.code(401).send({ error: 'notification not authenticated' });
-    return { received: true, reference: ingested.reference, result: ingested.result };
+  // MTN MoMo may call back with PUT as well as POST (momodeveloper.mtn.com/api-documentation/callback).
+  app.route<{ Params: { operatorId: string } }>({
+    method: ['POST', 'PUT'],
+    url: '/operators/:operatorId/notify',
+    handler: async (request, reply) => {
+      const rawBody = rawBodyOf(request);
+      const ingested = await ingestNotification(gw, request.params.operatorId, { headers: request.headers, body: request.body, ...(rawBody !== undefined ? { rawBody } : {}) });
+      if (!ingested.accepted) return reply.code(401).send({ error: 'notification not authenticated' });
+      return { received: true, reference: ingested.reference, result: ingested.result };
+    },
   });
 }

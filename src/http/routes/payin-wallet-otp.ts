@@ -2,12 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { OTP_SENT_MESSAGE, type PayinRequest, issueWalletOtp, payWithWalletOtp } from '../../commands/payin-wallet.js';
 import { authenticate } from '../../commands/projects.js';
+import { type OutboundSms, sendOtpSms } from '../../commands/otp-delivery.js';
 import { type CustomData, parseCustomData } from '../../core/custom-data.js';
 import { parseAmountXof } from '../../core/money.js';
 import { type Result, fail, ok, subCodeFor } from '../../core/result-codes.js';
 import { firstError, payinCommande, text } from '../schemas.js';
 import { payinCreatedBody } from '../wire.js';
 import { envelopeOf, idempotentCreate } from './common.js';
+
+/** What `debitotp` answers when the SMS provider could not take the code after its retries. */
+export const OTP_NOT_SENT_MESSAGE = 'The OTP could not be sent. Please try again later.';
 
 /** The French text of an accepted payin (spec §2.2, §2.5). */
 export const PAYIN_ACCEPTED_TEXT = 'Votre requête est en cours de traitement';
@@ -23,15 +27,21 @@ export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void
       { config: { wiki: 'createInvoice' } },
       async (request) => {
         // This endpoint alone answers `{error, message}` instead of the envelope (spec §2.4).
-        return gw.db.command(async (tx) => {
+        const answer = await gw.db.command(async (tx): Promise<{ error: boolean; message: string; outbound?: OutboundSms }> => {
           const amountXof = parseAmountXof(request.params.amount);
           const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization);
           if (!auth.ok) return { error: true, message: subCodeFor('createInvoice', 'auth_failed').description };
           if (amountXof === undefined) return { error: true, message: 'Invalid amount' };
           const issued = await issueWalletOtp(gw, tx, auth.value, request.params.phone, amountXof);
           if (!issued.ok) return { error: true, message: issued.detail ?? subCodeFor('createInvoice', issued.code).description };
-          return { error: false, message: OTP_SENT_MESSAGE };
+          return { error: false, message: OTP_SENT_MESSAGE, ...(issued.value.outbound ? { outbound: issued.value.outbound } : {}) };
         });
+        const { outbound, ...wire } = answer;
+        // The SMS leaves after the commit (ADR 0014); "sent" is said only once the provider took it.
+        if (outbound !== undefined && gw.sms !== undefined && !(await sendOtpSms(gw.db, gw.sms, outbound, () => gw.clock.nowMs()))) {
+          return { error: true, message: OTP_NOT_SENT_MESSAGE };
+        }
+        return wire;
       },
     );
 

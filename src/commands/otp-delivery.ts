@@ -1,0 +1,76 @@
+import { newId } from '../core/ids.js';
+import type { SmsProvider, SmsReceipt } from '../sms/provider.js';
+import { sendWithRetries } from '../sms/provider.js';
+import type { Database, Tx } from '../store/database.js';
+
+/**
+ * The SMS of a wallet OTP (ADR 0014). Issuing the OTP commits its hash and a delivery row
+ * (`queued`); the code itself stays in memory only, and is handed to the provider after the commit
+ * (no transaction is held across the provider call). The outcome is recorded in a transaction of
+ * its own: `submitted` with the provider's message id, or `failed`; a delivery receipt later makes
+ * it `delivered` or `failed`. The sandbox's inbox is a provider too: its "SMS" is delivered at once.
+ */
+export type DeliveryState = 'queued' | 'submitted' | 'delivered' | 'failed';
+
+export const SMS_PROVIDER_INBOX = 'inbox';
+export const DELIVERY_ERROR_CHARS_MAX = 300;
+
+/** What a route hands to the provider once the OTP's transaction has committed. */
+export interface OutboundSms {
+  deliveryId: string;
+  phone: string;
+  body: string;
+}
+
+export async function insertDelivery(tx: Tx, row: { projectId: string; phone: string; provider: string; state: DeliveryState; nowMs: number }): Promise<string> {
+  const id = newId('sms');
+  await tx
+    .insertInto('otp_deliveries')
+    .values({
+      id,
+      project_id: row.projectId,
+      phone: row.phone,
+      provider: row.provider,
+      state: row.state,
+      provider_message_id: null,
+      attempts: row.state === 'queued' ? 0 : 1,
+      error: null,
+      created_at_ms: row.nowMs,
+      updated_at_ms: row.nowMs,
+    })
+    .execute();
+  return id;
+}
+
+/** Sends the SMS with bounded retries and records the outcome; true when the provider took it. */
+export async function sendOtpSms(db: Database, provider: SmsProvider, outbound: OutboundSms, nowMs: () => number): Promise<boolean> {
+  const result = await sendWithRetries(provider, { to: outbound.phone, body: outbound.body, deliveryId: outbound.deliveryId });
+  await db.command((tx) =>
+    tx
+      .updateTable('otp_deliveries')
+      .set({
+        state: result.ok ? 'submitted' : 'failed',
+        provider_message_id: result.ok ? result.providerMessageId : null,
+        attempts: result.attempts,
+        // sendWithRetries already removed the body and every code-like run of digits from the text.
+        error: result.ok ? null : result.error.slice(0, DELIVERY_ERROR_CHARS_MAX),
+        updated_at_ms: nowMs(),
+      })
+      .where('id', '=', outbound.deliveryId)
+      .execute(),
+  );
+  return result.ok;
+}
+
+/** A delivery receipt from the provider: the final state of the SMS it names. */
+export async function recordReceipt(db: Database, provider: string, receipt: SmsReceipt, nowMs: number): Promise<boolean> {
+  const updated = await db.command((tx) =>
+    tx
+      .updateTable('otp_deliveries')
+      .set({ state: receipt.state, error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null, updated_at_ms: nowMs })
+      .where('provider', '=', provider)
+      .where('provider_message_id', '=', receipt.providerMessageId)
+      .executeTakeFirst(),
+  );
+  return Number(updated.numUpdatedRows) > 0;
+}
