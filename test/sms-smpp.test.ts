@@ -204,6 +204,16 @@ describe('SMPP provider: link', () => {
     expectNoSecret(lines);
   });
 
+  it('answers an unbind from the SMSC and binds again', async () => {
+    const { smsc, provider } = await setup();
+    expect((await provider.send(message())).ok).toBe(true);
+    smsc.unbindAll();
+    await until(() => smsc.binds === 2 && provider.isBound);
+    expect(smsc.unbindsAnswered).toBe(1);
+    expect((await provider.send(message())).ok).toBe(true);
+    expect(smsc.messages).toHaveLength(2);
+  });
+
   it('gives a retryable failure when the SMSC stays unreachable past the send timeout', async () => {
     const { smsc, provider } = await setup({ submitTimeoutMs: 150 });
     expect((await provider.send(message())).ok).toBe(true);

@@ -312,7 +312,7 @@ export class SmppProvider implements SmsProvider {
     this.session = session;
     this.bound = false;
     this.connectTimer = setTimeout(() => this.drop(session, `no bind within ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);
-    // Every 'error' needs a listener, or the EventEmitter throws; the 'close' that follows reconnects.
+    // Every 'error' needs a listener, or the EventEmitter throws. A stale session's events are ignored.
     session.on('error', (error: Error) => this.drop(session, `link error (${error.message})`));
     session.on('close', () => this.drop(session, 'link closed'));
     session.once(tls ? 'secureConnect' : 'connect', () => {
@@ -324,8 +324,9 @@ export class SmppProvider implements SmsProvider {
     session.on('deliver_sm', (pdu: smpp.PDU) => this.onDeliver(session, pdu));
     session.on('enquire_link', (pdu: smpp.PDU) => session.send(pdu.response()));
     session.on('unbind', (pdu: smpp.PDU) => {
-      session.send(pdu.response());
-      this.drop(session, 'SMSC unbound');
+      // No new submit on a link being unbound; it is dropped once unbind_resp is written (§4.2).
+      if (session === this.session) this.bound = false;
+      session.send(pdu.response(), () => this.drop(session, 'SMSC unbound'));
     });
     // An unknown command gets a generic_nack (SMPP 3.4 §4.3), as node-smpp builds it.
     session.on('unknown', (pdu: smpp.PDU) => session.send(pdu.response()));

@@ -65,6 +65,8 @@ export class FakeSmsc {
   binds = 0;
   bindRefusals = 0;
   unbinds = 0;
+  /** unbind_resp received for the unbinds this SMSC sent. */
+  unbindsAnswered = 0;
   enquireLinks = 0;
   /** deliver_sm_resp received for the receipts sent. */
   receiptsAnswered = 0;
@@ -116,6 +118,17 @@ export class FakeSmsc {
   /** Cuts every TCP connection without an unbind, as a NAT timeout or an SMSC restart does. */
   dropConnections(): void {
     for (const session of [...this.server.sessions]) session.destroy();
+  }
+
+  /** Unbinds every bound session, as an SMSC going down for maintenance does, and closes it on unbind_resp. */
+  unbindAll(): void {
+    for (const session of [...this.bound.keys()]) {
+      this.bound.delete(session);
+      session.unbind({}, () => {
+        this.unbindsAnswered++;
+        session.close();
+      });
+    }
   }
 
   /** A delivery receipt for `messageId` on every bound session (in practice one). */
