@@ -14,7 +14,7 @@ export interface HttpHookConfig {
   url: string;
   /** A Standard Webhooks secret, `whsec_` + base64 of 24 to 64 random bytes. */
   secret: string;
-  /** The bound on one request, default 5 s. */
+  /** The bound on one request, default 4 s: under sendWithRetries' 5 s, so the hook's own outcome ends an attempt. */
   timeoutMs?: number;
   /** For tests: the current time. */
   nowMs?: () => number;
@@ -128,7 +128,7 @@ export class HttpHookProvider implements SmsProvider {
     if (keyBytes < SECRET_BYTES_MIN || keyBytes > SECRET_BYTES_MAX) {
       throw new HttpHookConfigError(`SMS hook secret must be ${WEBHOOK_SECRET_PREFIX} followed by base64 of ${SECRET_BYTES_MIN} to ${SECRET_BYTES_MAX} bytes`);
     }
-    const timeoutMs = config.timeoutMs ?? 5_000;
+    const timeoutMs = config.timeoutMs ?? 4_000;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) throw new HttpHookConfigError('SMS hook timeout must be 1 to 120000 ms');
     this.timeoutMs = timeoutMs;
     this.nowMs = config.nowMs ?? Date.now;

@@ -23,7 +23,10 @@ export interface SmppConfig {
   enquireLinkMs?: number;
   /** TCP (and TLS) connection plus bind, default 10 s. */
   connectTimeoutMs?: number;
-  /** How long a send waits for a bound link and then for its submit_sm_resp, each; default 10 s. */
+  /**
+   * How long a send may take in all, waiting for a bound link and then for its submit_sm_resp;
+   * default 4 s, under sendWithRetries' 5 s per attempt, so the provider answers first.
+   */
   submitTimeoutMs?: number;
   /** The first reconnection delay, doubled up to `reconnectDelayMaxMs` (defaults 1 s and 60 s). */
   reconnectDelayMinMs?: number;
@@ -230,7 +233,7 @@ export class SmppProvider implements SmsProvider {
     if ((config.systemType ?? '').length > SYSTEM_TYPE_CHARS_MAX) throw new SmppConfigError(`SMPP system type must be at most ${SYSTEM_TYPE_CHARS_MAX} characters`);
     this.enquireLinkMs = bounded(config.enquireLinkMs, 30_000, 'enquireLinkMs', 10, 600_000);
     this.connectTimeoutMs = bounded(config.connectTimeoutMs, 10_000, 'connectTimeoutMs', 10, 120_000);
-    this.submitTimeoutMs = bounded(config.submitTimeoutMs, 10_000, 'submitTimeoutMs', 10, 120_000);
+    this.submitTimeoutMs = bounded(config.submitTimeoutMs, 4_000, 'submitTimeoutMs', 10, 120_000);
     this.reconnectDelayMinMs = bounded(config.reconnectDelayMinMs, 1_000, 'reconnectDelayMinMs', 1, 600_000);
     this.reconnectDelayMaxMs = bounded(config.reconnectDelayMaxMs, 60_000, 'reconnectDelayMaxMs', this.reconnectDelayMinMs, 3_600_000);
     if (config.validitySeconds !== undefined) bounded(config.validitySeconds, 0, 'validitySeconds', 60, 86_400 * 7);
@@ -254,9 +257,10 @@ export class SmppProvider implements SmsProvider {
     const invalid = invalidMessage(message);
     if (invalid !== undefined) return fail(invalid, false);
     if (this.waiters.size + this.inflight.size >= SENDS_PENDING_MAX) return fail(`over ${SENDS_PENDING_MAX} messages pending`, true);
+    const deadlineMs = Date.now() + this.submitTimeoutMs;
     const link = await this.whenBound(this.submitTimeoutMs);
     if ('failure' in link) return link.failure;
-    const result = await this.submit(link.session, message);
+    const result = await this.submit(link.session, message, Math.max(1, deadlineMs - Date.now()));
     return result.ok ? result : { ...result, error: withoutBody(result.error, message.body) };
   }
 
@@ -428,7 +432,7 @@ export class SmppProvider implements SmsProvider {
     }
   }
 
-  private submit(session: smpp.Session, message: SmsMessage): Promise<SmsSendResult> {
+  private submit(session: smpp.Session, message: SmsMessage, timeoutMs: number): Promise<SmsSendResult> {
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: SmsSendResult): void => {
@@ -438,7 +442,7 @@ export class SmppProvider implements SmsProvider {
         this.inflight.delete(finish);
         resolve(result);
       };
-      const timer = setTimeout(() => finish(fail(`no submit_sm_resp within ${this.submitTimeoutMs} ms`, true)), this.submitTimeoutMs);
+      const timer = setTimeout(() => finish(fail(`no submit_sm_resp within ${this.submitTimeoutMs} ms`, true)), timeoutMs);
       this.inflight.add(finish);
       let written = false;
       try {
