@@ -53,6 +53,8 @@ export const BACKENDS: Backend[] = pgReason === undefined ? ['sqlite', 'postgres
 
 export interface TestDatabase {
   db: Database;
+  /** The settings that open the same database from another process (DATABASE_URL or CAURI_DATA_DIR). */
+  env: Record<string, string>;
   /** Drops the schema or removes the directory. */
   destroy(): Promise<void>;
 }
@@ -63,15 +65,17 @@ export async function openTestDatabase(backend: Backend): Promise<TestDatabase> 
     const db = await openDatabase({ dataDir: dir });
     return {
       db,
+      env: { CAURI_DATA_DIR: dir },
       async destroy() {
         await db.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   }
-  const { schema, db } = await openPostgresSchema();
+  const { schema, db, url } = await openPostgresSchema();
   return {
     db,
+    env: { DATABASE_URL: url },
     async destroy() {
       await db.close();
       const cleanup = new pg.Client({ connectionString: PG_URL });
@@ -97,13 +101,13 @@ async function adminQuery(text: string): Promise<void> {
  * so a schema another test drops at that moment fails the migration ("schema … does not exist"):
  * that is a race between tests, not a defect, so start again in a new schema, a bounded number of times.
  */
-async function openPostgresSchema(attemptsMax = 4): Promise<{ schema: string; db: Database }> {
+async function openPostgresSchema(attemptsMax = 4): Promise<{ schema: string; db: Database; url: string }> {
   for (let attempt = 1; ; attempt++) {
     const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
     await adminQuery(`create schema ${schema}`);
     const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     try {
-      return { schema, db: await openDatabase({ databaseUrl: url, dataDir: ':memory:', poolSize: 20 }) };
+      return { schema, url, db: await openDatabase({ databaseUrl: url, dataDir: ':memory:', poolSize: 20 }) };
     } catch (error) {
       await adminQuery(`drop schema if exists ${schema} cascade`);
       if (attempt >= attemptsMax || !/does not exist/.test(String(error))) throw error;

@@ -8,9 +8,10 @@ import type { Database, Tx } from '../store/database.js';
  * (`queued`); the code itself stays in memory only, and is handed to the provider after the commit
  * (no transaction is held across the provider call). The outcome is recorded in a transaction of
  * its own: `submitted` with the provider's message id, or `failed`; a delivery receipt later makes
- * it `delivered` or `failed`. The sandbox's inbox is a provider too: its "SMS" is delivered at once.
+ * it `delivered` or `undeliverable`. The sandbox's inbox is a provider too: its "SMS" is delivered at once.
  */
-export type DeliveryState = 'queued' | 'submitted' | 'delivered' | 'failed';
+/** `failed`: the provider never took it; `undeliverable`: it took it, and its receipt says the handset never got it. */
+export type DeliveryState = 'queued' | 'submitted' | 'delivered' | 'failed' | 'undeliverable';
 
 export const SMS_PROVIDER_INBOX = 'inbox';
 export const DELIVERY_ERROR_CHARS_MAX = 300;
@@ -67,7 +68,7 @@ export async function recordReceipt(db: Database, provider: string, receipt: Sms
   const updated = await db.command((tx) =>
     tx
       .updateTable('otp_deliveries')
-      .set({ state: receipt.state, error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null, updated_at_ms: nowMs })
+      .set({ state: receipt.state === 'delivered' ? 'delivered' : 'undeliverable', error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null, updated_at_ms: nowMs })
       .where('provider', '=', provider)
       .where('provider_message_id', '=', receipt.providerMessageId)
       .executeTakeFirst(),

@@ -116,10 +116,15 @@ export async function issueWalletOtp(
   return ok({ phone, outbound: { deliveryId, phone, body } });
 }
 
-/** The OTP's text: French, ASCII apart from one accent-free word list, within one GSM 7-bit SMS part pair. */
+/**
+ * The OTP's text. With the merchant's name cut to 30 characters it stays within one GSM 7-bit SMS
+ * (160 characters), which every SMSC delivers without `message_payload` (ADR 0014).
+ */
+export const OTP_SMS_MERCHANT_CHARS_MAX = 30;
+
 function otpSmsBody(code: string, amountXof: Xof, merchantName: string, ttlMs: number): string {
   const minutes = Math.round(ttlMs / 60_000);
-  return `LigdiCash: votre code de paiement est ${code} pour ${amountXof} FCFA chez ${merchantName.slice(0, 60)}. Valable ${minutes} min. Ne le communiquez qu'au marchand.`;
+  return `LigdiCash: votre code de paiement est ${code} pour ${amountXof} FCFA chez ${merchantName.slice(0, OTP_SMS_MERCHANT_CHARS_MAX)}. Valable ${minutes} min. Ne le communiquez qu'au marchand.`;
 }
 
 export interface PayinRequest {

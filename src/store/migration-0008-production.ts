@@ -6,7 +6,7 @@ import type { Kysely, Migration } from 'kysely';
  *   ('outcome'), so a call cut by a crash still shows in the transaction's story;
  * - each wallet OTP's SMS delivery has a state (queued, submitted, delivered, failed), the
  *   provider's message id for its delivery receipt, and its attempts. The code itself is never
- *   stored: only its hash, in `otps`.
+ *   stored: only its hash, in `otps`. A failed receipt makes it `undeliverable`.
  */
 export const productionMigration: Migration = {
   async up(db: Kysely<unknown>) {

@@ -252,7 +252,7 @@ export interface OtpDeliveryTable {
   phone: string;
   /** `inbox` (sandbox), `smpp` or `http`. */
   provider: string;
-  /** `queued`, `submitted`, `delivered` or `failed`. */
+  /** `queued`, `submitted`, `delivered`, `failed` (never taken) or `undeliverable` (taken, not delivered). */
   state: string;
   provider_message_id: string | null;
   attempts: number;
