@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { OperatorConnector } from '../src/operators/connector.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import { E1, E2, NUMBERS, PageClient, checkoutBody, confirmPayin, csrfOf, dial, pagePath, straightBody } from './payin-helpers.js';
 
@@ -44,7 +45,13 @@ describe.each(BACKENDS)('sandbox operator actions on %s', (backend) => {
   });
 
   it('does not exist in production mode, and the payment page shows no sandbox panel there', async () => {
-    gw = await startTestGateway(backend, { config: { mode: 'production' } });
+    // Production never runs the simulator (ADR 0009): a stand-in operator that leaves every request pending.
+    const operator: OperatorConnector = {
+      requestCredit: () => Promise.resolve({ state: 'pending' }),
+      queryStatus: () => Promise.resolve({ state: 'pending' }),
+      requestDebit: () => Promise.resolve({ state: 'pending' }),
+    };
+    gw = await startTestGateway(backend, { connector: operator, config: { mode: 'production' } });
     for (const url of ['/sandbox/pushes', '/sandbox/console']) {
       const response = await gw.app.inject({ method: 'GET', url });
       expect(JSON.parse(response.body)).toMatchObject({ response_text: 'Echec (Code12)' });
