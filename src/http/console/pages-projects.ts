@@ -16,10 +16,11 @@ import { type ConsoleRequest, type ConsoleRouter, type Form, type Outcome, all, 
  */
 const PROJECTS_LISTED_MAX = 500;
 
-const DONE: Record<string, string> = {
-  saved: 'Settings saved.',
-  funded: 'Sub-account funded.',
-};
+/** Notices named by `?done=`; a Map, so that `?done=constructor` names nothing (issue 10). */
+const DONE = new Map([
+  ['saved', 'Settings saved.'],
+  ['funded', 'Sub-account funded.'],
+]);
 
 export function registerProjectPages(router: ConsoleRouter): void {
   router.page('/projects', async (r) => {
@@ -44,7 +45,7 @@ export function registerProjectPages(router: ConsoleRouter): void {
     return { page: { title: `Project ${project.name} created`, section: 'projects', body } };
   });
 
-  router.page('/projects/:id', async (r) => projectPage(r, DONE[r.query.done ?? '']));
+  router.page('/projects/:id', async (r) => projectPage(r, DONE.get(r.query.done ?? '')));
 
   router.action('/projects/:id', async (r) => {
     const input = settingsFrom(r.form);

@@ -10,10 +10,15 @@ import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './ro
 
 /** Customer wallets: find by phone, create, fund (spec §1.1: LigdiCash accounts are phone numbers). */
 const WALLETS_LISTED_MAX = 100;
-const DONE: Record<string, string> = { created: 'Wallet created.', exists: 'That wallet already existed; nothing changed.', funded: 'Wallet funded.' };
+/** Notices named by `?done=`; a Map, so that `?done=constructor` names nothing (issue 10). */
+const DONE = new Map([
+  ['created', 'Wallet created.'],
+  ['exists', 'That wallet already existed; nothing changed.'],
+  ['funded', 'Wallet funded.'],
+]);
 
 export function registerWalletPages(router: ConsoleRouter): void {
-  router.page('/wallets', async (r) => walletsPage(r, DONE[r.query.done ?? '']));
+  router.page('/wallets', async (r) => walletsPage(r, DONE.get(r.query.done ?? '')));
 
   router.action('/wallets', async (r) => {
     const phone = one(r.form, 'phone');

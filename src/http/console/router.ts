@@ -33,9 +33,18 @@ type Handler = (request: ConsoleRequest) => Promise<Outcome>;
 const FIELDS_MAX = 64;
 const FIELD_LENGTH_MAX = 4096;
 
+/**
+ * A map with no prototype, for keys chosen by the client: `{}` would answer `__proto__`,
+ * `constructor` or `toString` with `Object.prototype`'s members (issue 10: a field so named made
+ * the console answer 500).
+ */
+export function emptyMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** `application/x-www-form-urlencoded`, bounded: at most 64 fields of 4 KiB each. */
 export function parseForm(body: string): Form {
-  const form: Form = {};
+  const form = emptyMap<string[]>();
   let count = 0;
   for (const [name, value] of new URLSearchParams(body)) {
     if (++count > FIELDS_MAX) break;
@@ -53,7 +62,7 @@ export function all(form: Form, name: string): string[] {
 }
 
 function textRecord(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = emptyMap<string>();
   if (value === null || typeof value !== 'object') return out;
   for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v.slice(0, FIELD_LENGTH_MAX);
   return out;
@@ -82,7 +91,7 @@ export class ConsoleRouter {
       const next = encodeURIComponent(request.url.slice(0, 400));
       return reply.code(303).header('location', `/console/login?next=${next}`).send();
     }
-    const form = typeof request.body === 'string' ? parseForm(request.body) : {};
+    const form = parseForm(typeof request.body === 'string' ? request.body : '');
     if (mutating && !(csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, this.gw.config.publicUrl))) {
       return sendConsole(reply, 403, consolePage(undefined, { title: 'Form expired', section: 'none', body: signInAgain() }));
     }

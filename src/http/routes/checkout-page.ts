@@ -28,6 +28,7 @@ import { type InvoiceView, type Screen, renderError, renderInvoicePage, renderNo
 export const CHECKOUT_PATHS = ['/directpayment/invoice', '/pay/invoice'] as const;
 const TOKEN_LENGTH_MAX = 1024;
 const FIELD_LENGTH_MAX = 64;
+const FIELDS_MAX = 16;
 
 interface Loaded {
   payin: PayinTable;
@@ -39,9 +40,12 @@ export function registerCheckoutPageRoutes(app: FastifyInstance, gw: Gateway): v
   void app.register((scope, _options, done) => {
     // The page's forms are urlencoded; the API's lenient JSON parser stays everywhere else.
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      const fields: Record<string, string> = {};
+      // No prototype: a field named `__proto__` or `constructor` is a field like any other (issue 10).
+      const fields = Object.create(null) as Record<string, string>;
+      let count = 0;
       for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))) {
-        if (Object.keys(fields).length < 16) fields[name] = value.slice(0, FIELD_LENGTH_MAX);
+        if (++count > FIELDS_MAX) break;
+        fields[name] = value.slice(0, FIELD_LENGTH_MAX);
       }
       done(null, fields);
     });
