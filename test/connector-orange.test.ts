@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Xof } from '../src/core/money.js';
-import type { DebitRequest, OperatorConnector } from '../src/operators/connector.js';
+import { type DebitRequest, OPERATOR_STATE_CHARS_MAX, type OperatorConnector } from '../src/operators/connector.js';
 import { ORANGE_BF_STATUSES, burkinaNational, ompreqXml, orangeBurkinaFactory, parseFlatXml, xmlEscape } from '../src/operators/orange-bf.js';
 import { orangeWebPayFactory, orderIdOf, referenceOfOrderId } from '../src/operators/orange-webpay.js';
 import { ConnectorConfigError } from '../src/operators/secrets.js';
@@ -233,7 +233,7 @@ describe('Orange WebPay connector', () => {
   it('creates the payment: pending with Orange payment_url, the exact body, one cached token', async () => {
     const outcome = await connector.requestDebit(ci());
     const payment = fake.payments.get(orderIdOf(reference));
-    expect(outcome).toEqual({ state: 'pending', redirectUrl: `${fake.url}/payment/pay_token/${String(payment?.payToken)}` });
+    expect(outcome).toEqual({ state: 'pending', redirectUrl: `${fake.url}/payment/pay_token/${String(payment?.payToken)}`, operatorState: expect.any(String) as string });
     expect(payment?.body).toEqual({
       merchant_key: fake.merchantKey,
       currency: 'XOF',
@@ -285,16 +285,32 @@ describe('Orange WebPay connector', () => {
     expect(fake.statusQueries).toBe(2);
   });
 
-  it('after a restart the request is unknown: pending, and a notification with an order_id only asks for verification', async () => {
+  it('after a restart the request is unknown without its operator state: pending, and a notification with an order_id only asks for verification', async () => {
     await connector.requestDebit(ci());
     const body = await fake.finish(orderIdOf(reference), 'SUCCESS');
     const restarted = make();
     expect(await restarted.queryStatus(reference, '16')).toEqual({ state: 'pending' });
+    // An operator state that does not belong to the reference is ignored, not trusted.
+    expect(await restarted.queryStatus(reference, '16', JSON.stringify({ v: 1, orderId: 'other', amountXof: 5000, payToken: 'x', notifKey: 'y', operatorId: '16' }))).toEqual({ state: 'pending' });
+    expect(await restarted.queryStatus(reference, '16', 'not json')).toEqual({ state: 'pending' });
     expect(restarted.parseNotification('16', raw(body))).toBeUndefined();
     expect(restarted.parseNotification('16', raw({ ...body, order_id: orderIdOf(reference) }))).toEqual({ reference, outcome: { state: 'pending' }, verify: true });
     // A re-send under the same reference never opens a second payment.
     await expect(restarted.requestDebit(ci())).rejects.toThrow(/HTTP 403/);
     expect(fake.payments.size).toBe(1);
+  });
+
+  it('hands the gateway an operator state with which another instance asks transactionstatus after a restart', async () => {
+    const created = await connector.requestDebit(ci());
+    expect(created.state).toBe('pending');
+    const operatorState = 'operatorState' in created ? created.operatorState : undefined;
+    expect(operatorState?.length).toBeLessThanOrEqual(OPERATOR_STATE_CHARS_MAX);
+    // The notif_token itself is not in it (only its digest): the state is stored in the database.
+    const [payment] = [...fake.payments.values()];
+    expect(operatorState).not.toContain(String(payment?.notifToken));
+    const body = await fake.finish(orderIdOf(reference), 'SUCCESS');
+    const restarted = make();
+    expect(await restarted.queryStatus(reference, '16', operatorState)).toEqual({ state: 'completed', operatorReference: body.txnid });
   });
 
   it('an expired access token is renewed once, on 401', async () => {

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/commands/context.js';
+import { loadConfig } from '../src/config.js';
+import { startGateway } from '../src/gateway.js';
 import { orangeBurkinaFactory, orangeWebPayFactory } from '../src/operators/orange-money.js';
 import { orderIdOf } from '../src/operators/orange-webpay.js';
 import { connectorsFromJson } from '../src/operators/registry.js';
@@ -100,13 +102,36 @@ describe.each(BACKENDS)('Orange Money end to end on %s', (backend) => {
     expect(webpay.statusQueries).toBeGreaterThanOrEqual(1);
   });
 
+  it('Orange CI: another instance, which never saw the payment, settles it from the stored operator state', async () => {
+    const created = await create(straightBody(CI_PHONE));
+    const [payin] = await payins(gw);
+    webpay.withholdNotifications = true;
+    const body = await webpay.finish(orderIdOf(`${String(payin?.id)}.1`), 'SUCCESS');
+    // A second gateway on the same database, with connectors of its own (nothing in memory).
+    const fresh = connectorsFromJson(
+      { connectors: [{ type: 'orange-webpay', operators: ['16'], settings: { tokenUrl: webpay.tokenUrl, baseUrl: webpay.url, env: 'ci', clientId: webpay.clientId, clientSecret: webpay.clientSecret, merchantKey: webpay.merchantKey } }] },
+      [orangeWebPayFactory],
+      { timeoutMs: 2000, clock: systemClock, publicUrl: 'http://127.0.0.1:1', env: {} },
+    );
+    const other = await startGateway({ ...gw.gw.config, ...loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: ':memory:' }), callbackAllowPrivate: true }, { db: gw.gw.db, clock: gw.clock, startWorkers: false, connector: fresh });
+    try {
+      // Orange's notification reaching the other instance names no order: it cannot be matched there.
+      const notified = await other.app.inject({ method: 'POST', url: '/operators/16/notify', headers: { 'content-type': 'application/json' }, payload: body });
+      expect(notified.statusCode).toBe(401);
+      gw.clock.advance(gw.gw.config.pendingDeadlineMs + 1_000);
+      await other.resolver.runOnce();
+    } finally {
+      await other.app.close();
+    }
+    expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'completed', operator_id: '16' });
+    expect((await subOf(gw, '16'))?.availableXof).toBe(AMOUNT);
+  });
+
   it('a payout to Orange Burkina is refused: the API has no cash-in, no money moves', async () => {
     await gw.fundSub('11', 100_000);
     const before = await subOf(gw, '11');
     const response = await gw.call('POST', E7, { body: { commande: { amount: 2500, description: 'Refund', customer: BF_PHONE, callback_url: 'https://shop.example/cb', custom_data: {} } } });
-    // The commands refuse operators a connector does not serve before holding money (ADR 0009);
-    // the lead adds that path concurrently with this connector: if this assertion fails only on
-    // the code while the money assertion holds, that path is not merged yet.
+    // The commands refuse operators a connector does not serve before holding money (ADR 0009).
     expectEchec(response, 'createStraightWithdrawal', '03');
     await gw.dispatcher.runOnce();
     expect(await subOf(gw, '11')).toEqual(before);

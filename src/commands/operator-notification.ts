@@ -40,7 +40,12 @@ export async function ingestNotification(gw: Gateway, operatorId: string, raw: R
 
 async function verifiedOutcome(gw: Gateway, reference: string, operatorId: string): Promise<OperatorOutcome> {
   try {
-    return await withOperatorTimeout(gw.connector.queryStatus(reference, operatorId), gw.config.operatorTimeoutMs);
+    // A payin attempt may carry what its connector needs to ask (Orange WebPay's pay token).
+    const attempt = reference.startsWith('po_')
+      ? undefined
+      : await gw.db.command((tx) => tx.selectFrom('invoices').select('operator_state').where('reference', '=', reference).executeTakeFirst());
+    const operatorState = attempt?.operator_state ?? undefined;
+    return await withOperatorTimeout(gw.connector.queryStatus(reference, operatorId, operatorState), gw.config.operatorTimeoutMs);
   } catch {
     // The operator cannot say now: nothing is settled, the resolver or the dispatcher asks later.
     return { state: 'pending' };

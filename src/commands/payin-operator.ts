@@ -15,7 +15,7 @@ import { accountIds } from '../core/ledger.js';
 import { type Operator, operatorById, operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import { type DebitOutcome, type DebitRefusal, type DebitRequest, type OperatorOutcome, connectorServes } from '../operators/connector.js';
+import { type DebitOutcome, type DebitRefusal, type DebitRequest, OPERATOR_STATE_CHARS_MAX, type OperatorOutcome, connectorServes } from '../operators/connector.js';
 import type { Database, Tx } from '../store/database.js';
 import { ensureAccount, postTransfers } from '../store/ledger-store.js';
 import type { InvoiceTable } from '../store/schema-payin-surface.js';
@@ -94,6 +94,7 @@ function newInvoice(payin: PayinTable, input: CheckoutRequest, channel: PayinCha
     validation_mode: null,
     pending_transfer_id: null,
     redirect_url: null,
+    operator_state: null,
     resolve_after_ms: nowMs,
     resolve_attempts: 0,
     operator_reference: null,
@@ -219,6 +220,7 @@ async function startAttempt(gw: Gateway, tx: Tx, project: Project, payin: PayinT
       validation_mode: operator.validationMode,
       pending_transfer_id: hold.transfers[0].id,
       redirect_url: null,
+      operator_state: null,
       resolve_after_ms: nowMs + gw.config.pendingDeadlineMs,
       resolve_attempts: 0,
       updated_at_ms: nowMs,
@@ -296,7 +298,15 @@ export async function recordDebitOutcome(deps: SettleDeps, tx: Tx, attempt: Atte
   }
   if (outcome.state === 'pending') {
     const redirectUrl = 'redirectUrl' in outcome ? outcome.redirectUrl : undefined;
-    if (redirectUrl !== undefined) await tx.updateTable('invoices').set({ redirect_url: redirectUrl, updated_at_ms: nowMs }).where('payin_id', '=', payin.id).execute();
+    const operatorState = 'operatorState' in outcome ? outcome.operatorState : undefined;
+    assert(operatorState === undefined || operatorState.length <= OPERATOR_STATE_CHARS_MAX, `operator state of ${attempt.request.reference} over ${OPERATOR_STATE_CHARS_MAX} characters`);
+    if (redirectUrl !== undefined || operatorState !== undefined) {
+      await tx
+        .updateTable('invoices')
+        .set({ ...(redirectUrl !== undefined ? { redirect_url: redirectUrl } : {}), ...(operatorState !== undefined ? { operator_state: operatorState } : {}), updated_at_ms: nowMs })
+        .where('payin_id', '=', payin.id)
+        .execute();
+    }
     return redirectUrl !== undefined ? { disposition: 'pending', redirectUrl } : { disposition: 'pending' };
   }
   return { disposition: await finalizePayin(deps, tx, payin, invoice, outcome, nowMs) };

@@ -44,10 +44,20 @@ export interface DebitRequest {
 /** Why an operator refuses a debit request outright, before any money is at stake. */
 export type DebitRefusal = 'otp_invalid' | 'otp_expired';
 
+/**
+ * What a connector must remember about an accepted payin to ask about it later, where the operator
+ * gives no lookup by Cauri's reference (Orange WebPay's pay token). The gateway stores it with the
+ * attempt and hands it back to `queryStatus`, so any instance, after any restart, can ask. At most
+ * `OPERATOR_STATE_CHARS_MAX` characters; nothing the operator would treat as a long-lived secret.
+ */
+export const OPERATOR_STATE_CHARS_MAX = 2_048;
+
 export type DebitOutcome =
   | OperatorOutcome
   /** Accepted; the customer finishes on the operator's portal at `redirectUrl`. */
-  | { state: 'pending'; redirectUrl: string }
+  | { state: 'pending'; redirectUrl: string; operatorState?: string }
+  /** Accepted, with what the connector needs to ask about it later (see OPERATOR_STATE_CHARS_MAX). */
+  | { state: 'pending'; operatorState: string }
   /** Refused at once (a wrong or expired USSD OTP): the request does not exist at the operator. */
   | { state: 'refused'; code: DebitRefusal; reason: string };
 
@@ -82,8 +92,11 @@ export interface OperatorConnector {
   serves?(operatorId: string, action: OperatorAction): boolean;
   /** Sends money from the operator float to a customer's mobile-money account. */
   requestCredit(request: CreditRequest): Promise<OperatorOutcome>;
-  /** Where a request made earlier stands; `pending` for a reference the operator does not know. */
-  queryStatus(reference: string, operatorId: string): Promise<OperatorOutcome>;
+  /**
+   * Where a request made earlier stands; `pending` for a reference the operator does not know.
+   * `operatorState` is what the connector returned with the payin's pending answer, when it did.
+   */
+  queryStatus(reference: string, operatorId: string, operatorState?: string): Promise<OperatorOutcome>;
   /**
    * Asks the operator to debit a customer (a payin). Optional so that credit-only connectors keep
    * compiling; without it, payins through operators fail with an operator error.

@@ -205,9 +205,11 @@ export class OrangeWebPayConnector implements OperatorConnector {
         throw new Error(`Orange WebPay answered HTTP ${status} without pay_token, notif_token and payment_url`);
       }
       const notifKey = tokenKey(notifToken);
-      this.byReference.set(request.reference, { reference: request.reference, operatorId: request.operatorId, orderId, amountXof: request.amountXof, payToken, notifKey });
+      const remembered: Remembered = { reference: request.reference, operatorId: request.operatorId, orderId, amountXof: request.amountXof, payToken, notifKey };
+      this.byReference.set(request.reference, remembered);
       this.byNotifKey.set(notifKey, request.reference);
-      return { state: 'pending', redirectUrl: paymentUrl };
+      // The gateway keeps this with the attempt, so that any instance can ask after any restart.
+      return { state: 'pending', redirectUrl: paymentUrl, operatorState: stateOf(remembered) };
     }
     const message = typeof answer.message === 'string' ? answer.message.slice(0, 200) : '';
     // 400: Orange refused the request as malformed; no payment page exists.
@@ -217,12 +219,12 @@ export class OrangeWebPayConnector implements OperatorConnector {
   }
 
   /**
-   * Needs the pay_token and amount of the create call, which only this process remembers. After a
-   * restart (or on another instance) the request is unknown here and stays pending: the resolver
-   * then parks the payin for review. Never a final answer Orange did not give.
+   * Needs the pay_token and amount of the create call: remembered by this process, or handed back
+   * by the gateway as the attempt's operator state (after a restart, or on another instance). A
+   * request known neither way stays pending; never a final answer Orange did not give.
    */
-  async queryStatus(reference: string): Promise<OperatorOutcome> {
-    const known = this.byReference.get(reference);
+  async queryStatus(reference: string, _operatorId?: string, operatorState?: string): Promise<OperatorOutcome> {
+    const known = this.byReference.get(reference) ?? rememberedOf(reference, operatorState);
     if (known === undefined) return { state: 'pending' };
     const { status, json } = await this.post(this.url('transactionstatus'), { order_id: known.orderId, amount: known.amountXof, pay_token: known.payToken });
     if (status !== 200 && status !== 201) throw new Error(`Orange WebPay transactionstatus answered HTTP ${status}`);
@@ -252,6 +254,22 @@ export class OrangeWebPayConnector implements OperatorConnector {
     const outcome = outcomeOfStatus(status, txnid, known.payToken);
     return outcome === undefined ? { reference: known.reference, outcome: { state: 'pending' }, verify: true } : { reference: known.reference, outcome };
   }
+}
+
+/** The attempt's operator state: what `queryStatus` needs, and the notif_token's digest (not the token). */
+function stateOf(remembered: Remembered): string {
+  const { orderId, amountXof, payToken, notifKey, operatorId } = remembered;
+  return JSON.stringify({ v: 1, orderId, amountXof, payToken, notifKey, operatorId });
+}
+
+function rememberedOf(reference: string, operatorState: string | undefined): Remembered | undefined {
+  if (operatorState === undefined) return undefined;
+  const parsed = jsonOf(operatorState) as Partial<Record<keyof Remembered | 'v', unknown>> | undefined;
+  if (parsed === undefined || parsed === null || parsed.v !== 1) return undefined;
+  const { orderId, amountXof, payToken, notifKey, operatorId } = parsed;
+  if (typeof orderId !== 'string' || typeof payToken !== 'string' || typeof notifKey !== 'string' || typeof operatorId !== 'string') return undefined;
+  if (typeof amountXof !== 'number' || !Number.isSafeInteger(amountXof) || orderId !== orderIdOf(reference)) return undefined;
+  return { reference, operatorId, orderId, amountXof, payToken, notifKey };
 }
 
 function isHttpUrl(value: string): boolean {

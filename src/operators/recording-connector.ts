@@ -58,8 +58,9 @@ export function recordExchanges(connector: OperatorConnector, sink: ExchangeSink
     timeCall({ sink, clock, action, reference, operatorId, request }, call);
   const recording = Object.create(connector) as OperatorConnector;
   recording.requestCredit = (request) => timed('credit', request.reference, request.operatorId, request, () => connector.requestCredit(request));
-  recording.queryStatus = (reference, operatorId) =>
-    timed('status', reference, operatorId, { reference, operatorId }, () => connector.queryStatus(reference, operatorId));
+  // The operator state is not recorded: it may carry the operator's per-payment token.
+  recording.queryStatus = (reference, operatorId, operatorState) =>
+    timed('status', reference, operatorId, { reference, operatorId }, () => connector.queryStatus(reference, operatorId, operatorState));
   const requestDebit = connector.requestDebit?.bind(connector);
   const parseNotification = connector.parseNotification?.bind(connector);
   if (requestDebit !== undefined) {

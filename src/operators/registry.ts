@@ -126,10 +126,10 @@ export class OperatorRouter implements OperatorConnector {
     return connector ? connector.requestCredit(request) : Promise.resolve(unavailable(request.operatorId));
   }
 
-  queryStatus(reference: string, operatorId: string): Promise<OperatorOutcome> {
+  queryStatus(reference: string, operatorId: string, operatorState?: string): Promise<OperatorOutcome> {
     const connector = this.byOperator.get(operatorId);
     // Unknown is pending, never failed: money already sent must not be released by a config change.
-    return connector ? connector.queryStatus(reference, operatorId) : Promise.resolve({ state: 'pending' });
+    return connector ? connector.queryStatus(reference, operatorId, operatorState) : Promise.resolve({ state: 'pending' });
   }
 
   requestDebit(request: DebitRequest): Promise<DebitOutcome> {

@@ -29,6 +29,8 @@ export interface InvoiceTable {
   pending_transfer_id: string | null;
   /** An operator portal URL the customer must visit (operator redirect). */
   redirect_url: string | null;
+  /** What the connector returned to ask about the current attempt later (connector.ts, OPERATOR_STATE_CHARS_MAX). */
+  operator_state: string | null;
   /** When the resolver next asks the operator about the request in flight (the pending deadline). */
   resolve_after_ms: number;
   resolve_attempts: number;

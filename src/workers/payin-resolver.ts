@@ -22,6 +22,8 @@ interface ClaimedPayin {
   reference: string;
   operatorId: string;
   query: number;
+  /** What the connector keeps to ask about the attempt (connector.ts, operatorState). */
+  operatorState: string | undefined;
 }
 
 export interface ResolverPass {
@@ -73,7 +75,7 @@ export class PayinResolver {
       let query = tx
         .selectFrom('invoices')
         .innerJoin('payins', 'payins.id', 'invoices.payin_id')
-        .select(['invoices.payin_id', 'invoices.reference', 'invoices.resolve_attempts', 'payins.operator_id'])
+        .select(['invoices.payin_id', 'invoices.reference', 'invoices.resolve_attempts', 'invoices.operator_state', 'payins.operator_id'])
         .where('payins.status', '=', 'pending')
         .where('invoices.reference', 'is not', null)
         .where('invoices.resolve_after_ms', '<=', nowMs)
@@ -92,20 +94,20 @@ export class PayinResolver {
         )
         .execute();
       return rows.flatMap((row) =>
-        row.reference !== null && row.operator_id !== null ? [{ reference: row.reference, operatorId: row.operator_id, query: row.resolve_attempts + 1 }] : [],
+        row.reference !== null && row.operator_id !== null ? [{ reference: row.reference, operatorId: row.operator_id, query: row.resolve_attempts + 1, operatorState: row.operator_state ?? undefined }] : [],
       );
     });
   }
 
   private async queryPayin(payin: ClaimedPayin): Promise<void> {
     const { gw } = this;
-    const outcome = await this.ask(payin.reference, payin.operatorId);
+    const outcome = await this.ask(payin.reference, payin.operatorId, payin.operatorState);
     await gw.db.command((tx) => settlePayinByReference(gw, tx, payin.reference, outcome, payin.query));
   }
 
-  private async ask(reference: string, operatorId: string): Promise<OperatorOutcome> {
+  private async ask(reference: string, operatorId: string, operatorState?: string): Promise<OperatorOutcome> {
     try {
-      return await withOperatorTimeout(this.gw.connector.queryStatus(reference, operatorId), this.gw.config.operatorTimeoutMs);
+      return await withOperatorTimeout(this.gw.connector.queryStatus(reference, operatorId, operatorState), this.gw.config.operatorTimeoutMs);
     } catch (error) {
       this.onError(error);
       return { state: 'pending' };
