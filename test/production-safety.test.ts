@@ -60,7 +60,7 @@ describe('an unreachable database', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailable);
     const message = (error as Error).message;
-    expect(message).toMatch(/^cannot connect to PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/test: ECONNREFUSED/);
+    expect(message).toMatch(/^cannot connect to PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/test: connect ECONNREFUSED/);
     expect(message).not.toContain('hunter2');
     expect(message.split('\n')).toHaveLength(1);
     expect(waits.length).toBeGreaterThanOrEqual(2);

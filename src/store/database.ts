@@ -63,7 +63,8 @@ function describeConnectError(error: unknown): { transient: boolean; reason: str
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   const transient = (typeof code === 'string' && TRANSIENT_CONNECT.has(code)) || /timeout|terminated unexpectedly/i.test(message);
-  return { transient, reason: (typeof code === 'string' ? `${code}: ` : '') + message.split('\n')[0] };
+  const line = message.split('\n')[0] ?? message;
+  return { transient, reason: typeof code === 'string' && !line.includes(code) ? `${code}: ${line}` : line };
 }
 
 async function waitForPostgres(store: PostgresStore, options: OpenOptions): Promise<void> {
