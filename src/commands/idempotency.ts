@@ -6,35 +6,72 @@ import type { Tx } from '../store/database.js';
  * recorded with the key in the same transaction as the command, so a retry with the same key and
  * the same body gets the same answer and moves no money twice; the same key with another body is
  * refused. Failed requests are not recorded: they moved no money, and a retry may succeed.
+ *
+ * The key is taken before the command runs (ADR 0016): the first request inserts a claim row, and
+ * on PostgreSQL a concurrent request with the same key waits on that row until the first commits,
+ * then reads its answer. Checking for a recorded answer without taking the key let a concurrent
+ * retry run the command too, and meet the first one's `transaction_id` ("already exists").
  */
 export const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** The `response` of a claim whose command has not finished; a committed row never keeps it. */
+const CLAIMED = '';
+/** Rounds of insert-or-read: a second one is needed only when another request removed an expired row in between. */
+const CLAIM_ROUNDS_MAX = 3;
 
 export function requestHash(endpoint: string, body: unknown): string {
   return createHash('sha256').update(endpoint).update('\u0000').update(JSON.stringify(body) ?? '').digest('hex');
 }
 
-export type Replay = { kind: 'none' } | { kind: 'replay'; response: unknown } | { kind: 'conflict' };
+export type Claim = { kind: 'claimed' } | { kind: 'replay'; response: unknown } | { kind: 'conflict' };
 
-export async function findReplay(tx: Tx, projectId: string, key: string, hash: string, nowMs: number): Promise<Replay> {
-  const row = await tx
-    .selectFrom('idempotency')
-    .select(['request_hash', 'response', 'created_at_ms'])
-    .where('project_id', '=', projectId)
-    .where('idempotency_key', '=', key)
-    .executeTakeFirst();
-  if (!row) return { kind: 'none' };
-  if (nowMs - Number(row.created_at_ms) > IDEMPOTENCY_TTL_MS) {
-    await tx.deleteFrom('idempotency').where('project_id', '=', projectId).where('idempotency_key', '=', key).execute();
-    return { kind: 'none' };
-  }
-  if (row.request_hash !== hash) return { kind: 'conflict' };
-  return { kind: 'replay', response: JSON.parse(row.response) as unknown };
+export interface KeyOf {
+  projectId: string;
+  key: string;
 }
 
-export async function recordResponse(tx: Tx, projectId: string, key: string, endpoint: string, hash: string, response: unknown, nowMs: number): Promise<void> {
-  await tx
-    .insertInto('idempotency')
-    .values({ project_id: projectId, idempotency_key: key, endpoint, request_hash: hash, response: JSON.stringify(response), created_at_ms: nowMs })
-    .execute();
+/**
+ * Takes the key for this request: `claimed` (run the command, then `settleKey`), the recorded
+ * answer of an earlier success with the same body, or `conflict` for another body.
+ */
+export async function claimKey(tx: Tx, dialect: 'sqlite' | 'postgres', k: KeyOf, endpoint: string, hash: string, nowMs: number): Promise<Claim> {
+  for (let round = 0; round < CLAIM_ROUNDS_MAX; round++) {
+    // ON CONFLICT DO NOTHING waits, on PostgreSQL, for the transaction that inserted the same key.
+    const inserted = await tx
+      .insertInto('idempotency')
+      .values({ project_id: k.projectId, idempotency_key: k.key, endpoint, request_hash: hash, response: CLAIMED, created_at_ms: nowMs })
+      .onConflict((oc) => oc.columns(['project_id', 'idempotency_key']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { kind: 'claimed' };
+    const query = tx
+      .selectFrom('idempotency')
+      .select(['request_hash', 'response', 'created_at_ms'])
+      .where('project_id', '=', k.projectId)
+      .where('idempotency_key', '=', k.key);
+    const row = await (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+    if (!row) continue;
+    if (nowMs - Number(row.created_at_ms) > IDEMPOTENCY_TTL_MS) {
+      await tx
+        .updateTable('idempotency')
+        .set({ endpoint, request_hash: hash, response: CLAIMED, created_at_ms: nowMs })
+        .where('project_id', '=', k.projectId)
+        .where('idempotency_key', '=', k.key)
+        .execute();
+      return { kind: 'claimed' };
+    }
+    // A claim is visible to others only once committed, and a committed claim has its answer or is
+    // gone; an unfinished one here would be a bug, and replaying "" would be worse than refusing.
+    if (row.request_hash !== hash || row.response === CLAIMED) return { kind: 'conflict' };
+    return { kind: 'replay', response: JSON.parse(row.response) as unknown };
+  }
+  return { kind: 'conflict' };
+}
+
+/** Ends a claim in the command's transaction: records the success's answer, or releases the key after a failure. */
+export async function settleKey(tx: Tx, k: KeyOf, response: { succeeded: true; body: unknown } | { succeeded: false }): Promise<void> {
+  if (response.succeeded) {
+    await tx.updateTable('idempotency').set({ response: JSON.stringify(response.body) }).where('project_id', '=', k.projectId).where('idempotency_key', '=', k.key).execute();
+  } else {
+    await tx.deleteFrom('idempotency').where('project_id', '=', k.projectId).where('idempotency_key', '=', k.key).execute();
+  }
 }

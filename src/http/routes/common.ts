@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
-import { IDEMPOTENCY_KEY_LENGTH_MAX, findReplay, recordResponse, requestHash } from '../../commands/idempotency.js';
+import { IDEMPOTENCY_KEY_LENGTH_MAX, claimKey, requestHash, settleKey } from '../../commands/idempotency.js';
 import { type Project, authenticate } from '../../commands/projects.js';
 import type { Result, Wiki } from '../../core/result-codes.js';
 import type { Tx } from '../../store/database.js';
@@ -52,8 +52,8 @@ export async function idempotentCreate(
   try {
     return await idempotentCreateOnce(gw, request, wiki, endpoint, create);
   } catch (error) {
-    // Two requests with one key raced on PostgreSQL: the loser rolled back entirely; run it again
-    // and it replays the winner's answer.
+    // A safety net: claimKey's ON CONFLICT DO NOTHING leaves no unique violation on the key, but
+    // should one occur, the loser rolled back entirely and a second run replays the winner's answer.
     if (uniqueViolation(error)?.includes('idempotency')) return idempotentCreateOnce(gw, request, wiki, endpoint, create);
     throw error;
   }
@@ -81,12 +81,15 @@ function idempotentCreateOnce(
     if (key === false) return errorEnvelope(wiki, 'invalid_input', `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
     if (key === undefined) return (await create(tx, project)).body;
     const hash = requestHash(endpoint, request.body);
-    const nowMs = gw.clock.nowMs();
-    const replay = await findReplay(tx, project.id, key, hash, nowMs);
-    if (replay.kind === 'replay') return replay.response;
-    if (replay.kind === 'conflict') return errorEnvelope(wiki, 'idempotency_conflict');
+    // The key is taken first, before any balance row: a concurrent retry waits here for this
+    // request's commit and replays its answer (ADR 0016). No command takes a key after a balance
+    // row, so the order cannot deadlock.
+    const owner = { projectId: project.id, key };
+    const claim = await claimKey(tx, gw.db.dialect, owner, endpoint, hash, gw.clock.nowMs());
+    if (claim.kind === 'replay') return claim.response;
+    if (claim.kind === 'conflict') return errorEnvelope(wiki, 'idempotency_conflict');
     const { body, succeeded } = await create(tx, project);
-    if (succeeded) await recordResponse(tx, project.id, key, endpoint, hash, body, nowMs);
+    await settleKey(tx, owner, succeeded ? { succeeded, body } : { succeeded });
     return body;
   });
 }
