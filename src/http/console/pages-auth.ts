@@ -8,7 +8,7 @@ import { type SafeHtml, html } from '../checkout/html.js';
 import { consolePage, sendConsole } from './layout.js';
 import { parseForm, one } from './router.js';
 import { clearSessionCookie, csrfMatches, safeNext, sameSiteRequest, secureCookies, sessionCookieOf, setSessionCookie } from './session.js';
-import { FailureThrottle } from './throttle.js';
+import { FailureThrottle, addressKey } from './throttle.js';
 import { DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER } from '../../sandbox-seed.js';
 
 
@@ -33,20 +33,23 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
       return loginPage(request, reply, gw, { next, status: 403, error: 'The sign-in form expired. Please try again.' });
     }
     const ip = normalizeIp(request.ip);
+    const address = addressKey(ip);
     const nowMs = gw.clock.nowMs();
-    if (throttle.blocked(ip, nowMs)) {
+    if (throttle.blocked(address, nowMs)) {
       return loginPage(request, reply, gw, { next, status: 429, error: 'Too many failed sign-ins from this address. Wait a few minutes and try again.' });
     }
     const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '';
-    const result = await signIn(gw.db, { username: one(form, 'username'), password: form.password?.[0] ?? '', ip, userAgent, nowMs: () => gw.clock.nowMs() });
+    const result = await signIn(gw.db, { username: one(form, 'username'), password: form.password?.[0] ?? '', ip, addressKey: address, userAgent, nowMs: () => gw.clock.nowMs() });
     if (result.outcome === 'signed_in') {
       setSessionCookie(reply, result.token, secure);
       return reply.code(303).header('location', next).send();
     }
+    // "Busy" counts as a failure (issue 10): else an address could flood without limit, taking
+    // every slot that frees up, and never reach the limit that would stop it.
+    throttle.fail(address, nowMs);
     if (result.outcome === 'busy') {
       return loginPage(request, reply, gw, { next, status: 503, error: 'Too many sign-ins at once. Try again in a moment.' });
     }
-    throttle.fail(ip, nowMs);
     const error = `Wrong username or password. After ${CONSOLE_POLICY.failedAttemptsMax} failures in a row an account is locked for ${LOCK_MINUTES} minutes.`;
     return loginPage(request, reply, gw, { next, status: 401, error, username: one(form, 'username') });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureThrottle } from './throttle.js';
+import { FailureThrottle, addressKey } from './throttle.js';
 
 describe('failed sign-ins per address', () => {
   it('blocks an address after the limit, until its window ends', () => {
@@ -23,5 +23,20 @@ describe('failed sign-ins per address', () => {
     expect([throttle.blocked('a', 1200), throttle.blocked('b', 1200), throttle.blocked('c', 1200)]).toEqual([false, true, true]);
     throttle.fail('d', 1300);
     expect([throttle.blocked('b', 1300), throttle.blocked('c', 1300), throttle.blocked('d', 1300)]).toEqual([false, true, true]);
+  });
+});
+
+describe('the unit an address limit counts', () => {
+  it('is the IPv4 address itself, and for IPv6 the /64 network, however it is spelled', () => {
+    expect(addressKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('2001:db8:1:2::')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('::')).toBe('0:0:0:0::/64');
+    expect(addressKey('64:ff9b::192.0.2.33')).toBe('64:ff9b:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('not an address')).toBe('not an address');
   });
 });
