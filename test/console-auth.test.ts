@@ -180,4 +180,10 @@ describe('console sign-in throttling per address', () => {
     gw.clock.advance(15 * 60_000);
     expect((await agent.signIn('user31', 'some password')).status).toBe(401);
   }, 60_000);
+
+  it('counts an IPv6 /64 as one address, so that one host cannot pass each guess from a fresh address', async () => {
+    for (let i = 0; i < 30; i++) expect((await new ConsoleAgent(gw.app, `2001:db8:1:2::${(i + 1).toString(16)}`).signIn(`user${i}`, 'some password')).status).toBe(401);
+    expect((await new ConsoleAgent(gw.app, '2001:db8:1:2:ffff::9').signIn('user31', 'some password')).status).toBe(429);
+    expect((await new ConsoleAgent(gw.app, '2001:db8:1:3::1').signIn('user31', 'some password')).status).toBe(401);
+  }, 60_000);
 });
