@@ -15,23 +15,9 @@ const PUBLIC_URL = 'http://cauri.test';
 const PHONE = '2250512345678';
 const SECRETS = [FAKE_COLLECTION.apiKey, FAKE_COLLECTION.subscriptionKey, FAKE_DISBURSEMENT.apiKey, FAKE_DISBURSEMENT.subscriptionKey];
 
-function settingsOf(fake: MtnMomoFake, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    baseUrl: fake.url,
-    targetEnvironment: 'sandbox',
-    collectionSubscriptionKey: FAKE_COLLECTION.subscriptionKey,
-    collectionApiUser: FAKE_COLLECTION.apiUser,
-    collectionApiKey: FAKE_COLLECTION.apiKey,
-    disbursementSubscriptionKey: FAKE_DISBURSEMENT.subscriptionKey,
-    disbursementApiUser: FAKE_DISBURSEMENT.apiUser,
-    disbursementApiKey: FAKE_DISBURSEMENT.apiKey,
-    ...extra,
-  };
-}
-
 function build(fake: MtnMomoFake, clock: ManualClock, extra: Record<string, unknown> = {}, timeoutMs = 400): OperatorConnector {
   const deps: ConnectorDeps = { timeoutMs, clock, publicUrl: PUBLIC_URL, env: {} };
-  return mtnMomoFactory.create(new Settings(settingsOf(fake, extra), 'connectors[0].settings', deps.env), ['15', '1'], deps);
+  return mtnMomoFactory.create(new Settings(fake.settings(extra), 'connectors[0].settings', deps.env), ['15', '1'], deps);
 }
 
 let seq = 0;
@@ -350,7 +336,7 @@ describe('MTN MoMo connector against the fake', () => {
     it('serves debit only with collection credentials and credit only with disbursement credentials', () => {
       const deps: ConnectorDeps = { timeoutMs: 400, clock, publicUrl: PUBLIC_URL, env: {} };
       const only = (prefix: string) => {
-        const raw = settingsOf(fake);
+        const raw = fake.settings();
         for (const key of Object.keys(raw)) if (key.startsWith(prefix)) delete raw[key];
         return mtnMomoFactory.create(new Settings(raw, 's', {}), ['15'], deps);
       };
@@ -358,10 +344,10 @@ describe('MTN MoMo connector against the fake', () => {
       expect([collectionOnly.serves?.('15', 'debit'), collectionOnly.serves?.('15', 'credit'), collectionOnly.serves?.('1', 'debit')]).toEqual([true, false, false]);
       const disbursementOnly = only('collection');
       expect([disbursementOnly.serves?.('15', 'debit'), disbursementOnly.serves?.('15', 'credit')]).toEqual([false, true]);
-      const router = connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['15', '1'], settings: settingsOf(fake) }] }, [mtnMomoFactory], deps);
+      const router = connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['15', '1'], settings: fake.settings() }] }, [mtnMomoFactory], deps);
       expect([router.serves('15', 'debit'), router.serves('1', 'credit'), router.serves('51', 'credit')]).toEqual([true, true, false]);
       // MTN GUINEE settles in GNF: the XOF ledger cannot drive it (ADR 0010).
-      expect(() => connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['51'], settings: settingsOf(fake) }] }, [mtnMomoFactory], deps)).toThrow('mtn-momo does not serve operator 51');
+      expect(() => connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['51'], settings: fake.settings() }] }, [mtnMomoFactory], deps)).toThrow('mtn-momo does not serve operator 51');
       expect(collectionOnly).toBeInstanceOf(MtnMomoConnector);
     });
 
@@ -370,9 +356,9 @@ describe('MTN MoMo connector against the fake', () => {
       const make = (raw: Record<string, unknown>) => () => mtnMomoFactory.create(new Settings(raw, 's', { MOMO_KEY: 'from-env' }), ['15'], deps);
       expect(make({ baseUrl: fake.url })).toThrow(ConnectorConfigError);
       expect(make({ collectionApiUser: 'u', collectionApiKey: FAKE_COLLECTION.apiKey })).toThrow(/collectionSubscriptionKey, collectionApiUser and collectionApiKey go together/);
-      expect(make({ ...settingsOf(fake), currency: 'xof' })).toThrow(/ISO 4217/);
-      expect(make({ ...settingsOf(fake), collectionApiKey: { env: 'MISSING' } })).toThrow(/MISSING is not set/);
-      expect(make({ ...settingsOf(fake), collectionApiKey: { env: 'MOMO_KEY' } })).not.toThrow();
+      expect(make({ ...fake.settings(), currency: 'xof' })).toThrow(/ISO 4217/);
+      expect(make({ ...fake.settings(), collectionApiKey: { env: 'MISSING' } })).toThrow(/MISSING is not set/);
+      expect(make({ ...fake.settings(), collectionApiKey: { env: 'MOMO_KEY' } })).not.toThrow();
       try {
         make({ collectionApiUser: 'u', collectionApiKey: FAKE_COLLECTION.apiKey })();
       } catch (error) {

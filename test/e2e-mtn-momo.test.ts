@@ -6,7 +6,7 @@ import { connectorsFromJson } from '../src/operators/registry.js';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway } from './harness.js';
 import { outbox, payins, payouts, subOf, walletOf } from './http-helpers.js';
 import { E2, E7, confirmPayin, straightBody } from './payin-helpers.js';
-import { FAKE_COLLECTION, FAKE_DISBURSEMENT, type FakeCallback, type MtnMomoFake, startMtnMomoFake } from './fakes/mtn-momo-fake.js';
+import { type FakeCallback, type MtnMomoFake, startMtnMomoFake } from './fakes/mtn-momo-fake.js';
 
 /**
  * MTN CI (operator 15) end to end in production mode with only the MoMo connector in the router
@@ -31,17 +31,7 @@ describe.each(BACKENDS)('MTN MoMo end to end on %s', (backend) => {
       callbacks.push(callback);
       return Promise.resolve();
     };
-    const settings = {
-      baseUrl: fake.url,
-      targetEnvironment: 'sandbox',
-      currency: 'XOF',
-      collectionSubscriptionKey: FAKE_COLLECTION.subscriptionKey,
-      collectionApiUser: FAKE_COLLECTION.apiUser,
-      collectionApiKey: FAKE_COLLECTION.apiKey,
-      disbursementSubscriptionKey: FAKE_DISBURSEMENT.subscriptionKey,
-      disbursementApiUser: FAKE_DISBURSEMENT.apiUser,
-      disbursementApiKey: FAKE_DISBURSEMENT.apiKey,
-    };
+    const settings = fake.settings({ currency: 'XOF' });
     const router = connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['15'], settings }] }, [mtnMomoFactory], {
       timeoutMs: 300,
       clock: systemClock,

@@ -1,5 +1,5 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LoopbackServer, listenLoopback } from './loopback-server.js';
 
 /**
  * An offline fake of Moov Money Burkina's Huawei "3pp" gateway (ADR 0012), as the sources show it:
@@ -52,29 +52,18 @@ export class MoovBurkinaFake {
   /** Push payins settle at once with this status instead of waiting for `approve`/`decline`. */
   autoPush: MoovNumberRule | undefined;
   private serial = 0;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: LoopbackServer | undefined;
   url = '';
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${MOOV_FAKE_PATH}`;
+    this.server = await listenLoopback((req, res) => void this.handle(req, res));
+    this.url = `${this.server.origin}${MOOV_FAKE_PATH}`;
     return this;
   }
 
   /** Closes the port: later calls are refused (connection refused). */
   async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server?.close();
   }
 
   settings(extra: Record<string, unknown> = {}): Record<string, unknown> {

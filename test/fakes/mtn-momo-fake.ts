@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LoopbackServer, listenLoopback } from './loopback-server.js';
 
 /**
  * An offline MTN MoMo Open API for tests, on 127.0.0.1 (ADR 0010). It speaks MoMo's wire format
@@ -126,8 +126,7 @@ export class MtnMomoFake {
   callbackSender: CallbackSender = postCallback;
   url = '';
 
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private server: LoopbackServer | undefined;
   private readonly tokens = new Map<string, { product: MomoProduct; expiresAtMs: number }>();
   private readonly outcomes = new Map<string, FakeOutcome>();
   private readonly faults: FakeFault[] = [];
@@ -148,29 +147,37 @@ export class MtnMomoFake {
       magicPendingMs: options.magicPendingMs ?? 30_000,
       reasonAsObject: options.reasonAsObject ?? false,
     };
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      if (this.down) {
-        socket.destroy();
-        return;
-      }
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    // While down, the port stays open and every new connection is reset.
+    this.server = await listenLoopback((req, res) => this.handle(req, res), { resetConnections: () => this.down });
+    this.url = this.server.origin;
     return this;
   }
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     for (const res of this.hanging) res.destroy();
-    for (const socket of this.sockets) socket.destroy();
+    this.server?.dropConnections();
     await Promise.allSettled([...this.pendingCallbacks]);
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server?.close();
+  }
+
+  /** Connector settings for this fake: its URL, target environment and both products' credentials. */
+  settings(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const { collection, disbursement, targetEnvironment } = this.options;
+    return {
+      baseUrl: this.url,
+      targetEnvironment,
+      collectionSubscriptionKey: collection.subscriptionKey,
+      collectionApiUser: collection.apiUser,
+      collectionApiKey: collection.apiKey,
+      disbursementSubscriptionKey: disbursement.subscriptionKey,
+      disbursementApiUser: disbursement.apiUser,
+      disbursementApiKey: disbursement.apiKey,
+      ...extra,
+    };
   }
 
   // ---- test controls ----
@@ -187,7 +194,7 @@ export class MtnMomoFake {
   /** Down: every new connection is reset, and open ones are dropped. */
   setDown(down: boolean): void {
     this.down = down;
-    if (down) for (const socket of this.sockets) socket.destroy();
+    if (down) this.server?.dropConnections();
   }
 
   /** Makes every issued token invalid, as if MoMo had rotated them. */

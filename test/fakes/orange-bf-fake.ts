@@ -1,5 +1,5 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LoopbackServer, listenLoopback } from './loopback-server.js';
 
 /**
  * An offline Orange Money Burkina OTP payment API (ADR 0011): POST of an XML `<COMMAND>` of TYPE
@@ -71,10 +71,8 @@ export async function startOrangeBfFake(): Promise<OrangeBfFake> {
   const otps = new Map<string, { otp: string; used: boolean }>();
   const outcomes = new Map<string, BfOutcome>();
   const debits = new Map<string, number>();
-  const sockets = new Set<Socket>();
   let txnCounter = 0;
-  let server: Server;
-  let port = 0;
+  let server: LoopbackServer;
 
   const fake: OrangeBfFake = {
     url: '',
@@ -87,18 +85,11 @@ export async function startOrangeBfFake(): Promise<OrangeBfFake> {
     commands: [],
     debitsOf: (reference) => debits.get(reference) ?? 0,
     delayMs: 0,
-    async down() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    down: () => server.close(),
     async up() {
-      server = makeServer();
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      server = await listenLoopback(handle, { port: server.port });
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 
   function decide(fields: Record<string, string>): { http?: number; text: string } {
@@ -146,18 +137,7 @@ export async function startOrangeBfFake(): Promise<OrangeBfFake> {
     });
   }
 
-  function makeServer(): Server {
-    const s = createServer(handle);
-    s.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return s;
-  }
-
-  server = makeServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-  fake.url = `http://127.0.0.1:${port}/payment`;
+  server = await listenLoopback(handle);
+  fake.url = `${server.origin}/payment`;
   return fake;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LoopbackServer, listenLoopback } from './loopback-server.js';
 
 /**
  * An offline Orange Money WebPay (ADR 0011): the OAuth v3 token endpoint (Basic credentials, form
@@ -58,10 +58,8 @@ export interface OrangeWebPayFake {
 
 export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFake> {
   const creates = new Map<string, number>();
-  const sockets = new Set<Socket>();
   let validTokens = new Set<string>();
-  let server: Server;
-  let port = 0;
+  let server: LoopbackServer;
   let txn = 0;
 
   const fake: OrangeWebPayFake = {
@@ -98,18 +96,11 @@ export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFak
       }
       return body;
     },
-    async down() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    down: () => server.close(),
     async up() {
-      server = makeServer();
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      server = await listenLoopback(handle, { port: server.port });
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 
   type Reply = { status: number; json: unknown };
@@ -196,19 +187,8 @@ export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFak
     });
   }
 
-  function makeServer(): Server {
-    const s = createServer(handle);
-    s.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return s;
-  }
-
-  server = makeServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-  fake.url = `http://127.0.0.1:${port}`;
-  fake.tokenUrl = `http://127.0.0.1:${port}/oauth/v3/token`;
+  server = await listenLoopback(handle);
+  fake.url = server.origin;
+  fake.tokenUrl = `${server.origin}/oauth/v3/token`;
   return fake;
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LoopbackServer, listenLoopback } from './loopback-server.js';
 
 /**
  * An offline fake of Wave's Business API (ADR 0013): Bearer keys, `POST /v1/checkout/sessions`
@@ -71,28 +71,18 @@ export class WaveFake {
   failNext = 0;
   nowMs: () => number = () => Date.now();
   private serial = 0;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: LoopbackServer | undefined;
   url = '';
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.server = await listenLoopback((req, res) => void this.handle(req, res));
+    this.url = this.server.origin;
     return this;
   }
 
+  /** Closes the port: later calls are refused (connection refused). */
   async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server?.close();
   }
 
   settings(extra: Record<string, unknown> = {}): Record<string, unknown> {
