@@ -119,12 +119,15 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${amount}`)).toEqual({ error: true, message: expect.any(String) as string });
     });
 
-    it('refuses a customer without a wallet', async () => {
-      expect(await gw.call('GET', '/pay/v02/debitotp/22670999999/1500')).toEqual({ error: true, message: 'Customer has no LigdiCash wallet' });
+    // Neither a missing wallet nor a short balance is told apart before a valid code (ADR 0016).
+    it('answers "OTP sent" for a customer without a wallet, and sends no SMS', async () => {
+      expect(await gw.call('GET', '/pay/v02/debitotp/22670999999/1500')).toEqual(OTP_SENT);
+      expect((await gw.call('GET', '/sandbox/sms?phone=22670999999')).messages).toEqual([]);
     });
 
-    it('refuses an amount above the wallet balance', async () => {
-      expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${START_XOF + 1}`)).toEqual({ error: true, message: 'Insufficient wallet balance' });
+    it('sends the code for an amount above the wallet balance too: withotp tells Code05 after it', async () => {
+      expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${START_XOF + 1}`)).toEqual(OTP_SENT);
+      expectEchec(await pay(walletPayinBody(PHONE, START_XOF + 1, await latestOtp(gw, PHONE))), 'createInvoice', '05', 'Insufficient wallet balance');
       expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${START_XOF}`)).toEqual(OTP_SENT);
     });
   });
@@ -246,9 +249,11 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       expectEchec(await pay({ commande: { ...body.commande, invoice } }), 'createInvoice', '08', 'You must specify password or otp');
     });
 
-    it('refuses a customer without a wallet with Code14', async () => {
+    it('refuses a customer without a wallet as a wrong code (Code15, ADR 0016), with or without debitotp', async () => {
       const before = await money(gw);
-      expectEchec(await pay(walletPayinBody('22670999999', 1500, '123456')), 'createInvoice', '14');
+      expectEchec(await pay(walletPayinBody('22670999999', 1500, '123456')), 'createInvoice', '15');
+      expect(await gw.call('GET', '/pay/v02/debitotp/22670999999/1500')).toEqual(OTP_SENT);
+      expectEchec(await pay(walletPayinBody('22670999999', 1500, '123456')), 'createInvoice', '15', 'Wrong OTP');
       await expectNothingMoved(before);
     });
 

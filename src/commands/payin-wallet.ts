@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CustomData } from '../core/custom-data.js';
 import { newId } from '../core/ids.js';
 import { accountIds, availableXof } from '../core/ledger.js';
@@ -32,6 +33,11 @@ type OtpKey = { projectId: string; phone: string };
 const otpWindow = prepared((tx, p: OtpKey) =>
   tx.selectFrom('otps').select(['issued_in_window', 'window_started_at_ms']).where('project_id', '=', p.projectId).where('phone', '=', p.phone),
 );
+// On PostgreSQL the window is read locked, so that concurrent requests for one number count one
+// after the other even when the number has no wallet row to serialize them.
+const otpWindowForUpdate = prepared((tx, p: OtpKey) =>
+  tx.selectFrom('otps').select(['issued_in_window', 'window_started_at_ms']).where('project_id', '=', p.projectId).where('phone', '=', p.phone).forUpdate(),
+);
 const otpOf = prepared((tx, p: OtpKey) => tx.selectFrom('otps').selectAll().where('project_id', '=', p.projectId).where('phone', '=', p.phone));
 // On PostgreSQL the OTP row stays locked until commit, so that requests presenting one OTP take
 // turns: one pays and deletes it, the next finds none; each wrong guess is counted before the next
@@ -57,7 +63,6 @@ const upsertOtp = prepared((tx, row: OtpTable) =>
     ),
 );
 const insertSms = prepared((tx, row: SmsTable) => tx.insertInto('sms').values(row));
-const walletExists = prepared((tx, p: { id: string }) => tx.selectFrom('accounts').select('id').where('id', '=', p.id));
 const insertPayin = prepared((tx, row: PayinTable) => tx.insertInto('payins').values(row));
 
 function amountInRange(amountXof: Xof): boolean {
@@ -67,30 +72,44 @@ function amountInRange(amountXof: Xof): boolean {
 /** What `debitotp` answers when it sent a code, word for word (spec §2.4). */
 export const OTP_SENT_MESSAGE = 'OTP sent. Please check your phone.';
 
-export async function issueWalletOtp(
-  gw: Gateway,
-  tx: Tx,
-  project: Project,
-  phoneRaw: string,
-  amountXof: Xof,
-): Promise<Result<{ phone: string; outbound?: OutboundSms }>> {
+/**
+ * What `issueWalletOtp` did: `outbound` is the SMS a real provider must send after the commit;
+ * `walletMissing` says that no code left because no customer account exists, which the route
+ * must not tell the caller (ADR 0016).
+ */
+export interface IssuedOtp {
+  phone: string;
+  outbound?: OutboundSms;
+  walletMissing?: true;
+}
+
+/**
+ * `debitotp` (spec §2.4). Its answer must not tell whether a wallet exists or holds the amount
+ * (ADR 0016): the checks that do not depend on the wallet come first (the delivery ability, then
+ * the per-hour quota, which every well-formed request consumes), and then a missing wallet and
+ * a short balance both answer "OTP sent". A missing wallet gets a code nobody can know, stored
+ * like any other so that withotp answers it as a wrong code; a short balance gets a real code,
+ * and withotp tells Code05 only to whoever presents it.
+ */
+export async function issueWalletOtp(gw: Gateway, tx: Tx, project: Project, phoneRaw: string, amountXof: Xof): Promise<Result<IssuedOtp>> {
   if (!project.payinEnabled) return fail('payin_disabled');
   if (!project.operatorIds.includes(WALLET_OPERATOR.id)) return fail('operator_not_enabled');
   if (!amountInRange(amountXof)) return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
   const phone = normalizePhone(phoneRaw);
   if (phone === undefined) return fail('invalid_phone');
+  // Without an SMS provider (production with CAURI_SMS_PROVIDER unset), refuse rather than claim a code was sent.
+  if (gw.config.mode !== 'sandbox' && gw.sms === undefined) return fail('internal_error', 'OTP delivery is not configured on this gateway');
+  // Lock order, as in payWithWalletOtp: the wallet's balance row first, then the OTP row.
   const walletId = accountIds.wallet(phone);
-  const wallet = (await lockAccounts(tx, gw.db.dialect, [walletId])).get(walletId);
-  if (!wallet) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
-  if (availableXof(wallet) < amountXof) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
+  const walletFound = (await lockAccounts(tx, gw.db.dialect, [walletId])).has(walletId);
   const nowMs = gw.clock.nowMs();
-  const [previous] = await otpWindow.rows(tx, { projectId: project.id, phone });
+  const [previous] = await (gw.db.dialect === 'postgres' ? otpWindowForUpdate : otpWindow).rows(tx, { projectId: project.id, phone });
   const windowOpen = previous !== undefined && nowMs - Number(previous.window_started_at_ms) < HOUR_MS;
   const issued = windowOpen ? previous.issued_in_window : 0;
   if (issued >= gw.config.otpIssuedPerHourMax) return fail('invalid_input', 'Too many OTPs requested for this number; try again later');
-  // Without an SMS provider (production with CAURI_SMS_PROVIDER unset), refuse rather than claim a code was sent.
-  if (gw.config.mode !== 'sandbox' && gw.sms === undefined) return fail('internal_error', 'OTP delivery is not configured on this gateway');
-  const code = generateOtpCode();
+  // No customer account: 128 random bits that are never sent stand in for the code, so the
+  // number's quota counts and every code presented for it is wrong, as for a real number.
+  const code = walletFound ? generateOtpCode() : randomBytes(16).toString('hex');
   const row = {
     project_id: project.id,
     phone,
@@ -104,6 +123,8 @@ export async function issueWalletOtp(
   };
   // A new code replaces the previous one (ADR 0004).
   await upsertOtp.run(tx, row);
+  // Nobody to send to: no SMS goes to a number without an account (ADR 0016).
+  if (!walletFound) return ok({ phone, walletMissing: true });
   const body = otpSmsBody(code, amountXof, project.name, gw.config.otp.ttlMs);
   if (gw.sms === undefined) {
     // The sandbox's "SMS" lands in the inbox table (the CLI and `/sandbox/sms` read it), delivered at once.
@@ -146,16 +167,14 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
   if (phone === undefined) return fail('invalid_phone');
   if (input.otp.trim() === '') return fail('otp_missing');
   const walletId = accountIds.wallet(phone);
-  // A number without a wallet is "Wrong Wallet Credentials" (Code14, spec §2.5), not a wrong OTP.
-  const [walletRow] = await walletExists.rows(tx, { id: walletId });
-  if (!walletRow) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
   const nowMs = gw.clock.nowMs();
   // Lock order, as in every command: balance rows first (by id), then the OTP row. issueWalletOtp
   // locks the wallet before replacing the OTP, so the two can never wait on each other in a cycle.
   // The project's wallet sub-account is created on its first payment only (spec §1.6), below.
   const subaccountId = accountIds.subaccount(project.id, WALLET_OPERATOR.id);
   const accounts = await lockAccounts(tx, gw.db.dialect, [walletId, subaccountId]);
-  if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
+  // Until a valid code is presented, a missing wallet and a short balance answer like any number
+  // (ADR 0016): no code issued is Code15, and a missing wallet's stand-in code never matches.
   const [stored] = await (gw.db.dialect === 'postgres' ? otpOfForUpdate : otpOf).rows(tx, { projectId: project.id, phone });
   if (!stored) return fail('otp_invalid', 'No OTP was issued for this number');
   const verdict = checkOtp(
@@ -173,6 +192,12 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
     await tx.updateTable('otps').set({ attempts: stored.attempts + 1 }).where('project_id', '=', project.id).where('phone', '=', phone).execute();
     return fail('otp_invalid');
   }
+  // Only a number with a wallet receives a code that can match, and wallets are never removed; kept
+  // as the spec's "Wrong Wallet Credentials" (Code14, §2.5) should that ever change.
+  const wallet = accounts.get(walletId);
+  if (!wallet) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
+  // Judged before the project's sub-account is created, so that a refusal leaves nothing behind.
+  if (availableXof(wallet) < input.amountXof) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
   if (!accounts.has(subaccountId)) {
     await ensureAccount(tx, { id: subaccountId, kind: 'subaccount', projectId: project.id, operatorId: WALLET_OPERATOR.id, mustNotOverdraw: true }, nowMs);
     for (const [id, account] of await lockAccounts(tx, gw.db.dialect, [subaccountId])) accounts.set(id, account);
