@@ -43,7 +43,8 @@ function hidden(view: InvoiceView): SafeHtml {
 
 function invoiceCard(view: InvoiceView): SafeHtml {
   const t = MESSAGES[view.lang];
-  const store = view.storeUrl !== '' ? html`<a href="${view.storeUrl}" rel="noopener noreferrer">${view.storeName}</a>` : view.storeName;
+  // store.website_url is free text (a bare domain is common, ADR 0016): a link only when it is http(s).
+  const store = /^https?:\/\//i.test(view.storeUrl) ? html`<a href="${view.storeUrl}" rel="noopener noreferrer">${view.storeName}</a>` : view.storeName;
   const items =
     view.items.length === 0
       ? ''

@@ -68,8 +68,8 @@ function responseTextOf(gw: Gateway, attempt: Attempt, recorded: Recorded, payin
 
 /**
  * The `commande` of E1/E2, leniently (official-sdks §1; ADR 0004): what the wallet payin accepts,
- * plus the store, the browser URLs and the items shown on the page. Merchant URLs must be http(s):
- * the page renders them as links. On E1 `callback_url` is only ever `actions.callback_url`; the JS
+ * plus the store, the browser URLs and the items shown on the page. Browser and callback URLs must
+ * be http(s): the page and the callback sender follow them. The store's website is free text. On E1 `callback_url` is only ever `actions.callback_url`; the JS
  * SDK's misplaced callback (`callback_url: null`, the URL in `cancel_url`) exists on E2 only.
  */
 export function parseCheckoutCommande(body: unknown, channel: PayinChannel): Result<CheckoutRequest> {
@@ -78,7 +78,6 @@ export function parseCheckoutCommande(body: unknown, channel: PayinChannel): Res
   if (!payinCommande.Check(body)) return fail('invalid_input', firstError(payinCommande, body));
   const { invoice, store, actions } = body.commande;
   const urls = {
-    'store.website_url': text(store?.website_url),
     'actions.return_url': channel === 'hosted' ? text(actions?.return_url) : '',
     'actions.cancel_url': channel === 'hosted' ? text(actions?.cancel_url) : '',
     'actions.callback_url': channel === 'hosted' ? text(actions?.callback_url) : base.value.callbackUrl,
@@ -97,7 +96,9 @@ export function parseCheckoutCommande(body: unknown, channel: PayinChannel): Res
     ...base.value,
     callbackUrl: urls['actions.callback_url'],
     storeName: text(store?.name),
-    storeWebsiteUrl: urls['store.website_url'],
+    // Shown only, and as a link only when it is an http(s) URL: SDK examples send a bare domain
+    // (`masuperboutique.com`), which LigdiCash accepts (ADR 0016). The schema bounds its length.
+    storeWebsiteUrl: text(store?.website_url),
     returnUrl: urls['actions.return_url'],
     cancelUrl: urls['actions.cancel_url'],
     items,
