@@ -44,9 +44,9 @@ describe.each(BACKENDS)('HTTP envelope rules on %s', (backend) => {
     ['POST', '/pay/v01/nope'],
     ['GET', '/pay/v03/debitotp/22670111111/1500'],
     ['GET', '/pay/v02/debitotp/22670111111'],
-  ])('answers an unknown route (%s %s) with HTTP 200 and Code12', async (method, url) => {
+  ])('answers an unknown route (%s %s) with Code12, HTTP 200 under /pay/ and 404 elsewhere (ADR 0015)', async (method, url) => {
     const response = await send(gw, method, url);
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(url.startsWith('/pay/') ? 200 : 404);
     expectEchec(response.json, 'createInvoice', '12', /No endpoint/);
   });
 
@@ -190,9 +190,9 @@ describe.each(BACKENDS)('production mode on %s', (backend) => {
   });
   afterEach(async () => gw.destroy());
 
-  it('has no sandbox SMS inbox: /sandbox/sms is an unknown route (Code12)', async () => {
+  it('has no sandbox SMS inbox: /sandbox/sms is an unknown route (Code12, HTTP 404 outside /pay/)', async () => {
     const response = await send(gw, 'GET', '/sandbox/sms?phone=22670111111');
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(404);
     expectEchec(response.json, 'createInvoice', '12');
     expect(response.text).not.toContain('messages');
   });

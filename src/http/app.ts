@@ -1,7 +1,10 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Gateway } from '../commands/context.js';
 import type { Wiki } from '../core/result-codes.js';
 import { errorEnvelope } from './envelope.js';
+import { refusalText, scanJson } from './json-guard.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface AppOptions {
@@ -24,8 +27,11 @@ function wikiOf(request: FastifyRequest): Wiki {
 /**
  * The HTTP adapter. Anything that reaches the application gets HTTP 200 and the LigdiCash
  * envelope of the endpoint called (spec §1.3, §9 Q1; ADR 0004): unknown routes and wrong methods
- * (Code12 "Invalid method"), malformed JSON and oversize bodies (Data Input error), and
- * unexpected failures (the endpoint's processing error, with the details only in the log).
+ * under `/pay/` (Code12 "Invalid method"), malformed, too deep or otherwise refused JSON and
+ * oversize bodies (Data Input error), and unexpected failures (the endpoint's processing error,
+ * with the details only in the log). Unknown paths elsewhere get the same envelope with HTTP 404,
+ * so that a probe of a wrong path fails (ADR 0015); requests the HTTP parser cannot read get the
+ * envelope too (`answerFramingError`).
  */
 /** The raw text of operator notifications, for their connectors' signature checks. */
 const rawBodies = new WeakMap<object, string>();
@@ -52,6 +58,7 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       void reply.code(200).send(errorEnvelope('createInvoice', 'invalid_input', error.message));
     },
+    clientErrorHandler: answerFramingError,
   });
 
   // Lenient bodies: JSON whatever the Content-Type says, since some merchant code omits it.
@@ -61,24 +68,33 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
     // Operators sign the bytes they send (Wave: HMAC over the raw body), not our parse of them.
     if (request.url.startsWith('/operators/')) rawBodies.set(request.raw, textBody);
     if (textBody.trim() === '') return done(null, undefined);
+    // Refused before parsing: nesting that would overflow later recursion, NUL characters that
+    // PostgreSQL cannot store, non-integral spellings of integers (json-guard.ts, ADR 0015).
+    // Operators' notifications are not merchant amounts; their connectors read them.
+    const refusal = scanJson(textBody, { checkNumbers: !request.url.startsWith('/operators/') });
+    if (refusal !== undefined) return done(badJson(refusalText(refusal)), undefined);
     try {
       done(null, JSON.parse(textBody) as unknown);
     } catch {
-      const error = new Error('Malformed JSON body') as Error & { code: string };
-      error.code = 'CAURI_BAD_JSON';
-      done(error, undefined);
+      done(badJson('Malformed JSON body'), undefined);
     }
   });
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(200).send(errorEnvelope('createInvoice', 'method_not_allowed', `No endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`));
+    const path = request.url.split('?')[0] ?? '';
+    // The LigdiCash paths keep HTTP 200 and Code12 (ADR 0004: SDKs read the body, Dart only a
+    // 200); anywhere else a wrong path is a plain 404, with the same body (ADR 0015).
+    const status = path === '/pay' || path.startsWith('/pay/') ? 200 : 404;
+    void reply.code(status).send(errorEnvelope('createInvoice', 'method_not_allowed', `No endpoint ${request.method} ${path}`));
   });
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     const wiki = wikiOf(request);
     const inputError = error.code === 'CAURI_BAD_JSON' || error.code?.startsWith('FST_ERR_CTP') === true || (error.statusCode ?? 500) < 500;
     if (inputError) {
-      void reply.code(200).send(errorEnvelope(wiki, 'invalid_input', error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : error.message));
+      const tooLarge = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+      if (tooLarge) drainThenClose(request.raw, reply);
+      void reply.code(200).send(errorEnvelope(wiki, 'invalid_input', tooLarge ? 'Request body too large' : error.message));
       return;
     }
     request.log.error({ err: error, url: request.url }, 'request failed');
@@ -93,4 +109,88 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
   registerRoutes(app, gw);
   await app.ready();
   return app;
+}
+
+function badJson(message: string): Error {
+  const error = new Error(message) as Error & { code: string };
+  error.code = 'CAURI_BAD_JSON';
+  return error;
+}
+
+/**
+ * How much of a refused request the gateway still reads, and for how long, so that its answer
+ * reaches the client: closing a socket with unread bytes makes the kernel send a TCP reset, which
+ * destroys the answer still waiting in the client's receive buffer (RFC 9112 §9.6 asks servers to
+ * close in stages for this reason). Past either bound the connection is dropped.
+ */
+export const DRAIN_BYTES_MAX = 8 * 1024 * 1024;
+export const DRAIN_MS_MAX = 5_000;
+
+/**
+ * An oversize body is refused as soon as its size is known, while the client is still sending.
+ * Fastify then asks for `connection: close`, and Node destroys the socket once the answer is
+ * written, unread bytes and all. Instead, the connection stays open: Node reads and discards the
+ * rest of the body (keeping the framing, so the connection can even serve another request), up
+ * to the bounds above, after which it is destroyed.
+ */
+function drainThenClose(raw: IncomingMessage, reply: FastifyReply): void {
+  reply.removeHeader('connection');
+  const socket = raw.socket;
+  let drainedBytes = 0;
+  const stop = (): void => {
+    clearTimeout(timer);
+    raw.removeListener('data', count);
+  };
+  const timer = setTimeout(() => {
+    stop();
+    if (!raw.complete) socket.destroy();
+  }, DRAIN_MS_MAX);
+  timer.unref();
+  const count = (chunk: Buffer): void => {
+    drainedBytes += chunk.length;
+    if (drainedBytes <= DRAIN_BYTES_MAX) return;
+    stop();
+    socket.destroy();
+  };
+  raw.on('data', count);
+  raw.once('end', stop);
+  socket.once('close', stop);
+}
+
+/** Sockets whose framing error has been answered: the parser reports one again for every later chunk. */
+const framingAnswered = new WeakSet<Socket>();
+
+/**
+ * A request the HTTP parser cannot read (a head over Node's 16 KiB, a malformed request line or
+ * chunk, a request that took longer than `requestTimeout`) never reaches a route, so nothing
+ * knows its endpoint. It gets the createInvoice Data Input envelope, as an oversize body does,
+ * with HTTP 200 because the SDKs read nothing else (official-sdks §1), instead of Fastify's
+ * JSON 400/408/431. The socket is then closed in stages, like a drained body: the answer and a
+ * FIN first, discarding what still arrives up to the same bounds, so no reset destroys it.
+ */
+export function answerFramingError(error: Error & { code?: string }, socket: Socket): void {
+  if (framingAnswered.has(socket)) return;
+  framingAnswered.add(socket);
+  // An answer already under way on this socket (e.g. a body being drained) cannot be followed by another.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const detail =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'Request head too large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'Request took too long' : 'Malformed HTTP request';
+  const body = JSON.stringify(errorEnvelope('createInvoice', 'invalid_input', detail));
+  socket.end(
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+  );
+  let drainedBytes = 0;
+  const timer = setTimeout(() => socket.destroy(), DRAIN_MS_MAX);
+  timer.unref();
+  socket.on('data', (chunk: Buffer) => {
+    drainedBytes += chunk.length;
+    if (drainedBytes > DRAIN_BYTES_MAX) socket.destroy();
+  });
+  socket.once('close', () => clearTimeout(timer));
+  socket.resume();
 }
