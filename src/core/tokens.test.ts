@@ -24,6 +24,21 @@ function signedWith(payload: string, key = secret): string {
   return `${header}.${body}.${createHmac('sha256', key).update(`${header}.${body}`).digest('base64url')}`;
 }
 
+/**
+ * Strings Node's base64url decoder reads as the same 32 bytes as `signature` (43 characters):
+ * padded, with the standard alphabet's `+` and `/`, with characters outside the alphabet, and with
+ * the unused low bits of the last character set.
+ */
+function signatureSpellings(signature: string): string[] {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(signature.slice(-1));
+  const variants = [`${signature}=`, `${signature}==`, ` ${signature}`, `${signature.slice(0, 10)}!${signature.slice(10)}`, `${signature.slice(0, 20)}\n${signature.slice(20)}`];
+  // 32 bytes take 42 characters and 4 bits: the last character's 2 low bits are unused.
+  for (let low = 1; low < 4; low++) variants.push(signature.slice(0, -1) + (alphabet[(last & ~3) | ((last + low) & 3)] ?? ''));
+  variants.push(signature.replace(/-/g, '+').replace(/_/g, '/'));
+  return variants.filter((variant) => variant !== signature);
+}
+
 describe('signToken', () => {
   it('has the JWT header LigdiCash sends', () => {
     const [header] = parts(signToken('payin', '123456789012', createdAtMs, secret));
@@ -109,6 +124,26 @@ describe('verifyToken', () => {
     const short = signToken('payin', '1'.repeat(500), createdAtMs, secret);
     expect(short.length).toBeLessThanOrEqual(1024);
     expect(verifyToken(short, secret)).toEqual({ kind: 'payin', number: '1'.repeat(500) });
+  });
+
+  it('accepts only the canonical base64url spelling of the signature (issue 10)', () => {
+    const token = signToken('payin', '123456789012', createdAtMs, secret);
+    const [header, payload, signature] = parts(token);
+    expect(verifyToken(token, secret)).toEqual({ kind: 'payin', number: '123456789012' });
+    for (const variant of signatureSpellings(signature)) {
+      expect(Buffer.from(variant, 'base64url').equals(Buffer.from(signature, 'base64url')), variant).toBe(true);
+      expect(verifyToken(`${header}.${payload}.${variant}`, secret), variant).toBeUndefined();
+    }
+  });
+
+  it('refuses every other spelling of a genuine signature, for any token', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{1,20}$/), fc.nat(), (number, ms) => {
+        const [header, payload, signature] = parts(signToken('payout', number, ms, secret));
+        for (const variant of signatureSpellings(signature)) expect(verifyToken(`${header}.${payload}.${variant}`, secret)).toBeUndefined();
+      }),
+      { seed: 10, numRuns: 200 },
+    );
   });
 
   it('refuses genuine signatures over payloads that name no transaction', () => {

@@ -35,8 +35,14 @@ export function verifyToken(token: string, secret: string): { kind: TokenKind; n
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [header, payload, signature] = parts as [string, string, string];
-  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(signature, 'base64url');
+  // The signature is compared as text with the one canonical spelling of the expected MAC
+  // (RFC 7515 §2: base64url without padding). Node's decoder is lenient (it takes `=` padding,
+  // `+` and `/`, skips characters outside the alphabet, and ignores a last character's unused
+  // bits), so comparing decoded bytes let many spellings of one token verify as that token:
+  // other strings naming the same transaction, for a cache, a log or a lookup to tell apart.
+  // The header and payload need no such care: the MAC covers their exact text.
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   return claimsOf(payload);
 }
