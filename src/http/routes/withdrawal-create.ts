@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { type PayoutRequest, createCustomerPayout } from '../../commands/payout-customer.js';
+import { checkUrl } from '../../core/checkout.js';
 import { parseCustomData } from '../../core/custom-data.js';
 import { parseAmountXof } from '../../core/money.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
@@ -51,11 +52,15 @@ export function parsePayoutCommande(body: unknown): Result<PayoutRequest> {
   if (topUpWallet === undefined) return fail('invalid_input', 'top_up_wallet must be 0 or 1');
   const customData = parseCustomData(commande.custom_data);
   if (typeof customData === 'string') return fail('invalid_input', customData);
+  // The callback URL is checked when the payout is created, as a payin's is (ADR 0016), so that a
+  // merchant learns of a typo at once rather than from callbacks that never arrive.
+  const callbackUrl = text(commande.callback_url);
+  if (checkUrl(callbackUrl) === undefined) return fail('invalid_input', 'callback_url must be an http(s) URL');
   return ok({
     amountXof,
     customer: text(commande.customer),
     description: text(commande.description),
-    callbackUrl: text(commande.callback_url),
+    callbackUrl,
     topUpWallet,
     customData,
   });
