@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
 import { CALLBACK_PROJECT_CONCURRENCY_DEFAULT, CALLBACK_TIMEOUT_MS_DEFAULT } from './core/callbacks.js';
@@ -25,7 +26,10 @@ export interface Config {
   otp: OtpPolicy;
   /** Bytes a request body may have. */
   bodyLimitBytes: number;
-  /** Take the client address from X-Forwarded-For (behind a load balancer); see README. */
+  /**
+   * Take the client address from X-Forwarded-For (behind a load balancer); see README: the
+   * proxies' addresses, or (sandbox only) `true`, trust every hop.
+   */
   trustProxy: boolean | string;
   operatorPrefixesFile: string | undefined;
   /** Signing key for transaction tokens; generated and kept in the database when unset. */
@@ -78,6 +82,34 @@ function databaseUrlOf(raw: string | undefined): string | undefined {
   return url;
 }
 
+/**
+ * `CAURI_TRUST_PROXY`: `false` (the default), or a comma-separated list of the proxies' addresses
+ * or CIDR ranges (or proxy-addr's `loopback`, `linklocal`, `uniquelocal`): the client address is
+ * then the rightmost `X-Forwarded-For` entry not written by a listed proxy. `true` trusts every
+ * hop, so the client address is the leftmost entry, which the client writes itself: production
+ * refuses it (ADR 0016), since the payout IP allow-list and the sign-in throttle rely on the
+ * address. A hop count is refused too: Fastify 5 ignores numbers (it cannot check the peer), and
+ * a digit string would be read as an IPv4 address (`1` = 0.0.0.1), trusting nobody in silence.
+ */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxyOf(raw: string | undefined, mode: Mode): boolean | string {
+  const trust = raw?.trim();
+  if (trust === undefined || trust === '' || trust === 'false') return false;
+  if (trust === 'true') {
+    if (mode === 'production') throw new ConfigError("CAURI_TRUST_PROXY=true trusts a client-written X-Forwarded-For; in production list the proxies' addresses (e.g. 10.0.0.1 or 10.0.0.0/8)");
+    return true;
+  }
+  for (const entry of trust.split(',').map((part) => part.trim())) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 6 ? 128 : 32));
+    if (!TRUST_PROXY_NAMES.has(entry) && (isIP(address) === 0 || !prefixOk || extra !== undefined)) {
+      throw new ConfigError(`CAURI_TRUST_PROXY must be false, or the proxies' addresses or CIDR ranges separated by commas (not a hop count), not "${entry}"`);
+    }
+  }
+  return trust;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const modeRaw = (env.CAURI_MODE ?? 'sandbox').toLowerCase();
   if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError(`CAURI_MODE must be sandbox or production, not "${modeRaw}"`);
@@ -87,7 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const tokenSecret = env.CAURI_TOKEN_SECRET;
   if (tokenSecret !== undefined && tokenSecret.length < 32) throw new ConfigError('CAURI_TOKEN_SECRET must have at least 32 characters');
-  const trust = env.CAURI_TRUST_PROXY;
+  const trustProxy = trustProxyOf(env.CAURI_TRUST_PROXY, mode);
   const databaseUrl = databaseUrlOf(env.DATABASE_URL);
   const dataDirRaw = env.CAURI_DATA_DIR === '' ? undefined : env.CAURI_DATA_DIR;
   // Production never falls back to a database nobody chose (ADR 0009): PostgreSQL by URL, or a
@@ -111,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       attemptsMax: int(env, 'CAURI_OTP_ATTEMPTS_MAX', DEFAULT_OTP_POLICY.attemptsMax, 1, 10),
     },
     bodyLimitBytes: int(env, 'CAURI_BODY_LIMIT_BYTES', 64 * 1024, 1024, 1024 * 1024),
-    trustProxy: trust === undefined || trust === '' || trust === 'false' ? false : trust === 'true' ? true : trust,
+    trustProxy,
     operatorPrefixesFile: env.CAURI_OPERATOR_PREFIXES_FILE,
     tokenSecret,
     dispatchIntervalMs: int(env, 'CAURI_DISPATCH_INTERVAL_MS', 1000, 10, 60_000),
