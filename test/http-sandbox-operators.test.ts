@@ -16,13 +16,14 @@ describe.each(BACKENDS)('sandbox operator actions on %s', (backend) => {
     const nobody = await gw.app.inject({ method: 'POST', url: '/sandbox/ussd/dial', payload: { phone: 'x' } });
     expect(nobody.statusCode).toBe(400);
     expect(JSON.parse(nobody.body)).toEqual({ error: '"x" is not an international phone number' });
-    expect((await gw.app.inject({ method: 'POST', url: '/sandbox/pushes/PSH00000000/approve' })).statusCode).toBe(409);
-    expect((await gw.app.inject({ method: 'POST', url: '/sandbox/pushes/PSH00000000/maybe' })).statusCode).toBe(404);
+    const json = { 'content-type': 'application/json' };
+    expect((await gw.app.inject({ method: 'POST', url: '/sandbox/pushes/PSH00000000/approve', headers: json })).statusCode).toBe(409);
+    expect((await gw.app.inject({ method: 'POST', url: '/sandbox/pushes/PSH00000000/maybe', headers: json })).statusCode).toBe(404);
     expect((await gw.app.inject({ method: 'GET', url: '/sandbox/operator-portal/PSH00000000' })).statusCode).toBe(404);
     // A USSD OTP request is decided by its code, not by a person.
     await gw.call('POST', E2, { body: straightBody('22670000001', { otp: '1' }) });
     const magic = await gw.gw.db.command((tx) => tx.selectFrom('sim_debits').select('id').executeTakeFirstOrThrow());
-    expect((await gw.app.inject({ method: 'POST', url: `/sandbox/pushes/${magic.id}/approve` })).statusCode).toBe(409);
+    expect((await gw.app.inject({ method: 'POST', url: `/sandbox/pushes/${magic.id}/approve`, headers: json })).statusCode).toBe(409);
   });
 
   it('the console lists waiting requests, approves them and dials codes', async () => {

@@ -81,7 +81,7 @@ export async function pushes(gw: TestGateway, phone?: string): Promise<Json[]> {
 }
 
 export async function decide(gw: TestGateway, id: string, decision: 'approve' | 'decline'): Promise<{ status: number; json: Json }> {
-  const response = await gw.app.inject({ method: 'POST', url: `/sandbox/pushes/${id}/${decision}` });
+  const response = await gw.app.inject({ method: 'POST', url: `/sandbox/pushes/${id}/${decision}`, headers: { 'content-type': 'application/json' } });
   return { status: response.statusCode, json: JSON.parse(response.body) as Json };
 }
 

@@ -349,6 +349,7 @@ export const OPERATIONS: readonly Operation[] = [
       '200': { description: 'The code, or the approved request.', schema: DialBody },
       '400': { description: 'Nothing to dial for.', schema: PlainError },
       '409': { description: 'The operator simulator is not in use.', schema: PlainError },
+      '415': { description: 'Not sent as application/json (a cross-site form or text/plain post).', schema: PlainError },
     },
   },
   {
@@ -377,6 +378,7 @@ export const OPERATIONS: readonly Operation[] = [
       '200': { description: 'Decided.', schema: PushDecision },
       '404': { description: 'Neither approve nor decline.', schema: PlainError },
       '409': { description: 'Already decided, or no simulator.', schema: PlainError },
+      '415': { description: 'Not sent as application/json (a cross-site form or text/plain post).', schema: PlainError },
     },
   },
   {

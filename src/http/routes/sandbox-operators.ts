@@ -19,7 +19,9 @@ import { formatXof, negotiateLang } from '../checkout/i18n.js';
  *   GET|POST /sandbox/console                the customers' phones in one page (approve, decline, dial)
  *
  * Decisions reach the gateway as the operator's signed notification, parsed like a real one.
- * These routes have no credentials: the sandbox holds no real money, and ids are random.
+ * These routes have no credentials: the sandbox holds no real money, and ids are random. The JSON
+ * actions demand `Content-Type: application/json`, which a cross-site page can only send after a
+ * CORS preflight that Cauri never grants; the HTML forms carry the CSRF value instead (ADR 0016).
  */
 export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway): void {
   void app.register((scope, _options, done) => {
@@ -32,7 +34,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       return desk;
     };
 
-    scope.post('/sandbox/ussd/dial', async (request, reply) => {
+    scope.post('/sandbox/ussd/dial', { onRequest: requireJson }, async (request, reply) => {
       const desk = deskOr(reply);
       if (!desk) return reply;
       const body = bodyOf(request);
@@ -54,7 +56,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       return { pushes: await desk.listPending(request.query.phone, limit) };
     });
 
-    scope.post<{ Params: { id: string; decision: string } }>('/sandbox/pushes/:id/:decision', async (request, reply) => {
+    scope.post<{ Params: { id: string; decision: string } }>('/sandbox/pushes/:id/:decision', { onRequest: requireJson }, async (request, reply) => {
       const desk = deskOr(reply);
       if (!desk) return reply;
       const { id, decision } = request.params;
@@ -165,6 +167,18 @@ ${rows.length === 0 ? html`<p class="muted">Nothing is waiting.</p>` : html`<tab
 <section class="card"><h2>Latest SMS</h2>${sms.length === 0 ? html`<p class="muted">No SMS.</p>` : html`<table><tbody>${sms.map((m) => html`<tr><td>${m.phone}</td><td>${m.body}</td></tr>`)}</tbody></table>`}</section>
 </main>`;
   return layout({ lang: 'en', title: 'Cauri sandbox console' }, body);
+}
+
+/**
+ * Refuses a JSON action posted without `Content-Type: application/json` (HTTP 415): a form or a
+ * `text/plain` fetch from another site is a "simple" request that browsers send without asking,
+ * and a dial needs nothing secret, only a phone number (ADR 0016).
+ */
+async function requireJson(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/json') return undefined;
+  // Fastify's rule for async hooks: send, then return the reply so that the handler does not run.
+  return reply.code(415).send({ error: 'Content-Type must be application/json' });
 }
 
 function bodyOf(request: FastifyRequest): Record<string, unknown> {
