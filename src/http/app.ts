@@ -80,20 +80,16 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
     }
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    // The LigdiCash paths keep HTTP 200 and Code12 (ADR 0004: SDKs read the body, Dart only a
-    // 200); anywhere else a wrong path is a plain 404, with the same body (ADR 0015).
-    const status = path === '/pay' || path.startsWith('/pay/') ? 200 : 404;
-    void reply.code(status).send(errorEnvelope('createInvoice', 'method_not_allowed', `No endpoint ${request.method} ${path}`));
-  });
+  app.setNotFoundHandler(answerNotFound);
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const tooLarge = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    if (tooLarge) drainThenClose(request.raw, reply);
+    // A wrong path stays a wrong path whatever its body: Fastify parses bodies for the 404 route too.
+    if (request.is404) return answerNotFound(request, reply);
     const wiki = wikiOf(request);
     const inputError = error.code === 'CAURI_BAD_JSON' || error.code?.startsWith('FST_ERR_CTP') === true || (error.statusCode ?? 500) < 500;
     if (inputError) {
-      const tooLarge = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-      if (tooLarge) drainThenClose(request.raw, reply);
       void reply.code(200).send(errorEnvelope(wiki, 'invalid_input', tooLarge ? 'Request body too large' : error.message));
       return;
     }
@@ -111,9 +107,22 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
   return app;
 }
 
+/**
+ * No route for this method and path. The LigdiCash paths keep HTTP 200 and Code12 (ADR 0004:
+ * SDKs read the body, Dart accepts only a 200); anywhere else a wrong path is a plain 404, with
+ * the same body, so that a health probe or a monitor on a wrong path fails (ADR 0015).
+ */
+function answerNotFound(request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.url.split('?')[0] ?? '';
+  const status = path === '/pay' || path.startsWith('/pay/') ? 200 : 404;
+  void reply.code(status).send(errorEnvelope('createInvoice', 'method_not_allowed', `No endpoint ${request.method} ${path}`));
+}
+
+/** A body the parser refuses; its 400 tells the scopes with their own error pages (console, payment page) that the client erred. */
 function badJson(message: string): Error {
-  const error = new Error(message) as Error & { code: string };
+  const error = new Error(message) as Error & { code: string; statusCode: number };
   error.code = 'CAURI_BAD_JSON';
+  error.statusCode = 400;
   return error;
 }
 

@@ -49,7 +49,9 @@ export function registerCheckoutPageRoutes(app: FastifyInstance, gw: Gateway): v
       }
       done(null, fields);
     });
-    scope.setErrorHandler((error, request, reply) => {
+    scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+      // A body that cannot be read (malformed or refused JSON, too large) is the client's fault: 400.
+      if (error.statusCode !== undefined && error.statusCode < 500) return sendPage(reply, 400, renderError(langOf(request)));
       request.log.error({ err: error, url: request.url }, 'payment page failed');
       void sendPage(reply, 500, renderError(langOf(request)));
     });
