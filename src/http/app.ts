@@ -135,6 +135,9 @@ function badJson(message: string): Error {
 export const DRAIN_BYTES_MAX = 8 * 1024 * 1024;
 export const DRAIN_MS_MAX = 5_000;
 
+/** Sockets draining a refused body, already answered: a framing error there (a timeout) only ends them. */
+const draining = new WeakSet<Socket>();
+
 /**
  * An oversize body is refused as soon as its size is known, while the client is still sending.
  * Fastify then asks for `connection: close`, and Node destroys the socket once the answer is
@@ -145,10 +148,12 @@ export const DRAIN_MS_MAX = 5_000;
 function drainThenClose(raw: IncomingMessage, reply: FastifyReply): void {
   reply.removeHeader('connection');
   const socket = raw.socket;
+  draining.add(socket);
   let drainedBytes = 0;
   const stop = (): void => {
     clearTimeout(timer);
     raw.removeListener('data', count);
+    draining.delete(socket);
   };
   const timer = setTimeout(() => {
     stop();
@@ -182,7 +187,7 @@ export function answerFramingError(error: Error & { code?: string }, socket: Soc
   framingAnswered.add(socket);
   // An answer already under way on this socket (e.g. a body being drained) cannot be followed by another.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable || inFlight?.headersSent === true) {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable || inFlight?.headersSent === true || draining.has(socket)) {
     socket.destroy();
     return;
   }
