@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway, walletPayinBody } from './harness.js';
 import { ORANGE, type WikiName, expectEchec, money, otpFor, payins, payouts, send } from './http-helpers.js';
-import { E1, E2, E7, NUMBERS, checkoutBody } from './payin-helpers.js';
+import { E1, E2, E7, NUMBERS, PageClient, checkoutBody, csrfOf, pagePath } from './payin-helpers.js';
+import { ConsoleAgent, addConsoleUser } from './console-helpers.js';
 
 /**
  * Issue 10: PostgreSQL text cannot hold a NUL character, so a `\u0000` in any text field of a
@@ -55,5 +56,29 @@ describe.each(BACKENDS)('NUL characters on %s', (backend) => {
   it('keeps text that only looks like a NUL escape, and other control characters', async () => {
     const created = await send(gw, 'POST', WITHDRAWAL, { body: payoutBody(PHONE, 1000, { description: 'back\\u0000slash \u0001 Ouédraogo' }) });
     expect(created.json.response_code).toBe('00');
+  });
+
+  it('refuses a NUL in a console form or query string with a 400 page, and writes nothing', async () => {
+    await addConsoleUser(gw);
+    const agent = new ConsoleAgent(gw.app);
+    await agent.signIn();
+    expect((await agent.get('/console/transactions?phone=2267%00')).status).toBe(400);
+    await agent.get('/console/projects');
+    const before = await gw.gw.db.command((tx) => tx.selectFrom('projects').select('id').execute());
+    const created = await agent.post('/console/projects', { name: 'Shop\u0000', payin: 'on', operators_submitted: '1', operators: ['0'] });
+    expect(created.status).toBe(400);
+    expect(await gw.gw.db.command((tx) => tx.selectFrom('projects').select('id').execute())).toEqual(before);
+  });
+
+  it('refuses a NUL in a payment-page form with the 400 page, and asks no operator', async () => {
+    const created = await gw.call('POST', E1, { body: checkoutBody() });
+    const client = new PageClient(gw);
+    const path = pagePath(created.response_text);
+    const page = await client.get(`${path}?op=${NUMBERS.ussd_otp.operatorId}`);
+    const answer = await client.post(`${path}/pay`, { csrf: csrfOf(page.body), operator: NUMBERS.ussd_otp.operatorId, phone: NUMBERS.ussd_otp.phone, otp: '12\u00003456' });
+    expect(answer.status).toBe(400);
+    const [payin] = await payins(gw);
+    expect(payin?.status).toBe('pending');
+    expect(await gw.gw.db.command((tx) => tx.selectFrom('invoices').select('reference').executeTakeFirst())).toEqual({ reference: null });
   });
 });

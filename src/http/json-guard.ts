@@ -18,6 +18,11 @@
  */
 export const JSON_DEPTH_MAX = 32;
 
+/** The NUL rule for text that is not JSON (console and payment-page forms, console query strings). */
+export function hasNul(value: string): boolean {
+  return value.includes('\u0000');
+}
+
 export type JsonRefusal = 'too_deep' | 'nul_character' | 'non_integral_number';
 
 export interface JsonGuardOptions {

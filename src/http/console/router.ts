@@ -3,6 +3,7 @@ import type { Gateway } from '../../commands/context.js';
 import { type ConsoleSession, recordAudit, resolveSession } from '../../commands/console-users.js';
 import { normalizeIp } from '../../commands/projects.js';
 import { type SafeHtml, html } from '../checkout/html.js';
+import { hasNul } from '../json-guard.js';
 import { type PageSpec, type Viewer, consolePage, sendConsole } from './layout.js';
 import { csrfMatches, csrfTokenFor, sameSiteRequest, sessionCookieOf } from './session.js';
 
@@ -92,6 +93,12 @@ export class ConsoleRouter {
       return reply.code(303).header('location', `/console/login?next=${next}`).send();
     }
     const form = parseForm(typeof request.body === 'string' ? request.body : '');
+    const params = textRecord(request.params);
+    const query = textRecord(request.query);
+    // PostgreSQL text cannot hold a NUL: refused here, as JSON bodies are (issue 10, ADR 0015).
+    if ([params, query].some((fields) => Object.values(fields).some(hasNul)) || Object.values(form).some((values) => values.some(hasNul))) {
+      return sendConsole(reply, 400, consolePage(undefined, { title: 'Bad request', section: 'none', body: html`<p>A field holds a character the console does not accept. <a href="/console">Go to the dashboard</a>.</p>` }));
+    }
     if (mutating && !(csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, this.gw.config.publicUrl))) {
       return sendConsole(reply, 403, consolePage(undefined, { title: 'Form expired', section: 'none', body: signInAgain() }));
     }
@@ -101,8 +108,8 @@ export class ConsoleRouter {
       gw: this.gw,
       viewer,
       session,
-      params: textRecord(request.params),
-      query: textRecord(request.query),
+      params,
+      query,
       form,
       ip,
       nowMs,

@@ -12,6 +12,7 @@ import { simulatorDeskOf } from '../../operators/simulator.js';
 import type { InvoiceTable } from '../../store/schema-payin-surface.js';
 import type { PayinTable, ProjectTable } from '../../store/schema.js';
 import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
+import { hasNul } from '../json-guard.js';
 import { sendPage } from '../checkout/html.js';
 import { type Lang, type PageError, isPageError, negotiateLang } from '../checkout/i18n.js';
 import { type InvoiceView, type Screen, renderError, renderInvoicePage, renderNotFound } from '../checkout/views.js';
@@ -45,6 +46,8 @@ export function registerCheckoutPageRoutes(app: FastifyInstance, gw: Gateway): v
       let count = 0;
       for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))) {
         if (++count > FIELDS_MAX) break;
+        // PostgreSQL text cannot hold a NUL: refused at the edge, as in JSON bodies (ADR 0015).
+        if (hasNul(name) || hasNul(value)) return done(Object.assign(new Error('NUL character in a form field'), { statusCode: 400 }), undefined);
         fields[name] = value.slice(0, FIELD_LENGTH_MAX);
       }
       done(null, fields);
