@@ -79,6 +79,7 @@ export function layout(options: PageOptions, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 ${refresh}
 <title>${options.title}</title>
 <style>${new SafeHtml(CHECKOUT_CSS)}</style>

@@ -52,6 +52,7 @@ export function consolePage(viewer: Viewer | undefined, spec: PageSpec): string 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="data:,">
 <title>${spec.title} · Cauri console</title>
 <style>${new SafeHtml(CONSOLE_CSS)}</style>
 </head>
