@@ -3,6 +3,7 @@ import { generateWebhookSecret, verifyWebhook } from '../src/core/webhook-signat
 import { HttpHookProvider } from '../src/sms/http-hook.js';
 import type { SmsProvider } from '../src/sms/provider.js';
 import { SmppProvider } from '../src/sms/smpp.js';
+import { insertDelivery, receiptIdCandidates, recordReceipt } from '../src/commands/otp-delivery.js';
 import { BACKENDS, type TestGateway, startTestGateway, walletPayinBody } from './harness.js';
 import { Receiver, until } from './callback-receiver.js';
 import { FakeSmsc } from './fakes/fake-smsc.js';
@@ -116,5 +117,16 @@ describe.each(BACKENDS)('wallet OTPs by SMS in production (%s)', (backend) => {
     const paid = await gw.call('POST', WITHOTP, { body: walletPayinBody(PHONE, 2000, codeIn(fields.body)) });
     expect(paid.response_code).toBe('00');
     expect(await storedText(gw)).not.toContain(codeIn(fields.body));
+  });
+
+  it('matches a receipt that gives the message id in decimal where submit_sm_resp gave hexadecimal', async () => {
+    const { provider } = await smppSetup();
+    const gw = await productionGateway(backend, provider);
+    const id = await gw.gw.db.command((tx) => insertDelivery(tx, { projectId: gw.project.id, phone: PHONE, provider: 'smpp', state: 'queued', nowMs: 1 }));
+    await gw.gw.db.command((tx) => tx.updateTable('otp_deliveries').set({ state: 'submitted', provider_message_id: '1F4A2B' }).where('id', '=', id).execute());
+    expect(receiptIdCandidates(String(0x1f4a2b))).toEqual([String(0x1f4a2b), '1f4a2b', '1F4A2B']);
+    expect(await recordReceipt(gw.gw.db, 'smpp', { providerMessageId: 'ffff', state: 'delivered', detail: '' }, 2)).toBe(false);
+    expect(await recordReceipt(gw.gw.db, 'smpp', { providerMessageId: String(0x1f4a2b), state: 'delivered', detail: 'stat:DELIVRD' }, 2)).toBe(true);
+    expect((await deliveries(gw)).find((d) => d.id === id)?.state).toBe('delivered');
   });
 });

@@ -63,6 +63,17 @@ export async function sendOtpSms(db: Database, provider: SmsProvider, outbound: 
   return result.ok;
 }
 
+/**
+ * The message ids a receipt may name one SMS by. Some SMSCs give the receipt's id in decimal where
+ * submit_sm_resp gave it in hexadecimal (SMPP 3.4 Appendix B leaves the format to them), so a
+ * decimal id also matches its hexadecimal spelling, in either case (see `sameMessageId` in smpp.ts).
+ */
+export function receiptIdCandidates(receiptedId: string): string[] {
+  if (!/^[0-9]{1,19}$/.test(receiptedId)) return [receiptedId];
+  const hex = BigInt(receiptedId).toString(16);
+  return [...new Set([receiptedId, hex, hex.toUpperCase()])];
+}
+
 /** A delivery receipt from the provider: the final state of the SMS it names. */
 export async function recordReceipt(db: Database, provider: string, receipt: SmsReceipt, nowMs: number): Promise<boolean> {
   const updated = await db.command((tx) =>
@@ -70,7 +81,7 @@ export async function recordReceipt(db: Database, provider: string, receipt: Sms
       .updateTable('otp_deliveries')
       .set({ state: receipt.state === 'delivered' ? 'delivered' : 'undeliverable', error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null, updated_at_ms: nowMs })
       .where('provider', '=', provider)
-      .where('provider_message_id', '=', receipt.providerMessageId)
+      .where('provider_message_id', 'in', receiptIdCandidates(receipt.providerMessageId))
       .executeTakeFirst(),
   );
   return Number(updated.numUpdatedRows) > 0;
