@@ -135,4 +135,11 @@ describe('customDataRows', () => {
   it('has only hash and logfile for empty data', () => {
     expect(customDataRows({}, { hash: 'h', logfile: 'l' }, 0).map((r) => r.keyof_customdata)).toEqual(['hash', 'logfile']);
   });
+
+  it('keeps a key named __proto__ as a key, without touching the prototype', () => {
+    const parsed = parseCustomData(JSON.parse('{"__proto__": "x", "constructor": "y", "transaction_id": "T1"}'));
+    expect(typeof parsed).toBe('object');
+    expect(JSON.stringify(parsed)).toBe('{"__proto__":"x","constructor":"y","transaction_id":"T1"}');
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+  });
 });

@@ -29,7 +29,9 @@ export function parseCustomData(raw: unknown): CustomData | string {
     else if (value === null) text = '';
     else return `custom_data.${key} must be a string`;
     if (text.length > CUSTOM_DATA_VALUE_LENGTH_MAX) return `custom_data.${key} is longer than ${CUSTOM_DATA_VALUE_LENGTH_MAX}`;
-    out[key] = text;
+    // A key named `__proto__` is a merchant key like any other: assigned, it would be dropped (it
+    // would set the object's prototype), so it is defined as an own property.
+    Object.defineProperty(out, key, { value: text, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
