@@ -6,6 +6,7 @@ import { MOOV_COMMANDS, moovBurkinaFactory } from '../src/operators/moov-bf.js';
 import { connectorsFromJson } from '../src/operators/registry.js';
 import { ConnectorConfigError, Settings } from '../src/operators/secrets.js';
 import { MoovBurkinaFake } from './fakes/moov-bf-fake.js';
+import { rejectionMessage } from './rejection.js';
 
 /** The Moov Africa Burkina connector (ADR 0012) against the offline fake, over real HTTP. */
 const PHONE = '22660112233';
@@ -23,14 +24,6 @@ function credit(reference: string, phone = PHONE): CreditRequest {
   return { reference, operatorId: '12', phone, amountXof: 2500 as Xof };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Moov Africa Burkina connector', () => {
   let fake: MoovBurkinaFake;
@@ -149,7 +142,7 @@ describe('Moov Africa Burkina connector', () => {
 
   describe('unknown outcomes throw, and never show the credentials', () => {
     it('refused credentials', async () => {
-      const message = await rejection(connectorFor(fake, { password: 'wrong-password-123' }).requestCredit(credit('po_4')));
+      const message = await rejectionMessage(connectorFor(fake, { password: 'wrong-password-123' }).requestCredit(credit('po_4')));
       expect(message).toMatch(/refused the credentials \(HTTP 401\)/);
       expect(message).not.toContain('wrong-password-123');
       expect(message).not.toContain(Buffer.from(`${fake.username}:wrong-password-123`).toString('base64'));
@@ -158,12 +151,12 @@ describe('Moov Africa Burkina connector', () => {
     it('HTTP 500 with an HTML page, a timeout, and a closed port', async () => {
       const connector = connectorFor(fake);
       fake.failNext = 1;
-      expect(await rejection(connector.queryStatus('po_5', '12'))).toMatch(/HTTP 500/);
+      expect(await rejectionMessage(connector.queryStatus('po_5', '12'))).toMatch(/HTTP 500/);
       fake.delayMs = TIMEOUT_MS * 3;
-      expect(await rejection(connector.requestDebit?.(debit('pay_t.1')) ?? Promise.resolve())).toMatch(/timed out/);
+      expect(await rejectionMessage(connector.requestDebit?.(debit('pay_t.1')) ?? Promise.resolve())).toMatch(/timed out/);
       fake.delayMs = 0;
       await fake.down();
-      const message = await rejection(connector.requestCredit(credit('po_6')));
+      const message = await rejectionMessage(connector.requestCredit(credit('po_6')));
       expect(message).not.toContain(fake.password);
     });
   });

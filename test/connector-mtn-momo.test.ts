@@ -6,6 +6,7 @@ import { type ConnectorDeps, connectorsFromJson } from '../src/operators/registr
 import { ConnectorConfigError, Settings } from '../src/operators/secrets.js';
 import { ManualClock } from './harness.js';
 import { FAKE_COLLECTION, FAKE_DISBURSEMENT, type FakeCallback, MAGIC, type MtnMomoFake, type MtnMomoFakeOptions, startMtnMomoFake } from './fakes/mtn-momo-fake.js';
+import { rejection } from './rejection.js';
 
 /**
  * The MTN MoMo connector over real HTTP against the offline fake (ADR 0010): tokens, payouts,
@@ -37,14 +38,6 @@ const debit = (connector: OperatorConnector, reference: string, phone = PHONE) =
     returnUrl: '',
   });
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function expectNoSecret(error: Error): void {
   for (const secret of SECRETS) expect(`${error.message} ${String(error.stack)}`).not.toContain(secret);

@@ -7,6 +7,7 @@ import { Settings } from '../src/operators/secrets.js';
 import { WAVE_SIGNATURE_TOLERANCE_MS, type WaveConnector, waveFactory } from '../src/operators/wave.js';
 import { ManualClock } from './harness.js';
 import { WaveFake } from './fakes/wave-fake.js';
+import { rejectionMessage } from './rejection.js';
 
 /** The Wave connector (ADR 0013) against the offline fake, over real HTTP. */
 const PHONE = '221771122334';
@@ -20,14 +21,6 @@ function credit(reference: string, phone = PHONE): CreditRequest {
   return { reference, operatorId: '39', phone, amountXof: 2500 as Xof };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Wave connector', () => {
   let fake: WaveFake;
@@ -122,12 +115,12 @@ describe('Wave connector', () => {
 
     it('an unknown error code, 409 idempotency-mismatch and 429 leave the outcome unknown (throw)', async () => {
       fake.payoutRules.set(`+${PHONE}`, { kind: 'error', http: 422, code: 'brand-new-code', message: '?' });
-      expect(await rejection(wave.requestCredit(credit('po_5')))).toMatch(/HTTP 422 brand-new-code/);
+      expect(await rejectionMessage(wave.requestCredit(credit('po_5')))).toMatch(/HTTP 422 brand-new-code/);
       fake.payoutRules.set(`+${PHONE}`, { kind: 'error', http: 429, code: 'rate-limit-exceeded', message: 'slow down' });
-      expect(await rejection(wave.requestCredit(credit('po_6')))).toMatch(/HTTP 429/);
+      expect(await rejectionMessage(wave.requestCredit(credit('po_6')))).toMatch(/HTTP 429/);
       fake.payoutRules.delete(`+${PHONE}`);
       await wave.requestCredit(credit('po_7'));
-      expect(await rejection(wave.requestCredit({ ...credit('po_7'), amountXof: 9999 as Xof }))).toMatch(/HTTP 409 idempotency-mismatch/);
+      expect(await rejectionMessage(wave.requestCredit({ ...credit('po_7'), amountXof: 9999 as Xof }))).toMatch(/HTTP 409 idempotency-mismatch/);
       expect(fake.paidPerKey.get('po_7')).toBe(1);
     });
   });
@@ -201,16 +194,16 @@ describe('Wave connector', () => {
   describe('unknown outcomes throw, and never show the key', () => {
     it('a refused key, HTTP 500, a timeout and a closed port', async () => {
       const wrong = make({ apiKey: 'wave_sn_prod_WRONGKEY_zzzz' });
-      const message = await rejection(wrong.requestCredit(credit('po_8')));
+      const message = await rejectionMessage(wrong.requestCredit(credit('po_8')));
       expect(message).toMatch(/refused the API key \(HTTP 401 invalid-auth\)/);
       expect(message).not.toContain('WRONGKEY');
       fake.failNext = 1;
-      expect(await rejection(wave.queryStatus('pay_e.1'))).toMatch(/HTTP 500/);
+      expect(await rejectionMessage(wave.queryStatus('pay_e.1'))).toMatch(/HTTP 500/);
       fake.delayMs = TIMEOUT_MS * 3;
-      expect(await rejection(wave.requestDebit(debit('pay_e.1')))).toMatch(/timed out/);
+      expect(await rejectionMessage(wave.requestDebit(debit('pay_e.1')))).toMatch(/timed out/);
       fake.delayMs = 0;
       await fake.down();
-      expect(await rejection(wave.requestCredit(credit('po_9')))).not.toContain(fake.apiKey);
+      expect(await rejectionMessage(wave.requestCredit(credit('po_9')))).not.toContain(fake.apiKey);
     });
   });
 
