@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { WEBHOOK_SECRET_PREFIX, webhookHeaders } from '../core/webhook-signature.js';
+import { boundedHttp } from '../util/bounded-http.js';
 import { invalidMessage, SmsConfigError, withoutBody, type SmsMessage, type SmsProvider, type SmsSendResult } from './provider.js';
 
 /**
@@ -47,44 +46,11 @@ function fail(error: string, retryable: boolean): SmsSendResult {
   return { ok: false, error: `http: ${error}`, retryable };
 }
 
-/** One POST, bounded in time and in bytes read; rejects on a network error or the timeout. */
+/** One POST, bounded in time and in bytes read (util/bounded-http.ts); rejects on a network error or the timeout. */
 function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HookAnswer> {
-  return new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fn();
-    };
-    const outgoing = send(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (incoming) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      const done = (): void => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        finish(() => resolve({ status: incoming.statusCode ?? 0, text }));
-      };
-      incoming.on('data', (chunk: Buffer) => {
-        // What is past the limit is not needed: the status decides, the JSON is a courtesy.
-        const room = HOOK_ANSWER_BYTES_MAX - bytes;
-        if (room > 0) chunks.push(chunk.subarray(0, room));
-        bytes += chunk.length;
-        if (bytes >= HOOK_ANSWER_BYTES_MAX) {
-          done();
-          outgoing.destroy();
-        }
-      });
-      incoming.on('end', done);
-      incoming.on('error', (error) => finish(() => reject(error)));
-    });
-    const timer = setTimeout(() => {
-      outgoing.destroy();
-      finish(() => reject(new Error(`no answer within ${timeoutMs} ms`)));
-    }, timeoutMs);
-    outgoing.on('error', (error) => finish(() => reject(error)));
-    outgoing.end(body);
-  });
+  // Each request has its own connection (`agent: false`: OTPs are rare); what is past the limit
+  // is not needed: the status decides, the JSON is a courtesy.
+  return boundedHttp({ method: 'POST', url: url.href, headers, body, timeoutMs, bytesMax: HOOK_ANSWER_BYTES_MAX, overflow: 'truncate', agent: false });
 }
 
 /** The hook's `message_id`, when its answer is JSON carrying a short string or number there. */
