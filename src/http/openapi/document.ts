@@ -188,6 +188,25 @@ const PAYOUT_STATUS =
   'Any payout token of the project on either path, with either parameter name. The SDKs append `/` before `?`; both forms are served. Amounts are digit strings.';
 
 /** Every operation, in the order of the route table (routes/index.ts). */
+/** `/operators/{operatorId}/notify`, by POST or PUT: the same route either way. */
+function notifyOperation(method: Method, operationId: string, summary: string): Operation {
+  return {
+    method,
+    path: '/operators/{operatorId}/notify',
+    operationId,
+    summary,
+    description: 'Where operators report on requests. Authenticated by the operator connector (signature), not by Apikey. Plain HTTP statuses.',
+    tags: ['Operators'],
+    authenticated: false,
+    parameters: [pathParam('operatorId', 'The operator, e.g. 11.')],
+    requestBody: { schema: Type.Unknown(), required: false, description: "The operator's own format." },
+    responses: {
+      '200': { description: 'Settled, or already settled (operators retry).', schema: NotifyBody },
+      '401': { description: 'Not authenticated by the connector.', schema: PlainError },
+    },
+  };
+}
+
 export const OPERATIONS: readonly Operation[] = [
   ...walletOperations('v02'),
   ...walletOperations('v01'),
@@ -252,36 +271,9 @@ export const OPERATIONS: readonly Operation[] = [
   },
   ...checkoutPageOperations('/directpayment/invoice', 'directpayment'),
   ...checkoutPageOperations('/pay/invoice', 'payInvoice'),
-  {
-    method: 'post',
-    path: '/operators/{operatorId}/notify',
-    operationId: 'operatorNotify',
-    summary: 'Operator notification (not a LigdiCash endpoint)',
-    description: 'Where operators report on requests. Authenticated by the operator connector (signature), not by Apikey. Plain HTTP statuses.',
-    tags: ['Operators'],
-    authenticated: false,
-    parameters: [pathParam('operatorId', 'The operator, e.g. 11.')],
-    requestBody: { schema: Type.Unknown(), required: false, description: "The operator's own format." },
-    responses: {
-      '200': { description: 'Settled, or already settled (operators retry).', schema: NotifyBody },
-      '401': { description: 'Not authenticated by the connector.', schema: PlainError },
-    },
-  },
-  {
-    method: 'put',
-    path: '/operators/{operatorId}/notify',
-    operationId: 'operatorNotifyPut',
-    summary: 'Operator notification by PUT (MTN MoMo may call back with PUT)',
-    description: 'Where operators report on requests. Authenticated by the operator connector (signature), not by Apikey. Plain HTTP statuses.',
-    tags: ['Operators'],
-    authenticated: false,
-    parameters: [pathParam('operatorId', 'The operator, e.g. 11.')],
-    requestBody: { schema: Type.Unknown(), required: false, description: "The operator's own format." },
-    responses: {
-      '200': { description: 'Settled, or already settled (operators retry).', schema: NotifyBody },
-      '401': { description: 'Not authenticated by the connector.', schema: PlainError },
-    },
-  },
+  notifyOperation('post', 'operatorNotify', 'Operator notification (not a LigdiCash endpoint)'),
+  // MTN MoMo may call back with PUT as well as POST (ADR 0010).
+  notifyOperation('put', 'operatorNotifyPut', 'Operator notification by PUT (MTN MoMo may call back with PUT)'),
   {
     method: 'post',
     path: '/cauri/v1/callbacks/{eventId}/resend',
