@@ -156,7 +156,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await running.stop();
       await resolver.stop();
       await callbacks.stop();
-      await (operators as { close?: () => Promise<void> }).close?.();
+      await operators.close?.();
       await sms?.close();
       await app.close();
       await db.close();

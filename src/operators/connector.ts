@@ -107,6 +107,8 @@ export interface OperatorConnector {
    * undefined for anything not genuine. Pure: no database, no network.
    */
   parseNotification?(operatorId: string, raw: RawNotification): OperatorNotification | undefined;
+  /** Releases what the connector holds open; called once when the gateway shuts down (the router closes each of its connectors). */
+  close?(): Promise<void>;
 }
 
 /** An operator call bounded by the configured timeout; a timeout counts as "still pending". */

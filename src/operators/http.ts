@@ -1,4 +1,4 @@
-import { type BoundedHttpResponse, HttpTransportError, boundedHttp, jsonOf } from '../util/bounded-http.js';
+import { type BoundedHttpResponse, boundedHttp, jsonOf } from '../util/bounded-http.js';
 
 /**
  * The one HTTP client of the operator connectors (util/bounded-http.ts), with the operators'
@@ -18,7 +18,7 @@ export interface OperatorHttpRequest {
 
 export type OperatorHttpResponse = BoundedHttpResponse;
 
-export { HttpTransportError as OperatorTransportError, jsonOf };
+export { jsonOf };
 
 export function operatorHttp(req: OperatorHttpRequest): Promise<OperatorHttpResponse> {
   return boundedHttp({ ...req, bytesMax: OPERATOR_RESPONSE_BYTES_MAX, overflow: 'fail' });

@@ -143,6 +143,6 @@ export class OperatorRouter implements OperatorConnector {
   }
 
   async close(): Promise<void> {
-    for (const connector of new Set(this.byOperator.values())) await (connector as { close?: () => Promise<void> }).close?.();
+    for (const connector of new Set(this.byOperator.values())) await connector.close?.();
   }
 }
