@@ -222,21 +222,42 @@ const smsByPhone: Migration = {
   },
 };
 
-const provider: MigrationProvider = {
-  getMigrations: () =>
-    Promise.resolve({
-      '0001_init': init,
-      '0002_callbacks': callbacksMigration,
-      '0003_payin_surface': payinSurfaceMigration,
-      '0004_sms_by_phone': smsByPhone,
-      '0005_history': historyMigration,
-      '0006_console': consoleMigration,
-      '0007_created_indexes': createdIndexesMigration,
-      '0008_production': productionMigration,
-    }),
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_init': init,
+  '0002_callbacks': callbacksMigration,
+  '0003_payin_surface': payinSurfaceMigration,
+  '0004_sms_by_phone': smsByPhone,
+  '0005_history': historyMigration,
+  '0006_console': consoleMigration,
+  '0007_created_indexes': createdIndexesMigration,
+  '0008_production': productionMigration,
 };
 
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
+
 const MIGRATE_ATTEMPTS_MAX = 5;
+const MIGRATION_TABLE = 'cauri_migrations';
+
+/**
+ * SQLSTATEs of Kysely's PostgreSQL introspection racing another process's DDL: it reads the
+ * catalogue of every schema in the database (and calls pg_get_serial_sequence on each column), so
+ * a schema, table or column dropped meanwhile by someone else fails the read (invalid schema,
+ * undefined table, undefined column). That happens before any migration runs.
+ */
+const INTROSPECTION_RACES = new Set(['3F000', '42P01', '42703']);
+
+/** Whether every migration is recorded as run already: the common start, which needs no migrator. */
+async function upToDate(db: Kysely<unknown>, schema: string | undefined): Promise<boolean> {
+  const table = schema !== undefined ? sql.table(`${schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    const done = new Set(rows.map((r) => r.name));
+    return Object.keys(MIGRATIONS).every((name) => done.has(name));
+  } catch {
+    // No migration table yet (a new database): the migrator creates it.
+    return false;
+  }
+}
 
 export async function migrate(db: Kysely<unknown>, schema?: string): Promise<void> {
   // Kysely looks for its tables in every schema unless told which: another Cauri schema in the same
@@ -244,17 +265,19 @@ export async function migrate(db: Kysely<unknown>, schema?: string): Promise<voi
   const migrator = new Migrator({
     db,
     provider,
-    migrationTableName: 'cauri_migrations',
+    migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'cauri_migrations_lock',
     ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
+  // A database that is up to date is not introspected at all (PostgreSQL reads inside a failed
+  // statement would abort a transaction, so this runs on its own, outside any).
+  if (await upToDate(db, schema)) return;
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
-    // Kysely's PostgreSQL introspection reads every schema of the database, and fails with 3F000
-    // when another process drops a schema meanwhile (test suites do). That happens before any
-    // migration runs, so trying again is safe.
-    if ((error as { code?: unknown } | undefined)?.code === '3F000' && attempt < MIGRATE_ATTEMPTS_MAX) continue;
     const failed = results?.find((r) => r.status === 'Error');
+    // No migration ran when the introspection failed, so trying again is safe.
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (failed === undefined && typeof code === 'string' && INTROSPECTION_RACES.has(code) && attempt < MIGRATE_ATTEMPTS_MAX) continue;
     if (error !== undefined || failed) {
       throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
     }
