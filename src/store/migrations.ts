@@ -7,6 +7,8 @@ import { historyMigration } from './migration-0005-history.js';
 import { consoleMigration } from './migration-0006-console.js';
 import { createdIndexesMigration } from './migration-0007-created-indexes.js';
 import { productionMigration } from './migration-0008-production.js';
+import { callbackReceiversMigration } from './migration-0009-callback-receivers.js';
+import { instancesMigration } from './migration-0010-instances.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -231,6 +233,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_console': consoleMigration,
   '0007_created_indexes': createdIndexesMigration,
   '0008_production': productionMigration,
+  '0009_callback_receivers': callbackReceiversMigration,
+  '0010_instances': instancesMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
