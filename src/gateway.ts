@@ -18,7 +18,6 @@ import { type Database, type Tx, openDatabase } from './store/database.js';
 import { PayoutDispatcher } from './workers/payout-dispatcher.js';
 import { SimulatorDesk, simulatorKey } from './operators/simulator-desk.js';
 import { PayinResolver } from './workers/payin-resolver.js';
-import { queuedEvents } from './commands/outbox.js';
 import { CallbackWorker } from './workers/callback-worker.js';
 
 /**
@@ -108,7 +107,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
   const tokenSecret = await tokenSecretOf(opened, config.tokenSecret);
   const workers: { dispatcher?: PayoutDispatcher; callbacks?: CallbackWorker } = {};
-  const db = wakeOnEvents(opened, () => workers.callbacks?.kick());
+  const db = opened;
+  // Workers are woken by the commits that queue their work, not before (src/store/database.ts, afterCommit).
+  const unsubscribe = [db.onCommit('callbacks', () => workers.callbacks?.kick()), db.onCommit('payouts', () => workers.dispatcher?.kick())];
   const operators = operatorConnector(config, options, db, prefixes, tokenSecret);
   // Wallet OTPs: the sandbox's inbox, or production's provider (ADR 0014); none means no OTP is issued.
   const sms = config.mode === 'production' ? (options.sms ?? smsProviderFromEnv(config.env)) : undefined;
@@ -121,7 +122,6 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     // Every operator exchange is recorded for the console's transaction story (recording-connector.ts).
     connector: recordExchanges(operators, storeExchanges(db), options.clock ?? systemClock),
     tokenSecret,
-    onDispatchQueued: () => workers.dispatcher?.kick(),
   };
   const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: options.logger ?? false });
   const running = new PayoutDispatcher(gw, config.dispatchIntervalMs, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
@@ -159,30 +159,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await operators.close?.();
       await sms?.close();
       await app.close();
+      for (const off of unsubscribe) off();
       await db.close();
     },
-  };
-}
-
-/**
- * The database as the gateway's commands see it: after a command that queued callback events
- * commits, the callback worker is woken, so that a callback leaves within milliseconds of the state
- * change rather than at the worker's next tick, and never before the commit (spec §3.4: confirm
- * must already show the final status).
- */
-function wakeOnEvents(db: Database, wake: () => void): Database {
-  return {
-    dialect: db.dialect,
-    location: db.location,
-    async command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      let last: Tx | undefined;
-      const value = await db.command((tx) => {
-        last = tx;
-        return fn(tx);
-      });
-      if (last !== undefined && queuedEvents(last)) wake();
-      return value;
-    },
-    close: () => db.close(),
   };
 }

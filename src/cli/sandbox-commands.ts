@@ -28,7 +28,7 @@ export async function cliGateway(db: Database): Promise<Gateway> {
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
   const tokenSecret = await tokenSecretOf(db, config.tokenSecret);
   const desk = new SimulatorDesk({ db, clock: systemClock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) });
-  return { db, config, clock: systemClock, prefixes, connector: new SimulatorConnector(0, desk), tokenSecret, onDispatchQueued: () => undefined };
+  return { db, config, clock: systemClock, prefixes, connector: new SimulatorConnector(0, desk), tokenSecret };
 }
 
 /** Runs `ussd …` and `push …`; undefined for any other command. */

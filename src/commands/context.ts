@@ -26,6 +26,4 @@ export interface Gateway {
    * no OTP is issued).
    */
   readonly sms?: SmsProvider;
-  /** Called after a commit that queued operator work, so the dispatcher need not wait for its timer. */
-  readonly onDispatchQueued: () => void;
 }

@@ -1,6 +1,6 @@
 import { newId } from '../core/ids.js';
 import type { Insertable } from 'kysely';
-import type { Tx } from '../store/database.js';
+import { type Tx, afterCommit } from '../store/database.js';
 import { prepared } from '../store/prepared.js';
 import type { OutboxTable } from '../store/schema.js';
 
@@ -33,21 +33,11 @@ export async function enqueueEvent(
     lease_id: null,
     delivered_at_ms: null,
   });
-  markEventsQueued(tx);
+  afterCommit(tx, 'callbacks');
   return id;
 }
 
-/**
- * Transactions that queued callback work, so that the gateway can wake the callback worker once
- * they commit (src/gateway.ts) instead of waiting for its timer. Weak: a transaction object is
- * forgotten with its command.
- */
-const QUEUED = new WeakSet<Tx>();
-
+/** Callback work queued outside `enqueueEvent` (a resend): the worker is woken once this commits. */
 export function markEventsQueued(tx: Tx): void {
-  QUEUED.add(tx);
-}
-
-export function queuedEvents(tx: Tx): boolean {
-  return QUEUED.has(tx);
+  afterCommit(tx, 'callbacks');
 }

@@ -7,7 +7,7 @@ import { operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { signToken } from '../core/tokens.js';
-import type { Tx } from '../store/database.js';
+import { type Tx, afterCommit } from '../store/database.js';
 import { lockAccounts, postTransfers } from '../store/ledger-store.js';
 import { prepared } from '../store/prepared.js';
 import type { PayoutTable } from '../store/schema.js';
@@ -89,6 +89,8 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
     nowMs,
   });
   await insertPayout.run(tx, row);
+  // A held payout waits for the dispatcher, which is woken once this commits.
+  if (!input.topUpWallet) afterCommit(tx, 'payouts');
   if (input.topUpWallet) {
     await enqueueEvent(tx, { projectId: project.id, type: 'payout.completed', subjectType: 'payout', subjectId: payoutId }, nowMs);
   }

@@ -4,7 +4,7 @@ import { accountIds } from '../core/ledger.js';
 import { operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import type { Tx } from '../store/database.js';
+import { type Tx, afterCommit } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
@@ -57,5 +57,7 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
     nowMs,
   });
   await tx.insertInto('payouts').values(row).execute();
+  // The dispatcher is woken once this commits.
+  afterCommit(tx, 'payouts');
   return ok(row);
 }

@@ -19,7 +19,61 @@ export interface Database {
   /** Where the data lives, for start-up messages: a file path or a redacted URL. */
   readonly location: string;
   command<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` after every commit of a command that announced this kind of work with
+   * `afterCommit` (once per commit however many commands of a group commit announced it), never
+   * for a command that rolled back, and never before the commit has returned. Returns the
+   * function that unsubscribes.
+   */
+  onCommit(kind: Wakeup, listener: () => void): () => void;
   close(): Promise<void>;
+}
+
+/** Work that a command can leave for others once it commits. */
+export type Wakeup = 'callbacks' | 'payouts' | 'projects';
+
+/** What the command running on each transaction object has announced so far. */
+const announcements = new WeakMap<Tx, Set<Wakeup>>();
+
+/**
+ * Announces that this command queued work of this kind (callback events, payouts to dispatch) or
+ * changed what others cache (projects): the store tells the listeners once the command has
+ * committed, so that a worker never looks for work before the row it would find is visible.
+ */
+export function afterCommit(tx: Tx, kind: Wakeup): void {
+  const kinds = announcements.get(tx);
+  if (kinds === undefined) throw new Error('afterCommit called outside a database command');
+  kinds.add(kind);
+}
+
+/** Runs one command's function, collecting its announcements into `kinds` (cleared first: a re-run starts afresh). */
+function runCommand<T>(tx: Tx, fn: (tx: Tx) => Promise<T>, kinds: Set<Wakeup>): Promise<T> {
+  kinds.clear();
+  announcements.set(tx, kinds);
+  return fn(tx);
+}
+
+/** The listeners of one store. */
+class CommitListeners {
+  private readonly listeners = new Map<Wakeup, Array<() => void>>();
+
+  on(kind: Wakeup, listener: () => void): () => void {
+    this.listeners.set(kind, [...(this.listeners.get(kind) ?? []), listener]);
+    return () => this.listeners.set(kind, (this.listeners.get(kind) ?? []).filter((l) => l !== listener));
+  }
+
+  /** Tells each kind's listeners once; a listener's failure is its own. */
+  fire(kinds: Iterable<Wakeup>): void {
+    for (const kind of new Set(kinds)) {
+      for (const listener of this.listeners.get(kind) ?? []) {
+        try {
+          listener();
+        } catch {
+          // A wake-up is a hint: the worker's own timer finds the work anyway.
+        }
+      }
+    }
+  }
 }
 
 /** A command's own failure: rolls its unit back and reaches the caller as this error. */
@@ -108,6 +162,8 @@ interface Job {
   fn: (tx: Tx) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** What the job's last run announced (afterCommit). */
+  kinds: Set<Wakeup>;
 }
 
 /**
@@ -123,6 +179,7 @@ class SqliteStore implements Database {
   private readonly queue: Job[] = [];
   private draining = false;
   private closed = false;
+  private readonly listeners = new CommitListeners();
 
   /** Transaction control, run on the connection directly: these run several times per command. */
   private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', SqliteDatabase.Statement>;
@@ -145,12 +202,16 @@ class SqliteStore implements Database {
   command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
       }
     });
+  }
+
+  onCommit(kind: Wakeup, listener: () => void): () => void {
+    return this.listeners.on(kind, listener);
   }
 
   private async drain(): Promise<void> {
@@ -178,7 +239,7 @@ class SqliteStore implements Database {
             current = job;
             control.savepoint.run();
             try {
-              const value = await job.fn(conn);
+              const value = await runCommand(conn, job.fn, job.kinds);
               control.release.run();
               done.push({ job, ok: true, value });
             } catch (error) {
@@ -205,6 +266,7 @@ class SqliteStore implements Database {
       return;
     }
     for (const { job, ok, value } of done) (ok ? job.resolve : job.reject)(value);
+    this.listeners.fire(done.flatMap(({ job, ok }) => (ok ? [...job.kinds] : [])));
   }
 
   async close(): Promise<void> {
@@ -282,46 +344,153 @@ pg.types.setTypeParser(20, (value) => {
   return n;
 });
 
+/** How many commands one PostgreSQL group commit may carry; bounds a batch's locks and latency. */
+export const PG_GROUP_COMMANDS_MAX = 64;
+
 /**
- * PostgreSQL: one real transaction per command at READ COMMITTED. Commands lock the balance rows
- * they change with `SELECT … FOR UPDATE` in account-id order (ledger-store.ts), and a deadlock or
- * serialization failure is retried a bounded number of times (ADR 0003).
+ * PostgreSQL with group commit (ADR 0019). Commands are queued and run back to back on one
+ * connection inside one transaction at READ COMMITTED; one COMMIT (one WAL flush) then covers them
+ * all, and nobody hears of success before it returns. A hot balance row (one project's sub-account
+ * that every payout debits) is then locked once per batch instead of once per command, and the
+ * WAL is flushed once per batch instead of once per payout.
+ *
+ * Only one batch executes at a time; as soon as its last command has run, its COMMIT is sent and
+ * the next batch starts on another connection while the first one's flush is under way. A batch
+ * that is committing waits for nothing, so a batch that is executing may wait for its locks but
+ * never in a cycle with it: batches of one process cannot deadlock each other. Commands lock their
+ * balance rows in account-id order (ledger-store.ts), as before.
+ *
+ * There are no savepoints (a subtransaction per command costs two round trips, and more than 64 in
+ * one transaction overflow PostgreSQL's subtransaction cache): when a command throws, the whole
+ * batch rolls back, unacknowledged, and each of its commands runs again alone in a transaction of
+ * its own, where a deadlock or serialization failure is retried a bounded number of times. A
+ * command's function may therefore run more than once; it must only act through `tx`.
  */
 class PostgresStore implements Database {
   readonly dialect = 'postgres' as const;
   readonly kysely: Kysely<DB>;
+  private readonly queue: Job[] = [];
+  private draining = false;
+  private closed = false;
+  /** Batches whose COMMIT is in flight. */
+  private readonly committing = new Set<Promise<void>>();
+  private readonly listeners = new CommitListeners();
 
   constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    private readonly batchMax: number,
   ) {
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
 
-  async command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('database is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  onCommit(kind: Wakeup, listener: () => void): () => void {
+    return this.listeners.on(kind, listener);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const jobs = this.queue.splice(0, this.batchMax);
+        await (jobs.length === 1 ? this.runAlone(jobs[0] as Job) : this.runBatch(jobs));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * Runs the jobs in one transaction and returns once they have run: the COMMIT goes on in the
+   * background (tracked in `committing`) and settles the jobs when it returns.
+   */
+  private async runBatch(jobs: Job[]): Promise<void> {
+    let executed!: (rerun: boolean) => void;
+    const ran = new Promise<boolean>((resolve) => {
+      executed = resolve;
+    });
+    const values: unknown[] = [];
+    const finished = this.kysely
+      .connection()
+      .execute(async (conn) => {
+        bindDialect(conn, 'postgres');
+        await sql`begin`.execute(conn);
+        try {
+          for (const job of jobs) values.push(await runCommand(conn, job.fn, job.kinds));
+        } catch {
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          executed(true);
+          return;
+        }
+        executed(false);
+        try {
+          await sql`commit`.execute(conn);
+        } catch (error) {
+          // Nothing of the batch is durable: every command in it failed.
+          for (const job of jobs) job.reject(error);
+          return;
+        }
+        for (const [i, job] of jobs.entries()) job.resolve(values[i]);
+        this.listeners.fire(jobs.flatMap((job) => [...job.kinds]));
+      })
+      .catch((error: unknown) => {
+        // No connection, or the connection broke before the batch ran: nobody's work happened.
+        executed(false);
+        for (const job of jobs) job.reject(error);
+      });
+    if (await ran) {
+      await finished;
+      // A command threw: which one, and whether alone it would, is learnt by running each alone.
+      for (const job of jobs) await this.runAlone(job);
+      return;
+    }
+    const commit = finished.finally(() => this.committing.delete(commit));
+    this.committing.add(commit);
+  }
+
+  /** One command in a transaction of its own, retried on deadlock or serialization failure. */
+  private async runAlone(job: Job): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.kysely.transaction().execute((trx) => {
-          bindDialect(trx, 'postgres');
-          return fn(trx);
-        });
+        job.resolve(
+          await this.kysely.transaction().execute((trx) => {
+            bindDialect(trx, 'postgres');
+            return runCommand(trx, job.fn, job.kinds);
+          }),
+        );
+        this.listeners.fire(job.kinds);
+        return;
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRYABLE.has(code) && attempt < PG_RETRIES_MAX) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
           continue;
         }
-        throw error;
+        job.reject(error);
+        return;
       }
     }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.allSettled([...this.committing]);
     await this.kysely.destroy();
   }
 }
 
 function openPostgres(url: string, poolSize: number): PostgresStore {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, statement_timeout: 30_000 });
-  return new PostgresStore(pool, url.replace(/\/\/[^@/]*@/, '//***@'));
+  return new PostgresStore(pool, url.replace(/\/\/[^@/]*@/, '//***@'), PG_GROUP_COMMANDS_MAX);
 }

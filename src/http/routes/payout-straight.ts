@@ -20,7 +20,6 @@ export function registerPayoutStraightRoutes(app: FastifyInstance, gw: Gateway):
         if (!parsed.ok) return { body: envelopeOf(wiki, parsed), succeeded: false };
         const payout = await createMerchantPayout(gw, tx, project, request.ip, parsed.value);
         if (!payout.ok) return { body: envelopeOf(wiki, payout), succeeded: false };
-        setImmediate(gw.onDispatchQueued);
         return { body: payoutCreatedBody(payout.value, wiki), succeeded: true };
       });
     } catch (error) {

@@ -19,7 +19,6 @@ export function registerWithdrawalCreateRoutes(app: FastifyInstance, gw: Gateway
         if (!parsed.ok) return { body: envelopeOf('createWithdrawal', parsed), succeeded: false };
         const payout = await createCustomerPayout(gw, tx, project, request.ip, parsed.value);
         if (!payout.ok) return { body: envelopeOf('createWithdrawal', payout), succeeded: false };
-        if (payout.value.dispatch_state === 'queued') setImmediate(gw.onDispatchQueued);
         return { body: payoutCreatedBody(payout.value, 'createWithdrawal'), succeeded: true };
       });
     } catch (error) {
