@@ -19,10 +19,22 @@ export interface BenchOptions {
   /** Keep the temporary data directories for inspection. */
   keep: boolean;
   amountXof: number;
+  /** Seconds measured for the merchant, topup0 and callbacks scenarios (shorter, to keep a run short). */
+  shortDurationS: number;
+  /** Payouts per second the callbacks scenario sends, paced (open loop). */
+  rate: number;
+  /** How long the bench's callback receiver waits before answering 200, ms. */
+  receiverDelayMs: number;
+  /** Longest wait after a window for the callback backlog or the dispatcher's queue to empty, s. */
+  drainS: number;
+  /** The demo project's callback encoding for the run, or undefined to keep its default. */
+  callbackMode: 'ligdicash' | 'json' | undefined;
+  /** The sandbox simulator's answer delay (CAURI_SIMULATOR_DELAY_MS), ms. */
+  simulatorDelayMs: number;
 }
 
-export type Scenario = 'bare' | 'payins' | 'payouts';
-const SCENARIOS: readonly Scenario[] = ['bare', 'payins', 'payouts'];
+export type Scenario = 'bare' | 'payins' | 'payouts' | 'merchant' | 'topup0' | 'callbacks';
+export const SCENARIOS: readonly Scenario[] = ['bare', 'payins', 'payouts', 'merchant', 'topup0', 'callbacks'];
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -33,13 +45,22 @@ export const USAGE = `Usage: npm run bench -- [options]
   --concurrency N    operations in flight from the load generator (default 48)
   --wallets N        funded customer wallets (default 512)
   --max-ops N        stop a scenario after N operations even before its time (default 200000)
-  --scenarios LIST   comma-separated: bare,payins,payouts (default all)
+  --scenarios LIST   comma-separated: ${SCENARIOS.join(',')} (default all)
+  --short-duration S seconds measured for merchant, topup0 and callbacks (default 5)
+  --rate N           payouts per second the callbacks scenario sends, paced (default 1000)
+  --receiver-delay-ms N  the callback receiver answers 200 after N ms (default 50; 0 allowed)
+  --drain S          longest wait for the callback backlog / payout queue to empty after a window (default 10)
+  --callback-mode M  ligdicash (JSON + form POST per event) or json; default: the demo project's own (ligdicash)
+  --simulator-delay-ms N  the sandbox operator simulator's delay, CAURI_SIMULATOR_DELAY_MS (default 0)
   --pg               also run every scenario on PostgreSQL (DATABASE_URL, else ${DEFAULT_PG_URL})
   --pg-url URL       same, with this URL
   --out FILE         JSON results (default test-artifacts/bench.json)
   --cpu-prof DIR     run the server under node --cpu-prof, profiles written to DIR
   --amount XOF       amount of each payin and payout (default 100)
-  --keep             keep the temporary data directories`;
+  --keep             keep the temporary data directories
+
+The server gets CAURI_CALLBACK_* and CAURI_DISPATCH_* from the bench's own environment, e.g.
+  CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER=64 npm run bench -- --scenarios callbacks`;
 
 export class UsageError extends Error {}
 
@@ -48,6 +69,11 @@ function positiveNumber(name: string, raw: string, integer: boolean): number {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isSafeInteger(value))) {
     throw new UsageError(`--${name} needs a positive ${integer ? 'integer' : 'number'}, not "${raw}"`);
   }
+  return value;
+}
+
+function atMost(name: string, value: number, max: number): number {
+  if (value > max) throw new UsageError(`--${name} must be at most ${max}, not ${value}`);
   return value;
 }
 
@@ -64,6 +90,12 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     cpuProfDir: undefined,
     keep: false,
     amountXof: 100,
+    shortDurationS: 5,
+    rate: 1000,
+    receiverDelayMs: 50,
+    drainS: 10,
+    callbackMode: undefined,
+    simulatorDelayMs: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -106,6 +138,25 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
         options.scenarios = new Set(list as Scenario[]);
         break;
       }
+      case 'short-duration':
+        options.shortDurationS = positiveNumber(name, value, false);
+        break;
+      case 'rate':
+        options.rate = atMost(name, positiveNumber(name, value, false), 20_000);
+        break;
+      case 'receiver-delay-ms':
+        options.receiverDelayMs = value === '0' ? 0 : atMost(name, positiveNumber(name, value, true), 60_000);
+        break;
+      case 'drain':
+        options.drainS = value === '0' ? 0 : atMost(name, positiveNumber(name, value, false), 600);
+        break;
+      case 'simulator-delay-ms':
+        options.simulatorDelayMs = value === '0' ? 0 : atMost(name, positiveNumber(name, value, true), 60_000);
+        break;
+      case 'callback-mode':
+        if (value !== 'ligdicash' && value !== 'json') throw new UsageError(`--callback-mode must be ligdicash or json, not "${value}"`);
+        options.callbackMode = value;
+        break;
       case 'pg-url':
         options.pgUrl = value;
         break;

@@ -17,6 +17,12 @@ function send(message: LoadMessage): void {
   process.send?.(message);
 }
 
+/** The last message, then hang up once it is written: a large result must not be cut off by the disconnect. */
+function sendLast(message: LoadMessage): void {
+  if (!process.send) return;
+  process.send(message, undefined, {}, () => process.disconnect());
+}
+
 class HttpClient {
   private readonly agent: http.Agent;
   private readonly headers: Record<string, string>;
@@ -90,22 +96,32 @@ async function payin(client: HttpClient, job: LoadJob, phone: string, step: Step
   step('withotp', t);
 }
 
+/** `withdrawal/create` (top_up_wallet 1 or 0) or `straight/payout`, with a distinct transaction id. */
 async function payout(client: HttpClient, job: LoadJob, phone: string, transactionId: string): Promise<void> {
-  const created = (await client.call('POST', '/pay/v01/withdrawal/create', {
+  const merchant = job.scenario === 'merchant';
+  const path = merchant ? '/pay/v01/straight/payout' : '/pay/v01/withdrawal/create';
+  const created = (await client.call('POST', path, {
     commande: {
       amount: job.amountXof,
       description: 'Bench payout',
       customer: phone,
-      callback_url: '',
-      top_up_wallet: 1,
+      callback_url: job.callbackUrl ?? '',
+      ...(merchant ? {} : { top_up_wallet: job.scenario === 'topup0' ? 0 : 1 }),
       custom_data: { transaction_id: transactionId },
     },
   })) as { response_code?: unknown; description?: unknown };
-  if (created.response_code !== '00') throw new Error(`withdrawal/create: ${String(created.description)}`);
+  if (created.response_code !== '00') throw new Error(`${path.slice('/pay/v01/'.length)}: ${String(created.description)}`);
 }
 
+/** Operations in flight at most under paced load: when the server falls this far behind, the schedule waits. */
+const PACED_IN_FLIGHT_MAX = 2048;
+/** Keep-alive connections under paced load; further requests queue in the agent (and count in their latency). */
+const PACED_SOCKETS_MAX = 256;
+/** How often the paced driver starts the operations that have come due, ms. */
+const PACED_TICK_MS = 1;
+
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const client = new HttpClient(job.port, job.concurrency, job.apikey, job.apiToken);
+  const client = new HttpClient(job.port, job.ratePerSecond !== undefined ? PACED_SOCKETS_MAX : job.concurrency, job.apikey, job.apiToken);
   const latency = new Samples();
   const steps = new Map<string, Samples>();
   const errorSamples = new Set<string>();
@@ -147,6 +163,32 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     samples.add(end - startedAt);
   };
 
+  const answered: [string, number][] = [];
+  /** One operation, counted in the window or in the warm-up; throws only when the server seems gone. */
+  const operate = async (phone: string) => {
+    const transactionId = `${job.runId}-${payoutSeq++}`;
+    const startedAt = performance.now();
+    try {
+      if (job.scenario === 'payins') await payin(client, job, phone, step);
+      else await payout(client, job, phone, transactionId);
+      consecutiveErrors = 0;
+      const end = performance.now();
+      if (inWindow(end)) {
+        ops++;
+        latency.add(end - startedAt);
+        if (job.scenario === 'callbacks') answered.push([transactionId, performance.timeOrigin + end]);
+        if (ops >= job.maxOps) stop('max-ops');
+      } else if (phase === 'warmup') {
+        warmupOps++;
+      }
+    } catch (error) {
+      if (inWindow(performance.now())) errors++;
+      if (errorSamples.size < ERROR_SAMPLES_MAX) errorSamples.add((error as Error).message);
+      if (++consecutiveErrors >= CONSECUTIVE_ERRORS_MAX) throw new Error(`${consecutiveErrors} failures in a row; last: ${(error as Error).message}`);
+    }
+  };
+  const payoutPhone = () => job.phones[payoutSeq % job.phones.length] ?? '';
+
   const worker = async (index: number) => {
     // Payin workers own the phones index, index + C, index + 2C…: one OTP per phone at a time.
     const own = job.phones.filter((_, i) => i % job.concurrency === index);
@@ -161,32 +203,53 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
         if (phone === undefined) return stop('otp-budget');
         otpsIssued.set(phone, (otpsIssued.get(phone) ?? 0) + 1);
       } else {
-        phone = job.phones[payoutSeq % job.phones.length] ?? '';
+        phone = payoutPhone();
       }
-      const transactionId = `${job.runId}-${payoutSeq++}`;
-      const startedAt = performance.now();
-      try {
-        if (job.scenario === 'payins') await payin(client, job, phone, step);
-        else await payout(client, job, phone, transactionId);
-        consecutiveErrors = 0;
-        const end = performance.now();
-        if (inWindow(end)) {
-          ops++;
-          latency.add(end - startedAt);
-          if (ops >= job.maxOps) stop('max-ops');
-        } else if (phase === 'warmup') {
-          warmupOps++;
-        }
-      } catch (error) {
-        if (inWindow(performance.now())) errors++;
-        if (errorSamples.size < ERROR_SAMPLES_MAX) errorSamples.add((error as Error).message);
-        if (++consecutiveErrors >= CONSECUTIVE_ERRORS_MAX) throw new Error(`${consecutiveErrors} failures in a row; last: ${(error as Error).message}`);
-      }
+      await operate(phone);
     }
   };
 
+  // Open loop: operation i starts at i / rate seconds whatever the answers do, so a slow server
+  // shows as latency and a lower achieved rate, not as a politely slower client.
+  let inFlightPeak = 0;
+  const paced = (ratePerSecond: number) =>
+    new Promise<void>((resolve, reject) => {
+      const t0 = performance.now();
+      let started = 0;
+      let inFlight = 0;
+      let failure: Error | undefined;
+      const done = () => {
+        if (phase === 'stop' && inFlight === 0) {
+          clearInterval(timer);
+          if (failure) reject(failure);
+          else resolve();
+        }
+      };
+      const timer = setInterval(() => {
+        const due = Math.floor(((performance.now() - t0) * ratePerSecond) / 1000);
+        while (phase !== 'stop' && started < due && inFlight < PACED_IN_FLIGHT_MAX) {
+          started++;
+          inFlightPeak = Math.max(inFlightPeak, ++inFlight);
+          operate(payoutPhone()).then(
+            () => {
+              inFlight--;
+              done();
+            },
+            (error: unknown) => {
+              inFlight--;
+              failure ??= error as Error;
+              stop('time');
+              done();
+            },
+          );
+        }
+        done();
+      }, PACED_TICK_MS);
+    });
+
   try {
-    await Promise.all(Array.from({ length: job.concurrency }, (_, i) => worker(i)));
+    if (job.ratePerSecond !== undefined) await paced(job.ratePerSecond);
+    else await Promise.all(Array.from({ length: job.concurrency }, (_, i) => worker(i)));
   } finally {
     clearTimeout(warmupTimer);
     clearTimeout(endTimer);
@@ -204,18 +267,20 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     steps: Object.fromEntries([...steps].map(([name, samples]) => [name, samples.summary()])),
     warmupOps,
     stoppedBy,
+    windowStartEpochMs: round(performance.timeOrigin + measureStart),
+    windowEndEpochMs: round(performance.timeOrigin + measureEnd),
+    paced: job.ratePerSecond !== undefined ? { targetPerSecond: job.ratePerSecond, inFlightPeak, inFlightMax: PACED_IN_FLIGHT_MAX } : undefined,
+    answered: job.scenario === 'callbacks' ? answered : undefined,
   };
 }
 
 process.once('message', (job: LoadJob) => {
   runLoad(job).then(
     (result) => {
-      send({ type: 'result', result });
-      process.disconnect();
+      sendLast({ type: 'result', result });
     },
     (error: unknown) => {
-      send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
-      process.disconnect();
+      sendLast({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
     },
   );
 });

@@ -1,9 +1,13 @@
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import { updateProject } from '../src/commands/projects.js';
 import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallets.js';
 import { assert } from '../src/core/assert.js';
+import type { CallbackMode } from '../src/core/callbacks.js';
 import type { Xof } from '../src/core/money.js';
+import { MAGIC_SUFFIXES } from '../src/operators/simulator.js';
+import { PAYIN_MAGIC_SUFFIXES } from '../src/operators/simulator-desk.js';
 import { type DemoProject, seedSandbox } from '../src/sandbox-seed.js';
 import { openDatabase } from '../src/store/database.js';
 
@@ -18,13 +22,33 @@ export const SUBACCOUNT_FUNDING_XOF = 90_000_000_000 as Xof;
 export const PAYOUT_OPERATOR_ID = '11';
 const WALLETS_PER_COMMAND = 256;
 
-/** Distinct Orange Burkina numbers (prefixes 70, 71, 72), clear of the demo wallet 22670123456. */
+/**
+ * Distinct Orange Burkina numbers (prefixes 70, 71, 72), clear of the demo wallet 22670123456 and
+ * of the simulator's magic suffixes (…0002 declines, …0005 stays pending), so that every payout
+ * sent on to the simulated operator (top_up_wallet 0, merchant) completes.
+ */
 export function benchPhones(count: number): string[] {
   const heads = ['70', '71', '72'];
-  return Array.from({ length: count }, (_, i) => `226${heads[i % 3] ?? '70'}${String(900_000 + Math.floor(i / 3)).padStart(6, '0')}`);
+  const magic = new Set<string>([...Object.keys(MAGIC_SUFFIXES), ...Object.keys(PAYIN_MAGIC_SUFFIXES)]);
+  const phones: string[] = [];
+  for (let n = 900_000; phones.length < count; n++) {
+    const tail = String(n).padStart(6, '0');
+    if (magic.has(tail.slice(-4))) continue;
+    for (const head of heads) if (phones.length < count) phones.push(`226${head}${tail}`);
+  }
+  return phones;
 }
 
-export async function seedBench(location: { dataDir: string; databaseUrl?: string | undefined }, phones: readonly string[]): Promise<DemoProject> {
+export interface BenchSeed extends DemoProject {
+  /** The demo project's callback encoding during the run. */
+  callbackMode: CallbackMode;
+}
+
+export async function seedBench(
+  location: { dataDir: string; databaseUrl?: string | undefined },
+  phones: readonly string[],
+  callbackMode: CallbackMode | undefined,
+): Promise<BenchSeed> {
   const db = await openDatabase({ ...location, poolSize: 2 });
   try {
     const nowMs = Date.now();
@@ -40,7 +64,9 @@ export async function seedBench(location: { dataDir: string; databaseUrl?: strin
     }
     const funded = await db.command((tx) => fundSubaccount(tx, db.dialect, demo.projectId, PAYOUT_OPERATOR_ID, SUBACCOUNT_FUNDING_XOF, nowMs));
     assert(funded.ok, 'bench sub-account funding');
-    return demo;
+    const project = await db.command((tx) => updateProject(tx, demo.projectId, callbackMode !== undefined ? { callbackMode } : {}));
+    assert(project.ok, 'bench project callback mode');
+    return { ...demo, callbackMode: project.value.callbackMode };
   } finally {
     await db.close();
   }
@@ -63,12 +89,10 @@ export async function createPgSchema(baseUrl: string): Promise<{ url: string; dr
   return { url, drop: () => admin(`drop schema ${schema} cascade`) };
 }
 
-/**
- * Callback events not yet handled (outbox rows `pending` or `delivering`): whether the server's
- * callback work kept up with the load, or left a backlog behind it. Undefined if it cannot be read.
- */
-export async function eventBacklog(location: { dataDir: string; databaseUrl?: string | undefined }): Promise<number | undefined> {
-  const query = "select count(*) as n from outbox where status in ('pending', 'delivering')";
+type Location = { dataDir: string; databaseUrl?: string | undefined };
+
+/** Runs one read-only `select count(*) as n …` on the server's database; undefined if it cannot be read. */
+async function countOf(location: Location, query: string): Promise<number | undefined> {
   try {
     if (location.databaseUrl !== undefined) {
       const client = new pg.Client({ connectionString: location.databaseUrl, connectionTimeoutMillis: 5_000 });
@@ -89,4 +113,42 @@ export async function eventBacklog(location: { dataDir: string; databaseUrl?: st
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Callback events not yet handled (outbox rows `pending` or `delivering`): whether the server's
+ * callback work kept up with the load, or left a backlog behind it. Undefined if it cannot be read.
+ */
+export function eventBacklog(location: Location): Promise<number | undefined> {
+  return countOf(location, "select count(*) as n from outbox where status in ('pending', 'delivering')");
+}
+
+const TOPUP0 = "from payouts where kind = 'customer' and top_up_wallet = 0";
+
+/** top_up_wallet 0 payouts the dispatcher has not finished: `queued` or `sent` to the operator. */
+export function payoutsNotFinal(location: Location): Promise<number | undefined> {
+  return countOf(location, `select count(*) as n ${TOPUP0} and dispatch_state in ('queued', 'sent')`);
+}
+
+/**
+ * top_up_wallet 0 payouts settled (dispatch done) between two server times, ms; and how many of
+ * all failed (notcompleted on the wire) or were left for review after their last attempt.
+ */
+export async function payoutsSettled(location: Location, fromMs: number, toMs: number): Promise<{ settled: number | undefined; failed: number | undefined }> {
+  const [from, to] = [Math.floor(fromMs), Math.ceil(toMs)];
+  return {
+    settled: await countOf(location, `select count(*) as n ${TOPUP0} and dispatch_state = 'done' and updated_at_ms >= ${from} and updated_at_ms <= ${to}`),
+    failed: await countOf(location, `select count(*) as n ${TOPUP0} and (status = 'failed' or dispatch_state = 'review')`),
+  };
+}
+
+/** Polls `count` every 250 ms until it reads 0 or `drainMs` passes; returns the last count and the time waited. */
+export async function drain(count: () => Promise<number | undefined>, drainMs: number): Promise<{ left: number | undefined; waitedMs: number }> {
+  const startedAt = performance.now();
+  let left = await count();
+  while (left !== 0 && performance.now() - startedAt < drainMs) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    left = await count();
+  }
+  return { left, waitedMs: Math.round(performance.now() - startedAt) };
 }
