@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
@@ -19,8 +20,13 @@ export interface Config {
   databaseConnectTimeoutMs: number;
   /** The operator connectors of production (ADR 0009); ignored by the sandbox, which simulates every operator. */
   connectorsFile: string | undefined;
-  /** Lease of a claimed payout: another pass (or instance) takes it back after this. */
+  /**
+   * Lease of a claimed payout or payin query: the holder renews it while its operator call is in
+   * flight, so another instance takes the work back this long after the holder died (ADR 0018).
+   */
   dispatchLeaseMs: number;
+  /** This process's name on the leases it holds (`CAURI_INSTANCE_ID`, else generated at start). */
+  instanceId: string;
   /** The environment the settings came from: connector secrets and the SMS provider read it. */
   env: NodeJS.ProcessEnv;
   otp: OtpPolicy;
@@ -55,6 +61,13 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+/** A name for the leases this process holds: configured (bounded, printable), or random per start. */
+function instanceIdOf(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return `ins_${randomBytes(6).toString('hex')}`;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(raw)) throw new ConfigError('CAURI_INSTANCE_ID must be 1 to 64 letters, digits or ._:-');
+  return raw;
+}
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -136,7 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     databaseConnectTimeoutMs: int(env, 'CAURI_DB_CONNECT_TIMEOUT_SECONDS', 30, 0, 600) * 1000,
     connectorsFile: env.CAURI_CONNECTORS_FILE === '' ? undefined : env.CAURI_CONNECTORS_FILE,
-    dispatchLeaseMs: int(env, 'CAURI_DISPATCH_LEASE_SECONDS', 60, 1, 3600) * 1000,
+    dispatchLeaseMs: int(env, 'CAURI_DISPATCH_LEASE_SECONDS', 5, 1, 3600) * 1000,
+    instanceId: instanceIdOf(env.CAURI_INSTANCE_ID),
     env,
     otp: {
       ttlMs: int(env, 'CAURI_OTP_TTL_SECONDS', DEFAULT_OTP_POLICY.ttlMs / 1000, 30, 3600) * 1000,

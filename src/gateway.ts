@@ -124,9 +124,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     tokenSecret,
   };
   const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: options.logger ?? false });
-  const running = new PayoutDispatcher(gw, config.dispatchIntervalMs, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
+  const leases = { leaseMs: config.dispatchLeaseMs, instanceId: config.instanceId };
+  const running = new PayoutDispatcher(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
   workers.dispatcher = running;
-  const resolver = new PayinResolver(gw, RESOLVER_INTERVAL_MS, (error) => app.log.error({ err: error }, 'pending resolution failed'));
+  const resolver = new PayinResolver(gw, { intervalMs: RESOLVER_INTERVAL_MS, ...leases }, (error) => app.log.error({ err: error }, 'pending resolution failed'));
   const callbacks = new CallbackWorker(
     gw,
     {

@@ -21,17 +21,26 @@ export function retryDelayMs(attempts: number): number {
 
 export type SettleResult = 'completed' | 'notcompleted' | 'still_pending' | 'already_final';
 
-export async function settlePayout(gw: Gateway, tx: Tx, payoutId: string, outcome: OperatorOutcome, attempts = 1): Promise<SettleResult> {
+/**
+ * `holder` is the instance whose call produced the outcome, when it held the payout's lease (ADR
+ * 0018). A pending answer from a holder whose lease another instance has taken over since (after a
+ * stall longer than the lease) leaves the payout to the new holder; a final answer settles it
+ * whoever reports it.
+ */
+export async function settlePayout(gw: Gateway, tx: Tx, payoutId: string, outcome: OperatorOutcome, attempts = 1, holder?: string): Promise<SettleResult> {
   const nowMs = gw.clock.nowMs();
   const payout = await tx.selectFrom('payouts').selectAll().where('id', '=', payoutId).executeTakeFirst();
   assert(payout !== undefined, `no payout ${payoutId}`);
   if (payout.status !== 'pending') return 'already_final';
+  let owner = payout.dispatch_owner ?? null;
   if (gw.db.dialect === 'postgres') {
     // Serialise with any other settler of the same payout before deciding.
     await tx.selectFrom('payouts').select('id').where('id', '=', payoutId).forUpdate().execute();
-    const fresh = await tx.selectFrom('payouts').select('status').where('id', '=', payoutId).executeTakeFirstOrThrow();
+    const fresh = await tx.selectFrom('payouts').select(['status', 'dispatch_owner']).where('id', '=', payoutId).executeTakeFirstOrThrow();
     if (fresh.status !== 'pending') return 'already_final';
+    owner = fresh.dispatch_owner ?? null;
   }
+  if (outcome.state === 'pending' && holder !== undefined && owner !== null && owner !== holder) return 'still_pending';
   if (outcome.state === 'pending') {
     // The hold stays: releasing it while the operator may still pay would create money. After the
     // last attempt the payout waits for a person, with the reason recorded (README, "Payouts").
@@ -41,6 +50,7 @@ export async function settlePayout(gw: Gateway, tx: Tx, payoutId: string, outcom
       .set({
         dispatch_state: exhausted ? 'review' : 'sent',
         dispatch_after_ms: nowMs + retryDelayMs(attempts),
+        dispatch_owner: null,
         status_reason: exhausted ? `operator still pending after ${attempts} attempts; needs review` : 'awaiting operator',
         updated_at_ms: nowMs,
       })
@@ -78,7 +88,7 @@ export async function finalizePayout(
   const finalStatus = status === 'completed' ? 'completed' : 'notcompleted';
   await tx
     .updateTable('payouts')
-    .set({ status: finalStatus, dispatch_state: 'done', status_reason: reason, operator_reference: operatorReference, updated_at_ms: nowMs })
+    .set({ status: finalStatus, dispatch_state: 'done', dispatch_owner: null, status_reason: reason, operator_reference: operatorReference, updated_at_ms: nowMs })
     .where('id', '=', payout.id)
     .execute();
   await enqueueEvent(

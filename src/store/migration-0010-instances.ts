@@ -1,8 +1,12 @@
 import type { Kysely, Migration } from 'kysely';
 
-/** Reserved for issue 11's work; filled in by the change that needs it. */
+/**
+ * Issue 11, several instances (ADR 0018): a claimed payout names the instance that holds its lease,
+ * so that only that instance renews it (the heartbeat) and everyone can see who holds it. The lease
+ * itself stays `dispatch_after_ms`; a null owner means nobody holds the payout.
+ */
 export const instancesMigration: Migration = {
-  async up(_db: Kysely<unknown>) {
-    // Nothing yet.
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('payouts').addColumn('dispatch_owner', 'text').execute();
   },
 };

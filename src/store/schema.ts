@@ -107,6 +107,11 @@ export interface PayoutTable {
   dispatch_state: string;
   dispatch_attempts: number;
   dispatch_after_ms: number;
+  /**
+   * The instance holding the payout's lease while its operator call is in flight (ADR 0018); null
+   * when none. Optional so that a payout is created without naming it (nobody holds a new payout).
+   */
+  dispatch_owner?: string | null;
   operator_reference: string | null;
   status_reason: string | null;
   created_at_ms: number;
@@ -150,6 +155,8 @@ export interface OutboxTable {
   /** Who holds the claim: a worker records its outcome only while this is still its lease. */
   lease_id: string | null;
   delivered_at_ms: number | null;
+  /** The origin of the URL of the event's last claim (ADR 0017); null until first claimed. */
+  receiver: string | null;
 }
 
 /** One POST of one delivery attempt (ADR 0006). */

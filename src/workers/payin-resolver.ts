@@ -1,8 +1,11 @@
 import type { Gateway } from '../commands/context.js';
 import { closeUnpaid, lockPayin, settlePayinByReference } from '../commands/payin-operator.js';
 import { DISPATCH_ATTEMPTS_MAX, settlePayout } from '../commands/payout-settle.js';
-import { RESOLVE_LEASE_MS, UNUSED_INVOICE_TTL_MS } from '../core/checkout.js';
+import { UNUSED_INVOICE_TTL_MS } from '../core/checkout.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
+import type { Tx } from '../store/database.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { type LeaseOptions, renewPayoutLeases } from './payout-dispatcher.js';
 
 /**
  * Resolves what stays pending past the deadline (`CAURI_PENDING_DEADLINE_SECONDS`, ADR 0007):
@@ -13,12 +16,28 @@ import { type OperatorOutcome, withOperatorTimeout } from '../operators/connecto
  * - a payment page on which nobody started to pay within the token's 24 hours: `notcompleted`;
  * - a payout the dispatcher parked for review: its operator is asked again, at most hourly.
  *
- * Work is claimed with a lease (the due time moves into the future), so several processes can run
- * the resolver on one PostgreSQL database without asking twice.
+ * Work is claimed with a short lease (the due time moves a few seconds into the future), renewed
+ * while the operator is being asked (lease-keeper.ts), so several processes can run the resolver on
+ * one PostgreSQL database without asking twice, and a dead process's claims are taken over a lease
+ * after its last renewal (ADR 0018).
  */
 export const RESOLVE_BATCH_MAX = 50;
 
+/** Extends the leases of claimed payin queries whose payin is still pending by one lease from now. */
+async function renewPayinLeases(tx: Tx, payinIds: readonly string[], untilMs: number): Promise<number> {
+  if (payinIds.length === 0) return 0;
+  const ids = [...payinIds];
+  const result = await tx
+    .updateTable('invoices')
+    .set({ resolve_after_ms: untilMs })
+    .where('payin_id', 'in', ids)
+    .where('payin_id', 'in', (eb) => eb.selectFrom('payins').select('id').where('id', 'in', ids).where('status', '=', 'pending'))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 interface ClaimedPayin {
+  payinId: string;
   reference: string;
   operatorId: string;
   query: number;
@@ -35,12 +54,18 @@ export interface ResolverPass {
 export class PayinResolver {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  private readonly payinLeases: LeaseKeeper;
+  private readonly payoutLeases: LeaseKeeper;
 
   constructor(
     private readonly gw: Gateway,
-    private readonly intervalMs: number,
+    private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    const until = () => gw.clock.nowMs() + options.leaseMs;
+    this.payinLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayinLeases(tx, ids, until())), onError);
+    this.payoutLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, until())), onError);
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -50,7 +75,7 @@ export class PayinResolver {
         .finally(() => {
           this.running = undefined;
         });
-    }, this.intervalMs);
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -62,6 +87,7 @@ export class PayinResolver {
   /** One pass over every kind of due work, for tests and the timer. */
   async runOnce(): Promise<ResolverPass> {
     const claimed = await this.claimPayins();
+    this.payinLeases.hold(claimed.map((payin) => payin.payinId));
     await Promise.all(claimed.map((payin) => this.queryPayin(payin)));
     const expired = await this.expireUnusedPages();
     const payoutsRechecked = await this.recheckPayouts();
@@ -86,7 +112,7 @@ export class PayinResolver {
       if (rows.length === 0) return [];
       await tx
         .updateTable('invoices')
-        .set({ resolve_after_ms: nowMs + RESOLVE_LEASE_MS })
+        .set({ resolve_after_ms: nowMs + this.options.leaseMs })
         .where(
           'payin_id',
           'in',
@@ -94,7 +120,7 @@ export class PayinResolver {
         )
         .execute();
       return rows.flatMap((row) =>
-        row.reference !== null && row.operator_id !== null ? [{ reference: row.reference, operatorId: row.operator_id, query: row.resolve_attempts + 1, operatorState: row.operator_state ?? undefined }] : [],
+        row.reference !== null && row.operator_id !== null ? [{ payinId: row.payin_id, reference: row.reference, operatorId: row.operator_id, query: row.resolve_attempts + 1, operatorState: row.operator_state ?? undefined }] : [],
       );
     });
   }
@@ -102,6 +128,8 @@ export class PayinResolver {
   private async queryPayin(payin: ClaimedPayin): Promise<void> {
     const { gw } = this;
     const outcome = await this.ask(payin.reference, payin.operatorId, payin.operatorState);
+    // No renewal may land after the settlement below.
+    await this.payinLeases.release(payin.payinId);
     await gw.db.command((tx) => settlePayinByReference(gw, tx, payin.reference, outcome, payin.query));
   }
 
@@ -157,7 +185,7 @@ export class PayinResolver {
       if (rows.length > 0) {
         await tx
           .updateTable('payouts')
-          .set({ dispatch_after_ms: nowMs + RESOLVE_LEASE_MS })
+          .set({ dispatch_after_ms: nowMs + this.options.leaseMs, dispatch_owner: this.options.instanceId })
           .where(
             'id',
             'in',
@@ -167,10 +195,12 @@ export class PayinResolver {
       }
       return rows;
     });
+    this.payoutLeases.hold(claimed.map((payout) => payout.id));
     for (const payout of claimed) {
       const outcome = await this.ask(payout.id, payout.operator_id);
+      await this.payoutLeases.release(payout.id);
       // Still pending keeps it in review with a fresh reason and the next query an hour later.
-      await gw.db.command((tx) => settlePayout(gw, tx, payout.id, outcome, DISPATCH_ATTEMPTS_MAX));
+      await gw.db.command((tx) => settlePayout(gw, tx, payout.id, outcome, DISPATCH_ATTEMPTS_MAX, this.options.instanceId));
     }
     return claimed.length;
   }

@@ -2,15 +2,53 @@ import type { Gateway } from '../commands/context.js';
 import { DISPATCH_ATTEMPTS_MAX, retryDelayMs, settlePayout } from '../commands/payout-settle.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
 import type { Xof } from '../core/money.js';
+import type { Tx } from '../store/database.js';
+import { LeaseKeeper } from './lease-keeper.js';
 
 /**
  * Sends pending payouts on to their operator. Each pass claims due payouts in one transaction
- * (a lease: `dispatch_after_ms` moves into the future, so another process skips them), calls the
- * operator with no transaction open, and settles each outcome in a transaction of its own. A crash
- * between the call and the settlement leaves the payout claimed; when the lease runs out it is
- * claimed again and the operator is asked for the status of the same reference, not paid twice.
+ * (a lease: `dispatch_after_ms` moves a few seconds into the future and `dispatch_owner` names this
+ * instance, so another process skips them), calls the operator with no transaction open, and
+ * settles each outcome in a transaction of its own. While the call is in flight the lease is
+ * renewed (lease-keeper.ts), so only a dead holder's payouts are claimed again, a lease after its
+ * last renewal (ADR 0018). A crash between the call and the settlement leaves the payout claimed;
+ * when the lease runs out it is claimed again and the operator is asked for the status of the same
+ * reference before any re-send, so it is not paid twice.
  */
 export const DISPATCH_BATCH_MAX = 50;
+/**
+ * Payouts whose operator call may be in flight at once in one process. Passes do not wait for the
+ * slowest call of the previous batch (up to `CAURI_OPERATOR_TIMEOUT_MS`) before claiming more, so a
+ * dead instance's payouts are taken over a lease after its death, not a lease plus a slow call.
+ */
+export const DISPATCH_INFLIGHT_MAX = 200;
+
+export interface LeaseOptions {
+  /** How often a pass runs without being kicked, in ms. */
+  intervalMs: number;
+  /** How long a claim lasts without renewal (`CAURI_DISPATCH_LEASE_SECONDS`). */
+  leaseMs: number;
+  /** This instance's name on the leases it holds. */
+  instanceId: string;
+}
+
+/**
+ * Extends the leases this instance still holds on pending payouts by one lease from now. On
+ * PostgreSQL a row another transaction has locked (a settlement in progress) is skipped rather than
+ * waited for: a heartbeat that queues behind locks is a heartbeat that comes too late.
+ */
+export async function renewPayoutLeases(tx: Tx, dialect: 'sqlite' | 'postgres', ids: readonly string[], instanceId: string, untilMs: number): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await tx
+    .updateTable('payouts')
+    .set({ dispatch_after_ms: untilMs })
+    .where('id', 'in', (eb) => {
+      const held = eb.selectFrom('payouts').select('id').where('id', 'in', [...ids]).where('dispatch_owner', '=', instanceId).where('status', '=', 'pending');
+      return dialect === 'postgres' ? held.forUpdate().skipLocked() : held;
+    })
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
 
 interface Claimed {
   id: string;
@@ -26,16 +64,23 @@ export class PayoutDispatcher {
   private again = false;
   // A dispatcher that was never started (tests, `startWorkers: false`) runs only through `runOnce`.
   private stopped = true;
+  private readonly leases: LeaseKeeper;
 
   constructor(
     private readonly gw: Gateway,
-    private readonly intervalMs: number,
+    private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.leases = new LeaseKeeper(
+      options.leaseMs,
+      (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs)),
+      onError,
+    );
+  }
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
     this.timer.unref();
     this.kick();
   }
@@ -56,28 +101,46 @@ export class PayoutDispatcher {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await Promise.all(this.inFlight);
   }
 
   /** One pass, for tests and the CLI: returns how many payouts it handled. */
   async runOnce(): Promise<number> {
-    const claimed = await this.claim();
+    const claimed = await this.claim(DISPATCH_BATCH_MAX);
+    this.leases.hold(claimed.map((payout) => payout.id));
     await Promise.all(claimed.map((payout) => this.process(payout)));
     return claimed.length;
   }
 
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** Claims batches while there is room in flight; each payout settles on its own and makes room. */
   private async loop(): Promise<void> {
     do {
       this.again = false;
       try {
-        while ((await this.runOnce()) === DISPATCH_BATCH_MAX && !this.stopped);
+        for (let room = DISPATCH_INFLIGHT_MAX - this.inFlight.size; room > 0 && !this.stopped; room = DISPATCH_INFLIGHT_MAX - this.inFlight.size) {
+          const claimed = await this.claim(Math.min(room, DISPATCH_BATCH_MAX));
+          this.leases.hold(claimed.map((payout) => payout.id));
+          for (const payout of claimed) {
+            const done: Promise<void> = this.process(payout)
+              .catch(this.onError)
+              .finally(() => {
+                this.inFlight.delete(done);
+                this.kick();
+              });
+            this.inFlight.add(done);
+          }
+          if (claimed.length < DISPATCH_BATCH_MAX) break;
+        }
       } catch (error) {
         this.onError(error);
       }
     } while (this.again && !this.stopped);
   }
 
-  private claim(): Promise<Claimed[]> {
-    const { gw } = this;
+  private claim(limit: number): Promise<Claimed[]> {
+    const { gw, options } = this;
     return gw.db.command(async (tx) => {
       const nowMs = gw.clock.nowMs();
       let query = tx
@@ -86,13 +149,18 @@ export class PayoutDispatcher {
         .where('dispatch_state', 'in', ['queued', 'sent'])
         .where('dispatch_after_ms', '<=', nowMs)
         .orderBy('dispatch_after_ms')
-        .limit(DISPATCH_BATCH_MAX);
+        .limit(limit);
       if (gw.db.dialect === 'postgres') query = query.forUpdate().skipLocked();
       const rows = await query.execute();
       if (rows.length === 0) return [];
       await tx
         .updateTable('payouts')
-        .set((eb) => ({ dispatch_state: 'sent', dispatch_after_ms: nowMs + gw.config.dispatchLeaseMs, dispatch_attempts: eb('dispatch_attempts', '+', 1) }))
+        .set((eb) => ({
+          dispatch_state: 'sent',
+          dispatch_after_ms: nowMs + options.leaseMs,
+          dispatch_owner: options.instanceId,
+          dispatch_attempts: eb('dispatch_attempts', '+', 1),
+        }))
         .where(
           'id',
           'in',
@@ -111,9 +179,12 @@ export class PayoutDispatcher {
     } catch (error) {
       this.onError(error);
       outcome = { state: 'pending' };
+    } finally {
+      // No renewal may land after the settlement below.
+      await this.leases.release(payout.id);
     }
     const attempts = payout.attempts + 1;
-    await gw.db.command((tx) => settlePayout(gw, tx, payout.id, outcome, attempts));
+    await gw.db.command((tx) => settlePayout(gw, tx, payout.id, outcome, attempts, this.options.instanceId));
     if (outcome.state === 'pending' && attempts < DISPATCH_ATTEMPTS_MAX) this.scheduleRecheck(retryDelayMs(attempts));
   }
 
