@@ -25,6 +25,8 @@ export interface Config {
    * flight, so another instance takes the work back this long after the holder died (ADR 0018).
    */
   dispatchLeaseMs: number;
+  /** How long an authenticated project is kept in memory; another process's change to it shows within this (ADR 0019). 0: never. */
+  authCacheMs: number;
   /** This process's name on the leases it holds (`CAURI_INSTANCE_ID`, else generated at start). */
   instanceId: string;
   /** The environment the settings came from: connector secrets and the SMS provider read it. */
@@ -150,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseConnectTimeoutMs: int(env, 'CAURI_DB_CONNECT_TIMEOUT_SECONDS', 30, 0, 600) * 1000,
     connectorsFile: env.CAURI_CONNECTORS_FILE === '' ? undefined : env.CAURI_CONNECTORS_FILE,
     dispatchLeaseMs: int(env, 'CAURI_DISPATCH_LEASE_SECONDS', 5, 1, 3600) * 1000,
+    authCacheMs: int(env, 'CAURI_AUTH_CACHE_MS', 1000, 0, 60_000),
     instanceId: instanceIdOf(env.CAURI_INSTANCE_ID),
     env,
     otp: {

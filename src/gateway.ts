@@ -19,6 +19,7 @@ import { PayoutDispatcher } from './workers/payout-dispatcher.js';
 import { SimulatorDesk, simulatorKey } from './operators/simulator-desk.js';
 import { PayinResolver } from './workers/payin-resolver.js';
 import { CallbackWorker } from './workers/callback-worker.js';
+import { ProjectCache } from './commands/project-cache.js';
 
 /**
  * Wires the adapters around the core: database, operator connector, HTTP app and workers.
@@ -113,6 +114,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const operators = operatorConnector(config, options, db, prefixes, tokenSecret);
   // Wallet OTPs: the sandbox's inbox, or production's provider (ADR 0014); none means no OTP is issued.
   const sms = config.mode === 'production' ? (options.sms ?? smsProviderFromEnv(config.env)) : undefined;
+  // Recently authenticated projects; this process's own changes to a project clear them (ADR 0019).
+  const projects = new ProjectCache(config.authCacheMs);
+  unsubscribe.push(db.onCommit('projects', () => projects.clear()));
   const gw: Gateway = {
     ...(sms !== undefined ? { sms } : {}),
     db,
@@ -122,6 +126,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     // Every operator exchange is recorded for the console's transaction story (recording-connector.ts).
     connector: recordExchanges(operators, storeExchanges(db), options.clock ?? systemClock),
     tokenSecret,
+    projects,
   };
   const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: options.logger ?? false });
   const leases = { leaseMs: config.dispatchLeaseMs, instanceId: config.instanceId };

@@ -4,6 +4,7 @@ import type { PrefixTable } from '../core/operators.js';
 import type { OperatorConnector } from '../operators/connector.js';
 import type { Database } from '../store/database.js';
 import type { SmsProvider } from '../sms/provider.js';
+import type { ProjectCache } from './project-cache.js';
 
 /** What every command needs, passed explicitly so that tests can swap the clock and the operator. */
 export interface Clock {
@@ -20,6 +21,8 @@ export interface Gateway {
   readonly connector: OperatorConnector;
   /** Secret that signs transaction tokens. */
   readonly tokenSecret: string;
+  /** Recently authenticated projects (ADR 0019); absent, every request reads its project. */
+  readonly projects?: ProjectCache;
   /**
    * Who delivers wallet OTPs (ADR 0014): an SMPP or HTTP-hook provider in production; undefined
    * in the sandbox, whose "SMS" go to the inbox table (and in production without a provider, where

@@ -19,7 +19,7 @@ export async function enqueueEvent(
   nowMs: number,
 ): Promise<string> {
   const id = newId('evt');
-  await insertEvent.run(tx, {
+  await insertEvent.defer(tx, {
     id,
     project_id: event.projectId,
     event_type: event.type,

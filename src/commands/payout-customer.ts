@@ -41,7 +41,7 @@ export interface PayoutRequest {
 const payoutByMerchantId = prepared((tx, p: { projectId: string; merchantTransactionId: string }) =>
   tx.selectFrom('payouts').select('id').where('project_id', '=', p.projectId).where('merchant_transaction_id', '=', p.merchantTransactionId),
 );
-const insertPayout = prepared((tx, row: PayoutTable) => tx.insertInto('payouts').values(row));
+export const insertPayout = prepared((tx, row: PayoutTable) => tx.insertInto('payouts').values(row));
 
 export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project, clientIp: string, input: PayoutRequest): Promise<Result<PayoutTable>> {
   if (!project.payoutEnabled) return fail('payout_disabled');
@@ -88,7 +88,7 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
     pendingTransferId: input.topUpWallet ? null : (posted.transfers[0]?.id ?? null),
     nowMs,
   });
-  await insertPayout.run(tx, row);
+  await insertPayout.defer(tx, row);
   // A held payout waits for the dispatcher, which is woken once this commits.
   if (!input.topUpWallet) afterCommit(tx, 'payouts');
   if (input.topUpWallet) {

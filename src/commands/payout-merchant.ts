@@ -8,7 +8,7 @@ import { type Tx, afterCommit } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
-import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, newPayoutRow, payoutExists } from './payout-customer.js';
+import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, insertPayout, newPayoutRow, payoutExists } from './payout-customer.js';
 import { type Project, ipAllowed } from './projects.js';
 
 /**
@@ -34,8 +34,12 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
   const nowMs = gw.clock.nowMs();
   const subaccountId = accountIds.subaccount(project.id, operator.id);
   const settlementId = accountIds.settlement(operator.id);
-  await ensureAccount(tx, { id: settlementId, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false }, nowMs);
-  const accounts = await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]);
+  let accounts = await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]);
+  if (!accounts.has(settlementId)) {
+    // The operator's settlement account is made by its first payout.
+    await ensureAccount(tx, { id: settlementId, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false }, nowMs);
+    accounts = await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]);
+  }
   if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const payoutId = newId('po');
   const posted = await postTransfers(
@@ -56,7 +60,7 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
     pendingTransferId: posted.transfers[0]?.id ?? null,
     nowMs,
   });
-  await tx.insertInto('payouts').values(row).execute();
+  await insertPayout.defer(tx, row);
   // The dispatcher is woken once this commits.
   afterCommit(tx, 'payouts');
   return ok(row);

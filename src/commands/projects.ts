@@ -6,9 +6,10 @@ import { ALL_OPERATORS } from '../core/operators.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { base64url } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
-import type { Tx } from '../store/database.js';
+import { type Tx, afterCommit } from '../store/database.js';
 import { prepared } from '../store/prepared.js';
 import type { ProjectTable } from '../store/schema.js';
+import type { ProjectCache } from './project-cache.js';
 
 /** An API project as the commands see it (spec §1.5). */
 export interface Project {
@@ -148,6 +149,7 @@ export async function updateProject(tx: Tx, projectId: string, changes: ProjectC
   if (changes.callbackUrl !== undefined) set.callback_url = changes.callbackUrl;
   if (changes.callbackMode !== undefined) set.callback_mode = changes.callbackMode;
   if (Object.keys(set).length > 0) await tx.updateTable('projects').set(set).where('id', '=', projectId).execute();
+  afterCommit(tx, 'projects');
   const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   return row ? ok(toProject(row)) : fail('not_found', `no project ${projectId}`);
 }
@@ -159,17 +161,23 @@ export async function updateProject(tx: Tx, projectId: string, changes: ProjectC
  */
 const projectByApikey = prepared((tx, p: { apikey: string }) => tx.selectFrom('projects').selectAll().where('apikey', '=', p.apikey));
 
-export async function authenticate(tx: Tx, apikey: unknown, authorization: unknown): Promise<Result<Project>> {
+export async function authenticate(tx: Tx, apikey: unknown, authorization: unknown, cache?: ProjectCache): Promise<Result<Project>> {
   if (typeof apikey !== 'string' || typeof authorization !== 'string') return fail('auth_failed');
   if (apikey.length === 0 || apikey.length > 128 || authorization.length > CREDENTIAL_LENGTH_MAX) return fail('auth_failed');
   const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) return fail('auth_failed');
-  const [row] = await projectByApikey.rows(tx, { apikey: apikey.trim() });
+  const key = apikey.trim();
   const presented = Buffer.from(hashApiToken(match[1]), 'hex');
+  const cached = cache?.get(key);
+  if (cached !== undefined && timingSafeEqual(presented, Buffer.from(cached.token_hash, 'hex'))) return ok(toProject(cached));
+  // Not cached, or the token does not match what is cached (it may have been rotated): the database decides.
+  const generation = cache?.begin() ?? 0;
+  const [row] = await projectByApikey.rows(tx, { apikey: key });
   // Compare even when the key is unknown, so timing does not tell valid keys from invalid ones.
   const stored = Buffer.from(row?.token_hash ?? '0'.repeat(64), 'hex');
   const same = timingSafeEqual(presented, stored);
   if (!row || !same) return fail('auth_failed');
+  cache?.set(key, row, generation);
   return ok(toProject(row));
 }
 
@@ -191,6 +199,7 @@ export async function rotateApiCredentials(tx: Tx, projectId: string, nowMs: num
   const apikey = randomUpperAlnum(APIKEY_LENGTH);
   const apiToken = newApiToken(nowMs);
   await tx.updateTable('projects').set({ apikey, token_hash: hashApiToken(apiToken) }).where('id', '=', projectId).execute();
+  afterCommit(tx, 'projects');
   const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   return row ? ok({ project: toProject(row), apiToken }) : fail('not_found', `no project ${projectId}`);
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { assert } from '../core/assert.js';
 import { newId } from '../core/ids.js';
 import { type AccountBalance, type AccountKind, type Transfer, type TransferKind, applyTransfer } from '../core/ledger.js';
@@ -42,17 +43,33 @@ const insertAccountIfMissing = prepared((tx, row: AccountTable) =>
 const selectAccounts = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id'));
 const selectAccountsForUpdate = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate());
 const insertTransfer = prepared((tx, row: TransferTable) => tx.insertInto('transfers').values(row));
-const updateSums = prepared(
-  (tx, p: { id: string; debits_posted_xof: number; credits_posted_xof: number; debits_pending_xof: number; credits_pending_xof: number }) =>
-    tx
-      .updateTable('accounts')
-      .set({
-        debits_posted_xof: p.debits_posted_xof,
-        credits_posted_xof: p.credits_posted_xof,
-        debits_pending_xof: p.debits_pending_xof,
-        credits_pending_xof: p.credits_pending_xof,
-      })
-      .where('id', '=', p.id),
+/** New running sums of several accounts, in one statement (one CASE per column, keyed by id). */
+interface SumsUpdate {
+  ids: string[];
+  debitsPosted: number[];
+  creditsPosted: number[];
+  debitsPending: number[];
+  creditsPending: number[];
+}
+const updateSums = prepared((tx, p: SumsUpdate) =>
+  tx
+    .updateTable('accounts')
+    .set(() => {
+      // One placeholder per element: the shape is the arrays' length (prepared.ts). The cast gives
+      // PostgreSQL the type of a CASE whose branches are all parameters.
+      const column = (values: number[]) =>
+        sql<number>`case ${sql.join(
+          p.ids.map((id, i) => sql`when id = ${id} then cast(${values[i] ?? 0} as bigint)`),
+          sql` `,
+        )} end`;
+      return {
+        debits_posted_xof: column(p.debitsPosted),
+        credits_posted_xof: column(p.creditsPosted),
+        debits_pending_xof: column(p.debitsPending),
+        credits_pending_xof: column(p.creditsPending),
+      };
+    })
+    .where('id', 'in', p.ids),
 );
 
 /** Creates an account if it does not exist yet; concurrent creators are harmless. */
@@ -160,7 +177,7 @@ export async function postTransfers(
     accounts.set(credit.id, applied.credit);
   }
   for (const [i, t] of resolved.entries()) {
-    await insertTransfer.run(tx, {
+    await insertTransfer.defer(tx, {
       id: t.id,
       kind: t.kind,
       pending_id: t.pendingId,
@@ -172,17 +189,16 @@ export async function postTransfers(
       created_at_ms: nowMs,
     });
   }
-  for (const [id, account] of accounts) {
-    const old = before.get(id);
-    if (old === account) continue;
-    await updateSums.run(tx, {
-      id,
-      debits_posted_xof: account.debitsPostedXof,
-      credits_posted_xof: account.creditsPostedXof,
-      debits_pending_xof: account.debitsPendingXof,
-      credits_pending_xof: account.creditsPendingXof,
+  const changed = [...accounts].filter(([id, account]) => before.get(id) !== account);
+  if (changed.length > 0) {
+    await updateSums.defer(tx, {
+      ids: changed.map(([id]) => id),
+      debitsPosted: changed.map(([, a]) => a.debitsPostedXof),
+      creditsPosted: changed.map(([, a]) => a.creditsPostedXof),
+      debitsPending: changed.map(([, a]) => a.debitsPendingXof),
+      creditsPending: changed.map(([, a]) => a.creditsPendingXof),
     });
-    if (locked?.has(id)) locked.set(id, account);
   }
+  for (const [id, account] of changed) if (locked?.has(id)) locked.set(id, account);
   return { ok: true, transfers: resolved };
 }

@@ -33,6 +33,8 @@ type Slot = { param: string; index: number } | { value: unknown };
 /** A compiled shape: the defined parameters, in order, with each array's length (-1: not an array). */
 interface Compiled<R> {
   dialect: Dialect;
+  /** The SQL with the deferred-write marker, made on first use. */
+  deferredSql?: string;
   names: string[];
   lengths: number[];
   query: CompiledQuery<R>;
@@ -44,6 +46,23 @@ export interface PreparedQuery<P, R> {
   rows(tx: Tx, params: P): Promise<R[]>;
   /** Runs the query with these parameters. */
   run(tx: Tx, params: P): Promise<QueryResult<R>>;
+  /**
+   * A write whose result nobody reads (an INSERT or UPDATE with no RETURNING): on PostgreSQL it is
+   * sent with the transaction's next statement, or when the command ends, whichever comes first,
+   * together with the other writes deferred meanwhile, in one round trip (database.ts). Its error,
+   * if any, reaches the command at that next statement. On SQLite it runs at once.
+   */
+  defer(tx: Tx, params: P): Promise<void>;
+}
+
+/** The marker of a deferred write: its verb and table, read by the PostgreSQL connection (database.ts). */
+export const DEFER_MARK = /^\/\*cauri:defer (insert|update) (\w+)\*\/ /;
+
+function deferMark(sql: string): string {
+  const match = /^(insert into|update) "(\w+)"/.exec(sql);
+  if (!match) throw new Error(`only an INSERT or UPDATE can be deferred: ${sql}`);
+  if (/\breturning\b/i.test(sql)) throw new Error(`a deferred write returns nothing: ${sql}`);
+  return `/*cauri:defer ${match[1] === 'update' ? 'update' : 'insert'} ${match[2] ?? ''}*/ `;
 }
 
 /** Whether a call has this shape; compared in place, since it runs on every call. */
@@ -88,21 +107,28 @@ export function prepared<P extends object, R>(build: (tx: Tx, params: P) => Comp
     return compiled;
   }
 
-  function run(tx: Tx, params: P): Promise<QueryResult<R>> {
+  function run(tx: Tx, params: P, deferred = false): Promise<QueryResult<R>> {
     const dialect = dialects.get(tx);
     if (dialect === undefined) return tx.executeQuery(build(tx, params));
     const values = params as Record<string, unknown>;
-    const { query, slots } = shapes.find((shape) => hasShape(shape, dialect, values)) ?? compile(tx, dialect, values);
-    const parameters = slots.map((slot) => {
+    const shape = shapes.find((candidate) => hasShape(candidate, dialect, values)) ?? compile(tx, dialect, values);
+    const parameters = shape.slots.map((slot) => {
       if ('value' in slot) return slot.value;
       const value = values[slot.param];
       return slot.index >= 0 ? (value as readonly unknown[])[slot.index] : value;
     });
-    return tx.executeQuery<R>({ ...query, parameters });
+    if (deferred && dialect === 'postgres') {
+      shape.deferredSql ??= deferMark(shape.query.sql) + shape.query.sql;
+      return tx.executeQuery<R>({ ...shape.query, sql: shape.deferredSql, parameters });
+    }
+    return tx.executeQuery<R>({ ...shape.query, parameters });
   }
 
   return {
-    run,
+    run: (tx, params) => run(tx, params),
+    async defer(tx, params) {
+      await run(tx, params, true);
+    },
     async rows(tx, params) {
       return (await run(tx, params)).rows;
     },

@@ -24,7 +24,7 @@ export function authenticated(
   work: (tx: Tx, project: Project) => Promise<unknown>,
 ): Promise<unknown> {
   return gw.db.command(async (tx) => {
-    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization);
+    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
     if (!auth.ok) return envelopeOf(wiki, auth);
     return work(tx, auth.value);
   });

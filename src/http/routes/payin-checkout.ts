@@ -39,7 +39,7 @@ export function registerPayinCheckoutRoutes(app: FastifyInstance, gw: Gateway): 
 async function createStraight(gw: Gateway, request: FastifyRequest): Promise<unknown> {
   // First command: authenticate, check, and commit the payin with its hold (the intent).
   const started = await gw.db.command(async (tx): Promise<{ envelope: unknown } | { attempt: Attempt }> => {
-    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization);
+    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
     if (!auth.ok) return { envelope: envelopeOf('createInvoice', auth) };
     const parsed = parseCheckoutCommande(request.body, 'direct');
     if (!parsed.ok) return { envelope: envelopeOf('createInvoice', parsed) };

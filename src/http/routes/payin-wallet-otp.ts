@@ -33,7 +33,7 @@ export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void
         type Answer = { error: boolean; message: string; outbound?: OutboundSms; walletMissing?: true };
         const answer = await gw.db.command(async (tx): Promise<Answer> => {
           const amountXof = parseAmountXof(request.params.amount);
-          const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization);
+          const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
           if (!auth.ok) return { error: true, message: subCodeFor('createInvoice', 'auth_failed').description };
           if (amountXof === undefined) return { error: true, message: 'Invalid amount' };
           const issued = await issueWalletOtp(gw, tx, auth.value, request.params.phone, amountXof);
