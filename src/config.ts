@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
-import { CALLBACK_PROJECT_CONCURRENCY_DEFAULT, CALLBACK_TIMEOUT_MS_DEFAULT } from './core/callbacks.js';
+import { CALLBACK_INFLIGHT_MAX_DEFAULT, CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, CALLBACK_TIMEOUT_MS_DEFAULT } from './core/callbacks.js';
 
 /** Everything Cauri reads from its environment, parsed and bounded once at start-up. */
 export type Mode = 'sandbox' | 'production';
@@ -54,8 +54,10 @@ export interface Config {
   pendingDeadlineMs: number;
   /** How long one callback POST may take, DNS and connection included (ADR 0006). */
   callbackTimeoutMs: number;
-  /** Events of one project in delivery at once, across every process. */
-  callbackProjectConcurrencyMax: number;
+  /** Events of one receiver (a callback URL's origin) in delivery at once, across every process (ADR 0017). */
+  callbackReceiverConcurrencyMax: number;
+  /** Callback deliveries in flight in this process, every receiver together. */
+  callbackInflightMax: number;
   /** How often the callback worker looks for due events it was not told about, in ms. */
   callbackIntervalMs: number;
   /** Callbacks may go to private, loopback and link-local addresses in production too (the sandbox always allows them). */
@@ -169,7 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     otpIssuedPerHourMax: int(env, 'CAURI_OTP_PER_HOUR_MAX', 10, 1, 1000),
     pendingDeadlineMs: int(env, 'CAURI_PENDING_DEADLINE_SECONDS', 600, 1, 7 * 86_400) * 1000,
     callbackTimeoutMs: int(env, 'CAURI_CALLBACK_TIMEOUT_MS', CALLBACK_TIMEOUT_MS_DEFAULT, 100, 30_000),
-    callbackProjectConcurrencyMax: int(env, 'CAURI_CALLBACK_CONCURRENCY_PER_PROJECT', CALLBACK_PROJECT_CONCURRENCY_DEFAULT, 1, 50),
+    // CAURI_CALLBACK_CONCURRENCY_PER_PROJECT is the deprecated name of the per-receiver limit (ADR 0017).
+    callbackReceiverConcurrencyMax:
+      env.CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER === undefined || env.CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER === ''
+        ? int(env, 'CAURI_CALLBACK_CONCURRENCY_PER_PROJECT', CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, 1, 1000)
+        : int(env, 'CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER', CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, 1, 1000),
+    callbackInflightMax: int(env, 'CAURI_CALLBACK_INFLIGHT_MAX', CALLBACK_INFLIGHT_MAX_DEFAULT, 1, 10_000),
     callbackIntervalMs: int(env, 'CAURI_CALLBACK_INTERVAL_MS', 1000, 10, 60_000),
     callbackAllowPrivate: env.CAURI_CALLBACK_ALLOW_PRIVATE === '1',
   };

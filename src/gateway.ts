@@ -137,7 +137,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     gw,
     {
       timeoutMs: config.callbackTimeoutMs,
-      projectConcurrencyMax: config.callbackProjectConcurrencyMax,
+      receiverConcurrencyMax: config.callbackReceiverConcurrencyMax,
+      inflightMax: config.callbackInflightMax,
       intervalMs: config.callbackIntervalMs,
       allowPrivate: config.mode === 'sandbox' || config.callbackAllowPrivate,
     },

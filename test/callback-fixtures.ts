@@ -1,5 +1,5 @@
 import type { Gateway } from '../src/commands/context.js';
-import { CALLBACK_PROJECT_CONCURRENCY_DEFAULT } from '../src/core/callbacks.js';
+import { CALLBACK_RECEIVER_CONCURRENCY_DEFAULT } from '../src/core/callbacks.js';
 import type { OutboxTable, CallbackAttemptTable } from '../src/store/schema.js';
 import { CallbackWorker, type CallbackWorkerOptions } from '../src/workers/callback-worker.js';
 import { type TestGateway, latestOtp, payoutBody, walletPayinBody } from './harness.js';
@@ -19,7 +19,7 @@ export function handWorker(gw: Gateway, options: Partial<CallbackWorkerOptions> 
     gw,
     {
       timeoutMs: TIMEOUT_MS,
-      projectConcurrencyMax: CALLBACK_PROJECT_CONCURRENCY_DEFAULT,
+      receiverConcurrencyMax: CALLBACK_RECEIVER_CONCURRENCY_DEFAULT,
       intervalMs: 1000,
       allowPrivate: true,
       random: () => 0.5,

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProject } from '../src/commands/projects.js';
 import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallets.js';
 import { loadConfig } from '../src/config.js';
-import { callbackLeaseMs } from '../src/core/callbacks.js';
+import { CALLBACK_LEASE_MS } from '../src/core/callbacks.js';
 import type { Xof } from '../src/core/money.js';
 import { type Running, startGateway } from '../src/gateway.js';
 import { type Database, openDatabase } from '../src/store/database.js';
@@ -119,7 +119,7 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       return { status: 200 };
     };
-    const workers = [handWorker(a.gw, { batchMax: 3, projectConcurrencyMax: 50 }), handWorker(b.gw, { batchMax: 3, projectConcurrencyMax: 50 })];
+    const workers = [handWorker(a.gw, { inflightMax: 3, receiverConcurrencyMax: 50 }), handWorker(b.gw, { inflightMax: 3, receiverConcurrencyMax: 50 })];
     const drain = async (worker: (typeof workers)[number]) => {
       let total = 0;
       for (let n = await worker.runOnce(); n > 0; n = await worker.runOnce()) total += n;
@@ -148,7 +148,7 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
       }
       return 'hang';
     };
-    const workerA = handWorker(a.gw, { timeoutMs: 10_000, projectConcurrencyMax: 10 });
+    const workerA = handWorker(a.gw, { timeoutMs: 10_000, receiverConcurrencyMax: 10 });
     const runA = workerA.runOnce();
     await until(async () => receiver.hanging === 4 && (await events(a.gw)).filter((e) => e.status === 'delivered').length === 2);
     await kill(a);
@@ -162,7 +162,7 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
     const b = await startProcess();
     const workerB = handWorker(b.gw);
     expect(await workerB.runOnce()).toBe(0); // still leased to the dead process
-    clock.advance(callbackLeaseMs(10_000));
+    clock.advance(CALLBACK_LEASE_MS);
     expect(await workerB.runOnce()).toBe(4);
     expect(await workerB.runOnce()).toBe(0);
 

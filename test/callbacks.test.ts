@@ -247,14 +247,14 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     ]);
   });
 
-  it('limits the deliveries of one project in flight at once', async () => {
+  it('limits the deliveries to one receiver in flight at once', async () => {
     for (let i = 0; i < 4; i++) await createPayout(gw, receiver.url(), `PO-CONC-${i}`);
     receiver.answer = () => 'hang';
-    const worker = handWorker(gw.gw, { projectConcurrencyMax: 2, timeoutMs: 10_000 });
+    const worker = handWorker(gw.gw, { receiverConcurrencyMax: 2, timeoutMs: 10_000 });
     const first = worker.runOnce();
     await until(() => receiver.hanging === 2);
-    // Another process finds the project full.
-    expect(await handWorker(gw.gw, { projectConcurrencyMax: 2 }).runOnce()).toBe(0);
+    // Another process finds the receiver full.
+    expect(await handWorker(gw.gw, { receiverConcurrencyMax: 2 }).runOnce()).toBe(0);
     receiver.answer = () => ({ status: 200 });
     receiver.release();
     expect(await first).toBe(2);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import {
-  CALLBACK_BATCH_MAX,
   type CallbackEncoding,
   type CallbackMode,
+  callbackReceiver,
   callbackRetryDelayMs,
   payinCallbackPayload,
   payoutCallbackPayload,
@@ -10,19 +11,26 @@ import {
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { unverifiedTokenClaims } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
-import type { Dialect, Tx } from '../store/database.js';
-import type { CallbackAttemptTable, ProjectTable } from '../store/schema.js';
-import { markEventsQueued } from './outbox.js';
+import { type Dialect, type Tx, afterCommit } from '../store/database.js';
+import type { CallbackAttemptTable, PayinTable, PayoutTable, ProjectTable } from '../store/schema.js';
 
 /**
- * The database side of callback delivery (ADR 0006). A worker claims due events in one
+ * The database side of callback delivery (ADR 0006, ADR 0017). A worker claims due events in one
  * transaction (a lease, with `FOR UPDATE SKIP LOCKED` on PostgreSQL so that several processes never
- * claim the same row), sends them with no transaction open, and records every POST and the next
- * state in a transaction of its own, which only takes effect while the lease is still its own.
+ * claim the same row), sends them with no transaction open, renews the leases of its deliveries in
+ * flight, and records finished deliveries and their next state in a transaction of its own, several
+ * at a time; each takes effect only while the lease is still the worker's.
  */
 
-/** Due events a claim looks at, to pick those whose project has room. */
-export const CLAIM_SCAN_MAX = 4 * CALLBACK_BATCH_MAX;
+/**
+ * Due events a claim looks at, to pick those whose receiver has room: twice the events it can
+ * start, within these bounds. Those it leaves learn their receiver, so the next scan skips them
+ * while that receiver is full.
+ */
+export const CLAIM_SCAN_MIN = 32;
+export const CLAIM_SCAN_MAX = 512;
+/** The PostgreSQL advisory lock that serializes claims (`'cauri.cb'` in ASCII). */
+const CLAIM_LOCK_KEY = 0x63_61_75_72_69_2e_63_62n.toString();
 /** After a rotation, the previous secret keeps signing this long, next to the new one. */
 export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3_600_000;
 /** Bounds of `cauri callbacks list`. */
@@ -39,6 +47,8 @@ export interface ClaimedEvent {
   cycleAttempt: number;
   leaseId: string;
   url: string;
+  /** The URL's origin, which the concurrency limit counts by. */
+  receiver: string;
   mode: CallbackMode;
   /** Secrets that sign, the current one first. */
   secrets: string[];
@@ -51,12 +61,18 @@ export interface ClaimResult {
   events: ClaimedEvent[];
   /** Due events that cannot be delivered (no URL), marked failed on the spot. */
   settled: number;
+  /**
+   * Due events left for later whose receiver this claim learned: the next scan leaves them out
+   * while their receiver is full, so it may find others behind them.
+   */
+  skipped: number;
 }
 
 export interface ClaimLimits {
   /** Events this worker can start now. */
   capacity: number;
-  projectConcurrencyMax: number;
+  /** Events of one receiver in delivery at once, across every process. */
+  receiverConcurrencyMax: number;
   leaseMs: number;
   tokenSecret: string;
 }
@@ -80,47 +96,74 @@ interface DueRow {
   subject_id: string;
   attempts: number;
   cycle_attempts: number;
+  receiver: string | null;
+  next_attempt_at_ms: number;
+}
+
+/** Events in delivery per receiver, whichever process holds them: only live leases count. */
+async function busyReceivers(tx: Tx, nowMs: number): Promise<Map<string, number>> {
+  const busy = await tx
+    .selectFrom('outbox')
+    .select((eb) => ['receiver', eb.fn.countAll<number>().as('n')])
+    .where('status', '=', 'delivering')
+    .where('next_attempt_at_ms', '>', nowMs)
+    .groupBy('receiver')
+    .execute();
+  return new Map(busy.map((row) => [row.receiver ?? '', Number(row.n)]));
 }
 
 export async function claimDueEvents(tx: Tx, dialect: Dialect, nowMs: number, limits: ClaimLimits): Promise<ClaimResult> {
-  if (limits.capacity <= 0) return { events: [], settled: 0 };
-  // Room per project: its events under a live lease, whichever process holds them. Projects with
-  // no room are left out of the scan, so that one slow merchant's backlog cannot fill it.
-  const busy = await tx
-    .selectFrom('outbox')
-    .select((eb) => ['project_id', eb.fn.countAll<number>().as('n')])
-    .where('status', '=', 'delivering')
-    .where('next_attempt_at_ms', '>', nowMs)
-    .groupBy('project_id')
-    .execute();
-  const inFlight = new Map(busy.map((row) => [row.project_id, Number(row.n)]));
-  const saturated = [...inFlight].filter(([, n]) => n >= limits.projectConcurrencyMax).map(([projectId]) => projectId);
-  // `delivering` rows are due again only once their lease has run out (their holder died).
-  let query = tx
-    .selectFrom('outbox')
-    .select(['id', 'project_id', 'event_type', 'subject_type', 'subject_id', 'attempts', 'cycle_attempts'])
-    .where('status', 'in', ['pending', 'delivering'])
-    .where('next_attempt_at_ms', '<=', nowMs)
-    .orderBy('next_attempt_at_ms')
-    .limit(CLAIM_SCAN_MAX);
-  if (saturated.length > 0) query = query.where('project_id', 'not in', saturated);
-  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
-  const due: DueRow[] = await query.execute();
-  if (due.length === 0) return { events: [], settled: 0 };
+  if (limits.capacity <= 0) return { events: [], settled: 0, skipped: 0 };
+  // Claims take turns across instances, so each counts the others' committed claims and the limit
+  // per receiver is exact: SQLite's single writer does that already; on PostgreSQL a transaction
+  // lock does (held a few milliseconds; deliveries and records never take it).
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(cast(${CLAIM_LOCK_KEY} as bigint))`.execute(tx);
+  const inFlight = await busyReceivers(tx, nowMs);
+  // Receivers with no room are left out of the scan, so that one slow receiver's backlog cannot
+  // fill it; events never claimed have no receiver yet and are looked at to learn theirs.
+  const saturated = [...inFlight].filter(([, n]) => n >= limits.receiverConcurrencyMax).map(([receiver]) => receiver);
+  const scanMax = Math.min(CLAIM_SCAN_MAX, Math.max(CLAIM_SCAN_MIN, 2 * limits.capacity));
+  // `delivering` rows are due again only once their lease has run out (their holder died). One
+  // query per status, each read in the due index's order, so that no claim sorts the backlog.
+  const pending = await dueRows(tx, dialect, 'pending', nowMs, saturated, scanMax);
+  const expired = await dueRows(tx, dialect, 'delivering', nowMs, saturated, scanMax);
+  const due = [...pending, ...expired].sort((a, b) => Number(a.next_attempt_at_ms) - Number(b.next_attempt_at_ms)).slice(0, scanMax);
+  if (due.length === 0) return { events: [], settled: 0, skipped: 0 };
 
   const leaseId = randomBytes(12).toString('hex');
-  const prepared = await prepare(tx, due, leaseId, nowMs, limits.tokenSecret);
-  const undeliverable = prepared.filter((p): p is Unsendable => 'problem' in p);
+  // Rows of a known receiver without room are left without loading their transaction; the others
+  // are loaded, to learn their receiver or to deliver them (a known receiver is checked again
+  // against the URL, which a project can change).
+  const room = new Map(inFlight);
+  let tentative = 0;
+  const toLoad = due.filter((row) => {
+    if (row.receiver === null) return true;
+    const n = room.get(row.receiver) ?? 0;
+    if (n >= limits.receiverConcurrencyMax || tentative >= limits.capacity) return false;
+    room.set(row.receiver, n + 1);
+    tentative++;
+    return true;
+  });
+  const targets = await targetsOf(tx, toLoad);
+  const undeliverable: Unsendable[] = [];
+  const chosen: ClaimedEvent[] = [];
+  const learned: DueRow[] = [];
+  for (const row of toLoad) {
+    const target = targets.get(row.id);
+    if (target === undefined || 'problem' in target) {
+      undeliverable.push({ row, url: target?.url ?? '', problem: target?.problem ?? 'internal: no target' });
+      continue;
+    }
+    const n = inFlight.get(target.receiver) ?? 0;
+    if (n >= limits.receiverConcurrencyMax || chosen.length >= limits.capacity) {
+      if (row.receiver !== target.receiver) learned.push({ ...row, receiver: target.receiver });
+      continue;
+    }
+    inFlight.set(target.receiver, n + 1);
+    chosen.push(target.build(leaseId, nowMs, limits.tokenSecret));
+  }
   await settleUndeliverable(tx, undeliverable, nowMs);
-  const chosen = prepared
-    .filter((p): p is ClaimedEvent => !('problem' in p))
-    .filter((event) => {
-      const n = inFlight.get(event.projectId) ?? 0;
-      if (n >= limits.projectConcurrencyMax) return false;
-      inFlight.set(event.projectId, n + 1);
-      return true;
-    })
-    .slice(0, limits.capacity);
+  await writeReceivers(tx, learned);
   if (chosen.length > 0) {
     await tx
       .updateTable('outbox')
@@ -130,6 +173,10 @@ export async function claimDueEvents(tx: Tx, dialect: Dialect, nowMs: number, li
         attempts: eb('attempts', '+', 1),
         cycle_attempts: eb('cycle_attempts', '+', 1),
         lease_id: leaseId,
+        receiver: byId(
+          chosen.map((event) => [event.eventId, event.receiver]),
+          'text',
+        ),
       }))
       .where(
         'id',
@@ -138,7 +185,46 @@ export async function claimDueEvents(tx: Tx, dialect: Dialect, nowMs: number, li
       )
       .execute();
   }
-  return { events: chosen, settled: undeliverable.length };
+  return { events: chosen, settled: undeliverable.length, skipped: learned.length };
+}
+
+/** Due events of one status, oldest first, leaving out full receivers; locked on PostgreSQL. */
+function dueRows(tx: Tx, dialect: Dialect, status: string, nowMs: number, saturated: readonly string[], limit: number): Promise<DueRow[]> {
+  let query = tx
+    .selectFrom('outbox')
+    .select(['id', 'project_id', 'event_type', 'subject_type', 'subject_id', 'attempts', 'cycle_attempts', 'receiver', 'next_attempt_at_ms'])
+    .where('status', '=', status)
+    .where('next_attempt_at_ms', '<=', nowMs)
+    .orderBy('next_attempt_at_ms')
+    .limit(limit);
+  if (saturated.length > 0) query = query.where((eb) => eb.or([eb('receiver', 'is', null), eb('receiver', 'not in', saturated)]));
+  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
+  return query.execute();
+}
+
+/** Events left for later learn their receiver now, so the next scans skip them while it is full. */
+async function writeReceivers(tx: Tx, rows: readonly DueRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx
+    .updateTable('outbox')
+    .set({
+      receiver: byId(
+        rows.map((row) => [row.id, row.receiver ?? '']),
+        'text',
+      ),
+    })
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .execute();
+}
+
+/** `case id when … then … end`: one value per event in one statement, on SQLite and PostgreSQL. */
+function byId(pairs: readonly (readonly [string, string | number | null])[], type: 'text' | 'bigint') {
+  const whens = pairs.map(([id, value]) => sql`when ${id} then cast(${value} as ${sql.raw(type)})`);
+  return sql<never>`case "id" ${sql.join(whens, sql` `)} end`;
 }
 
 interface Unsendable {
@@ -147,8 +233,18 @@ interface Unsendable {
   problem: string;
 }
 
-/** Builds each due event's delivery from its transaction and project: three queries for the batch. */
-async function prepare(tx: Tx, rows: DueRow[], leaseId: string, nowMs: number, tokenSecret: string): Promise<(ClaimedEvent | Unsendable)[]> {
+interface Target {
+  url: string;
+  receiver: string;
+  /** The delivery, payload built: done only for the events chosen. */
+  build(leaseId: string, nowMs: number, tokenSecret: string): ClaimedEvent;
+}
+
+/** Where each due event goes, from its transaction and project: three queries for the batch. */
+type TargetOrProblem = Target | { url: string; problem: string };
+
+async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, TargetOrProblem>> {
+  if (rows.length === 0) return new Map();
   const ids = (type: string) => [...new Set(rows.filter((r) => r.subject_type === type).map((r) => r.subject_id))];
   const payinIds = ids('payin');
   const payoutIds = ids('payout');
@@ -159,32 +255,36 @@ async function prepare(tx: Tx, rows: DueRow[], leaseId: string, nowMs: number, t
     .select(['id', 'callback_url', 'callback_mode', 'webhook_secret', 'webhook_secret_previous', 'webhook_secret_rotated_at_ms'])
     .where('id', 'in', [...new Set(rows.map((r) => r.project_id))])
     .execute();
-  const payinById = new Map(payins.map((p) => [p.id, p]));
-  const payoutById = new Map(payouts.map((p) => [p.id, p]));
+  const payinById = new Map<string, PayinTable>(payins.map((p) => [p.id, p]));
+  const payoutById = new Map<string, PayoutTable>(payouts.map((p) => [p.id, p]));
   const projectById = new Map(projects.map((p) => [p.id, p]));
-  return rows.map((row) => {
-    const project = projectById.get(row.project_id);
-    const payin = row.subject_type === 'payin' ? payinById.get(row.subject_id) : undefined;
-    const payout = row.subject_type === 'payout' ? payoutById.get(row.subject_id) : undefined;
-    // The transaction's own URL, else the project's (spec §3.1: the URL given at creation).
-    const url = (payin?.callback_url || payout?.callback_url || project?.callback_url) ?? '';
-    const payload = payin ? payinCallbackPayload(payin) : payout ? payoutCallbackPayload(payout, url, tokenSecret) : undefined;
-    if (payload === undefined) return { row, url, problem: `internal: the ${row.subject_type} ${row.subject_id} of this event is missing` };
-    // Waiting will not make a URL appear: a resend after one is set delivers the event.
-    if (url === '') return { row, url, problem: 'no callback URL for this transaction or project' };
-    return {
-      eventId: row.id,
-      projectId: row.project_id,
-      eventType: row.event_type,
-      attempt: row.attempts + 1,
-      cycleAttempt: row.cycle_attempts + 1,
-      leaseId,
-      url,
-      mode: project?.callback_mode === 'json' ? 'json' : 'ligdicash',
-      secrets: project ? signingSecrets(project, nowMs) : [],
-      payload,
-    };
-  });
+  return new Map(
+    rows.map((row): [string, TargetOrProblem] => {
+      const project = projectById.get(row.project_id);
+      const payin = row.subject_type === 'payin' ? payinById.get(row.subject_id) : undefined;
+      const payout = row.subject_type === 'payout' ? payoutById.get(row.subject_id) : undefined;
+      // The transaction's own URL, else the project's (spec §3.1: the URL given at creation).
+      const url = (payin?.callback_url || payout?.callback_url || project?.callback_url) ?? '';
+      if (payin === undefined && payout === undefined) return [row.id, { url, problem: `internal: the ${row.subject_type} ${row.subject_id} of this event is missing` }];
+      // Waiting will not make a URL appear: a resend after one is set delivers the event.
+      if (url === '') return [row.id, { url, problem: 'no callback URL for this transaction or project' }];
+      const receiver = callbackReceiver(url);
+      const build = (leaseId: string, nowMs: number, tokenSecret: string): ClaimedEvent => ({
+        eventId: row.id,
+        projectId: row.project_id,
+        eventType: row.event_type,
+        attempt: row.attempts + 1,
+        cycleAttempt: row.cycle_attempts + 1,
+        leaseId,
+        url,
+        receiver,
+        mode: project?.callback_mode === 'json' ? 'json' : 'ligdicash',
+        secrets: project ? signingSecrets(project, nowMs) : [],
+        payload: payin ? payinCallbackPayload(payin) : payout ? payoutCallbackPayload(payout, url, tokenSecret) : {},
+      });
+      return [row.id, { url, receiver, build }];
+    }),
+  );
 }
 
 /** Marks events that cannot be sent as failed, each with one attempt saying why. */
@@ -219,6 +319,22 @@ async function settleUndeliverable(tx: Tx, events: readonly Unsendable[], nowMs:
     .execute();
 }
 
+/**
+ * Extends the leases of deliveries still in flight, so that no other process takes their events
+ * back while their POSTs run; a lease overtaken by a resend or a takeover is not renewed. Returns
+ * the events renewed.
+ */
+export async function renewLeases(tx: Tx, leaseIds: readonly string[], nowMs: number, leaseMs: number): Promise<number> {
+  if (leaseIds.length === 0) return 0;
+  const result = await tx
+    .updateTable('outbox')
+    .set({ next_attempt_at_ms: nowMs + leaseMs })
+    .where('status', '=', 'delivering')
+    .where('lease_id', 'in', leaseIds)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** One POST as recorded. */
 export interface AttemptRecord {
   encoding: CallbackEncoding;
@@ -234,16 +350,33 @@ export interface AttemptRecord {
 export type DeliveryVerdict = 'delivered' | 'retry' | 'give_up';
 export type RecordedState = 'delivered' | 'pending' | 'failed' | 'lease_lost';
 
+export interface FinishedDelivery {
+  event: Pick<ClaimedEvent, 'eventId' | 'projectId' | 'attempt' | 'cycleAttempt' | 'leaseId'>;
+  attempts: readonly AttemptRecord[];
+  verdict: DeliveryVerdict;
+}
+
 export async function recordDelivery(
   tx: Tx,
-  event: Pick<ClaimedEvent, 'eventId' | 'projectId' | 'attempt' | 'cycleAttempt' | 'leaseId'>,
+  event: FinishedDelivery['event'],
   attempts: readonly AttemptRecord[],
   verdict: DeliveryVerdict,
   nowMs: number,
   random: () => number,
 ): Promise<RecordedState> {
-  if (attempts.length > 0) {
-    const rows: CallbackAttemptTable[] = attempts.map((a) => ({
+  const [state] = await recordDeliveries(tx, [{ event, attempts, verdict }], nowMs, random);
+  return state ?? 'lease_lost';
+}
+
+/**
+ * Records finished deliveries, their POSTs and each event's next state, in three statements
+ * whatever their number; returns each one's state, in order. An event whose lease is no longer
+ * the delivery's (a resend, a takeover) keeps its state: `lease_lost`.
+ */
+export async function recordDeliveries(tx: Tx, finished: readonly FinishedDelivery[], nowMs: number, random: () => number): Promise<RecordedState[]> {
+  if (finished.length === 0) return [];
+  const rows: CallbackAttemptTable[] = finished.flatMap(({ event, attempts }) =>
+    attempts.map((a) => ({
       event_id: event.eventId,
       attempt: event.attempt,
       encoding: a.encoding,
@@ -254,25 +387,49 @@ export async function recordDelivery(
       http_status: a.httpStatus,
       error: a.error,
       response_excerpt: a.responseExcerpt,
-    }));
-    // The attempt happened whether or not the lease is still ours: it is always recorded.
-    await tx.insertInto('callback_attempts').values(rows).onConflict((oc) => oc.doNothing()).execute();
-  }
-  const delayMs = verdict === 'retry' ? callbackRetryDelayMs(event.cycleAttempt, random) : undefined;
-  const state: Exclude<RecordedState, 'lease_lost'> = verdict === 'delivered' ? 'delivered' : delayMs === undefined ? 'failed' : 'pending';
-  const result = await tx
+    })),
+  );
+  // The attempts happened whether or not the leases are still ours: they are always recorded.
+  if (rows.length > 0) await tx.insertInto('callback_attempts').values(rows).onConflict((oc) => oc.doNothing()).execute();
+  const next = finished.map(({ event, verdict }) => {
+    const delayMs = verdict === 'retry' ? callbackRetryDelayMs(event.cycleAttempt, random) : undefined;
+    const state: Exclude<RecordedState, 'lease_lost'> = verdict === 'delivered' ? 'delivered' : delayMs === undefined ? 'failed' : 'pending';
+    return { id: event.eventId, leaseId: event.leaseId, state, nextAttemptAtMs: nowMs + (delayMs ?? 0) };
+  });
+  const delivered = next.filter((n) => n.state === 'delivered');
+  // Each row changes only under its own lease: `lease_id = case id when … end`.
+  const updated = await tx
     .updateTable('outbox')
-    .set({
-      status: state,
-      next_attempt_at_ms: nowMs + (delayMs ?? 0),
+    .set((eb) => ({
+      status: byId(
+        next.map((n) => [n.id, n.state]),
+        'text',
+      ),
+      next_attempt_at_ms: byId(
+        next.map((n) => [n.id, n.nextAttemptAtMs]),
+        'bigint',
+      ),
       lease_id: null,
-      ...(state === 'delivered' ? { delivered_at_ms: nowMs } : {}),
-    })
-    .where('id', '=', event.eventId)
-    .where('lease_id', '=', event.leaseId)
+      ...(delivered.length > 0 ? { delivered_at_ms: eb.case().when('id', 'in', delivered.map((n) => n.id)).then(nowMs).else(eb.ref('delivered_at_ms')).end() } : {}),
+    }))
+    .where(
+      'id',
+      'in',
+      next.map((n) => n.id),
+    )
     .where('status', '=', 'delivering')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 0n ? 'lease_lost' : state;
+    .where(
+      'lease_id',
+      '=',
+      byId(
+        next.map((n) => [n.id, n.leaseId]),
+        'text',
+      ),
+    )
+    .returning('id')
+    .execute();
+  const kept = new Set(updated.map((row) => row.id));
+  return next.map((n) => (kept.has(n.id) ? n.state : 'lease_lost'));
 }
 
 /**
@@ -288,7 +445,7 @@ export async function requestResend(tx: Tx, eventId: string, projectId: string |
     .set({ status: 'pending', next_attempt_at_ms: nowMs, cycle_attempts: 0, lease_id: null })
     .where('id', '=', eventId)
     .execute();
-  markEventsQueued(tx);
+  afterCommit(tx, 'callbacks');
   return ok({ eventId, previousStatus: event.status });
 }
 

@@ -3,11 +3,13 @@ import {
   CALLBACK_ATTEMPTS_MAX,
   CALLBACK_EXCERPT_BYTES_MAX,
   CALLBACK_JITTER_RATIO,
+  CALLBACK_LEASE_MS,
+  CALLBACK_LEASE_RENEW_MS,
   CALLBACK_RETRY_SCHEDULE,
   CALLBACK_RETRY_WINDOW_MIN_MS,
   type PayinFacts,
   type PayoutFacts,
-  callbackLeaseMs,
+  callbackReceiver,
   callbackRetryDelayMs,
   encodingsFor,
   formEncode,
@@ -46,8 +48,18 @@ describe('the retry schedule', () => {
     expect(callbackRetryDelayMs(0, () => 0.5)).toBeUndefined();
   });
 
-  it('leases a claimed event longer than a delivery can take', () => {
-    expect(callbackLeaseMs(10_000)).toBeGreaterThan(2 * 10_000);
+  it('renews a lease several times before it runs out, and lets the lease of a dead holder run out in seconds', () => {
+    expect(CALLBACK_LEASE_MS / CALLBACK_LEASE_RENEW_MS).toBeGreaterThanOrEqual(3);
+    expect(CALLBACK_LEASE_MS).toBeLessThanOrEqual(10_000);
+  });
+
+  it('names a receiver by the origin of its URL, in lower case with the port written out', () => {
+    expect(callbackReceiver('https://Shop.Example/cb?x=1')).toBe('https://shop.example:443');
+    expect(callbackReceiver('https://shop.example:443/other')).toBe('https://shop.example:443');
+    expect(callbackReceiver('HTTP://shop.example/cb')).toBe('http://shop.example:80');
+    expect(callbackReceiver('http://127.0.0.1:8081/a')).toBe('http://127.0.0.1:8081');
+    expect(callbackReceiver('http://[::1]:9/cb')).toBe('http://[::1]:9');
+    expect(callbackReceiver('not a url')).toBe('not a url');
   });
 });
 

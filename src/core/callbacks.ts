@@ -35,19 +35,38 @@ export const CALLBACK_RESPONSE_BYTES_MAX = 4096;
 export const CALLBACK_EXCERPT_BYTES_MAX = 512;
 /** Characters of an error message kept with the attempt. */
 export const CALLBACK_ERROR_LENGTH_MAX = 300;
-/** Events one worker delivers at once, all projects together. */
-export const CALLBACK_BATCH_MAX = 50;
-/** Default events of one project in delivery at once, across every process (configurable). */
-export const CALLBACK_PROJECT_CONCURRENCY_DEFAULT = 4;
+/** Default deliveries one process has in flight at once, every receiver together (`CAURI_CALLBACK_INFLIGHT_MAX`). */
+export const CALLBACK_INFLIGHT_MAX_DEFAULT = 256;
+/** Default deliveries to one receiver in flight at once, across every process (`CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER`). */
+export const CALLBACK_RECEIVER_CONCURRENCY_DEFAULT = 64;
+/** Finished deliveries recorded in one transaction, at most (ADR 0017). */
+export const CALLBACK_RECORD_BATCH_MAX = 256;
 
 /**
- * How long a claimed event stays reserved to the worker that claimed it. It must outlast one
- * delivery (every encoding at its full timeout) plus the time to record it, so that no other
- * process takes the event back while it is still being sent; after a crash, this is how long the
- * event waits before another process delivers it.
+ * How long a claimed event stays reserved to the worker that claimed it, unless renewed (ADR
+ * 0017). The worker renews the leases of its deliveries in flight every `CALLBACK_LEASE_RENEW_MS`,
+ * so a live delivery keeps its event however long its POSTs take, while a dead process's events
+ * are due again within this time. Three renewals fit in one lease, so one slow renewal is not a
+ * takeover.
  */
-export function callbackLeaseMs(timeoutMs: number): number {
-  return encodingsFor('ligdicash').length * timeoutMs + 60_000;
+export const CALLBACK_LEASE_MS = 5_000;
+export const CALLBACK_LEASE_RENEW_MS = 1_500;
+
+/**
+ * The receiver of a callback URL: its origin, `scheme://host:port` in lower case with the default
+ * port written out, so that `https://Shop.example/a` and `https://shop.example:443/b` are one
+ * receiver. Deliveries in flight are limited per receiver (ADR 0017). A URL that does not parse is
+ * its own receiver (its delivery fails at once anyway).
+ */
+export function callbackReceiver(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.slice(0, 200).toLowerCase();
+  }
+  const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'https:' ? '443' : parsed.protocol === 'http:' ? '80' : '';
+  return `${parsed.protocol}//${parsed.hostname.toLowerCase()}${port === '' ? '' : `:${port}`}`;
 }
 
 // ---------------------------------------------------------------- retry schedule

@@ -16,7 +16,11 @@ import { classifyIp } from '../core/ip-ranges.js';
  * - unless private addresses are allowed (sandbox), every address the host name resolves to must
  *   be public, and the connection goes to the address that was checked, never to a second lookup,
  *   so that a DNS answer cannot change between the check and the connection (DNS rebinding);
- * - no connection reuse (`agent: false`): a merchant cannot hold sockets of the gateway open.
+ * - connections are reused (keep-alive), but only to the very address that was checked (the pool
+ *   is keyed by address, port and TLS server name), an idle connection is closed after
+ *   `CALLBACK_IDLE_SOCKET_MS`, and at most `CALLBACK_IDLE_SOCKETS_MAX` wait idle, so a merchant
+ *   cannot hold sockets of the gateway open (ADR 0017); a connection that timed out or sent too
+ *   much is destroyed, never reused.
  */
 export interface CallbackPost {
   url: string;
@@ -45,6 +49,15 @@ export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all:
 export const USER_AGENT = 'Cauri-Callbacks/1.0 (LigdiCash-compatible)';
 
 class DeadlineError extends Error {}
+
+/** How long a connection to a receiver stays open with nothing to send. */
+export const CALLBACK_IDLE_SOCKET_MS = 2_000;
+/** Idle connections kept, every receiver together. */
+export const CALLBACK_IDLE_SOCKETS_MAX = 256;
+
+const AGENT_OPTIONS = { keepAlive: true, timeout: CALLBACK_IDLE_SOCKET_MS, maxFreeSockets: CALLBACK_IDLE_SOCKETS_MAX, scheduling: 'lifo' } as const;
+const HTTP_AGENT = new http.Agent(AGENT_OPTIONS);
+const HTTPS_AGENT = new https.Agent(AGENT_OPTIONS);
 
 export async function postCallback(post: CallbackPost, resolve: Resolver = systemResolver): Promise<PostOutcome> {
   const startedAt = performance.now();
@@ -100,8 +113,8 @@ function send(url: URL, hostname: string, target: ResolvedAddress, post: Callbac
       port: url.port === '' ? undefined : Number(url.port),
       path: `${url.pathname}${url.search}`,
       method: 'POST',
-      agent: false,
-      headers: { ...post.headers, host: url.host, 'content-length': String(body.length), 'user-agent': USER_AGENT, connection: 'close' },
+      agent: url.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT,
+      headers: { ...post.headers, host: url.host, 'content-length': String(body.length), 'user-agent': USER_AGENT },
       ...(url.protocol === 'https:' && isIP(hostname) === 0 ? { servername: hostname } : {}),
     };
     const request = (url.protocol === 'https:' ? https : http).request(options, (response) => {
