@@ -130,10 +130,26 @@ export async function claimDueEvents(tx: Tx, dialect: Dialect, nowMs: number, li
   const due = [...pending, ...expired].sort((a, b) => Number(a.next_attempt_at_ms) - Number(b.next_attempt_at_ms)).slice(0, scanMax);
   if (due.length === 0) return { events: [], settled: 0, skipped: 0 };
 
-  const leaseId = randomBytes(12).toString('hex');
-  // Rows of a known receiver without room are left without loading their transaction; the others
-  // are loaded, to learn their receiver or to deliver them (a known receiver is checked again
-  // against the URL, which a project can change).
+  const { chosen, undeliverable, learned } = await choose(tx, due, inFlight, nowMs, limits);
+  await settleUndeliverable(tx, undeliverable, nowMs);
+  await writeReceivers(tx, learned);
+  await lease(tx, chosen, nowMs, limits.leaseMs);
+  return { events: chosen, settled: undeliverable.length, skipped: learned.length };
+}
+
+interface Choice {
+  chosen: ClaimedEvent[];
+  undeliverable: Unsendable[];
+  learned: DueRow[];
+}
+
+/**
+ * Picks, oldest first, the due events whose receiver has room, up to the worker's capacity. Rows of
+ * a known receiver without room are left without loading their transaction; the others are
+ * loaded, to learn their receiver or to deliver them (a known receiver is checked again against
+ * the URL, which a project can change).
+ */
+async function choose(tx: Tx, due: readonly DueRow[], inFlight: Map<string, number>, nowMs: number, limits: ClaimLimits): Promise<Choice> {
   const room = new Map(inFlight);
   let tentative = 0;
   const toLoad = due.filter((row) => {
@@ -145,47 +161,48 @@ export async function claimDueEvents(tx: Tx, dialect: Dialect, nowMs: number, li
     return true;
   });
   const targets = await targetsOf(tx, toLoad);
-  const undeliverable: Unsendable[] = [];
-  const chosen: ClaimedEvent[] = [];
-  const learned: DueRow[] = [];
+  const leaseId = randomBytes(12).toString('hex');
+  const choice: Choice = { chosen: [], undeliverable: [], learned: [] };
   for (const row of toLoad) {
     const target = targets.get(row.id);
     if (target === undefined || 'problem' in target) {
-      undeliverable.push({ row, url: target?.url ?? '', problem: target?.problem ?? 'internal: no target' });
+      choice.undeliverable.push({ row, url: target?.url ?? '', problem: target?.problem ?? 'internal: no target' });
       continue;
     }
     const n = inFlight.get(target.receiver) ?? 0;
-    if (n >= limits.receiverConcurrencyMax || chosen.length >= limits.capacity) {
-      if (row.receiver !== target.receiver) learned.push({ ...row, receiver: target.receiver });
+    if (n >= limits.receiverConcurrencyMax || choice.chosen.length >= limits.capacity) {
+      if (row.receiver !== target.receiver) choice.learned.push({ ...row, receiver: target.receiver });
       continue;
     }
     inFlight.set(target.receiver, n + 1);
-    chosen.push(target.build(leaseId, nowMs, limits.tokenSecret));
+    choice.chosen.push(target.build(leaseId, nowMs, limits.tokenSecret));
   }
-  await settleUndeliverable(tx, undeliverable, nowMs);
-  await writeReceivers(tx, learned);
-  if (chosen.length > 0) {
-    await tx
-      .updateTable('outbox')
-      .set((eb) => ({
-        status: 'delivering',
-        next_attempt_at_ms: nowMs + limits.leaseMs,
-        attempts: eb('attempts', '+', 1),
-        cycle_attempts: eb('cycle_attempts', '+', 1),
-        lease_id: leaseId,
-        receiver: byId(
-          chosen.map((event) => [event.eventId, event.receiver]),
-          'text',
-        ),
-      }))
-      .where(
-        'id',
-        'in',
-        chosen.map((event) => event.eventId),
-      )
-      .execute();
-  }
-  return { events: chosen, settled: undeliverable.length, skipped: learned.length };
+  return choice;
+}
+
+/** Leases the chosen events to the claim (one lease for all) and counts their attempt; each learns its receiver. */
+async function lease(tx: Tx, chosen: readonly ClaimedEvent[], nowMs: number, leaseMs: number): Promise<void> {
+  const leaseId = chosen[0]?.leaseId;
+  if (leaseId === undefined) return;
+  await tx
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'delivering',
+      next_attempt_at_ms: nowMs + leaseMs,
+      attempts: eb('attempts', '+', 1),
+      cycle_attempts: eb('cycle_attempts', '+', 1),
+      lease_id: leaseId,
+      receiver: byId(
+        chosen.map((event) => [event.eventId, event.receiver]),
+        'text',
+      ),
+    }))
+    .where(
+      'id',
+      'in',
+      chosen.map((event) => event.eventId),
+    )
+    .execute();
 }
 
 /** Due events of one status, oldest first, leaving out full receivers; locked on PostgreSQL. */

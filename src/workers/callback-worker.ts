@@ -24,10 +24,10 @@ import { webhookHeaders } from '../core/webhook-signature.js';
 import { type Resolver, postCallback, systemResolver } from './callback-sender.js';
 
 /**
- * Delivers callback events (ADR 0006, ADR 0017). A pass claims due events under a short lease,
- * sends each one with no transaction open (JSON, then form-urlencoded in `ligdicash` mode), and
- * records finished deliveries and their events' next state in transactions of their own, as many
- * as have finished while the previous record was committing. Deliveries run concurrently, at most
+ * Delivers callback events (ADR 0006, ADR 0017). A pass claims due events under a short lease and
+ * sends each one with no transaction open (JSON, then form-urlencoded in `ligdicash` mode). The
+ * worker's next transaction records every delivery finished by then, with its event's next state,
+ * and claims their successors in the same commit. Deliveries run concurrently, at most
  * `inflightMax` per process and `receiverConcurrencyMax` per receiver (the URL's origin) across
  * processes; a finished delivery frees room and wakes the worker. While deliveries are in flight
  * the worker renews their leases every `leaseRenewMs`, so a live slow delivery keeps its event; a
