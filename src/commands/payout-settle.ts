@@ -2,6 +2,7 @@ import { assert } from '../core/assert.js';
 import type { OperatorOutcome } from '../operators/connector.js';
 import type { Tx } from '../store/database.js';
 import { postTransfers } from '../store/ledger-store.js';
+import { prepared } from '../store/prepared.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import { enqueueEvent } from './outbox.js';
@@ -19,6 +20,15 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(DISPATCH_RETRY_MS * 2 ** Math.max(0, attempts - 1), DISPATCH_RETRY_MAX_MS);
 }
 
+const payoutById = prepared((tx, p: { id: string }) => tx.selectFrom('payouts').selectAll().where('id', '=', p.id));
+const payoutForUpdate = prepared((tx, p: { id: string }) => tx.selectFrom('payouts').selectAll().where('id', '=', p.id).forUpdate());
+const finalizeRow = prepared((tx, p: { id: string; status: string; status_reason: string | null; operator_reference: string | null; updated_at_ms: number }) =>
+  tx
+    .updateTable('payouts')
+    .set({ status: p.status, dispatch_state: 'done', dispatch_owner: null, status_reason: p.status_reason, operator_reference: p.operator_reference, updated_at_ms: p.updated_at_ms })
+    .where('id', '=', p.id),
+);
+
 export type SettleResult = 'completed' | 'notcompleted' | 'still_pending' | 'already_final';
 
 /**
@@ -29,17 +39,12 @@ export type SettleResult = 'completed' | 'notcompleted' | 'still_pending' | 'alr
  */
 export async function settlePayout(gw: Gateway, tx: Tx, payoutId: string, outcome: OperatorOutcome, attempts = 1, holder?: string): Promise<SettleResult> {
   const nowMs = gw.clock.nowMs();
-  const payout = await tx.selectFrom('payouts').selectAll().where('id', '=', payoutId).executeTakeFirst();
+  // On PostgreSQL the row is locked, so that any other settler of the same payout waits and then
+  // reads what this one wrote (READ COMMITTED returns the newest version of a row locked FOR UPDATE).
+  const [payout] = await (gw.db.dialect === 'postgres' ? payoutForUpdate : payoutById).rows(tx, { id: payoutId });
   assert(payout !== undefined, `no payout ${payoutId}`);
   if (payout.status !== 'pending') return 'already_final';
-  let owner = payout.dispatch_owner ?? null;
-  if (gw.db.dialect === 'postgres') {
-    // Serialise with any other settler of the same payout before deciding.
-    await tx.selectFrom('payouts').select('id').where('id', '=', payoutId).forUpdate().execute();
-    const fresh = await tx.selectFrom('payouts').select(['status', 'dispatch_owner']).where('id', '=', payoutId).executeTakeFirstOrThrow();
-    if (fresh.status !== 'pending') return 'already_final';
-    owner = fresh.dispatch_owner ?? null;
-  }
+  const owner = payout.dispatch_owner ?? null;
   if (outcome.state === 'pending' && holder !== undefined && owner !== null && owner !== holder) return 'still_pending';
   if (outcome.state === 'pending') {
     // The hold stays: releasing it while the operator may still pay would create money. After the
@@ -86,11 +91,7 @@ export async function finalizePayout(
   );
   assert(posted.ok, `settling the hold of payout ${payout.id} failed`);
   const finalStatus = status === 'completed' ? 'completed' : 'notcompleted';
-  await tx
-    .updateTable('payouts')
-    .set({ status: finalStatus, dispatch_state: 'done', dispatch_owner: null, status_reason: reason, operator_reference: operatorReference, updated_at_ms: nowMs })
-    .where('id', '=', payout.id)
-    .execute();
+  await finalizeRow.defer(tx, { id: payout.id, status: finalStatus, status_reason: reason, operator_reference: operatorReference, updated_at_ms: nowMs });
   await enqueueEvent(
     tx,
     { projectId: payout.project_id, type: finalStatus === 'completed' ? 'payout.completed' : 'payout.notcompleted', subjectType: 'payout', subjectId: payout.id },

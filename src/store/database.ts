@@ -364,9 +364,10 @@ export const PG_BATCH_LOCK_TIMEOUT_MS = 200;
  *
  * There are no savepoints (a subtransaction per command costs two round trips, and more than 64 in
  * one transaction overflow PostgreSQL's subtransaction cache): when a command throws, the whole
- * batch rolls back, unacknowledged, and each of its commands runs again alone in a transaction of
- * its own, where a deadlock or serialization failure is retried a bounded number of times. A
- * command's function may therefore run more than once; it must only act through `tx`.
+ * batch rolls back, unacknowledged; the command that threw runs again alone in a transaction of its
+ * own, where a deadlock or serialization failure is retried a bounded number of times, and the
+ * others go back to the front of the queue. A command's function may therefore run more than once;
+ * it must only act through `tx`.
  */
 class PostgresStore implements Database {
   readonly dialect = 'postgres' as const;
@@ -417,8 +418,9 @@ class PostgresStore implements Database {
    * background (tracked in `committing`) and settles the jobs when it returns.
    */
   private async runBatch(jobs: Job[]): Promise<void> {
-    let executed!: (rerun: boolean) => void;
-    const ran = new Promise<boolean>((resolve) => {
+    /** Resolves once the commands have run: with the index of the one that threw, or -1. */
+    let executed!: (failedAt: number) => void;
+    const ran = new Promise<number>((resolve) => {
       executed = resolve;
     });
     const values: unknown[] = [];
@@ -428,19 +430,23 @@ class PostgresStore implements Database {
         bindDialect(conn, 'postgres');
         // A batch that waits long on a row lock is most likely in a deadlock with another process's
         // batch (PostgreSQL only looks after deadlock_timeout, 1 s by default): it gives up early,
-        // rolls back, and its commands run alone, each locking in id order.
+        // rolls back, and the command that waited runs alone, locking in id order.
         await sql.raw(`begin; set local lock_timeout = ${PG_BATCH_LOCK_TIMEOUT_MS}`).execute(conn);
+        let running = 0;
         try {
-          for (const job of jobs) {
-            values.push(await runCommand(conn, job.fn, job.kinds));
+          for (; running < jobs.length; running++) {
+            const job = jobs[running] as Job;
+            const value = await runCommand(conn, job.fn, job.kinds);
+            // The command's deferred writes go now, so that their failure is this command's.
             await flushDeferred(conn);
+            values.push(value);
           }
         } catch {
           await sql`rollback`.execute(conn).catch(() => undefined);
-          executed(true);
+          executed(running);
           return;
         }
-        executed(false);
+        executed(-1);
         try {
           await sql`commit`.execute(conn);
         } catch (error) {
@@ -453,13 +459,16 @@ class PostgresStore implements Database {
       })
       .catch((error: unknown) => {
         // No connection, or the connection broke before the batch ran: nobody's work happened.
-        executed(false);
+        executed(-1);
         for (const job of jobs) job.reject(error);
       });
-    if (await ran) {
+    const failedAt = await ran;
+    if (failedAt >= 0) {
       await finished;
-      // A command threw: which one, and whether alone it would, is learnt by running each alone.
-      for (const job of jobs) await this.runAlone(job);
+      // The command that threw runs alone, where its own error (or success: it may have collided
+      // with a neighbour) is its answer; the others, unacknowledged, go back to the front of the queue.
+      this.queue.unshift(...jobs.filter((_, i) => i !== failedAt));
+      await this.runAlone(jobs[failedAt] as Job);
       return;
     }
     const commit = finished.finally(() => this.committing.delete(commit));

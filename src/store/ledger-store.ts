@@ -42,6 +42,14 @@ const insertAccountIfMissing = prepared((tx, row: AccountTable) =>
 );
 const selectAccounts = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id'));
 const selectAccountsForUpdate = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate());
+/** A pending transfer, with the transfer that resolved it if any (one round trip for both). */
+const pendingTransfer = prepared((tx, p: { id: string }) =>
+  tx
+    .selectFrom('transfers as t')
+    .selectAll('t')
+    .select((eb) => eb.selectFrom('transfers as r').select('r.id').whereRef('r.pending_id', '=', 't.id').limit(1).as('resolved_by'))
+    .where('t.id', '=', p.id),
+);
 const insertTransfer = prepared((tx, row: TransferTable) => tx.insertInto('transfers').values(row));
 /** New running sums of several accounts, in one statement (one CASE per column, keyed by id). */
 interface SumsUpdate {
@@ -138,10 +146,9 @@ export async function postTransfers(
   const resolved: Transfer[] = [];
   for (const plan of plans) {
     if (isResolve(plan)) {
-      const pending = await tx.selectFrom('transfers').selectAll().where('id', '=', plan.pendingId).executeTakeFirst();
+      const [pending] = await pendingTransfer.rows(tx, { id: plan.pendingId });
       assert(pending !== undefined && pending.kind === 'pending', `transfer ${plan.pendingId} is not a pending transfer`);
-      const already = await tx.selectFrom('transfers').select('id').where('pending_id', '=', plan.pendingId).executeTakeFirst();
-      assert(already === undefined, `pending transfer ${plan.pendingId} is already resolved`);
+      assert(pending.resolved_by === null, `pending transfer ${plan.pendingId} is already resolved`);
       resolved.push({
         id: newId('tr'),
         kind: plan.kind,
