@@ -8,7 +8,7 @@ import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { signToken } from '../core/tokens.js';
 import { type Tx, afterCommit } from '../store/database.js';
-import { lockAccounts, postTransfers } from '../store/ledger-store.js';
+import { lockAccounts, lockAccountsForPayout, postTransfers } from '../store/ledger-store.js';
 import { prepared } from '../store/prepared.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
@@ -55,14 +55,18 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   const settlementId = operator ? accountIds.settlement(operator.id) : '';
   // The settlement account is only touched (and so only locked) when money leaves for the operator.
   const touched = !operator ? [walletId] : input.topUpWallet ? [walletId, subaccountId] : [walletId, subaccountId, settlementId];
-  const accounts = await lockAccounts(tx, gw.db.dialect, touched);
+  const merchantTransactionId = input.customData.transaction_id ?? null;
+  // The duplicate check rides on the lock's round trip (ADR 0019).
+  const { accounts, duplicate } =
+    merchantTransactionId === null
+      ? { accounts: await lockAccounts(tx, gw.db.dialect, touched), duplicate: false }
+      : await lockAccountsForPayout(tx, gw.db.dialect, touched, { projectId: project.id, merchantTransactionId });
   if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer not registered on the platform');
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   // A wallet top-up stays inside the ledger; only money sent on to mobile money needs the operator.
   if (!input.topUpWallet && !connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
-  const merchantTransactionId = input.customData.transaction_id ?? null;
-  if (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId))) return fail('duplicate_transaction');
+  if (duplicate === true) return fail('duplicate_transaction');
   if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const nowMs = gw.clock.nowMs();
   const payoutId = newId('po');

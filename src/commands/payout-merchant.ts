@@ -5,7 +5,7 @@ import { operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { type Tx, afterCommit } from '../store/database.js';
-import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
+import { ensureAccount, lockAccounts, lockAccountsForPayout, postTransfers } from '../store/ledger-store.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, insertPayout, newPayoutRow, payoutExists } from './payout-customer.js';
@@ -30,11 +30,18 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   if (!connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
   const merchantTransactionId = input.customData.transaction_id ?? null;
-  if (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId))) return fail('duplicate_transaction');
   const nowMs = gw.clock.nowMs();
   const subaccountId = accountIds.subaccount(project.id, operator.id);
   const settlementId = accountIds.settlement(operator.id);
-  let accounts = await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]);
+  // The duplicate check rides on the lock's round trip (ADR 0019); with no account to carry its
+  // answer, it is asked on its own.
+  const locked =
+    merchantTransactionId === null
+      ? { accounts: await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]), duplicate: false }
+      : await lockAccountsForPayout(tx, gw.db.dialect, [subaccountId, settlementId], { projectId: project.id, merchantTransactionId });
+  const duplicate = locked.duplicate ?? (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId)));
+  if (duplicate) return fail('duplicate_transaction');
+  let { accounts } = locked;
   if (!accounts.has(settlementId)) {
     // The operator's settlement account is made by its first payout.
     await ensureAccount(tx, { id: settlementId, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false }, nowMs);

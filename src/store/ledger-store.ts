@@ -109,6 +109,40 @@ export async function lockAccounts(tx: Tx, dialect: Dialect, ids: readonly strin
   return new Map(rows.map((row) => [row.id, toBalance(row)]));
 }
 
+const selectAccountsAndPayout = prepared((tx, p: { ids: string[]; projectId: string; merchantTransactionId: string; forUpdate?: true | undefined }) => {
+  const query = tx
+    .selectFrom('accounts')
+    .selectAll('accounts')
+    .select((eb) =>
+      eb
+        .selectFrom('payouts')
+        .select('payouts.id')
+        .where('payouts.project_id', '=', p.projectId)
+        .where('payouts.merchant_transaction_id', '=', p.merchantTransactionId)
+        .limit(1)
+        .as('payout_id'),
+    )
+    .where('accounts.id', 'in', p.ids)
+    .orderBy('accounts.id');
+  return p.forUpdate ? query.forUpdate() : query;
+});
+
+/**
+ * `lockAccounts`, and in the same round trip whether the project already has a payout with this
+ * merchant transaction id: `duplicate` is undefined when none of the accounts exists (nothing came
+ * back to carry the answer), and the caller asks separately if it still needs to know.
+ */
+export async function lockAccountsForPayout(
+  tx: Tx,
+  dialect: Dialect,
+  ids: readonly string[],
+  payout: { projectId: string; merchantTransactionId: string },
+): Promise<{ accounts: Map<string, AccountBalance>; duplicate: boolean | undefined }> {
+  const unique = [...new Set(ids)].sort();
+  const rows = await selectAccountsAndPayout.rows(tx, { ids: unique, ...payout, forUpdate: dialect === 'postgres' ? true : undefined });
+  return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
+}
+
 export interface TransferPlan {
   kind: Extract<TransferKind, 'single' | 'pending'>;
   debitAccountId: string;
