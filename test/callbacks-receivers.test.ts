@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimDueEvents, recordDeliveries, requestResend } from '../src/commands/callbacks.js';
 import type { Gateway } from '../src/commands/context.js';
@@ -8,6 +9,7 @@ import { CALLBACK_LEASE_MS } from '../src/core/callbacks.js';
 import type { Xof } from '../src/core/money.js';
 import { type Running, startGateway } from '../src/gateway.js';
 import { type Database, openDatabase } from '../src/store/database.js';
+import { postCallback } from '../src/workers/callback-sender.js';
 import { Receiver, until } from './callback-receiver.js';
 import { ORANGE_PHONE, TIMEOUT_MS, errors, events, handWorker } from './callback-fixtures.js';
 import { BACKENDS, ManualClock, type TestDatabase, openTestDatabase, payoutBody } from './harness.js';
@@ -265,5 +267,33 @@ describe('callback concurrency settings', () => {
     expect(load({ CAURI_CALLBACK_INFLIGHT_MAX: '1' }).callbackInflightMax).toBe(1);
     expect(load({ CAURI_CALLBACK_INFLIGHT_MAX: '10000' }).callbackInflightMax).toBe(10_000);
     for (const bad of ['0', '10001', 'x']) expect(() => load({ CAURI_CALLBACK_INFLIGHT_MAX: bad })).toThrow(ConfigError);
+  });
+});
+
+describe('callback connections', () => {
+  it('sends a POST again on a new connection when the receiver had closed the reused one', async () => {
+    // Answers the first request of each connection and keeps it open; cuts a connection at its
+    // second request without answering, as a server whose keep-alive ran out at that moment.
+    const connections: number[] = [];
+    const server = net.createServer((socket) => {
+      const index = connections.push(0) - 1;
+      socket.on('data', (chunk) => {
+        if (!chunk.toString('latin1').includes('\r\n\r\n')) return;
+        connections[index] = (connections[index] ?? 0) + 1;
+        if (connections[index] === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nOK');
+        else socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const post = { url: `http://127.0.0.1:${port}/cb`, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: 2_000, allowPrivate: true };
+    try {
+      expect(await postCallback(post)).toMatchObject({ kind: 'answered', httpStatus: 200 });
+      expect(await postCallback(post)).toMatchObject({ kind: 'answered', httpStatus: 200 });
+      // The second POST went out on the first connection, was cut, and went again on a second one.
+      expect(connections).toEqual([2, 1]);
+    } finally {
+      server.close();
+    }
   });
 });

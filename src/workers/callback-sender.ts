@@ -92,13 +92,21 @@ export async function postCallback(post: CallbackPost, resolve: Resolver = syste
     }
   }
   const remainingMs = Math.max(1, post.timeoutMs - elapsed());
-  return send(url, hostname, first, post, remainingMs, elapsed);
+  const outcome = await send(url, hostname, first, post, remainingMs, elapsed);
+  // A kept-alive connection the receiver closed meanwhile fails before any answer: the POST never
+  // reached its handler, so it goes once more, on a new connection, within the same deadline.
+  if (outcome.kind !== 'stale') return outcome;
+  const fresh = await send(url, hostname, first, post, Math.max(1, post.timeoutMs - elapsed()), elapsed, false);
+  return fresh.kind === 'stale' ? failure('connection closed by the receiver', false) : fresh;
 }
 
-function send(url: URL, hostname: string, target: ResolvedAddress, post: CallbackPost, remainingMs: number, elapsed: () => number): Promise<PostOutcome> {
-  return new Promise<PostOutcome>((settle) => {
+/** What a POST on a reused connection that the receiver had closed comes to. */
+type Stale = { kind: 'stale' };
+
+function send(url: URL, hostname: string, target: ResolvedAddress, post: CallbackPost, remainingMs: number, elapsed: () => number, reuse = true): Promise<PostOutcome | Stale> {
+  return new Promise<PostOutcome | Stale>((settle) => {
     let settled = false;
-    const finish = (outcome: PostOutcome) => {
+    const finish = (outcome: PostOutcome | Stale) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -113,7 +121,7 @@ function send(url: URL, hostname: string, target: ResolvedAddress, post: Callbac
       port: url.port === '' ? undefined : Number(url.port),
       path: `${url.pathname}${url.search}`,
       method: 'POST',
-      agent: url.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT,
+      agent: !reuse ? false : url.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT,
       headers: { ...post.headers, host: url.host, 'content-length': String(body.length), 'user-agent': USER_AGENT },
       ...(url.protocol === 'https:' && isIP(hostname) === 0 ? { servername: hostname } : {}),
     };
@@ -141,6 +149,8 @@ function send(url: URL, hostname: string, target: ResolvedAddress, post: Callbac
     }, remainingMs);
     request.on('error', (error) => {
       if (answered) return answered();
+      const code = (error as { code?: unknown }).code;
+      if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return finish({ kind: 'stale' });
       finish({ kind: 'error', error: errorText(error instanceof DeadlineError ? error.message : describe(error)), permanent: false, latencyMs: elapsed() });
     });
     request.end(body);
