@@ -103,3 +103,34 @@ describe.skipIf(!BACKENDS.includes('postgres'))('PostgreSQL round trips', () => 
     expect(commits.length).toBeLessThan(10);
   });
 });
+
+describe.skipIf(!BACKENDS.includes('postgres'))('PostgreSQL separate commands', () => {
+  let test: TestDatabase | undefined;
+  afterEach(async () => {
+    await test?.destroy();
+  });
+
+  it("runs workers' bookkeeping beside a group that waits on a lock, and the group still finishes", async () => {
+    test = await openTestDatabase('postgres');
+    const { db } = test;
+    await db.command((tx) => insertSetting.run(tx, { key: 'locked', value: 'x' }));
+    const holder = new pg.Client({ connectionString: test.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query("select * from settings where key = 'locked' for update");
+      const order: string[] = [];
+      // Waits for the holder: first in its group (which gives up after its lock timeout), then alone.
+      const grouped = db.command((tx) => tx.selectFrom('settings').selectAll().where('key', '=', 'locked').forUpdate().execute()).then(() => order.push('grouped'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await db.command((tx) => insertSetting.run(tx, { key: 'bookkeeping', value: 'y' }), { separate: true });
+      order.push('separate');
+      await holder.query('commit');
+      await grouped;
+      expect(order).toEqual(['separate', 'grouped']);
+    } finally {
+      await holder.end();
+    }
+  });
+});
+

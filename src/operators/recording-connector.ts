@@ -5,6 +5,9 @@ import type { Database } from '../store/database.js';
 import type { OperatorExchangeTable } from '../store/schema.js';
 import type { DebitRequest, OperatorConnector, OperatorNotification, RawNotification } from './connector.js';
 
+/** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
+const SEPARATE = { separate: true } as const;
+
 /**
  * Every exchange with an operator, kept for the operator console's story of a transaction: what
  * Cauri asked, what came back (or what went wrong), and how long it took. A decorator records
@@ -201,7 +204,7 @@ export function exchangeRow(exchange: OperatorExchange, id: string = newId('opx'
 export function storeExchanges(db: Database): ExchangeSinks {
   return {
     async intent(id, exchange) {
-      await db.command((tx) => tx.insertInto('operator_exchanges').values(exchangeRow(exchange, id, 'intent')).execute());
+      await db.command((tx) => tx.insertInto('operator_exchanges').values(exchangeRow(exchange, id, 'intent')).execute(), SEPARATE);
     },
     async outcome(id, exchange) {
       const row = exchangeRow(exchange, id, 'outcome');
@@ -212,6 +215,7 @@ export function storeExchanges(db: Database): ExchangeSinks {
           // The intent's row, when it was written; otherwise (its write was dropped) a new one.
           .onConflict((oc) => oc.column('id').doUpdateSet({ outcome: row.outcome, error: row.error, latency_ms: row.latency_ms, phase: 'outcome' }))
           .execute(),
+        SEPARATE,
       );
     },
   };

@@ -18,7 +18,7 @@ export interface Database {
   readonly dialect: Dialect;
   /** Where the data lives, for start-up messages: a file path or a redacted URL. */
   readonly location: string;
-  command<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  command<T>(fn: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T>;
   /**
    * Calls `listener` after every commit of a command that announced this kind of work with
    * `afterCommit` (once per commit however many commands of a group commit announced it), never
@@ -27,6 +27,15 @@ export interface Database {
    */
   onCommit(kind: Wakeup, listener: () => void): () => void;
   close(): Promise<void>;
+}
+
+export interface CommandOptions {
+  /**
+   * Workers' bookkeeping (claims, leases, delivery records, operator exchange records) that locks
+   * no balance row: on PostgreSQL it runs in a transaction of its own beside the group commit, so
+   * that it neither waits behind a group nor lengthens one (ADR 0019). The same on SQLite.
+   */
+  separate?: boolean;
 }
 
 /** Work that a command can leave for others once it commits. */
@@ -199,7 +208,7 @@ class SqliteStore implements Database {
     };
   }
 
-  command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  command<T>(fn: (tx: Tx) => Promise<T>, _options?: CommandOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
@@ -346,6 +355,8 @@ pg.types.setTypeParser(20, (value) => {
 
 /** How many commands one PostgreSQL group commit may carry; bounds a batch's locks and latency. */
 export const PG_GROUP_COMMANDS_MAX = 64;
+/** Separate commands (workers' bookkeeping) running at once, each on a connection of its own. */
+export const PG_SEPARATE_MAX = 2;
 /** How long a group commit waits for a row lock before it gives up and runs its commands alone. */
 export const PG_BATCH_LOCK_TIMEOUT_MS = 200;
 
@@ -387,8 +398,9 @@ class PostgresStore implements Database {
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
 
-  command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  command<T>(fn: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
+    if (options?.separate) return this.runSeparately(fn);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
       if (!this.draining) {
@@ -473,6 +485,23 @@ class PostgresStore implements Database {
     }
     const commit = finished.finally(() => this.committing.delete(commit));
     this.committing.add(commit);
+  }
+
+  /** Separate commands in flight, and those waiting for one of the `PG_SEPARATE_MAX` places. */
+  private separateRunning = 0;
+  private readonly separateWaiting: Array<() => void> = [];
+
+  private async runSeparately<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.separateRunning >= PG_SEPARATE_MAX) await new Promise<void>((resolve) => this.separateWaiting.push(resolve));
+    this.separateRunning++;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        void this.runAlone({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
+      });
+    } finally {
+      this.separateRunning--;
+      this.separateWaiting.shift()?.();
+    }
   }
 
   /** One command in a transaction of its own, retried on deadlock or serialization failure. */

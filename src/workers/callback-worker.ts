@@ -23,6 +23,9 @@ import {
 import { webhookHeaders } from '../core/webhook-signature.js';
 import { type Resolver, postCallback, systemResolver } from './callback-sender.js';
 
+/** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
+const SEPARATE = { separate: true } as const;
+
 /**
  * Delivers callback events (ADR 0006, ADR 0017). A pass claims due events under a short lease and
  * sends each one with no transaction open (JSON, then form-urlencoded in `ligdicash` mode). The
@@ -128,7 +131,7 @@ export class CallbackWorker {
     const leaseIds = [...this.leases.keys()];
     if (leaseIds.length === 0) return 0;
     const { gw } = this;
-    return gw.db.command((tx) => renewLeases(tx, leaseIds, gw.clock.nowMs(), this.leaseMs));
+    return gw.db.command((tx) => renewLeases(tx, leaseIds, gw.clock.nowMs(), this.leaseMs), SEPARATE);
   }
 
   private async pump(): Promise<void> {
@@ -153,7 +156,7 @@ export class CallbackWorker {
   }
 
   private claim(): Promise<ClaimResult> {
-    return this.gw.db.command((tx) => this.claimIn(tx, 0));
+    return this.gw.db.command((tx) => this.claimIn(tx, 0), SEPARATE);
   }
 
   private claimIn(tx: Tx, freed: number): Promise<ClaimResult> {
@@ -177,7 +180,7 @@ export class CallbackWorker {
       const { states, claimed } = await gw.db.command(async (tx) => {
         const recorded = await recordDeliveries(tx, batch, gw.clock.nowMs(), this.random);
         return { states: recorded, claimed: await this.claimIn(tx, batch.length) };
-      });
+      }, SEPARATE);
       batch.forEach((item, i) => item.settle(states[i] ?? 'lease_lost'));
       return claimed;
     } catch (error) {
@@ -243,7 +246,7 @@ export class CallbackWorker {
   private async recordAlone(batch: readonly Unrecorded[]): Promise<void> {
     const { gw } = this;
     try {
-      const states = await gw.db.command((tx) => recordDeliveries(tx, batch, gw.clock.nowMs(), this.random));
+      const states = await gw.db.command((tx) => recordDeliveries(tx, batch, gw.clock.nowMs(), this.random), SEPARATE);
       batch.forEach((item, i) => item.settle(states[i] ?? 'lease_lost'));
     } catch (error) {
       for (const item of batch) item.fail(error);

@@ -7,6 +7,9 @@ import type { Tx } from '../store/database.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type LeaseOptions, renewPayoutLeases } from './payout-dispatcher.js';
 
+/** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
+const SEPARATE = { separate: true } as const;
+
 /**
  * Resolves what stays pending past the deadline (`CAURI_PENDING_DEADLINE_SECONDS`, ADR 0007):
  *
@@ -63,8 +66,8 @@ export class PayinResolver {
     private readonly onError: (error: unknown) => void,
   ) {
     const until = () => gw.clock.nowMs() + options.leaseMs;
-    this.payinLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayinLeases(tx, ids, until())), onError);
-    this.payoutLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, until())), onError);
+    this.payinLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayinLeases(tx, ids, until()), SEPARATE), onError);
+    this.payoutLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, until()), SEPARATE), onError);
   }
 
   start(): void {

@@ -5,6 +5,9 @@ import type { Xof } from '../core/money.js';
 import type { Tx } from '../store/database.js';
 import { LeaseKeeper } from './lease-keeper.js';
 
+/** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
+const SEPARATE = { separate: true } as const;
+
 /**
  * Sends pending payouts on to their operator. Each pass claims due payouts in one transaction
  * (a lease: `dispatch_after_ms` moves a few seconds into the future and `dispatch_owner` names this
@@ -73,7 +76,7 @@ export class PayoutDispatcher {
   ) {
     this.leases = new LeaseKeeper(
       options.leaseMs,
-      (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs)),
+      (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs), SEPARATE),
       onError,
     );
   }
@@ -168,7 +171,7 @@ export class PayoutDispatcher {
         )
         .execute();
       return rows.map((r) => ({ id: r.id, operatorId: r.operator_id, phone: r.customer, amountXof: Number(r.amount_xof) as Xof, attempts: r.dispatch_attempts }));
-    });
+    }, SEPARATE);
   }
 
   private async process(payout: Claimed): Promise<void> {
