@@ -60,7 +60,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --keep             keep the temporary data directories
 
 The server gets CAURI_CALLBACK_* and CAURI_DISPATCH_* from the bench's own environment, e.g.
-  CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER=64 npm run bench -- --scenarios callbacks`;
+  CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER=128 npm run bench -- --scenarios callbacks`;
 
 export class UsageError extends Error {}
 

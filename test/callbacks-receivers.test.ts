@@ -245,8 +245,8 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
 describe('callback concurrency settings', () => {
   const load = (env: Record<string, string>) => loadConfig({ CAURI_MODE: 'sandbox', ...env });
 
-  it('defaults to 64 per receiver and 256 per process', () => {
-    expect(load({})).toMatchObject({ callbackReceiverConcurrencyMax: 64, callbackInflightMax: 256 });
+  it('defaults to 256 per receiver and 512 per process', () => {
+    expect(load({})).toMatchObject({ callbackReceiverConcurrencyMax: 256, callbackInflightMax: 512 });
   });
 
   it('reads CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER from 1 to 1000', () => {

@@ -36,9 +36,9 @@ export const CALLBACK_EXCERPT_BYTES_MAX = 512;
 /** Characters of an error message kept with the attempt. */
 export const CALLBACK_ERROR_LENGTH_MAX = 300;
 /** Default deliveries one process has in flight at once, every receiver together (`CAURI_CALLBACK_INFLIGHT_MAX`). */
-export const CALLBACK_INFLIGHT_MAX_DEFAULT = 256;
+export const CALLBACK_INFLIGHT_MAX_DEFAULT = 512;
 /** Default deliveries to one receiver in flight at once, across every process (`CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER`). */
-export const CALLBACK_RECEIVER_CONCURRENCY_DEFAULT = 64;
+export const CALLBACK_RECEIVER_CONCURRENCY_DEFAULT = 256;
 /** Finished deliveries recorded in one transaction, at most (ADR 0017). */
 export const CALLBACK_RECORD_BATCH_MAX = 256;
 
