@@ -445,17 +445,33 @@ class PostgresStore implements Database {
         // rolls back, and the command that waited runs alone, locking in id order.
         await sql.raw(`begin; set local lock_timeout = ${PG_BATCH_LOCK_TIMEOUT_MS}`).execute(conn);
         let running = 0;
+        // Each command's deferred writes are sent as it ends, and the next command starts while
+        // they travel: its statements queue behind them on the connection, so it sees them. Should
+        // they fail, the transaction is aborted and whatever runs next fails too; the failure is
+        // the command's whose writes failed (`failedFlush`), not its neighbour's.
+        let failedFlush = -1;
+        // Handled at once (a rejection nobody handles would end the process), read after the loop.
+        const flushes: Promise<boolean>[] = [];
         try {
           for (; running < jobs.length; running++) {
             const job = jobs[running] as Job;
-            const value = await runCommand(conn, job.fn, job.kinds);
-            // The command's deferred writes go now, so that their failure is this command's.
-            await flushDeferred(conn);
-            values.push(value);
+            values.push(await runCommand(conn, job.fn, job.kinds));
+            const index = running;
+            flushes.push(
+              flushDeferred(conn).then(
+                () => true,
+                () => {
+                  if (failedFlush < 0) failedFlush = index;
+                  return false;
+                },
+              ),
+            );
           }
+          if (!(await Promise.all(flushes)).every(Boolean)) throw new Error('a deferred write failed');
         } catch {
+          await Promise.all(flushes);
           await sql`rollback`.execute(conn).catch(() => undefined);
-          executed(running);
+          executed(failedFlush >= 0 ? failedFlush : running);
           return;
         }
         executed(-1);
