@@ -42,13 +42,13 @@ const insertAccountIfMissing = prepared((tx, row: AccountTable) =>
 );
 const selectAccounts = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id'));
 const selectAccountsForUpdate = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate());
-/** A pending transfer, with the transfer that resolved it if any (one round trip for both). */
-const pendingTransfer = prepared((tx, p: { id: string }) =>
+/** Pending transfers, each with the transfer that resolved it if any (one round trip for all). */
+const pendingTransfers = prepared((tx, p: { ids: string[] }) =>
   tx
     .selectFrom('transfers as t')
     .selectAll('t')
     .select((eb) => eb.selectFrom('transfers as r').select('r.id').whereRef('r.pending_id', '=', 't.id').limit(1).as('resolved_by'))
-    .where('t.id', '=', p.id),
+    .where('t.id', 'in', p.ids),
 );
 const insertTransfer = prepared((tx, row: TransferTable) => tx.insertInto('transfers').values(row));
 /** New running sums of several accounts, in one statement (one CASE per column, keyed by id). */
@@ -178,9 +178,14 @@ export async function postTransfers(
   locked?: Map<string, AccountBalance>,
 ): Promise<PostResult> {
   const resolved: Transfer[] = [];
+  const resolving = [...new Set(plans.filter(isResolve).map((plan) => plan.pendingId))];
+  const holds = new Map(resolving.length === 0 ? [] : (await pendingTransfers.rows(tx, { ids: resolving })).map((row) => [row.id, row]));
+  const resolvedHere = new Set<string>();
   for (const plan of plans) {
     if (isResolve(plan)) {
-      const [pending] = await pendingTransfer.rows(tx, { id: plan.pendingId });
+      const pending = holds.get(plan.pendingId);
+      assert(!resolvedHere.has(plan.pendingId), `pending transfer ${plan.pendingId} is resolved twice`);
+      resolvedHere.add(plan.pendingId);
       assert(pending !== undefined && pending.kind === 'pending', `transfer ${plan.pendingId} is not a pending transfer`);
       assert(pending.resolved_by === null, `pending transfer ${plan.pendingId} is already resolved`);
       resolved.push({

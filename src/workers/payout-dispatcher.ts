@@ -1,5 +1,5 @@
 import type { Gateway } from '../commands/context.js';
-import { DISPATCH_ATTEMPTS_MAX, retryDelayMs, settlePayout } from '../commands/payout-settle.js';
+import { DISPATCH_ATTEMPTS_MAX, type SettleItem, retryDelayMs, settlePayouts } from '../commands/payout-settle.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
 import type { Xof } from '../core/money.js';
 import type { Tx } from '../store/database.js';
@@ -187,8 +187,49 @@ export class PayoutDispatcher {
       await this.leases.release(payout.id);
     }
     const attempts = payout.attempts + 1;
-    await gw.db.command((tx) => settlePayout(gw, tx, payout.id, outcome, attempts, this.options.instanceId));
+    await this.settle({ payoutId: payout.id, outcome, attempts, holder: this.options.instanceId });
     if (outcome.state === 'pending' && attempts < DISPATCH_ATTEMPTS_MAX) this.scheduleRecheck(retryDelayMs(attempts));
+  }
+
+  /** Outcomes waiting for the next settlement command, and whether one is running. */
+  private readonly settling: Array<SettleItem & { done: (error?: unknown) => void }> = [];
+  private settlingNow = false;
+
+  /**
+   * Settles an outcome together with the others that arrived meanwhile: one command for many
+   * payouts (ADR 0019). Should that command fail, each outcome is settled alone, so that one
+   * payout's problem is its own.
+   */
+  private settle(item: SettleItem): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.settling.push({ ...item, done: (error?: unknown) => (error === undefined ? resolve() : reject(error as Error)) });
+      if (!this.settlingNow) void this.settleQueued();
+    });
+  }
+
+  private async settleQueued(): Promise<void> {
+    const { gw } = this;
+    this.settlingNow = true;
+    try {
+      while (this.settling.length > 0) {
+        const batch = this.settling.splice(0, DISPATCH_BATCH_MAX);
+        try {
+          await gw.db.command((tx) => settlePayouts(gw, tx, batch));
+          for (const item of batch) item.done();
+        } catch {
+          for (const item of batch) {
+            try {
+              await gw.db.command((tx) => settlePayouts(gw, tx, [item]));
+              item.done();
+            } catch (error) {
+              item.done(error ?? new Error('settlement failed'));
+            }
+          }
+        }
+      }
+    } finally {
+      this.settlingNow = false;
+    }
   }
 
   private async callOperator(payout: Claimed): Promise<OperatorOutcome> {
