@@ -12,6 +12,7 @@ import { type Result, fail, ok } from '../core/result-codes.js';
 import { unverifiedTokenClaims } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { type Dialect, type Tx, afterCommit } from '../store/database.js';
+import { prepared } from '../store/prepared.js';
 import type { CallbackAttemptTable, PayinTable, PayoutTable, ProjectTable } from '../store/schema.js';
 
 /**
@@ -101,14 +102,35 @@ interface DueRow {
 }
 
 /** Events in delivery per receiver, whichever process holds them: only live leases count. */
-async function busyReceivers(tx: Tx, nowMs: number): Promise<Map<string, number>> {
-  const busy = await tx
+// The claim's hot reads, prepared (store/prepared.ts): each claim runs them, with lists of varying length.
+const busyByReceiver = prepared((tx, p: { nowMs: number }) =>
+  tx
     .selectFrom('outbox')
     .select((eb) => ['receiver', eb.fn.countAll<number>().as('n')])
     .where('status', '=', 'delivering')
-    .where('next_attempt_at_ms', '>', nowMs)
-    .groupBy('receiver')
-    .execute();
+    .where('next_attempt_at_ms', '>', p.nowMs)
+    .groupBy('receiver'),
+);
+const dueOfStatus = prepared((tx, p: { status: string; nowMs: number; limit: number; saturated?: string[] | undefined; forUpdate?: true | undefined }) => {
+  let query = tx
+    .selectFrom('outbox')
+    .select(['id', 'project_id', 'event_type', 'subject_type', 'subject_id', 'attempts', 'cycle_attempts', 'receiver', 'next_attempt_at_ms'])
+    .where('status', '=', p.status)
+    .where('next_attempt_at_ms', '<=', p.nowMs)
+    .orderBy('next_attempt_at_ms')
+    .limit(p.limit);
+  const { saturated } = p;
+  if (saturated !== undefined) query = query.where((eb) => eb.or([eb('receiver', 'is', null), eb('receiver', 'not in', saturated)]));
+  return p.forUpdate ? query.forUpdate().skipLocked() : query;
+});
+const payinsByIds = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payins').selectAll().where('id', 'in', p.ids));
+const payoutsByIds = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids));
+const signingOfProjects = prepared((tx, p: { ids: string[] }) =>
+  tx.selectFrom('projects').select(['id', 'callback_url', 'callback_mode', 'webhook_secret', 'webhook_secret_previous', 'webhook_secret_rotated_at_ms']).where('id', 'in', p.ids),
+);
+
+async function busyReceivers(tx: Tx, nowMs: number): Promise<Map<string, number>> {
+  const busy = await busyByReceiver.rows(tx, { nowMs });
   return new Map(busy.map((row) => [row.receiver ?? '', Number(row.n)]));
 }
 
@@ -207,16 +229,13 @@ async function lease(tx: Tx, chosen: readonly ClaimedEvent[], nowMs: number, lea
 
 /** Due events of one status, oldest first, leaving out full receivers; locked on PostgreSQL. */
 function dueRows(tx: Tx, dialect: Dialect, status: string, nowMs: number, saturated: readonly string[], limit: number): Promise<DueRow[]> {
-  let query = tx
-    .selectFrom('outbox')
-    .select(['id', 'project_id', 'event_type', 'subject_type', 'subject_id', 'attempts', 'cycle_attempts', 'receiver', 'next_attempt_at_ms'])
-    .where('status', '=', status)
-    .where('next_attempt_at_ms', '<=', nowMs)
-    .orderBy('next_attempt_at_ms')
-    .limit(limit);
-  if (saturated.length > 0) query = query.where((eb) => eb.or([eb('receiver', 'is', null), eb('receiver', 'not in', saturated)]));
-  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
-  return query.execute();
+  return dueOfStatus.rows(tx, {
+    status,
+    nowMs,
+    limit,
+    saturated: saturated.length > 0 ? [...saturated] : undefined,
+    forUpdate: dialect === 'postgres' ? true : undefined,
+  });
 }
 
 /** Events left for later learn their receiver now, so the next scans skip them while it is full. */
@@ -265,13 +284,9 @@ async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, T
   const ids = (type: string) => [...new Set(rows.filter((r) => r.subject_type === type).map((r) => r.subject_id))];
   const payinIds = ids('payin');
   const payoutIds = ids('payout');
-  const payins = payinIds.length === 0 ? [] : await tx.selectFrom('payins').selectAll().where('id', 'in', payinIds).execute();
-  const payouts = payoutIds.length === 0 ? [] : await tx.selectFrom('payouts').selectAll().where('id', 'in', payoutIds).execute();
-  const projects = await tx
-    .selectFrom('projects')
-    .select(['id', 'callback_url', 'callback_mode', 'webhook_secret', 'webhook_secret_previous', 'webhook_secret_rotated_at_ms'])
-    .where('id', 'in', [...new Set(rows.map((r) => r.project_id))])
-    .execute();
+  const payins = payinIds.length === 0 ? [] : await payinsByIds.rows(tx, { ids: payinIds });
+  const payouts = payoutIds.length === 0 ? [] : await payoutsByIds.rows(tx, { ids: payoutIds });
+  const projects = await signingOfProjects.rows(tx, { ids: [...new Set(rows.map((r) => r.project_id))] });
   const payinById = new Map<string, PayinTable>(payins.map((p) => [p.id, p]));
   const payoutById = new Map<string, PayoutTable>(payouts.map((p) => [p.id, p]));
   const projectById = new Map(projects.map((p) => [p.id, p]));
