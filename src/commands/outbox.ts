@@ -36,8 +36,3 @@ export async function enqueueEvent(
   afterCommit(tx, 'callbacks');
   return id;
 }
-
-/** Callback work queued outside `enqueueEvent` (a resend): the worker is woken once this commits. */
-export function markEventsQueued(tx: Tx): void {
-  afterCommit(tx, 'callbacks');
-}

@@ -18,8 +18,6 @@ export const UNUSED_INVOICE_TTL_MS = 24 * 3_600_000;
 /** Status queries after which a still-pending payin is flagged for a person (and still asked, daily). */
 export const RESOLVE_QUERIES_REVIEW = 20;
 export const RESOLVE_DELAY_MAX_MS = 24 * 3_600_000;
-/** Lease on a claimed payin while its operator is asked: another pass takes it back after this. */
-export const RESOLVE_LEASE_MS = 60_000;
 
 export const URL_LENGTH_MAX = 2048;
 export const ITEMS_MAX = 100;
