@@ -66,7 +66,7 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   // A wallet top-up stays inside the ledger; only money sent on to mobile money needs the operator.
   if (!input.topUpWallet && !connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
-  if (duplicate === true) return fail('duplicate_transaction');
+  if (duplicate ?? (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId)))) return fail('duplicate_transaction');
   if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const nowMs = gw.clock.nowMs();
   const payoutId = newId('po');
@@ -103,7 +103,9 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
 
 /** Whether the project already has a payout with this merchant transaction id (Code07). */
 export async function payoutExists(tx: Tx, projectId: string, merchantTransactionId: string): Promise<boolean> {
-  const [duplicate] = await payoutByMerchantId.rows(tx, { projectId, merchantTransactionId });
+  // Waiting writes may ride along (prepared.ts, `ride`): a payout this transaction wrote a moment
+  // ago may then be missed, and the unique index on (project, transaction id) stops it instead.
+  const [duplicate] = await payoutByMerchantId.ride(tx, { projectId, merchantTransactionId });
   return duplicate !== undefined;
 }
 

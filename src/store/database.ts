@@ -4,7 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrations.js';
-import { DEFER_MARK, bindDialect } from './prepared.js';
+import { DEFER_MARK, RIDE_MARK, bindDialect } from './prepared.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -430,9 +430,9 @@ class PostgresStore implements Database {
    * background (tracked in `committing`) and settles the jobs when it returns.
    */
   private async runBatch(jobs: Job[]): Promise<void> {
-    /** Resolves once the commands have run: with the index of the one that threw, or -1. */
-    let executed!: (failedAt: number) => void;
-    const ran = new Promise<number>((resolve) => {
+    /** Resolves once the commands have run: with the commands that may have failed, or undefined. */
+    let executed!: (failed: { from: number; to: number } | undefined) => void;
+    const ran = new Promise<{ from: number; to: number } | undefined>((resolve) => {
       executed = resolve;
     });
     const values: unknown[] = [];
@@ -445,36 +445,24 @@ class PostgresStore implements Database {
         // rolls back, and the command that waited runs alone, locking in id order.
         await sql.raw(`begin; set local lock_timeout = ${PG_BATCH_LOCK_TIMEOUT_MS}`).execute(conn);
         let running = 0;
-        // Each command's deferred writes are sent as it ends, and the next command starts while
-        // they travel: its statements queue behind them on the connection, so it sees them. Should
-        // they fail, the transaction is aborted and whatever runs next fails too; the failure is
-        // the command's whose writes failed (`failedFlush`), not its neighbour's.
-        let failedFlush = -1;
-        // Handled at once (a rejection nobody handles would end the process), read after the loop.
-        const flushes: Promise<boolean>[] = [];
+        // A command's deferred writes wait on the connection and ride in the next command's first
+        // read of rows they cannot change (prepared.ts, `ride`), or go just before its next other
+        // statement: most commands then cost one round trip. Should a statement carrying writes
+        // fail, the connection knows whose writes they were (`blame`).
         try {
           for (; running < jobs.length; running++) {
             const job = jobs[running] as Job;
+            await sql.raw(`/*cauri:owner ${running}*/`).execute(conn);
             values.push(await runCommand(conn, job.fn, job.kinds));
-            const index = running;
-            flushes.push(
-              flushDeferred(conn).then(
-                () => true,
-                () => {
-                  if (failedFlush < 0) failedFlush = index;
-                  return false;
-                },
-              ),
-            );
           }
-          if (!(await Promise.all(flushes)).every(Boolean)) throw new Error('a deferred write failed');
+          await flushDeferred(conn);
         } catch {
-          await Promise.all(flushes);
+          const blamed = await blame(conn, Math.min(running, jobs.length - 1));
           await sql`rollback`.execute(conn).catch(() => undefined);
-          executed(failedFlush >= 0 ? failedFlush : running);
+          executed(blamed);
           return;
         }
-        executed(-1);
+        executed(undefined);
         try {
           await sql`commit`.execute(conn);
         } catch (error) {
@@ -487,16 +475,18 @@ class PostgresStore implements Database {
       })
       .catch((error: unknown) => {
         // No connection, or the connection broke before the batch ran: nobody's work happened.
-        executed(-1);
+        executed(undefined);
         for (const job of jobs) job.reject(error);
       });
-    const failedAt = await ran;
-    if (failedAt >= 0) {
+    const failed = await ran;
+    if (failed !== undefined) {
       await finished;
-      // The command that threw runs alone, where its own error (or success: it may have collided
-      // with a neighbour) is its answer; the others, unacknowledged, go back to the front of the queue.
-      this.queue.unshift(...jobs.filter((_, i) => i !== failedAt));
-      await this.runAlone(jobs[failedAt] as Job);
+      // The commands that may have failed run alone, where their own error (or success: one may
+      // have collided with a neighbour) is their answer; the others, unacknowledged, go back to
+      // the front of the queue.
+      const alone = jobs.filter((_, i) => i >= failed.from && i <= failed.to);
+      this.queue.unshift(...jobs.filter((_, i) => i < failed.from || i > failed.to));
+      for (const job of alone) await this.runAlone(job);
       return;
     }
     const commit = finished.finally(() => this.committing.delete(commit));
@@ -570,6 +560,10 @@ function statementName(text: string): string | undefined {
 
 /** The statement that sends a connection's deferred writes, if any, and is not itself sent. */
 const FLUSH_DEFERRED = '/*cauri:flush*/';
+/** Told to a connection before each command of a group: the writes that follow are that command's. */
+const OWNER_MARK = /^\/\*cauri:owner (-?\d+)\*\/$/;
+/** Asks a connection whose writes were in its last failed statement; answered without the server. */
+const LAST_FAILURE = '/*cauri:last-failure*/';
 /** Deferred writes one connection holds before it sends them anyway. */
 const DEFERRED_MAX = 32;
 
@@ -578,6 +572,8 @@ interface DeferredWrite {
   table: string;
   text: string;
   values: unknown[];
+  /** The command of its group that wrote it (OWNER_MARK), for the blame when it fails. */
+  owner: number;
 }
 
 type ClientQuery = (config: pg.QueryConfig | string, values?: unknown[]) => Promise<pg.QueryResult>;
@@ -622,17 +618,30 @@ function conflicts(pending: readonly DeferredWrite[], write: DeferredWrite): boo
 function extendClient(client: pg.PoolClient): void {
   const query = client.query.bind(client) as ClientQuery;
   let pending: DeferredWrite[] = [];
+  /** The command of a group whose writes are being deferred now (OWNER_MARK); -1 outside groups. */
+  let owner = -1;
+  /** The commands whose writes were in the last statement that failed, if any did. */
+  let lastFailure: { from: number; to: number } | undefined;
 
   const send = (text: string, values: unknown[]): Promise<pg.QueryResult> => {
     const name = values.length > 0 ? statementName(text) : undefined;
     return name !== undefined ? query({ name, text, values }) : query(text, values);
   };
+  /** Sends `writes` (and, as the statement's last part, `last`), noting whose writes they were should it fail. */
+  const sendGroup = (writes: DeferredWrite[], last?: { text: string; values: unknown[] }): Promise<pg.QueryResult> => {
+    const group = combine(last ? [...writes, { verb: 'select', table: '', owner, ...last }] : writes);
+    const owners = { from: Math.min(...writes.map((w) => w.owner)), to: Math.max(...writes.map((w) => w.owner)) };
+    const result = send(group.text, group.values);
+    result.catch(() => {
+      lastFailure = owners;
+    });
+    return result;
+  };
   /** Sends the pending writes, then `next`: queued on the connection in that order, at once. */
   const sendAfterPending = (next: () => Promise<pg.QueryResult>): Promise<pg.QueryResult> => {
     if (pending.length === 0) return next();
-    const group = combine(pending);
+    const flushed = sendGroup(pending);
     pending = [];
-    const flushed = send(group.text, group.values);
     const result = next();
     return flushed.then(
       () => result,
@@ -649,14 +658,30 @@ function extendClient(client: pg.PoolClient): void {
     const params = values ?? [];
     const mark = DEFER_MARK.exec(config);
     if (mark) {
-      const write = { verb: mark[1] ?? '', table: mark[2] ?? '', text: config.slice(mark[0].length), values: params };
+      const write = { verb: mark[1] ?? '', table: mark[2] ?? '', text: config.slice(mark[0].length), values: params, owner };
       const before = conflicts(pending, write) || pending.length >= DEFERRED_MAX ? sendAfterPending(() => Promise.resolve(EMPTY_RESULT)) : undefined;
       pending.push(write);
       return before ?? Promise.resolve(EMPTY_RESULT);
     }
-    if (config === FLUSH_DEFERRED) return sendAfterPending(() => Promise.resolve(EMPTY_RESULT));
-    if (/^\s*rollback\b/i.test(config)) {
+    if (config.startsWith(RIDE_MARK)) {
+      // A read no waiting write changes (its caller's promise): the writes ride in its statement.
+      const text = config.slice(RIDE_MARK.length);
+      if (pending.length === 0) return send(text, params);
+      const writes = pending;
       pending = [];
+      return sendGroup(writes, { text, values: params });
+    }
+    const ownerMark = OWNER_MARK.exec(config);
+    if (ownerMark) {
+      owner = Number(ownerMark[1]);
+      return Promise.resolve(EMPTY_RESULT);
+    }
+    if (config === LAST_FAILURE) return Promise.resolve({ ...EMPTY_RESULT, rows: lastFailure ? [lastFailure] : [] });
+    if (config === FLUSH_DEFERRED) return sendAfterPending(() => Promise.resolve(EMPTY_RESULT));
+    if (/^\s*(rollback|begin)\b/i.test(config)) {
+      pending = [];
+      lastFailure = undefined;
+      owner = -1;
       return query(config, values);
     }
     return sendAfterPending(() => send(config, params));
@@ -664,6 +689,16 @@ function extendClient(client: pg.PoolClient): void {
 }
 
 const EMPTY_RESULT = { command: '', rowCount: 0, rows: [], fields: [], oid: 0 } as unknown as pg.QueryResult;
+
+/**
+ * The commands of a group that may have caused its failure: the one running when it failed, and
+ * every command whose deferred writes were in the statement that failed.
+ */
+async function blame(tx: Tx, running: number): Promise<{ from: number; to: number }> {
+  const { rows } = await sql<{ from: number; to: number }>`${sql.raw(LAST_FAILURE)}`.execute(tx);
+  const carried = rows[0];
+  return carried === undefined ? { from: running, to: running } : { from: Math.min(carried.from, running), to: Math.max(carried.to, running) };
+}
 
 /** Sends the deferred writes of a PostgreSQL transaction now, so that their errors belong to this command. */
 function flushDeferred(tx: Tx): Promise<unknown> {

@@ -105,8 +105,39 @@ export async function ensureAccount(tx: Tx, account: NewAccount, nowMs: number):
  */
 export async function lockAccounts(tx: Tx, dialect: Dialect, ids: readonly string[]): Promise<Map<string, AccountBalance>> {
   const unique = [...new Set(ids)].sort();
-  const rows = await (dialect === 'postgres' ? selectAccountsForUpdate : selectAccounts).rows(tx, { ids: unique });
-  return new Map(rows.map((row) => [row.id, toBalance(row)]));
+  if (dialect !== 'postgres') return new Map((await selectAccounts.rows(tx, { ids: unique })).map((row) => [row.id, toBalance(row)]));
+  const held = heldBy(tx);
+  const missing = unique.filter((id) => !held.has(id));
+  // Rows this transaction has not locked yet: no write of it has touched them, so its waiting
+  // writes may ride in the same statement.
+  if (missing.length > 0) for (const row of await selectAccountsForUpdate.ride(tx, { ids: missing })) held.set(row.id, toBalance(row));
+  return pick(held, unique);
+}
+
+/**
+ * Balance rows a PostgreSQL transaction holds locked, with their sums as this transaction has
+ * left them (ADR 0019). No other transaction can change a row locked FOR UPDATE until this one
+ * ends, so a command of a group commit reads an account another command of the group locked
+ * from here, without a round trip; a new transaction object starts empty.
+ */
+const held = new WeakMap<Tx, Map<string, AccountBalance>>();
+
+function heldBy(tx: Tx): Map<string, AccountBalance> {
+  let accounts = held.get(tx);
+  if (accounts === undefined) {
+    accounts = new Map();
+    held.set(tx, accounts);
+  }
+  return accounts;
+}
+
+function pick(accounts: Map<string, AccountBalance>, ids: readonly string[]): Map<string, AccountBalance> {
+  const picked = new Map<string, AccountBalance>();
+  for (const id of ids) {
+    const account = accounts.get(id);
+    if (account !== undefined) picked.set(id, account);
+  }
+  return picked;
 }
 
 const selectAccountsAndPayout = prepared((tx, p: { ids: string[]; projectId: string; merchantTransactionId: string; forUpdate?: true | undefined }) => {
@@ -139,8 +170,19 @@ export async function lockAccountsForPayout(
   payout: { projectId: string; merchantTransactionId: string },
 ): Promise<{ accounts: Map<string, AccountBalance>; duplicate: boolean | undefined }> {
   const unique = [...new Set(ids)].sort();
-  const rows = await selectAccountsAndPayout.rows(tx, { ids: unique, ...payout, forUpdate: dialect === 'postgres' ? true : undefined });
-  return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
+  if (dialect !== 'postgres') {
+    const rows = await selectAccountsAndPayout.rows(tx, { ids: unique, ...payout });
+    return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
+  }
+  const locked = heldBy(tx);
+  const missing = unique.filter((id) => !locked.has(id));
+  if (missing.length === 0) return { accounts: pick(locked, unique), duplicate: undefined };
+  // The waiting writes ride along (see lockAccounts). The duplicate check may then miss a payout
+  // this transaction wrote a moment ago: the unique index on (project, transaction id) stops that
+  // one, and the command runs again alone.
+  const rows = await selectAccountsAndPayout.ride(tx, { ids: missing, ...payout, forUpdate: true });
+  for (const row of rows) locked.set(row.id, toBalance(row));
+  return { accounts: pick(locked, unique), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
 }
 
 export interface TransferPlan {
@@ -246,5 +288,9 @@ export async function postTransfers(
     });
   }
   for (const [id, account] of changed) if (locked?.has(id)) locked.set(id, account);
+  if (dialect === 'postgres') {
+    const heldHere = heldBy(tx);
+    for (const [id, account] of changed) heldHere.set(id, account);
+  }
   return { ok: true, transfers: resolved };
 }

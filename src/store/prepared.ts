@@ -35,6 +35,8 @@ interface Compiled<R> {
   dialect: Dialect;
   /** The SQL with the deferred-write marker, made on first use. */
   deferredSql?: string;
+  /** The SQL with the ride marker, made on first use. */
+  rideSql?: string;
   names: string[];
   lengths: number[];
   query: CompiledQuery<R>;
@@ -53,7 +55,18 @@ export interface PreparedQuery<P, R> {
    * if any, reaches the command at that next statement. On SQLite it runs at once.
    */
   defer(tx: Tx, params: P): Promise<void>;
+  /**
+   * `rows`, for a read whose rows no deferred write waiting on the transaction can change (the
+   * caller knows: say, balance rows not yet locked by this transaction, which no write of it has
+   * touched). On PostgreSQL the waiting writes ride in the same statement, as `WITH` parts run
+   * beside the read on one snapshot (database.ts). A read that might miss a waiting write must
+   * only do so where a constraint catches the miss (a unique index).
+   */
+  ride(tx: Tx, params: P): Promise<R[]>;
 }
+
+/** The marker of a read that deferred writes may ride with (database.ts). */
+export const RIDE_MARK = '/*cauri:ride*/ ';
 
 /** The marker of a deferred write: its verb and table, read by the PostgreSQL connection (database.ts). */
 export const DEFER_MARK = /^\/\*cauri:defer (insert|update) (\w+)\*\/ /;
@@ -107,7 +120,7 @@ export function prepared<P extends object, R>(build: (tx: Tx, params: P) => Comp
     return compiled;
   }
 
-  function run(tx: Tx, params: P, deferred = false): Promise<QueryResult<R>> {
+  function run(tx: Tx, params: P, deferred = false, ride = false): Promise<QueryResult<R>> {
     const dialect = dialects.get(tx);
     if (dialect === undefined) return tx.executeQuery(build(tx, params));
     const values = params as Record<string, unknown>;
@@ -121,6 +134,10 @@ export function prepared<P extends object, R>(build: (tx: Tx, params: P) => Comp
       shape.deferredSql ??= deferMark(shape.query.sql) + shape.query.sql;
       return tx.executeQuery<R>({ ...shape.query, sql: shape.deferredSql, parameters });
     }
+    if (ride && dialect === 'postgres') {
+      shape.rideSql ??= RIDE_MARK + shape.query.sql;
+      return tx.executeQuery<R>({ ...shape.query, sql: shape.rideSql, parameters });
+    }
     return tx.executeQuery<R>({ ...shape.query, parameters });
   }
 
@@ -128,6 +145,9 @@ export function prepared<P extends object, R>(build: (tx: Tx, params: P) => Comp
     run: (tx, params) => run(tx, params),
     async defer(tx, params) {
       await run(tx, params, true);
+    },
+    async ride(tx, params) {
+      return (await run(tx, params, false, true)).rows;
     },
     async rows(tx, params) {
       return (await run(tx, params)).rows;
