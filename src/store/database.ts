@@ -32,8 +32,9 @@ export interface Database {
 export interface CommandOptions {
   /**
    * Workers' bookkeeping (claims, leases, delivery records, operator exchange records) that locks
-   * no balance row: on PostgreSQL it runs in a transaction of its own beside the group commit, so
-   * that it neither waits behind a group nor lengthens one (ADR 0019). The same on SQLite.
+   * no balance row: on PostgreSQL it is group-committed in a stream of its own, beside the API
+   * commands' groups, so that it neither waits behind them nor lengthens them (ADR 0019). The
+   * same on SQLite.
    */
   separate?: boolean;
 }
@@ -355,8 +356,6 @@ pg.types.setTypeParser(20, (value) => {
 
 /** How many commands one PostgreSQL group commit may carry; bounds a batch's locks and latency. */
 export const PG_GROUP_COMMANDS_MAX = 64;
-/** Separate commands (workers' bookkeeping) running at once, each on a connection of its own. */
-export const PG_SEPARATE_MAX = 2;
 /** How long a group commit waits for a row lock before it gives up and runs its commands alone. */
 export const PG_BATCH_LOCK_TIMEOUT_MS = 200;
 
@@ -380,14 +379,28 @@ export const PG_BATCH_LOCK_TIMEOUT_MS = 200;
  * others go back to the front of the queue. A command's function may therefore run more than once;
  * it must only act through `tx`.
  */
+/**
+ * One stream of group commits: its queue, whether a group of it is executing, and its groups whose
+ * COMMIT is in flight. A store has two, each executing one group at a time on a connection of its
+ * own: API commands, and workers' bookkeeping, which locks no balance row.
+ */
+interface Lane {
+  readonly queue: Job[];
+  draining: boolean;
+  readonly committing: Set<Promise<void>>;
+}
+
+function newLane(): Lane {
+  return { queue: [], draining: false, committing: new Set() };
+}
+
 class PostgresStore implements Database {
   readonly dialect = 'postgres' as const;
   readonly kysely: Kysely<DB>;
-  private readonly queue: Job[] = [];
-  private draining = false;
   private closed = false;
-  /** Batches whose COMMIT is in flight. */
-  private readonly committing = new Set<Promise<void>>();
+  /** API commands, and workers' bookkeeping beside them (CommandOptions.separate). */
+  private readonly main = newLane();
+  private readonly side = newLane();
   private readonly listeners = new CommitListeners();
 
   constructor(
@@ -400,12 +413,12 @@ class PostgresStore implements Database {
 
   command<T>(fn: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
-    if (options?.separate) return this.runSeparately(fn);
+    const lane = options?.separate ? this.side : this.main;
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
-      if (!this.draining) {
-        this.draining = true;
-        setImmediate(() => void this.drain());
+      lane.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
+      if (!lane.draining) {
+        lane.draining = true;
+        setImmediate(() => void this.drain(lane));
       }
     });
   }
@@ -414,14 +427,14 @@ class PostgresStore implements Database {
     return this.listeners.on(kind, listener);
   }
 
-  private async drain(): Promise<void> {
+  private async drain(lane: Lane): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const jobs = this.queue.splice(0, this.batchMax);
-        await (jobs.length === 1 ? this.runAlone(jobs[0] as Job) : this.runBatch(jobs));
+      while (lane.queue.length > 0) {
+        const jobs = lane.queue.splice(0, this.batchMax);
+        await (jobs.length === 1 ? this.runAlone(jobs[0] as Job) : this.runBatch(lane, jobs));
       }
     } finally {
-      this.draining = false;
+      lane.draining = false;
     }
   }
 
@@ -429,7 +442,7 @@ class PostgresStore implements Database {
    * Runs the jobs in one transaction and returns once they have run: the COMMIT goes on in the
    * background (tracked in `committing`) and settles the jobs when it returns.
    */
-  private async runBatch(jobs: Job[]): Promise<void> {
+  private async runBatch(lane: Lane, jobs: Job[]): Promise<void> {
     /** Resolves once the commands have run: with the commands that may have failed, or undefined. */
     let executed!: (failed: { from: number; to: number } | undefined) => void;
     const ran = new Promise<{ from: number; to: number } | undefined>((resolve) => {
@@ -485,29 +498,12 @@ class PostgresStore implements Database {
       // have collided with a neighbour) is their answer; the others, unacknowledged, go back to
       // the front of the queue.
       const alone = jobs.filter((_, i) => i >= failed.from && i <= failed.to);
-      this.queue.unshift(...jobs.filter((_, i) => i < failed.from || i > failed.to));
+      lane.queue.unshift(...jobs.filter((_, i) => i < failed.from || i > failed.to));
       for (const job of alone) await this.runAlone(job);
       return;
     }
-    const commit = finished.finally(() => this.committing.delete(commit));
-    this.committing.add(commit);
-  }
-
-  /** Separate commands in flight, and those waiting for one of the `PG_SEPARATE_MAX` places. */
-  private separateRunning = 0;
-  private readonly separateWaiting: Array<() => void> = [];
-
-  private async runSeparately<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.separateRunning >= PG_SEPARATE_MAX) await new Promise<void>((resolve) => this.separateWaiting.push(resolve));
-    this.separateRunning++;
-    try {
-      return await new Promise<T>((resolve, reject) => {
-        void this.runAlone({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
-      });
-    } finally {
-      this.separateRunning--;
-      this.separateWaiting.shift()?.();
-    }
+    const commit = finished.finally(() => lane.committing.delete(commit));
+    lane.committing.add(commit);
   }
 
   /** One command in a transaction of its own, retried on deadlock or serialization failure. */
@@ -538,8 +534,8 @@ class PostgresStore implements Database {
 
   async close(): Promise<void> {
     this.closed = true;
-    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
-    await Promise.allSettled([...this.committing]);
+    while (this.main.draining || this.side.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.allSettled([...this.main.committing, ...this.side.committing]);
     await this.kysely.destroy();
   }
 }
