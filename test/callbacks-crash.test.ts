@@ -8,11 +8,12 @@ import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallet
 import { loadConfig } from '../src/config.js';
 import { CALLBACK_LEASE_MS } from '../src/core/callbacks.js';
 import type { Xof } from '../src/core/money.js';
-import { type Running, startGateway } from '../src/gateway.js';
+import type { Running } from '../src/gateway.js';
 import { type Database, openDatabase } from '../src/store/database.js';
 import { Receiver, until } from './callback-receiver.js';
 import { ORANGE_PHONE, TIMEOUT_MS, attemptsOf, errors, events, handWorker } from './callback-fixtures.js';
-import { BACKENDS, type Backend, ManualClock, PG_URL, payoutBody } from './harness.js';
+import { BACKENDS, type Backend, ManualClock, PG_URL } from './harness.js';
+import { SharedGateways, acceptedPayouts } from './shared-gateways.js';
 
 /**
  * At-least-once delivery across processes (ADR 0006): two gateways on one database deliver each
@@ -54,39 +55,16 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
   let receiver: Receiver;
   const clock = new ManualClock();
   const config = { ...loadConfig({ CAURI_MODE: 'sandbox' }), callbackTimeoutMs: TIMEOUT_MS };
-  const open: { db: Database; running: Running }[] = [];
+  let gateways: SharedGateways;
   let headers: Record<string, string>;
-
-  /** A gateway process on the shared database. */
-  async function startProcess(): Promise<Running> {
-    const db = await storage.open();
-    const running = await startGateway(config, { db, clock, startWorkers: false });
-    open.push({ db, running });
-    return running;
-  }
-
-  /** Stops a process abruptly: its database connection goes, whatever it was doing. */
-  async function kill(running: Running): Promise<void> {
-    const index = open.findIndex((p) => p.running === running);
-    const [proc] = open.splice(index, 1);
-    await proc?.db.close();
-  }
-
-  async function payouts(running: Running, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      const response = await running.app.inject({
-        method: 'POST',
-        url: '/pay/v01/withdrawal/create',
-        headers,
-        remoteAddress: '127.0.0.1',
-        payload: JSON.stringify(payoutBody(ORANGE_PHONE, 100 + i, { callback_url: receiver.url(), custom_data: { transaction_id: `PO-${i}` } })),
-      });
-      expect(JSON.parse(response.body)).toMatchObject({ response_code: '00' });
-    }
-  }
+  const startProcess = () => gateways.start();
+  const kill = (running: Running) => gateways.kill(running);
+  const payouts = (running: Running, count: number) =>
+    acceptedPayouts(running, headers, { phone: ORANGE_PHONE, count, callbackUrl: receiver.url(), tag: 'PO', amountXof: (i: number) => 100 + i });
 
   beforeEach(async () => {
     storage = await sharedStorage(backend);
+    gateways = new SharedGateways(() => storage.open(), config, clock);
     receiver = await Receiver.start();
     errors.length = 0;
     const db = await storage.open();
@@ -103,10 +81,7 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
   });
 
   afterEach(async () => {
-    for (const proc of open.splice(0)) {
-      await proc.running.app.close();
-      await proc.db.close();
-    }
+    await gateways.closeAll();
     await receiver.close();
     await storage.destroy();
   });

@@ -7,12 +7,13 @@ import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallet
 import { ConfigError, loadConfig } from '../src/config.js';
 import { CALLBACK_LEASE_MS } from '../src/core/callbacks.js';
 import type { Xof } from '../src/core/money.js';
-import { type Running, startGateway } from '../src/gateway.js';
-import { type Database, openDatabase } from '../src/store/database.js';
+import type { Running } from '../src/gateway.js';
+import { openDatabase } from '../src/store/database.js';
 import { postCallback } from '../src/workers/callback-sender.js';
 import { Receiver, until } from './callback-receiver.js';
 import { ORANGE_PHONE, TIMEOUT_MS, errors, events, handWorker } from './callback-fixtures.js';
-import { BACKENDS, ManualClock, type TestDatabase, openTestDatabase, payoutBody } from './harness.js';
+import { BACKENDS, ManualClock, type TestDatabase, openTestDatabase } from './harness.js';
+import { SharedGateways, acceptedPayouts } from './shared-gateways.js';
 
 /**
  * Callback concurrency per receiver and short, renewed leases (ADR 0017): the limit holds across
@@ -26,38 +27,11 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
   let fast: Receiver;
   const clock = new ManualClock();
   const config = { ...loadConfig({ CAURI_MODE: 'sandbox' }), callbackTimeoutMs: TIMEOUT_MS };
-  const opened: { db: Database; running: Running }[] = [];
+  let gateways: SharedGateways;
   let headers: Record<string, string>;
-
-  /** A gateway instance with its own connection to the shared database. */
-  async function instance(): Promise<Running> {
-    const db = storage.env.DATABASE_URL !== undefined
-      ? await openDatabase({ databaseUrl: storage.env.DATABASE_URL, dataDir: ':memory:', poolSize: 5 })
-      : await openDatabase({ dataDir: storage.env.CAURI_DATA_DIR ?? '' });
-    const running = await startGateway(config, { db, clock, startWorkers: false });
-    opened.push({ db, running });
-    return running;
-  }
-
-  /** Kills an instance: its database connection goes, whatever it was doing. */
-  async function kill(running: Running): Promise<void> {
-    const index = opened.findIndex((o) => o.running === running);
-    const [gone] = opened.splice(index, 1);
-    await gone?.db.close();
-  }
-
-  async function payouts(running: Running, url: string, count: number, tag: string): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      const response = await running.app.inject({
-        method: 'POST',
-        url: '/pay/v01/withdrawal/create',
-        headers,
-        remoteAddress: '127.0.0.1',
-        payload: JSON.stringify(payoutBody(ORANGE_PHONE, 100, { callback_url: url, custom_data: { transaction_id: `${tag}-${i}` } })),
-      });
-      expect(JSON.parse(response.body)).toMatchObject({ response_code: '00' });
-    }
-  }
+  const instance = () => gateways.start();
+  const kill = (running: Running) => gateways.kill(running);
+  const payouts = (running: Running, url: string, count: number, tag: string) => acceptedPayouts(running, headers, { phone: ORANGE_PHONE, count, callbackUrl: url, tag });
 
   const byStatus = async (gw: Gateway) => {
     const counts: Record<string, number> = {};
@@ -67,6 +41,15 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
 
   beforeEach(async () => {
     storage = await openTestDatabase(backend);
+    const { env } = storage;
+    gateways = new SharedGateways(
+      () =>
+        env.DATABASE_URL !== undefined
+          ? openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: ':memory:', poolSize: 5 })
+          : openDatabase({ dataDir: env.CAURI_DATA_DIR ?? '' }),
+      config,
+      clock,
+    );
     slow = await Receiver.start();
     fast = await Receiver.start();
     slow.answer = () => 'hang';
@@ -85,10 +68,7 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
 
   afterEach(async () => {
     slow.release();
-    for (const o of opened.splice(0)) {
-      await o.running.app.close();
-      await o.db.close();
-    }
+    await gateways.closeAll();
     await slow.close();
     await fast.close();
     await storage.destroy();
