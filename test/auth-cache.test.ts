@@ -8,14 +8,15 @@ import { BACKENDS, type TestGateway, payoutBody, startTestGateway } from './harn
  * Cached authentication (ADR 0019): an API call does not read its project's row each time, yet a
  * change made by this process counts at once, and one made elsewhere within the cache's lifetime.
  */
-const row = (apikey: string) => ({ id: 'p', apikey, token_hash: 'ab' }) as unknown as ProjectTable;
+const row = (apikey: string) =>
+  ({ id: 'p', apikey, token_hash: 'ab', allowed_ips: '[]', operator_ids: '[]', payin_enabled: 1, payout_enabled: 1, callback_url: '', callback_mode: 'json', created_at_ms: 0 }) as unknown as ProjectTable;
 
 describe('ProjectCache', () => {
   it('forgets an entry after its lifetime, and on clear', () => {
     let now = 0;
     const cache = new ProjectCache(1_000, () => now);
     cache.set('K', row('K'), cache.begin());
-    expect(cache.get('K')?.apikey).toBe('K');
+    expect(cache.get('K')?.row.apikey).toBe('K');
     now = 999;
     expect(cache.get('K')).toBeDefined();
     now = 1_000;

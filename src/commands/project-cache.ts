@@ -1,4 +1,5 @@
 import type { ProjectTable } from '../store/schema.js';
+import { type Project, toProject } from './projects.js';
 
 /**
  * Projects by Apikey, kept briefly in memory so that an API call does not read its project's row
@@ -14,8 +15,13 @@ import type { ProjectTable } from '../store/schema.js';
  */
 export const PROJECT_CACHE_ENTRIES_MAX = 10_000;
 
-interface Entry {
+/** A cached project: its row (for the token hash) and the project it reads as, parsed once. */
+export interface CachedProject {
   row: ProjectTable;
+  project: Project;
+}
+
+interface Entry extends CachedProject {
   atMs: number;
 }
 
@@ -29,14 +35,14 @@ export class ProjectCache {
     private readonly nowMs: () => number = () => performance.now(),
   ) {}
 
-  get(apikey: string): ProjectTable | undefined {
+  get(apikey: string): CachedProject | undefined {
     const entry = this.entries.get(apikey);
     if (entry === undefined) return undefined;
     if (this.nowMs() - entry.atMs >= this.ttlMs) {
       this.entries.delete(apikey);
       return undefined;
     }
-    return entry.row;
+    return entry;
   }
 
   /** The generation to give back to `set` after the database read. */
@@ -47,7 +53,11 @@ export class ProjectCache {
   set(apikey: string, row: ProjectTable, generation: number): void {
     if (this.ttlMs <= 0 || generation !== this.generation) return;
     if (this.entries.size >= PROJECT_CACHE_ENTRIES_MAX) this.entries.clear();
-    this.entries.set(apikey, { row, atMs: this.nowMs() });
+    // Shared by every request that authenticates with this key until it expires: frozen.
+    const project = toProject(row);
+    Object.freeze(project.allowedIps);
+    Object.freeze(project.operatorIds);
+    this.entries.set(apikey, { row, project: Object.freeze(project), atMs: this.nowMs() });
   }
 
   clear(): void {

@@ -169,7 +169,7 @@ export async function authenticate(tx: Tx, apikey: unknown, authorization: unkno
   const key = apikey.trim();
   const presented = Buffer.from(hashApiToken(match[1]), 'hex');
   const cached = cache?.get(key);
-  if (cached !== undefined && timingSafeEqual(presented, Buffer.from(cached.token_hash, 'hex'))) return ok(toProject(cached));
+  if (cached !== undefined && timingSafeEqual(presented, Buffer.from(cached.row.token_hash, 'hex'))) return ok(cached.project);
   // Not cached, or the token does not match what is cached (it may have been rotated): the database decides.
   const generation = cache?.begin() ?? 0;
   const [row] = await projectByApikey.rows(tx, { apikey: key });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { takeRandom } from './ids.js';
 
 /**
  * `custom_data` arrives as a JSON object of merchant keys (PHP sends `[]` when empty), is echoed
@@ -49,7 +49,7 @@ export function logfileFor(ms: number): string {
   const iso = new Date(ms).toISOString();
   const stamp = iso.slice(0, 19).replace(/[-T:]/g, '');
   const seconds = Math.floor(ms / 1000).toString(16).padStart(8, '0');
-  const micros = ((ms % 1000) * 1000 + (randomBytes(2).readUInt16BE(0) % 1000)).toString(16).padStart(5, '0');
+  const micros = ((ms % 1000) * 1000 + (takeRandom(2).readUInt16BE(0) % 1000)).toString(16).padStart(5, '0');
   return stamp + seconds + micros.slice(-5);
 }
 

@@ -16,7 +16,8 @@ const POOL_BYTES = 4096;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-function takeRandom(count: number): Buffer {
+/** `count` random bytes from the pool; the slice is valid until the next call. */
+export function takeRandom(count: number): Buffer {
   if (poolOffset + count > pool.length) {
     pool = randomBytes(Math.max(POOL_BYTES, count));
     poolOffset = 0;
