@@ -126,19 +126,6 @@ async function keepPending(tx: Tx, payoutId: string, attempts: number, nowMs: nu
     .execute();
 }
 
-export async function finalizePayout(
-  gw: Gateway,
-  tx: Tx,
-  payout: PayoutTable,
-  status: 'completed' | 'failed',
-  reason: string | null,
-  operatorReference: string | null,
-  nowMs: number,
-): Promise<SettleResult> {
-  await finalizePayouts(gw, tx, [{ payout, status, reason, operatorReference }], nowMs);
-  return status === 'completed' ? 'completed' : 'notcompleted';
-}
-
 /** Posts or voids the holds of payouts the operator has decided, and writes their rows and events. */
 async function finalizePayouts(
   gw: Gateway,
