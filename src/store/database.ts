@@ -360,26 +360,6 @@ export const PG_GROUP_COMMANDS_MAX = 64;
 export const PG_BATCH_LOCK_TIMEOUT_MS = 200;
 
 /**
- * PostgreSQL with group commit (ADR 0019). Commands are queued and run back to back on one
- * connection inside one transaction at READ COMMITTED; one COMMIT (one WAL flush) then covers them
- * all, and nobody hears of success before it returns. A hot balance row (one project's sub-account
- * that every payout debits) is then locked once per batch instead of once per command, and the
- * WAL is flushed once per batch instead of once per payout.
- *
- * Only one batch executes at a time; as soon as its last command has run, its COMMIT is sent and
- * the next batch starts on another connection while the first one's flush is under way. A batch
- * that is committing waits for nothing, so a batch that is executing may wait for its locks but
- * never in a cycle with it: batches of one process cannot deadlock each other. Commands lock their
- * balance rows in account-id order (ledger-store.ts), as before.
- *
- * There are no savepoints (a subtransaction per command costs two round trips, and more than 64 in
- * one transaction overflow PostgreSQL's subtransaction cache): when a command throws, the whole
- * batch rolls back, unacknowledged; the command that threw runs again alone in a transaction of its
- * own, where a deadlock or serialization failure is retried a bounded number of times, and the
- * others go back to the front of the queue. A command's function may therefore run more than once;
- * it must only act through `tx`.
- */
-/**
  * One stream of group commits: its queue, whether a group of it is executing, and its groups whose
  * COMMIT is in flight. A store has two, each executing one group at a time on a connection of its
  * own: API commands, and workers' bookkeeping, which locks no balance row.
@@ -394,6 +374,28 @@ function newLane(): Lane {
   return { queue: [], draining: false, committing: new Set() };
 }
 
+/**
+ * PostgreSQL with group commit (ADR 0019). Commands are queued and run back to back on one
+ * connection inside one transaction at READ COMMITTED; one COMMIT (one WAL flush) then covers them
+ * all, and nobody hears of success before it returns. A hot balance row (one project's sub-account
+ * that every payout debits) is then locked once per batch instead of once per command, and the
+ * WAL is flushed once per batch instead of once per payout.
+ *
+ * In each lane (API commands; workers' bookkeeping) only one batch executes at a time; as soon as
+ * its last command has run, its COMMIT is sent and the next batch starts on another connection
+ * while the first one's flush is under way. A batch that is committing waits for nothing, so a
+ * batch that is executing may wait for its locks but never in a cycle with it. The bookkeeping lane
+ * locks no balance row, and a batch gives up a lock after PG_BATCH_LOCK_TIMEOUT_MS. Commands lock
+ * their balance rows in account-id order (ledger-store.ts), as before.
+ *
+ * There are no savepoints (a subtransaction per command costs two round trips, and more than 64 in
+ * one transaction overflow PostgreSQL's subtransaction cache): when a command throws, the whole
+ * batch rolls back, unacknowledged; the command that threw (and any whose deferred writes the
+ * failed statement carried) runs again alone in a transaction of its own, where a deadlock or
+ * serialization failure is retried a bounded number of times, and the others go back to the front
+ * of the queue. A command's function may therefore run more than once; it must only act through
+ * `tx`.
+ */
 class PostgresStore implements Database {
   readonly dialect = 'postgres' as const;
   readonly kysely: Kysely<DB>;
