@@ -28,7 +28,31 @@ export interface DemoProject {
   created: boolean;
 }
 
+/** How many times seeding is tried when another instance seeds the same database at the same moment. */
+const SEED_ATTEMPTS_MAX = 3;
+
+/** Whether an error is a unique-constraint violation, on either database. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * Seeds the demo project, wallet and sub-accounts once. Several sandbox instances may start at once
+ * on one PostgreSQL database: the one whose insert loses to another's sees the unique index refuse
+ * it, and the next attempt finds the project there.
+ */
 export async function seedSandbox(db: Database, nowMs: number): Promise<DemoProject> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await seedOnce(db, nowMs);
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= SEED_ATTEMPTS_MAX) throw error;
+    }
+  }
+}
+
+function seedOnce(db: Database, nowMs: number): Promise<DemoProject> {
   return db.command(async (tx) => {
     const existing = await tx.selectFrom('projects').select('id').where('apikey', '=', DEMO_APIKEY).executeTakeFirst();
     if (existing) return { projectId: existing.id, apikey: DEMO_APIKEY, apiToken: DEMO_API_TOKEN, walletPhone: DEMO_WALLET_PHONE, created: false };
