@@ -12,6 +12,7 @@ import { type Result, fail, ok } from '../core/result-codes.js';
 import { unverifiedTokenClaims } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { type Dialect, type Tx, afterCommit } from '../store/database.js';
+import { caseById } from '../store/case-by-id.js';
 import { prepared } from '../store/prepared.js';
 import type { CallbackAttemptTable, PayinTable, PayoutTable, ProjectTable } from '../store/schema.js';
 
@@ -214,7 +215,7 @@ async function lease(tx: Tx, chosen: readonly ClaimedEvent[], nowMs: number, lea
       attempts: eb('attempts', '+', 1),
       cycle_attempts: eb('cycle_attempts', '+', 1),
       lease_id: leaseId,
-      receiver: byId(
+      receiver: caseById(
         chosen.map((event) => [event.eventId, event.receiver]),
         'text',
       ),
@@ -244,7 +245,7 @@ async function writeReceivers(tx: Tx, rows: readonly DueRow[]): Promise<void> {
   await tx
     .updateTable('outbox')
     .set({
-      receiver: byId(
+      receiver: caseById(
         rows.map((row) => [row.id, row.receiver ?? '']),
         'text',
       ),
@@ -255,12 +256,6 @@ async function writeReceivers(tx: Tx, rows: readonly DueRow[]): Promise<void> {
       rows.map((row) => row.id),
     )
     .execute();
-}
-
-/** `case id when … then … end`: one value per event in one statement, on SQLite and PostgreSQL. */
-function byId(pairs: readonly (readonly [string, string | number | null])[], type: 'text' | 'bigint') {
-  const whens = pairs.map(([id, value]) => sql`when ${id} then cast(${value} as ${sql.raw(type)})`);
-  return sql<never>`case "id" ${sql.join(whens, sql` `)} end`;
 }
 
 interface Unsendable {
@@ -433,11 +428,11 @@ export async function recordDeliveries(tx: Tx, finished: readonly FinishedDelive
   const updated = await tx
     .updateTable('outbox')
     .set((eb) => ({
-      status: byId(
+      status: caseById(
         next.map((n) => [n.id, n.state]),
         'text',
       ),
-      next_attempt_at_ms: byId(
+      next_attempt_at_ms: caseById(
         next.map((n) => [n.id, n.nextAttemptAtMs]),
         'bigint',
       ),
@@ -453,7 +448,7 @@ export async function recordDeliveries(tx: Tx, finished: readonly FinishedDelive
     .where(
       'lease_id',
       '=',
-      byId(
+      caseById(
         next.map((n) => [n.id, n.leaseId]),
         'text',
       ),

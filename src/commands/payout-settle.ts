@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { assert } from '../core/assert.js';
 import type { OperatorOutcome } from '../operators/connector.js';
 import type { Tx } from '../store/database.js';
+import { caseById } from '../store/case-by-id.js';
 import { postTransfers } from '../store/ledger-store.js';
 import { prepared } from '../store/prepared.js';
 import type { PayoutTable } from '../store/schema.js';
@@ -30,10 +30,10 @@ const finalizeRows = prepared(
       .updateTable('payouts')
       .set(() => {
         const column = (values: Array<string | null>) =>
-          sql<string>`case ${sql.join(
-            p.ids.map((id, i) => sql`when id = ${id} then cast(${values[i] ?? null} as text)`),
-            sql` `,
-          )} end`;
+          caseById(
+            p.ids.map((id, i) => [id, values[i] ?? null] as const),
+            'text',
+          );
         return {
           status: column(p.statuses),
           dispatch_state: 'done',

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
 import { assert } from '../core/assert.js';
 import { newId } from '../core/ids.js';
 import { type AccountBalance, type AccountKind, type Transfer, type TransferKind, applyTransfer } from '../core/ledger.js';
 import { type Xof, xof } from '../core/money.js';
 import type { Dialect, Tx } from './database.js';
+import { caseById } from './case-by-id.js';
 import { prepared } from './prepared.js';
 import type { AccountTable, TransferTable } from './schema.js';
 
@@ -63,13 +63,11 @@ const updateSums = prepared((tx, p: SumsUpdate) =>
   tx
     .updateTable('accounts')
     .set(() => {
-      // One placeholder per element: the shape is the arrays' length (prepared.ts). The cast gives
-      // PostgreSQL the type of a CASE whose branches are all parameters.
       const column = (values: number[]) =>
-        sql<number>`case ${sql.join(
-          p.ids.map((id, i) => sql`when id = ${id} then cast(${values[i] ?? 0} as bigint)`),
-          sql` `,
-        )} end`;
+        caseById(
+          p.ids.map((id, i) => [id, values[i] ?? 0] as const),
+          'bigint',
+        );
       return {
         debits_posted_xof: column(p.debitsPosted),
         credits_posted_xof: column(p.creditsPosted),
