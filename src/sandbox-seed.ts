@@ -2,7 +2,7 @@ import { createProject } from './commands/projects.js';
 import { createWallet, fundSubaccount, fundWallet } from './commands/wallets.js';
 import { assert } from './core/assert.js';
 import type { Xof } from './core/money.js';
-import type { Database } from './store/database.js';
+import { type Database, uniqueViolation } from './store/database.js';
 import { newApiToken } from './commands/projects.js';
 import { createConsoleUser, signInCandidate } from './commands/console-users.js';
 import { hashPassword } from './core/password.js';
@@ -31,12 +31,6 @@ export interface DemoProject {
 /** How many times seeding is tried when another instance seeds the same database at the same moment. */
 const SEED_ATTEMPTS_MAX = 3;
 
-/** Whether an error is a unique-constraint violation, on either database. */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 /**
  * Seeds the demo project, wallet and sub-accounts once. Several sandbox instances may start at once
  * on one PostgreSQL database: the one whose insert loses to another's sees the unique index refuse
@@ -47,7 +41,7 @@ export async function seedSandbox(db: Database, nowMs: number): Promise<DemoProj
     try {
       return await seedOnce(db, nowMs);
     } catch (error) {
-      if (!isUniqueViolation(error) || attempt >= SEED_ATTEMPTS_MAX) throw error;
+      if (uniqueViolation(error) === undefined || attempt >= SEED_ATTEMPTS_MAX) throw error;
     }
   }
 }

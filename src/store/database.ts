@@ -86,6 +86,16 @@ class CommitListeners {
   }
 }
 
+/** The constraint or table named by a unique-constraint violation, on either database. */
+export function uniqueViolation(error: unknown): string | undefined {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code === '23505') return typeof e.constraint === 'string' ? e.constraint : 'unknown';
+  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && typeof e.message === 'string' && e.message.includes('UNIQUE')) {
+    return e.message;
+  }
+  return undefined;
+}
+
 /** A command's own failure: rolls its unit back and reaches the caller as this error. */
 export class Rollback<T> extends Error {
   constructor(readonly value: T) {

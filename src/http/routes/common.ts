@@ -3,7 +3,7 @@ import type { Gateway } from '../../commands/context.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, claimKey, requestHash, settleKey } from '../../commands/idempotency.js';
 import { type Project, authenticate } from '../../commands/projects.js';
 import type { Result, Wiki } from '../../core/result-codes.js';
-import type { Tx } from '../../store/database.js';
+import { type Tx, uniqueViolation } from '../../store/database.js';
 import { errorEnvelope } from '../envelope.js';
 
 /** The result of a handler step: a body to send, or a domain failure to turn into the envelope. */
@@ -57,16 +57,6 @@ export async function idempotentCreate(
     if (uniqueViolation(error)?.includes('idempotency')) return idempotentCreateOnce(gw, request, wiki, endpoint, create);
     throw error;
   }
-}
-
-/** The constraint or table named by a unique-constraint violation, on either database. */
-export function uniqueViolation(error: unknown): string | undefined {
-  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
-  if (e.code === '23505') return typeof e.constraint === 'string' ? e.constraint : 'unknown';
-  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && typeof e.message === 'string' && e.message.includes('UNIQUE')) {
-    return e.message;
-  }
-  return undefined;
 }
 
 function idempotentCreateOnce(

@@ -3,7 +3,8 @@ import type { Gateway } from '../../commands/context.js';
 import { createMerchantPayout } from '../../commands/payout-merchant.js';
 import { errorEnvelope } from '../envelope.js';
 import { payoutCreatedBody } from '../wire.js';
-import { envelopeOf, idempotentCreate, uniqueViolation } from './common.js';
+import { uniqueViolation } from '../../store/database.js';
+import { envelopeOf, idempotentCreate } from './common.js';
 import { parsePayoutCommande } from './withdrawal-create.js';
 
 /**

@@ -7,7 +7,8 @@ import { parseAmountXof } from '../../core/money.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
 import { firstError, payoutCommande, text } from '../schemas.js';
 import { payoutCreatedBody } from '../wire.js';
-import { envelopeOf, idempotentCreate, uniqueViolation } from './common.js';
+import { uniqueViolation } from '../../store/database.js';
+import { envelopeOf, idempotentCreate } from './common.js';
 import { errorEnvelope } from '../envelope.js';
 
 /** Customer payout, E6 `POST /pay/v01/withdrawal/create` (spec §2.6). */
