@@ -1,7 +1,7 @@
 import { connectorServes } from '../operators/connector.js';
 import { type CustomData, externalIdOf, logfileFor } from '../core/custom-data.js';
 import { newId, newRequestId, randomDigits } from '../core/ids.js';
-import { accountIds } from '../core/ledger.js';
+import { type AccountBalance, accountIds } from '../core/ledger.js';
 import type { Xof } from '../core/money.js';
 import { operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
@@ -55,18 +55,13 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   const settlementId = operator ? accountIds.settlement(operator.id) : '';
   // The settlement account is only touched (and so only locked) when money leaves for the operator.
   const touched = !operator ? [walletId] : input.topUpWallet ? [walletId, subaccountId] : [walletId, subaccountId, settlementId];
-  const merchantTransactionId = input.customData.transaction_id ?? null;
-  // The duplicate check rides on the lock's round trip (ADR 0019).
-  const { accounts, duplicate } =
-    merchantTransactionId === null
-      ? { accounts: await lockAccounts(tx, gw.db.dialect, touched), duplicate: false }
-      : await lockAccountsForPayout(tx, gw.db.dialect, touched, { projectId: project.id, merchantTransactionId });
+  const { accounts, isDuplicate } = await lockPayoutAccounts(gw, tx, touched, project.id, input.customData.transaction_id ?? null);
   if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer not registered on the platform');
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   // A wallet top-up stays inside the ledger; only money sent on to mobile money needs the operator.
   if (!input.topUpWallet && !connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
-  if (duplicate ?? (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId)))) return fail('duplicate_transaction');
+  if (await isDuplicate()) return fail('duplicate_transaction');
   if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const nowMs = gw.clock.nowMs();
   const payoutId = newId('po');
@@ -99,6 +94,23 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
     await enqueueEvent(tx, { projectId: project.id, type: 'payout.completed', subjectType: 'payout', subjectId: payoutId }, nowMs);
   }
   return ok(row);
+}
+
+/**
+ * Locks a payout's balance rows and answers whether the project already has a payout with this
+ * merchant transaction id (Code07). The check rides on the lock's round trip (ADR 0019); when no
+ * row came back to carry its answer, it is asked on its own, and only if the caller asks.
+ */
+export async function lockPayoutAccounts(
+  gw: Gateway,
+  tx: Tx,
+  ids: readonly string[],
+  projectId: string,
+  merchantTransactionId: string | null,
+): Promise<{ accounts: Map<string, AccountBalance>; isDuplicate: () => Promise<boolean> }> {
+  if (merchantTransactionId === null) return { accounts: await lockAccounts(tx, gw.db.dialect, ids), isDuplicate: () => Promise.resolve(false) };
+  const { accounts, duplicate } = await lockAccountsForPayout(tx, gw.db.dialect, ids, { projectId, merchantTransactionId });
+  return { accounts, isDuplicate: () => (duplicate !== undefined ? Promise.resolve(duplicate) : payoutExists(tx, projectId, merchantTransactionId)) };
 }
 
 /** Whether the project already has a payout with this merchant transaction id (Code07). */

@@ -5,10 +5,10 @@ import { operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { type Tx, afterCommit } from '../store/database.js';
-import { ensureAccount, lockAccounts, lockAccountsForPayout, postTransfers } from '../store/ledger-store.js';
+import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
-import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, insertPayout, newPayoutRow, payoutExists } from './payout-customer.js';
+import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, insertPayout, lockPayoutAccounts, newPayoutRow } from './payout-customer.js';
 import { type Project, ipAllowed } from './projects.js';
 
 /**
@@ -29,18 +29,11 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   if (!connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
-  const merchantTransactionId = input.customData.transaction_id ?? null;
   const nowMs = gw.clock.nowMs();
   const subaccountId = accountIds.subaccount(project.id, operator.id);
   const settlementId = accountIds.settlement(operator.id);
-  // The duplicate check rides on the lock's round trip (ADR 0019); with no account to carry its
-  // answer, it is asked on its own.
-  const locked =
-    merchantTransactionId === null
-      ? { accounts: await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]), duplicate: false }
-      : await lockAccountsForPayout(tx, gw.db.dialect, [subaccountId, settlementId], { projectId: project.id, merchantTransactionId });
-  const duplicate = locked.duplicate ?? (merchantTransactionId !== null && (await payoutExists(tx, project.id, merchantTransactionId)));
-  if (duplicate) return fail('duplicate_transaction');
+  const locked = await lockPayoutAccounts(gw, tx, [subaccountId, settlementId], project.id, input.customData.transaction_id ?? null);
+  if (await locked.isDuplicate()) return fail('duplicate_transaction');
   let { accounts } = locked;
   if (!accounts.has(settlementId)) {
     // The operator's settlement account is made by its first payout.
