@@ -104,12 +104,24 @@ export async function ensureAccount(tx: Tx, account: NewAccount, nowMs: number):
 export async function lockAccounts(tx: Tx, dialect: Dialect, ids: readonly string[]): Promise<Map<string, AccountBalance>> {
   const unique = [...new Set(ids)].sort();
   if (dialect !== 'postgres') return new Map((await selectAccounts.rows(tx, { ids: unique })).map((row) => [row.id, toBalance(row)]));
+  return (await lockUnheld(tx, unique, (ids) => selectAccountsForUpdate.ride(tx, { ids }))).accounts;
+}
+
+/**
+ * The accounts `ids` (sorted: the order of locking); those this PostgreSQL transaction does not hold
+ * yet are read (and locked) by `read`: no write of the transaction has touched those rows, so its
+ * waiting writes may ride in the same statement. Returns what `read` returned too.
+ */
+async function lockUnheld<R extends AccountTable>(
+  tx: Tx,
+  ids: readonly string[],
+  read: (missing: string[]) => Promise<R[]>,
+): Promise<{ accounts: Map<string, AccountBalance>; rows: R[] }> {
   const held = heldBy(tx);
-  const missing = unique.filter((id) => !held.has(id));
-  // Rows this transaction has not locked yet: no write of it has touched them, so its waiting
-  // writes may ride in the same statement.
-  if (missing.length > 0) for (const row of await selectAccountsForUpdate.ride(tx, { ids: missing })) held.set(row.id, toBalance(row));
-  return pick(held, unique);
+  const missing = ids.filter((id) => !held.has(id));
+  const rows = missing.length > 0 ? await read(missing) : [];
+  for (const row of rows) held.set(row.id, toBalance(row));
+  return { accounts: pick(held, ids), rows };
 }
 
 /**
@@ -172,15 +184,10 @@ export async function lockAccountsForPayout(
     const rows = await selectAccountsAndPayout.rows(tx, { ids: unique, ...payout });
     return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
   }
-  const locked = heldBy(tx);
-  const missing = unique.filter((id) => !locked.has(id));
-  if (missing.length === 0) return { accounts: pick(locked, unique), duplicate: undefined };
-  // The waiting writes ride along (see lockAccounts). The duplicate check may then miss a payout
-  // this transaction wrote a moment ago: the unique index on (project, transaction id) stops that
-  // one, and the command runs again alone.
-  const rows = await selectAccountsAndPayout.ride(tx, { ids: missing, ...payout, forUpdate: true });
-  for (const row of rows) locked.set(row.id, toBalance(row));
-  return { accounts: pick(locked, unique), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
+  // The duplicate check rides too, and may then miss a payout this transaction wrote a moment
+  // ago: the unique index on (project, transaction id) stops that one, and the command runs again alone.
+  const { accounts, rows } = await lockUnheld(tx, unique, (missing) => selectAccountsAndPayout.ride(tx, { ids: missing, ...payout, forUpdate: true }));
+  return { accounts, duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
 }
 
 export interface TransferPlan {
