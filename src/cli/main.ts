@@ -12,6 +12,7 @@ import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from 
 import { SANDBOX_HELP, cliGateway, runSandboxCommand } from './sandbox-commands.js';
 import { CALLBACKS_HELP, runCallbackCommand } from './callbacks.js';
 import { CONSOLE_HELP, runConsoleCommand } from './console-commands.js';
+import { BACKUP_HELP, isBackupCommand, runBackupCommand } from './backup-commands.js';
 import { CALLBACK_MODES, type CallbackMode } from '../core/callbacks.js';
 
 /**
@@ -38,6 +39,7 @@ const HELP = `Usage: cauri <command> [options] [--json]
 ${SANDBOX_HELP}
 ${CALLBACKS_HELP}
 ${CONSOLE_HELP}
+${BACKUP_HELP}
 
 Environment: CAURI_DATA_DIR (default ./data) or DATABASE_URL, as for the server.`;
 
@@ -200,9 +202,20 @@ async function main(): Promise<number> {
     return args.positionals.length === 0 && !args.booleans.has('help') ? 2 : 0;
   }
   const config = loadConfig();
+  // Backup and restore work on the database file itself: they run without opening (and migrating) it.
+  if (isBackupCommand(args)) return print(args, () => runBackupCommand(args, config, Date.now()));
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
-    const output = await run(db, args, config.mode);
+    return await print(args, () => run(db, args, config.mode));
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs a command and prints its output (or its usage error): the exit status. */
+async function print(args: ParsedArgs, command: () => Promise<Output>): Promise<number> {
+  try {
+    const output = await command();
     process.stdout.write((args.booleans.has('json') ? JSON.stringify(output.json, null, 2) : output.text) + '\n');
     return 0;
   } catch (error) {
@@ -212,8 +225,6 @@ async function main(): Promise<number> {
       return 1;
     }
     throw error;
-  } finally {
-    await db.close();
   }
 }
 
