@@ -9,6 +9,7 @@ import { createdIndexesMigration } from './migration-0007-created-indexes.js';
 import { productionMigration } from './migration-0008-production.js';
 import { callbackReceiversMigration } from './migration-0009-callback-receivers.js';
 import { instancesMigration } from './migration-0010-instances.js';
+import { bulkPayoutsMigration } from './migration-0013-bulk-payouts.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -235,6 +236,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_production': productionMigration,
   '0009_callback_receivers': callbackReceiversMigration,
   '0010_instances': instancesMigration,
+  '0013_bulk_payouts': bulkPayoutsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

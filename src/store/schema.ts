@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { PayoutBatchItemTable, PayoutBatchTable } from './schema-bulk.js';
 import type { ConsoleAuditTable, ConsoleSessionTable, ConsoleUserTable, InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
 
 /**
@@ -250,6 +251,8 @@ export interface DB {
   console_users: ConsoleUserTable;
   console_sessions: ConsoleSessionTable;
   console_audit: ConsoleAuditTable;
+  payout_batches: PayoutBatchTable;
+  payout_batch_items: PayoutBatchItemTable;
 }
 
 /** The SMS that carried one wallet OTP (ADR 0014); never the code itself. */

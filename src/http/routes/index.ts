@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { registerCallbackResendRoutes } from './callbacks-resend.js';
+import { registerPayoutBulkRoutes } from './payouts-bulk.js';
 import { registerPayinConfirmRoutes } from './payin-confirm.js';
 import { registerWalletOtpRoutes } from './payin-wallet-otp.js';
 import { registerSandboxRoutes } from './sandbox.js';
@@ -29,6 +30,8 @@ import { registerConsole } from '../console/index.js';
  *   GET|POST /directpayment/invoice/:token[/action]       checkout-page.ts      (P, also /pay/invoice/)
  *   POST     /operators/:operatorId/notify                operator-notify.ts    (ADR 0007)
  *   POST     /cauri/v1/callbacks/:eventId/resend          callbacks-resend.ts   (ADR 0006)
+ *   POST     /cauri/v1/payouts/bulk                       payouts-bulk.ts       (ADR 0025)
+ *   GET      /cauri/v1/payouts/bulk/:batchId              payouts-bulk.ts       (ADR 0025)
  *   GET      /health                                      here
  *   GET      /openapi.json, /docs                         openapi.ts
  *   …        /console/…                                   ../console/index.ts (operator console, ADR 0008)
@@ -45,6 +48,7 @@ export function registerRoutes(app: FastifyInstance, gw: Gateway): void {
   registerCheckoutPageRoutes(app, gw);
   registerOperatorNotifyRoutes(app, gw);
   registerCallbackResendRoutes(app, gw);
+  registerPayoutBulkRoutes(app, gw);
   app.get('/health', () => ({ status: 'ok', mode: gw.config.mode }));
   registerOpenApiRoutes(app, gw);
   registerConsole(app, gw);

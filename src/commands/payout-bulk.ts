@@ -1,0 +1,189 @@
+import { newId } from '../core/ids.js';
+import type { Xof } from '../core/money.js';
+import { type Result, type ResultCode, fail, ok } from '../core/result-codes.js';
+import { type Tx, uniqueViolation } from '../store/database.js';
+import type { PayoutBatchItemTable, PayoutBatchTable } from '../store/schema-bulk.js';
+import type { PayoutTable } from '../store/schema.js';
+import type { Gateway } from './context.js';
+import { claimKey, settleKey } from './idempotency.js';
+import { type PayoutRequest, createCustomerPayout } from './payout-customer.js';
+import { createMerchantPayout } from './payout-merchant.js';
+import { type Project, ipAllowed } from './projects.js';
+
+/**
+ * Bulk payouts, `POST /cauri/v1/payouts/bulk` (ADR 0025): up to 1,000 payouts in one request, each
+ * one an ordinary customer or merchant payout made by the same commands as the single endpoints,
+ * with its own result and its own callback.
+ *
+ * Transactions: the batch row (and the `Idempotency-Key`'s record, pointing at it) commits first,
+ * in a command of its own. Each item is then its own command: its payout, its ledger transfers,
+ * its outbox row and its item row commit together, so one refused item rolls back nothing of the
+ * others. The item row's primary key (batch, index) makes an item happen at most once: a retry
+ * with the same key after a crash finds the batch, skips the items that have their row, and runs
+ * the rest; two runs of the same batch at once collide on the key and the loser rolls back.
+ */
+export const BULK_ITEMS_MAX = 1_000;
+/**
+ * Items in flight at once. The store group-commits concurrent commands, so a window of commands is
+ * much faster than one at a time; the bound keeps a batch from filling the store's queue ahead of
+ * other merchants' single requests for long.
+ */
+export const BULK_ITEMS_IN_FLIGHT_MAX = 128;
+export const BULK_ENDPOINT = 'payouts/bulk';
+
+export type BulkKind = 'customer' | 'merchant';
+
+/** One item as the HTTP layer read it: a request to run, or the refusal its validation produced. */
+export interface BulkItemInput {
+  kind: BulkKind | '';
+  amountXof: Xof | null;
+  customer: string;
+  request: Result<PayoutRequest>;
+}
+
+export interface OpenedBatch {
+  batch: PayoutBatchTable;
+  /** Indexes of the items that already have their row (a resumed batch). */
+  doneIndexes: Set<number>;
+}
+
+/**
+ * Creates the batch, or finds it again: with a key, a request with the same key and body resumes
+ * the batch it created (ADR 0016's claim, recorded with the batch id); another body is refused.
+ * The whole request is refused when no item could pass: payouts off, or a denied IP.
+ */
+export async function openBatch(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  p: { key: string | undefined; hash: string; itemCount: number; callbackUrl: string; clientIp: string },
+): Promise<Result<OpenedBatch>> {
+  if (!project.payoutEnabled) return fail('payout_disabled');
+  if (!ipAllowed(project, p.clientIp)) return fail('ip_denied', `IP ${p.clientIp} is not allowed for this project`);
+  const nowMs = gw.clock.nowMs();
+  if (p.key !== undefined) {
+    const owner = { projectId: project.id, key: p.key };
+    const claim = await claimKey(tx, gw.db.dialect, owner, BULK_ENDPOINT, p.hash, nowMs);
+    if (claim.kind === 'conflict') return fail('idempotency_conflict');
+    if (claim.kind === 'replay') return resumeBatch(tx, project.id, claim.response);
+    const batch = await insertBatch(tx, project, p, nowMs);
+    await settleKey(tx, owner, { succeeded: true, body: { batch_id: batch.id } });
+    return ok({ batch, doneIndexes: new Set() });
+  }
+  return ok({ batch: await insertBatch(tx, project, p, nowMs), doneIndexes: new Set() });
+}
+
+async function insertBatch(tx: Tx, project: Project, p: { key: string | undefined; hash: string; itemCount: number; callbackUrl: string }, nowMs: number): Promise<PayoutBatchTable> {
+  const batch: PayoutBatchTable = {
+    id: newId('pob', nowMs),
+    project_id: project.id,
+    idempotency_key: p.key ?? null,
+    request_hash: p.hash,
+    item_count: p.itemCount,
+    callback_url: p.callbackUrl,
+    status: 'processing',
+    created_at_ms: nowMs,
+    processed_at_ms: null,
+  };
+  await tx.insertInto('payout_batches').values(batch).execute();
+  return batch;
+}
+
+async function resumeBatch(tx: Tx, projectId: string, recorded: unknown): Promise<Result<OpenedBatch>> {
+  const batchId = (recorded as { batch_id?: unknown } | null)?.batch_id;
+  if (typeof batchId !== 'string') return fail('idempotency_conflict');
+  const batch = await tx.selectFrom('payout_batches').selectAll().where('id', '=', batchId).where('project_id', '=', projectId).executeTakeFirst();
+  if (!batch) return fail('idempotency_conflict');
+  const rows = await tx.selectFrom('payout_batch_items').select('item_index').where('batch_id', '=', batchId).execute();
+  return ok({ batch, doneIndexes: new Set(rows.map((r) => Number(r.item_index))) });
+}
+
+/** One item's command: its payout (or its refusal) and its row, in one transaction. */
+export async function runBatchItem(gw: Gateway, tx: Tx, project: Project, clientIp: string, batchId: string, index: number, item: BulkItemInput): Promise<void> {
+  const payout = await payoutOf(gw, tx, project, clientIp, item);
+  await insertItem(tx, {
+    batch_id: batchId,
+    item_index: index,
+    kind: item.kind,
+    amount_xof: payout.ok ? payout.value.amount_xof : item.amountXof,
+    customer: payout.ok ? payout.value.customer : item.customer,
+    payout_id: payout.ok ? payout.value.id : null,
+    result_code: payout.ok ? 'ok' : payout.code,
+    result_detail: payout.ok ? '' : (payout.detail ?? ''),
+    created_at_ms: gw.clock.nowMs(),
+  });
+}
+
+function payoutOf(gw: Gateway, tx: Tx, project: Project, clientIp: string, item: BulkItemInput): Promise<Result<PayoutTable>> {
+  if (!item.request.ok) return Promise.resolve(item.request);
+  if (item.kind === 'customer') return createCustomerPayout(gw, tx, project, clientIp, item.request.value);
+  return createMerchantPayout(gw, tx, project, clientIp, item.request.value);
+}
+
+function insertItem(tx: Tx, row: PayoutBatchItemTable): Promise<unknown> {
+  return tx.insertInto('payout_batch_items').values(row).execute();
+}
+
+/** A refusal recorded after the item's own command failed on a unique index (see `runItem`). */
+async function recordRefusal(gw: Gateway, tx: Tx, batchId: string, index: number, item: BulkItemInput, code: ResultCode): Promise<void> {
+  await insertItem(tx, {
+    batch_id: batchId,
+    item_index: index,
+    kind: item.kind,
+    amount_xof: item.amountXof,
+    customer: item.customer,
+    payout_id: null,
+    result_code: code,
+    result_detail: '',
+    created_at_ms: gw.clock.nowMs(),
+  });
+}
+
+/**
+ * Runs one item's command. A unique violation is an answer, not a failure: on the payouts'
+ * (project, transaction id) index, another payout won the id (Code07, as for a single payout); on
+ * the item's key, another run of this batch recorded the item first. Any other error leaves the
+ * item without a row, so the batch stays `processing` and a retry with the same key runs it.
+ */
+async function runItem(gw: Gateway, project: Project, clientIp: string, batchId: string, index: number, item: BulkItemInput): Promise<boolean> {
+  try {
+    await gw.db.command((tx) => runBatchItem(gw, tx, project, clientIp, batchId, index, item));
+    return true;
+  } catch (error) {
+    const violated = uniqueViolation(error);
+    if (violated?.includes('payout_batch_items') === true) return true;
+    if (violated?.includes('merchant_transaction') !== true) return false;
+    try {
+      await gw.db.command((tx) => recordRefusal(gw, tx, batchId, index, item, 'duplicate_transaction'));
+      return true;
+    } catch (second) {
+      return uniqueViolation(second)?.includes('payout_batch_items') === true;
+    }
+  }
+}
+
+/**
+ * Runs the items that have no row yet, at most BULK_ITEMS_IN_FLIGHT_MAX at once, then marks the
+ * batch `processed` once every item has its row. Answers how many items are still without one.
+ */
+export async function processBatch(gw: Gateway, project: Project, clientIp: string, opened: OpenedBatch, items: readonly BulkItemInput[]): Promise<number> {
+  const todo = items.flatMap((_, index) => (opened.doneIndexes.has(index) ? [] : [index]));
+  let next = 0;
+  let missing = 0;
+  const lane = async (): Promise<void> => {
+    for (let position = next++; position < todo.length; position = next++) {
+      const index = todo[position] as number;
+      if (!(await runItem(gw, project, clientIp, opened.batch.id, index, items[index] as BulkItemInput))) missing++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_ITEMS_IN_FLIGHT_MAX, todo.length) }, lane));
+  if (missing === 0 && opened.batch.status !== 'processed') await gw.db.command((tx) => markProcessed(tx, opened.batch, gw.clock.nowMs()));
+  return missing;
+}
+
+async function markProcessed(tx: Tx, batch: PayoutBatchTable, nowMs: number): Promise<void> {
+  // Counted again inside the transaction: the batch is processed only if every item has its row.
+  const counted = await tx.selectFrom('payout_batch_items').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batch.id).executeTakeFirst();
+  if (Number(counted?.n ?? 0) < batch.item_count) return;
+  await tx.updateTable('payout_batches').set({ status: 'processed', processed_at_ms: nowMs }).where('id', '=', batch.id).where('status', '=', 'processing').execute();
+}

@@ -1,0 +1,251 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../src/store/database.js';
+import { BULK_BODY_LIMIT_BYTES } from '../src/http/routes/payouts-bulk.js';
+import { Receiver } from './callback-receiver.js';
+import { errors, events, handWorker } from './callback-fixtures.js';
+import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
+import { type Json, WIKI, expectEchec, outbox, payouts, send, setProject, subOf } from './http-helpers.js';
+import { expectLedgerSound, readLedger } from './ledger-checks.js';
+
+/**
+ * Bulk payouts (ADR 0025): `POST /cauri/v1/payouts/bulk` runs each item as its own customer or
+ * merchant payout, with its own result and callback; `GET /cauri/v1/payouts/bulk/{batchId}` reads
+ * the batch through to its payouts. Idempotent as a whole, resumable after a crash, bounded.
+ */
+const BULK = '/cauri/v1/payouts/bulk';
+const WALLET_PHONE = '22670111111';
+const MERCHANT_PHONE = '22670445566';
+const FUNDS = 1_000_000;
+
+type Item = Record<string, unknown>;
+const customer = (amount: number | string, extra: Item = {}): Item => ({ kind: 'customer', amount, customer: WALLET_PHONE, description: 'Refund', top_up_wallet: 1, ...extra });
+const merchant = (amount: number | string, extra: Item = {}): Item => ({ kind: 'merchant', amount, customer: MERCHANT_PHONE, description: 'Supplier', ...extra });
+
+function itemsOf(body: Json): Json[] {
+  return body.items as Json[];
+}
+
+function batchRows(gw: TestGateway) {
+  return gw.gw.db.command((tx) => tx.selectFrom('payout_batches').selectAll().execute());
+}
+
+describe.each(BACKENDS)('bulk payouts on %s', (backend) => {
+  let gw: TestGateway;
+  beforeEach(async () => {
+    gw = await startTestGateway(backend);
+    await gw.wallet(WALLET_PHONE, 0);
+    await gw.fundSub('11', FUNDS);
+  });
+  afterEach(async () => gw.destroy());
+
+  const post = (body: unknown, headers: Record<string, string> = {}, ip?: string) => send(gw, 'POST', BULK, { body, headers, ...(ip !== undefined ? { ip } : {}) });
+
+  it('answers every item on its own, in order, with the single endpoints\' codes; the refused ones roll back nothing', async () => {
+    await gw.call('POST', '/pay/v01/withdrawal/create', { body: { commande: { amount: 500, customer: WALLET_PHONE, custom_data: { transaction_id: 'USED' }, top_up_wallet: 1 } } });
+    const body = {
+      callback_url: 'https://shop.example/batch-cb',
+      items: [
+        customer(1000, { custom_data: { transaction_id: 'A-1' } }),
+        merchant(2500, { custom_data: { transaction_id: 'A-2' } }),
+        customer(5), // out of range
+        { kind: 'merchant', amount: 2500, customer: 'not-a-phone' },
+        { kind: 'refund', amount: 100, customer: WALLET_PHONE },
+        'not an object',
+        customer(700, { customer: '22670999999' }), // no wallet
+        customer(300, { custom_data: { transaction_id: 'A-1' } }), // repeats item 0
+        merchant(300, { custom_data: { transaction_id: 'USED' } }), // an earlier payout's id
+        merchant(FUNDS), // more than the sub-account holds
+        merchant('1200', { callback_url: 'https://shop.example/own-cb' }),
+      ],
+    };
+    const { json } = await post(body);
+    expect(json).toMatchObject({ response_code: '00', response_text: '', description: 'Batch processed', batch_status: 'processed', item_count: 11, accepted_count: 3, refused_count: 8 });
+    expect(json.batch_id).toMatch(/^pob_[a-z2-7]{26}$/);
+    const items = itemsOf(json);
+    expect(items.map((i) => i.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(items.map((i) => [i.response_code, i.response_text])).toEqual([
+      ['00', ''],
+      ['00', ''],
+      ['01', 'Echec (Code05)'],
+      ['01', 'Echec (Code05)'],
+      ['01', 'Echec (Code09)'],
+      ['01', 'Echec (Code09)'],
+      ['01', 'Echec (Code02)'],
+      ['01', 'Echec (Code07)'],
+      ['01', 'Echec (Code10)'],
+      ['01', 'Echec (Code08)'],
+      ['00', ''],
+    ]);
+    expect(items.map((i) => i.wiki)).toEqual([WIKI.createWithdrawal, WIKI.createStraightWithdrawal, WIKI.createWithdrawal, WIKI.createStraightWithdrawal, WIKI.createWithdrawal, WIKI.createWithdrawal, WIKI.createWithdrawal, WIKI.createWithdrawal, WIKI.createStraightWithdrawal, WIKI.createStraightWithdrawal, WIKI.createStraightWithdrawal]);
+    // Each accepted item is an ordinary payout whose token answers the single confirm endpoint.
+    const accepted = items.filter((i) => i.response_code === '00');
+    for (const item of accepted) {
+      expect(String(item.token)).not.toBe('');
+      expect((await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${String(item.token)}`)).response_code).toBe('00');
+    }
+    const rows = await payouts(gw);
+    expect(rows).toHaveLength(4); // the earlier single payout and the three accepted items
+    expect(rows.filter((p) => p.callback_url === 'https://shop.example/batch-cb')).toHaveLength(2);
+    expect(rows.filter((p) => p.callback_url === 'https://shop.example/own-cb')).toHaveLength(1);
+    expect(await subOf(gw, '11')).toMatchObject({ postedXof: FUNDS - 500 - 1000, heldXof: 2500 + 1200 });
+    expectLedgerSound(await readLedger(gw.gw.db), 'after a mixed batch');
+  });
+
+  it('reads the batch through to its payouts as they complete: statuses, counts and totals', async () => {
+    const { json } = await post({ items: [customer(1000), merchant(2000), merchant(3000, { customer: '22670440002' }), customer(1)] });
+    const url = `${BULK}/${String(json.batch_id)}`;
+    const before = await gw.call('GET', url);
+    expect(before).toMatchObject({
+      response_code: '00',
+      wiki: WIKI.confirmInvoice,
+      batch_status: 'processed',
+      counts: { completed: 1, pending: 2, notcompleted: 0, refused: 1, unprocessed: 0 },
+      accepted_amount_xof: 6000,
+      completed_amount_xof: 1000,
+    });
+    expect(itemsOf(before).map((i) => i.status)).toEqual(['completed', 'pending', 'pending', 'refused']);
+    expect(await gw.dispatcher.runOnce()).toBe(2);
+    const after = await gw.call('GET', url);
+    expect(after).toMatchObject({ counts: { completed: 2, pending: 0, notcompleted: 1, refused: 1 }, completed_amount_xof: 3000 });
+    expect(itemsOf(after).map((i) => [i.status, i.status_reason])).toEqual([['completed', ''], ['completed', ''], ['notcompleted', 'declined'], ['refused', '']]);
+    expectLedgerSound(await readLedger(gw.gw.db), 'after the dispatcher');
+  });
+
+  it('sends each item its own callback', async () => {
+    const receiver = await Receiver.start();
+    errors.length = 0;
+    try {
+      const ids = { custom_data: { transaction_id: 'CB-1' } };
+      const items = [customer(1000, ids), merchant(2000, { custom_data: { transaction_id: 'CB-2' } }), customer(1500, { custom_data: { transaction_id: 'CB-3' } }), customer(2)];
+      const { json } = await post({ callback_url: receiver.url(), items });
+      expect(itemsOf(json).filter((i) => i.response_code === '00')).toHaveLength(3);
+      await gw.dispatcher.runOnce();
+      const queued = await events(gw.gw);
+      expect(queued.map((e) => e.event_type).sort()).toEqual(['payout.completed', 'payout.completed', 'payout.completed']);
+      expect(new Set(queued.map((e) => e.subject_id)).size).toBe(3);
+      await handWorker(gw.gw).runOnce();
+      const delivered = receiver.received.filter((r) => r.contentType === 'application/json').map((r) => String(r.fields.transaction_id));
+      expect(delivered.sort()).toEqual(['CB-1', 'CB-2', 'CB-3']);
+      expect(errors).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('takes 1,000 items in one request, quickly, each its own payout', async () => {
+    const items = Array.from({ length: 1000 }, (_, i) =>
+      i % 2 === 0 ? customer(100 + i, { custom_data: { transaction_id: `BULK-${i}` } }) : merchant(100 + i, { custom_data: { transaction_id: `BULK-${i}` } }),
+    );
+    const body = { callback_url: 'https://shop.example/cb', items };
+    expect(JSON.stringify(body).length).toBeGreaterThan(64 * 1024);
+    const startedMs = performance.now();
+    const { json } = await post(body, { 'idempotency-key': 'big-batch' });
+    const tookMs = performance.now() - startedMs;
+    expect(json).toMatchObject({ response_code: '00', batch_status: 'processed', item_count: 1000, accepted_count: 1000, refused_count: 0 });
+    expect(itemsOf(json).map((i) => i.index)).toEqual(items.map((_, i) => i));
+    expect(new Set(itemsOf(json).map((i) => i.token)).size).toBe(1000);
+    expect(tookMs).toBeLessThan(backend === 'sqlite' ? 5_000 : 15_000);
+    const rows = await payouts(gw);
+    expect(rows).toHaveLength(1000);
+    expect(new Set(rows.map((p) => p.merchant_transaction_id)).size).toBe(1000);
+    expect((await outbox(gw)).filter((e) => e.event_type === 'payout.completed')).toHaveLength(500);
+    expectLedgerSound(await readLedger(gw.gw.db), 'after 1,000 items');
+  }, 60_000);
+
+  it('is idempotent as a whole: the same key and body replay the batch, another body is refused', async () => {
+    const body = { items: [customer(1000), merchant(2000), customer(3)] };
+    const first = await post(body, { 'idempotency-key': 'K-1' });
+    const replay = await post(body, { 'idempotency-key': 'K-1' });
+    expect(replay.json).toEqual(first.json);
+    expect(await payouts(gw)).toHaveLength(2);
+    expect(await batchRows(gw)).toHaveLength(1);
+    expectEchec((await post({ items: [customer(1000)] }, { 'idempotency-key': 'K-1' })).json, 'createWithdrawal', '09', /Idempotency-Key/);
+    // Without a key, each request is a batch of its own.
+    await post(body);
+    expect(await payouts(gw)).toHaveLength(4);
+    expect(await batchRows(gw)).toHaveLength(2);
+    expectEchec((await post(body, { 'idempotency-key': 'x'.repeat(256) })).json, 'createWithdrawal', '09');
+  });
+
+  it('resumes a batch interrupted mid-way: the retry with the same key creates no payout twice', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => (i % 3 === 2 ? merchant(200, { custom_data: { transaction_id: `R-${i}` } }) : customer(100, { custom_data: { transaction_id: `R-${i}` } })));
+    items[7] = customer(1); // one refused item
+    const body = { items };
+    // The process "dies" after the batch and 120 item commands: nothing after them commits.
+    const db = gw.gw.db;
+    const original = db.command.bind(db);
+    let commands = 0;
+    (db as { command: Database['command'] }).command = (fn, options) => (++commands > 121 ? Promise.reject(new Error('simulated crash')) : original(fn, options));
+    const crashed = await post(body, { 'idempotency-key': 'crash-1' });
+    (db as { command: Database['command'] }).command = original;
+    expectEchec(crashed.json, 'createWithdrawal', '08');
+    const partial = await payouts(gw);
+    expect(partial.length).toBeGreaterThan(100);
+    expect(partial.length).toBeLessThan(299);
+    const [batch] = await batchRows(gw);
+    expect(batch?.status).toBe('processing');
+    const before = await gw.call('GET', `${BULK}/${batch?.id ?? ''}`);
+    expect(before).toMatchObject({ batch_status: 'processing', counts: { unprocessed: 180 } });
+
+    const retried = await post(body, { 'idempotency-key': 'crash-1' });
+    expect(retried.json).toMatchObject({ batch_id: batch?.id, batch_status: 'processed', accepted_count: 299, refused_count: 1 });
+    const rows = await payouts(gw);
+    expect(rows).toHaveLength(299);
+    expect(new Set(rows.map((p) => p.merchant_transaction_id)).size).toBe(299);
+    // The payouts made before the crash kept their tokens.
+    const tokens = new Set(itemsOf(retried.json).map((i) => i.token));
+    for (const p of partial) expect(tokens.has(p.token)).toBe(true);
+    expect((await post(body, { 'idempotency-key': 'crash-1' })).json).toEqual(retried.json);
+    expectLedgerSound(await readLedger(gw.gw.db), 'after the resumed batch');
+  }, 60_000);
+
+  it('two runs of one batch at once make each payout once', async () => {
+    const body = { items: Array.from({ length: 200 }, (_, i) => customer(100, { custom_data: { transaction_id: `C-${i}` } })) };
+    // The first request takes the key; the second arrives while its items run and resumes the same batch.
+    const [a, b] = await Promise.all([post(body, { 'idempotency-key': 'twice' }), post(body, { 'idempotency-key': 'twice' })]);
+    expect(a.json.batch_id).toBe(b.json.batch_id);
+    expect(await payouts(gw)).toHaveLength(200);
+    const final = await post(body, { 'idempotency-key': 'twice' });
+    expect(final.json).toMatchObject({ accepted_count: 200, batch_status: 'processed' });
+    expectLedgerSound(await readLedger(gw.gw.db), 'after two runs');
+  }, 60_000);
+
+  it('refuses 1,001 items, an empty batch, a malformed request and a body over its limit, and creates nothing', async () => {
+    const tooMany = await post({ items: Array.from({ length: 1001 }, () => customer(100)) });
+    expectEchec(tooMany.json, 'createWithdrawal', '09', 'items: at most 1000 per batch, got 1001');
+    expectEchec((await post({ items: [] })).json, 'createWithdrawal', '09');
+    expectEchec((await post({ items: 'all' })).json, 'createWithdrawal', '09');
+    expectEchec((await post([customer(100)])).json, 'createWithdrawal', '09');
+    expectEchec((await post({ items: [customer(100)], callback_url: 'ftp://x' })).json, 'createWithdrawal', '09', 'callback_url must be an http(s) URL');
+    const huge = await send(gw, 'POST', BULK, { rawBody: JSON.stringify({ items: [customer(100, { description: 'x'.repeat(BULK_BODY_LIMIT_BYTES) })] }) });
+    expect(huge.status).toBe(200);
+    expectEchec(huge.json, 'createWithdrawal', '09', 'Request body too large');
+    // The other endpoints keep the gateway's own limit.
+    const single = await send(gw, 'POST', '/pay/v01/withdrawal/create', { rawBody: JSON.stringify({ commande: { amount: 100, customer: WALLET_PHONE, description: 'x'.repeat(100 * 1024) } }) });
+    expectEchec(single.json, 'createWithdrawal', '09', 'Request body too large');
+    expect(await payouts(gw)).toEqual([]);
+    expect(await batchRows(gw)).toEqual([]);
+  });
+
+  it('applies the payout rules to the whole request: credentials, the payout switch, the IP allow-list', async () => {
+    const body = { items: [customer(1000)] };
+    for (const options of [{ omit: ['apikey'] }, { omit: ['authorization'] }, { headers: { authorization: `Bearer ${gw.other.token}` } }]) {
+      expectEchec((await send(gw, 'POST', BULK, { body, ...options })).json, 'createWithdrawal', '00');
+    }
+    expectEchec((await post(body, {}, '10.9.9.9')).json, 'createWithdrawal', '06');
+    await setProject(gw, { payoutEnabled: false });
+    expectEchec((await post(body)).json, 'createWithdrawal', '01');
+    expect(await payouts(gw)).toEqual([]);
+    expect(await batchRows(gw)).toEqual([]);
+  });
+
+  it('answers "not found" for another project\'s batch and for a malformed id', async () => {
+    const { json } = await post({ items: [customer(1000)] });
+    const url = `${BULK}/${String(json.batch_id)}`;
+    expect((await gw.call('GET', url)).response_code).toBe('00');
+    const otherHeaders = { apikey: gw.other.apikey, authorization: `Bearer ${gw.other.token}` };
+    expectEchec((await send(gw, 'GET', url, { headers: otherHeaders })).json, 'confirmInvoice', '02', 'No such batch');
+    expectEchec((await send(gw, 'GET', `${BULK}/pob_nope`)).json, 'confirmInvoice', '02');
+    expectEchec((await send(gw, 'GET', url, { omit: ['authorization'] })).json, 'confirmInvoice', '00');
+  });
+});
