@@ -3,6 +3,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
 import { CALLBACK_INFLIGHT_MAX_DEFAULT, CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, CALLBACK_TIMEOUT_MS_DEFAULT } from './core/callbacks.js';
+import type { RetentionPolicy } from './core/retention.js';
+import type { PreviousTokenSecret } from './core/tokens.js';
+import { type Parsed, previousTokenSecretOf, retentionPolicyOf } from './config-retention.js';
 
 /** Everything Cauri reads from its environment, parsed and bounded once at start-up. */
 export type Mode = 'sandbox' | 'production';
@@ -42,6 +45,10 @@ export interface Config {
   operatorPrefixesFile: string | undefined;
   /** Signing key for transaction tokens; generated and kept in the database when unset. */
   tokenSecret: string | undefined;
+  /** The secret before a rotation and the end of its grace: tokens it signed verify until then (ADR 0022). */
+  tokenSecretPrevious: PreviousTokenSecret | undefined;
+  /** What the retention worker deletes, and how fast (ADR 0022). */
+  retention: RetentionPolicy;
   /** How often the payout dispatcher looks for work it was not told about, in ms. */
   dispatchIntervalMs: number;
   /** How long an operator call may take before it is abandoned and retried. */
@@ -71,6 +78,12 @@ function instanceIdOf(raw: string | undefined): string {
   if (raw === undefined || raw === '') return `ins_${randomBytes(6).toString('hex')}`;
   if (!/^[A-Za-z0-9._:-]{1,64}$/.test(raw)) throw new ConfigError('CAURI_INSTANCE_ID must be 1 to 64 letters, digits or ._:-');
   return raw;
+}
+
+/** The value of a setting parsed elsewhere (config-retention.ts), or its message as a ConfigError. */
+function settled<T>(parsed: Parsed<T>): T {
+  if (!parsed.ok) throw new ConfigError(parsed.message);
+  return parsed.value;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -165,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy,
     operatorPrefixesFile: env.CAURI_OPERATOR_PREFIXES_FILE,
     tokenSecret,
+    tokenSecretPrevious: settled(previousTokenSecretOf(env, Date.now())),
+    retention: settled(retentionPolicyOf(env)),
     dispatchIntervalMs: int(env, 'CAURI_DISPATCH_INTERVAL_MS', 1000, 10, 60_000),
     operatorTimeoutMs: int(env, 'CAURI_OPERATOR_TIMEOUT_MS', 15_000, 100, 120_000),
     simulatorDelayMs: int(env, 'CAURI_SIMULATOR_DELAY_MS', 0, 0, 60_000),

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { OtpPolicy } from '../core/otp.js';
 import type { PrefixTable } from '../core/operators.js';
+import type { PreviousTokenSecret } from '../core/tokens.js';
 import type { OperatorConnector } from '../operators/connector.js';
 import type { Database } from '../store/database.js';
 import type { SmsProvider } from '../sms/provider.js';
@@ -21,6 +22,8 @@ export interface Gateway {
   readonly connector: OperatorConnector;
   /** Secret that signs transaction tokens. */
   readonly tokenSecret: string;
+  /** The secret before a rotation, which still verifies the tokens it signed until its grace ends (ADR 0022). */
+  readonly tokenSecretPrevious?: PreviousTokenSecret;
   /** Recently authenticated projects (ADR 0019); absent, every request reads its project. */
   readonly projects?: ProjectCache;
   /**

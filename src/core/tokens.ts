@@ -48,6 +48,32 @@ export function verifyToken(token: string, secret: string): { kind: TokenKind; n
 }
 
 /**
+ * The secret that signed tokens before a rotation (`CAURI_TOKEN_SECRET_PREVIOUS`) and the end of
+ * its grace (`CAURI_TOKEN_SECRET_PREVIOUS_UNTIL`), ADR 0022. An explicit end time is the same for
+ * every instance and every restart, whereas a period counted from a start would not be.
+ */
+export interface PreviousTokenSecret {
+  secret: string;
+  untilMs: number;
+}
+
+/**
+ * Verifies a token against the current secret and, until its grace ends, the previous one: new
+ * tokens are signed with the current secret only, so after a rotation the two verify the tokens
+ * handed out before and after it. Once the grace has ended an old token is refused like a forged one.
+ */
+export function verifyTokenRotated(
+  token: string,
+  secret: string,
+  previous: PreviousTokenSecret | undefined,
+  nowMs: number,
+): { kind: TokenKind; number: string } | undefined {
+  const claims = verifyToken(token, secret);
+  if (claims !== undefined || previous === undefined || nowMs >= previous.untilMs) return claims;
+  return verifyToken(token, previous.secret);
+}
+
+/**
  * The kind and number a token's payload names, without checking its signature: for trusted tools
  * (the CLI, the console) that then match the transaction by number and never act on the claim alone.
  */

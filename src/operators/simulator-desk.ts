@@ -79,6 +79,12 @@ export interface DeskOptions {
   publicUrl: () => string;
   /** Signs the notifications; derived from the gateway's token secret (`simulatorKey`). */
   notificationKey: string;
+  /**
+   * The key derived from the previous token secret, accepted on notifications until the secret's
+   * grace ends (ADR 0022), so that a notification signed by an instance not yet restarted after a
+   * rotation still counts. Nothing is signed with it.
+   */
+  previousNotificationKey?: { key: string; untilMs: number };
 }
 
 /** The notification key, derived so that it is shared by every process that knows the token secret. */
@@ -164,6 +170,14 @@ export class SimulatorDesk {
 
   get notificationKey(): string {
     return this.options.notificationKey;
+  }
+
+  /** A genuine notification under the current key, or the previous one during its grace. */
+  parseNotification(operatorId: string, raw: RawNotification): OperatorNotification | undefined {
+    const parsed = parseSimulatorNotification(this.options.notificationKey, operatorId, raw);
+    const previous = this.options.previousNotificationKey;
+    if (parsed !== undefined || previous === undefined || this.options.clock.nowMs() >= previous.untilMs) return parsed;
+    return parseSimulatorNotification(previous.key, operatorId, raw);
   }
 
   /** A debit request; a reference seen before is the same request and gets its current outcome. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorNotification, OperatorOutcome, RawNotification } from './connector.js';
-import { type SimulatorDesk, parseSimulatorNotification } from './simulator-desk.js';
+import type { SimulatorDesk } from './simulator-desk.js';
 
 /**
  * The sandbox's stand-in for every operator. Outcomes are decided by published magic numbers
@@ -57,7 +57,7 @@ export class SimulatorConnector implements OperatorConnector {
   }
 
   parseNotification(operatorId: string, raw: RawNotification): OperatorNotification | undefined {
-    return this.desk ? parseSimulatorNotification(this.desk.notificationKey, operatorId, raw) : undefined;
+    return this.desk?.parseNotification(operatorId, raw);
   }
 
   private delay(): Promise<void> {

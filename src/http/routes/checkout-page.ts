@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
+import { verifyGatewayToken } from '../../commands/lookup.js';
 import { deliverNotification } from '../../commands/operator-notification.js';
 import { sendAttempt } from '../../commands/payin-flow.js';
+import { commandFor } from '../../commands/request-context.js';
 import { beginHostedAttempt, cancelHostedPayin, payinOperatorIds } from '../../commands/payin-operator.js';
 import { toProject } from '../../commands/projects.js';
 import { type DisplayItem, checkUrl, offeredOperators, withToken } from '../../core/checkout.js';
 import type { Xof } from '../../core/money.js';
 import { type ValidationMode, operatorById, operatorForPhone } from '../../core/operators.js';
-import { verifyToken } from '../../core/tokens.js';
 import { simulatorDeskOf } from '../../operators/simulator.js';
 import type { InvoiceTable } from '../../store/schema-payin-surface.js';
 import type { PayinTable, ProjectTable } from '../../store/schema.js';
@@ -79,7 +80,7 @@ function splitPath(request: FastifyRequest): { token: string; action: string | u
 
 async function load(gw: Gateway, token: string): Promise<Loaded | undefined> {
   if (token.length === 0 || token.length > TOKEN_LENGTH_MAX) return undefined;
-  const claims = verifyToken(token, gw.tokenSecret);
+  const claims = verifyGatewayToken(gw, token);
   if (claims?.kind !== 'payin') return undefined;
   return gw.db.command(async (tx) => {
     const payin = await tx.selectFrom('payins').selectAll().where('number', '=', claims.number).executeTakeFirst();
@@ -189,15 +190,15 @@ async function handlePost(gw: Gateway, request: FastifyRequest, reply: FastifyRe
   switch (action) {
     case 'pay': {
       if (!hosted) return redirectTo(reply, page, { lang });
-      const begun = await gw.db.command((tx) => beginHostedAttempt(gw, tx, loaded.payin.id, { operatorId: field('operator'), phone: field('phone'), otp: field('otp') }));
+      const begun = await commandFor(gw.db, request.id, (tx) => beginHostedAttempt(gw, tx, loaded.payin.id, { operatorId: field('operator'), phone: field('phone'), otp: field('otp') }));
       if (!begun.ok) return redirectTo(reply, page, { lang, op: field('operator'), phone: field('phone'), e: begun.error });
-      const recorded = await sendAttempt(gw, begun.attempt);
+      const recorded = await sendAttempt(gw, begun.attempt, request.id);
       if (recorded.disposition === 'refused') return redirectTo(reply, page, { lang, op: field('operator'), phone: field('phone'), e: recorded.refusal ?? 'otp_invalid' });
       return redirectTo(reply, page, recorded.redirectUrl !== undefined ? { lang, go: '1' } : { lang });
     }
     case 'cancel': {
       if (!hosted) return redirectTo(reply, page, { lang });
-      const result = await gw.db.command((tx) => cancelHostedPayin(gw, tx, loaded.payin.id));
+      const result = await commandFor(gw.db, request.id, (tx) => cancelHostedPayin(gw, tx, loaded.payin.id));
       return redirectTo(reply, page, result === 'left' ? { lang, left: '1' } : { lang });
     }
     case 'simulate':

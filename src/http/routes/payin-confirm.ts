@@ -16,7 +16,7 @@ export function registerPayinConfirmRoutes(app: FastifyInstance, gw: Gateway): v
     authenticated(gw, request, 'confirmInvoice', async (tx, project) => {
       const token = queryParam(request, ['invoiceToken', 'token']);
       if (token === undefined) return errorEnvelope('confirmInvoice', 'invalid_input', 'invoiceToken is required');
-      const payin = await findPayinByToken(tx, gw.tokenSecret, project, token);
+      const payin = await findPayinByToken(tx, gw, project, token);
       if (!payin.ok) return envelopeOf('confirmInvoice', payin);
       return payinConfirmBody(payin.value);
     });
