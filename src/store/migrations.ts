@@ -10,6 +10,8 @@ import { productionMigration } from './migration-0008-production.js';
 import { callbackReceiversMigration } from './migration-0009-callback-receivers.js';
 import { instancesMigration } from './migration-0010-instances.js';
 import { bulkPayoutsMigration } from './migration-0013-bulk-payouts.js';
+import { operatorHealthMigration } from './migration-0014-operator-health.js';
+import { reconciliationMigration } from './migration-0015-reconciliation.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -237,6 +239,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_callback_receivers': callbackReceiversMigration,
   '0010_instances': instancesMigration,
   '0013_bulk_payouts': bulkPayoutsMigration,
+  '0014_operator_health': operatorHealthMigration,
+  '0015_reconciliation': reconciliationMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

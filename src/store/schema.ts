@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { PayoutBatchItemTable, PayoutBatchTable } from './schema-bulk.js';
+import type { OperatorHealthTable, ReconciliationImportTable, ReconciliationLineTable } from './schema-operators.js';
 import type { ConsoleAuditTable, ConsoleSessionTable, ConsoleUserTable, InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
 
 /**
@@ -253,6 +254,9 @@ export interface DB {
   console_audit: ConsoleAuditTable;
   payout_batches: PayoutBatchTable;
   payout_batch_items: PayoutBatchItemTable;
+  operator_health: OperatorHealthTable;
+  reconciliation_imports: ReconciliationImportTable;
+  reconciliation_lines: ReconciliationLineTable;
 }
 
 /** The SMS that carried one wallet OTP (ADR 0014); never the code itself. */

@@ -4,6 +4,7 @@ import { type OperatorOutcome, withOperatorTimeout } from '../operators/connecto
 import type { Xof } from '../core/money.js';
 import type { Tx } from '../store/database.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { OperatorHealthGate, deferPayouts } from './operator-health.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
 const SEPARATE = { separate: true } as const;
@@ -68,12 +69,16 @@ export class PayoutDispatcher {
   // A dispatcher that was never started (tests, `startWorkers: false`) runs only through `runOnce`.
   private stopped = true;
   private readonly leases: LeaseKeeper;
+  /** Operator availability (ADR 0026); public so that tests can make it look again. */
+  readonly health: OperatorHealthGate;
 
   constructor(
     private readonly gw: Gateway,
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
   ) {
+    // The probe's lease covers the call and its settlement; another instance may probe after it.
+    this.health = new OperatorHealthGate(gw.config.operatorTimeoutMs, options.leaseMs + gw.config.operatorTimeoutMs);
     this.leases = new LeaseKeeper(
       options.leaseMs,
       (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs), SEPARATE),
@@ -152,9 +157,18 @@ export class PayoutDispatcher {
         .where('dispatch_state', 'in', ['queued', 'sent'])
         .where('dispatch_after_ms', '<=', nowMs)
         .orderBy('dispatch_after_ms')
+        // Oldest first among payouts due at the same time (those queued for an operator that was down).
+        .orderBy('created_at_ms')
         .limit(limit);
+      const held = this.health.heldOperators(nowMs);
+      if (held.length > 0) query = query.where('operator_id', 'not in', held);
       if (gw.db.dialect === 'postgres') query = query.forUpdate().skipLocked();
-      const rows = await query.execute();
+      const due = await query.execute();
+      if (due.length === 0) return [];
+      // Whether each operator may be called now (ADR 0026): the others' payouts stay pending, deferred.
+      const gate = await this.health.decide(tx, due.map((r) => ({ id: r.id, operatorId: r.operator_id })), nowMs);
+      await deferPayouts(tx, gate.deferrals, nowMs);
+      const rows = due.filter((r) => gate.send.has(r.id));
       if (rows.length === 0) return [];
       await tx
         .updateTable('payouts')

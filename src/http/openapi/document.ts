@@ -4,6 +4,7 @@ import { CALLBACK_ATTEMPTS_MAX, CONTENT_TYPES } from '../../core/callbacks.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../../core/webhook-signature.js';
 import { PayinCommande, PayoutCommande } from '../schemas.js';
 import { CONSOLE_OPERATIONS } from './console-operations.js';
+import { OPERATOR_OPERATIONS } from './operator-operations.js';
 import {
   ConfirmResponse,
   CreateResponse,
@@ -426,6 +427,7 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   ...CONSOLE_OPERATIONS,
+  ...OPERATOR_OPERATIONS,
 ];
 
 /**
