@@ -1,6 +1,6 @@
 import { assert } from '../core/assert.js';
 import { newId } from '../core/ids.js';
-import { type AccountBalance, type AccountKind, type Transfer, type TransferKind, applyTransfer } from '../core/ledger.js';
+import { type AccountBalance, type AccountKind, type Transfer, type TransferKind, applyTransfer, postedBalanceXof } from '../core/ledger.js';
 import { type Xof, xof } from '../core/money.js';
 import type { Dialect, Tx } from './database.js';
 import { caseById } from './case-by-id.js';
@@ -257,6 +257,8 @@ export async function postTransfers(
   const needed = resolved.flatMap((t) => [t.debitAccountId, t.creditAccountId]);
   const accounts = locked && needed.every((id) => locked.has(id)) ? new Map(locked) : await lockAccounts(tx, dialect, needed);
   const before = new Map(accounts);
+  // Each transfer's accounts' posted balances once it applied, for the statement (ADR 0023).
+  const balancesAfter: [number, number][] = [];
   for (const transfer of resolved) {
     const debit = accounts.get(transfer.debitAccountId);
     const credit = accounts.get(transfer.creditAccountId);
@@ -268,6 +270,7 @@ export async function postTransfers(
     }
     accounts.set(debit.id, applied.debit);
     accounts.set(credit.id, applied.credit);
+    balancesAfter.push([postedBalanceXof(applied.debit), postedBalanceXof(applied.credit)]);
   }
   for (const [i, t] of resolved.entries()) {
     await insertTransfer.defer(tx, {
@@ -280,6 +283,8 @@ export async function postTransfers(
       reason: (plans[i] as TransferPlan | ResolvePlan).reason,
       subject_id: (plans[i] as TransferPlan | ResolvePlan).subjectId,
       created_at_ms: nowMs,
+      debit_balance_after_xof: balancesAfter[i]?.[0] ?? null,
+      credit_balance_after_xof: balancesAfter[i]?.[1] ?? null,
     });
   }
   const changed = [...accounts].filter(([id, account]) => before.get(id) !== account);

@@ -9,6 +9,7 @@ import { createdIndexesMigration } from './migration-0007-created-indexes.js';
 import { productionMigration } from './migration-0008-production.js';
 import { callbackReceiversMigration } from './migration-0009-callback-receivers.js';
 import { instancesMigration } from './migration-0010-instances.js';
+import { statementMigration } from './migration-0017-statement.js';
 import { bulkPayoutsMigration } from './migration-0013-bulk-payouts.js';
 import { operatorHealthMigration } from './migration-0014-operator-health.js';
 import { reconciliationMigration } from './migration-0015-reconciliation.js';
@@ -241,6 +242,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_bulk_payouts': bulkPayoutsMigration,
   '0014_operator_health': operatorHealthMigration,
   '0015_reconciliation': reconciliationMigration,
+  '0017_statement': statementMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

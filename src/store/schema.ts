@@ -57,6 +57,12 @@ export interface TransferTable {
   /** The payin or payout this transfer belongs to, if any. */
   subject_id: string | null;
   created_at_ms: number;
+  /** Order of application to any one account (migration 0017, ADR 0023); assigned by the database. */
+  seq?: number;
+  /** Posted balance (credits minus debits) of the debit account once this transfer applied. */
+  debit_balance_after_xof?: number | null;
+  /** Posted balance of the credit account once this transfer applied. */
+  credit_balance_after_xof?: number | null;
 }
 
 export interface PayinTable {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { registerCallbackResendRoutes } from './callbacks-resend.js';
+import { registerMerchantMoneyRoutes } from './merchant-money.js';
 import { registerOperatorAvailabilityRoutes } from './operators-availability.js';
 import { registerPayoutBulkRoutes } from './payouts-bulk.js';
 import { registerPayinConfirmRoutes } from './payin-confirm.js';
@@ -31,6 +32,7 @@ import { registerConsole } from '../console/index.js';
  *   GET|POST /directpayment/invoice/:token[/action]       checkout-page.ts      (P, also /pay/invoice/)
  *   POST     /operators/:operatorId/notify                operator-notify.ts    (ADR 0007)
  *   POST     /cauri/v1/callbacks/:eventId/resend          callbacks-resend.ts   (ADR 0006)
+ *   GET      /cauri/v1/balances, /cauri/v1/statement      merchant-money.ts     (ADR 0023; shape: cauri-v1.ts)
  *   GET      /cauri/v1/operators                          operators-availability.ts (ADR 0026)
  *   POST     /cauri/v1/payouts/bulk                       payouts-bulk.ts       (ADR 0025)
  *   GET      /cauri/v1/payouts/bulk/:batchId              payouts-bulk.ts       (ADR 0025)
@@ -50,6 +52,7 @@ export function registerRoutes(app: FastifyInstance, gw: Gateway): void {
   registerCheckoutPageRoutes(app, gw);
   registerOperatorNotifyRoutes(app, gw);
   registerCallbackResendRoutes(app, gw);
+  registerMerchantMoneyRoutes(app, gw);
   registerOperatorAvailabilityRoutes(app, gw);
   registerPayoutBulkRoutes(app, gw);
   app.get('/health', () => ({ status: 'ok', mode: gw.config.mode }));
