@@ -1,7 +1,11 @@
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CauriClient } from '../client/src/index.js';
 import type { Database } from '../src/store/database.js';
 import { BULK_BODY_LIMIT_BYTES } from '../src/http/routes/payouts-bulk.js';
 import { Receiver } from './callback-receiver.js';
+import { ConsoleAgent, addConsoleUser, textOf } from './console-helpers.js';
 import { errors, events, handWorker } from './callback-fixtures.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import { type Json, WIKI, expectEchec, outbox, payouts, send, setProject, subOf } from './http-helpers.js';
@@ -247,5 +251,106 @@ describe.each(BACKENDS)('bulk payouts on %s', (backend) => {
     expectEchec((await send(gw, 'GET', url, { headers: otherHeaders })).json, 'confirmInvoice', '02', 'No such batch');
     expectEchec((await send(gw, 'GET', `${BULK}/pob_nope`)).json, 'confirmInvoice', '02');
     expectEchec((await send(gw, 'GET', url, { omit: ['authorization'] })).json, 'confirmInvoice', '00');
+  });
+});
+
+describe('bulk payouts in the OpenAPI document and the console', () => {
+  let gw: TestGateway;
+  beforeEach(async () => {
+    gw = await startTestGateway('sqlite');
+    await gw.wallet(WALLET_PHONE, 0);
+    await gw.fundSub('11', FUNDS);
+  });
+  afterEach(async () => gw.destroy());
+
+  async function schemaOf(method: 'get' | 'post', path: string): Promise<ReturnType<typeof Compile>> {
+    const doc = (await send(gw, 'GET', '/openapi.json')).json as { paths: Record<string, Record<string, { responses: { '200': { content: { 'application/json': { schema: TSchema } } } } }>> };
+    const schema = doc.paths[path]?.[method]?.responses['200'].content['application/json'].schema;
+    if (schema === undefined) throw new Error(`no schema for ${method} ${path}`);
+    return Compile(schema);
+  }
+
+  it('answers as the document says, success and refusal alike', async () => {
+    const created = (await send(gw, 'POST', BULK, { body: { items: [customer(1000), merchant(2000), customer(1), 'junk'] } })).json;
+    const createSchema = await schemaOf('post', BULK);
+    expect([...createSchema.Errors(created)]).toEqual([]);
+    expect(createSchema.Check((await send(gw, 'POST', BULK, { body: { items: [] } })).json)).toBe(true);
+    const statusSchema = await schemaOf('get', `${BULK}/{batchId}`);
+    const status = await gw.call('GET', `${BULK}/${String(created.batch_id)}`);
+    expect([...statusSchema.Errors(status)]).toEqual([]);
+    expect(statusSchema.Check((await send(gw, 'GET', `${BULK}/pob_nope`)).json)).toBe(true);
+    expect(createSchema.Check({ ...created, items: [{ ...itemsOf(created)[0], extra: 1 }] })).toBe(false);
+  });
+
+  it('lists the batches and shows one with each item\'s result and a link to its payout\'s story', async () => {
+    await addConsoleUser(gw);
+    const { json } = await send(gw, 'POST', BULK, { body: { items: [customer(1000, { custom_data: { transaction_id: 'CONSOLE-1' } }), merchant(5)] }, headers: { 'idempotency-key': 'console-key' } });
+    const agent = new ConsoleAgent(gw.app);
+    expect((await agent.signIn()).status).toBe(303);
+    const list = await agent.get('/console/payouts/bulk');
+    expect(list.status).toBe(200);
+    expect(textOf(list.body)).toContain(String(json.batch_id));
+    expect(textOf(list.body)).toContain('Test shop');
+    const filtered = await agent.get(`/console/payouts/bulk?project=${gw.other.id}`);
+    expect(textOf(filtered.body)).toContain('No bulk payout yet');
+    const detail = await agent.get(`/console/payouts/bulk/${String(json.batch_id)}`);
+    expect(detail.status).toBe(200);
+    const text = textOf(detail.body);
+    expect(text).toContain('console-key');
+    expect(text).toContain('1 completed, 0 pending, 0 not completed, 1 refused');
+    expect(text).toContain('Echec (Code02) Request amount is out of range [20;1000000]');
+    const [payout] = await payouts(gw);
+    expect(detail.body).toContain(`href="/console/transactions/${payout?.id ?? 'missing'}"`);
+    expect((await agent.get(`/console/transactions/${payout?.id ?? ''}`)).status).toBe(200);
+    expect((await agent.get('/console/payouts/bulk/pob_nope')).status).toBe(404);
+    expect((await agent.get(`/console/payouts/bulk/pob_${'a'.repeat(26)}`)).status).toBe(404);
+    // Without a session, the pages send the browser to sign in.
+    expect((await new ConsoleAgent(gw.app).get('/console/payouts/bulk')).status).toBe(303);
+  });
+});
+
+describe('the client\'s bulkPayouts and getBulkPayout, over real HTTP', () => {
+  let gw: TestGateway;
+  let client: CauriClient;
+  beforeEach(async () => {
+    gw = await startTestGateway('sqlite');
+    await gw.wallet(WALLET_PHONE, 0);
+    await gw.fundSub('11', FUNDS);
+    const baseUrl = await gw.app.listen({ host: '127.0.0.1', port: 0 });
+    client = new CauriClient({ apiKey: gw.project.apikey, apiToken: gw.project.token, baseUrl, timeoutMs: 10_000 });
+  });
+  afterEach(async () => gw.destroy());
+
+  it('sends a batch, reads each item\'s result and error, replays it with the key, and follows it to completion', async () => {
+    const input = {
+      callbackUrl: 'https://shop.example/cb',
+      items: [
+        { kind: 'customer' as const, amount: 1000, description: 'Refund', customer: WALLET_PHONE, customData: { transaction_id: 'CL-1' } },
+        { kind: 'merchant' as const, amount: 2000, description: 'Supplier', customer: MERCHANT_PHONE },
+        { kind: 'merchant' as const, amount: 5, description: 'Too small', customer: MERCHANT_PHONE },
+      ],
+    };
+    const created = await client.bulkPayouts(input, { idempotencyKey: 'client-1' });
+    if (!created.ok) throw new Error(JSON.stringify(created.error));
+    expect(created.value).toMatchObject({ batchStatus: 'processed', itemCount: 3, acceptedCount: 2, refusedCount: 1 });
+    const [first, second, third] = created.value.items;
+    expect(first).toMatchObject({ index: 0, kind: 'customer', ok: true, amount: 1000 });
+    expect(second).toMatchObject({ index: 1, kind: 'merchant', ok: true });
+    expect(third).toMatchObject({ index: 2, ok: false, error: { kind: 'business', code: '02', family: 'createStraightWithdrawal' } });
+    const payout = first?.ok === true ? await client.getPayout(first.token, 'customer') : undefined;
+    expect(payout?.ok === true && payout.value.status).toBe('completed');
+    const replay = await client.bulkPayouts(input, { idempotencyKey: 'client-1' });
+    expect(replay).toEqual(created);
+
+    await gw.dispatcher.runOnce();
+    const status = await client.getBulkPayout(created.value.batchId);
+    if (!status.ok) throw new Error(JSON.stringify(status.error));
+    expect(status.value).toMatchObject({ counts: { completed: 2, refused: 1, pending: 0 }, acceptedAmount: 3000, completedAmount: 3000 });
+    expect(status.value.items.map((i) => i.status)).toEqual(['completed', 'completed', 'refused']);
+
+    const missing = await client.getBulkPayout('pob_nope');
+    expect(missing.ok === false && missing.error).toMatchObject({ kind: 'business', code: '02', family: 'confirmInvoice' });
+    const tooMany = await client.bulkPayouts({ items: Array.from({ length: 1001 }, () => input.items[0] ?? { kind: 'customer' as const, amount: 0, description: '', customer: '' }) });
+    expect(tooMany.ok === false && tooMany.error).toMatchObject({ kind: 'business', code: '09', family: 'createWithdrawal' });
   });
 });

@@ -1,3 +1,4 @@
+import { type BulkPayoutCreated, type BulkPayoutInput, type BulkPayoutStatus, bulkCreated, bulkPayoutBody, bulkStatus } from './bulk.js';
 import { type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
 import type {
   BusinessError,
@@ -239,6 +240,23 @@ export class CauriClient {
         ? `/pay/v01/withdrawal/confirm/?withdrawalToken=${encodeURIComponent(token)}`
         : `/pay/v01/straight/payout/confirm/?payoutToken=${encodeURIComponent(token)}`;
     return this.#confirm(path);
+  }
+
+  /**
+   * Up to 1,000 payouts in one request (`POST /cauri/v1/payouts/bulk`, a Cauri extension), each
+   * with its own result in `items`. Pass an `idempotencyKey`: a retry with it resumes the batch
+   * without paying any item twice.
+   */
+  async bulkPayouts(input: BulkPayoutInput, options: CreateOptions = {}): Promise<Result<BulkPayoutCreated>> {
+    const headers: Record<string, string> = options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
+    const answer = await this.#envelope('createWithdrawal', 'POST', '/cauri/v1/payouts/bulk', bulkPayoutBody(input), headers);
+    return answer.ok ? { ok: true, value: bulkCreated(answer.value) } : answer;
+  }
+
+  /** A bulk payout now (`GET /cauri/v1/payouts/bulk/{batchId}`): each item's payout status, the counts and totals. */
+  async getBulkPayout(batchId: string): Promise<Result<BulkPayoutStatus>> {
+    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/payouts/bulk/${encodeURIComponent(batchId)}`);
+    return answer.ok ? { ok: true, value: bulkStatus(answer.value) } : answer;
   }
 
   async #create(path: string, body: unknown, options: CreateOptions, family: ErrorFamily = 'createInvoice'): Promise<Result<CreateResponse>> {

@@ -1,4 +1,13 @@
 export { CauriClient, type CauriClientOptions, DEFAULT_TIMEOUT_MS, LIGDICASH_LIVE_URL, businessError, customDataObject, wireStatus } from './client.js';
+export {
+  BULK_PAYOUT_ITEMS_MAX,
+  type BulkItemResult,
+  type BulkItemStatus,
+  type BulkPayoutCreated,
+  type BulkPayoutInput,
+  type BulkPayoutItemInput,
+  type BulkPayoutStatus,
+} from './bulk.js';
 export { ERROR_CODE_PATTERN, ERROR_MEANINGS, type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
 export {
   type Callback,

@@ -4,6 +4,7 @@ import { html } from '../checkout/html.js';
 import { consolePage, sendConsole } from './layout.js';
 import { registerActivityPage } from './pages-activity.js';
 import { registerBalancesPage } from './pages-balances.js';
+import { registerBulkPages } from './pages-bulk.js';
 import { registerDashboard } from './pages-dashboard.js';
 import { registerConsoleAuth } from './pages-auth.js';
 import { registerProjectPages } from './pages-projects.js';
@@ -20,6 +21,7 @@ import { ConsoleRouter } from './router.js';
  *   GET|POST /console/login, POST /console/logout            pages-auth.ts
  *   GET      /console                                        pages-dashboard.ts
  *   GET      /console/transactions[/:id], POST …/callbacks/:eventId/resend   pages-transactions.ts
+ *   GET      /console/payouts/bulk[/:batchId]                pages-bulk.ts
  *   GET|POST /console/projects[/:id[/rotate-…|/fund]]         pages-projects.ts
  *   GET|POST /console/balances[/verify]                      pages-balances.ts
  *   GET|POST /console/wallets[/fund]                         pages-wallets.ts
@@ -44,6 +46,7 @@ export function registerConsole(app: FastifyInstance, gw: Gateway): void {
       const router = new ConsoleRouter(scope, gw);
       registerDashboard(router);
       registerTransactionPages(router);
+      registerBulkPages(router);
       registerProjectPages(router);
       registerBalancesPage(router);
       registerWalletPages(router);

@@ -8,7 +8,7 @@ export const CONSOLE_CSS = CONSOLE_BASE_CSS + CHART_CSS;
 /** No script at all, our own forms only, no framing, nothing from elsewhere (ADR 0008). */
 export const CONSOLE_CSP = pageCsp(CONSOLE_CSS);
 
-export type Section = 'dashboard' | 'transactions' | 'projects' | 'balances' | 'wallets' | 'activity' | 'sms' | 'pushes' | 'magic' | 'none';
+export type Section = 'dashboard' | 'transactions' | 'bulk' | 'projects' | 'balances' | 'wallets' | 'activity' | 'sms' | 'pushes' | 'magic' | 'none';
 
 interface NavItem {
   section: Section;
@@ -20,6 +20,7 @@ interface NavItem {
 const NAV: readonly NavItem[] = [
   { section: 'dashboard', href: '/console', label: 'Dashboard' },
   { section: 'transactions', href: '/console/transactions', label: 'Transactions' },
+  { section: 'bulk', href: '/console/payouts/bulk', label: 'Bulk payouts' },
   { section: 'projects', href: '/console/projects', label: 'Projects' },
   { section: 'balances', href: '/console/balances', label: 'Balances' },
   { section: 'wallets', href: '/console/wallets', label: 'Wallets' },

@@ -3,6 +3,7 @@ import type { EventType } from '../../commands/outbox.js';
 import { CALLBACK_ATTEMPTS_MAX, CONTENT_TYPES } from '../../core/callbacks.js';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../../core/webhook-signature.js';
 import { PayinCommande, PayoutCommande } from '../schemas.js';
+import { BULK_OPERATIONS } from './bulk-operations.js';
 import { CONSOLE_OPERATIONS } from './console-operations.js';
 import { OPERATOR_OPERATIONS } from './operator-operations.js';
 import {
@@ -426,6 +427,7 @@ export const OPERATIONS: readonly Operation[] = [
       '404': { description: 'No such request.', schema: PlainError },
     },
   },
+  ...BULK_OPERATIONS,
   ...CONSOLE_OPERATIONS,
   ...OPERATOR_OPERATIONS,
 ];
