@@ -5,6 +5,7 @@ import { WEBHOOK_TOLERANCE_SECONDS } from '../../core/webhook-signature.js';
 import { PayinCommande, PayoutCommande } from '../schemas.js';
 import { BULK_OPERATIONS } from './bulk-operations.js';
 import { CONSOLE_OPERATIONS } from './console-operations.js';
+import { MONEY_OPERATIONS } from './money-operations.js';
 import { OPERATOR_OPERATIONS } from './operator-operations.js';
 import {
   ConfirmResponse,
@@ -429,6 +430,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   ...BULK_OPERATIONS,
   ...CONSOLE_OPERATIONS,
+  ...MONEY_OPERATIONS,
   ...OPERATOR_OPERATIONS,
 ];
 
