@@ -12,6 +12,7 @@ import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from 
 import { SANDBOX_HELP, cliGateway, runSandboxCommand } from './sandbox-commands.js';
 import { CALLBACKS_HELP, runCallbackCommand } from './callbacks.js';
 import { CONSOLE_HELP, runConsoleCommand } from './console-commands.js';
+import { RECONCILE_HELP, runReconcileCommand } from './reconcile-commands.js';
 import { BACKUP_HELP, isBackupCommand, runBackupCommand } from './backup-commands.js';
 import { CALLBACK_MODES, type CallbackMode } from '../core/callbacks.js';
 
@@ -39,6 +40,7 @@ const HELP = `Usage: cauri <command> [options] [--json]
 ${SANDBOX_HELP}
 ${CALLBACKS_HELP}
 ${CONSOLE_HELP}
+${RECONCILE_HELP}
 ${BACKUP_HELP}
 
 Environment: CAURI_DATA_DIR (default ./data) or DATABASE_URL, as for the server.`;
@@ -50,6 +52,8 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
   const nowMs = Date.now();
   const consoleOutput = await runConsoleCommand(db, args, nowMs);
   if (consoleOutput !== undefined) return consoleOutput;
+  const reconcileOutput = await runReconcileCommand(db, args, nowMs);
+  if (reconcileOutput !== undefined) return reconcileOutput;
   const callbackOutput = await runCallbackCommand(db, args, `${group ?? ''} ${action ?? ''}`.trim(), rest, nowMs);
   if (callbackOutput !== undefined) return callbackOutput;
   const sandboxOutput = await runSandboxCommand(() => cliGateway(db), args, mode);
