@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type AccountBalance, ledgerTotals } from '../core/ledger.js';
@@ -175,10 +175,9 @@ async function checkedCopy(source: SqliteDatabase.Database, target: string, suff
     fsyncPath(temp);
     return { temp, check: { ...check, file: target, bytes: statSync(temp).size } };
   } catch (error) {
-    rmSync(temp, { force: true });
-    rmSync(`${temp}-journal`, { force: true });
+    for (const leftover of [temp, `${temp}-journal`, `${temp}-wal`, `${temp}-shm`]) rmSync(leftover, { force: true });
     if (error instanceof BackupError) throw error;
-    throw new BackupError(`cannot copy the database to ${path.dirname(target)}: ${messageOf(error)}`);
+    throw new BackupError(`cannot copy ${source.name} to ${path.dirname(target)}: ${messageOf(error)}`);
   }
 }
 
@@ -252,6 +251,18 @@ export async function restoreSqlite(dataDir: string, backupFile: string, options
   }
   // A WAL left by a database that is gone would be replayed into the restored file and corrupt it.
   if (!exists && existsSync(`${target}-wal`)) throw new BackupError(`${target}-wal exists without its database; move it away first`);
+  mkdirSync(dataDir, { recursive: true });
+  // Taken first and held to the end: nobody opens the database while it is being replaced.
+  const current = exists ? takeSoleAccess(target) : undefined;
+  try {
+    return await installCopy(from, target, current !== undefined, options.nowMs);
+  } finally {
+    current?.close();
+  }
+}
+
+/** Copies and checks the backup beside the database, keeps the current database aside (if any), and renames the copy into place. */
+async function installCopy(from: string, target: string, replacing: boolean, nowMs: number): Promise<RestoreOutcome> {
   let source: SqliteDatabase.Database;
   try {
     source = new SqliteDatabase(from, { readonly: true, fileMustExist: true });
@@ -264,21 +275,18 @@ export async function restoreSqlite(dataDir: string, backupFile: string, options
   } finally {
     source.close();
   }
-  const current = exists ? takeSoleAccess(target) : undefined;
   let replacedKeptAt: string | null = null;
   try {
-    if (exists) {
+    if (replacing) {
       // The old database left WAL mode; a shared-memory index left by its last gateway describes nothing now.
       rmSync(`${target}-shm`, { force: true });
-      replacedKeptAt = `${target}.replaced-${new Date(options.nowMs).toISOString().replace(/[:.]/g, '-')}`;
+      replacedKeptAt = `${target}.replaced-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
       keepAside(target, replacedKeptAt);
     }
     renameSync(copy.temp, target);
   } catch (error) {
     rmSync(copy.temp, { force: true });
     throw new BackupError(`cannot put the restored database in place: ${messageOf(error)}`);
-  } finally {
-    current?.close();
   }
   fsyncPath(path.dirname(target));
   return { ...copy.check, replacedKeptAt };
