@@ -1,5 +1,6 @@
 import { type BulkPayoutCreated, type BulkPayoutInput, type BulkPayoutStatus, bulkCreated, bulkPayoutBody, bulkStatus } from './bulk.js';
 import { type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
+import { type Balances, type StatementPage, type StatementQuery, balancesBody, statementBody, statementQueryString } from './money.js';
 import type {
   BusinessError,
   ConfirmResponse,
@@ -257,6 +258,22 @@ export class CauriClient {
   async getBulkPayout(batchId: string): Promise<Result<BulkPayoutStatus>> {
     const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/payouts/bulk/${encodeURIComponent(batchId)}`);
     return answer.ok ? { ok: true, value: bulkStatus(answer.value) } : answer;
+  }
+
+  /** Balances per operator sub-account and their totals (`GET /cauri/v1/balances`, a Cauri extension). */
+  async balances(): Promise<Result<Balances>> {
+    const answer = await this.#envelope('confirmInvoice', 'GET', '/cauri/v1/balances');
+    return answer.ok ? { ok: true, value: balancesBody(answer.value) } : answer;
+  }
+
+  /**
+   * One page of the statement, newest first, with running balances (`GET /cauri/v1/statement`, a
+   * Cauri extension). Pass `nextCursor` back as `cursor` for the next page; entries that arrive
+   * meanwhile never shift nor repeat a page.
+   */
+  async statement(query: StatementQuery = {}): Promise<Result<StatementPage>> {
+    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/statement${statementQueryString(query)}`);
+    return answer.ok ? { ok: true, value: statementBody(answer.value) } : answer;
   }
 
   async #create(path: string, body: unknown, options: CreateOptions, family: ErrorFamily = 'createInvoice'): Promise<Result<CreateResponse>> {

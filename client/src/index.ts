@@ -8,6 +8,15 @@ export {
   type BulkPayoutItemInput,
   type BulkPayoutStatus,
 } from './bulk.js';
+export {
+  type Balances,
+  type EntryKind,
+  STATEMENT_LIMIT_MAX,
+  type StatementEntry,
+  type StatementPage,
+  type StatementQuery,
+  type SubaccountBalance,
+} from './money.js';
 export { ERROR_CODE_PATTERN, ERROR_MEANINGS, type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
 export {
   type Callback,
