@@ -19,6 +19,7 @@ import { PayoutDispatcher } from './workers/payout-dispatcher.js';
 import { SimulatorDesk, simulatorKey } from './operators/simulator-desk.js';
 import { PayinResolver } from './workers/payin-resolver.js';
 import { CallbackWorker } from './workers/callback-worker.js';
+import { RefundWorker } from './workers/refund-worker.js';
 import { ProjectCache } from './commands/project-cache.js';
 
 /**
@@ -33,6 +34,8 @@ export interface Running {
   resolver: PayinResolver;
   /** Delivers callbacks (ADR 0006); tests drive it with `runOnce`. */
   callbacks: CallbackWorker;
+  /** Sends refunds' operator legs (ADR 0024); tests drive it with `runOnce`. */
+  refunds: RefundWorker;
   close(): Promise<void>;
 }
 
@@ -118,10 +121,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   }
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
   const tokenSecret = await tokenSecretOf(opened, config.tokenSecret);
-  const workers: { dispatcher?: PayoutDispatcher; callbacks?: CallbackWorker } = {};
+  const workers: { dispatcher?: PayoutDispatcher; callbacks?: CallbackWorker; refunds?: RefundWorker } = {};
   const db = opened;
   // Workers are woken by the commits that queue their work, not before (src/store/database.ts, afterCommit).
-  const unsubscribe = [db.onCommit('callbacks', () => workers.callbacks?.kick()), db.onCommit('payouts', () => workers.dispatcher?.kick())];
+  const unsubscribe = [
+    db.onCommit('callbacks', () => workers.callbacks?.kick()),
+    db.onCommit('payouts', () => workers.dispatcher?.kick()),
+    db.onCommit('refunds', () => workers.refunds?.kick()),
+  ];
   const operators = operatorConnector(config, options, db, prefixes, tokenSecret);
   // Wallet OTPs: the sandbox's inbox, or production's provider (ADR 0014); none means no OTP is issued.
   const sms = config.mode === 'production' ? (options.sms ?? smsProviderFromEnv(config.env)) : undefined;
@@ -157,6 +164,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     (error) => app.log.error({ err: error }, 'callback delivery failed'),
   );
   workers.callbacks = callbacks;
+  const refunds = new RefundWorker(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) => app.log.error({ err: error }, 'refund dispatch failed'));
+  workers.refunds = refunds;
   sms?.onReceipt?.((receipt) => {
     recordReceipt(db, sms.name, receipt, gw.clock.nowMs()).catch((error: unknown) => app.log.error({ err: error }, 'SMS receipt not recorded'));
   });
@@ -164,6 +173,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     running.start();
     resolver.start();
     callbacks.start();
+    refunds.start();
   }
   return {
     gw,
@@ -171,8 +181,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     dispatcher: running,
     resolver,
     callbacks,
+    refunds,
     async close() {
       await running.stop();
+      await refunds.stop();
       await resolver.stop();
       await callbacks.stop();
       await operators.close?.();

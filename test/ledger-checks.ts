@@ -4,6 +4,7 @@ import { type AccountBalance, accountIds, availableXof, ledgerTotals } from '../
 import type { Database } from '../src/store/database.js';
 import { toBalance } from '../src/store/ledger-store.js';
 import type { PayinTable, PayoutTable, TransferTable } from '../src/store/schema.js';
+import type { RefundTable } from '../src/store/schema-refunds.js';
 
 /**
  * The ledger's invariants, checked from the outside on a snapshot of the database (STYLE.md:
@@ -15,6 +16,8 @@ export interface LedgerSnapshot {
   transfers: TransferTable[];
   payouts: PayoutTable[];
   payins: Pick<PayinTable, 'id' | 'project_id' | 'status'>[];
+  /** Refunds of payins (ADR 0024): an operator refund holds money on a sub-account while pending. */
+  refunds?: Pick<RefundTable, 'id' | 'project_id' | 'operator_id' | 'method' | 'status' | 'amount_xof'>[];
 }
 
 /**
@@ -28,7 +31,8 @@ export function readLedger(db: Database): Promise<LedgerSnapshot> {
     const transfers = await tx.selectFrom('transfers').selectAll().execute();
     const payouts = await tx.selectFrom('payouts').selectAll().execute();
     const payins = await tx.selectFrom('payins').select(['id', 'project_id', 'status']).execute();
-    return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), transfers, payouts, payins };
+    const refunds = await tx.selectFrom('refunds').select(['id', 'project_id', 'operator_id', 'method', 'status', 'amount_xof']).execute();
+    return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), transfers, payouts, payins, refunds };
   });
 }
 
@@ -116,6 +120,11 @@ export function ledgerProblems(snapshot: LedgerSnapshot): string[] {
     const sub = accountIds.subaccount(p.project_id, p.operator_id);
     held.set(sub, (held.get(sub) ?? 0) + Number(p.amount_xof));
   }
+  for (const r of snapshot.refunds ?? []) {
+    if (r.status !== 'pending' || r.method === 'wallet') continue;
+    const sub = accountIds.subaccount(r.project_id, r.operator_id);
+    held.set(sub, (held.get(sub) ?? 0) + Number(r.amount_xof));
+  }
   for (const account of accounts.values()) {
     if (account.kind !== 'subaccount') continue;
     const expected = held.get(account.id) ?? 0;
@@ -135,6 +144,12 @@ export function ledgerProblems(snapshot: LedgerSnapshot): string[] {
     const expected =
       p.top_up_wallet === 1 ? 'single' : p.status === 'pending' ? 'pending' : p.status === 'completed' ? 'pending,post_pending' : 'pending,void_pending';
     if (kinds !== expected) problems.push(`payout ${p.id} (${p.status}) has transfers [${kinds}], expected [${expected}]`);
+  }
+  // Every refund moved money exactly once: a wallet refund one posted transfer, an operator one a hold.
+  for (const r of snapshot.refunds ?? []) {
+    const kinds = (bySubject.get(r.id) ?? []).sort().join(',');
+    const expected = r.method === 'wallet' ? 'single' : r.status === 'pending' ? 'pending' : r.status === 'completed' ? 'pending,post_pending' : 'pending,void_pending';
+    if (kinds !== expected) problems.push(`refund ${r.id} (${r.status}) has transfers [${kinds}], expected [${expected}]`);
   }
   return problems;
 }

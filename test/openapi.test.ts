@@ -192,7 +192,7 @@ describe('OpenAPI document', () => {
 });
 
 describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
-  const EVENTS = ['payin.completed', 'payin.notcompleted', 'payout.completed', 'payout.notcompleted'];
+  const EVENTS = ['payin.completed', 'payin.notcompleted', 'payout.completed', 'payout.notcompleted', 'refund.completed', 'refund.failed'];
   const HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
   const JSON_TYPE = 'application/json';
   const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -232,7 +232,7 @@ describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
     expect(Compile(schema).Check(body), JSON.stringify(body)).toBe(false);
   }
 
-  it('declares the four callback events as POST webhooks with both encodings, the signature headers and the 2xx rule', () => {
+  it('declares every callback event as a POST webhook with both encodings, the signature headers and the 2xx rule', () => {
     expect(Object.keys(at(doc, 'webhooks') as JsonObject)).toEqual(EVENTS);
     const pathIds = Object.values(at(doc, 'paths') as JsonObject).flatMap((item) => Object.values(item as JsonObject).map((op) => at(op, 'operationId')));
     const ids = EVENTS.map((event) => at(webhook(event), 'operationId'));
@@ -248,7 +248,7 @@ describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
         expect(at(post, 'responses', status, 'description')).toBe('Any 2xx acknowledges; anything else is retried (schedule in the README).');
       }
       expect(at(bodySchema(event, JSON_TYPE), 'additionalProperties')).toBe(false);
-      expect(at(bodySchema(event, JSON_TYPE), 'title')).toBe(event.startsWith('payin.') ? 'PayinCallback' : 'PayoutCallback');
+      expect(at(bodySchema(event, JSON_TYPE), 'title')).toBe(event.startsWith('payin.') ? 'PayinCallback' : event.startsWith('payout.') ? 'PayoutCallback' : 'RefundCallback');
     }
   });
 
@@ -308,7 +308,7 @@ describe('OpenAPI document in production mode', () => {
       const paths = Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'paths') as JsonObject);
       expect(paths.filter((path) => path.startsWith('/sandbox/'))).toEqual([]);
       expect(paths).toContain('/pay/v01/withdrawal/create');
-      expect(Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'webhooks') as JsonObject)).toHaveLength(4);
+      expect(Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'webhooks') as JsonObject)).toHaveLength(6);
       for (const op of OPERATIONS.filter((o) => o.sandboxOnly === true)) {
         expect(gw.app.hasRoute({ method: op.method.toUpperCase() as 'GET', url: routeOf(op) }), op.path).toBe(false);
       }

@@ -7,6 +7,7 @@ import {
   callbackRetryDelayMs,
   payinCallbackPayload,
   payoutCallbackPayload,
+  refundCallbackPayload,
 } from '../core/callbacks.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { unverifiedTokenClaims } from '../core/tokens.js';
@@ -126,6 +127,15 @@ const dueOfStatus = prepared((tx, p: { status: string; nowMs: number; limit: num
 });
 const payinsByIds = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payins').selectAll().where('id', 'in', p.ids));
 const payoutsByIds = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids));
+/** Refunds with their payin's token and callback URL (ADR 0024). */
+const refundsByIds = prepared((tx, p: { ids: string[] }) =>
+  tx
+    .selectFrom('refunds')
+    .innerJoin('payins', 'payins.id', 'refunds.payin_id')
+    .selectAll('refunds')
+    .select(['payins.token as payin_token', 'payins.callback_url as payin_callback_url'])
+    .where('refunds.id', 'in', p.ids),
+);
 const signingOfProjects = prepared((tx, p: { ids: string[] }) =>
   tx.selectFrom('projects').select(['id', 'callback_url', 'callback_mode', 'webhook_secret', 'webhook_secret_previous', 'webhook_secret_rotated_at_ms']).where('id', 'in', p.ids),
 );
@@ -281,6 +291,9 @@ async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, T
   const payoutIds = ids('payout');
   const payins = payinIds.length === 0 ? [] : await payinsByIds.rows(tx, { ids: payinIds });
   const payouts = payoutIds.length === 0 ? [] : await payoutsByIds.rows(tx, { ids: payoutIds });
+  const refundIds = ids('refund');
+  const refunds = refundIds.length === 0 ? [] : await refundsByIds.rows(tx, { ids: refundIds });
+  const refundById = new Map(refunds.map((r) => [r.id, r]));
   const projects = await signingOfProjects.rows(tx, { ids: [...new Set(rows.map((r) => r.project_id))] });
   const payinById = new Map<string, PayinTable>(payins.map((p) => [p.id, p]));
   const payoutById = new Map<string, PayoutTable>(payouts.map((p) => [p.id, p]));
@@ -290,9 +303,11 @@ async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, T
       const project = projectById.get(row.project_id);
       const payin = row.subject_type === 'payin' ? payinById.get(row.subject_id) : undefined;
       const payout = row.subject_type === 'payout' ? payoutById.get(row.subject_id) : undefined;
-      // The transaction's own URL, else the project's (spec §3.1: the URL given at creation).
-      const url = (payin?.callback_url || payout?.callback_url || project?.callback_url) ?? '';
-      if (payin === undefined && payout === undefined) return [row.id, { url, problem: `internal: the ${row.subject_type} ${row.subject_id} of this event is missing` }];
+      const refund = row.subject_type === 'refund' ? refundById.get(row.subject_id) : undefined;
+      // The transaction's own URL, else the project's (spec §3.1: the URL given at creation); a
+      // refund's own, else its payin's, else the project's (ADR 0024).
+      const url = (payin?.callback_url || payout?.callback_url || refund?.callback_url || refund?.payin_callback_url || project?.callback_url) ?? '';
+      if (payin === undefined && payout === undefined && refund === undefined) return [row.id, { url, problem: `internal: the ${row.subject_type} ${row.subject_id} of this event is missing` }];
       // Waiting will not make a URL appear: a resend after one is set delivers the event.
       if (url === '') return [row.id, { url, problem: 'no callback URL for this transaction or project' }];
       const receiver = callbackReceiver(url);
@@ -307,7 +322,7 @@ async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, T
         receiver,
         mode: project?.callback_mode === 'json' ? 'json' : 'ligdicash',
         secrets: project ? signingSecrets(project, nowMs) : [],
-        payload: payin ? payinCallbackPayload(payin) : payout ? payoutCallbackPayload(payout, url, tokenSecret) : {},
+        payload: payin ? payinCallbackPayload(payin) : payout ? payoutCallbackPayload(payout, url, tokenSecret) : refund ? refundCallbackPayload(refund) : {},
       });
       return [row.id, { url, receiver, build }];
     }),

@@ -293,3 +293,66 @@ export function responseExcerpt(bytes: Buffer): string {
 export function errorText(message: string): string {
   return message.replaceAll('\u0000', '').slice(0, CALLBACK_ERROR_LENGTH_MAX);
 }
+
+/** The columns of a refund that its callback needs (a `refunds` row with its payin's token fits). */
+export interface RefundFacts {
+  id: string;
+  status: string;
+  method: string;
+  amount_xof: number;
+  customer: string;
+  operator_id: string;
+  operator_reference: string | null;
+  reason: string;
+  merchant_reference: string;
+  status_reason: string | null;
+  updated_at_ms: number;
+  payin_token: string;
+}
+
+/** The refund callback (ADR 0024), a Cauri extension: `event` tells it from payin and payout callbacks. */
+export interface RefundCallback {
+  event: 'refund';
+  response_code: '00';
+  response_text: string;
+  date: string;
+  refund_id: string;
+  status: 'pending' | 'completed' | 'failed';
+  amount: number;
+  montant: number;
+  payin_token: string;
+  merchant_refund_reference: string;
+  reason: string;
+  customer: string;
+  method: string;
+  operator_id: string;
+  operator_name: string;
+  operator_reference: string;
+  status_reason: string;
+}
+
+/** Amounts are integers, as in payin callbacks; the status is the refund's own (`failed`, not `notcompleted`). */
+export function refundCallbackPayload(refund: RefundFacts): RefundCallback {
+  const operator = operatorById(refund.operator_id);
+  const amount = Number(refund.amount_xof);
+  const status = refund.status === 'completed' || refund.status === 'failed' ? refund.status : 'pending';
+  return {
+    event: 'refund',
+    response_code: '00',
+    response_text: '',
+    date: wireDate(Number(refund.updated_at_ms)),
+    refund_id: refund.id,
+    status,
+    amount,
+    montant: amount,
+    payin_token: refund.payin_token,
+    merchant_refund_reference: refund.merchant_reference,
+    reason: refund.reason,
+    customer: refund.customer,
+    method: refund.method,
+    operator_id: operator?.id ?? refund.operator_id,
+    operator_name: operator?.name ?? '',
+    operator_reference: refund.operator_reference ?? '',
+    status_reason: refund.status_reason ?? '',
+  };
+}

@@ -28,6 +28,10 @@ const EVERY_CODE: Record<ResultCode, true> = {
   not_found: true,
   method_not_allowed: true,
   idempotency_conflict: true,
+  payin_not_completed: true,
+  payin_fully_refunded: true,
+  refund_exceeds_payin: true,
+  refund_unsupported: true,
   internal_error: true,
 };
 const CODES = Object.keys(EVERY_CODE) as ResultCode[];

@@ -26,6 +26,14 @@ export type ResultCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'idempotency_conflict'
+  /** Refunds (ADR 0024): the payin is not completed, so nothing was paid that could go back. */
+  | 'payin_not_completed'
+  /** Refunds: the payin's refunds that have not failed already return all it paid. */
+  | 'payin_fully_refunded'
+  /** Refunds: the amount asked is more than what is left to refund of the payin. */
+  | 'refund_exceeds_payin'
+  /** Refunds: neither the operator's refund nor a payout to the payer is available on this gateway. */
+  | 'refund_unsupported'
   | 'internal_error';
 
 /** Wiki names, one per endpoint family (spec §2.9). */
@@ -62,6 +70,10 @@ const CREATE_INVOICE: Record<ResultCode, SubCode> = {
   duplicate_transaction: sub('08', 'Data Input error: duplicate transaction'),
   idempotency_conflict: sub('08', 'Data Input error: Idempotency-Key reused with a different request'),
   not_found: sub('08', 'Data Input error: not found'),
+  payin_not_completed: sub('08', 'Data Input error: payin not completed'),
+  payin_fully_refunded: sub('08', 'Data Input error: payin already fully refunded'),
+  refund_exceeds_payin: sub('02', 'Wrong amount: more than is left to refund'),
+  refund_unsupported: sub('07', 'No network access configured: refunds unavailable for this operator'),
   method_not_allowed: sub('12', 'Invalid method'),
   wallet_not_found: sub('14', 'Wrong Wallet Credentials'),
   otp_invalid: sub('15', 'Wrong OTP'),
@@ -92,6 +104,11 @@ const CONFIRM_INVOICE: Record<ResultCode, SubCode> = {
   otp_expired: sub('04', 'Data Input error'),
   idempotency_conflict: sub('04', 'Data Input error'),
   method_not_allowed: sub('04', 'Invalid method'),
+  // Cauri's refunds answer in this family (ADR 0024); their codes follow the table's last one.
+  payin_not_completed: sub('05', 'Payin not completed'),
+  payin_fully_refunded: sub('06', 'Payin already fully refunded'),
+  refund_exceeds_payin: sub('07', 'Refund amount exceeds what is left to refund'),
+  refund_unsupported: sub('08', 'Refunds unavailable for this operator'),
 };
 
 /** createWithdrawal (E6), spec §4.2: the four SDKs agree on this table. */
@@ -117,6 +134,10 @@ const CREATE_WITHDRAWAL: Record<ResultCode, SubCode> = {
   otp_expired: sub('09', 'Data Input error'),
   idempotency_conflict: sub('09', 'Data Input error: Idempotency-Key reused with a different request'),
   not_found: sub('09', 'Data Input error: not found'),
+  payin_not_completed: sub('09', 'Data Input error: payin not completed'),
+  payin_fully_refunded: sub('09', 'Data Input error: payin already fully refunded'),
+  refund_exceeds_payin: sub('05', 'Request amount is out of range: more than is left to refund'),
+  refund_unsupported: sub('03', 'No merchant account on the specified network: refunds unavailable'),
   method_not_allowed: sub('10', 'Api error: invalid method'),
 };
 
@@ -143,6 +164,10 @@ const CREATE_STRAIGHT_WITHDRAWAL: Record<ResultCode, SubCode> = {
   idempotency_conflict: sub('10', 'Api error: Idempotency-Key reused with a different request'),
   not_found: sub('10', 'Api error: not found'),
   method_not_allowed: sub('10', 'Api error: invalid method'),
+  payin_not_completed: sub('10', 'Api error: payin not completed'),
+  payin_fully_refunded: sub('10', 'Api error: payin already fully refunded'),
+  refund_exceeds_payin: sub('02', 'Request amount is out of range: more than is left to refund'),
+  refund_unsupported: sub('03', 'No merchant account on the specified network: refunds unavailable'),
   ip_denied: sub('14', 'IP denied'),
 };
 

@@ -41,6 +41,21 @@ export interface DebitRequest {
   returnUrl: string;
 }
 
+/**
+ * A refund of a completed payin (ADR 0024): `reference` is the refund's own, fixed before the first
+ * call, and every call about the refund carries it, so that a repeated call is the same refund;
+ * `payinReference` is the reference the payin's successful attempt carried at the operator.
+ */
+export interface RefundRequest {
+  reference: string;
+  operatorId: string;
+  /** The payer's number, who gets the money back. */
+  phone: string;
+  amountXof: Xof;
+  payinReference: string;
+  payinAmountXof: Xof;
+}
+
 /** Why an operator refuses a debit request outright, before any money is at stake. */
 export type DebitRefusal = 'otp_invalid' | 'otp_expired';
 
@@ -107,6 +122,18 @@ export interface OperatorConnector {
    * undefined for anything not genuine. Pure: no database, no network.
    */
   parseNotification?(operatorId: string, raw: RawNotification): OperatorNotification | undefined;
+  /**
+   * Whether `refund` can return `partial` (less than the payin) or whole payins of `operatorId`.
+   * Absent with `refund` present: every refund. Decided before any money is held (ADR 0024).
+   */
+  refunds?(operatorId: string, partial: boolean): boolean;
+  /**
+   * Returns money of a completed payin to its payer through the operator's own refund. Optional:
+   * without it (or where `refunds` says no) a refund goes as a payout to the payer (ADR 0024).
+   */
+  refund?(request: RefundRequest): Promise<OperatorOutcome>;
+  /** Where a refund asked earlier stands; `pending` for one the operator does not know. Asked before any re-send. */
+  queryRefund?(request: RefundRequest): Promise<OperatorOutcome>;
   /** Releases what the connector holds open; called once when the gateway shuts down (the router closes each of its connectors). */
   close?(): Promise<void>;
 }

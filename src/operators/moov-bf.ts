@@ -108,7 +108,7 @@ export class MoovBurkinaConnector implements OperatorConnector {
       case 'success':
         return { state: 'completed', operatorReference: answer.referenceId ?? answer.transId ?? reference };
       case 'failed':
-        return reference.startsWith('po_') ? failure(answer, 'operator_error', 'payee') : failure(answer, 'declined', 'payer');
+        return reference.startsWith('po_') || reference.startsWith('rf_') ? failure(answer, 'operator_error', 'payee') : failure(answer, 'declined', 'payer');
       default:
         // "15" is Moov's "unknown": still running, or no such request. Never a final state.
         return { state: 'pending' };

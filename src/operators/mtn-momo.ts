@@ -68,9 +68,12 @@ export function momoReferenceId(reference: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Payouts (`po_…`) are Disbursement transfers; payin attempts (`pay_….n`) are Collection requests. */
+/**
+ * Payouts (`po_…`) and refunds paid back as payouts (`rf_…`, ADR 0024) are Disbursement transfers;
+ * payin attempts (`pay_….n`) are Collection requests.
+ */
 export function productOfReference(reference: string): MomoProduct | undefined {
-  if (/^po_[A-Za-z0-9_-]{1,96}$/.test(reference)) return 'disbursement';
+  if (/^(po|rf)_[A-Za-z0-9_-]{1,96}$/.test(reference)) return 'disbursement';
   if (/^pay_[A-Za-z0-9_-]{1,90}\.\d{1,4}$/.test(reference)) return 'collection';
   return undefined;
 }

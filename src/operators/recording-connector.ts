@@ -17,7 +17,7 @@ const SEPARATE = { separate: true } as const;
  * its errors unchanged, and a record that cannot be written is dropped. It is written after the
  * call, in a transaction of its own (STYLE.md: no transaction is held across an operator call).
  */
-export type ExchangeAction = 'credit' | 'debit' | 'status' | 'notification';
+export type ExchangeAction = 'credit' | 'debit' | 'status' | 'notification' | 'refund';
 
 export interface OperatorExchange {
   action: ExchangeAction;
@@ -66,6 +66,10 @@ export function recordExchanges(connector: OperatorConnector, sink: ExchangeSink
     timed('status', reference, operatorId, { reference, operatorId }, () => connector.queryStatus(reference, operatorId, operatorState));
   const requestDebit = connector.requestDebit?.bind(connector);
   const parseNotification = connector.parseNotification?.bind(connector);
+  const refund = connector.refund?.bind(connector);
+  const queryRefund = connector.queryRefund?.bind(connector);
+  if (refund !== undefined) recording.refund = (request) => timed('refund', request.reference, request.operatorId, request, () => refund(request));
+  if (queryRefund !== undefined) recording.queryRefund = (request) => timed('status', request.reference, request.operatorId, request, () => queryRefund(request));
   if (requestDebit !== undefined) {
     recording.requestDebit = (request) => timed('debit', request.reference, request.operatorId, maskedDebit(request), () => requestDebit(request));
   }

@@ -11,6 +11,7 @@ import type {
   OperatorNotification,
   OperatorOutcome,
   RawNotification,
+  RefundRequest,
 } from './connector.js';
 import { ConnectorConfigError, Settings } from './secrets.js';
 
@@ -140,6 +141,22 @@ export class OperatorRouter implements OperatorConnector {
 
   parseNotification(operatorId: string, raw: RawNotification): OperatorNotification | undefined {
     return this.byOperator.get(operatorId)?.parseNotification?.(operatorId, raw);
+  }
+
+  refunds(operatorId: string, partial: boolean): boolean {
+    const connector = this.byOperator.get(operatorId);
+    return connector?.refund !== undefined && (connector.refunds?.(operatorId, partial) ?? true);
+  }
+
+  refund(request: RefundRequest): Promise<OperatorOutcome> {
+    const connector = this.byOperator.get(request.operatorId);
+    if (connector?.refund === undefined) return Promise.resolve(unavailable(request.operatorId));
+    return connector.refund(request);
+  }
+
+  queryRefund(request: RefundRequest): Promise<OperatorOutcome> {
+    const connector = this.byOperator.get(request.operatorId);
+    return connector?.queryRefund ? connector.queryRefund(request) : Promise.resolve({ state: 'pending' });
   }
 
   async close(): Promise<void> {

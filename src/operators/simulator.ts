@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorNotification, OperatorOutcome, RawNotification } from './connector.js';
+import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorNotification, OperatorOutcome, RawNotification, RefundRequest } from './connector.js';
 import type { SimulatorDesk } from './simulator-desk.js';
 
 /**
@@ -58,6 +58,23 @@ export class SimulatorConnector implements OperatorConnector {
 
   parseNotification(operatorId: string, raw: RawNotification): OperatorNotification | undefined {
     return this.desk?.parseNotification(operatorId, raw);
+  }
+
+  /**
+   * Every simulated operator refunds, whole or in part (ADR 0024). The outcome follows the payer's
+   * number like a payout's, and depends on the refund's reference only, so that asking again, or
+   * refunding again after a restart, gives the same single answer.
+   */
+  async refund(request: RefundRequest): Promise<OperatorOutcome> {
+    await this.delay();
+    if (this.known.size >= SimulatorConnector.KNOWN_MAX) this.known.clear();
+    this.known.set(request.reference, request.phone);
+    return simulatedOutcome(request.reference, request.phone);
+  }
+
+  async queryRefund(request: RefundRequest): Promise<OperatorOutcome> {
+    await this.delay();
+    return this.known.has(request.reference) ? simulatedOutcome(request.reference, request.phone) : { state: 'pending' };
   }
 
   private delay(): Promise<void> {

@@ -9,6 +9,7 @@ import type {
   OperatorNotification,
   OperatorOutcome,
   RawNotification,
+  RefundRequest,
 } from './connector.js';
 import { type OperatorHttpResponse, jsonOf, operatorHttp } from './http.js';
 import type { ConnectorDeps, ConnectorFactory } from './registry.js';
@@ -137,7 +138,8 @@ export class WaveConnector implements OperatorConnector {
 
   async queryStatus(reference: string): Promise<OperatorOutcome> {
     const query = `client_reference=${encodeURIComponent(reference)}`;
-    if (reference.startsWith('po_')) {
+    // Payouts, and refunds paid back as payouts (ADR 0024), are Wave payouts.
+    if (reference.startsWith('po_') || reference.startsWith('rf_')) {
       const payouts = await this.search('/v1/payouts/search', query, payoutOf);
       return payoutOutcome(payouts);
     }
@@ -177,6 +179,39 @@ export class WaveConnector implements OperatorConnector {
     const response = await this.http('POST', `/v1/checkout/sessions/${encodeURIComponent(paid.id)}/refund`, {});
     if (response.status === 200) return { state: 'refunded', operatorReference: paid.id };
     return this.refusalOf(response);
+  }
+
+  /**
+   * Wave's checkout refund returns the whole payment and takes no amount (docs.wave.com/checkout,
+   * "Refund a checkout session"), so only whole refunds go through it; a partial one goes as a
+   * payout to the payer (ADR 0024).
+   */
+  refunds(operatorId: string, partial: boolean): boolean {
+    return operatorId === WAVE_SN_OPERATOR_ID && !partial;
+  }
+
+  /**
+   * The gateway's refund (ADR 0024): the session already refunded answers completed without a
+   * second POST, whoever asks; otherwise the paid session is refunded, keyed by the refund's own
+   * reference. A refusal Wave states is a failure; any other answer leaves it unknown (throws).
+   */
+  async refund(request: RefundRequest): Promise<OperatorOutcome> {
+    const sessions = await this.search('/v1/checkout/sessions/search', `client_reference=${encodeURIComponent(request.payinReference)}`, sessionOf);
+    const done = sessions.find((s) => s.paymentStatus === 'refunded');
+    if (done !== undefined) return { state: 'completed', operatorReference: done.id };
+    const paid = sessions.find((s) => s.paymentStatus === 'succeeded');
+    if (paid === undefined) return operatorFailure('invalid_request', 'Wave has no paid checkout session for this payin');
+    const response = await this.http('POST', `/v1/checkout/sessions/${encodeURIComponent(paid.id)}/refund`, { idempotencyKey: request.reference });
+    if (response.status === 200) return { state: 'completed', operatorReference: paid.id };
+    const refusal = this.refusalOf(response);
+    return refusal.state === 'refused' ? operatorFailure('invalid_request', refusal.reason) : { state: 'completed', operatorReference: refusal.operatorReference };
+  }
+
+  /** Where a refund stands: completed once the payin's session reads refunded, else unknown (pending). */
+  async queryRefund(request: RefundRequest): Promise<OperatorOutcome> {
+    const sessions = await this.search('/v1/checkout/sessions/search', `client_reference=${encodeURIComponent(request.payinReference)}`, sessionOf);
+    const done = sessions.find((s) => s.paymentStatus === 'refunded');
+    return done !== undefined ? { state: 'completed', operatorReference: done.id } : { state: 'pending' };
   }
 
   /** Reverses a payout within Wave's three days (POST /v1/payout/:id/reverse). Not yet called by the gateway. */

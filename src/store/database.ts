@@ -40,7 +40,7 @@ export interface CommandOptions {
 }
 
 /** Work that a command can leave for others once it commits. */
-export type Wakeup = 'callbacks' | 'payouts' | 'projects';
+export type Wakeup = 'callbacks' | 'payouts' | 'projects' | 'refunds';
 
 /** What the command running on each transaction object has announced so far. */
 const announcements = new WeakMap<Tx, Set<Wakeup>>();

@@ -9,6 +9,7 @@ import { createdIndexesMigration } from './migration-0007-created-indexes.js';
 import { productionMigration } from './migration-0008-production.js';
 import { callbackReceiversMigration } from './migration-0009-callback-receivers.js';
 import { instancesMigration } from './migration-0010-instances.js';
+import { refundsMigration } from './migration-0012-refunds.js';
 import { statementMigration } from './migration-0017-statement.js';
 import { bulkPayoutsMigration } from './migration-0013-bulk-payouts.js';
 import { operatorHealthMigration } from './migration-0014-operator-health.js';
@@ -239,6 +240,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_production': productionMigration,
   '0009_callback_receivers': callbackReceiversMigration,
   '0010_instances': instancesMigration,
+  '0012_refunds': refundsMigration,
   '0013_bulk_payouts': bulkPayoutsMigration,
   '0014_operator_health': operatorHealthMigration,
   '0015_reconciliation': reconciliationMigration,

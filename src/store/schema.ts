@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { PayoutBatchItemTable, PayoutBatchTable } from './schema-bulk.js';
 import type { OperatorHealthTable, ReconciliationImportTable, ReconciliationLineTable } from './schema-operators.js';
+import type { RefundTable } from './schema-refunds.js';
 import type { ConsoleAuditTable, ConsoleSessionTable, ConsoleUserTable, InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
 
 /**
@@ -87,6 +88,8 @@ export interface PayinTable {
   status_reason: string | null;
   created_at_ms: number;
   updated_at_ms: number;
+  /** The sum of the payin's refunds that have not failed (migration 0012); never above `amount_xof`. */
+  refunded_xof?: number;
 }
 
 export interface PayoutTable {
@@ -258,6 +261,7 @@ export interface DB {
   console_users: ConsoleUserTable;
   console_sessions: ConsoleSessionTable;
   console_audit: ConsoleAuditTable;
+  refunds: RefundTable;
   payout_batches: PayoutBatchTable;
   payout_batch_items: PayoutBatchItemTable;
   operator_health: OperatorHealthTable;

@@ -20,7 +20,8 @@ export interface WaveSessionRecord {
   success_url: string;
   error_url: string;
   checkout_status: 'open' | 'complete' | 'expired';
-  payment_status: 'processing' | 'cancelled' | 'succeeded';
+  /** `refunded` after a checkout refund (ADR 0024: the refunded marker Cauri reads before any re-send). */
+  payment_status: 'processing' | 'cancelled' | 'succeeded' | 'refunded';
   transaction_id: string | null;
   last_payment_error: { code: string; message: string } | null;
   wave_launch_url: string;
@@ -61,6 +62,8 @@ export class WaveFake {
   private readonly idempotent = new Map<string, { body: string; status: number; answer: unknown }>();
   /** Payout rules per mobile (E.164 with '+'). */
   readonly payoutRules = new Map<string, WavePayoutRule>();
+  /** Checkout refunds made per session id: must never exceed 1. */
+  readonly refundsPerSession = new Map<string, number>();
   /** Money sent per idempotency key: must never exceed 1. */
   readonly paidPerKey = new Map<string, number>();
   readonly requests: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[] = [];
@@ -193,6 +196,8 @@ export class WaveFake {
       if (match[2] === undefined && method === 'GET') return { status: 200, body: session };
       if (match[2] !== undefined && method === 'POST') {
         if (session.payment_status !== 'succeeded') return { status: 400, body: { code: 'checkout-refund-failed', message: 'Session is not paid' } };
+        session.payment_status = 'refunded';
+        this.refundsPerSession.set(session.id, (this.refundsPerSession.get(session.id) ?? 0) + 1);
         return { status: 200 };
       }
     }

@@ -5,6 +5,7 @@ import { WEBHOOK_TOLERANCE_SECONDS } from '../../core/webhook-signature.js';
 import { PayinCommande, PayoutCommande } from '../schemas.js';
 import { BULK_OPERATIONS } from './bulk-operations.js';
 import { CONSOLE_OPERATIONS } from './console-operations.js';
+import { REFUND_OPERATIONS, RefundCallback, RefundCallbackForm } from './refund-operations.js';
 import { MONEY_OPERATIONS } from './money-operations.js';
 import { OPERATOR_OPERATIONS } from './operator-operations.js';
 import {
@@ -430,6 +431,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   ...BULK_OPERATIONS,
   ...CONSOLE_OPERATIONS,
+  ...REFUND_OPERATIONS,
   ...MONEY_OPERATIONS,
   ...OPERATOR_OPERATIONS,
 ];
@@ -521,6 +523,20 @@ const WEBHOOK_BY_EVENT: Readonly<Record<EventType, Omit<Webhook, 'event'>>> = {
     description: `The operator refused or failed it and the held funds were released: status \`notcompleted\`, \`response_code\` still "00". ${PAYOUT_QUIRKS} ${CALLBACK_DELIVERY}`,
     schema: PayoutCallback,
     formSchema: PayoutCallbackForm,
+  },
+  'refund.completed': {
+    operationId: 'refundCompletedCallback',
+    summary: 'A refund completed (Cauri extension)',
+    description: `The money is back with the payer: \`event\` "refund", status \`completed\`. Sent for every refund, wallet refunds included (ADR 0024). Amounts are integers. ${CALLBACK_DELIVERY}`,
+    schema: RefundCallback,
+    formSchema: RefundCallbackForm,
+  },
+  'refund.failed': {
+    operationId: 'refundFailedCallback',
+    summary: 'A refund failed (Cauri extension)',
+    description: `The operator refused or failed it; the held money went back to the project's sub-account and to what is left to refund: status \`failed\`. ${CALLBACK_DELIVERY}`,
+    schema: RefundCallback,
+    formSchema: RefundCallbackForm,
   },
 };
 

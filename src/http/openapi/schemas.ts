@@ -194,7 +194,7 @@ void payoutDescribed;
  * The form-urlencoded twin of a callback schema, as `formEncode` (src/core/callbacks.ts) writes
  * it: the same keys, every value a string; integers as their digits, nested values as JSON text.
  */
-function formVariant(schema: TObject, title: string): TObject {
+export function formVariant(schema: TObject, title: string): TObject {
   const fields = Object.fromEntries(Object.entries(schema.properties).map(([key, property]) => [key, formField(property)]));
   const of = (schema as { title?: string }).title ?? 'the JSON payload';
   const nested = Object.entries(schema.properties)

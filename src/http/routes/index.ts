@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { registerCallbackResendRoutes } from './callbacks-resend.js';
+import { registerRefundRoutes } from './refunds.js';
 import { registerMerchantMoneyRoutes } from './merchant-money.js';
 import { registerOperatorAvailabilityRoutes } from './operators-availability.js';
 import { registerPayoutBulkRoutes } from './payouts-bulk.js';
@@ -32,6 +33,7 @@ import { registerConsole } from '../console/index.js';
  *   GET|POST /directpayment/invoice/:token[/action]       checkout-page.ts      (P, also /pay/invoice/)
  *   POST     /operators/:operatorId/notify                operator-notify.ts    (ADR 0007)
  *   POST     /cauri/v1/callbacks/:eventId/resend          callbacks-resend.ts   (ADR 0006)
+ *   POST|GET /cauri/v1/refunds, GET /cauri/v1/refunds/:refundId   refunds.ts   (ADR 0024)
  *   GET      /cauri/v1/balances, /cauri/v1/statement      merchant-money.ts     (ADR 0023; shape: cauri-v1.ts)
  *   GET      /cauri/v1/operators                          operators-availability.ts (ADR 0026)
  *   POST     /cauri/v1/payouts/bulk                       payouts-bulk.ts       (ADR 0025)
@@ -52,6 +54,7 @@ export function registerRoutes(app: FastifyInstance, gw: Gateway): void {
   registerCheckoutPageRoutes(app, gw);
   registerOperatorNotifyRoutes(app, gw);
   registerCallbackResendRoutes(app, gw);
+  registerRefundRoutes(app, gw);
   registerMerchantMoneyRoutes(app, gw);
   registerOperatorAvailabilityRoutes(app, gw);
   registerPayoutBulkRoutes(app, gw);

@@ -1,0 +1,169 @@
+import type { Gateway } from '../commands/context.js';
+import { settleRefund } from '../commands/refunds.js';
+import type { Xof } from '../core/money.js';
+import { type OperatorOutcome, type RefundRequest, withOperatorTimeout } from '../operators/connector.js';
+import type { LeaseOptions } from './payout-dispatcher.js';
+
+/** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
+const SEPARATE = { separate: true } as const;
+
+/**
+ * Sends the operator leg of refunds (ADR 0024), the way the payout dispatcher sends payouts: each
+ * pass claims due refunds in one transaction (a lease: `dispatch_after_ms` moves a lease into the
+ * future and `dispatch_owner` names this instance, so another process skips them), calls the
+ * operator with no transaction open, and settles each outcome in a command of its own. The refund's
+ * reference is fixed at creation; a refund claimed again (its previous call may have reached the
+ * operator before a crash or timeout) is first asked about, and sent again only when the operator
+ * does not know it. Refunds are rare next to payouts, so there is no lease renewal: the lease is
+ * longer than the operator timeout, and a call that outlives it is asked about before any re-send.
+ */
+export const REFUND_BATCH_MAX = 20;
+
+interface Claimed {
+  id: string;
+  method: string;
+  request: RefundRequest;
+  attempts: number;
+}
+
+export class RefundWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly gw: Gateway,
+    private readonly options: LeaseOptions,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Runs a pass now, or right after the current one. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass, for tests: returns how many refunds it handled. */
+  async runOnce(): Promise<number> {
+    const claimed = await this.claim();
+    await Promise.all(claimed.map((refund) => this.process(refund)));
+    return claimed.length;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        while (!this.stopped && (await this.runOnce()) === REFUND_BATCH_MAX);
+      } catch (error) {
+        this.onError(error);
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private claim(): Promise<Claimed[]> {
+    const { gw, options } = this;
+    return gw.db.command(async (tx) => {
+      const nowMs = gw.clock.nowMs();
+      // The lease outlasts the operator call, whose timeout bounds it.
+      const leaseMs = Math.max(options.leaseMs, gw.config.operatorTimeoutMs * 2);
+      let query = tx
+        .selectFrom('refunds')
+        .innerJoin('payins', 'payins.id', 'refunds.payin_id')
+        .leftJoin('invoices', 'invoices.payin_id', 'refunds.payin_id')
+        .select([
+          'refunds.id',
+          'refunds.method',
+          'refunds.reference',
+          'refunds.operator_id',
+          'refunds.customer',
+          'refunds.amount_xof',
+          'refunds.dispatch_attempts',
+          'payins.amount_xof as payin_amount_xof',
+          'invoices.reference as payin_reference',
+        ])
+        .where('refunds.dispatch_state', 'in', ['queued', 'sent'])
+        .where('refunds.dispatch_after_ms', '<=', nowMs)
+        .orderBy('refunds.dispatch_after_ms')
+        .limit(REFUND_BATCH_MAX);
+      if (gw.db.dialect === 'postgres') query = query.forUpdate('refunds').skipLocked();
+      const rows = await query.execute();
+      if (rows.length === 0) return [];
+      await tx
+        .updateTable('refunds')
+        .set((eb) => ({ dispatch_state: 'sent', dispatch_after_ms: nowMs + leaseMs, dispatch_owner: options.instanceId, dispatch_attempts: eb('dispatch_attempts', '+', 1) }))
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        method: r.method,
+        attempts: r.dispatch_attempts,
+        request: {
+          reference: r.reference,
+          operatorId: r.operator_id,
+          phone: r.customer,
+          amountXof: Number(r.amount_xof) as Xof,
+          payinReference: r.payin_reference ?? '',
+          payinAmountXof: Number(r.payin_amount_xof) as Xof,
+        },
+      }));
+    }, SEPARATE);
+  }
+
+  private async process(refund: Claimed): Promise<void> {
+    const { gw } = this;
+    let outcome: OperatorOutcome;
+    try {
+      outcome = await withOperatorTimeout(this.callOperator(refund), gw.config.operatorTimeoutMs);
+    } catch (error) {
+      this.onError(error);
+      outcome = { state: 'pending' };
+    }
+    const attempts = refund.attempts + 1;
+    await gw.db.command((tx) => settleRefund(gw, tx, refund.id, outcome, attempts, this.options.instanceId));
+  }
+
+  /** The status of the fixed reference first when an earlier call may have reached the operator; a send only when unknown. */
+  private async callOperator(refund: Claimed): Promise<OperatorOutcome> {
+    const { connector } = this.gw;
+    const { request } = refund;
+    if (refund.method === 'payout') {
+      if (refund.attempts > 0) {
+        const status = await connector.queryStatus(request.reference, request.operatorId);
+        if (status.state !== 'pending') return status;
+      }
+      return connector.requestCredit({ reference: request.reference, operatorId: request.operatorId, phone: request.phone, amountXof: request.amountXof });
+    }
+    // A connector removed from the configuration since: unknown, never failed (the refund may have gone).
+    if (connector.refund === undefined) return { state: 'pending' };
+    if (refund.attempts > 0 && connector.queryRefund !== undefined) {
+      const status = await connector.queryRefund(request);
+      if (status.state !== 'pending') return status;
+    }
+    return connector.refund(request);
+  }
+}
