@@ -147,3 +147,12 @@ export function withOperatorTimeout<T>(call: Promise<T>, timeoutMs: number): Pro
 export function connectorServes(connector: OperatorConnector, operatorId: string, action: OperatorAction): boolean {
   return connector.serves?.(operatorId, action) ?? true;
 }
+
+/**
+ * How a refund of a payin through `operatorId` reaches the payer (ADR 0024): the operator's own
+ * refund where the connector has one for it, else a payout to the payer's number, else none.
+ */
+export function refundMethod(connector: OperatorConnector, operatorId: string, partial: boolean): 'operator' | 'payout' | undefined {
+  if (connector.refund !== undefined && (connector.refunds?.(operatorId, partial) ?? true)) return 'operator';
+  return connectorServes(connector, operatorId, 'credit') ? 'payout' : undefined;
+}
