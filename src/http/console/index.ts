@@ -4,6 +4,9 @@ import { html } from '../checkout/html.js';
 import { consolePage, sendConsole } from './layout.js';
 import { registerActivityPage } from './pages-activity.js';
 import { registerBalancesPage } from './pages-balances.js';
+import { MULTIPART_BODY_BYTES_MAX, multipartParser } from './upload.js';
+import { registerOperatorPages } from './pages-operators.js';
+import { registerReconciliationPages } from './pages-reconciliation.js';
 import { registerBulkPages } from './pages-bulk.js';
 import { registerDashboard } from './pages-dashboard.js';
 import { registerConsoleAuth } from './pages-auth.js';
@@ -26,6 +29,8 @@ import { ConsoleRouter } from './router.js';
  *   GET|POST /console/balances[/verify]                      pages-balances.ts
  *   GET|POST /console/wallets[/fund]                         pages-wallets.ts
  *   GET      /console/activity                               pages-activity.ts
+ *   GET      /console/operators                              pages-operators.ts (ADR 0026)
+ *   GET|POST /console/reconciliation[/:importId]             pages-reconciliation.ts (ADR 0027; the one multipart form)
  *   GET|POST /console/sandbox/{sms,pushes,magic-numbers}     pages-sandbox.ts (sandbox only)
  */
 export function registerConsole(app: FastifyInstance, gw: Gateway): void {
@@ -34,6 +39,7 @@ export function registerConsole(app: FastifyInstance, gw: Gateway): void {
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, parsed) => {
         parsed(null, typeof body === 'string' ? body : body.toString('utf8'));
       });
+      scope.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: MULTIPART_BODY_BYTES_MAX }, multipartParser);
       scope.setNotFoundHandler((_request, reply) => {
         void sendConsole(reply, 404, consolePage(undefined, { title: 'Not found', section: 'none', body: html`<p>There is no such console page. <a href="/console">Go to the dashboard</a>.</p>` }));
       });
@@ -51,6 +57,8 @@ export function registerConsole(app: FastifyInstance, gw: Gateway): void {
       registerBalancesPage(router);
       registerWalletPages(router);
       registerActivityPage(router);
+      registerOperatorPages(router);
+      registerReconciliationPages(router);
       if (gw.config.mode === 'sandbox') registerSandboxPages(router);
       done();
     },

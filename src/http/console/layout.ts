@@ -8,7 +8,7 @@ export const CONSOLE_CSS = CONSOLE_BASE_CSS + CHART_CSS;
 /** No script at all, our own forms only, no framing, nothing from elsewhere (ADR 0008). */
 export const CONSOLE_CSP = pageCsp(CONSOLE_CSS);
 
-export type Section = 'dashboard' | 'transactions' | 'bulk' | 'projects' | 'balances' | 'wallets' | 'activity' | 'sms' | 'pushes' | 'magic' | 'none';
+export type Section = 'dashboard' | 'transactions' | 'bulk' | 'projects' | 'balances' | 'wallets' | 'activity' | 'operators' | 'reconciliation' | 'sms' | 'pushes' | 'magic' | 'none';
 
 interface NavItem {
   section: Section;
@@ -25,6 +25,8 @@ const NAV: readonly NavItem[] = [
   { section: 'balances', href: '/console/balances', label: 'Balances' },
   { section: 'wallets', href: '/console/wallets', label: 'Wallets' },
   { section: 'activity', href: '/console/activity', label: 'Activity' },
+  { section: 'operators', href: '/console/operators', label: 'Operators' },
+  { section: 'reconciliation', href: '/console/reconciliation', label: 'Reconciliation' },
   { section: 'sms', href: '/console/sandbox/sms', label: 'SMS inbox', sandboxOnly: true },
   { section: 'pushes', href: '/console/sandbox/pushes', label: 'Pending pushes', sandboxOnly: true },
   { section: 'magic', href: '/console/sandbox/magic-numbers', label: 'Magic numbers', sandboxOnly: true },

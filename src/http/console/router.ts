@@ -6,6 +6,7 @@ import { type SafeHtml, html } from '../checkout/html.js';
 import { hasNul } from '../json-guard.js';
 import { type PageSpec, type Viewer, consolePage, sendConsole } from './layout.js';
 import { csrfMatches, csrfTokenFor, sameSiteRequest, sessionCookieOf } from './session.js';
+import { type UploadedFile, isMultipartBody } from './multipart.js';
 
 /**
  * The console's small router: every page needs a live session (else the browser goes to the
@@ -21,6 +22,8 @@ export interface ConsoleRequest {
   params: Record<string, string>;
   query: Record<string, string>;
   form: Form;
+  /** The files of a `multipart/form-data` post (the reconciliation upload, multipart.ts); empty otherwise. */
+  files: Record<string, UploadedFile>;
   ip: string;
   nowMs: number;
   /** Appends to the audit trail in its own transaction (for actions whose command does not). */
@@ -92,7 +95,8 @@ export class ConsoleRouter {
       const next = encodeURIComponent(request.url.slice(0, 400));
       return reply.code(303).header('location', `/console/login?next=${next}`).send();
     }
-    const form = parseForm(typeof request.body === 'string' ? request.body : '');
+    const multipart = isMultipartBody(request.body) ? request.body : undefined;
+    const form = multipart?.fields ?? parseForm(typeof request.body === 'string' ? request.body : '');
     const params = textRecord(request.params);
     const query = textRecord(request.query);
     // PostgreSQL text cannot hold a NUL: refused here, as JSON bodies are (issue 10, ADR 0015).
@@ -111,6 +115,7 @@ export class ConsoleRouter {
       params,
       query,
       form,
+      files: multipart?.files ?? emptyMap<UploadedFile>(),
       ip,
       nowMs,
       audit: (action, target, detail) => this.gw.db.command((tx) => recordAudit(tx, { username: session.username, action, target, detail, ip }, nowMs)),

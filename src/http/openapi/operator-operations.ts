@@ -69,4 +69,19 @@ export const OPERATOR_OPERATIONS: readonly Operation[] = [
     authenticated: true,
     responses: { '200': { description: `The operators, or the error envelope. ${ERRORS_AS_200}`, schema: OperatorsResponse } },
   },
+  consolePage('/console/operators', 'consoleOperators', 'Operator availability'),
+  consolePage('/console/reconciliation', 'consoleReconciliation', 'Reconciliation imports and the upload form'),
+  consolePage('/console/reconciliation/{importId}', 'consoleReconciliationImport', 'One reconciliation import and its mismatches', [param('importId', 'The import id, `rcn_…`.')]),
+  {
+    method: 'post',
+    path: '/console/reconciliation',
+    operationId: 'consoleReconciliationUpload',
+    summary: 'Import an operator statement (CSV)',
+    description:
+      'A `multipart/form-data` form: `statement` (the CSV file, at most 2 MiB and 20,000 lines), `operator`, `format` (`generic` or a preset), optional `from` and `to` (YYYY-MM-DD), and `csrf`. Answered with a 303 to the import, or the form again with the lines that could not be read.',
+    tags: ['Console'],
+    authenticated: false,
+    requestBody: { schema: Type.Record(Type.String(), Type.String()), contentType: 'multipart/form-data', required: true },
+    responses: { '200': { description: 'The form with its error.', contentType: HTML }, '303': { description: 'To the import.' } },
+  },
 ];
