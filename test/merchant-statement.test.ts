@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../src/core/statement.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import { type Json, authFailures, expectEchec, send, subOf, walletPayin } from './http-helpers.js';
+import { parseCsv } from './csv.js';
 import { E7 } from './payin-helpers.js';
 
 /**
@@ -26,40 +27,6 @@ interface Entry {
   merchant_transaction_id: string | null;
   created_at: string;
   created_at_ms: number;
-}
-
-/** A small RFC 4180 reader: quoted fields, doubled quotes, CRLF records. */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted && c === '"' && text[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (quoted && c === '"') {
-      quoted = false;
-    } else if (quoted) {
-      field += c;
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i++;
-    } else {
-      field += c;
-    }
-  }
-  expect(field).toBe('');
-  return records;
 }
 
 const key = (e: Entry) => `${e.transfer_id}:${e.direction}`;

@@ -4,6 +4,7 @@ import { html } from '../checkout/html.js';
 import { consolePage, sendConsole } from './layout.js';
 import { registerActivityPage } from './pages-activity.js';
 import { registerBalancesPage } from './pages-balances.js';
+import { registerStatementPages } from './pages-statement.js';
 import { MULTIPART_BODY_BYTES_MAX, multipartParser } from './upload.js';
 import { registerOperatorPages } from './pages-operators.js';
 import { registerReconciliationPages } from './pages-reconciliation.js';
@@ -27,6 +28,7 @@ import { ConsoleRouter } from './router.js';
  *   GET      /console/payouts/bulk[/:batchId]                pages-bulk.ts
  *   GET|POST /console/projects[/:id[/rotate-…|/fund]]         pages-projects.ts
  *   GET|POST /console/balances[/verify]                      pages-balances.ts
+ *   GET      /console/statement[.csv]                        pages-statement.ts (ADR 0023)
  *   GET|POST /console/wallets[/fund]                         pages-wallets.ts
  *   GET      /console/activity                               pages-activity.ts
  *   GET      /console/operators                              pages-operators.ts (ADR 0026)
@@ -55,6 +57,7 @@ export function registerConsole(app: FastifyInstance, gw: Gateway): void {
       registerBulkPages(router);
       registerProjectPages(router);
       registerBalancesPage(router);
+      registerStatementPages(router);
       registerWalletPages(router);
       registerActivityPage(router);
       registerOperatorPages(router);

@@ -8,7 +8,7 @@ export const CONSOLE_CSS = CONSOLE_BASE_CSS + CHART_CSS;
 /** No script at all, our own forms only, no framing, nothing from elsewhere (ADR 0008). */
 export const CONSOLE_CSP = pageCsp(CONSOLE_CSS);
 
-export type Section = 'dashboard' | 'transactions' | 'bulk' | 'projects' | 'balances' | 'wallets' | 'activity' | 'operators' | 'reconciliation' | 'sms' | 'pushes' | 'magic' | 'none';
+export type Section = 'dashboard' | 'transactions' | 'bulk' | 'projects' | 'balances' | 'statement' | 'wallets' | 'activity' | 'operators' | 'reconciliation' | 'sms' | 'pushes' | 'magic' | 'none';
 
 interface NavItem {
   section: Section;
@@ -23,6 +23,7 @@ const NAV: readonly NavItem[] = [
   { section: 'bulk', href: '/console/payouts/bulk', label: 'Bulk payouts' },
   { section: 'projects', href: '/console/projects', label: 'Projects' },
   { section: 'balances', href: '/console/balances', label: 'Balances' },
+  { section: 'statement', href: '/console/statement', label: 'Statements' },
   { section: 'wallets', href: '/console/wallets', label: 'Wallets' },
   { section: 'activity', href: '/console/activity', label: 'Activity' },
   { section: 'operators', href: '/console/operators', label: 'Operators' },

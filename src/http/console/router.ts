@@ -30,7 +30,7 @@ export interface ConsoleRequest {
   audit(action: string, target: string, detail?: string): Promise<void>;
 }
 
-export type Outcome = { page: PageSpec; status?: number } | { redirect: string };
+export type Outcome = { page: PageSpec; status?: number } | { redirect: string } | { file: { contentType: string; filename: string; body: string } };
 
 type Handler = (request: ConsoleRequest) => Promise<Outcome>;
 
@@ -121,6 +121,15 @@ export class ConsoleRouter {
       audit: (action, target, detail) => this.gw.db.command((tx) => recordAudit(tx, { username: session.username, action, target, detail, ip }, nowMs)),
     });
     if ('redirect' in outcome) return reply.code(303).header('location', outcome.redirect).send();
+    // A download (the statement's CSV): an attachment, never rendered in the console's origin.
+    if ('file' in outcome) {
+      return reply
+        .code(200)
+        .header('content-type', outcome.file.contentType)
+        .header('content-disposition', `attachment; filename="${outcome.file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
+        .header('x-content-type-options', 'nosniff')
+        .send(outcome.file.body);
+    }
     return sendConsole(reply, outcome.status ?? 200, consolePage(viewer, outcome.page));
   }
 }
