@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CauriClient } from '../client/src/index.js';
 import { DOWN_CONSECUTIVE_FAILURES, PROBE_AFTER_MS } from '../src/core/operator-health.js';
 import type { CreditRequest, OperatorConnector, OperatorOutcome } from '../src/operators/connector.js';
 import { PayoutDispatcher } from '../src/workers/payout-dispatcher.js';
@@ -157,5 +158,20 @@ describe.each(BACKENDS)('operator availability on %s', (backend) => {
     expect(denied).toMatchObject({ response_code: '01', response_text: 'Echec (Code00)' });
     const unknown = await g.call('GET', '/cauri/v1/operators?status=down');
     expect(unknown).toMatchObject({ response_code: '01' });
+  });
+  it('is read by the typed client', async () => {
+    const operator = new SwitchableOperator();
+    gw = await startTestGateway(backend, { connector: operator });
+    const g = gw;
+    await g.fundSub(OPERATOR, 100_000);
+    await takeDown(g, operator);
+    const baseUrl = await g.app.listen({ host: '127.0.0.1', port: 0 });
+    const answer = await new CauriClient({ apiKey: g.project.apikey, apiToken: g.project.token, baseUrl }).operators();
+    expect(answer.ok).toBe(true);
+    if (!answer.ok) return;
+    expect(answer.value.windowSeconds).toBe(300);
+    expect(answer.value.operators.find((o) => o.operatorId === OPERATOR)).toMatchObject({ status: 'down', queuedPayouts: DOWN_CONSECUTIVE_FAILURES, successRate: 0, consecutiveFailures: DOWN_CONSECUTIVE_FAILURES });
+    const refused = await new CauriClient({ apiKey: g.project.apikey, apiToken: 'wrong', baseUrl }).operators();
+    expect(refused.ok).toBe(false);
   });
 });

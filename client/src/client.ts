@@ -1,5 +1,6 @@
 import { type BulkPayoutCreated, type BulkPayoutInput, type BulkPayoutStatus, bulkCreated, bulkPayoutBody, bulkStatus } from './bulk.js';
 import { type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
+import { type OperatorsAvailability, operatorsBody } from './operators.js';
 import { type Balances, type StatementPage, type StatementQuery, balancesBody, statementBody, statementQueryString } from './money.js';
 import type {
   BusinessError,
@@ -274,6 +275,15 @@ export class CauriClient {
   async statement(query: StatementQuery = {}): Promise<Result<StatementPage>> {
     const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/statement${statementQueryString(query)}`);
     return answer.ok ? { ok: true, value: statementBody(answer.value) } : answer;
+  }
+
+  /**
+   * The availability of the project's operators (`GET /cauri/v1/operators`, a Cauri extension):
+   * status, since when, success rate, latency and the project's payouts queued for each.
+   */
+  async operators(): Promise<Result<OperatorsAvailability>> {
+    const answer = await this.#envelope('confirmInvoice', 'GET', '/cauri/v1/operators');
+    return answer.ok ? { ok: true, value: operatorsBody(answer.value) } : answer;
   }
 
   async #create(path: string, body: unknown, options: CreateOptions, family: ErrorFamily = 'createInvoice'): Promise<Result<CreateResponse>> {

@@ -18,6 +18,7 @@ export {
   type SubaccountBalance,
 } from './money.js';
 export { ERROR_CODE_PATTERN, ERROR_MEANINGS, type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
+export type { OperatorAvailability, OperatorStatus, OperatorsAvailability } from './operators.js';
 export {
   type Callback,
   type CallbackEncoding,
