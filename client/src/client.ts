@@ -1,5 +1,6 @@
 import { type BulkPayoutCreated, type BulkPayoutInput, type BulkPayoutStatus, bulkCreated, bulkPayoutBody, bulkStatus } from './bulk.js';
 import { type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
+import { type PayinRefunds, type Refund, type RefundInput, payinRefundsOf, refundBody, refundOf } from './refunds.js';
 import { type OperatorsAvailability, operatorsBody } from './operators.js';
 import { type Balances, type StatementPage, type StatementQuery, balancesBody, statementBody, statementQueryString } from './money.js';
 import type {
@@ -284,6 +285,29 @@ export class CauriClient {
   async operators(): Promise<Result<OperatorsAvailability>> {
     const answer = await this.#envelope('confirmInvoice', 'GET', '/cauri/v1/operators');
     return answer.ok ? { ok: true, value: operatorsBody(answer.value) } : answer;
+  }
+
+  /**
+   * Refunds a completed payin, whole or in part (`POST /cauri/v1/refunds`, a Cauri extension).
+   * `status` is `completed` for a wallet payin, else `pending` until the operator answers (a
+   * `refund` callback, or `getRefund`). Pass an `idempotencyKey` to retry safely.
+   */
+  async refund(input: RefundInput, options: CreateOptions = {}): Promise<Result<Refund>> {
+    const headers: Record<string, string> = options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
+    const answer = await this.#envelope('confirmInvoice', 'POST', '/cauri/v1/refunds', refundBody(input), headers);
+    return answer.ok ? { ok: true, value: refundOf(answer.value.refund) } : answer;
+  }
+
+  /** One refund now (`GET /cauri/v1/refunds/{refundId}`). */
+  async getRefund(refundId: string): Promise<Result<Refund>> {
+    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/refunds/${encodeURIComponent(refundId)}`);
+    return answer.ok ? { ok: true, value: refundOf(answer.value.refund) } : answer;
+  }
+
+  /** A payin's refunds and what is left to refund of it (`GET /cauri/v1/refunds?payin=`), by token or `pay_…` id. */
+  async listRefunds(payin: string): Promise<Result<PayinRefunds>> {
+    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/refunds?payin=${encodeURIComponent(payin)}`);
+    return answer.ok ? { ok: true, value: payinRefundsOf(answer.value) } : answer;
   }
 
   async #create(path: string, body: unknown, options: CreateOptions, family: ErrorFamily = 'createInvoice'): Promise<Result<CreateResponse>> {

@@ -36,6 +36,11 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorFamily, Readonly<Record<string
     '02': 'Invoice not found',
     '03': 'An error occurred while processing the request',
     '04': 'Data input error',
+    // Cauri's refunds (ADR 0024), which answer in this family.
+    '05': 'Payin not completed',
+    '06': 'Payin already refunded in full',
+    '07': 'Refund amount exceeds what is left to refund',
+    '08': 'Refunds unavailable for this operator',
   },
   createWithdrawal: {
     '00': 'Authentication failure (api key or token invalid)',
