@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../src/core/statement.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
@@ -207,6 +208,16 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
     const response = await send(gw, 'GET', `/cauri/v1/statement${query}`);
     expect(response.status).toBe(200);
     expectEchec(response.json, 'confirmInvoice', '04', description);
+  });
+
+  it('answers bodies that the OpenAPI document declares', async () => {
+    const doc = (await send(gw, 'GET', '/openapi.json')).json as { paths: Record<string, { get: { responses: { '200': { content: { 'application/json': { schema: object } } } } } }> };
+    for (const [path, query] of [['/cauri/v1/balances', ''], ['/cauri/v1/statement', '?limit=5'], ['/cauri/v1/statement', '?from=nope']] as const) {
+      const schema = doc.paths[path]?.get.responses['200'].content['application/json'].schema;
+      const body = (await send(gw, 'GET', `${path}${query}`)).json;
+      const validator = Compile(schema as never);
+      expect([...validator.Errors(body)].map((e) => `${e.instancePath} ${e.message}`), `${path}${query}`).toEqual([]);
+    }
   });
 
   it('exports the same entries as CSV, formula-safe, with the next cursor in a header', async () => {

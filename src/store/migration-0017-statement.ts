@@ -55,13 +55,18 @@ const BACKFILL = [
   `DROP TABLE statement_backfill`,
 ];
 
+/** Recomputes every transfer's balances after it from the postings (also run by the tests against what `postTransfers` wrote). */
+export async function backfillStatementBalances(db: Kysely<unknown>): Promise<void> {
+  for (const statement of BACKFILL) await sql.raw(statement).execute(db);
+}
+
 export const statementMigration: Migration = {
   async up(db: Kysely<unknown>) {
     const postgres = isPostgres(db);
     for (const statement of postgres ? POSTGRES_SEQ : SQLITE_SEQ) await sql.raw(statement).execute(db);
     await db.schema.alterTable('transfers').addColumn('debit_balance_after_xof', 'bigint').execute();
     await db.schema.alterTable('transfers').addColumn('credit_balance_after_xof', 'bigint').execute();
-    for (const statement of BACKFILL) await sql.raw(statement).execute(db);
+    await backfillStatementBalances(db);
     await db.schema.createIndex('transfers_debit_seq').on('transfers').columns(['debit_account_id', 'seq']).execute();
     await db.schema.createIndex('transfers_credit_seq').on('transfers').columns(['credit_account_id', 'seq']).execute();
     await db.schema.dropIndex('transfers_debit').execute();
