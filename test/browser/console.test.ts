@@ -118,7 +118,7 @@ describe.skipIf(!available)('operator console in Chromium', () => {
 
   it('walks every page of the navigation', async () => {
     const links = await page.locator('nav.main a').evaluateAll((anchors) => anchors.map((a) => ({ text: a.textContent ?? '', href: a.getAttribute('href') ?? '' })));
-    expect(links.map((l) => l.text)).toEqual(['Dashboard', 'Transactions', 'Bulk payouts', 'Projects', 'Balances', 'Statements', 'Wallets', 'Activity', 'SMS inbox', 'Pending pushes', 'Magic numbers']);
+    expect(links.map((l) => l.text)).toEqual(['Dashboard', 'Transactions', 'Bulk payouts', 'Projects', 'Balances', 'Statements', 'Wallets', 'Activity', 'Operators', 'Reconciliation', 'SMS inbox', 'Pending pushes', 'Magic numbers']);
     for (const [index, link] of links.entries()) {
       await page.locator('nav.main').getByRole('link', { name: link.text, exact: true }).click();
       await page.waitForURL(`${base()}${link.href}`);
