@@ -145,10 +145,13 @@ describe.each(BACKENDS)('bulk payouts on %s', (backend) => {
     const startedMs = performance.now();
     const { json } = await post(body, { 'idempotency-key': 'big-batch' });
     const tookMs = performance.now() - startedMs;
+    console.log(`[bulk] 1,000 items on ${backend}: ${Math.round(tookMs)} ms`);
     expect(json).toMatchObject({ response_code: '00', batch_status: 'processed', item_count: 1000, accepted_count: 1000, refused_count: 0 });
     expect(itemsOf(json).map((i) => i.index)).toEqual(items.map((_, i) => i));
     expect(new Set(itemsOf(json).map((i) => i.token)).size).toBe(1000);
-    expect(tookMs).toBeLessThan(backend === 'sqlite' ? 5_000 : 15_000);
+    // About 2 s on SQLite and 5 s on PostgreSQL on a loaded 2-core machine; one fsync per item
+    // in turn would take far longer. The bounds leave room for a machine shared with other suites.
+    expect(tookMs).toBeLessThan(backend === 'sqlite' ? 10_000 : 25_000);
     const rows = await payouts(gw);
     expect(rows).toHaveLength(1000);
     expect(new Set(rows.map((p) => p.merchant_transaction_id)).size).toBe(1000);
