@@ -19,6 +19,7 @@ import { PayoutDispatcher } from './workers/payout-dispatcher.js';
 import { SimulatorDesk, simulatorKey } from './operators/simulator-desk.js';
 import { PayinResolver } from './workers/payin-resolver.js';
 import { CallbackWorker } from './workers/callback-worker.js';
+import { RetentionWorker } from './workers/retention.js';
 import { RefundWorker } from './workers/refund-worker.js';
 import { ProjectCache } from './commands/project-cache.js';
 
@@ -34,6 +35,8 @@ export interface Running {
   resolver: PayinResolver;
   /** Delivers callbacks (ADR 0006); tests drive it with `runOnce`. */
   callbacks: CallbackWorker;
+  /** Deletes what has outlived its retention (ADR 0022); tests drive it with `runOnce`. */
+  retention: RetentionWorker;
   /** Sends refunds' operator legs (ADR 0024); tests drive it with `runOnce`. */
   refunds: RefundWorker;
   close(): Promise<void>;
@@ -166,6 +169,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   workers.callbacks = callbacks;
   const refunds = new RefundWorker(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) => app.log.error({ err: error }, 'refund dispatch failed'));
   workers.refunds = refunds;
+  const retention = new RetentionWorker(
+    db,
+    gw.clock,
+    config.retention,
+    (error) => app.log.error({ err: error }, 'retention run failed'),
+    (outcomes) => app.log.info({ retention: outcomes.filter((o) => o.deleted > 0) }, 'retention run deleted old records'),
+  );
   sms?.onReceipt?.((receipt) => {
     recordReceipt(db, sms.name, receipt, gw.clock.nowMs()).catch((error: unknown) => app.log.error({ err: error }, 'SMS receipt not recorded'));
   });
@@ -173,6 +183,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     running.start();
     resolver.start();
     callbacks.start();
+    retention.start();
     refunds.start();
   }
   return {
@@ -181,12 +192,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     dispatcher: running,
     resolver,
     callbacks,
+    retention,
     refunds,
     async close() {
       await running.stop();
       await refunds.stop();
       await resolver.stop();
       await callbacks.stop();
+      await retention.stop();
       await operators.close?.();
       await sms?.close();
       await app.close();

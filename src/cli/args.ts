@@ -5,7 +5,7 @@ export interface ParsedArgs {
   booleans: Set<string>;
 }
 
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'password-stdin', 'force']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'password-stdin', 'force', 'dry-run']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];

@@ -12,6 +12,7 @@ import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from 
 import { SANDBOX_HELP, cliGateway, runSandboxCommand } from './sandbox-commands.js';
 import { CALLBACKS_HELP, runCallbackCommand } from './callbacks.js';
 import { CONSOLE_HELP, runConsoleCommand } from './console-commands.js';
+import { RETENTION_HELP, runRetentionCommand } from './retention.js';
 import { RECONCILE_HELP, runReconcileCommand } from './reconcile-commands.js';
 import { BACKUP_HELP, isBackupCommand, runBackupCommand } from './backup-commands.js';
 import { CALLBACK_MODES, type CallbackMode } from '../core/callbacks.js';
@@ -40,6 +41,7 @@ const HELP = `Usage: cauri <command> [options] [--json]
 ${SANDBOX_HELP}
 ${CALLBACKS_HELP}
 ${CONSOLE_HELP}
+${RETENTION_HELP}
 ${RECONCILE_HELP}
 ${BACKUP_HELP}
 
@@ -56,6 +58,9 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
   if (reconcileOutput !== undefined) return reconcileOutput;
   const callbackOutput = await runCallbackCommand(db, args, `${group ?? ''} ${action ?? ''}`.trim(), rest, nowMs);
   if (callbackOutput !== undefined) return callbackOutput;
+  // Retention's settings are the server's (CAURI_RETENTION_*), read from the same environment.
+  const retentionOutput = await runRetentionCommand(db, args, `${group ?? ''} ${action ?? ''}`.trim(), loadConfig().retention, nowMs);
+  if (retentionOutput !== undefined) return retentionOutput;
   const sandboxOutput = await runSandboxCommand(() => cliGateway(db), args, mode);
   if (sandboxOutput !== undefined) return sandboxOutput;
   switch (`${group ?? ''} ${action ?? ''}`.trim()) {

@@ -14,6 +14,7 @@ import { statementMigration } from './migration-0017-statement.js';
 import { bulkPayoutsMigration } from './migration-0013-bulk-payouts.js';
 import { operatorHealthMigration } from './migration-0014-operator-health.js';
 import { reconciliationMigration } from './migration-0015-reconciliation.js';
+import { retentionMigration } from './migration-0016-retention.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -244,6 +245,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_bulk_payouts': bulkPayoutsMigration,
   '0014_operator_health': operatorHealthMigration,
   '0015_reconciliation': reconciliationMigration,
+  '0016_retention': retentionMigration,
   '0017_statement': statementMigration,
 };
 

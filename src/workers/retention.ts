@@ -1,0 +1,61 @@
+import type { Clock } from '../commands/context.js';
+import { type RetentionOutcome, runRetention } from '../commands/retention.js';
+import type { RetentionPolicy } from '../core/retention.js';
+import type { Database } from '../store/database.js';
+
+/**
+ * Runs retention (ADR 0022) every `intervalMs`, one run at a time in this process; runs of
+ * several processes may overlap harmlessly (commands/retention.ts). The first run waits a random
+ * part of an interval, so that instances started together do not all delete at once. An interval
+ * of 0 starts nothing: retention then runs only through `cauri retention run`.
+ */
+export class RetentionWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private first: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly policy: RetentionPolicy,
+    private readonly onError: (error: unknown) => void,
+    /** Told of every run that deleted something, for the log. */
+    private readonly onRun: (outcomes: RetentionOutcome[]) => void = () => undefined,
+  ) {}
+
+  start(): void {
+    const { intervalMs } = this.policy;
+    if (intervalMs === 0) return;
+    this.first = setTimeout(() => {
+      this.tick();
+      this.timer = setInterval(() => this.tick(), intervalMs);
+      this.timer.unref();
+    }, Math.floor(Math.random() * intervalMs));
+    this.first.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.first) clearTimeout(this.first);
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One run, for tests and the timer. */
+  runOnce(): Promise<RetentionOutcome[]> {
+    return runRetention(this.db, this.policy, this.clock.nowMs(), { shouldStop: () => this.stopping });
+  }
+
+  private tick(): void {
+    if (this.running || this.stopping) return;
+    this.running = this.runOnce()
+      .then((outcomes) => {
+        if (outcomes.some((o) => o.deleted > 0)) this.onRun(outcomes);
+      })
+      .catch(this.onError)
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+}
