@@ -158,6 +158,20 @@ describe('deploy/systemd/cauri.service', () => {
   });
 });
 
+describe('deploy/systemd/cauri-backup.service and .timer', () => {
+  it('run the checked SQLite backup as the cauri user on a schedule, and may write only the data and backup directories', () => {
+    const service = read('deploy/systemd/cauri-backup.service');
+    expect(service).toMatch(/^ExecStart=.*\/opt\/cauri\/dist\/src\/cli\/main\.js backup "\/var\/backups\/cauri\/cauri-/m);
+    expect(service).toMatch(/^User=cauri$/m);
+    expect(service).toMatch(/^Type=oneshot$/m);
+    expect(service).toMatch(/^ProtectSystem=strict$/m);
+    expect(service).toMatch(/^ReadWritePaths=\/var\/lib\/cauri \/var\/backups\/cauri$/m);
+    const timer = read('deploy/systemd/cauri-backup.timer');
+    expect(timer).toMatch(/^OnCalendar=\S+$/m);
+    expect(timer).toMatch(/^Persistent=true$/m);
+  });
+});
+
 describe('the built gateway, as the image runs it', () => {
   let dataDir: string;
   let gateway: GatewayProcess | undefined;
