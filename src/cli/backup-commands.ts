@@ -31,7 +31,8 @@ function postgresGuidance(databaseUrl: string, command: string): string {
     `  back up (a consistent snapshot; the gateways keep running):`,
     `    pg_dump --format=custom --file=cauri.dump '${url}'`,
     `  restore, into a new, empty database (stop the gateways, then point DATABASE_URL at it):`,
-    `    createdb cauri_restored && pg_restore --no-owner --exit-on-error --dbname='${url.replace(/\/[^/?]*(\?|$)/, '/cauri_restored$1')}' cauri.dump`,
+    `    psql '${url}' -c 'create database cauri_restored'`,
+    `    pg_restore --no-owner --exit-on-error --dbname='${url.replace(/\/[^/?]*(\?|$)/, '/cauri_restored$1')}' cauri.dump`,
     `  check it: DATABASE_URL=… cauri balances   (the ledger's totals must say "balanced")`,
     `  (see README, "Backup and restore")`,
   ].join('\n');
