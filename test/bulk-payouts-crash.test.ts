@@ -58,7 +58,9 @@ describe.each(BACKENDS)('a bulk payout killed mid-batch (%s)', (backend) => {
     // write lock (BEGIN IMMEDIATE) and hold the gateway's writer back while the test looks.
     const dataDir = testDb.env.CAURI_DATA_DIR;
     const reader = dataDir !== undefined ? new SqliteDatabase(path.join(dataDir, 'cauri.sqlite'), { readonly: true }) : undefined;
-    cleanups.push(() => reader?.close());
+    cleanups.push(() => {
+      reader?.close();
+    });
     const count = async (): Promise<number> => {
       if (reader !== undefined) return Number((reader.prepare('select count(*) as n from payout_batch_items').get() as { n: number }).n);
       return testDb.db.command(async (tx) => Number((await tx.selectFrom('payout_batch_items').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0));

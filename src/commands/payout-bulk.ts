@@ -30,6 +30,8 @@ export const BULK_ITEMS_MAX = 1_000;
  */
 export const BULK_ITEMS_IN_FLIGHT_MAX = 128;
 export const BULK_ENDPOINT = 'payouts/bulk';
+/** A refusal's detail as stored; the envelope shows at most 300 characters of it anyway. */
+const RESULT_DETAIL_LENGTH_MAX = 300;
 
 export type BulkKind = 'customer' | 'merchant';
 
@@ -109,7 +111,7 @@ export async function runBatchItem(gw: Gateway, tx: Tx, project: Project, client
     customer: payout.ok ? payout.value.customer : item.customer,
     payout_id: payout.ok ? payout.value.id : null,
     result_code: payout.ok ? 'ok' : payout.code,
-    result_detail: payout.ok ? '' : (payout.detail ?? ''),
+    result_detail: payout.ok ? '' : (payout.detail ?? '').slice(0, RESULT_DETAIL_LENGTH_MAX),
     created_at_ms: gw.clock.nowMs(),
   });
 }

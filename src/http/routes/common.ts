@@ -30,7 +30,8 @@ export function authenticated(
   });
 }
 
-function idempotencyKeyOf(request: FastifyRequest): string | undefined | false {
+/** The `Idempotency-Key` header: absent, or false when it is empty or too long. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined | false {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;

@@ -12,7 +12,7 @@ import { type Result, type ResultCode, type Wiki, fail, ok, wikiUrl } from '../.
 import { errorEnvelope } from '../envelope.js';
 import { PayoutCommande, firstError, text } from '../schemas.js';
 import { CAURI_V1_READ_WIKI, cauriV1, success } from './cauri-v1.js';
-import { envelopeOf } from './common.js';
+import { envelopeOf, idempotencyKeyOf } from './common.js';
 import { parsePayoutCommande } from './withdrawal-create.js';
 
 /**
@@ -74,14 +74,6 @@ async function createBatch(gw: Gateway, request: FastifyRequest): Promise<unknow
   const view = await gw.db.command((tx) => readBatch(tx, opened.value.batch.id, opened.value.project.id));
   if (!view) throw new Error(`batch ${opened.value.batch.id} vanished`);
   return batchBody(view, false);
-}
-
-function idempotencyKeyOf(request: FastifyRequest): string | undefined | false {
-  const raw = request.headers['idempotency-key'];
-  if (raw === undefined) return undefined;
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  if (key === undefined || key.length === 0 || key.length > IDEMPOTENCY_KEY_LENGTH_MAX) return false;
-  return key;
 }
 
 /** The request as a whole, then each item on its own: one item's fault is that item's result. */
