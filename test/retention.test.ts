@@ -7,6 +7,7 @@ import { RETENTION_QUERIES, runRetention } from '../src/commands/retention.js';
 import { loadConfig } from '../src/config.js';
 import { DAY_MS, DEFAULT_RETENTION_POLICY, RETENTION_MIN_DAYS, RETENTION_TARGETS, type RetentionPolicy, type RetentionTarget } from '../src/core/retention.js';
 import type { Tx } from '../src/store/database.js';
+import { RetentionWorker } from '../src/workers/retention.js';
 import { BACKENDS, type TestDatabase, type TestGateway, openTestDatabase, startTestGateway } from './harness.js';
 import { ORANGE, walletPayin } from './http-helpers.js';
 import { E1, checkoutBody } from './payin-helpers.js';
@@ -186,6 +187,25 @@ describe.each(BACKENDS)('retention on %s', (backend) => {
     expect(await counts(gw)).toEqual(before);
     const cli = await runRetentionCommand(gw.gw.db, parseArgs(['retention', 'run']), 'retention run', forever, now());
     expect(cli?.text).toContain('idempotency         kept forever (CAURI_RETENTION_IDEMPOTENCY_DAYS=0)');
+  });
+
+  it('runs by itself on its interval once started, and stops between batches', async () => {
+    const projectId = gw.project.id;
+    await seed(async (tx) => {
+      await tx.insertInto('outbox').values(outboxRow('evt_many', projectId, 'delivered', daysAgo(200))).execute();
+      await tx.insertInto('callback_attempts').values(Array.from({ length: 4 }, (_, i) => attemptRow('evt_many', i + 1, projectId, daysAgo(100 + i)))).execute();
+    });
+    const runs: number[] = [];
+    const worker = new RetentionWorker(gw.gw.db, gw.clock, { ...POLICY, intervalMs: 20 }, (error) => {
+      throw error;
+    }, (outcomes) => runs.push(outcomes.reduce((sum, o) => sum + o.deleted, 0)));
+    worker.start();
+    for (let i = 0; i < 200 && runs.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await worker.stop();
+    expect(runs).toEqual([4]);
+    const idle = new RetentionWorker(gw.gw.db, gw.clock, { ...POLICY, intervalMs: 0 }, () => undefined);
+    idle.start();
+    await idle.stop();
   });
 
   it('lets two runs at once delete each row once', async () => {
