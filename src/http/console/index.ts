@@ -14,6 +14,7 @@ import { registerConsoleAuth } from './pages-auth.js';
 import { registerProjectPages } from './pages-projects.js';
 import { registerSandboxPages } from './pages-sandbox.js';
 import { registerTransactionPages } from './pages-transactions.js';
+import { registerRefundPages } from './pages-refunds.js';
 import { registerWalletPages } from './pages-wallets.js';
 import { ConsoleRouter } from './router.js';
 
@@ -54,6 +55,7 @@ export function registerConsole(app: FastifyInstance, gw: Gateway): void {
       const router = new ConsoleRouter(scope, gw);
       registerDashboard(router);
       registerTransactionPages(router);
+      registerRefundPages(router);
       registerBulkPages(router);
       registerProjectPages(router);
       registerBalancesPage(router);

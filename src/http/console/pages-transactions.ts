@@ -5,6 +5,7 @@ import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import { type StoryCallback, type TransactionFilter, type TransactionRow, type TransactionStory, searchTransactions, transactionStory } from '../../console/transactions.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
+import { refundRefusal, refundsSection } from './pages-refunds.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
 
 /**
@@ -110,15 +111,25 @@ async function storyPage(r: ConsoleRequest, notice?: string, error?: string): Pr
   if (story === undefined) {
     return { status: 404, page: { title: 'No such transaction', section: 'transactions', body: html`<p>No payin or payout <code>${id}</code>. <a href="/console/transactions">Search</a></p>` } };
   }
-  const shownNotice = notice ?? (r.query.done === 'resent' ? 'Callback queued: the worker sends it now, with a new retry cycle.' : undefined);
+  const shownNotice =
+    notice ??
+    (r.query.done === 'resent'
+      ? 'Callback queued: the worker sends it now, with a new retry cycle.'
+      : r.query.done === 'refunded'
+        ? 'Refund recorded: a wallet refund is done; an operator refund is sent now, and its outcome shows below.'
+        : undefined);
   const row = story.row;
+  // Refunds of a payin (ADR 0024): listed, with the refund form; a refusal comes back as its code.
+  const refunds = story.kind === 'payin' ? html`<h2 id="refunds">Refunds</h2>${await refundsSection(r, row)}` : '';
+  error ??= refundRefusal(r.query.refund_error);
   const title = `${story.kind === 'payin' ? 'Payin' : 'Payout'} ${row.request_id}`;
   const body = html`${facts(story)}
 <h2 id="history">State changes</h2>${history(story)}
 <h2 id="ledger">Ledger transfers</h2>${transfers(story)}
 <h2 id="operator">Operator exchanges</h2>${exchanges(story)}
-<h2 id="callbacks">Callbacks</h2>${callbacks(story.callbacks, r.viewer, row.id)}`;
-  return { status: error === undefined ? 200 : 404, page: { title, section: 'transactions', body, notice: shownNotice, error } };
+<h2 id="callbacks">Callbacks</h2>${callbacks(story.callbacks, r.viewer, row.id)}
+${refunds}`;
+  return { status: error === undefined || r.query.refund_error !== undefined ? 200 : 404, page: { title, section: 'transactions', body, notice: shownNotice, error } };
 }
 
 function facts(story: TransactionStory): SafeHtml {

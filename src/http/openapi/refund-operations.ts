@@ -131,4 +131,21 @@ export const REFUND_OPERATIONS: readonly Operation[] = [
     parameters: [{ name: 'payin', in: 'query', required: true, description: 'The payin token, or its `pay_…` id.', schema: Type.String({ minLength: 1, maxLength: 1024 }) }],
     responses: { '200': { description: `The payin's refunds, or the error envelope. ${ERRORS_AS_200}`, schema: Type.Union([RefundListBody, ErrorEnvelope], { title: 'RefundListResponse' }) } },
   },
+  {
+    method: 'post',
+    path: '/console/transactions/{id}/refund',
+    operationId: 'consoleRefundPayin',
+    summary: 'Refund a payin from its story page (console)',
+    description:
+      'Form fields: `amount` (whole XOF; empty: what is left to refund), `reason`, and `csrf`. Needs a console session. Refunds for the payin\'s project through the same command as `POST /cauri/v1/refunds`, on the audit trail. Answered with a 303 to the story page, which shows the refund or why it was refused.',
+    tags: ['Console'],
+    authenticated: false,
+    parameters: [{ name: 'id', in: 'path', required: true, description: 'The payin id (`pay_…`).', schema: Type.String() }],
+    requestBody: { schema: Type.Record(Type.String(), Type.String(), { description: 'Form fields, always with `csrf`.' }), contentType: 'application/x-www-form-urlencoded', required: true },
+    responses: {
+      '200': { description: 'Not used: the answer is a redirect.', contentType: 'text/html' },
+      '303': { description: 'Back to the story page, with the refund or the reason it was refused.' },
+      '403': { description: 'No session, or a missing or wrong CSRF token, or a cross-site post.', contentType: 'text/html' },
+    },
+  },
 ];
