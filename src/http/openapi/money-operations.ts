@@ -70,7 +70,42 @@ export const StatementBody = Type.Object(
 
 const query = (name: string, description: string): Parameter => ({ name, in: 'query', required: false, description, schema: Type.String() });
 
+const CONSOLE_FILTERS: Parameter[] = [
+  query('project', 'The project id (`prj_…`).'),
+  query('from', 'First UTC day, `YYYY-MM-DD`.'),
+  query('to', 'Last UTC day, included.'),
+  query('operator', 'An operator id.'),
+  query('type', 'Comma-separated types.'),
+];
+
+/** The console's pages of the same data (ADR 0008's conventions: a session, HTML, no script). */
+const CONSOLE_STATEMENT: Operation[] = [
+  {
+    method: 'get',
+    path: '/console/statement',
+    operationId: 'consoleStatement',
+    summary: "A project's balances and statement",
+    description: "A project's balances and statement, 50 entries per page. Needs a console session; without one the browser is sent to /console/login.",
+    tags: ['Console'],
+    authenticated: false,
+    parameters: [...CONSOLE_FILTERS, query('cursor', 'The older-entries cursor.')],
+    responses: { '200': { description: 'The page.', contentType: 'text/html' }, '303': { description: 'No session: to the sign-in page.' }, '400': { description: 'A bad filter: the page with the error.', contentType: 'text/html' } },
+  },
+  {
+    method: 'get',
+    path: '/console/statement.csv',
+    operationId: 'consoleStatementCsv',
+    summary: "A project's statement as CSV",
+    description: `The filtered statement, newest first, at most ${STATEMENT_CSV_LIMIT_MAX} entries, as an attachment. Needs a console session; audited as \`statement_export\`.`,
+    tags: ['Console'],
+    authenticated: false,
+    parameters: CONSOLE_FILTERS,
+    responses: { '200': { description: 'The CSV file.', contentType: 'text/csv' }, '303': { description: 'No session: to the sign-in page.' }, '400': { description: 'A bad filter or project.', contentType: 'text/html' } },
+  },
+];
+
 export const MONEY_OPERATIONS: readonly Operation[] = [
+  ...CONSOLE_STATEMENT,
   {
     method: 'get',
     path: '/cauri/v1/balances',
