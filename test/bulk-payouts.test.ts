@@ -213,7 +213,9 @@ describe.each(BACKENDS)('bulk payouts on %s', (backend) => {
     expect(a.json.batch_id).toBe(b.json.batch_id);
     expect(await payouts(gw)).toHaveLength(200);
     const final = await post(body, { 'idempotency-key': 'twice' });
-    expect(final.json).toMatchObject({ accepted_count: 200, batch_status: 'processed' });
+    expect(final.json).toMatchObject({ accepted_count: 200, refused_count: 0, batch_status: 'processed' });
+    expect(itemsOf(final.json).map((i) => i.response_code)).toEqual(Array.from({ length: 200 }, () => '00'));
+    expect(await gw.gw.db.command((tx) => tx.selectFrom('payout_batch_items').select('item_index').execute())).toHaveLength(200);
     expectLedgerSound(await readLedger(gw.gw.db), 'after two runs');
   }, 60_000);
 
