@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
+import { type OpsSettings, opsSettingsOf } from './metrics/ops-config.js';
 import { CALLBACK_INFLIGHT_MAX_DEFAULT, CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, CALLBACK_TIMEOUT_MS_DEFAULT } from './core/callbacks.js';
 import type { RetentionPolicy } from './core/retention.js';
 import type { PreviousTokenSecret } from './core/tokens.js';
@@ -69,9 +70,17 @@ export interface Config {
   callbackIntervalMs: number;
   /** Callbacks may go to private, loopback and link-local addresses in production too (the sandbox always allows them). */
   callbackAllowPrivate: boolean;
+  /** Logs and metrics (ADR 0020): `CAURI_LOG_LEVEL`, `CAURI_ACCESS_LOG`, `CAURI_METRICS_TOKEN`. */
+  ops: OpsSettings;
 }
 
 export class ConfigError extends Error {}
+
+function opsOf(env: NodeJS.ProcessEnv, mode: Mode): OpsSettings {
+  const ops = opsSettingsOf(env, mode);
+  if (typeof ops === 'string') throw new ConfigError(ops);
+  return ops;
+}
 
 /** A name for the leases this process holds: configured (bounded, printable), or random per start. */
 function instanceIdOf(raw: string | undefined): string {
@@ -194,5 +203,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callbackInflightMax: int(env, 'CAURI_CALLBACK_INFLIGHT_MAX', CALLBACK_INFLIGHT_MAX_DEFAULT, 1, 10_000),
     callbackIntervalMs: int(env, 'CAURI_CALLBACK_INTERVAL_MS', 1000, 10, 60_000),
     callbackAllowPrivate: env.CAURI_CALLBACK_ALLOW_PRIVATE === '1',
+    ops: opsOf(env, mode),
   };
 }

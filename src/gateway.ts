@@ -22,6 +22,10 @@ import { CallbackWorker } from './workers/callback-worker.js';
 import { RetentionWorker } from './workers/retention.js';
 import { RefundWorker } from './workers/refund-worker.js';
 import { ProjectCache } from './commands/project-cache.js';
+import type { DestinationStream } from 'pino';
+import { measuredExchanges } from './metrics/metrics.js';
+import { Operations } from './metrics/operations.js';
+import type { LogSettings } from './http/app.js';
 
 /**
  * Wires the adapters around the core: database, operator connector, HTTP app and workers.
@@ -54,6 +58,12 @@ export interface StartOptions {
   sms?: SmsProvider;
   /** Told of each wait for an unreachable database at start-up. */
   onDatabaseRetry?: (reason: string, waitMs: number) => void;
+  /** Where log lines go instead of stdout (tests); implies `logger`. */
+  logStream?: DestinationStream;
+  /** Node's process metrics on `/metrics` (default on). */
+  processMetrics?: boolean;
+  /** How long a database snapshot serves `/metrics` scrapes (default 10 s; tests: 0). */
+  metricsCacheMs?: number;
 }
 
 export async function loadPrefixes(file: string | undefined): Promise<PrefixTable> {
@@ -75,6 +85,12 @@ export async function tokenSecretOf(db: Database, configured: string | undefined
     const row = await tx.selectFrom('settings').select('value').where('key', '=', 'token_secret').executeTakeFirstOrThrow();
     return row.value;
   });
+}
+
+/** The logger: off unless asked for (`npm start` asks), at `CAURI_LOG_LEVEL`, with access lines per `CAURI_ACCESS_LOG` (ADR 0020). */
+function logSettingsOf(config: Config, options: StartOptions): LogSettings | false {
+  if (options.logger !== true && options.logStream === undefined) return false;
+  return { level: config.ops.logLevel, accessLog: config.ops.accessLog, ...(options.logStream !== undefined ? { stream: options.logStream } : {}) };
 }
 
 /** How often the resolver looks for payins and payouts pending past their deadline. */
@@ -138,6 +154,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   // Recently authenticated projects; this process's own changes to a project clear them (ADR 0019).
   const projects = new ProjectCache(config.authCacheMs);
   unsubscribe.push(db.onCommit('projects', () => projects.clear()));
+  // Metrics, heartbeats and readiness (ADR 0020).
+  const ops = new Operations(db, options.clock ?? systemClock, {
+    mode: config.mode,
+    metricsToken: config.ops.metricsToken,
+    version: process.env.npm_package_version ?? 'unknown',
+    defaultMetrics: options.processMetrics ?? true,
+    ...(options.metricsCacheMs !== undefined ? { metricsCacheMs: options.metricsCacheMs } : {}),
+  });
   const gw: Gateway = {
     ...(sms !== undefined ? { sms } : {}),
     db,
@@ -145,12 +169,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     clock: options.clock ?? systemClock,
     prefixes,
     // Every operator exchange is recorded for the console's transaction story (recording-connector.ts).
-    connector: recordExchanges(operators, storeExchanges(db), options.clock ?? systemClock),
+    connector: recordExchanges(operators, measuredExchanges(storeExchanges(db), ops.metrics), options.clock ?? systemClock),
     tokenSecret,
     ...(config.tokenSecretPrevious !== undefined ? { tokenSecretPrevious: config.tokenSecretPrevious } : {}),
     projects,
+    ops,
   };
-  const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: options.logger ?? false });
+  const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: logSettingsOf(config, options) });
   const leases = { leaseMs: config.dispatchLeaseMs, instanceId: config.instanceId };
   const running = new PayoutDispatcher(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
   workers.dispatcher = running;
@@ -167,6 +192,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     (error) => app.log.error({ err: error }, 'callback delivery failed'),
   );
   workers.callbacks = callbacks;
+  for (const worker of [running, resolver, callbacks]) ops.watch(worker.heartbeat);
   const refunds = new RefundWorker(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) => app.log.error({ err: error }, 'refund dispatch failed'));
   workers.refunds = refunds;
   const retention = new RetentionWorker(

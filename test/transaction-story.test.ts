@@ -84,7 +84,7 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
       const s = await storyOf(gw, ids.wallet);
       expect(s).toMatchObject({ kind: 'payin', projectName: 'Test shop', invoice: null });
       expect(s.row).toMatchObject({ id: ids.wallet, status: 'completed', amount_xof: 1500, customer: PHONE, custom_data: { transaction_id: 'ORD-W1' } });
-      expect(s.events).toEqual([{ seq: expect.any(Number) as number, status: 'completed', reason: null, dispatchState: null, atMs: createdAtMs.wallet }]);
+      expect(s.events).toEqual([{ seq: expect.any(Number) as number, status: 'completed', reason: null, dispatchState: null, atMs: createdAtMs.wallet, requestId: expect.stringMatching(/^req_/) as string }]);
       expect(s.transfers.map((t) => [t.kind, t.reason, t.amountXof])).toEqual([['single', 'wallet_payment', 1500]]);
       expect(s.exchanges).toEqual([]);
       expect(s.callbacks).toHaveLength(1);

@@ -6,6 +6,7 @@ import type { OperatorConnector } from '../operators/connector.js';
 import type { Database } from '../store/database.js';
 import type { SmsProvider } from '../sms/provider.js';
 import type { ProjectCache } from './project-cache.js';
+import type { Operations } from '../metrics/operations.js';
 
 /** What every command needs, passed explicitly so that tests can swap the clock and the operator. */
 export interface Clock {
@@ -26,6 +27,8 @@ export interface Gateway {
   readonly tokenSecretPrevious?: PreviousTokenSecret;
   /** Recently authenticated projects (ADR 0019); absent, every request reads its project. */
   readonly projects?: ProjectCache;
+  /** Metrics, worker heartbeats and readiness (ADR 0020); absent, `/metrics` and `/ready` have nothing to report. */
+  readonly ops?: Operations;
   /**
    * Who delivers wallet OTPs (ADR 0014): an SMPP or HTTP-hook provider in production; undefined
    * in the sandbox, whose "SMS" go to the inbox table (and in production without a provider, where

@@ -1,6 +1,7 @@
 import { type OperatorOutcome, type RawNotification, withOperatorTimeout } from '../operators/connector.js';
 import type { Gateway } from './context.js';
 import { type Disposition, settlePayinByReference } from './payin-operator.js';
+import { commandFor } from './request-context.js';
 import { type SettleResult, settlePayout } from './payout-settle.js';
 
 /**
@@ -11,14 +12,14 @@ import { type SettleResult, settlePayout } from './payout-settle.js';
  */
 export type Ingested = { accepted: false } | { accepted: true; reference: string; result: Disposition | SettleResult };
 
-export async function ingestNotification(gw: Gateway, operatorId: string, raw: RawNotification): Promise<Ingested> {
+export async function ingestNotification(gw: Gateway, operatorId: string, raw: RawNotification, requestId?: string): Promise<Ingested> {
   const parsed = gw.connector.parseNotification?.(operatorId, raw);
   if (parsed === undefined) return { accepted: false };
   const { reference } = parsed;
   // An unauthenticated notification (MTN MoMo's carry no signature) is only a hint: the outcome
   // settled is the operator's answer to a status query, asked before the transaction opens.
   const outcome = parsed.verify === true ? await verifiedOutcome(gw, reference, operatorId) : parsed.outcome;
-  const result = await gw.db.command(async (tx): Promise<Disposition | SettleResult> => {
+  const result = await commandFor(gw.db, requestId, async (tx): Promise<Disposition | SettleResult> => {
     if (reference.startsWith('po_')) {
       const payout = await tx.selectFrom('payouts').select(['id', 'operator_id']).where('id', '=', reference).executeTakeFirst();
       if (!payout || payout.operator_id !== operatorId) return 'unknown';

@@ -1,6 +1,7 @@
 import { type DebitOutcome, withOperatorTimeout } from '../operators/connector.js';
 import type { Gateway } from './context.js';
 import { type Attempt, type Recorded, recordDebitOutcome } from './payin-operator.js';
+import { commandFor, requestStamp } from './request-context.js';
 
 /**
  * Sends an attempt whose intent has committed to its operator, with no transaction open, and
@@ -8,14 +9,14 @@ import { type Attempt, type Recorded, recordDebitOutcome } from './payin-operato
  * time, or fails, leaves the payin pending with the reason recorded: the resolver asks the
  * operator about the same reference once the pending deadline has passed.
  */
-export async function sendAttempt(gw: Gateway, attempt: Attempt): Promise<Recorded> {
+export async function sendAttempt(gw: Gateway, attempt: Attempt, requestId?: string): Promise<Recorded> {
   const { outcome, error } = await callDebit(gw, attempt);
-  return gw.db.command(async (tx) => {
+  return commandFor(gw.db, requestId, async (tx) => {
     const recorded = await recordDebitOutcome(gw, tx, attempt, outcome);
     if (error !== undefined && recorded.disposition === 'pending') {
       await tx
         .updateTable('payins')
-        .set({ status_reason: `operator call failed (${error.slice(0, 200)}); its status will be queried`, updated_at_ms: gw.clock.nowMs() })
+        .set({ status_reason: `operator call failed (${error.slice(0, 200)}); its status will be queried`, updated_at_ms: gw.clock.nowMs(), last_request_id: requestStamp(tx) })
         .where('id', '=', attempt.payinId)
         .execute();
     }

@@ -23,6 +23,7 @@ import type { PayinTable } from '../store/schema.js';
 import type { Clock, Gateway } from './context.js';
 import { enqueueEvent } from './outbox.js';
 import { newPayinRow } from './payin-row.js';
+import { requestStamp } from './request-context.js';
 import type { PayinRequest } from './payin-wallet.js';
 import { type Project, toProject } from './projects.js';
 
@@ -141,6 +142,7 @@ export async function createHostedInvoice(gw: Gateway, tx: Tx, project: Project,
   }
   const nowMs = gw.clock.nowMs();
   const payin = newPayin(gw, project, input, 'hosted', nowMs, undefined, null);
+  payin.last_request_id = requestStamp(tx);
   await tx.insertInto('payins').values(payin).execute();
   await tx.insertInto('invoices').values(newInvoice(payin, input, 'hosted', phone ?? '', nowMs)).execute();
   return ok(payin);
@@ -157,6 +159,7 @@ export async function createDirectPayin(gw: Gateway, tx: Tx, project: Project, i
   if (operator.value.validationMode === 'ussd_otp' && input.otp === '') return fail('otp_missing');
   const nowMs = gw.clock.nowMs();
   const payin = newPayin(gw, project, input, 'direct', nowMs, operator.value, phone);
+  payin.last_request_id = requestStamp(tx);
   const invoice = newInvoice(payin, input, 'direct', phone, nowMs);
   await tx.insertInto('payins').values(payin).execute();
   await tx.insertInto('invoices').values(invoice).execute();
@@ -229,7 +232,7 @@ async function startAttempt(gw: Gateway, tx: Tx, project: Project, payin: PayinT
     .execute();
   await tx
     .updateTable('payins')
-    .set({ operator_id: operator.id, customer: phone, status_reason: `awaiting ${operator.name}`, updated_at_ms: nowMs })
+    .set({ operator_id: operator.id, customer: phone, status_reason: `awaiting ${operator.name}`, updated_at_ms: nowMs, last_request_id: requestStamp(tx) })
     .where('id', '=', payin.id)
     .execute();
   return {
@@ -284,10 +287,10 @@ export async function recordDebitOutcome(deps: SettleDeps, tx: Tx, attempt: Atte
     await postTransfers(tx, deps.db.dialect, [{ kind: 'void_pending', pendingId: invoice.pending_transfer_id, reason: 'payin_refused', subjectId: payin.id }], nowMs);
     const reason = `attempt ${invoice.attempt} refused by the operator: ${outcome.reason}`;
     if (attempt.channel === 'direct') {
-      await tx.updateTable('payins').set({ status: 'notcompleted', status_reason: reason, updated_at_ms: nowMs }).where('id', '=', payin.id).execute();
+      await tx.updateTable('payins').set({ status: 'notcompleted', status_reason: reason, updated_at_ms: nowMs, last_request_id: requestStamp(tx) }).where('id', '=', payin.id).execute();
       await tx.updateTable('invoices').set({ updated_at_ms: nowMs }).where('payin_id', '=', payin.id).execute();
     } else {
-      await tx.updateTable('payins').set({ status_reason: reason, updated_at_ms: nowMs }).where('id', '=', payin.id).execute();
+      await tx.updateTable('payins').set({ status_reason: reason, updated_at_ms: nowMs, last_request_id: requestStamp(tx) }).where('id', '=', payin.id).execute();
       await tx
         .updateTable('invoices')
         .set({ reference: null, pending_transfer_id: null, validation_mode: null, updated_at_ms: nowMs })
@@ -331,7 +334,7 @@ export async function settlePayinByReference(deps: SettleDeps, tx: Tx, reference
         query >= RESOLVE_QUERIES_REVIEW
           ? `operator still pending after ${query} status queries; needs review`
           : `operator still pending at status query ${query} (${new Date(nowMs).toISOString()})`;
-      await tx.updateTable('payins').set({ status_reason: reason, updated_at_ms: nowMs }).where('id', '=', payin.id).execute();
+      await tx.updateTable('payins').set({ status_reason: reason, updated_at_ms: nowMs, last_request_id: requestStamp(tx) }).where('id', '=', payin.id).execute();
       await tx
         .updateTable('invoices')
         .set({ resolve_after_ms: nowMs + resolveDelayMs(deps.config.pendingDeadlineMs, query), resolve_attempts: query })
@@ -362,7 +365,7 @@ async function finalizePayin(
   assert(posted.ok, `settling the hold of payin ${payin.id} failed`);
   const status = completed ? 'completed' : 'notcompleted';
   const reason = outcome.state === 'failed' ? outcome.reason : null;
-  await tx.updateTable('payins').set({ status, status_reason: reason, updated_at_ms: nowMs }).where('id', '=', payin.id).execute();
+  await tx.updateTable('payins').set({ status, status_reason: reason, updated_at_ms: nowMs, last_request_id: requestStamp(tx) }).where('id', '=', payin.id).execute();
   await tx
     .updateTable('invoices')
     .set({ operator_reference: outcome.operatorReference ?? null, updated_at_ms: nowMs })
@@ -387,7 +390,7 @@ export async function cancelHostedPayin(deps: SettleDeps, tx: Tx, payinId: strin
     const operator = payin.operator_id !== null ? operatorById(payin.operator_id) : undefined;
     await tx
       .updateTable('payins')
-      .set({ status_reason: `the customer left the payment page while ${operator?.name ?? 'the operator'} was asked`, updated_at_ms: nowMs })
+      .set({ status_reason: `the customer left the payment page while ${operator?.name ?? 'the operator'} was asked`, updated_at_ms: nowMs, last_request_id: requestStamp(tx) })
       .where('id', '=', payinId)
       .execute();
     return 'left';
@@ -398,6 +401,6 @@ export async function cancelHostedPayin(deps: SettleDeps, tx: Tx, payinId: strin
 
 /** Ends a hosted payin on which no operator request is in flight (no hold to resolve). */
 export async function closeUnpaid(tx: Tx, payin: PayinTable, reason: string, nowMs: number): Promise<void> {
-  await tx.updateTable('payins').set({ status: 'notcompleted', status_reason: reason, updated_at_ms: nowMs }).where('id', '=', payin.id).execute();
+  await tx.updateTable('payins').set({ status: 'notcompleted', status_reason: reason, updated_at_ms: nowMs, last_request_id: requestStamp(tx) }).where('id', '=', payin.id).execute();
   await enqueueEvent(tx, { projectId: payin.project_id, type: 'payin.notcompleted', subjectType: 'payin', subjectId: payin.id }, nowMs);
 }

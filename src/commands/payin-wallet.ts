@@ -13,6 +13,7 @@ import { prepared } from '../store/prepared.js';
 import type { OtpTable, PayinTable, SmsTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import { newPayinRow } from './payin-row.js';
+import { requestStamp } from './request-context.js';
 import { enqueueEvent } from './outbox.js';
 import type { Project } from './projects.js';
 import { type OutboundSms, SMS_PROVIDER_INBOX, insertDelivery } from './otp-delivery.js';
@@ -213,6 +214,7 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
   if (!posted.ok) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
   await deleteOtp.run(tx, { projectId: project.id, phone });
   const row = newPayinRow(gw, project, { id: payinId, kind: 'wallet', status: 'completed', customer: phone, operatorId: WALLET_OPERATOR.id, input, nowMs });
+  row.last_request_id = requestStamp(tx);
   await insertPayin.run(tx, row);
   await enqueueEvent(tx, { projectId: project.id, type: 'payin.completed', subjectType: 'payin', subjectId: payinId }, nowMs);
   return ok(row);

@@ -14,6 +14,7 @@ import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import { enqueueEvent } from './outbox.js';
 import { type Project, ipAllowed } from './projects.js';
+import { requestStamp } from './request-context.js';
 import { transactionHash } from './transaction-hash.js';
 
 /**
@@ -87,6 +88,8 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
     pendingTransferId: input.topUpWallet ? null : (posted.transfers[0]?.id ?? null),
     nowMs,
   });
+  // The payout's history names the request that created it (migration 0011, ADR 0020).
+  row.last_request_id = requestStamp(tx);
   await insertPayout.defer(tx, row);
   // A held payout waits for the dispatcher, which is woken once this commits.
   if (!input.topUpWallet) afterCommit(tx, 'payouts');

@@ -10,6 +10,7 @@ import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, insertPayout, lockPayoutAccounts, newPayoutRow } from './payout-customer.js';
 import { type Project, ipAllowed } from './projects.js';
+import { requestStamp } from './request-context.js';
 
 /**
  * The merchant payout, `straight/payout` (spec §2.7, §6.5): money from the project's sub-account of
@@ -60,6 +61,8 @@ export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project
     pendingTransferId: posted.transfers[0]?.id ?? null,
     nowMs,
   });
+  // The payout's history names the request that created it (migration 0011, ADR 0020).
+  row.last_request_id = requestStamp(tx);
   await insertPayout.defer(tx, row);
   // The dispatcher is woken once this commits.
   afterCommit(tx, 'payouts');

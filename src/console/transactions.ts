@@ -143,6 +143,8 @@ export interface StoryEvent {
   /** Payouts only: where the onward operator transfer stood. */
   dispatchState: string | null;
   atMs: number;
+  /** The HTTP request (`X-Request-Id`) whose command made the change; null for a worker's (migration 0011). */
+  requestId: string | null;
 }
 
 export interface StoryTransfer {
@@ -280,12 +282,12 @@ function invoiceDetail(row: InvoiceTable): InvoiceTable {
 async function eventsOf(tx: Tx, id: string): Promise<StoryEvent[]> {
   const rows = await tx
     .selectFrom('transaction_events')
-    .select(['seq', 'status', 'reason', 'dispatch_state', 'at_ms'])
+    .select(['seq', 'status', 'reason', 'dispatch_state', 'at_ms', 'request_id'])
     .where('subject_id', '=', id)
     .orderBy('seq')
     .limit(STORY_LIST_MAX)
     .execute();
-  return rows.map((r) => ({ seq: Number(r.seq), status: r.status, reason: r.reason, dispatchState: r.dispatch_state, atMs: Number(r.at_ms) }));
+  return rows.map((r) => ({ seq: Number(r.seq), status: r.status, reason: r.reason, dispatchState: r.dispatch_state, atMs: Number(r.at_ms), requestId: r.request_id }));
 }
 
 async function transfersOf(tx: Tx, id: string): Promise<StoryTransfer[]> {

@@ -1,22 +1,38 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { Gateway } from '../commands/context.js';
 import type { Wiki } from '../core/result-codes.js';
-import { errorEnvelope } from './envelope.js';
+import { REDACTED, REDACT_PATHS, loggedPath } from '../metrics/redact.js';
+import { REQUEST_ID_HEADER, newRequestId, requestIdFor } from '../metrics/request-id.js';
+import { errorEnvelope, resultCodeOf } from './envelope.js';
 import { refusalText, scanJson } from './json-guard.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface AppOptions {
   bodyLimitBytes: number;
   trustProxy: boolean | string;
-  logger: boolean;
+  /** No logger, or pino's JSON lines (ADR 0020). */
+  logger: boolean | LogSettings;
+}
+
+export interface LogSettings {
+  level: string;
+  /** One line per answered request, at `info`. */
+  accessLog: boolean;
+  /** Where the lines go; stdout by default (tests capture them). */
+  stream?: DestinationStream;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The endpoint family whose error envelope this route answers with. */
     wiki?: Wiki;
+  }
+  interface FastifyRequest {
+    /** `ok`, the result code of the error envelope answered, or `none` for other bodies (ADR 0020). */
+    resultCode: string;
   }
 }
 
@@ -44,9 +60,11 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy,
-    logger: options.logger ? { level: process.env.LOG_LEVEL ?? 'info' } : false,
-    // One log line per request would cost more than the request at gateway rates; errors are logged.
+    logger: loggerOptions(options.logger),
+    // Fastify's own two lines per request are replaced by one access line (onResponse, below).
     logController: new LogController({ disableRequestLogging: true }),
+    // A client's or proxy's X-Request-Id when short and safe, else a new one (ADR 0020).
+    genReqId: (raw) => requestIdFor(raw.headers[REQUEST_ID_HEADER]),
     // Clients append `/` before `?` or not (official-sdks §1): both forms reach the same route.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     connectionTimeout: 30_000,
@@ -93,18 +111,74 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
       void reply.code(200).send(errorEnvelope(wiki, 'invalid_input', tooLarge ? 'Request body too large' : error.message));
       return;
     }
-    request.log.error({ err: error, url: request.url }, 'request failed');
+    request.log.error({ err: error, path: loggedPath(request.url) }, 'request failed');
     void reply.code(200).send(errorEnvelope(wiki, 'internal_error'));
   });
 
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('cache-control', 'no-store');
+    // Every answer names its request, errors and envelopes included, so that a merchant's report
+    // can be matched with the log line and the transaction's history.
+    void reply.header(REQUEST_ID_HEADER, request.id);
     done(null, payload);
   });
+  observeRequests(app, gw, options.logger);
 
   registerRoutes(app, gw);
   await app.ready();
   return app;
+}
+
+function loggerOptions(logger: AppOptions['logger']): false | Record<string, unknown> {
+  if (logger === false) return false;
+  const settings = logger === true ? { level: process.env.LOG_LEVEL ?? 'info', accessLog: false } : logger;
+  return {
+    level: settings.level,
+    // Credentials never reach a log line, whatever object is logged (src/metrics/redact.ts).
+    redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    ...(typeof logger === 'object' && logger.stream !== undefined ? { stream: logger.stream } : {}),
+  };
+}
+
+const SUCCESS_CODES = new Set(['00', 0]);
+/** The levels at which an `info` line is written. */
+const INFO_OR_BELOW = new Set(['info', 'debug', 'trace']);
+
+/**
+ * Request metrics and the access log, from one onResponse hook (ADR 0020). The hot path pays for
+ * a look at the body object before serialization (its result code) and, after the answer, one
+ * counter and one histogram update with cached label children; the access line only when enabled.
+ */
+function observeRequests(app: FastifyInstance, gw: Gateway, logger: AppOptions['logger']): void {
+  app.decorateRequest('resultCode', 'none');
+  app.addHook('preSerialization', (request, _reply, payload, done) => {
+    if (typeof payload === 'object' && payload !== null) request.resultCode = resultOf(payload);
+    done(null, payload);
+  });
+  const metrics = gw.ops?.metrics;
+  const accessLog = typeof logger === 'object' && logger.accessLog && INFO_OR_BELOW.has(logger.level);
+  if (metrics === undefined && !accessLog) return;
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    metrics?.observeRequest(request.method, route, reply.statusCode, request.resultCode, reply.elapsedTime);
+    if (accessLog) {
+      request.log.info(
+        { method: request.method, route, path: loggedPath(request.url), status: reply.statusCode, result: request.resultCode, durationMs: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip },
+        'request',
+      );
+    }
+    done();
+  });
+}
+
+/** `ok` for a LigdiCash success, the result code of an error envelope, `error` for other failures. */
+function resultOf(payload: object): string {
+  const code = resultCodeOf(payload);
+  if (code !== undefined) return code;
+  const body = payload as { response_code?: unknown; error?: unknown };
+  if (body.response_code !== undefined) return SUCCESS_CODES.has(body.response_code as string) ? 'ok' : 'error';
+  if (body.error === true) return 'error';
+  return 'ok';
 }
 
 /**
@@ -196,7 +270,7 @@ export function answerFramingError(error: Error & { code?: string }, socket: Soc
   const body = JSON.stringify(errorEnvelope('createInvoice', 'invalid_input', detail));
   socket.end(
     `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      `cache-control: no-store\r\n${REQUEST_ID_HEADER}: ${newRequestId()}\r\nconnection: close\r\n\r\n${body}`,
   );
   let drainedBytes = 0;
   const timer = setTimeout(() => socket.destroy(), DRAIN_MS_MAX);

@@ -18,5 +18,14 @@ export const DESCRIPTION_LENGTH_MAX = 300;
 export function errorEnvelope(wiki: Wiki, code: ResultCode, detail?: string): ErrorEnvelope {
   const sub = subCodeFor(wiki, code);
   const description = (detail ?? sub.description).slice(0, DESCRIPTION_LENGTH_MAX);
-  return { response_code: '01', token: '', response_text: `Echec (Code${sub.code})`, description, wiki: wikiUrl(wiki) };
+  const envelope: ErrorEnvelope = { response_code: '01', token: '', response_text: `Echec (Code${sub.code})`, description, wiki: wikiUrl(wiki) };
+  resultCodes.set(envelope, code);
+  return envelope;
+}
+
+/** The result code each envelope was made for, for the request metrics and the access log (ADR 0020); not part of the body. */
+const resultCodes = new WeakMap<object, ResultCode>();
+
+export function resultCodeOf(body: object): ResultCode | undefined {
+  return resultCodes.get(body);
 }

@@ -9,6 +9,7 @@ import { createdIndexesMigration } from './migration-0007-created-indexes.js';
 import { productionMigration } from './migration-0008-production.js';
 import { callbackReceiversMigration } from './migration-0009-callback-receivers.js';
 import { instancesMigration } from './migration-0010-instances.js';
+import { requestIdsMigration } from './migration-0011-request-ids.js';
 import { refundsMigration } from './migration-0012-refunds.js';
 import { statementMigration } from './migration-0017-statement.js';
 import { bulkPayoutsMigration } from './migration-0013-bulk-payouts.js';
@@ -241,6 +242,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_production': productionMigration,
   '0009_callback_receivers': callbackReceiversMigration,
   '0010_instances': instancesMigration,
+  '0011_request_ids': requestIdsMigration,
   '0012_refunds': refundsMigration,
   '0013_bulk_payouts': bulkPayoutsMigration,
   '0014_operator_health': operatorHealthMigration,
@@ -248,6 +250,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016_retention': retentionMigration,
   '0017_statement': statementMigration,
 };
+
+/** The migrations this code knows, for `/ready` (ADR 0020): a database that lacks one, or has one more, is not this code's. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+export const MIGRATION_TABLE_NAME = 'cauri_migrations';
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
 

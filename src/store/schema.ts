@@ -75,6 +75,11 @@ export interface PayinTable {
   request_id: string;
   kind: string;
   status: string;
+  /**
+   * The stamp of the HTTP request whose command last wrote the row, `<request id>#<n>` (migration
+   * 0011, src/commands/request-context.ts); the history triggers copy its request part.
+   */
+  last_request_id?: string | null;
   amount_xof: number;
   customer: string | null;
   operator_id: string | null;
@@ -123,6 +128,8 @@ export interface PayoutTable {
    * when none. Optional so that a payout is created without naming it (nobody holds a new payout).
    */
   dispatch_owner?: string | null;
+  /** As a payin's: the stamp of the request that last wrote the row (migration 0011). */
+  last_request_id?: string | null;
   operator_reference: string | null;
   status_reason: string | null;
   created_at_ms: number;
@@ -218,6 +225,8 @@ export interface TransactionEventTable {
   dispatch_state: string | null;
   /** The row's `updated_at_ms` after the change. */
   at_ms: number;
+  /** The HTTP request (`X-Request-Id`) whose command made the change; null for a worker's (migration 0011). */
+  request_id: string | null;
 }
 
 /** One call to an operator, or one genuine notification from one (src/operators/recording-connector.ts). */

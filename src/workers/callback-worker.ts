@@ -22,6 +22,7 @@ import {
 } from '../core/callbacks.js';
 import { webhookHeaders } from '../core/webhook-signature.js';
 import { type Resolver, postCallback, systemResolver } from './callback-sender.js';
+import { Heartbeat } from '../metrics/heartbeat.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
 const SEPARATE = { separate: true } as const;
@@ -76,6 +77,8 @@ export class CallbackWorker {
   private readonly leaseRenewMs: number;
   private readonly random: () => number;
   private readonly resolver: Resolver;
+  /** Beats after every pump, for `/ready` (ADR 0020). */
+  readonly heartbeat: Heartbeat;
 
   constructor(
     private readonly gw: Gateway,
@@ -87,11 +90,13 @@ export class CallbackWorker {
     this.leaseRenewMs = options.leaseRenewMs ?? CALLBACK_LEASE_RENEW_MS;
     this.random = options.random ?? Math.random;
     this.resolver = options.resolver ?? systemResolver;
+    this.heartbeat = new Heartbeat('callbacks', options.intervalMs);
   }
 
   start(): void {
     this.started = true;
     this.stopped = false;
+    this.heartbeat.start();
     this.timer = setInterval(() => this.kick(), this.options.intervalMs);
     this.timer.unref();
     this.kick();
@@ -112,6 +117,7 @@ export class CallbackWorker {
   /** Stops claiming and waits for the deliveries in flight (each bounded by its timeouts) and their records. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.heartbeat.stop();
     if (this.timer) clearInterval(this.timer);
     this.recordSoon();
     await this.pumping;
@@ -151,6 +157,7 @@ export class CallbackWorker {
         this.onError(error);
       }
     } while (this.again && !this.stopped);
+    this.heartbeat.beat();
     // Deliveries that finished while the worker stopped are recorded without claiming.
     if (this.stopped) this.recordSoon();
   }
@@ -281,6 +288,7 @@ export class CallbackWorker {
         break;
       }
     }
+    this.gw.ops?.metrics.observeCallbackDelivery(verdict, attempts);
     return this.record({ event, attempts, verdict });
   }
 }

@@ -6,6 +6,7 @@ import { type OperatorOutcome, withOperatorTimeout } from '../operators/connecto
 import type { Tx } from '../store/database.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type LeaseOptions, renewPayoutLeases } from './payout-dispatcher.js';
+import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
 const SEPARATE = { separate: true } as const;
@@ -59,30 +60,36 @@ export class PayinResolver {
   private running: Promise<unknown> | undefined;
   private readonly payinLeases: LeaseKeeper;
   private readonly payoutLeases: LeaseKeeper;
+  /** Beats after every pass, for `/ready` (ADR 0020); a pass waits on operators' status answers too. */
+  readonly heartbeat: Heartbeat;
 
   constructor(
     private readonly gw: Gateway,
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
   ) {
+    this.heartbeat = new Heartbeat('resolver', options.intervalMs, PASS_BUDGET_MS + gw.config.operatorTimeoutMs);
     const until = () => gw.clock.nowMs() + options.leaseMs;
     this.payinLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayinLeases(tx, ids, until()), SEPARATE), onError);
     this.payoutLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, until()), SEPARATE), onError);
   }
 
   start(): void {
+    this.heartbeat.start();
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.runOnce()
         .catch(this.onError)
         .finally(() => {
           this.running = undefined;
+          this.heartbeat.beat();
         });
     }, this.options.intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.heartbeat.stop();
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }

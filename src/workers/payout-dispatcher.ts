@@ -4,6 +4,7 @@ import { type OperatorOutcome, withOperatorTimeout } from '../operators/connecto
 import type { Xof } from '../core/money.js';
 import type { Tx } from '../store/database.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { Heartbeat } from '../metrics/heartbeat.js';
 import { OperatorHealthGate, deferPayouts } from './operator-health.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
@@ -69,6 +70,8 @@ export class PayoutDispatcher {
   // A dispatcher that was never started (tests, `startWorkers: false`) runs only through `runOnce`.
   private stopped = true;
   private readonly leases: LeaseKeeper;
+  /** Beats after every pass, for `/ready` (ADR 0020). */
+  readonly heartbeat: Heartbeat;
   /** Operator availability (ADR 0026); public so that tests can make it look again. */
   readonly health: OperatorHealthGate;
 
@@ -79,6 +82,7 @@ export class PayoutDispatcher {
   ) {
     // The probe's lease covers the call and its settlement; another instance may probe after it.
     this.health = new OperatorHealthGate(gw.config.operatorTimeoutMs, options.leaseMs + gw.config.operatorTimeoutMs);
+    this.heartbeat = new Heartbeat('payouts', options.intervalMs);
     this.leases = new LeaseKeeper(
       options.leaseMs,
       (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs), SEPARATE),
@@ -88,6 +92,7 @@ export class PayoutDispatcher {
 
   start(): void {
     this.stopped = false;
+    this.heartbeat.start();
     this.timer = setInterval(() => this.kick(), this.options.intervalMs);
     this.timer.unref();
     this.kick();
@@ -107,6 +112,7 @@ export class PayoutDispatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.heartbeat.stop();
     if (this.timer) clearInterval(this.timer);
     await this.running;
     await Promise.all(this.inFlight);
@@ -145,6 +151,7 @@ export class PayoutDispatcher {
         this.onError(error);
       }
     } while (this.again && !this.stopped);
+    this.heartbeat.beat();
   }
 
   private claim(limit: number): Promise<Claimed[]> {

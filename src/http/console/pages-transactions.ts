@@ -160,7 +160,7 @@ ${payout !== undefined ? html`<dt>Top up wallet</dt><dd>${payout.top_up_wallet =
 function history(story: TransactionStory): SafeHtml {
   if (story.events.length === 0) return html`<p>No state change recorded.</p>`;
   return html`<ol class="timeline">${story.events.map(
-    (e) => html`<li><time>${utc(e.atMs)}</time> ${badge(e.status)}${e.reason !== null ? html` ${e.reason}` : ''}${e.dispatchState !== null ? html` <span class="muted">dispatch ${e.dispatchState}</span>` : ''}</li>`,
+    (e) => html`<li><time>${utc(e.atMs)}</time> ${badge(e.status)}${e.reason !== null ? html` ${e.reason}` : ''}${e.dispatchState !== null ? html` <span class="muted">dispatch ${e.dispatchState}</span>` : ''}${e.requestId !== null ? html` <span class="muted">request <code>${e.requestId}</code></span>` : ''}</li>`,
   )}</ol>`;
 }
 

@@ -8,6 +8,7 @@ import { CONSOLE_OPERATIONS } from './console-operations.js';
 import { REFUND_OPERATIONS, RefundCallback, RefundCallbackForm } from './refund-operations.js';
 import { MONEY_OPERATIONS } from './money-operations.js';
 import { OPERATOR_OPERATIONS } from './operator-operations.js';
+import { OPS_OPERATIONS } from './ops-operations.js';
 import {
   ConfirmResponse,
   CreateResponse,
@@ -434,6 +435,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...REFUND_OPERATIONS,
   ...MONEY_OPERATIONS,
   ...OPERATOR_OPERATIONS,
+  ...OPS_OPERATIONS,
 ];
 
 /**

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, claimKey, requestHash, settleKey } from '../../commands/idempotency.js';
 import { type Project, authenticate } from '../../commands/projects.js';
+import { commandFor } from '../../commands/request-context.js';
 import type { Result, Wiki } from '../../core/result-codes.js';
 import { type Tx, uniqueViolation } from '../../store/database.js';
 import { errorEnvelope } from '../envelope.js';
@@ -23,7 +24,8 @@ export function authenticated(
   wiki: Wiki,
   work: (tx: Tx, project: Project) => Promise<unknown>,
 ): Promise<unknown> {
-  return gw.db.command(async (tx) => {
+  // What the command writes to payins and payouts names this request (ADR 0020).
+  return commandFor(gw.db, request.id, async (tx) => {
     const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
     if (!auth.ok) return envelopeOf(wiki, auth);
     return work(tx, auth.value);

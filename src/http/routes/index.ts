@@ -16,6 +16,7 @@ import { registerPayinCheckoutRoutes } from './payin-checkout.js';
 import { registerPayoutStraightRoutes } from './payout-straight.js';
 import { registerSandboxOperatorRoutes } from './sandbox-operators.js';
 import { registerOpenApiRoutes } from './openapi.js';
+import { registerOperationsRoutes } from './operations.js';
 import { registerConsole } from '../console/index.js';
 
 /**
@@ -38,7 +39,8 @@ import { registerConsole } from '../console/index.js';
  *   GET      /cauri/v1/operators                          operators-availability.ts (ADR 0026)
  *   POST     /cauri/v1/payouts/bulk                       payouts-bulk.ts       (ADR 0025)
  *   GET      /cauri/v1/payouts/bulk/:batchId              payouts-bulk.ts       (ADR 0025)
- *   GET      /health                                      here
+ *   GET      /health                                      here (liveness: no database)
+ *   GET      /ready, /metrics                             operations.ts         (ADR 0020)
  *   GET      /openapi.json, /docs                         openapi.ts
  *   …        /console/…                                   ../console/index.ts (operator console, ADR 0008)
  *   GET      /sandbox/sms                                 sandbox.ts (sandbox mode only)
@@ -59,6 +61,7 @@ export function registerRoutes(app: FastifyInstance, gw: Gateway): void {
   registerOperatorAvailabilityRoutes(app, gw);
   registerPayoutBulkRoutes(app, gw);
   app.get('/health', () => ({ status: 'ok', mode: gw.config.mode }));
+  registerOperationsRoutes(app, gw);
   registerOpenApiRoutes(app, gw);
   registerConsole(app, gw);
   if (gw.config.mode === 'sandbox') registerSandboxRoutes(app, gw);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { sendAttempt } from '../../commands/payin-flow.js';
+import { commandFor } from '../../commands/request-context.js';
 import { type Attempt, type CheckoutRequest, type PayinChannel, type Recorded, createDirectPayin, createHostedInvoice } from '../../commands/payin-operator.js';
 import { authenticate } from '../../commands/projects.js';
 import { type DisplayItem, checkUrl, paymentPageUrl } from '../../core/checkout.js';
@@ -38,7 +39,7 @@ export function registerPayinCheckoutRoutes(app: FastifyInstance, gw: Gateway): 
 
 async function createStraight(gw: Gateway, request: FastifyRequest): Promise<unknown> {
   // First command: authenticate, check, and commit the payin with its hold (the intent).
-  const started = await gw.db.command(async (tx): Promise<{ envelope: unknown } | { attempt: Attempt }> => {
+  const started = await commandFor(gw.db, request.id, async (tx): Promise<{ envelope: unknown } | { attempt: Attempt }> => {
     const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
     if (!auth.ok) return { envelope: envelopeOf('createInvoice', auth) };
     const parsed = parseCheckoutCommande(request.body, 'direct');
@@ -48,7 +49,7 @@ async function createStraight(gw: Gateway, request: FastifyRequest): Promise<unk
   });
   if ('envelope' in started) return started.envelope;
   // Then the operator, with no transaction open, and its answer in a second command.
-  const recorded = await sendAttempt(gw, started.attempt);
+  const recorded = await sendAttempt(gw, started.attempt, request.id);
   if (recorded.disposition === 'refused') return errorEnvelope('createInvoice', recorded.refusal ?? 'otp_invalid');
   const payin = await gw.db.command((tx) => tx.selectFrom('payins').selectAll().where('id', '=', started.attempt.payinId).executeTakeFirstOrThrow());
   return payinCreatedBody(payin, responseTextOf(gw, started.attempt, recorded, payin));

@@ -1,0 +1,264 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { sql } from 'kysely';
+import type { Clock } from '../commands/context.js';
+import type { Database, Tx } from '../store/database.js';
+import { METRIC_PREFIX, boundedLabel } from './metrics.js';
+
+/**
+ * The metrics that need the database, read when Prometheus scrapes (ADR 0020). Several Prometheus
+ * servers scraping every 15 s must not load the database, so:
+ * - one snapshot serves every scrape for SNAPSHOT_TTL_MS, and concurrent scrapes share one read;
+ * - every query is bounded: counts stop at COUNT_CAP rows (read through an index), state changes
+ *   are read at most EVENTS_PER_SNAPSHOT_MAX at a time from where the last snapshot stopped;
+ * - the ledger check, which sums every account, runs at most once per LEDGER_CHECK_INTERVAL_MS;
+ * - the reads run in the workers' bookkeeping lane (`separate`), beside the API's group commits.
+ * A failed read leaves the previous values and counts `cauri_metrics_database_errors_total`.
+ */
+export const SNAPSHOT_TTL_MS = 10_000;
+export const LEDGER_CHECK_INTERVAL_MS = 60_000;
+export const COUNT_CAP = 10_000;
+export const EVENTS_PER_SNAPSHOT_MAX = 5_000;
+
+const SEPARATE = { separate: true } as const;
+
+interface Snapshot {
+  callbacks: { pending: number; delivering: number; oldestDueAgeSeconds: number };
+  payouts: { byOperatorState: Map<string, number>; oldestDueAgeSeconds: number };
+}
+
+interface LedgerCheck {
+  postedImbalanceXof: number;
+  pendingImbalanceXof: number;
+  overdrawnAccounts: number;
+  atMs: number;
+}
+
+export class DatabaseGauges {
+  private snapshot: Promise<Snapshot> | undefined;
+  private snapshotAtMs = -Infinity;
+  private last: Snapshot = { callbacks: { pending: 0, delivering: 0, oldestDueAgeSeconds: 0 }, payouts: { byOperatorState: new Map(), oldestDueAgeSeconds: 0 } };
+  private ledger: LedgerCheck | undefined;
+  private ledgerRunning: Promise<void> | undefined;
+  /** The last state change counted, and the newest one seen by the previous snapshot (see readEvents). */
+  private eventsCursor: number | undefined;
+  private eventsSeenMax = 0;
+  private readonly events: Counter<'kind' | 'operator' | 'status'>;
+  private readonly errors: Counter;
+  private readonly ledgerChecks: Counter<'result'>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    registry: Registry,
+    /** How long one snapshot serves scrapes (tests: 0, a read per scrape). */
+    private readonly snapshotTtlMs: number = SNAPSHOT_TTL_MS,
+    /** Milliseconds of the process's own monotonic clock, for the cache. */
+    private readonly monotonicMs: () => number = () => performance.now(),
+  ) {
+    const registers = [registry];
+    // The gauges' `collect` runs with `this` bound to the gauge; these reach the snapshot.
+    const read = () => this.read();
+    const checkLedger = () => this.checkLedger();
+    this.errors = new Counter({ name: `${METRIC_PREFIX}metrics_database_errors_total`, help: 'Scrape-time database reads that failed (the previous values are kept).', registers });
+    this.events = new Counter({
+      name: `${METRIC_PREFIX}transaction_events_total`,
+      help: 'State changes of payins and payouts committed to the database since this process started (every instance counts the whole database), by kind, operator and status.',
+      labelNames: ['kind', 'operator', 'status'],
+      registers,
+    });
+    this.ledgerChecks = new Counter({ name: `${METRIC_PREFIX}ledger_checks_total`, help: 'Ledger invariant checks run, by result (ok, failed).', labelNames: ['result'], registers });
+    new Gauge({
+      name: `${METRIC_PREFIX}callback_backlog`,
+      help: `Callback events waiting (pending) or being delivered (delivering); counts stop at ${COUNT_CAP}.`,
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const s = await read();
+        this.set({ state: 'pending' }, s.callbacks.pending);
+        this.set({ state: 'delivering' }, s.callbacks.delivering);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}callback_backlog_oldest_due_age_seconds`,
+      help: 'How long the most overdue pending callback event has been due; 0 when none is.',
+      registers,
+      async collect() {
+        this.set((await read()).callbacks.oldestDueAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}payouts_pending`,
+      help: `Payouts whose operator transfer is not finished, by operator and dispatch state (queued, sent, review); counts stop at ${COUNT_CAP}.`,
+      labelNames: ['operator', 'dispatch_state'],
+      registers,
+      async collect() {
+        const s = await read();
+        this.reset();
+        for (const [key, count] of s.payouts.byOperatorState) {
+          const [operator = 'none', state = 'none'] = key.split('\u0001');
+          this.set({ operator, dispatch_state: state }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}payouts_pending_oldest_due_age_seconds`,
+      help: 'How long the most overdue queued or sent payout has been due for its dispatcher; 0 when none is.',
+      registers,
+      async collect() {
+        this.set((await read()).payouts.oldestDueAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}ledger_imbalance_xof`,
+      help: 'Debits minus credits over every account, posted and pending: 0 in a sound ledger.',
+      labelNames: ['balance'],
+      registers,
+      async collect() {
+        const check = await checkLedger();
+        if (check === undefined) return;
+        this.set({ balance: 'posted' }, check.postedImbalanceXof);
+        this.set({ balance: 'pending' }, check.pendingImbalanceXof);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}ledger_overdrawn_accounts`,
+      help: 'Accounts that must not overdraw whose available balance is below zero: 0 in a sound ledger.',
+      registers,
+      async collect() {
+        const check = await checkLedger();
+        if (check !== undefined) this.set(check.overdrawnAccounts);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}ledger_last_check_timestamp_seconds`,
+      help: 'When the ledger check last ran (Unix time, the gateway clock).',
+      registers,
+      async collect() {
+        const check = await checkLedger();
+        if (check !== undefined) this.set(check.atMs / 1000);
+      },
+    });
+  }
+
+  /** The cached snapshot, read again once it is older than SNAPSHOT_TTL_MS. */
+  read(): Promise<Snapshot> {
+    const now = this.monotonicMs();
+    if (this.snapshot === undefined || now - this.snapshotAtMs >= this.snapshotTtlMs) {
+      this.snapshotAtMs = now;
+      this.snapshot = this.db.command((tx) => this.readIn(tx), SEPARATE).then(
+        (snapshot) => (this.last = snapshot),
+        () => {
+          this.errors.inc();
+          // The next scrape tries again rather than keep a failure for the whole TTL.
+          this.snapshotAtMs = -Infinity;
+          return this.last;
+        },
+      );
+    }
+    return this.snapshot;
+  }
+
+  private async readIn(tx: Tx): Promise<Snapshot> {
+    const nowMs = this.clock.nowMs();
+    const pending = await cappedCount(tx, 'outbox', 'status', ['pending']);
+    const delivering = await cappedCount(tx, 'outbox', 'status', ['delivering']);
+    // Minimums read the first entry of an index (outbox_due, payouts_dispatch).
+    const oldestCallback = await tx.selectFrom('outbox').select((eb) => eb.fn.min('next_attempt_at_ms').as('due')).where('status', '=', 'pending').executeTakeFirst();
+    const payouts = await pendingPayouts(tx);
+    const oldestPayout = await tx.selectFrom('payouts').select((eb) => eb.fn.min('dispatch_after_ms').as('due')).where('dispatch_state', 'in', ['queued', 'sent']).executeTakeFirst();
+    await this.readEvents(tx);
+    return {
+      callbacks: { pending, delivering, oldestDueAgeSeconds: ageSeconds(nowMs, oldestCallback?.due) },
+      payouts: { byOperatorState: payouts, oldestDueAgeSeconds: ageSeconds(nowMs, oldestPayout?.due) },
+    };
+  }
+
+  /**
+   * Counts the state changes committed since the last snapshot (transaction_events, by `seq`). The
+   * first snapshot only notes where the history ends: the counter starts at zero, like any counter
+   * of a new process. A snapshot reads no further than the newest change the previous one saw, so
+   * that a change whose transaction was still open then (PostgreSQL hands out `seq` before commit)
+   * is not skipped.
+   */
+  private async readEvents(tx: Tx): Promise<void> {
+    const newest = await tx.selectFrom('transaction_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const newestSeq = Number(newest?.seq ?? 0);
+    if (this.eventsCursor === undefined) {
+      this.eventsCursor = newestSeq;
+      this.eventsSeenMax = newestSeq;
+      return;
+    }
+    const upTo = this.eventsSeenMax;
+    this.eventsSeenMax = newestSeq;
+    if (upTo <= this.eventsCursor) return;
+    const rows = await tx
+      .selectFrom('transaction_events as e')
+      .leftJoin('payins as pi', (join) => join.onRef('pi.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payin'))
+      .leftJoin('payouts as po', (join) => join.onRef('po.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payout'))
+      .select(['e.seq', 'e.subject_type', 'e.status', 'pi.operator_id as payin_operator', 'po.operator_id as payout_operator'])
+      .where('e.seq', '>', this.eventsCursor)
+      .where('e.seq', '<=', upTo)
+      .orderBy('e.seq')
+      .limit(EVENTS_PER_SNAPSHOT_MAX)
+      .execute();
+    for (const row of rows) {
+      this.events.inc({ kind: boundedLabel(row.subject_type), operator: boundedLabel(row.payin_operator ?? row.payout_operator), status: boundedLabel(row.status) });
+      this.eventsCursor = Number(row.seq);
+    }
+    // Fewer than the bound: everything up to `upTo` is counted.
+    if (rows.length < EVENTS_PER_SNAPSHOT_MAX) this.eventsCursor = upTo;
+  }
+
+  /** The ledger invariants (src/core/ledger.ts): every transfer balances, so debits equal credits over all accounts. */
+  private async checkLedger(): Promise<LedgerCheck | undefined> {
+    const due = this.ledger === undefined || this.clock.nowMs() - this.ledger.atMs >= LEDGER_CHECK_INTERVAL_MS || this.clock.nowMs() < this.ledger.atMs;
+    if (due) {
+      this.ledgerRunning ??= this.db
+        .command((tx) => ledgerCheck(tx, this.clock.nowMs()), SEPARATE)
+        .then(
+          (check) => {
+            this.ledger = check;
+            this.ledgerChecks.inc({ result: check.postedImbalanceXof === 0 && check.pendingImbalanceXof === 0 && check.overdrawnAccounts === 0 ? 'ok' : 'failed' });
+          },
+          () => this.errors.inc(),
+        )
+        .finally(() => {
+          this.ledgerRunning = undefined;
+        });
+      await this.ledgerRunning;
+    }
+    return this.ledger;
+  }
+}
+
+async function cappedCount(tx: Tx, table: 'outbox', column: 'status', values: string[]): Promise<number> {
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from (select 1 as one from ${sql.table(table)} where ${sql.ref(column)} in (${sql.join(values)}) limit ${COUNT_CAP}) capped`.execute(tx);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Pending payouts by operator and dispatch state, read through the dispatch index and capped. */
+async function pendingPayouts(tx: Tx): Promise<Map<string, number>> {
+  const { rows } = await sql<{ operator_id: string | null; dispatch_state: string; n: number | string }>`
+    select operator_id, dispatch_state, count(*) as n from (
+      select operator_id, dispatch_state from payouts where dispatch_state in ('queued', 'sent', 'review') limit ${COUNT_CAP}
+    ) capped group by operator_id, dispatch_state`.execute(tx);
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(`${boundedLabel(row.operator_id)}\u0001${boundedLabel(row.dispatch_state)}`, Number(row.n));
+  return counts;
+}
+
+async function ledgerCheck(tx: Tx, nowMs: number): Promise<LedgerCheck> {
+  const { rows } = await sql<{ posted: number | string | null; pending: number | string | null; overdrawn: number | string | null }>`
+    select
+      cast(sum(debits_posted_xof) - sum(credits_posted_xof) as bigint) as posted,
+      cast(sum(debits_pending_xof) - sum(credits_pending_xof) as bigint) as pending,
+      cast(sum(case when must_not_overdraw = 1 and credits_posted_xof - debits_posted_xof - debits_pending_xof < 0 then 1 else 0 end) as bigint) as overdrawn
+    from accounts`.execute(tx);
+  const row = rows[0];
+  return { postedImbalanceXof: Number(row?.posted ?? 0), pendingImbalanceXof: Number(row?.pending ?? 0), overdrawnAccounts: Number(row?.overdrawn ?? 0), atMs: nowMs };
+}
+
+function ageSeconds(nowMs: number, dueMs: number | string | bigint | null | undefined): number {
+  if (dueMs === null || dueMs === undefined) return 0;
+  return Math.max(0, (nowMs - Number(dueMs)) / 1000);
+}
