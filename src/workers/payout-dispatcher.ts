@@ -154,7 +154,22 @@ export class PayoutDispatcher {
     this.heartbeat.beat();
   }
 
-  private claim(limit: number): Promise<Claimed[]> {
+  /**
+   * Claims due payouts that their operator may receive now (ADR 0026). The decision reads only
+   * verdicts held in memory; when some are missing or stale, the claim is given up, they are read
+   * in commands of their own (a record of calls that cannot be read must not stop a payout), and
+   * the claim runs again.
+   */
+  private async claim(limit: number): Promise<Claimed[]> {
+    for (let round = 0; ; round++) {
+      const claimed = await this.claimOnce(limit);
+      if (Array.isArray(claimed)) return claimed;
+      await this.health.refresh(this.gw.db, claimed.missing, this.gw.clock.nowMs());
+      if (round >= 2) return [];
+    }
+  }
+
+  private claimOnce(limit: number): Promise<Claimed[] | { missing: string[] }> {
     const { gw, options } = this;
     return gw.db.command(async (tx) => {
       const nowMs = gw.clock.nowMs();
@@ -173,7 +188,8 @@ export class PayoutDispatcher {
       const due = await query.execute();
       if (due.length === 0) return [];
       // Whether each operator may be called now (ADR 0026): the others' payouts stay pending, deferred.
-      const gate = await this.health.decide(tx, due.map((r) => ({ id: r.id, operatorId: r.operator_id })), nowMs);
+      const gate = this.health.decide(due.map((r) => ({ id: r.id, operatorId: r.operator_id })), nowMs);
+      if (!('send' in gate)) return { missing: gate.missing };
       await deferPayouts(tx, gate.deferrals, nowMs);
       const rows = due.filter((r) => gate.send.has(r.id));
       if (rows.length === 0) return [];
