@@ -426,3 +426,26 @@ describe.each(BACKENDS)('Wave refunds in production (%s)', (backend) => {
     expectLedgerSound(await readLedger(gw.gw.db));
   });
 });
+
+/** Production with a connector that takes payins but can neither refund nor pay out: Code08, nothing held. */
+describe.each(BACKENDS)('refunds an operator cannot make (%s)', (backend) => {
+  let gw: TestGateway;
+  beforeEach(async () => {
+    const debitOnly: OperatorConnector = {
+      serves: (operatorId, action) => operatorId === ORANGE.operatorId && action === 'debit',
+      requestCredit: () => Promise.resolve({ state: 'failed', reason: 'operator_error: no payouts' }),
+      queryStatus: () => Promise.resolve({ state: 'pending' }),
+      requestDebit: (request) => Promise.resolve({ state: 'completed', operatorReference: `OP-${request.reference}` }),
+    };
+    gw = await startTestGateway(backend, { connector: debitOnly, config: { mode: 'production', publicUrl: 'https://cauri.example' } });
+  });
+  afterEach(async () => gw.destroy());
+
+  it('refuses with Code08 before anything is held', async () => {
+    const created = await gw.call('POST', E2, { body: straightBody(ORANGE.phone, { otp: '123456', amount: 3000 }) });
+    expect(created.response_code).toBe('00');
+    expectEchec(await refund(gw, created.token, 1000), 'confirmInvoice', '08');
+    expect(await refundRows(gw)).toEqual([]);
+    expect(await subOf(gw, ORANGE.operatorId)).toMatchObject({ postedXof: 3000, heldXof: 0 });
+  });
+});
