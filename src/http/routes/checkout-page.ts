@@ -3,6 +3,7 @@ import type { Gateway } from '../../commands/context.js';
 import { verifyGatewayToken } from '../../commands/lookup.js';
 import { deliverNotification } from '../../commands/operator-notification.js';
 import { sendAttempt } from '../../commands/payin-flow.js';
+import { commandFor } from '../../commands/request-context.js';
 import { beginHostedAttempt, cancelHostedPayin, payinOperatorIds } from '../../commands/payin-operator.js';
 import { toProject } from '../../commands/projects.js';
 import { type DisplayItem, checkUrl, offeredOperators, withToken } from '../../core/checkout.js';
@@ -189,15 +190,15 @@ async function handlePost(gw: Gateway, request: FastifyRequest, reply: FastifyRe
   switch (action) {
     case 'pay': {
       if (!hosted) return redirectTo(reply, page, { lang });
-      const begun = await gw.db.command((tx) => beginHostedAttempt(gw, tx, loaded.payin.id, { operatorId: field('operator'), phone: field('phone'), otp: field('otp') }));
+      const begun = await commandFor(gw.db, request.id, (tx) => beginHostedAttempt(gw, tx, loaded.payin.id, { operatorId: field('operator'), phone: field('phone'), otp: field('otp') }));
       if (!begun.ok) return redirectTo(reply, page, { lang, op: field('operator'), phone: field('phone'), e: begun.error });
-      const recorded = await sendAttempt(gw, begun.attempt);
+      const recorded = await sendAttempt(gw, begun.attempt, request.id);
       if (recorded.disposition === 'refused') return redirectTo(reply, page, { lang, op: field('operator'), phone: field('phone'), e: recorded.refusal ?? 'otp_invalid' });
       return redirectTo(reply, page, recorded.redirectUrl !== undefined ? { lang, go: '1' } : { lang });
     }
     case 'cancel': {
       if (!hosted) return redirectTo(reply, page, { lang });
-      const result = await gw.db.command((tx) => cancelHostedPayin(gw, tx, loaded.payin.id));
+      const result = await commandFor(gw.db, request.id, (tx) => cancelHostedPayin(gw, tx, loaded.payin.id));
       return redirectTo(reply, page, result === 'left' ? { lang, left: '1' } : { lang });
     }
     case 'simulate':
