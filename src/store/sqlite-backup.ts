@@ -263,6 +263,9 @@ export async function restoreSqlite(dataDir: string, backupFile: string, options
 
 /** Copies and checks the backup beside the database, keeps the current database aside (if any), and renames the copy into place. */
 async function installCopy(from: string, target: string, replacing: boolean, nowMs: number): Promise<RestoreOutcome> {
+  // A backup in WAL mode (a file copied from a stopped gateway) gets a -wal and a -shm beside it
+  // when it is read; the ones this command created go again, so that FILE is left as it was.
+  const created = [`${from}-wal`, `${from}-shm`].filter((file) => !existsSync(file));
   let source: SqliteDatabase.Database;
   try {
     source = new SqliteDatabase(from, { readonly: true, fileMustExist: true });
@@ -274,6 +277,7 @@ async function installCopy(from: string, target: string, replacing: boolean, now
     copy = await checkedCopy(source, target, 'restoring');
   } finally {
     source.close();
+    for (const file of created) rmSync(file, { force: true });
   }
   let replacedKeptAt: string | null = null;
   try {
