@@ -106,6 +106,29 @@ describe.each(BACKENDS)('token-secret rotation on %s', (backend) => {
   });
 });
 
+describe.each(BACKENDS)('rotating the generated sandbox secret on %s', (backend) => {
+  it('names the secret kept in the database as the previous one', async () => {
+    const gw = await startTestGateway(backend);
+    let rotated: Running | undefined;
+    try {
+      const stored = await gw.gw.db.command((tx) => tx.selectFrom('settings').select('value').where('key', '=', 'token_secret').executeTakeFirstOrThrow());
+      expect(gw.gw.tokenSecret).toBe(stored.value);
+      await gw.wallet(PHONE, 10_000);
+      const payin = String((await walletPayin(gw, PHONE, 1500)).token);
+      const config = { ...(gw.gw.config as ReturnType<typeof loadConfig>), tokenSecret: NEW_SECRET, tokenSecretPrevious: { secret: stored.value, untilMs: gw.clock.nowMs() + HOUR_MS } };
+      rotated = await startGateway(config, { db: gw.gw.db, clock: gw.clock, startWorkers: false });
+      const confirm = async () =>
+        JSON.parse((await rotated?.app.inject({ method: 'GET', url: `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${payin}`, headers: gw.project.headers, remoteAddress: '127.0.0.1' }))?.body ?? '{}') as Json;
+      expect(await confirm()).toMatchObject({ response_code: '00', status: 'completed' });
+      gw.clock.advance(HOUR_MS);
+      expect(await confirm()).toMatchObject({ response_code: '01', response_text: 'Echec (Code02)' });
+    } finally {
+      await rotated?.app.close();
+      await gw.destroy();
+    }
+  });
+});
+
 describe('CAURI_TOKEN_SECRET_PREVIOUS settings', () => {
   const base = { CAURI_MODE: 'sandbox', CAURI_TOKEN_SECRET: NEW_SECRET };
 
