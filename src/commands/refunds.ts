@@ -5,13 +5,13 @@ import { type Xof, xof } from '../core/money.js';
 import { WALLET_OPERATOR } from '../core/operators.js';
 import { REFUNDS_LIST_MAX, REFUNDS_PER_PAYIN_MAX, type RefundMethod, isPartialRefund, refundAmountXof } from '../core/refunds.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import { verifyToken } from '../core/tokens.js';
 import { type OperatorOutcome, refundMethod } from '../operators/connector.js';
 import { type Tx, afterCommit } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import type { RefundTable } from '../store/schema-refunds.js';
 import type { PayinTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
+import { type TokenVerifier, verifyGatewayToken } from './lookup.js';
 import { enqueueEvent } from './outbox.js';
 import { lockPayin } from './payin-operator.js';
 import { DISPATCH_ATTEMPTS_MAX, retryDelayMs } from './payout-settle.js';
@@ -48,14 +48,17 @@ export interface RefundView extends RefundTable {
 
 const PAYIN_ID = /^pay_[a-z2-7]{1,64}$/;
 
-/** A payin of the project by token or id; another project's payin is not found. */
-export async function findProjectPayin(gw: Pick<Gateway, 'tokenSecret'>, tx: Tx, project: Pick<Project, 'id'>, ref: string): Promise<PayinTable | undefined> {
+/**
+ * A payin of the project by token (verified as confirm does, the previous secret during its grace)
+ * or by id; another project's payin is not found.
+ */
+export async function findProjectPayin(gw: TokenVerifier, tx: Tx, project: Pick<Project, 'id'>, ref: string): Promise<PayinTable | undefined> {
   const trimmed = ref.trim();
   let query = tx.selectFrom('payins').selectAll();
   if (PAYIN_ID.test(trimmed)) {
     query = query.where('id', '=', trimmed);
   } else {
-    const claims = verifyToken(trimmed, gw.tokenSecret);
+    const claims = verifyGatewayToken(gw, trimmed);
     if (claims?.kind !== 'payin') return undefined;
     query = query.where('number', '=', claims.number);
   }
@@ -233,7 +236,7 @@ export async function getRefund(tx: Tx, projectId: string, refundId: string): Pr
 
 /** A payin's refunds, oldest first, with what is left to refund of it. */
 export async function listPayinRefunds(
-  gw: Pick<Gateway, 'tokenSecret'>,
+  gw: TokenVerifier,
   tx: Tx,
   project: Pick<Project, 'id'>,
   payinRef: string,

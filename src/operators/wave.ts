@@ -196,9 +196,9 @@ export class WaveConnector implements OperatorConnector {
    * reference. A refusal Wave states is a failure; any other answer leaves it unknown (throws).
    */
   async refund(request: RefundRequest): Promise<OperatorOutcome> {
-    const sessions = await this.search('/v1/checkout/sessions/search', `client_reference=${encodeURIComponent(request.payinReference)}`, sessionOf);
-    const done = sessions.find((s) => s.paymentStatus === 'refunded');
-    if (done !== undefined) return { state: 'completed', operatorReference: done.id };
+    const sessions = await this.sessionsOf(request.payinReference);
+    const done = refundedOutcome(sessions);
+    if (done !== undefined) return done;
     const paid = sessions.find((s) => s.paymentStatus === 'succeeded');
     if (paid === undefined) return operatorFailure('invalid_request', 'Wave has no paid checkout session for this payin');
     const response = await this.http('POST', `/v1/checkout/sessions/${encodeURIComponent(paid.id)}/refund`, { idempotencyKey: request.reference });
@@ -209,9 +209,11 @@ export class WaveConnector implements OperatorConnector {
 
   /** Where a refund stands: completed once the payin's session reads refunded, else unknown (pending). */
   async queryRefund(request: RefundRequest): Promise<OperatorOutcome> {
-    const sessions = await this.search('/v1/checkout/sessions/search', `client_reference=${encodeURIComponent(request.payinReference)}`, sessionOf);
-    const done = sessions.find((s) => s.paymentStatus === 'refunded');
-    return done !== undefined ? { state: 'completed', operatorReference: done.id } : { state: 'pending' };
+    return refundedOutcome(await this.sessionsOf(request.payinReference)) ?? { state: 'pending' };
+  }
+
+  private sessionsOf(payinReference: string): Promise<WaveSession[]> {
+    return this.search('/v1/checkout/sessions/search', `client_reference=${encodeURIComponent(payinReference)}`, sessionOf);
   }
 
   /** Reverses a payout within Wave's three days (POST /v1/payout/:id/reverse). Not yet called by the gateway. */
@@ -297,6 +299,12 @@ export function sessionOutcome(sessions: readonly WaveSession[]): OperatorOutcom
     return operatorFailure('expired', `Wave checkout ${last.checkoutStatus}/${last.paymentStatus}${last.lastPaymentError !== undefined ? `, ${last.lastPaymentError}` : ''}`, last.id);
   }
   return { state: 'pending' };
+}
+
+/** A refund done: the payin's session reads `refunded` (ADR 0024: to be checked against Wave's docs). */
+function refundedOutcome(sessions: readonly WaveSession[]): OperatorOutcome | undefined {
+  const done = sessions.find((s) => s.paymentStatus === 'refunded');
+  return done !== undefined ? { state: 'completed', operatorReference: done.id } : undefined;
 }
 
 /** Where the payouts of one reference stand (one, with the idempotency key). */
