@@ -46,7 +46,7 @@ for (const backend of BACKENDS) {
       expect(accessLines().find((l) => l.result === 'auth_failed')).toMatchObject({ route: '/pay/v01/withdrawal/create', status: 200 });
     });
 
-    it('never writes the Apikey, the API token, an OTP or a password', async () => {
+    it('never writes the Apikey, the API token, an OTP or a password', () => {
       const apiToken = gw.headers.authorization?.slice('Bearer '.length) ?? '';
       // Whatever an error handler might log: credentials are redacted by the logger itself.
       gw.running.app.log.info({ req: { headers: { apikey: gw.headers.apikey, authorization: gw.headers.authorization } }, body: { otp: '123456', password: 'hunter2-secret', token: apiToken } }, 'probe');
