@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CauriClient, type CauriError, ERROR_MEANINGS, type Result } from '../client/src/index.js';
+import { CauriClient, type CauriError, ERROR_MEANINGS, type Result, parseCallback, parseRefundCallback } from '../client/src/index.js';
+import { encodeCallback, refundCallbackPayload } from '../src/core/callbacks.js';
 import { type TestGateway, startTestGateway } from './harness.js';
 import { walletPayin } from './http-helpers.js';
 
@@ -55,5 +56,33 @@ describe('CauriClient refunds', () => {
     value(await client.refund({ payin: token, reason: 'All', merchantRefundReference: 'CL-4' }));
     expect(error(await client.refund({ payin: token, reason: 'Again', merchantRefundReference: 'CL-5' }))).toMatchObject({ code: '06', meaning: 'Payin already refunded in full' });
     expect(error(await client.getRefund('rf_nosuchrefund'))).toMatchObject({ code: '02' });
+  });
+});
+
+describe('refund callbacks in the client', () => {
+  it('parses both encodings of a refund callback, and keeps it apart from payment callbacks', () => {
+    const payload = refundCallbackPayload({
+      id: 'rf_abc',
+      status: 'completed',
+      method: 'operator',
+      amount_xof: 1200,
+      customer: '22670112233',
+      operator_id: '11',
+      operator_reference: 'SIM1',
+      reason: 'Late',
+      merchant_reference: 'RF-9',
+      status_reason: null,
+      updated_at_ms: Date.UTC(2026, 10, 22, 12),
+      payin_token: 'eyJ0.x.y',
+    });
+    for (const encoding of ['json', 'form'] as const) {
+      const parsed = parseRefundCallback(encodeCallback(payload, encoding), encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded');
+      expect(parsed).toEqual({
+        ok: true,
+        value: expect.objectContaining({ refundId: 'rf_abc', status: 'completed', amount: 1200, payinToken: 'eyJ0.x.y', merchantRefundReference: 'RF-9', operatorReference: 'SIM1' }) as unknown,
+      });
+      expect(parseCallback(encodeCallback(payload, encoding), encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).toEqual({ ok: false, error: 'a refund callback: parse it with parseRefundCallback' });
+    }
+    expect(parseRefundCallback(JSON.stringify({ status: 'completed', amount: 5 }), 'application/json')).toEqual({ ok: false, error: 'not a refund callback' });
   });
 });

@@ -90,6 +90,8 @@ export function parseCallback(rawBody: string | Uint8Array, contentType?: string
     raw = Object.fromEntries(new URLSearchParams(text));
   }
   if (typeof raw.status !== 'string') return { ok: false, error: 'no `status` in the callback' };
+  // A refund's callback is no payin's: read it with parseRefundCallback, never as a payment.
+  if (raw.event === 'refund') return { ok: false, error: 'a refund callback: parse it with parseRefundCallback' };
   const rows = rowsOf(raw.custom_data);
   if (typeof rows === 'string') return { ok: false, error: rows };
   return {

@@ -17,7 +17,7 @@ export {
   type StatementQuery,
   type SubaccountBalance,
 } from './money.js';
-export { type PayinRefunds, type Refund, type RefundInput, type RefundMethod, type RefundStatus } from './refunds.js';
+export { type PayinRefunds, type Refund, type RefundCallback, type RefundInput, type RefundMethod, type RefundStatus, parseRefundCallback } from './refunds.js';
 export { ERROR_CODE_PATTERN, ERROR_MEANINGS, type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
 export type { OperatorAvailability, OperatorStatus, OperatorsAvailability } from './operators.js';
 export {

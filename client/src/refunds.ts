@@ -94,3 +94,54 @@ export function payinRefundsOf(body: Json): PayinRefunds {
     refunds: Array.isArray(body.refunds) ? body.refunds.map(refundOf) : [],
   };
 }
+
+/** A refund's callback (`"event": "refund"`), its signature checked first with `verifySignature`. */
+export interface RefundCallback {
+  refundId: string;
+  status: RefundStatus;
+  amount: number;
+  payinToken: string;
+  merchantRefundReference: string;
+  reason: string;
+  customer: string;
+  method: string;
+  operatorId: string;
+  operatorReference: string;
+  statusReason: string;
+  date: string;
+}
+
+/**
+ * Parses a refund callback, JSON or form-encoded. Anything else (a payin or payout callback) is an
+ * error, so that a refund is never read as a payment, nor a payment as a refund.
+ */
+export function parseRefundCallback(rawBody: string | Uint8Array, contentType?: string | null): { ok: true; value: RefundCallback } | { ok: false; error: string } {
+  const text = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody);
+  const form = (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') || !text.trimStart().startsWith('{');
+  let raw: unknown;
+  try {
+    raw = form ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'the body is not JSON' };
+  }
+  if (!isObject(raw) || raw.event !== 'refund') return { ok: false, error: 'not a refund callback' };
+  const status = raw.status === 'completed' || raw.status === 'failed' ? raw.status : 'pending';
+  const amount = typeof raw.amount === 'string' && /^\d+$/.test(raw.amount) ? Number(raw.amount) : num(raw.amount);
+  return {
+    ok: true,
+    value: {
+      refundId: str(raw.refund_id),
+      status,
+      amount,
+      payinToken: str(raw.payin_token),
+      merchantRefundReference: str(raw.merchant_refund_reference),
+      reason: str(raw.reason),
+      customer: str(raw.customer),
+      method: str(raw.method),
+      operatorId: str(raw.operator_id),
+      operatorReference: str(raw.operator_reference),
+      statusReason: str(raw.status_reason),
+      date: str(raw.date),
+    },
+  };
+}
