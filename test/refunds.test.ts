@@ -7,6 +7,10 @@ import { verifyWebhook } from '../src/core/webhook-signature.js';
 import type { OperatorConnector, OperatorOutcome, RefundRequest } from '../src/operators/connector.js';
 import { connectorsFromJson } from '../src/operators/registry.js';
 import { waveFactory } from '../src/operators/wave.js';
+import { RefundBody, RefundCallback, RefundCallbackForm, RefundListBody } from '../src/http/openapi/refund-operations.js';
+import { ErrorEnvelope } from '../src/http/openapi/schemas.js';
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { RefundWorker } from '../src/workers/refund-worker.js';
 import { type Received, Receiver, until } from './callback-receiver.js';
 import { errors, handWorker, webhookSecretOf } from './callback-fixtures.js';
@@ -129,6 +133,16 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       expect(await refundRows(gw)).toEqual([]);
       expect(await refundedOf(gw, payin.token)).toBe(0);
     });
+  });
+
+  it('answers what the OpenAPI document declares, success and error alike', async () => {
+    const payin = await walletPayin(gw, WALLET_PHONE, 3000);
+    const created = await refund(gw, payin.token, 1000);
+    const valid = (schema: TSchema, body: unknown) => expect([...Compile(schema).Errors(body)].map((e) => `${e.instancePath} ${e.message}`), JSON.stringify(body)).toEqual([]);
+    valid(RefundBody, created);
+    valid(RefundBody, await gw.call('GET', `${REFUNDS}/${String(refundOf(created).refund_id)}`));
+    valid(RefundListBody, await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}`));
+    valid(ErrorEnvelope, await refund(gw, payin.token, 2001));
   });
 
   describe('operator payins through the simulator', () => {
@@ -281,6 +295,8 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       expect(json?.contentType).toBe('application/json');
       expect(json?.fields).toMatchObject({ event: 'refund', refund_id: created.refund_id, status: 'completed', amount: 800, payin_token: payin.token, method: 'wallet' });
       expect(form?.fields).toMatchObject({ event: 'refund', refund_id: created.refund_id, amount: '800' });
+      expect(Compile(RefundCallback).Check(json?.fields)).toBe(true);
+      expect(Compile(RefundCallbackForm).Check(form?.fields)).toBe(true);
       const secret = await webhookSecretOf(gw.gw, gw.project.id);
       expect(verifyWebhook(secret, json?.headers ?? {}, json?.body ?? '', Math.floor(gw.clock.nowMs() / 1000))).toBe('ok');
       await worker.stop();
