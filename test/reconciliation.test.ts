@@ -6,9 +6,9 @@ import { parseArgs } from '../src/cli/args.js';
 import { runReconcileCommand } from '../src/cli/reconcile-commands.js';
 import { importStatement, showImport } from '../src/commands/reconciliation.js';
 import { parseCsv, parseStatementAmount, parseStatementDate, readStatement } from '../src/core/reconciliation.js';
-import type { CreditRequest, OperatorConnector, OperatorOutcome } from '../src/operators/connector.js';
+import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorOutcome } from '../src/operators/connector.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
-import { E7 } from './payin-helpers.js';
+import { E2, E7, straightBody } from './payin-helpers.js';
 
 /**
  * Issue 12, reconciliation (ADR 0027): an operator statement (CSV) compared with Cauri's payouts by
@@ -26,6 +26,9 @@ class StatementOperator implements OperatorConnector {
   }
   queryStatus(): Promise<OperatorOutcome> {
     return Promise.resolve({ state: 'pending' });
+  }
+  requestDebit(request: DebitRequest): Promise<DebitOutcome> {
+    return Promise.resolve({ state: 'completed', operatorReference: `OPD-${request.reference}` });
   }
 }
 
@@ -167,5 +170,20 @@ describe.each(BACKENDS)('reconciliation on %s', (backend) => {
     writeFileSync(remapped, `Ref partenaire,Valeur payée,Issue,Jour\n${ids.a},1000,success,2026-11-22\n`);
     const mapped = await cli('reconcile', 'import', '11', remapped, '--columns', 'reference=Ref partenaire,amount=Valeur payée,status=Issue,date=Jour');
     expect(mapped?.text).toContain('1 lines');
+  });
+  it('matches payins by their operator request reference or the operator’s own, and lists a completed one the statement lacks', async () => {
+    const first = await gw.call('POST', E2, { body: straightBody(PAID, { amount: 5000, otp: '123456' }) });
+    const second = await gw.call('POST', E2, { body: straightBody(PAID, { amount: 7000, otp: '123456' }) });
+    const third = await gw.call('POST', E2, { body: straightBody(PAID, { amount: 9000, otp: '123456' }) });
+    expect([first.response_code, second.response_code, third.response_code]).toEqual(['00', '00', '00']);
+    const payins = await gw.gw.db.command((tx) => tx.selectFrom('payins').select(['id', 'amount_xof', 'status']).orderBy('amount_xof').execute());
+    expect(payins.map((p) => p.status)).toEqual(['completed', 'completed', 'completed']);
+    const [a, b, c] = payins.map((p) => p.id);
+    const csv = `reference,transaction_id,amount,status,date\n${a}.1,,5000,success,2026-11-22\n,OPD-${b}.1,7000,success,2026-11-22\n`;
+    const outcome = await gw.gw.db.command((tx) => importStatement(tx, { operatorId: '11', fileName: 'payins.csv', text: csv, format: 'generic', importedBy: 'test', nowMs: gw.clock.nowMs() }));
+    expect(outcome).toMatchObject({ ok: true, summary: { matched: 2, missing_at_operator: 1, missing_in_cauri: 0 } });
+    if (!outcome.ok) return;
+    const shown = await gw.gw.db.command((tx) => showImport(tx, outcome.importId));
+    expect(shown?.findings.map((f) => [f.category, f.subjectId])).toEqual([['missing_at_operator', `${c}.1`]]);
   });
 });
