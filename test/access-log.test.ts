@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, payoutBody } from './harness.js';
 import { ORANGE } from './http-helpers.js';
+import { E2, NUMBERS, straightBody } from './payin-helpers.js';
 import { type OpsGateway, startOpsGateway } from './ops-helpers.js';
 
 /**
@@ -76,6 +77,16 @@ for (const backend of BACKENDS) {
         { dispatch_state: 'sent', request_id: null },
         { dispatch_state: 'done', request_id: null },
       ]);
+    });
+
+    it('records the request on every change its commands make to a direct payin, the operator call\'s too', async () => {
+      const response = await gw.running.app.inject({ method: 'POST', url: E2, headers: { ...gw.headers, 'x-request-id': 'payin-req-9' }, payload: JSON.stringify(straightBody(NUMBERS.ussd_push.phone)) });
+      expect(JSON.parse(response.body)).toMatchObject({ response_code: '00' });
+      const payin = await gw.testDb.db.command((tx) => tx.selectFrom('payins').select('id').where('kind', '=', 'direct').orderBy('created_at_ms', 'desc').executeTakeFirstOrThrow());
+      const events = await gw.testDb.db.command((tx) => tx.selectFrom('transaction_events').select(['status', 'reason', 'request_id']).where('subject_id', '=', payin.id).orderBy('seq').execute());
+      // Created, then its operator chosen in the same command: two writes, two stamps, one request.
+      expect(events.length).toBeGreaterThanOrEqual(2);
+      expect(events.map((e) => e.request_id)).toEqual(events.map(() => 'payin-req-9'));
     });
 
     it('shows the request id on the console story of the payout', async () => {
