@@ -107,7 +107,7 @@ for (const backend of BACKENDS) {
 
 describe('/metrics protection', () => {
   it('wants the bearer token when CAURI_METRICS_TOKEN is set', async () => {
-    const gw = await startOpsGateway('sqlite', { env: { CAURI_METRICS_TOKEN: 'scrape-token-0123456789' } });
+    const gw = await startOpsGateway('sqlite', { env: { CAURI_METRICS_TOKEN: 'scrape-token-0123456789' }, start: { processMetrics: true } });
     try {
       const { app } = gw.running;
       expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
@@ -115,6 +115,9 @@ describe('/metrics protection', () => {
       const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-token-0123456789' } });
       expect(ok.statusCode).toBe(200);
       expect(ok.body).toContain('cauri_http_requests_total');
+      // Node's process metrics are on the page by default (collected once per process).
+      expect(ok.body).toContain('process_cpu_user_seconds_total');
+      expect(ok.body).toContain('nodejs_eventloop_lag_seconds');
     } finally {
       await gw.destroy();
     }

@@ -28,8 +28,24 @@ export interface CallbackPost {
   latencyMs: number;
 }
 
+/**
+ * Node's process metrics (`process_*`, `nodejs_*`) are the process's, not a gateway's: they are
+ * collected once per process, whatever number of gateways it runs (tests run many), so that only
+ * one event-loop monitor and one GC observer exist, and are added to each gateway's page.
+ */
+let processRegistry: Registry | undefined;
+
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
+  private readonly withProcessMetrics: boolean;
   private readonly requests: Counter<'method' | 'route' | 'status' | 'result'>;
   private readonly requestDuration: Histogram<'method' | 'route'>;
   private readonly requestChildren = new Map<string, Counter.Internal>();
@@ -43,7 +59,8 @@ export class GatewayMetrics {
 
   constructor(info: { mode: string; dialect: string; version: string }, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.withProcessMetrics = options.defaultMetrics ?? true;
+    if (this.withProcessMetrics) processMetrics();
     new Gauge({ name: `${METRIC_PREFIX}info`, help: 'Always 1; the labels say what runs.', labelNames: ['mode', 'dialect', 'version'], registers }).set(info, 1);
     this.requests = new Counter({
       name: `${METRIC_PREFIX}http_requests_total`,
@@ -137,7 +154,8 @@ export class GatewayMetrics {
 
   /** The exposition text, in Prometheus's format. */
   async exposition(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const [process, own] = await Promise.all([this.withProcessMetrics ? processMetrics().metrics() : Promise.resolve(''), this.registry.metrics()]);
+    return { contentType: this.registry.contentType, body: process === '' ? own : `${process}\n${own}` };
   }
 }
 
