@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, sql } from 'kysely';
+import { type Driver, Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
+import { endWave, joinWave } from './command-group.js';
 import { migrate } from './migrations.js';
 import { DEFER_MARK, RIDE_MARK, bindDialect } from './prepared.js';
 import type { DB } from './schema.js';
@@ -37,6 +38,16 @@ export interface CommandOptions {
    * same on SQLite.
    */
   separate?: boolean;
+  /**
+   * The command may run at the same time as the other such commands of its PostgreSQL group
+   * commit, their statements queued on the connection one behind the other (a wave, ADR 0019),
+   * instead of one command after the other with a round trip each in between. Only for a command
+   * that touches balance rows through ledger-store.ts alone (which makes wave members that share a
+   * row take turns) and otherwise only inserts rows, or reads rows no other command of a group
+   * writes; a conflict a unique index catches is fine (the group then runs one by one). Ignored on
+   * SQLite, where statements take no round trip.
+   */
+  concurrent?: boolean;
 }
 
 /** Work that a command can leave for others once it commits. */
@@ -184,6 +195,8 @@ interface Job {
   reject: (error: unknown) => void;
   /** What the job's last run announced (afterCommit). */
   kinds: Set<Wakeup>;
+  /** CommandOptions.concurrent. */
+  concurrent?: boolean;
 }
 
 /**
@@ -369,6 +382,13 @@ export const PG_GROUP_COMMANDS_MAX = 64;
 /** How long a group commit waits for a row lock before it gives up and runs its commands alone. */
 export const PG_BATCH_LOCK_TIMEOUT_MS = 200;
 
+/** How many jobs from `from` on may run as one wave (CommandOptions.concurrent). */
+function waveLength(jobs: readonly Job[], from: number): number {
+  let end = from;
+  while (end < jobs.length && jobs[end]?.concurrent === true) end++;
+  return end - from;
+}
+
 /**
  * One stream of group commits: its queue, whether a group of it is executing, and its groups whose
  * COMMIT is in flight. A store has two, each executing one group at a time on a connection of its
@@ -415,19 +435,26 @@ class PostgresStore implements Database {
   private readonly side = newLane();
   private readonly listeners = new CommitListeners();
 
+  /** How the store's Kysely was made, for the transaction objects of a wave's commands. */
+  private readonly config: KyselyConfig;
+  /** Never used by a wave's transaction objects (they neither begin nor commit); Kysely wants one. */
+  private readonly driver: Driver;
+
   constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     readonly location: string,
     private readonly batchMax: number,
   ) {
-    this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    this.config = { dialect: new PostgresDialect({ pool }) };
+    this.driver = this.config.dialect.createDriver();
+    this.kysely = new Kysely<DB>(this.config);
   }
 
   command<T>(fn: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
     const lane = options?.separate ? this.side : this.main;
     return new Promise<T>((resolve, reject) => {
-      lane.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set() });
+      lane.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set(), concurrent: options?.concurrent === true });
       if (!lane.draining) {
         lane.draining = true;
         setImmediate(() => void this.drain(lane));
@@ -454,10 +481,10 @@ class PostgresStore implements Database {
    * Runs the jobs in one transaction and returns once they have run: the COMMIT goes on in the
    * background (tracked in `committing`) and settles the jobs when it returns.
    */
-  private async runBatch(lane: Lane, jobs: Job[]): Promise<void> {
-    /** Resolves once the commands have run: with the commands that may have failed, or undefined. */
-    let executed!: (failed: { from: number; to: number } | undefined) => void;
-    const ran = new Promise<{ from: number; to: number } | undefined>((resolve) => {
+  private async runBatch(lane: Lane, jobs: Job[], oneByOne = false): Promise<void> {
+    /** Resolves once the commands have run: with the commands that may have failed, 'wave' when a wave failed, or undefined. */
+    let executed!: (failed: { from: number; to: number } | 'wave' | undefined) => void;
+    const ran = new Promise<{ from: number; to: number } | 'wave' | undefined>((resolve) => {
       executed = resolve;
     });
     const values: unknown[] = [];
@@ -475,10 +502,21 @@ class PostgresStore implements Database {
         // statement: most commands then cost one round trip. Should a statement carrying writes
         // fail, the connection knows whose writes they were (`blame`).
         try {
-          for (; running < jobs.length; running++) {
+          while (running < jobs.length) {
+            const wave = oneByOne ? 1 : waveLength(jobs, running);
+            if (wave > 1) {
+              if (!(await this.runWave(conn, jobs.slice(running, running + wave), values, running))) {
+                await sql`rollback`.execute(conn).catch(() => undefined);
+                executed('wave');
+                return;
+              }
+              running += wave;
+              continue;
+            }
             const job = jobs[running] as Job;
             await sql.raw(`/*cauri:owner ${running}*/`).execute(conn);
-            values.push(await runCommand(conn, job.fn, job.kinds));
+            values[running] = await runCommand(conn, job.fn, job.kinds);
+            running++;
           }
           await flushDeferred(conn);
         } catch {
@@ -504,6 +542,12 @@ class PostgresStore implements Database {
         for (const job of jobs) job.reject(error);
       });
     const failed = await ran;
+    if (failed === 'wave') {
+      // Some command of a wave threw (or two wanted rows in an order that could deadlock): run the
+      // same group again one command after the other, where a failure is blamed exactly.
+      await finished;
+      return this.runBatch(lane, jobs, true);
+    }
     if (failed !== undefined) {
       await finished;
       // The commands that may have failed run alone, where their own error (or success: one may
@@ -516,6 +560,35 @@ class PostgresStore implements Database {
     }
     const commit = finished.finally(() => lane.committing.delete(commit));
     lane.committing.add(commit);
+  }
+
+  /**
+   * Runs `wave` (jobs from `first` on) at the same time, each on a transaction object of its own
+   * that sends straight to the group's connection, pipelined: PostgreSQL runs the statements back
+   * to back while the commands' JavaScript runs as their answers arrive, and no command waits for
+   * a turn of the event loop between another's statements. Returns false when one of them threw:
+   * the transaction is then to be rolled back (a failed statement aborts every later one anyway).
+   */
+  private async runWave(conn: Tx, wave: Job[], values: unknown[], first: number): Promise<boolean> {
+    await sql.raw('/*cauri:owner -1*/').execute(conn);
+    await sql.raw(PIPELINE_ON).execute(conn);
+    const connection = await conn.getExecutor().provideConnection((c) => Promise.resolve(c));
+    const executor = conn.getExecutor().withConnectionProvider({ provideConnection: (consumer) => consumer(connection) });
+    const settled = await Promise.allSettled(
+      wave.map((job, i) => {
+        const tx = new Kysely<DB>({ config: this.config, dialect: this.config.dialect, driver: this.driver, executor });
+        bindDialect(tx, 'postgres');
+        const finish = joinWave(tx, conn);
+        return runCommand(tx, job.fn, job.kinds)
+          .then((value) => {
+            values[first + i] = value;
+          })
+          .finally(finish);
+      }),
+    );
+    endWave(conn);
+    await sql.raw(PIPELINE_OFF).execute(conn);
+    return settled.every((outcome) => outcome.status === 'fulfilled');
   }
 
   /** One command in a transaction of its own, retried on deadlock or serialization failure. */
@@ -572,6 +645,13 @@ const FLUSH_DEFERRED = '/*cauri:flush*/';
 const OWNER_MARK = /^\/\*cauri:owner (-?\d+)\*\/$/;
 /** Asks a connection whose writes were in its last failed statement; answered without the server. */
 const LAST_FAILURE = '/*cauri:last-failure*/';
+/**
+ * Turn a connection's pipelining on and off (node-postgres's `pipeline` mode: each statement is
+ * sent at once, without waiting for the answers to those before it, which still come back in
+ * order). A wave's commands run with it on; it goes off again only on an idle connection.
+ */
+const PIPELINE_ON = '/*cauri:pipeline on*/';
+const PIPELINE_OFF = '/*cauri:pipeline off*/';
 /** Deferred writes one connection holds before it sends them anyway. */
 const DEFERRED_MAX = 32;
 
@@ -685,6 +765,12 @@ function extendClient(client: pg.PoolClient): void {
       return Promise.resolve(EMPTY_RESULT);
     }
     if (config === LAST_FAILURE) return Promise.resolve({ ...EMPTY_RESULT, rows: lastFailure ? [lastFailure] : [] });
+    if (config === PIPELINE_ON || config === PIPELINE_OFF) {
+      const state = client as unknown as PipelineState;
+      if (config === PIPELINE_ON) state.pipeline = true;
+      else if (state._queryQueue.length === 0 && state._sentQueryQueue.length === 0 && !state._activeQuery) state.pipeline = false;
+      return Promise.resolve(EMPTY_RESULT);
+    }
     if (config === FLUSH_DEFERRED) return sendAfterPending(() => Promise.resolve(EMPTY_RESULT));
     if (/^\s*(rollback|begin)\b/i.test(config)) {
       pending = [];
@@ -694,6 +780,14 @@ function extendClient(client: pg.PoolClient): void {
     }
     return sendAfterPending(() => send(config, params));
   };
+}
+
+/** The parts of node-postgres's Client (8.23) that pipelining reads; not in its published types. */
+interface PipelineState {
+  pipeline: boolean;
+  _queryQueue: unknown[];
+  _sentQueryQueue: unknown[];
+  _activeQuery: unknown;
 }
 
 const EMPTY_RESULT = { command: '', rowCount: 0, rows: [], fields: [], oid: 0 } as unknown as pg.QueryResult;

@@ -4,6 +4,7 @@ import { type AccountBalance, type AccountKind, type Transfer, type TransferKind
 import { type Xof, xof } from '../core/money.js';
 import type { Dialect, Tx } from './database.js';
 import { caseById } from './case-by-id.js';
+import { takeRows, transactionState } from './command-group.js';
 import { prepared } from './prepared.js';
 import type { AccountTable, TransferTable } from './schema.js';
 
@@ -110,35 +111,24 @@ export async function lockAccounts(tx: Tx, dialect: Dialect, ids: readonly strin
 /**
  * The accounts `ids` (sorted: the order of locking); those this PostgreSQL transaction does not hold
  * yet are read (and locked) by `read`: no write of the transaction has touched those rows, so its
- * waiting writes may ride in the same statement. Returns what `read` returned too.
+ * waiting writes may ride in the same statement. Inside a wave (command-group.ts) the rows other
+ * commands of the wave are using are waited for, beside the read. Returns what `read` returned too.
  */
-async function lockUnheld<R extends AccountTable>(
+async function lockUnheld<R extends AccountTable, O = undefined>(
   tx: Tx,
   ids: readonly string[],
   read: (missing: string[]) => Promise<R[]>,
-): Promise<{ accounts: Map<string, AccountBalance>; rows: R[] }> {
-  const held = heldBy(tx);
-  const missing = ids.filter((id) => !held.has(id));
-  const rows = missing.length > 0 ? await read(missing) : [];
+  otherwise?: () => Promise<O>,
+): Promise<{ accounts: Map<string, AccountBalance>; rows: R[]; other: O | undefined }> {
+  const { held } = transactionState(tx);
+  const { fresh, ready } = takeRows(tx, ids);
+  const reading = fresh.length > 0 ? read(fresh) : undefined;
+  const asking = reading === undefined && otherwise !== undefined ? otherwise() : undefined;
+  const rows = reading === undefined ? [] : await reading;
+  const other = asking === undefined ? undefined : await asking;
+  if (ready !== undefined) await ready;
   for (const row of rows) held.set(row.id, toBalance(row));
-  return { accounts: pick(held, ids), rows };
-}
-
-/**
- * Balance rows a PostgreSQL transaction holds locked, with their sums as this transaction has
- * left them (ADR 0019). No other transaction can change a row locked FOR UPDATE until this one
- * ends, so a command of a group commit reads an account another command of the group locked
- * from here, without a round trip; a new transaction object starts empty.
- */
-const held = new WeakMap<Tx, Map<string, AccountBalance>>();
-
-function heldBy(tx: Tx): Map<string, AccountBalance> {
-  let accounts = held.get(tx);
-  if (accounts === undefined) {
-    accounts = new Map();
-    held.set(tx, accounts);
-  }
-  return accounts;
+  return { accounts: pick(held, ids), rows, other };
 }
 
 function pick(accounts: Map<string, AccountBalance>, ids: readonly string[]): Map<string, AccountBalance> {
@@ -168,6 +158,10 @@ const selectAccountsAndPayout = prepared((tx, p: { ids: string[]; projectId: str
   return p.forUpdate ? query.forUpdate() : query;
 });
 
+const payoutIdByMerchantId = prepared((tx, p: { projectId: string; merchantTransactionId: string }) =>
+  tx.selectFrom('payouts').select('id').where('project_id', '=', p.projectId).where('merchant_transaction_id', '=', p.merchantTransactionId),
+);
+
 /**
  * `lockAccounts`, and in the same round trip whether the project already has a payout with this
  * merchant transaction id: `duplicate` is undefined when none of the accounts exists (nothing came
@@ -185,9 +179,16 @@ export async function lockAccountsForPayout(
     return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
   }
   // The duplicate check rides too, and may then miss a payout this transaction wrote a moment
-  // ago: the unique index on (project, transaction id) stops that one, and the command runs again alone.
-  const { accounts, rows } = await lockUnheld(tx, unique, (missing) => selectAccountsAndPayout.ride(tx, { ids: missing, ...payout, forUpdate: true }));
-  return { accounts, duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
+  // ago: the unique index on (project, transaction id) stops that one, and the command runs again
+  // alone. When the transaction holds every row already, the check goes alone, at once (inside a
+  // wave, beside the wait for the rows rather than after it).
+  const { accounts, rows, other } = await lockUnheld(
+    tx,
+    unique,
+    (missing) => selectAccountsAndPayout.ride(tx, { ids: missing, ...payout, forUpdate: true }),
+    () => payoutIdByMerchantId.ride(tx, payout),
+  );
+  return { accounts, duplicate: other !== undefined ? other.length > 0 : rows.length === 0 ? undefined : rows[0]?.payout_id != null };
 }
 
 export interface TransferPlan {
@@ -299,8 +300,8 @@ export async function postTransfers(
   }
   for (const [id, account] of changed) if (locked?.has(id)) locked.set(id, account);
   if (dialect === 'postgres') {
-    const heldHere = heldBy(tx);
-    for (const [id, account] of changed) heldHere.set(id, account);
+    const { held } = transactionState(tx);
+    for (const [id, account] of changed) held.set(id, account);
   }
   return { ok: true, transfers: resolved };
 }

@@ -4,7 +4,7 @@ import { IDEMPOTENCY_KEY_LENGTH_MAX, claimKey, requestHash, settleKey } from '..
 import { type Project, authenticate } from '../../commands/projects.js';
 import { commandFor } from '../../commands/request-context.js';
 import type { Result, Wiki } from '../../core/result-codes.js';
-import { type Tx, uniqueViolation } from '../../store/database.js';
+import { type CommandOptions, type Tx, uniqueViolation } from '../../store/database.js';
 import { errorEnvelope } from '../envelope.js';
 
 /** The result of a handler step: a body to send, or a domain failure to turn into the envelope. */
@@ -23,13 +23,14 @@ export function authenticated(
   request: FastifyRequest,
   wiki: Wiki,
   work: (tx: Tx, project: Project) => Promise<unknown>,
+  options?: CommandOptions,
 ): Promise<unknown> {
   // What the command writes to payins and payouts names this request (ADR 0020).
   return commandFor(gw.db, request.id, async (tx) => {
     const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
     if (!auth.ok) return envelopeOf(wiki, auth);
     return work(tx, auth.value);
-  });
+  }, options);
 }
 
 /** The `Idempotency-Key` header: absent, or false when it is empty or too long. */
@@ -44,6 +45,9 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined | 
 /**
  * A create endpoint with optional `Idempotency-Key`: a repeated key with the same body replays the
  * recorded success; with another body it is refused. `create` returns `{ body, succeeded }`.
+ * `options.concurrent` (database.ts) holds only for a request without a key: a retry that arrives
+ * while its first request runs must wait for that one's answer (ADR 0016), which a command of the
+ * same wave cannot do.
  */
 export async function idempotentCreate(
   gw: Gateway,
@@ -51,13 +55,14 @@ export async function idempotentCreate(
   wiki: Wiki,
   endpoint: string,
   create: (tx: Tx, project: Project) => Promise<{ body: unknown; succeeded: boolean }>,
+  options?: CommandOptions,
 ): Promise<unknown> {
   try {
-    return await idempotentCreateOnce(gw, request, wiki, endpoint, create);
+    return await idempotentCreateOnce(gw, request, wiki, endpoint, create, options);
   } catch (error) {
     // A safety net: claimKey's ON CONFLICT DO NOTHING leaves no unique violation on the key, but
     // should one occur, the loser rolled back entirely and a second run replays the winner's answer.
-    if (uniqueViolation(error)?.includes('idempotency')) return idempotentCreateOnce(gw, request, wiki, endpoint, create);
+    if (uniqueViolation(error)?.includes('idempotency')) return idempotentCreateOnce(gw, request, wiki, endpoint, create, options);
     throw error;
   }
 }
@@ -68,8 +73,10 @@ function idempotentCreateOnce(
   wiki: Wiki,
   endpoint: string,
   create: (tx: Tx, project: Project) => Promise<{ body: unknown; succeeded: boolean }>,
+  options?: CommandOptions,
 ): Promise<unknown> {
   const key = idempotencyKeyOf(request);
+  const commandOptions = key === undefined ? options : { ...options, concurrent: false };
   return authenticated(gw, request, wiki, async (tx, project) => {
     if (key === false) return errorEnvelope(wiki, 'invalid_input', `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
     if (key === undefined) return (await create(tx, project)).body;
@@ -84,7 +91,7 @@ function idempotentCreateOnce(
     const { body, succeeded } = await create(tx, project);
     await settleKey(tx, owner, succeeded ? { succeeded, body } : { succeeded });
     return body;
-  });
+  }, commandOptions);
 }
 
 /** Query parameter by any of its accepted names (spec §2.3, §2.8). */

@@ -21,7 +21,8 @@ export function registerWithdrawalCreateRoutes(app: FastifyInstance, gw: Gateway
         const payout = await createCustomerPayout(gw, tx, project, request.ip, parsed.value);
         if (!payout.ok) return { body: envelopeOf('createWithdrawal', payout), succeeded: false };
         return { body: payoutCreatedBody(payout.value, 'createWithdrawal'), succeeded: true };
-      });
+        // A payout touches balance rows through the ledger alone and otherwise inserts (database.ts).
+      }, { concurrent: true });
     } catch (error) {
       // Two payouts with one transaction_id raced on PostgreSQL; the unique index stopped the second.
       if (uniqueViolation(error)?.includes('merchant_transaction')) return errorEnvelope('createWithdrawal', 'duplicate_transaction');
