@@ -119,7 +119,7 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
 
   it('starts every transaction with nothing held', async () => {
     gw = await startTestGateway(backend);
-    const sizes = await Promise.all(Array.from({ length: 3 }, () => gw.gw.db.command(async (tx) => transactionState(tx).held.size, { concurrent: true })));
+    const sizes = await Promise.all(Array.from({ length: 3 }, () => gw.gw.db.command((tx) => Promise.resolve(transactionState(tx).held.size), { concurrent: true })));
     expect(sizes).toEqual([0, 0, 0]);
   });
 });
