@@ -7,7 +7,7 @@ import { generateOtpCode } from '../core/otp.js';
 import { normalizePhone } from '../core/phone.js';
 import type { Database, Tx } from '../store/database.js';
 import type { SimDebitTable } from '../store/schema-payin-surface.js';
-import type { DebitOutcome, DebitRequest, OperatorNotification, OperatorOutcome, RawNotification } from './connector.js';
+import type { CreditRequest, DebitOutcome, DebitRequest, OperatorNotification, OperatorOutcome, RawNotification } from './connector.js';
 
 /**
  * The simulated operators' back office: what a real operator keeps on its side of a payin. It has
@@ -223,6 +223,29 @@ export class SimulatorDesk {
       if (kind === 'guided' || (kind === 'push' && operator.fallbackMode === 'guided_ussd')) await this.sendGuidedSms(tx, operator, row, nowMs);
       return this.outcomeWithPortal(row);
     });
+  }
+
+  /**
+   * Remembers a credit the simulated operator received, before it answers, so that every instance
+   * sharing the database knows it (a repeat of a reference is the same credit: the first is kept).
+   */
+  recordCredit(request: CreditRequest): Promise<void> {
+    const { db, clock } = this.options;
+    return db.command(
+      async (tx) => {
+        await tx
+          .insertInto('sim_credits')
+          .values({ reference: request.reference, operator_id: request.operatorId, phone: request.phone, amount_xof: request.amountXof, created_at_ms: clock.nowMs() })
+          .onConflict((oc) => oc.column('reference').doNothing())
+          .execute();
+      },
+      { separate: true },
+    );
+  }
+
+  /** The number a credit was sent to, if the simulated operator received it. */
+  creditPhone(reference: string): Promise<string | undefined> {
+    return this.options.db.command(async (tx) => (await tx.selectFrom('sim_credits').select('phone').where('reference', '=', reference).executeTakeFirst())?.phone, { separate: true });
   }
 
   /** What the operator says about a request; `pending` for one it never received. */

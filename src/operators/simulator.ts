@@ -36,16 +36,22 @@ export class SimulatorConnector implements OperatorConnector {
     readonly desk?: SimulatorDesk,
   ) {}
 
+  /**
+   * The operator takes the credit, then answers after the delay. With a back office the credit is
+   * recorded in the database first, so that a status query from any instance (a process that took
+   * over a dead one's payouts) finds it, as a real operator's would.
+   */
   async requestCredit(request: CreditRequest): Promise<OperatorOutcome> {
-    await this.delay();
+    if (this.desk) await this.desk.recordCredit(request);
     if (this.known.size >= SimulatorConnector.KNOWN_MAX) this.known.clear();
     this.known.set(request.reference, request.phone);
+    await this.delay();
     return simulatedOutcome(request.reference, request.phone);
   }
 
   async queryStatus(reference: string): Promise<OperatorOutcome> {
     await this.delay();
-    const phone = this.known.get(reference);
+    const phone = this.known.get(reference) ?? (await this.desk?.creditPhone(reference));
     if (phone !== undefined) return simulatedOutcome(reference, phone);
     return this.desk ? this.desk.queryStatus(reference) : { state: 'pending' };
   }

@@ -16,6 +16,7 @@ import { bulkPayoutsMigration } from './migration-0013-bulk-payouts.js';
 import { operatorHealthMigration } from './migration-0014-operator-health.js';
 import { reconciliationMigration } from './migration-0015-reconciliation.js';
 import { retentionMigration } from './migration-0016-retention.js';
+import { simulatorCreditsMigration } from './migration-0018-simulator-credits.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -249,6 +250,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_reconciliation': reconciliationMigration,
   '0016_retention': retentionMigration,
   '0017_statement': statementMigration,
+  '0018_simulator_credits': simulatorCreditsMigration,
 };
 
 /** The migrations this code knows, for `/ready` (ADR 0020): a database that lacks one, or has one more, is not this code's. */

@@ -265,6 +265,7 @@ export interface DB {
   invoices: InvoiceTable;
   sim_debits: SimDebitTable;
   sim_ussd_codes: SimUssdCodeTable;
+  sim_credits: SimCreditTable;
   transaction_events: TransactionEventTable;
   operator_exchanges: OperatorExchangeTable;
   console_users: ConsoleUserTable;
@@ -279,6 +280,16 @@ export interface DB {
 }
 
 /** The SMS that carried one wallet OTP (ADR 0014); never the code itself. */
+/** A credit (payout) as the sandbox's simulated operator received it (migration 0018; sandbox only). */
+export interface SimCreditTable {
+  /** Cauri's reference for the credit; the operator's idempotency key. */
+  reference: string;
+  operator_id: string;
+  phone: string;
+  amount_xof: number;
+  created_at_ms: number;
+}
+
 export interface OtpDeliveryTable {
   id: string;
   project_id: string;
