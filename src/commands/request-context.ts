@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../store/database.js';
+import type { CommandOptions, Database, Tx } from '../store/database.js';
 
 /**
  * Which HTTP request a command runs for, so that the payins and payouts it writes name it in
@@ -10,8 +10,9 @@ import type { Database, Tx } from '../store/database.js';
  * stamp (a worker's) leaves the old stamp, which the trigger then ignores: a worker's change is
  * never credited to the request that last touched the row, stamped or not by its writer.
  *
- * The store runs the commands on one transaction object strictly one after another (SQLite's and
- * PostgreSQL's group commits await each command before the next starts), so the request of the
+ * On one transaction object the store runs commands strictly one after another (SQLite's and
+ * PostgreSQL's group commits await each command before the next starts; the commands of a
+ * PostgreSQL wave run at once, but each on a transaction object of its own), so the request of the
  * command running on a transaction object is a plain map entry, set for the length of the
  * command's function. A retried command sets it again; a worker's command finds none and writes
  * null. Explicit, like `afterCommit`: no async-context tracking on the hot path.
@@ -45,6 +46,6 @@ export async function forRequest<T>(tx: Tx, requestId: string | undefined, fn: (
 }
 
 /** `db.command` for a request: one command whose writes name the request that asked for it. */
-export function commandFor<T>(db: Database, requestId: string | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.command((tx) => forRequest(tx, requestId, () => fn(tx)));
+export function commandFor<T>(db: Database, requestId: string | undefined, fn: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T> {
+  return db.command((tx) => forRequest(tx, requestId, () => fn(tx)), options);
 }
