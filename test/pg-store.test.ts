@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { uniqueViolation } from '../src/store/database.js';
 import { prepared } from '../src/store/prepared.js';
 import { lockAccounts } from '../src/store/ledger-store.js';
 import { BACKENDS, type TestDatabase, openTestDatabase } from './harness.js';
@@ -41,6 +42,33 @@ describe.each(BACKENDS)('deferred writes and group commit on %s', (backend) => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const keys = await test.db.command((tx) => tx.selectFrom('settings').select('key').where('key', 'in', ['k1', 'taken', 'k3']).orderBy('key').execute());
     expect(keys.map((k) => k.key)).toEqual(['k1', 'k3', 'taken']);
+  });
+
+  it('fails only the command whose write, sent in a wave with nobody waiting, fails, and commits the rest', async () => {
+    test = await openTestDatabase(backend);
+    await test.db.command((tx) => insertSetting.run(tx, { key: 'taken', value: 'x' }));
+    // Each command's update of its own row follows its insert: on PostgreSQL, in a wave, the insert
+    // then goes out at once and nobody waits for its answer, so its unique violation is seen late.
+    const results = await Promise.allSettled(
+      ['w1', 'taken', 'w3'].map((key) =>
+        test.db.command(
+          async (tx) => {
+            await insertSetting.defer(tx, { key, value: 'y' });
+            await updateSetting.defer(tx, { key, value: 'z' });
+            await updateSetting.defer(tx, { key, value: 'z2' });
+          },
+          { concurrent: true },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(uniqueViolation((results[1] as PromiseRejectedResult).reason)).toBeDefined();
+    const rows = await test.db.command((tx) => tx.selectFrom('settings').select(['key', 'value']).where('key', 'in', ['w1', 'taken', 'w3']).orderBy('key').execute());
+    expect(rows).toEqual([
+      { key: 'taken', value: 'x' },
+      { key: 'w1', value: 'z2' },
+      { key: 'w3', value: 'z2' },
+    ]);
   });
 
   it('shows a command the deferred writes of the command before it in the same group', async () => {

@@ -587,8 +587,14 @@ class PostgresStore implements Database {
       }),
     );
     endWave(conn);
+    // Writes sent while nobody waited (pipelined) must all have answered, and none failed, before
+    // the wave counts as done.
+    const flushed = await flushDeferred(conn).then(
+      () => true,
+      () => false,
+    );
     await sql.raw(PIPELINE_OFF).execute(conn);
-    return settled.every((outcome) => outcome.status === 'fulfilled');
+    return flushed && settled.every((outcome) => outcome.status === 'fulfilled');
   }
 
   /** One command in a transaction of its own, retried on deadlock or serialization failure. */
@@ -711,10 +717,26 @@ function extendClient(client: pg.PoolClient): void {
   /** The commands whose writes were in the last statement that failed, if any did. */
   let lastFailure: { from: number; to: number } | undefined;
 
+  /**
+   * The first error of writes sent without anyone waiting for their answer (pipelined, below): the
+   * transaction is aborted from there on, and this is the error every later statement reports.
+   */
+  let detachedFailure: Error | undefined;
+  /** The last statement sent: answers come in order, so once it has answered, all have. */
+  let tail: Promise<unknown> = Promise.resolve();
+  const pipelined = () => (client as unknown as PipelineState).pipeline;
+
   const send = (text: string, values: unknown[]): Promise<pg.QueryResult> => {
     const name = values.length > 0 ? statementName(text) : undefined;
-    return name !== undefined ? query({ name, text, values }) : query(text, values);
+    const result = name !== undefined ? query({ name, text, values }) : query(text, values);
+    tail = result.catch(() => undefined);
+    return result;
   };
+  /** A later statement failed because the transaction was aborted by a detached write: report that write's error. */
+  const reporting = (result: Promise<pg.QueryResult>): Promise<pg.QueryResult> =>
+    result.catch((error: unknown) => {
+      throw detachedFailure ?? error;
+    });
   /** Sends `writes` (and, as the statement's last part, `last`), noting whose writes they were should it fail. */
   const sendGroup = (writes: DeferredWrite[], last?: { text: string; values: unknown[] }): Promise<pg.QueryResult> => {
     const group = combine(last ? [...writes, { verb: 'select', table: '', owner, ...last }] : writes);
@@ -747,17 +769,29 @@ function extendClient(client: pg.PoolClient): void {
     const mark = DEFER_MARK.exec(config);
     if (mark) {
       const write = { verb: mark[1] ?? '', table: mark[2] ?? '', text: config.slice(mark[0].length), values: params, owner };
-      const before = conflicts(pending, write) || pending.length >= DEFERRED_MAX ? sendAfterPending(() => Promise.resolve(EMPTY_RESULT)) : undefined;
+      const full = conflicts(pending, write) || pending.length >= DEFERRED_MAX;
+      if (full && pipelined()) {
+        // Pipelined (a wave): the waiting writes go now and nobody waits for their answer; an error
+        // aborts the transaction and is reported by the next statement or the final flush.
+        const flushed = sendGroup(pending);
+        pending = [];
+        flushed.catch((error: unknown) => {
+          detachedFailure ??= error instanceof Error ? error : new Error(String(error));
+        });
+        pending.push(write);
+        return Promise.resolve(EMPTY_RESULT);
+      }
+      const before = full ? sendAfterPending(() => Promise.resolve(EMPTY_RESULT)) : undefined;
       pending.push(write);
       return before ?? Promise.resolve(EMPTY_RESULT);
     }
     if (config.startsWith(RIDE_MARK)) {
       // A read no waiting write changes (its caller's promise): the writes ride in its statement.
       const text = config.slice(RIDE_MARK.length);
-      if (pending.length === 0) return send(text, params);
+      if (pending.length === 0) return reporting(send(text, params));
       const writes = pending;
       pending = [];
-      return sendGroup(writes, { text, values: params });
+      return reporting(sendGroup(writes, { text, values: params }));
     }
     const ownerMark = OWNER_MARK.exec(config);
     if (ownerMark) {
@@ -771,14 +805,28 @@ function extendClient(client: pg.PoolClient): void {
       else if (state._queryQueue.length === 0 && state._sentQueryQueue.length === 0 && !state._activeQuery) state.pipeline = false;
       return Promise.resolve(EMPTY_RESULT);
     }
-    if (config === FLUSH_DEFERRED) return sendAfterPending(() => Promise.resolve(EMPTY_RESULT));
+    if (config === FLUSH_DEFERRED) {
+      // Every write sent has answered, and none failed unseen, before the command (or group) may end.
+      return reporting(sendAfterPending(() => Promise.resolve(EMPTY_RESULT))).then(async (result) => {
+        await tail;
+        if (detachedFailure !== undefined) throw detachedFailure;
+        return result;
+      });
+    }
     if (/^\s*(rollback|begin)\b/i.test(config)) {
       pending = [];
       lastFailure = undefined;
+      detachedFailure = undefined;
       owner = -1;
       return query(config, values);
     }
-    return sendAfterPending(() => send(config, params));
+    const result = reporting(sendAfterPending(() => send(config, params)));
+    if (!/^\s*commit\s*$/i.test(config)) return result;
+    // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, and no error: never take that for a commit.
+    return result.then((answer) => {
+      if (answer.command === 'ROLLBACK') throw detachedFailure ?? new Error('COMMIT rolled back: a statement of the transaction had failed');
+      return answer;
+    });
   };
 }
 
