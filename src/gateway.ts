@@ -202,6 +202,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     (error) => app.log.error({ err: error }, 'retention run failed'),
     (outcomes) => app.log.info({ retention: outcomes.filter((o) => o.deleted > 0) }, 'retention run deleted old records'),
   );
+  for (const worker of [refunds, retention]) ops.watch(worker.heartbeat);
   sms?.onReceipt?.((receipt) => {
     recordReceipt(db, sms.name, receipt, gw.clock.nowMs()).catch((error: unknown) => app.log.error({ err: error }, 'SMS receipt not recorded'));
   });

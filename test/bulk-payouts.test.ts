@@ -115,6 +115,22 @@ describe.each(BACKENDS)('bulk payouts on %s', (backend) => {
     expectLedgerSound(await readLedger(gw.gw.db), 'after the dispatcher');
   });
 
+  it("names the bulk request in each item payout's history", async () => {
+    const { json } = await post({ items: [customer(1000), merchant(2000)] }, { 'x-request-id': 'bulk-req-1' });
+    const view = await gw.call('GET', `${BULK}/${String(json.batch_id)}`);
+    expect(itemsOf(view).map((i) => i.status)).toEqual(['completed', 'pending']);
+    const events = await gw.gw.db.command((tx) =>
+      tx
+        .selectFrom('transaction_events')
+        .innerJoin('payout_batch_items', 'payout_batch_items.payout_id', 'transaction_events.subject_id')
+        .select(['transaction_events.request_id'])
+        .where('payout_batch_items.batch_id', '=', String(json.batch_id))
+        .execute(),
+    );
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events.every((e) => e.request_id === 'bulk-req-1')).toBe(true);
+  });
+
   it('sends each item its own callback', async () => {
     const receiver = await Receiver.start();
     errors.length = 0;

@@ -29,7 +29,16 @@ for (const backend of BACKENDS) {
       const { status, body } = await ready(gw);
       expect(status).toBe(200);
       expect(body.status).toBe('ready');
-      expect(Object.keys(body.checks).sort()).toEqual(['database_read', 'database_write', 'migrations', 'worker_callbacks', 'worker_payouts', 'worker_resolver']);
+      expect(Object.keys(body.checks).sort()).toEqual([
+        'database_read',
+        'database_write',
+        'migrations',
+        'worker_callbacks',
+        'worker_payouts',
+        'worker_refunds',
+        'worker_resolver',
+        'worker_retention',
+      ]);
       expect(Object.values(body.checks).every((c) => c.ok)).toBe(true);
       // The write check really writes, in a command of its own.
       const probe = await gw.testDb.db.command((tx) => tx.selectFrom('settings').select('value').where('key', '=', 'ready_probe').executeTakeFirst());
@@ -45,6 +54,16 @@ for (const backend of BACKENDS) {
       expect(body.checks.worker_callbacks).toEqual({ ok: false, detail: 'stopped' });
       expect(body.checks.worker_payouts?.ok).toBe(true);
       expect(body.checks.database_read?.ok).toBe(true);
+    });
+
+    it('is 503 when the refund or the retention worker is stopped', async () => {
+      gw = await startOpsGateway(backend, { start: { startWorkers: true } });
+      await gw.running.refunds.stop();
+      await gw.running.retention.stop();
+      const { status, body } = await ready(gw);
+      expect(status).toBe(503);
+      expect(body.checks.worker_refunds).toEqual({ ok: false, detail: 'stopped' });
+      expect(body.checks.worker_retention).toEqual({ ok: false, detail: 'stopped' });
     });
 
     it('is 503 when the database is closed, while /health stays 200', async () => {

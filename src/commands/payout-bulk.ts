@@ -1,4 +1,5 @@
 import { newId } from '../core/ids.js';
+import { commandFor } from './request-context.js';
 import type { Xof } from '../core/money.js';
 import { type Result, type ResultCode, fail, ok } from '../core/result-codes.js';
 import { type Tx, uniqueViolation } from '../store/database.js';
@@ -154,9 +155,11 @@ async function recordRefusal(gw: Gateway, tx: Tx, batchId: string, index: number
  * the item's key, another run of this batch recorded the item first. Any other error leaves the
  * item without a row, so the batch stays `processing` and a retry with the same key runs it.
  */
-async function runItem(gw: Gateway, project: Project, clientIp: string, batchId: string, index: number, item: BulkItemInput): Promise<boolean> {
+async function runItem(gw: Gateway, project: Project, clientIp: string, batchId: string, index: number, item: BulkItemInput, requestId: string | undefined): Promise<boolean> {
   try {
-    await gw.db.command((tx) => runBatchItem(gw, tx, project, clientIp, batchId, index, item));
+    // Like a single payout: the item's writes name the request (ADR 0020), and items run as a
+    // wave on PostgreSQL (ADR 0019): a payout and an item row, inserted, touch nothing else.
+    await commandFor(gw.db, requestId, (tx) => runBatchItem(gw, tx, project, clientIp, batchId, index, item), { concurrent: true });
     return true;
   } catch (error) {
     const violated = uniqueViolation(error);
@@ -175,14 +178,21 @@ async function runItem(gw: Gateway, project: Project, clientIp: string, batchId:
  * Runs the items that have no row yet, at most BULK_ITEMS_IN_FLIGHT_MAX at once, then marks the
  * batch `processed` once every item has its row. Answers how many items are still without one.
  */
-export async function processBatch(gw: Gateway, project: Project, clientIp: string, opened: OpenedBatch, items: readonly BulkItemInput[]): Promise<number> {
+export async function processBatch(
+  gw: Gateway,
+  project: Project,
+  clientIp: string,
+  opened: OpenedBatch,
+  items: readonly BulkItemInput[],
+  requestId?: string,
+): Promise<number> {
   const todo = items.flatMap((_, index) => (opened.doneIndexes.has(index) ? [] : [index]));
   let next = 0;
   let missing = 0;
   const lane = async (): Promise<void> => {
     for (let position = next++; position < todo.length; position = next++) {
       const index = todo[position] as number;
-      if (!(await runItem(gw, project, clientIp, opened.batch.id, index, items[index] as BulkItemInput))) missing++;
+      if (!(await runItem(gw, project, clientIp, opened.batch.id, index, items[index] as BulkItemInput, requestId))) missing++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(BULK_ITEMS_IN_FLIGHT_MAX, todo.length) }, lane));

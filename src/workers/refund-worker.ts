@@ -1,4 +1,5 @@
 import type { Gateway } from '../commands/context.js';
+import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
 import { settleRefund } from '../commands/refunds.js';
 import type { Xof } from '../core/money.js';
 import { type OperatorOutcome, type RefundRequest, withOperatorTimeout } from '../operators/connector.js';
@@ -27,6 +28,8 @@ interface Claimed {
 }
 
 export class RefundWorker {
+  /** For `/ready` (ADR 0020): beats after every pass. */
+  readonly heartbeat: Heartbeat;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -36,9 +39,12 @@ export class RefundWorker {
     private readonly gw: Gateway,
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.heartbeat = new Heartbeat('refunds', options.intervalMs, PASS_BUDGET_MS + gw.config.operatorTimeoutMs);
+  }
 
   start(): void {
+    this.heartbeat.start();
     this.stopped = false;
     this.timer = setInterval(() => this.kick(), this.options.intervalMs);
     this.timer.unref();
@@ -58,6 +64,7 @@ export class RefundWorker {
   }
 
   async stop(): Promise<void> {
+    this.heartbeat.stop();
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
@@ -75,6 +82,7 @@ export class RefundWorker {
       this.again = false;
       try {
         while (!this.stopped && (await this.runOnce()) === REFUND_BATCH_MAX);
+        this.heartbeat.beat();
       } catch (error) {
         this.onError(error);
       }

@@ -1,4 +1,5 @@
 import type { Clock } from '../commands/context.js';
+import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
 import { type RetentionOutcome, runRetention } from '../commands/retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { Database } from '../store/database.js';
@@ -10,6 +11,8 @@ import type { Database } from '../store/database.js';
  * of 0 starts nothing: retention then runs only through `cauri retention run`.
  */
 export class RetentionWorker {
+  /** For `/ready` (ADR 0020): beats after every run, failed or not (a failure is logged). */
+  readonly heartbeat: Heartbeat;
   private timer: NodeJS.Timeout | undefined;
   private first: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
@@ -22,11 +25,15 @@ export class RetentionWorker {
     private readonly onError: (error: unknown) => void,
     /** Told of every run that deleted something, for the log. */
     private readonly onRun: (outcomes: RetentionOutcome[]) => void = () => undefined,
-  ) {}
+  ) {
+    // The first run starts at a random point of the first interval: allow two intervals.
+    this.heartbeat = new Heartbeat('retention', policy.intervalMs, PASS_BUDGET_MS + policy.intervalMs);
+  }
 
   start(): void {
     const { intervalMs } = this.policy;
     if (intervalMs === 0) return;
+    this.heartbeat.start();
     this.first = setTimeout(() => {
       this.tick();
       this.timer = setInterval(() => this.tick(), intervalMs);
@@ -36,6 +43,7 @@ export class RetentionWorker {
   }
 
   async stop(): Promise<void> {
+    this.heartbeat.stop();
     this.stopping = true;
     if (this.first) clearTimeout(this.first);
     if (this.timer) clearInterval(this.timer);
@@ -55,6 +63,7 @@ export class RetentionWorker {
       })
       .catch(this.onError)
       .finally(() => {
+        this.heartbeat.beat();
         this.running = undefined;
       });
   }

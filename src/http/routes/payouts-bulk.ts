@@ -70,7 +70,7 @@ async function createBatch(gw: Gateway, request: FastifyRequest): Promise<unknow
   });
   if (!opened.ok) return envelopeOf(POST_WIKI, opened);
   if (!parsed.ok) throw new Error('unreachable: a batch opened for a refused request');
-  await processBatch(gw, opened.value.project, request.ip, opened.value, parsed.value.items);
+  await processBatch(gw, opened.value.project, request.ip, opened.value, parsed.value.items, request.id);
   const view = await gw.db.command((tx) => readBatch(tx, opened.value.batch.id, opened.value.project.id));
   if (!view) throw new Error(`batch ${opened.value.batch.id} vanished`);
   return batchBody(view, false);
