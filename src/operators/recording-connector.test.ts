@@ -3,7 +3,7 @@ import type { Xof } from '../core/money.js';
 import type { SimDebitTable } from '../store/schema-payin-surface.js';
 import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorOutcome } from './connector.js';
 import { EXCHANGE_JSON_CHARS_MAX, type OperatorExchange, boundedJson, exchangeRow, recordExchanges, subjectOfReference } from './recording-connector.js';
-import { type SimulatorDesk, signSimulatorNotification } from './simulator-desk.js';
+import { type SimulatorDesk, parseSimulatorNotification, signSimulatorNotification } from './simulator-desk.js';
 import { SimulatorConnector, simulatorDeskOf } from './simulator.js';
 
 const CLOCK = { nowMs: () => 1_700_000_000_000 };
@@ -104,7 +104,7 @@ describe('recordExchanges', () => {
   });
 
   it("keeps the simulator's desk reachable, and records genuine notifications only", () => {
-    const desk = { notificationKey: 'k'.repeat(64) } as unknown as SimulatorDesk;
+    const desk = fakeDesk();
     const { records, sink } = recorder();
     const recording = recordExchanges(new SimulatorConnector(0, desk), sink, CLOCK);
     expect(simulatorDeskOf(recording)).toBe(desk);
@@ -120,12 +120,18 @@ describe('recordExchanges', () => {
   });
 
   it('a notification whose record fails is still parsed', () => {
-    const desk = { notificationKey: 'k'.repeat(64) } as unknown as SimulatorDesk;
+    const desk = fakeDesk();
     const recording = recordExchanges(new SimulatorConnector(0, desk), () => Promise.reject(new Error('closed')), CLOCK);
     const row = { reference: 'po_x', operator_id: '11', status: 'failed', reason: 'declined', operator_reference: 'SIMY' } as SimDebitTable;
     expect(recording.parseNotification?.('11', signSimulatorNotification(desk.notificationKey, row))?.outcome).toMatchObject({ state: 'failed', reason: 'declined' });
   });
 });
+
+/** A desk that only checks notifications, with its one key (the simulator asks it since token-secret rotation, ADR 0022). */
+function fakeDesk(): SimulatorDesk {
+  const notificationKey = 'k'.repeat(64);
+  return { notificationKey, parseNotification: (operatorId: string, raw) => parseSimulatorNotification(notificationKey, operatorId, raw) } as Partial<SimulatorDesk> as SimulatorDesk;
+}
 
 describe('exchange rows', () => {
   it('belong to the payin or payout of their reference', () => {

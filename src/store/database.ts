@@ -441,7 +441,7 @@ class PostgresStore implements Database {
   private readonly driver: Driver;
 
   constructor(
-    pool: pg.Pool,
+    private readonly pool: pg.Pool,
     readonly location: string,
     private readonly batchMax: number,
   ) {
