@@ -8,7 +8,7 @@ import { type BareResult, barePostgres, bareSqlite } from './bare.js';
 import type { HttpScenario, LoadJob, LoadMessage, LoadResult } from './protocol.js';
 import { type CallbackReceiver, startReceiver } from './receiver.js';
 import { type ServerProcess, cpuMsOf, memoryOf, startServer } from './server.js';
-import { type BenchSeed, benchPhones, createPgSchema, drain, eventBacklog, payoutsNotFinal, payoutsSettled, seedBench } from './setup.js';
+import { type BenchSeed, benchPhones, createPgSchema, drain, eventBacklog, payoutsNotFinal, payoutsSettled, payoutsWithDispatcher, seedBench } from './setup.js';
 import { type LatencySummary, Samples, round } from './stats.js';
 
 /**
@@ -166,6 +166,9 @@ function serverEnv(dataDir: string, databaseUrl: string | undefined, options: Be
   };
 }
 
+/** Longest wait, before a scenario, for the payouts of the earlier ones to be dispatched. */
+const DISPATCH_DRAIN_BEFORE_MS = 60_000;
+
 const HTTP_SCENARIOS = ['payins', 'payouts', 'merchant', 'topup0', 'callbacks'] as const satisfies readonly ScenarioKey[];
 
 interface BackendContext {
@@ -183,6 +186,10 @@ async function runScenario(ctx: BackendContext, scenario: (typeof HTTP_SCENARIOS
   const short = scenario === 'merchant' || scenario === 'topup0' || scenario === 'callbacks';
   const durationS = short ? options.shortDurationS : options.durationS;
   let backlogBefore: number | undefined;
+  // Start once the earlier scenarios' payouts have left the dispatcher (merchant and topup0 leave
+  // thousands queued for the operator): each scenario measures its own load, not their tail.
+  const queued = await drain(() => payoutsWithDispatcher(location), DISPATCH_DRAIN_BEFORE_MS);
+  if ((queued.left ?? 0) > 0 || queued.waitedMs > 1_000) log(`${backend}: ${scenario}: earlier payouts still with the dispatcher: ${queued.left ?? '?'} after ${queued.waitedMs} ms`);
   if (scenario === 'callbacks') {
     // Start from an empty outbox, so that the earlier scenarios' events do not queue ahead of these.
     const before = await drain(() => eventBacklog(location), options.drainS * 1000);

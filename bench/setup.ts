@@ -142,6 +142,11 @@ export async function payoutsSettled(location: Location, fromMs: number, toMs: n
   };
 }
 
+/** Payouts of any kind the dispatcher has not finished (merchant and top_up_wallet 0): `queued` or `sent`. */
+export function payoutsWithDispatcher(location: Location): Promise<number | undefined> {
+  return countOf(location, "select count(*) as n from payouts where dispatch_state in ('queued', 'sent')");
+}
+
 /** Polls `count` every 250 ms until it reads 0 or `drainMs` passes; returns the last count and the time waited. */
 export async function drain(count: () => Promise<number | undefined>, drainMs: number): Promise<{ left: number | undefined; waitedMs: number }> {
   const startedAt = performance.now();

@@ -6,7 +6,11 @@ import type { OperatorExchangeTable } from '../store/schema.js';
 import type { DebitRequest, OperatorConnector, OperatorNotification, RawNotification } from './connector.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
-const SEPARATE = { separate: true } as const;
+/**
+ * Beside the API's group commits, and as a wave (ADR 0019): each record writes its own row only, so
+ * the records of payouts sent together go out pipelined in one transaction.
+ */
+const SEPARATE = { separate: true, concurrent: true } as const;
 
 /**
  * Every exchange with an operator, kept for the operator console's story of a transaction: what

@@ -239,13 +239,14 @@ export class SimulatorDesk {
           .onConflict((oc) => oc.column('reference').doNothing())
           .execute();
       },
-      { separate: true },
+      // Each credit's own row: beside the API's group commits, as a wave (ADR 0019).
+      { separate: true, concurrent: true },
     );
   }
 
   /** The number a credit was sent to, if the simulated operator received it. */
   creditPhone(reference: string): Promise<string | undefined> {
-    return this.options.db.command(async (tx) => (await tx.selectFrom('sim_credits').select('phone').where('reference', '=', reference).executeTakeFirst())?.phone, { separate: true });
+    return this.options.db.command(async (tx) => (await tx.selectFrom('sim_credits').select('phone').where('reference', '=', reference).executeTakeFirst())?.phone, { separate: true, concurrent: true });
   }
 
   /** What the operator says about a request; `pending` for one it never received. */
