@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type TestGateway, startTestGateway } from '../harness.js';
 import { E1, NUMBERS, checkoutBody, confirmPayin } from '../payin-helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, browserAvailable } from './chromium.js';
 
 /**
  * The payment page in a real browser: Debian's headless Chromium driven by playwright-core, which
@@ -13,16 +14,9 @@ import { E1, NUMBERS, checkoutBody, confirmPayin } from '../payin-helpers.js';
  * Without /usr/bin/chromium the suite is skipped with a printed reason, unless
  * CAURI_REQUIRE_BROWSER=1 (as in CI) makes that a failure.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-artifacts', 'screenshots');
 const XSS_STORE = '<script>alert("x")</script> & Co';
 
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CAURI_REQUIRE_BROWSER === '1') throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (!available) console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-describe.skipIf(!available)('payment page in Chromium', () => {
+describe.skipIf(!browserAvailable)('payment page in Chromium', () => {
   let gw: TestGateway;
   let context: BrowserContext;
   let profile: string;
@@ -38,7 +32,7 @@ describe.skipIf(!available)('payment page in Chromium', () => {
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
       headless: true,
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,

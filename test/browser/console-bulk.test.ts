@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestGateway, startTestGateway } from '../harness.js';
-import { OPERATOR, addConsoleUser } from '../console-helpers.js';
+import { addConsoleUser } from '../console-helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, browserAvailable, signInToConsole } from './chromium.js';
 
 /**
  * The console's bulk payout pages (ADR 0025) in Debian's headless Chromium: from the navigation to
@@ -13,16 +14,9 @@ import { OPERATOR, addConsoleUser } from '../console-helpers.js';
  * test-artifacts/screenshots/console-bulk-*. Skipped with a printed reason without
  * /usr/bin/chromium, unless CAURI_REQUIRE_BROWSER=1.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-artifacts', 'screenshots');
 const WALLET = '22670123456';
 
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CAURI_REQUIRE_BROWSER === '1') throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (!available) console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-describe.skipIf(!available)('bulk payout pages in Chromium', () => {
+describe.skipIf(!browserAvailable)('bulk payout pages in Chromium', () => {
   let gw: TestGateway;
   let context: BrowserContext;
   let profile = '';
@@ -46,7 +40,7 @@ describe.skipIf(!available)('bulk payout pages in Chromium', () => {
     batchId = String(created.batch_id);
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-console-bulk-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -67,12 +61,7 @@ describe.skipIf(!available)('bulk payout pages in Chromium', () => {
     );
 
   it('goes from the navigation to the batches, to one batch, to an item\'s payout story', async () => {
-    await page.goto(`${base()}/console`);
-    await page.waitForURL(/\/console\/login\?next=/);
-    await page.getByLabel('Username').fill(OPERATOR.username);
-    await page.getByLabel('Password').fill(OPERATOR.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base()}/console`);
+    await signInToConsole(page, base());
 
     await page.locator('nav.main').getByRole('link', { name: 'Bulk payouts', exact: true }).click();
     await page.waitForURL(`${base()}/console/payouts/bulk`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
@@ -8,6 +8,7 @@ import type { CreditRequest, OperatorConnector, OperatorOutcome } from '../../sr
 import { OPERATOR, addConsoleUser } from '../console-helpers.js';
 import { type TestGateway, startTestGateway } from '../harness.js';
 import { E7 } from '../payin-helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, browserAvailable } from './chromium.js';
 
 /**
  * The console's operator availability and reconciliation pages in Debian's headless Chromium
@@ -17,14 +18,7 @@ import { E7 } from '../payin-helpers.js';
  * test-artifacts/screenshots/console-operators-*. Skipped with a printed reason without
  * /usr/bin/chromium, unless CAURI_REQUIRE_BROWSER=1.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-artifacts', 'screenshots');
 const PHONE = '22670445566';
-
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CAURI_REQUIRE_BROWSER === '1') throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (!available) console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
 
 /** Orange Burkina refuses every connection; the other operators answer. */
 class HalfDown implements OperatorConnector {
@@ -37,7 +31,7 @@ class HalfDown implements OperatorConnector {
   }
 }
 
-describe.skipIf(!available)('console operator pages in Chromium', () => {
+describe.skipIf(!browserAvailable)('console operator pages in Chromium', () => {
   let gw: TestGateway;
   let context: BrowserContext;
   let profile = '';
@@ -56,7 +50,7 @@ describe.skipIf(!available)('console operator pages in Chromium', () => {
     await gw.dispatcher.runOnce();
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-console-ops-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     page = await context.newPage();
     page.on('console', (message) => {
       // A refused upload answers 400, which Chromium reports; nothing else may.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
@@ -7,6 +7,7 @@ import { type TestGateway, latestOtp, startTestGateway, walletPayinBody } from '
 import { E2, NUMBERS, straightBody, ussdOtp } from '../payin-helpers.js';
 import { OPERATOR, addConsoleUser } from '../console-helpers.js';
 import { expectLedgerSound, readLedger } from '../ledger-checks.js';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, browserAvailable, signInToConsole } from './chromium.js';
 
 /**
  * Refunds in the operator console (ADR 0024), in Debian's headless Chromium: the Refund form on
@@ -14,16 +15,9 @@ import { expectLedgerSound, readLedger } from '../ledger-checks.js';
  * refund worker, a refusal shown on the page, and the audit trail. Skipped with a printed reason
  * without /usr/bin/chromium, unless CAURI_REQUIRE_BROWSER=1.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-artifacts', 'screenshots');
 const WALLET = '22670123456';
 
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CAURI_REQUIRE_BROWSER === '1') throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (!available) console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-describe.skipIf(!available)('refunds in the operator console (Chromium)', () => {
+describe.skipIf(!browserAvailable)('refunds in the operator console (Chromium)', () => {
   let gw: TestGateway;
   let context: BrowserContext;
   let profile = '';
@@ -52,17 +46,12 @@ describe.skipIf(!available)('refunds in the operator console (Chromium)', () => 
     orangePayinId = await payinIdOf(orange.token);
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-console-refunds-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
-    await page.goto(`${base()}/console`);
-    await page.waitForURL(/\/console\/login\?next=/);
-    await page.getByLabel('Username').fill(OPERATOR.username);
-    await page.getByLabel('Password').fill(OPERATOR.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base()}/console`);
+    await signInToConsole(page, base());
   }, 90_000);
 
   afterAll(async () => {

@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src/core/statement.js';
-import { OPERATOR, addConsoleUser } from '../console-helpers.js';
+import { addConsoleUser } from '../console-helpers.js';
 import { type TestGateway, startTestGateway } from '../harness.js';
 import { parseCsv } from '../csv.js';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, browserAvailable, signInToConsole } from './chromium.js';
 
 /**
  * The console's statement page (ADR 0023) in Debian's headless Chromium: a project's balances,
@@ -14,15 +15,8 @@ import { parseCsv } from '../csv.js';
  * CSP violation shows as one) fail the test. Skipped with a printed reason without
  * /usr/bin/chromium, unless CAURI_REQUIRE_BROWSER=1.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-artifacts', 'screenshots');
 
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CAURI_REQUIRE_BROWSER === '1') throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (!available) console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-describe.skipIf(!available)('console statement in Chromium', () => {
+describe.skipIf(!browserAvailable)('console statement in Chromium', () => {
   let gw: TestGateway;
   let context: BrowserContext;
   let profile = '';
@@ -48,18 +42,13 @@ describe.skipIf(!available)('console statement in Chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-statement-'));
     downloads = mkdtempSync(path.join(tmpdir(), 'cauri-statement-dl-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US', acceptDownloads: true, downloadsPath: downloads });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US', acceptDownloads: true, downloadsPath: downloads });
     page = await context.newPage();
     page.on('console', (message) => {
       // The bad date of the second test answers 400, which Chromium reports; nothing else may.
       if (message.type() === 'error' && !message.text().includes('status of 400')) consoleErrors.push(message.text());
     });
-    await page.goto(`${base()}/console`);
-    await page.waitForURL(/\/console\/login\?next=/);
-    await page.getByLabel('Username').fill(OPERATOR.username);
-    await page.getByLabel('Password').fill(OPERATOR.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base()}/console`);
+    await signInToConsole(page, base());
   }, 90_000);
 
   afterAll(async () => {

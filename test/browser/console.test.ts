@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestGateway, latestOtp, payoutBody, startTestGateway, walletPayinBody } from '../harness.js';
 import { E2, NUMBERS, confirmPayin, straightBody } from '../payin-helpers.js';
 import { OPERATOR, addConsoleUser } from '../console-helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, browserAvailable } from './chromium.js';
 
 /**
  * The operator console in Debian's headless Chromium (playwright-core, nothing downloaded): sign
@@ -14,16 +15,9 @@ import { OPERATOR, addConsoleUser } from '../console-helpers.js';
  * Console errors (a CSP violation shows as one) fail the test. Skipped with a printed reason
  * without /usr/bin/chromium, unless CAURI_REQUIRE_BROWSER=1.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.resolve('test-artifacts', 'screenshots');
 const WALLET = '22670123456';
 
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CAURI_REQUIRE_BROWSER === '1') throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (!available) console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-describe.skipIf(!available)('operator console in Chromium', () => {
+describe.skipIf(!browserAvailable)('operator console in Chromium', () => {
   let gw: TestGateway;
   let desktop: BrowserContext;
   let mobile: BrowserContext;
@@ -52,7 +46,7 @@ describe.skipIf(!available)('operator console in Chromium', () => {
   function newContext(profile: string, mobileDevice: boolean): Promise<BrowserContext> {
     return chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
       headless: true,
       viewport: mobileDevice ? { width: 390, height: 844 } : { width: 1280, height: 900 },
       deviceScaleFactor: mobileDevice ? 2 : 1,
