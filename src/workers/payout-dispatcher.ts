@@ -4,6 +4,7 @@ import { type OperatorOutcome, withOperatorTimeout } from '../operators/connecto
 import type { Xof } from '../core/money.js';
 import type { Tx } from '../store/database.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { PassLoop } from './pass-loop.js';
 import { Heartbeat } from '../metrics/heartbeat.js';
 import { OperatorHealthGate, deferPayouts } from './operator-health.js';
 
@@ -77,11 +78,8 @@ interface Claimed {
 }
 
 export class PayoutDispatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
   // A dispatcher that was never started (tests, `startWorkers: false`) runs only through `runOnce`.
-  private stopped = true;
+  private readonly passes: PassLoop;
   private readonly leases: LeaseKeeper;
   /** Beats after every pass, for `/ready` (ADR 0020). */
   readonly heartbeat: Heartbeat;
@@ -96,6 +94,7 @@ export class PayoutDispatcher {
     // The probe's lease covers the call and its settlement; another instance may probe after it.
     this.health = new OperatorHealthGate(gw.config.operatorTimeoutMs, options.leaseMs + gw.config.operatorTimeoutMs);
     this.heartbeat = new Heartbeat('payouts', options.intervalMs);
+    this.passes = new PassLoop(options.intervalMs, this.heartbeat, () => this.pass(), onError);
     this.leases = new LeaseKeeper(
       options.leaseMs,
       (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs), SEPARATE),
@@ -104,30 +103,16 @@ export class PayoutDispatcher {
   }
 
   start(): void {
-    this.stopped = false;
-    this.heartbeat.start();
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.passes.start();
   }
 
   /** Runs a pass now, or right after the current one. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-    });
+    this.passes.kick();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.heartbeat.stop();
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.passes.stop();
     await Promise.all(this.inFlight);
   }
 
@@ -142,29 +127,26 @@ export class PayoutDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
 
   /** Claims batches while there is room in flight; each payout settles on its own and makes room. */
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        for (let room = DISPATCH_INFLIGHT_MAX - this.inFlight.size; room > 0 && !this.stopped; room = DISPATCH_INFLIGHT_MAX - this.inFlight.size) {
-          const claimed = await this.claim(Math.min(room, DISPATCH_BATCH_MAX));
-          this.leases.hold(claimed.map((payout) => payout.id));
-          for (const payout of claimed) {
-            const done: Promise<void> = this.process(payout)
-              .catch(this.onError)
-              .finally(() => {
-                this.inFlight.delete(done);
-                this.kick();
-              });
-            this.inFlight.add(done);
-          }
-          if (claimed.length < DISPATCH_BATCH_MAX) break;
+  private async pass(): Promise<void> {
+    try {
+      for (let room = DISPATCH_INFLIGHT_MAX - this.inFlight.size; room > 0 && !this.passes.stopped; room = DISPATCH_INFLIGHT_MAX - this.inFlight.size) {
+        const claimed = await this.claim(Math.min(room, DISPATCH_BATCH_MAX));
+        this.leases.hold(claimed.map((payout) => payout.id));
+        for (const payout of claimed) {
+          const done: Promise<void> = this.process(payout)
+            .catch(this.onError)
+            .finally(() => {
+              this.inFlight.delete(done);
+              this.kick();
+            });
+          this.inFlight.add(done);
         }
-      } catch (error) {
-        this.onError(error);
+        if (claimed.length < DISPATCH_BATCH_MAX) break;
       }
-    } while (this.again && !this.stopped);
-    this.heartbeat.beat();
+    } catch (error) {
+      // A failed claim is reported and the pass still counts: the dispatcher is alive, and tries again.
+      this.onError(error);
+    }
   }
 
   /**

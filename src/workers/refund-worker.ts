@@ -1,5 +1,6 @@
 import type { Gateway } from '../commands/context.js';
 import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
+import { PassLoop } from './pass-loop.js';
 import { settleRefund } from '../commands/refunds.js';
 import type { Xof } from '../core/money.js';
 import { type OperatorOutcome, type RefundRequest, withOperatorTimeout } from '../operators/connector.js';
@@ -30,10 +31,7 @@ interface Claimed {
 export class RefundWorker {
   /** For `/ready` (ADR 0020): beats after every pass. */
   readonly heartbeat: Heartbeat;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly passes: PassLoop;
 
   constructor(
     private readonly gw: Gateway,
@@ -41,33 +39,20 @@ export class RefundWorker {
     private readonly onError: (error: unknown) => void,
   ) {
     this.heartbeat = new Heartbeat('refunds', options.intervalMs, PASS_BUDGET_MS + gw.config.operatorTimeoutMs);
+    this.passes = new PassLoop(options.intervalMs, this.heartbeat, () => this.pass(), onError);
   }
 
   start(): void {
-    this.heartbeat.start();
-    this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.passes.start();
   }
 
   /** Runs a pass now, or right after the current one. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-    });
+    this.passes.kick();
   }
 
-  async stop(): Promise<void> {
-    this.heartbeat.stop();
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   /** One pass, for tests: returns how many refunds it handled. */
@@ -77,16 +62,9 @@ export class RefundWorker {
     return claimed.length;
   }
 
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        while (!this.stopped && (await this.runOnce()) === REFUND_BATCH_MAX);
-        this.heartbeat.beat();
-      } catch (error) {
-        this.onError(error);
-      }
-    } while (this.again && !this.stopped);
+  /** Claims full batches until a claim comes back short. */
+  private async pass(): Promise<void> {
+    while (!this.passes.stopped && (await this.runOnce()) === REFUND_BATCH_MAX);
   }
 
   private claim(): Promise<Claimed[]> {
