@@ -112,18 +112,22 @@ export async function settlePayouts(gw: Gateway, tx: Tx, items: readonly SettleI
  * taken over since (ADR 0018) leaves the payout to the new holder: the caller does not come here.
  */
 async function keepPending(tx: Tx, payoutId: string, attempts: number, nowMs: number): Promise<void> {
+  await tx.updateTable('payouts').set(stillPending(attempts, nowMs)).where('id', '=', payoutId).execute();
+}
+
+/**
+ * What an operator's "still pending" after `attempts` calls changes on a payout or a refund: asked
+ * again after the back-off, or, after the last attempt, left for a person with the reason recorded.
+ */
+export function stillPending(attempts: number, nowMs: number) {
   const exhausted = attempts >= DISPATCH_ATTEMPTS_MAX;
-  await tx
-    .updateTable('payouts')
-    .set({
-      dispatch_state: exhausted ? 'review' : 'sent',
-      dispatch_after_ms: nowMs + retryDelayMs(attempts),
-      dispatch_owner: null,
-      status_reason: exhausted ? `operator still pending after ${attempts} attempts; needs review` : 'awaiting operator',
-      updated_at_ms: nowMs,
-    })
-    .where('id', '=', payoutId)
-    .execute();
+  return {
+    dispatch_state: exhausted ? 'review' : 'sent',
+    dispatch_after_ms: nowMs + retryDelayMs(attempts),
+    dispatch_owner: null,
+    status_reason: exhausted ? `operator still pending after ${attempts} attempts; needs review` : 'awaiting operator',
+    updated_at_ms: nowMs,
+  };
 }
 
 /** Posts or voids the holds of payouts the operator has decided, and writes their rows and events. */

@@ -14,7 +14,7 @@ import type { Gateway } from './context.js';
 import { type TokenVerifier, verifyGatewayToken } from './lookup.js';
 import { enqueueEvent } from './outbox.js';
 import { lockPayin } from './payin-operator.js';
-import { DISPATCH_ATTEMPTS_MAX, retryDelayMs } from './payout-settle.js';
+import { stillPending } from './payout-settle.js';
 import type { Project } from './projects.js';
 
 /**
@@ -179,18 +179,7 @@ export async function settleRefund(gw: Gateway, tx: Tx, refundId: string, outcom
   if (refund.status !== 'pending') return 'already_final';
   if (outcome.state === 'pending') {
     if (holder !== undefined && refund.dispatch_owner !== null && refund.dispatch_owner !== holder) return 'still_pending';
-    const exhausted = attempts >= DISPATCH_ATTEMPTS_MAX;
-    await tx
-      .updateTable('refunds')
-      .set({
-        dispatch_state: exhausted ? 'review' : 'sent',
-        dispatch_after_ms: nowMs + retryDelayMs(attempts),
-        dispatch_owner: null,
-        status_reason: exhausted ? `operator still pending after ${attempts} attempts; needs review` : 'awaiting operator',
-        updated_at_ms: nowMs,
-      })
-      .where('id', '=', refundId)
-      .execute();
+    await tx.updateTable('refunds').set(stillPending(attempts, nowMs)).where('id', '=', refundId).execute();
     return 'still_pending';
   }
   assert(refund.pending_transfer_id !== null, `refund ${refundId} has no hold to settle`);
