@@ -34,7 +34,14 @@ export interface BenchOptions {
 }
 
 export type Scenario = 'bare' | 'payins' | 'payouts' | 'merchant' | 'topup0' | 'callbacks';
-export const SCENARIOS: readonly Scenario[] = ['bare', 'payins', 'payouts', 'merchant', 'topup0', 'callbacks'];
+export const SCENARIOS: readonly Scenario[] = [
+  'bare',
+  'payins',
+  'payouts',
+  'merchant',
+  'topup0',
+  'callbacks',
+];
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -133,8 +140,12 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
         options.amountXof = positiveNumber(name, value, true);
         break;
       case 'scenarios': {
-        const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-        for (const s of list) if (!SCENARIOS.includes(s as Scenario)) throw new UsageError(`unknown scenario "${s}"`);
+        const list = value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        for (const s of list)
+          if (!SCENARIOS.includes(s as Scenario)) throw new UsageError(`unknown scenario "${s}"`);
         options.scenarios = new Set(list as Scenario[]);
         break;
       }
@@ -151,10 +162,12 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
         options.drainS = value === '0' ? 0 : atMost(name, positiveNumber(name, value, false), 600);
         break;
       case 'simulator-delay-ms':
-        options.simulatorDelayMs = value === '0' ? 0 : atMost(name, positiveNumber(name, value, true), 60_000);
+        options.simulatorDelayMs =
+          value === '0' ? 0 : atMost(name, positiveNumber(name, value, true), 60_000);
         break;
       case 'callback-mode':
-        if (value !== 'ligdicash' && value !== 'json') throw new UsageError(`--callback-mode must be ligdicash or json, not "${value}"`);
+        if (value !== 'ligdicash' && value !== 'json')
+          throw new UsageError(`--callback-mode must be ligdicash or json, not "${value}"`);
         options.callbackMode = value;
         break;
       case 'pg-url':
@@ -170,6 +183,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
         throw new UsageError(`unknown option --${name}`);
     }
   }
-  if (options.wallets < options.concurrency) throw new UsageError('--wallets must be at least --concurrency (one payin per wallet at a time)');
+  if (options.wallets < options.concurrency)
+    throw new UsageError('--wallets must be at least --concurrency (one payin per wallet at a time)');
   return options;
 }

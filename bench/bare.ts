@@ -36,7 +36,12 @@ const INSERT_TRANSFER =
   'INSERT INTO transfers (id, kind, pending_id, debit_account_id, credit_account_id, amount_xof, reason, subject_id, created_at_ms) VALUES ';
 
 /** Times `iteration` back to back: `warmupMs` discarded, then `durationMs` (or `maxOps`) measured. */
-async function measure(iteration: () => Promise<void> | void, warmupMs: number, durationMs: number, maxOps: number): Promise<BareResult> {
+async function measure(
+  iteration: () => Promise<void> | void,
+  warmupMs: number,
+  durationMs: number,
+  maxOps: number,
+): Promise<BareResult> {
   const latency = new Samples();
   const warmupEnd = performance.now() + warmupMs;
   while (performance.now() < warmupEnd) await iteration();
@@ -50,10 +55,20 @@ async function measure(iteration: () => Promise<void> | void, warmupMs: number, 
     latency.add(now - t);
   }
   const windowMs = now - start;
-  return { ops: latency.count, windowMs: round(windowMs), opsPerSecond: round((latency.count * 1000) / windowMs, 1), latency: latency.summary() };
+  return {
+    ops: latency.count,
+    windowMs: round(windowMs),
+    opsPerSecond: round((latency.count * 1000) / windowMs, 1),
+    latency: latency.summary(),
+  };
 }
 
-export async function bareSqlite(warmupMs: number, durationMs: number, maxOps: number, keep: boolean): Promise<BareResult & { file: string }> {
+export async function bareSqlite(
+  warmupMs: number,
+  durationMs: number,
+  maxOps: number,
+  keep: boolean,
+): Promise<BareResult & { file: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cauri-bench-bare-'));
   try {
     // The gateway's schema, made by its own migrations.
@@ -69,7 +84,9 @@ export async function bareSqlite(warmupMs: number, durationMs: number, maxOps: n
     insertAccount.run(...accountRow(CREDIT, 0, nowMs));
     const insertTransfer = raw.prepare(`${INSERT_TRANSFER}(?, 'single', NULL, ?, ?, ?, 'bench', NULL, ?)`);
     const debit = raw.prepare('UPDATE accounts SET debits_posted_xof = debits_posted_xof + ? WHERE id = ?');
-    const credit = raw.prepare('UPDATE accounts SET credits_posted_xof = credits_posted_xof + ? WHERE id = ?');
+    const credit = raw.prepare(
+      'UPDATE accounts SET credits_posted_xof = credits_posted_xof + ? WHERE id = ?',
+    );
     const post = raw.transaction(() => {
       insertTransfer.run(newId('tr'), DEBIT, CREDIT, AMOUNT_XOF, Date.now());
       debit.run(AMOUNT_XOF, DEBIT);
@@ -86,22 +103,39 @@ export async function bareSqlite(warmupMs: number, durationMs: number, maxOps: n
   }
 }
 
-export async function barePostgres(url: string, warmupMs: number, durationMs: number, maxOps: number): Promise<BareResult> {
+export async function barePostgres(
+  url: string,
+  warmupMs: number,
+  durationMs: number,
+  maxOps: number,
+): Promise<BareResult> {
   await (await openDatabase({ databaseUrl: url, dataDir: ':memory:', poolSize: 1 })).close();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const nowMs = Date.now();
-    await client.query(`${INSERT_ACCOUNT}($1, $2, $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16)`, [
-      ...accountRow(DEBIT, 1e12, nowMs),
-      ...accountRow(CREDIT, 0, nowMs),
-    ]);
+    await client.query(
+      `${INSERT_ACCOUNT}($1, $2, $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16)`,
+      [...accountRow(DEBIT, 1e12, nowMs), ...accountRow(CREDIT, 0, nowMs)],
+    );
     const post = async () => {
       await client.query('BEGIN');
       try {
-        await client.query({ name: 'bench_transfer', text: `${INSERT_TRANSFER}($1, 'single', NULL, $2, $3, $4, 'bench', NULL, $5)`, values: [newId('tr'), DEBIT, CREDIT, AMOUNT_XOF, Date.now()] });
-        await client.query({ name: 'bench_debit', text: 'UPDATE accounts SET debits_posted_xof = debits_posted_xof + $1 WHERE id = $2', values: [AMOUNT_XOF, DEBIT] });
-        await client.query({ name: 'bench_credit', text: 'UPDATE accounts SET credits_posted_xof = credits_posted_xof + $1 WHERE id = $2', values: [AMOUNT_XOF, CREDIT] });
+        await client.query({
+          name: 'bench_transfer',
+          text: `${INSERT_TRANSFER}($1, 'single', NULL, $2, $3, $4, 'bench', NULL, $5)`,
+          values: [newId('tr'), DEBIT, CREDIT, AMOUNT_XOF, Date.now()],
+        });
+        await client.query({
+          name: 'bench_debit',
+          text: 'UPDATE accounts SET debits_posted_xof = debits_posted_xof + $1 WHERE id = $2',
+          values: [AMOUNT_XOF, DEBIT],
+        });
+        await client.query({
+          name: 'bench_credit',
+          text: 'UPDATE accounts SET credits_posted_xof = credits_posted_xof + $1 WHERE id = $2',
+          values: [AMOUNT_XOF, CREDIT],
+        });
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');

@@ -40,22 +40,42 @@ class HttpClient {
   call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const headers = payload ? { ...this.headers, 'content-type': 'application/json', 'content-length': String(payload.length) } : this.headers;
-      const req = http.request({ host: '127.0.0.1', port: this.port, method, path, agent: this.agent, headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`${method} ${path.split('?')[0] ?? ''}: HTTP ${res.statusCode ?? 0} ${text.slice(0, 200)}`));
-          try {
-            resolve(JSON.parse(text) as unknown);
-          } catch {
-            reject(new Error(`${method} ${path}: not JSON: ${text.slice(0, 200)}`));
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in ${REQUEST_TIMEOUT_MS} ms`)));
+      const headers = payload
+        ? { ...this.headers, 'content-type': 'application/json', 'content-length': String(payload.length) }
+        : this.headers;
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          headers,
+          timeout: REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            if (res.statusCode !== 200)
+              return reject(
+                new Error(
+                  `${method} ${path.split('?')[0] ?? ''}: HTTP ${res.statusCode ?? 0} ${text.slice(0, 200)}`,
+                ),
+              );
+            try {
+              resolve(JSON.parse(text) as unknown);
+            } catch {
+              reject(new Error(`${method} ${path}: not JSON: ${text.slice(0, 200)}`));
+            }
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`${method} ${path}: no answer in ${REQUEST_TIMEOUT_MS} ms`)),
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -74,18 +94,31 @@ interface StepTimer {
 
 async function payin(client: HttpClient, job: LoadJob, phone: string, step: StepTimer): Promise<void> {
   let t = performance.now();
-  const issued = (await client.call('GET', `/pay/v02/debitotp/${phone}/${job.amountXof}`)) as { error?: unknown; message?: unknown };
+  const issued = (await client.call('GET', `/pay/v02/debitotp/${phone}/${job.amountXof}`)) as {
+    error?: unknown;
+    message?: unknown;
+  };
   if (issued.error !== false) throw new Error(`debitotp: ${String(issued.message)}`);
   step('debitotp', t);
   t = performance.now();
-  const inbox = (await client.call('GET', `/sandbox/sms?phone=${phone}&limit=1`)) as { messages?: { body?: string }[] };
+  const inbox = (await client.call('GET', `/sandbox/sms?phone=${phone}&limit=1`)) as {
+    messages?: { body?: string }[];
+  };
   const code = /\b(\d{6})\b/.exec(inbox.messages?.[0]?.body ?? '')?.[1];
   if (code === undefined) throw new Error(`sms: no OTP for ${phone}`);
   step('sms', t);
   t = performance.now();
   const created = (await client.call('POST', '/pay/v02/debitwallet/withotp', {
     commande: {
-      invoice: { items: [], total_amount: job.amountXof, devise: 'XOF', description: 'Bench order', customer: phone, external_id: '', otp: code },
+      invoice: {
+        items: [],
+        total_amount: job.amountXof,
+        devise: 'XOF',
+        description: 'Bench order',
+        customer: phone,
+        external_id: '',
+        otp: code,
+      },
       store: { name: 'Bench shop', website_url: 'https://shop.example' },
       // No callback URL: the bench makes no outbound calls (the callback worker still handles each event).
       actions: { cancel_url: '', return_url: '', callback_url: '' },
@@ -110,7 +143,8 @@ async function payout(client: HttpClient, job: LoadJob, phone: string, transacti
       custom_data: { transaction_id: transactionId },
     },
   })) as { response_code?: unknown; description?: unknown };
-  if (created.response_code !== '00') throw new Error(`${path.slice('/pay/v01/'.length)}: ${String(created.description)}`);
+  if (created.response_code !== '00')
+    throw new Error(`${path.slice('/pay/v01/'.length)}: ${String(created.description)}`);
 }
 
 /** Operations in flight at most under paced load: when the server falls this far behind, the schedule waits. */
@@ -121,7 +155,12 @@ const PACED_SOCKETS_MAX = 256;
 const PACED_TICK_MS = 1;
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const client = new HttpClient(job.port, job.ratePerSecond !== undefined ? PACED_SOCKETS_MAX : job.concurrency, job.apikey, job.apiToken);
+  const client = new HttpClient(
+    job.port,
+    job.ratePerSecond !== undefined ? PACED_SOCKETS_MAX : job.concurrency,
+    job.apikey,
+    job.apiToken,
+  );
   const latency = new Samples();
   const steps = new Map<string, Samples>();
   const errorSamples = new Set<string>();
@@ -184,7 +223,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     } catch (error) {
       if (inWindow(performance.now())) errors++;
       if (errorSamples.size < ERROR_SAMPLES_MAX) errorSamples.add((error as Error).message);
-      if (++consecutiveErrors >= CONSECUTIVE_ERRORS_MAX) throw new Error(`${consecutiveErrors} failures in a row; last: ${(error as Error).message}`);
+      if (++consecutiveErrors >= CONSECUTIVE_ERRORS_MAX)
+        throw new Error(`${consecutiveErrors} failures in a row; last: ${(error as Error).message}`);
     }
   };
   const payoutPhone = () => job.phones[payoutSeq % job.phones.length] ?? '';
@@ -269,7 +309,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     stoppedBy,
     windowStartEpochMs: round(performance.timeOrigin + measureStart),
     windowEndEpochMs: round(performance.timeOrigin + measureEnd),
-    paced: job.ratePerSecond !== undefined ? { targetPerSecond: job.ratePerSecond, inFlightPeak, inFlightMax: PACED_IN_FLIGHT_MAX } : undefined,
+    paced:
+      job.ratePerSecond !== undefined
+        ? { targetPerSecond: job.ratePerSecond, inFlightPeak, inFlightMax: PACED_IN_FLIGHT_MAX }
+        : undefined,
     answered: job.scenario === 'callbacks' ? answered : undefined,
   };
 }

@@ -51,4 +51,8 @@ export interface LoadResult {
   answered?: [string, number][] | undefined;
 }
 
-export type LoadMessage = { type: 'measure-start' } | { type: 'measure-end' } | { type: 'result'; result: LoadResult } | { type: 'failed'; error: string };
+export type LoadMessage =
+  | { type: 'measure-start' }
+  | { type: 'measure-end' }
+  | { type: 'result'; result: LoadResult }
+  | { type: 'failed'; error: string };

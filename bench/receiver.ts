@@ -31,7 +31,8 @@ function transactionIdOf(contentType: string, body: string): string | undefined 
       const parsed = JSON.parse(body) as { transaction_id?: unknown };
       return typeof parsed.transaction_id === 'string' ? parsed.transaction_id : undefined;
     }
-    if (contentType.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(body).get('transaction_id') ?? undefined;
+    if (contentType.startsWith('application/x-www-form-urlencoded'))
+      return new URLSearchParams(body).get('transaction_id') ?? undefined;
   } catch {
     // A body the receiver cannot read still counts as received, by its webhook-id.
   }
@@ -57,8 +58,14 @@ export function startReceiver(delayMs: number): Promise<CallbackReceiver> {
       else posts.other++;
       const transactionId = transactionIdOf(contentType, Buffer.concat(chunks).toString('utf8'));
       const eventId = String(req.headers['webhook-id'] ?? transactionId ?? '');
-      if (eventId !== '' && !firstByEvent.has(eventId) && firstByEvent.size < EVENTS_MAX) firstByEvent.set(eventId, at);
-      if (transactionId !== undefined && !firstByTransaction.has(transactionId) && firstByTransaction.size < EVENTS_MAX) firstByTransaction.set(transactionId, at);
+      if (eventId !== '' && !firstByEvent.has(eventId) && firstByEvent.size < EVENTS_MAX)
+        firstByEvent.set(eventId, at);
+      if (
+        transactionId !== undefined &&
+        !firstByTransaction.has(transactionId) &&
+        firstByTransaction.size < EVENTS_MAX
+      )
+        firstByTransaction.set(transactionId, at);
       const answer = () => res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
       if (delayMs > 0) setTimeout(answer, delayMs);
       else answer();

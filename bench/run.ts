@@ -8,7 +8,17 @@ import { type BareResult, barePostgres, bareSqlite } from './bare.js';
 import type { HttpScenario, LoadJob, LoadMessage, LoadResult } from './protocol.js';
 import { type CallbackReceiver, startReceiver } from './receiver.js';
 import { type ServerProcess, cpuMsOf, memoryOf, startServer } from './server.js';
-import { type BenchSeed, benchPhones, createPgSchema, drain, eventBacklog, payoutsNotFinal, payoutsSettled, payoutsWithDispatcher, seedBench } from './setup.js';
+import {
+  type BenchSeed,
+  benchPhones,
+  createPgSchema,
+  drain,
+  eventBacklog,
+  payoutsNotFinal,
+  payoutsSettled,
+  payoutsWithDispatcher,
+  seedBench,
+} from './setup.js';
 import { type LatencySummary, Samples, round } from './stats.js';
 
 /**
@@ -110,22 +120,39 @@ function log(line: string): void {
 
 function runLoadProcess(job: LoadJob, serverPid: number): Promise<ScenarioReport> {
   return new Promise((resolve, reject) => {
-    const child = fork(LOAD_JS, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--enable-source-maps'] });
+    const child = fork(LOAD_JS, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--enable-source-maps'],
+    });
     const loadPid = child.pid ?? 0;
-    let start: { at: number; server: number | undefined; load: number | undefined; bench: number | undefined } | undefined;
+    let start:
+      | { at: number; server: number | undefined; load: number | undefined; bench: number | undefined }
+      | undefined;
     let end: typeof start;
     let settled = false;
-    const sample = () => ({ at: performance.now(), server: cpuMsOf(serverPid), load: cpuMsOf(loadPid), bench: cpuMsOf(process.pid) });
+    const sample = () => ({
+      at: performance.now(),
+      server: cpuMsOf(serverPid),
+      load: cpuMsOf(loadPid),
+      bench: cpuMsOf(process.pid),
+    });
     const percent = (which: 'server' | 'load' | 'bench') => {
       const a = start?.[which];
       const b = end?.[which];
       if (!start || !end || a === undefined || b === undefined || end.at <= start.at) return undefined;
       return round(((b - a) * 100) / (end.at - start.at), 1);
     };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(new Error(`load generator did not finish within ${job.warmupMs + job.durationMs + LOAD_GRACE_MS} ms`));
-    }, job.warmupMs + job.durationMs + LOAD_GRACE_MS);
+    const timer = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        finish(
+          new Error(
+            `load generator did not finish within ${job.warmupMs + job.durationMs + LOAD_GRACE_MS} ms`,
+          ),
+        );
+      },
+      job.warmupMs + job.durationMs + LOAD_GRACE_MS,
+    );
     const finish = (outcome: LoadResult | Error) => {
       if (settled) return;
       settled = true;
@@ -133,8 +160,17 @@ function runLoadProcess(job: LoadJob, serverPid: number): Promise<ScenarioReport
       if (outcome instanceof Error) reject(outcome);
       else {
         const server = percent('server');
-        const serverCpuUsPerOp = server !== undefined && outcome.opsPerSecond > 0 ? round((server * 10_000) / outcome.opsPerSecond, 0) : undefined;
-        resolve({ ...outcome, serverCpuPercent: server, loadCpuPercent: percent('load'), benchCpuPercent: percent('bench'), serverCpuUsPerOp });
+        const serverCpuUsPerOp =
+          server !== undefined && outcome.opsPerSecond > 0
+            ? round((server * 10_000) / outcome.opsPerSecond, 0)
+            : undefined;
+        resolve({
+          ...outcome,
+          serverCpuPercent: server,
+          loadCpuPercent: percent('load'),
+          benchCpuPercent: percent('bench'),
+          serverCpuUsPerOp,
+        });
       }
     };
     child.on('message', (message: LoadMessage) => {
@@ -144,15 +180,27 @@ function runLoadProcess(job: LoadJob, serverPid: number): Promise<ScenarioReport
       else finish(new Error(`load generator failed: ${message.error}`));
     });
     child.once('error', (error) => finish(error));
-    child.once('exit', (code) => finish(new Error(`load generator exited with code ${String(code)} without a result`)));
+    child.once('exit', (code) =>
+      finish(new Error(`load generator exited with code ${String(code)} without a result`)),
+    );
     child.send(job);
   });
 }
 
-function serverEnv(dataDir: string, databaseUrl: string | undefined, options: BenchOptions): NodeJS.ProcessEnv {
+function serverEnv(
+  dataDir: string,
+  databaseUrl: string | undefined,
+  options: BenchOptions,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if ((!key.startsWith('CAURI_') || PASSED_THROUGH.test(key)) && key !== 'DATABASE_URL' && key !== 'PORT' && key !== 'HOST') env[key] = value;
+    if (
+      (!key.startsWith('CAURI_') || PASSED_THROUGH.test(key)) &&
+      key !== 'DATABASE_URL' &&
+      key !== 'PORT' &&
+      key !== 'HOST'
+    )
+      env[key] = value;
   }
   return {
     ...env,
@@ -169,7 +217,13 @@ function serverEnv(dataDir: string, databaseUrl: string | undefined, options: Be
 /** Longest wait, before a scenario, for the payouts of the earlier ones to be dispatched. */
 const DISPATCH_DRAIN_BEFORE_MS = 60_000;
 
-const HTTP_SCENARIOS = ['payins', 'payouts', 'merchant', 'topup0', 'callbacks'] as const satisfies readonly ScenarioKey[];
+const HTTP_SCENARIOS = [
+  'payins',
+  'payouts',
+  'merchant',
+  'topup0',
+  'callbacks',
+] as const satisfies readonly ScenarioKey[];
 
 interface BackendContext {
   backend: Backend;
@@ -181,7 +235,10 @@ interface BackendContext {
   receiver: CallbackReceiver;
 }
 
-async function runScenario(ctx: BackendContext, scenario: (typeof HTTP_SCENARIOS)[number]): Promise<ScenarioReport> {
+async function runScenario(
+  ctx: BackendContext,
+  scenario: (typeof HTTP_SCENARIOS)[number],
+): Promise<ScenarioReport> {
   const { backend, options, location, receiver } = ctx;
   const short = scenario === 'merchant' || scenario === 'topup0' || scenario === 'callbacks';
   const durationS = short ? options.shortDurationS : options.durationS;
@@ -189,12 +246,17 @@ async function runScenario(ctx: BackendContext, scenario: (typeof HTTP_SCENARIOS
   // Start once the earlier scenarios' payouts have left the dispatcher (merchant and topup0 leave
   // thousands queued for the operator): each scenario measures its own load, not their tail.
   const queued = await drain(() => payoutsWithDispatcher(location), DISPATCH_DRAIN_BEFORE_MS);
-  if ((queued.left ?? 0) > 0 || queued.waitedMs > 1_000) log(`${backend}: ${scenario}: earlier payouts still with the dispatcher: ${queued.left ?? '?'} after ${queued.waitedMs} ms`);
+  if ((queued.left ?? 0) > 0 || queued.waitedMs > 1_000)
+    log(
+      `${backend}: ${scenario}: earlier payouts still with the dispatcher: ${queued.left ?? '?'} after ${queued.waitedMs} ms`,
+    );
   if (scenario === 'callbacks') {
     // Start from an empty outbox, so that the earlier scenarios' events do not queue ahead of these.
     const before = await drain(() => eventBacklog(location), options.drainS * 1000);
     backlogBefore = before.left;
-    log(`${backend}: callbacks to ${receiver.url} (answers after ${options.receiverDelayMs} ms, project callback mode ${ctx.demo.callbackMode}); backlog before: ${before.left ?? '?'} after ${before.waitedMs} ms`);
+    log(
+      `${backend}: callbacks to ${receiver.url} (answers after ${options.receiverDelayMs} ms, project callback mode ${ctx.demo.callbackMode}); backlog before: ${before.left ?? '?'} after ${before.waitedMs} ms`,
+    );
   }
   const load = scenario === 'callbacks' ? `paced at ${options.rate}/s` : `concurrency ${options.concurrency}`;
   log(`${backend}: ${scenario}, ${load}, ${options.warmupS} s warm-up + ${durationS} s`);
@@ -232,21 +294,32 @@ async function dispatchOf(ctx: BackendContext, result: ScenarioReport): Promise<
   const { location, options } = ctx;
   const notFinalAtEnd = await payoutsNotFinal(location);
   const drained = await drain(() => payoutsNotFinal(location), options.drainS * 1000);
-  const { settled, failed } = await payoutsSettled(location, result.windowStartEpochMs, result.windowEndEpochMs);
+  const { settled, failed } = await payoutsSettled(
+    location,
+    result.windowStartEpochMs,
+    result.windowEndEpochMs,
+  );
   const report: DispatchReport = {
     settledInWindow: settled,
-    settledPerSecond: settled !== undefined && result.windowMs > 0 ? round((settled * 1000) / result.windowMs, 1) : undefined,
+    settledPerSecond:
+      settled !== undefined && result.windowMs > 0 ? round((settled * 1000) / result.windowMs, 1) : undefined,
     notFinalAtEnd,
     notFinalAfterDrain: drained.left,
     drainWaitedMs: drained.waitedMs,
     failed,
   };
-  log(`${ctx.backend}: topup0 settled ${report.settledPerSecond ?? '?'}/s; not final: ${notFinalAtEnd ?? '?'} at the end, ${drained.left ?? '?'} after ${drained.waitedMs} ms; failed ${failed ?? '?'}`);
+  log(
+    `${ctx.backend}: topup0 settled ${report.settledPerSecond ?? '?'}/s; not final: ${notFinalAtEnd ?? '?'} at the end, ${drained.left ?? '?'} after ${drained.waitedMs} ms; failed ${failed ?? '?'}`,
+  );
   return report;
 }
 
 /** callbacks: the receiver's count in the window, the lag of each window payout's callback, the backlog and its drain. */
-async function callbacksOf(ctx: BackendContext, result: ScenarioReport, backlogBefore: number | undefined): Promise<CallbacksReport> {
+async function callbacksOf(
+  ctx: BackendContext,
+  result: ScenarioReport,
+  backlogBefore: number | undefined,
+): Promise<CallbacksReport> {
   const { location, options, receiver } = ctx;
   const backlogAtEnd = result.eventBacklog;
   const drained = await drain(() => eventBacklog(location), options.drainS * 1000);
@@ -294,12 +367,15 @@ async function runBackend(backend: Backend, options: BenchOptions): Promise<Back
   if (httpScenarios.length === 0) return report;
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cauri-bench-'));
-  const pgSchema = backend === 'postgres' && options.pgUrl !== undefined ? await createPgSchema(options.pgUrl) : undefined;
+  const pgSchema =
+    backend === 'postgres' && options.pgUrl !== undefined ? await createPgSchema(options.pgUrl) : undefined;
   const location = { dataDir, databaseUrl: pgSchema?.url };
   const receiver = await startReceiver(options.receiverDelayMs);
   try {
     const phones = benchPhones(options.wallets);
-    log(`${backend}: setup: demo project, ${phones.length} funded wallets, funded sub-account (not measured)`);
+    log(
+      `${backend}: setup: demo project, ${phones.length} funded wallets, funded sub-account (not measured)`,
+    );
     const demo = await seedBench(location, phones, options.callbackMode);
     const nodeArgs = ['--enable-source-maps'];
     if (options.cpuProfDir !== undefined) {
@@ -307,7 +383,9 @@ async function runBackend(backend: Backend, options: BenchOptions): Promise<Back
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfDir)}`);
     }
     const server = await startServer(MAIN_JS, serverEnv(dataDir, pgSchema?.url, options), nodeArgs);
-    log(`${backend}: server pid ${server.pid} on 127.0.0.1:${server.port}, data ${pgSchema ? 'in a fresh PostgreSQL schema' : dataDir}`);
+    log(
+      `${backend}: server pid ${server.pid} on 127.0.0.1:${server.port}, data ${pgSchema ? 'in a fresh PostgreSQL schema' : dataDir}`,
+    );
     try {
       const ctx: BackendContext = { backend, options, location, server, demo, phones, receiver };
       for (const scenario of httpScenarios) report[scenario] = await runScenario(ctx, scenario);
@@ -318,7 +396,9 @@ async function runBackend(backend: Backend, options: BenchOptions): Promise<Back
     }
   } finally {
     await receiver.close();
-    await pgSchema?.drop().catch((error: unknown) => log(`could not drop the bench schema: ${String(error)}`));
+    await pgSchema
+      ?.drop()
+      .catch((error: unknown) => log(`could not drop the bench schema: ${String(error)}`));
     if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
     else log(`kept ${dataDir}`);
   }
@@ -341,33 +421,67 @@ function checksOf(report: BackendReport): Check[] {
   const t = report.backend === 'sqlite' ? TARGETS.sqlite : TARGETS.postgres;
   if (payouts) {
     checks.push(
-      { name: `payouts >= ${t.payoutsPerSecondMin}/s`, value: payouts.opsPerSecond, pass: payouts.opsPerSecond >= t.payoutsPerSecondMin },
-      { name: `payouts p99 < ${t.payoutP99MsMax} ms`, value: payouts.latency.p99Ms, pass: payouts.latency.p99Ms < t.payoutP99MsMax },
+      {
+        name: `payouts >= ${t.payoutsPerSecondMin}/s`,
+        value: payouts.opsPerSecond,
+        pass: payouts.opsPerSecond >= t.payoutsPerSecondMin,
+      },
+      {
+        name: `payouts p99 < ${t.payoutP99MsMax} ms`,
+        value: payouts.latency.p99Ms,
+        pass: payouts.latency.p99Ms < t.payoutP99MsMax,
+      },
     );
     if (report.bare && report.backend === 'sqlite') {
       const ratio = round(payouts.opsPerSecond / report.bare.opsPerSecond);
-      checks.push({ name: `payouts >= ${TARGETS.sqlite.payoutsToBareMin} x bare loop`, value: ratio, pass: ratio >= TARGETS.sqlite.payoutsToBareMin });
+      checks.push({
+        name: `payouts >= ${TARGETS.sqlite.payoutsToBareMin} x bare loop`,
+        value: ratio,
+        pass: ratio >= TARGETS.sqlite.payoutsToBareMin,
+      });
     }
   }
   if (merchant && report.backend === 'postgres') {
     const pgT = TARGETS.postgres;
     checks.push(
-      { name: `merchant payouts >= ${pgT.merchantPerSecondMin}/s`, value: merchant.opsPerSecond, pass: merchant.opsPerSecond >= pgT.merchantPerSecondMin },
-      { name: `merchant payouts p99 < ${pgT.payoutP99MsMax} ms`, value: merchant.latency.p99Ms, pass: merchant.latency.p99Ms < pgT.payoutP99MsMax },
+      {
+        name: `merchant payouts >= ${pgT.merchantPerSecondMin}/s`,
+        value: merchant.opsPerSecond,
+        pass: merchant.opsPerSecond >= pgT.merchantPerSecondMin,
+      },
+      {
+        name: `merchant payouts p99 < ${pgT.payoutP99MsMax} ms`,
+        value: merchant.latency.p99Ms,
+        pass: merchant.latency.p99Ms < pgT.payoutP99MsMax,
+      },
     );
   }
   for (const key of HTTP_SCENARIOS) {
     const scenario = report[key];
-    if (scenario) checks.push({ name: `${key}: no failed operations`, value: scenario.errors, pass: scenario.errors === 0 });
+    if (scenario)
+      checks.push({
+        name: `${key}: no failed operations`,
+        value: scenario.errors,
+        pass: scenario.errors === 0,
+      });
   }
   const failed = report.topup0?.dispatch?.failed;
-  if (report.topup0) checks.push({ name: 'topup0: no payout notcompleted', value: failed ?? -1, pass: failed === 0 });
+  if (report.topup0)
+    checks.push({ name: 'topup0: no payout notcompleted', value: failed ?? -1, pass: failed === 0 });
   const cb = callbacks?.callbacks;
   if (callbacks && cb) {
     const ratio = callbacks.opsPerSecond > 0 ? round(cb.perSecond / callbacks.opsPerSecond) : 0;
     checks.push(
-      { name: `callbacks/s >= ${TARGETS.callbacksToPayoutsMin} x payouts/s (${cb.mode})`, value: ratio, pass: ratio >= TARGETS.callbacksToPayoutsMin },
-      { name: `callback backlog drained within ${round(cb.drainWaitedMs / 1000, 1)} s, every callback received`, value: (cb.backlogAfterDrain ?? -1) + cb.notReceived, pass: cb.backlogAfterDrain === 0 && cb.notReceived === 0 },
+      {
+        name: `callbacks/s >= ${TARGETS.callbacksToPayoutsMin} x payouts/s (${cb.mode})`,
+        value: ratio,
+        pass: ratio >= TARGETS.callbacksToPayoutsMin,
+      },
+      {
+        name: `callback backlog drained within ${round(cb.drainWaitedMs / 1000, 1)} s, every callback received`,
+        value: (cb.backlogAfterDrain ?? -1) + cb.notReceived,
+        pass: cb.backlogAfterDrain === 0 && cb.notReceived === 0,
+      },
     );
   }
   return checks;
@@ -375,7 +489,11 @@ function checksOf(report: BackendReport): Check[] {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '),
+    )
+    .join('\n');
 }
 
 function fmt(n: number | undefined, digits = 1): string {
@@ -390,10 +508,32 @@ function render(reports: BackendReport[], options: BenchOptions, checks: Map<Bac
   );
   for (const report of reports) {
     const bareRate = report.bare?.opsPerSecond;
-    const rows: string[][] = [['scenario', 'ops/s', 'p50 ms', 'p99 ms', 'vs bare', 'errors', 'server CPU', 'CPU µs/op', 'loadgen CPU']];
+    const rows: string[][] = [
+      [
+        'scenario',
+        'ops/s',
+        'p50 ms',
+        'p99 ms',
+        'vs bare',
+        'errors',
+        'server CPU',
+        'CPU µs/op',
+        'loadgen CPU',
+      ],
+    ];
     const label = report.backend === 'sqlite' ? 'SQLite (WAL, synchronous=FULL)' : 'PostgreSQL';
     if (report.bare) {
-      rows.push([`bare ledger loop, 1 tx/iteration`, fmt(report.bare.opsPerSecond), fmt(report.bare.latency.p50Ms, 2), fmt(report.bare.latency.p99Ms, 2), '1.00', '0', '-', '-', '-']);
+      rows.push([
+        `bare ledger loop, 1 tx/iteration`,
+        fmt(report.bare.opsPerSecond),
+        fmt(report.bare.latency.p50Ms, 2),
+        fmt(report.bare.latency.p99Ms, 2),
+        '1.00',
+        '0',
+        '-',
+        '-',
+        '-',
+      ]);
     }
     const scenarioRow = (name: string, s: ScenarioReport) => [
       name,
@@ -406,10 +546,25 @@ function render(reports: BackendReport[], options: BenchOptions, checks: Map<Bac
       s.serverCpuUsPerOp === undefined ? '-' : String(s.serverCpuUsPerOp),
       s.loadCpuPercent === undefined ? '-' : `${Math.round(s.loadCpuPercent)}%`,
     ];
-    const subRow = (name: string, perSecond: number | undefined, p50?: number, p99?: number) => [name, fmt(perSecond), fmt(p50, 2), fmt(p99, 2), '', '', '', '', ''];
+    const subRow = (name: string, perSecond: number | undefined, p50?: number, p99?: number) => [
+      name,
+      fmt(perSecond),
+      fmt(p50, 2),
+      fmt(p99, 2),
+      '',
+      '',
+      '',
+      '',
+      '',
+    ];
     if (report.payins) {
       rows.push(scenarioRow('wallet payins (3 requests each)', report.payins));
-      for (const [step, summary] of Object.entries(report.payins.steps)) rows.push(subRow(`  ${step} request`, undefined, summary.p50Ms, summary.p99Ms).map((c, i) => (i === 1 ? '' : c)));
+      for (const [step, summary] of Object.entries(report.payins.steps))
+        rows.push(
+          subRow(`  ${step} request`, undefined, summary.p50Ms, summary.p99Ms).map((c, i) =>
+            i === 1 ? '' : c,
+          ),
+        );
     }
     if (report.payouts) rows.push(scenarioRow('customer payouts (top_up_wallet 1)', report.payouts));
     if (report.merchant) rows.push(scenarioRow('merchant payouts (straight/payout)', report.merchant));
@@ -420,13 +575,18 @@ function render(reports: BackendReport[], options: BenchOptions, checks: Map<Bac
     const cb = report.callbacks?.callbacks;
     if (report.callbacks) {
       rows.push(scenarioRow(`customer payouts, callback_url (paced ${options.rate}/s)`, report.callbacks));
-      if (cb) rows.push(subRow(`  callbacks received (${cb.mode}), lag`, cb.perSecond, cb.lag.p50Ms, cb.lag.p99Ms));
+      if (cb)
+        rows.push(subRow(`  callbacks received (${cb.mode}), lag`, cb.perSecond, cb.lag.p50Ms, cb.lag.p99Ms));
     }
     out.push('', `${label}`, table(rows));
     if (report.server) {
-      out.push(`server memory: peak RSS (VmHWM) ${round(report.server.vmHWMkB / 1024, 1)} MB, RSS at end ${round(report.server.vmRSSkB / 1024, 1)} MB`);
+      out.push(
+        `server memory: peak RSS (VmHWM) ${round(report.server.vmHWMkB / 1024, 1)} MB, RSS at end ${round(report.server.vmRSSkB / 1024, 1)} MB`,
+      );
     }
-    const backlog = HTTP_SCENARIOS.filter((k) => report[k]?.eventBacklog !== undefined).map((k) => `${k} ${report[k]?.eventBacklog ?? ''}`);
+    const backlog = HTTP_SCENARIOS.filter((k) => report[k]?.eventBacklog !== undefined).map(
+      (k) => `${k} ${report[k]?.eventBacklog ?? ''}`,
+    );
     if (backlog.length > 0) out.push(`callback events still pending at the end of: ${backlog.join(', ')}`);
     const dispatch = report.topup0?.dispatch;
     if (dispatch) {
@@ -445,7 +605,8 @@ function render(reports: BackendReport[], options: BenchOptions, checks: Map<Bac
           `lag p90 ${cb.lag.p90Ms} ms, max ${cb.lag.maxMs} ms${paced ? `; payouts in flight at most ${paced.inFlightPeak} (cap ${paced.inFlightMax})` : ''}`,
       );
     }
-    for (const check of checks.get(report.backend) ?? []) out.push(`${check.pass ? 'PASS' : 'FAIL'}  ${check.name}: ${check.value}`);
+    for (const check of checks.get(report.backend) ?? [])
+      out.push(`${check.pass ? 'PASS' : 'FAIL'}  ${check.name}: ${check.value}`);
   }
   return out.join('\n');
 }
@@ -472,8 +633,17 @@ async function main(): Promise<number> {
     JSON.stringify(
       {
         startedAt,
-        machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.release()}` },
-        options: { ...options, scenarios: [...options.scenarios], pgUrl: options.pgUrl?.replace(/\/\/[^@/]*@/, '//***@') },
+        machine: {
+          cores: os.cpus().length,
+          cpu: os.cpus()[0]?.model ?? '',
+          node: process.version,
+          platform: `${os.platform()} ${os.release()}`,
+        },
+        options: {
+          ...options,
+          scenarios: [...options.scenarios],
+          pgUrl: options.pgUrl?.replace(/\/\/[^@/]*@/, '//***@'),
+        },
         targets: TARGETS,
         results: reports,
         checks: Object.fromEntries(checks),
@@ -489,7 +659,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

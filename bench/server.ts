@@ -36,9 +36,17 @@ function health(port: number): Promise<boolean> {
   });
 }
 
-export async function startServer(mainJs: string, env: NodeJS.ProcessEnv, nodeArgs: readonly string[], readyTimeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServer(
+  mainJs: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[],
+  readyTimeoutMs = 30_000,
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, mainJs], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, mainJs], {
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
@@ -67,7 +75,8 @@ export async function startServer(mainJs: string, env: NodeJS.ProcessEnv, nodeAr
   };
   const deadline = Date.now() + readyTimeoutMs;
   while (!(await health(port))) {
-    if (exited !== undefined) throw new Error(`server exited (${String(exited)}) before it was ready:\n${output}`);
+    if (exited !== undefined)
+      throw new Error(`server exited (${String(exited)}) before it was ready:\n${output}`);
     if (Date.now() > deadline) {
       await server.stop();
       throw new Error(`server not ready after ${readyTimeoutMs} ms:\n${output}`);
@@ -81,7 +90,8 @@ export async function startServer(mainJs: string, env: NodeJS.ProcessEnv, nodeAr
 export function memoryOf(pid: number): { vmHWMkB: number; vmRSSkB: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    const field = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
     return { vmHWMkB: field('VmHWM'), vmRSSkB: field('VmRSS') };
   } catch {
     return undefined;

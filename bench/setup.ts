@@ -58,13 +58,20 @@ export async function seedBench(
       await db.command(async (tx) => {
         for (const phone of chunk) {
           assert((await createWallet(tx, phone, 'Bench customer', nowMs)).ok, `bench wallet ${phone}`);
-          assert((await fundWallet(tx, db.dialect, phone, WALLET_FUNDING_XOF, nowMs)).ok, `bench wallet funding ${phone}`);
+          assert(
+            (await fundWallet(tx, db.dialect, phone, WALLET_FUNDING_XOF, nowMs)).ok,
+            `bench wallet funding ${phone}`,
+          );
         }
       });
     }
-    const funded = await db.command((tx) => fundSubaccount(tx, db.dialect, demo.projectId, PAYOUT_OPERATOR_ID, SUBACCOUNT_FUNDING_XOF, nowMs));
+    const funded = await db.command((tx) =>
+      fundSubaccount(tx, db.dialect, demo.projectId, PAYOUT_OPERATOR_ID, SUBACCOUNT_FUNDING_XOF, nowMs),
+    );
     assert(funded.ok, 'bench sub-account funding');
-    const project = await db.command((tx) => updateProject(tx, demo.projectId, callbackMode !== undefined ? { callbackMode } : {}));
+    const project = await db.command((tx) =>
+      updateProject(tx, demo.projectId, callbackMode !== undefined ? { callbackMode } : {}),
+    );
     assert(project.ok, 'bench project callback mode');
     return { ...demo, callbackMode: project.value.callbackMode };
   } finally {
@@ -95,7 +102,10 @@ type Location = { dataDir: string; databaseUrl?: string | undefined };
 async function countOf(location: Location, query: string): Promise<number | undefined> {
   try {
     if (location.databaseUrl !== undefined) {
-      const client = new pg.Client({ connectionString: location.databaseUrl, connectionTimeoutMillis: 5_000 });
+      const client = new pg.Client({
+        connectionString: location.databaseUrl,
+        connectionTimeoutMillis: 5_000,
+      });
       await client.connect();
       try {
         const result = await client.query<{ n: string }>(query);
@@ -104,7 +114,10 @@ async function countOf(location: Location, query: string): Promise<number | unde
         await client.end();
       }
     }
-    const raw = new SqliteDatabase(path.join(location.dataDir, 'cauri.sqlite'), { readonly: true, timeout: 5_000 });
+    const raw = new SqliteDatabase(path.join(location.dataDir, 'cauri.sqlite'), {
+      readonly: true,
+      timeout: 5_000,
+    });
     try {
       return Number((raw.prepare(query).get() as { n: number } | undefined)?.n);
     } finally {
@@ -134,11 +147,21 @@ export function payoutsNotFinal(location: Location): Promise<number | undefined>
  * top_up_wallet 0 payouts settled (dispatch done) between two server times, ms; and how many of
  * all failed (notcompleted on the wire) or were left for review after their last attempt.
  */
-export async function payoutsSettled(location: Location, fromMs: number, toMs: number): Promise<{ settled: number | undefined; failed: number | undefined }> {
+export async function payoutsSettled(
+  location: Location,
+  fromMs: number,
+  toMs: number,
+): Promise<{ settled: number | undefined; failed: number | undefined }> {
   const [from, to] = [Math.floor(fromMs), Math.ceil(toMs)];
   return {
-    settled: await countOf(location, `select count(*) as n ${TOPUP0} and dispatch_state = 'done' and updated_at_ms >= ${from} and updated_at_ms <= ${to}`),
-    failed: await countOf(location, `select count(*) as n ${TOPUP0} and (status = 'failed' or dispatch_state = 'review')`),
+    settled: await countOf(
+      location,
+      `select count(*) as n ${TOPUP0} and dispatch_state = 'done' and updated_at_ms >= ${from} and updated_at_ms <= ${to}`,
+    ),
+    failed: await countOf(
+      location,
+      `select count(*) as n ${TOPUP0} and (status = 'failed' or dispatch_state = 'review')`,
+    ),
   };
 }
 
@@ -148,7 +171,10 @@ export function payoutsWithDispatcher(location: Location): Promise<number | unde
 }
 
 /** Polls `count` every 250 ms until it reads 0 or `drainMs` passes; returns the last count and the time waited. */
-export async function drain(count: () => Promise<number | undefined>, drainMs: number): Promise<{ left: number | undefined; waitedMs: number }> {
+export async function drain(
+  count: () => Promise<number | undefined>,
+  drainMs: number,
+): Promise<{ left: number | undefined; waitedMs: number }> {
   const startedAt = performance.now();
   let left = await count();
   while (left !== 0 && performance.now() - startedAt < drainMs) {

@@ -28,7 +28,13 @@ export const TOKEN_GRACE_DAYS_MAX = 366;
 /** ISO 8601: a date (midnight UTC), or a date and time with its offset; never a local time. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): Parsed<number> {
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): Parsed<number> {
   const raw = env[name];
   if (raw === undefined || raw === '') return { ok: true, value: fallback };
   const value = Number(raw);
@@ -42,7 +48,10 @@ function keepDaysOf(env: NodeJS.ProcessEnv, target: RetentionTarget): Parsed<num
   const name = RETENTION_ENV[target];
   const parsed = integer(env, name, RETENTION_DEFAULT_DAYS[target], 0, RETENTION_DAYS_MAX);
   if (parsed.ok && parsed.value !== 0 && parsed.value < RETENTION_MIN_DAYS[target]) {
-    return { ok: false, message: `${name} must be 0 (keep forever) or at least ${RETENTION_MIN_DAYS[target]}` };
+    return {
+      ok: false,
+      message: `${name} must be 0 (keep forever) or at least ${RETENTION_MIN_DAYS[target]}`,
+    };
   }
   return parsed;
 }
@@ -55,13 +64,39 @@ export function retentionPolicyOf(env: NodeJS.ProcessEnv): Parsed<RetentionPolic
     if (!days.ok) return days;
     keepDays[target] = days.value;
   }
-  const batchSize = integer(env, 'CAURI_RETENTION_BATCH_SIZE', RETENTION_BATCH_SIZE_DEFAULT, 1, RETENTION_BATCH_SIZE_MAX);
+  const batchSize = integer(
+    env,
+    'CAURI_RETENTION_BATCH_SIZE',
+    RETENTION_BATCH_SIZE_DEFAULT,
+    1,
+    RETENTION_BATCH_SIZE_MAX,
+  );
   if (!batchSize.ok) return batchSize;
-  const batches = integer(env, 'CAURI_RETENTION_BATCHES_PER_RUN', RETENTION_BATCHES_PER_RUN_DEFAULT, 1, RETENTION_BATCHES_PER_RUN_MAX);
+  const batches = integer(
+    env,
+    'CAURI_RETENTION_BATCHES_PER_RUN',
+    RETENTION_BATCHES_PER_RUN_DEFAULT,
+    1,
+    RETENTION_BATCHES_PER_RUN_MAX,
+  );
   if (!batches.ok) return batches;
-  const intervalSeconds = integer(env, 'CAURI_RETENTION_INTERVAL_SECONDS', RETENTION_INTERVAL_SECONDS_DEFAULT, 0, 86_400);
+  const intervalSeconds = integer(
+    env,
+    'CAURI_RETENTION_INTERVAL_SECONDS',
+    RETENTION_INTERVAL_SECONDS_DEFAULT,
+    0,
+    86_400,
+  );
   if (!intervalSeconds.ok) return intervalSeconds;
-  return { ok: true, value: { keepDays, batchSize: batchSize.value, batchesPerRunMax: batches.value, intervalMs: intervalSeconds.value * 1000 } };
+  return {
+    ok: true,
+    value: {
+      keepDays,
+      batchSize: batchSize.value,
+      batchesPerRunMax: batches.value,
+      intervalMs: intervalSeconds.value * 1000,
+    },
+  };
 }
 
 /**
@@ -70,21 +105,43 @@ export function retentionPolicyOf(env: NodeJS.ProcessEnv): Parsed<RetentionPolic
  * already past is accepted (the previous secret then verifies nothing), one further than
  * TOKEN_GRACE_DAYS_MAX from now is refused.
  */
-export function previousTokenSecretOf(env: NodeJS.ProcessEnv, nowMs: number): Parsed<PreviousTokenSecret | undefined> {
+export function previousTokenSecretOf(
+  env: NodeJS.ProcessEnv,
+  nowMs: number,
+): Parsed<PreviousTokenSecret | undefined> {
   const secret = env.CAURI_TOKEN_SECRET_PREVIOUS ?? '';
   const until = (env.CAURI_TOKEN_SECRET_PREVIOUS_UNTIL ?? '').trim();
   if (secret === '' && until === '') return { ok: true, value: undefined };
   if (secret === '' || until === '') {
-    return { ok: false, message: 'CAURI_TOKEN_SECRET_PREVIOUS and CAURI_TOKEN_SECRET_PREVIOUS_UNTIL go together: the old secret, and when its tokens stop being accepted' };
+    return {
+      ok: false,
+      message:
+        'CAURI_TOKEN_SECRET_PREVIOUS and CAURI_TOKEN_SECRET_PREVIOUS_UNTIL go together: the old secret, and when its tokens stop being accepted',
+    };
   }
-  if (secret.length < TOKEN_SECRET_LENGTH_MIN) return { ok: false, message: `CAURI_TOKEN_SECRET_PREVIOUS must have at least ${TOKEN_SECRET_LENGTH_MIN} characters` };
-  if (secret === env.CAURI_TOKEN_SECRET) return { ok: false, message: 'CAURI_TOKEN_SECRET_PREVIOUS is the same as CAURI_TOKEN_SECRET: set CAURI_TOKEN_SECRET to the new secret' };
+  if (secret.length < TOKEN_SECRET_LENGTH_MIN)
+    return {
+      ok: false,
+      message: `CAURI_TOKEN_SECRET_PREVIOUS must have at least ${TOKEN_SECRET_LENGTH_MIN} characters`,
+    };
+  if (secret === env.CAURI_TOKEN_SECRET)
+    return {
+      ok: false,
+      message:
+        'CAURI_TOKEN_SECRET_PREVIOUS is the same as CAURI_TOKEN_SECRET: set CAURI_TOKEN_SECRET to the new secret',
+    };
   const untilMs = ISO_INSTANT.test(until) ? Date.parse(until) : Number.NaN;
   if (!Number.isFinite(untilMs)) {
-    return { ok: false, message: `CAURI_TOKEN_SECRET_PREVIOUS_UNTIL must be an ISO 8601 date or date-time with its offset (e.g. 2027-01-31T00:00:00Z), not "${until}"` };
+    return {
+      ok: false,
+      message: `CAURI_TOKEN_SECRET_PREVIOUS_UNTIL must be an ISO 8601 date or date-time with its offset (e.g. 2027-01-31T00:00:00Z), not "${until}"`,
+    };
   }
   if (untilMs > nowMs + TOKEN_GRACE_DAYS_MAX * DAY_MS) {
-    return { ok: false, message: `CAURI_TOKEN_SECRET_PREVIOUS_UNTIL must be at most ${TOKEN_GRACE_DAYS_MAX} days from now` };
+    return {
+      ok: false,
+      message: `CAURI_TOKEN_SECRET_PREVIOUS_UNTIL must be at most ${TOKEN_GRACE_DAYS_MAX} days from now`,
+    };
   }
   return { ok: true, value: { secret, untilMs } };
 }

@@ -3,7 +3,11 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_OTP_POLICY, type OtpPolicy } from './core/otp.js';
 import { type OpsSettings, opsSettingsOf } from './metrics/ops-config.js';
-import { CALLBACK_INFLIGHT_MAX_DEFAULT, CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, CALLBACK_TIMEOUT_MS_DEFAULT } from './core/callbacks.js';
+import {
+  CALLBACK_INFLIGHT_MAX_DEFAULT,
+  CALLBACK_RECEIVER_CONCURRENCY_DEFAULT,
+  CALLBACK_TIMEOUT_MS_DEFAULT,
+} from './core/callbacks.js';
 import type { RetentionPolicy } from './core/retention.js';
 import type { PreviousTokenSecret } from './core/tokens.js';
 import { type Parsed, previousTokenSecretOf, retentionPolicyOf } from './config-retention.js';
@@ -85,7 +89,8 @@ function opsOf(env: NodeJS.ProcessEnv, mode: Mode): OpsSettings {
 /** A name for the leases this process holds: configured (bounded, printable), or random per start. */
 function instanceIdOf(raw: string | undefined): string {
   if (raw === undefined || raw === '') return `ins_${randomBytes(6).toString('hex')}`;
-  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(raw)) throw new ConfigError('CAURI_INSTANCE_ID must be 1 to 64 letters, digits or ._:-');
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(raw))
+    throw new ConfigError('CAURI_INSTANCE_ID must be 1 to 64 letters, digits or ._:-');
   return raw;
 }
 
@@ -136,14 +141,21 @@ function trustProxyOf(raw: string | undefined, mode: Mode): boolean | string {
   const trust = raw?.trim();
   if (trust === undefined || trust === '' || trust === 'false') return false;
   if (trust === 'true') {
-    if (mode === 'production') throw new ConfigError("CAURI_TRUST_PROXY=true trusts a client-written X-Forwarded-For; in production list the proxies' addresses (e.g. 10.0.0.1 or 10.0.0.0/8)");
+    if (mode === 'production')
+      throw new ConfigError(
+        "CAURI_TRUST_PROXY=true trusts a client-written X-Forwarded-For; in production list the proxies' addresses (e.g. 10.0.0.1 or 10.0.0.0/8)",
+      );
     return true;
   }
   for (const entry of trust.split(',').map((part) => part.trim())) {
     const [address = '', prefix, extra] = entry.split('/');
-    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 6 ? 128 : 32));
+    const prefixOk =
+      prefix === undefined ||
+      (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 6 ? 128 : 32));
     if (!TRUST_PROXY_NAMES.has(entry) && (isIP(address) === 0 || !prefixOk || extra !== undefined)) {
-      throw new ConfigError(`CAURI_TRUST_PROXY must be false, or the proxies' addresses or CIDR ranges separated by commas (not a hop count), not "${entry}"`);
+      throw new ConfigError(
+        `CAURI_TRUST_PROXY must be false, or the proxies' addresses or CIDR ranges separated by commas (not a hop count), not "${entry}"`,
+      );
     }
   }
   return trust;
@@ -151,20 +163,24 @@ function trustProxyOf(raw: string | undefined, mode: Mode): boolean | string {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const modeRaw = (env.CAURI_MODE ?? 'sandbox').toLowerCase();
-  if (modeRaw !== 'sandbox' && modeRaw !== 'production') throw new ConfigError(`CAURI_MODE must be sandbox or production, not "${modeRaw}"`);
+  if (modeRaw !== 'sandbox' && modeRaw !== 'production')
+    throw new ConfigError(`CAURI_MODE must be sandbox or production, not "${modeRaw}"`);
   const mode: Mode = modeRaw;
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST ?? (mode === 'sandbox' ? '127.0.0.1' : '0.0.0.0');
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const tokenSecret = env.CAURI_TOKEN_SECRET;
-  if (tokenSecret !== undefined && tokenSecret.length < 32) throw new ConfigError('CAURI_TOKEN_SECRET must have at least 32 characters');
+  if (tokenSecret !== undefined && tokenSecret.length < 32)
+    throw new ConfigError('CAURI_TOKEN_SECRET must have at least 32 characters');
   const trustProxy = trustProxyOf(env.CAURI_TRUST_PROXY, mode);
   const databaseUrl = databaseUrlOf(env.DATABASE_URL);
   const dataDirRaw = env.CAURI_DATA_DIR === '' ? undefined : env.CAURI_DATA_DIR;
   // Production never falls back to a database nobody chose (ADR 0009): PostgreSQL by URL, or a
   // single-node SQLite file by an explicit directory.
   if (mode === 'production' && databaseUrl === undefined && dataDirRaw === undefined) {
-    throw new ConfigError('production needs DATABASE_URL (PostgreSQL) or, for a single-node SQLite file, an explicit CAURI_DATA_DIR');
+    throw new ConfigError(
+      'production needs DATABASE_URL (PostgreSQL) or, for a single-node SQLite file, an explicit CAURI_DATA_DIR',
+    );
   }
   return {
     mode,
@@ -197,7 +213,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callbackTimeoutMs: int(env, 'CAURI_CALLBACK_TIMEOUT_MS', CALLBACK_TIMEOUT_MS_DEFAULT, 100, 30_000),
     // CAURI_CALLBACK_CONCURRENCY_PER_PROJECT is the deprecated name of the per-receiver limit (ADR 0017).
     callbackReceiverConcurrencyMax:
-      env.CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER === undefined || env.CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER === ''
+      env.CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER === undefined ||
+      env.CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER === ''
         ? int(env, 'CAURI_CALLBACK_CONCURRENCY_PER_PROJECT', CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, 1, 1000)
         : int(env, 'CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER', CALLBACK_RECEIVER_CONCURRENCY_DEFAULT, 1, 1000),
     callbackInflightMax: int(env, 'CAURI_CALLBACK_INFLIGHT_MAX', CALLBACK_INFLIGHT_MAX_DEFAULT, 1, 10_000),

@@ -82,7 +82,11 @@ export async function tokenSecretOf(db: Database, configured: string | undefined
       .values({ key: 'token_secret', value: randomBytes(32).toString('hex') })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
-    const row = await tx.selectFrom('settings').select('value').where('key', '=', 'token_secret').executeTakeFirstOrThrow();
+    const row = await tx
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', 'token_secret')
+      .executeTakeFirstOrThrow();
     return row.value;
   });
 }
@@ -90,7 +94,11 @@ export async function tokenSecretOf(db: Database, configured: string | undefined
 /** The logger: off unless asked for (`npm start` asks), at `CAURI_LOG_LEVEL`, with access lines per `CAURI_ACCESS_LOG` (ADR 0020). */
 function logSettingsOf(config: Config, options: StartOptions): LogSettings | false {
   if (options.logger !== true && options.logStream === undefined) return false;
-  return { level: config.ops.logLevel, accessLog: config.ops.accessLog, ...(options.logStream !== undefined ? { stream: options.logStream } : {}) };
+  return {
+    level: config.ops.logLevel,
+    accessLog: config.ops.accessLog,
+    ...(options.logStream !== undefined ? { stream: options.logStream } : {}),
+  };
 }
 
 /** How often the resolver looks for payins and payouts pending past their deadline. */
@@ -101,12 +109,26 @@ export const RESOLVER_INTERVAL_MS = 5_000;
  * connectors of its connectors file, and an operator without one is unavailable (ADR 0009). The
  * simulator can never serve production, whoever asks for it.
  */
-function operatorConnector(config: Config, options: StartOptions, db: Database, prefixes: PrefixTable, tokenSecret: string): OperatorConnector {
+function operatorConnector(
+  config: Config,
+  options: StartOptions,
+  db: Database,
+  prefixes: PrefixTable,
+  tokenSecret: string,
+): OperatorConnector {
   const previous = config.tokenSecretPrevious;
   const clock = options.clock ?? systemClock;
   if (config.mode === 'production') {
-    const connector = options.connector ?? connectorsFromFile(config.connectorsFile, CONNECTOR_FACTORIES, { timeoutMs: config.operatorTimeoutMs, clock, publicUrl: config.publicUrl, env: config.env });
-    if (connector instanceof SimulatorConnector) throw new ConfigError('production never runs the operator simulator');
+    const connector =
+      options.connector ??
+      connectorsFromFile(config.connectorsFile, CONNECTOR_FACTORIES, {
+        timeoutMs: config.operatorTimeoutMs,
+        clock,
+        publicUrl: config.publicUrl,
+        env: config.env,
+      });
+    if (connector instanceof SimulatorConnector)
+      throw new ConfigError('production never runs the operator simulator');
     return connector;
   }
   return (
@@ -119,15 +141,25 @@ function operatorConnector(config: Config, options: StartOptions, db: Database, 
         prefixes,
         publicUrl: () => config.publicUrl,
         notificationKey: simulatorKey(tokenSecret),
-        ...(previous !== undefined ? { previousNotificationKey: { key: simulatorKey(previous.secret), untilMs: previous.untilMs } } : {}),
+        ...(previous !== undefined
+          ? { previousNotificationKey: { key: simulatorKey(previous.secret), untilMs: previous.untilMs } }
+          : {}),
       }),
     )
   );
 }
 
 /** Opens the configured database, retrying an unreachable server for a bounded time (one line per wait). */
-export function openConfiguredDatabase(config: Config, onRetry?: (reason: string, waitMs: number) => void): Promise<Database> {
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, connectTimeoutMs: config.databaseConnectTimeoutMs, ...(onRetry ? { onRetry } : {}) });
+export function openConfiguredDatabase(
+  config: Config,
+  onRetry?: (reason: string, waitMs: number) => void,
+): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    ...(onRetry ? { onRetry } : {}),
+  });
 }
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Running> {
@@ -169,17 +201,29 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     clock: options.clock ?? systemClock,
     prefixes,
     // Every operator exchange is recorded for the console's transaction story (recording-connector.ts).
-    connector: recordExchanges(operators, measuredExchanges(storeExchanges(db), ops.metrics), options.clock ?? systemClock),
+    connector: recordExchanges(
+      operators,
+      measuredExchanges(storeExchanges(db), ops.metrics),
+      options.clock ?? systemClock,
+    ),
     tokenSecret,
     ...(config.tokenSecretPrevious !== undefined ? { tokenSecretPrevious: config.tokenSecretPrevious } : {}),
     projects,
     ops,
   };
-  const app = await buildApp(gw, { bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, logger: logSettingsOf(config, options) });
+  const app = await buildApp(gw, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    logger: logSettingsOf(config, options),
+  });
   const leases = { leaseMs: config.dispatchLeaseMs, instanceId: config.instanceId };
-  const running = new PayoutDispatcher(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) => app.log.error({ err: error }, 'payout dispatch failed'));
+  const running = new PayoutDispatcher(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) =>
+    app.log.error({ err: error }, 'payout dispatch failed'),
+  );
   workers.dispatcher = running;
-  const resolver = new PayinResolver(gw, { intervalMs: RESOLVER_INTERVAL_MS, ...leases }, (error) => app.log.error({ err: error }, 'pending resolution failed'));
+  const resolver = new PayinResolver(gw, { intervalMs: RESOLVER_INTERVAL_MS, ...leases }, (error) =>
+    app.log.error({ err: error }, 'pending resolution failed'),
+  );
   const callbacks = new CallbackWorker(
     gw,
     {
@@ -193,18 +237,23 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   );
   workers.callbacks = callbacks;
   for (const worker of [running, resolver, callbacks]) ops.watch(worker.heartbeat);
-  const refunds = new RefundWorker(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) => app.log.error({ err: error }, 'refund dispatch failed'));
+  const refunds = new RefundWorker(gw, { intervalMs: config.dispatchIntervalMs, ...leases }, (error) =>
+    app.log.error({ err: error }, 'refund dispatch failed'),
+  );
   workers.refunds = refunds;
   const retention = new RetentionWorker(
     db,
     gw.clock,
     config.retention,
     (error) => app.log.error({ err: error }, 'retention run failed'),
-    (outcomes) => app.log.info({ retention: outcomes.filter((o) => o.deleted > 0) }, 'retention run deleted old records'),
+    (outcomes) =>
+      app.log.info({ retention: outcomes.filter((o) => o.deleted > 0) }, 'retention run deleted old records'),
   );
   for (const worker of [refunds, retention]) ops.watch(worker.heartbeat);
   sms?.onReceipt?.((receipt) => {
-    recordReceipt(db, sms.name, receipt, gw.clock.nowMs()).catch((error: unknown) => app.log.error({ err: error }, 'SMS receipt not recorded'));
+    recordReceipt(db, sms.name, receipt, gw.clock.nowMs()).catch((error: unknown) =>
+      app.log.error({ err: error }, 'SMS receipt not recorded'),
+    );
   });
   if (options.startWorkers ?? true) {
     running.start();

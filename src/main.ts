@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const running = await startGateway(config, {
     logger: true,
-    onDatabaseRetry: (reason, waitMs) => process.stderr.write(`cauri: database not reachable yet (${reason}); retrying in ${(waitMs / 1000).toFixed(1)} s\n`),
+    onDatabaseRetry: (reason, waitMs) =>
+      process.stderr.write(
+        `cauri: database not reachable yet (${reason}); retrying in ${(waitMs / 1000).toFixed(1)} s\n`,
+      ),
   });
   const { app, gw } = running;
   let address: string;
@@ -20,7 +23,9 @@ async function main(): Promise<void> {
     address = await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await running.close().catch(() => undefined);
-    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new StartupError(
+      `cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const baseUrl = config.publicUrl.includes(':0') ? address : config.publicUrl;
   const lines = [
@@ -39,13 +44,19 @@ async function main(): Promise<void> {
       `  SMS inbox:      ${baseUrl}/sandbox/sms   or   npx cauri sms`,
     );
     const demoUser = await seedConsoleUser(gw.db, Date.now());
-    lines.push(`  console:        ${baseUrl}/console   (user ${demoUser.username}, password ${demoUser.password})`);
+    lines.push(
+      `  console:        ${baseUrl}/console   (user ${demoUser.username}, password ${demoUser.password})`,
+    );
   } else {
     const served = (gw.connector as { operatorIds?: () => string[] }).operatorIds?.() ?? [];
     lines.push(`  wallet OTP SMS: ${gw.sms?.name ?? 'none (debitotp refuses; see CAURI_SMS_PROVIDER)'}`);
-    lines.push(`  operators with a connector: ${served.length === 0 ? 'none (every payin and payout to an operator is refused; see CAURI_CONNECTORS_FILE)' : served.join(', ')}`);
+    lines.push(
+      `  operators with a connector: ${served.length === 0 ? 'none (every payin and payout to an operator is refused; see CAURI_CONNECTORS_FILE)' : served.join(', ')}`,
+    );
     const users = await gw.db.command((tx) => listConsoleUsers(tx));
-    lines.push(`  console:        ${baseUrl}/console${users.length === 0 ? '   (no account yet: npx cauri console user create NAME)' : ''}`);
+    lines.push(
+      `  console:        ${baseUrl}/console${users.length === 0 ? '   (no account yet: npx cauri console user create NAME)' : ''}`,
+    );
   }
   process.stdout.write(lines.join('\n') + '\n\n');
   const shutdown = (signal: string) => {
@@ -68,8 +79,15 @@ class StartupError extends Error {}
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   const oneLine = message.split('\n')[0] ?? message;
-  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof DatabaseUnavailable || error instanceof DatabaseModeError || error instanceof ConnectorConfigError || error instanceof SmsConfigError;
+  const known =
+    error instanceof ConfigError ||
+    error instanceof StartupError ||
+    error instanceof DatabaseUnavailable ||
+    error instanceof DatabaseModeError ||
+    error instanceof ConnectorConfigError ||
+    error instanceof SmsConfigError;
   process.stderr.write(`cauri: ${known ? oneLine : `start-up failed: ${oneLine}`}\n`);
-  if (!known && process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  if (!known && process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack !== undefined)
+    process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });

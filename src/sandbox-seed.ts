@@ -48,8 +48,19 @@ export async function seedSandbox(db: Database, nowMs: number): Promise<DemoProj
 
 function seedOnce(db: Database, nowMs: number): Promise<DemoProject> {
   return db.command(async (tx) => {
-    const existing = await tx.selectFrom('projects').select('id').where('apikey', '=', DEMO_APIKEY).executeTakeFirst();
-    if (existing) return { projectId: existing.id, apikey: DEMO_APIKEY, apiToken: DEMO_API_TOKEN, walletPhone: DEMO_WALLET_PHONE, created: false };
+    const existing = await tx
+      .selectFrom('projects')
+      .select('id')
+      .where('apikey', '=', DEMO_APIKEY)
+      .executeTakeFirst();
+    if (existing)
+      return {
+        projectId: existing.id,
+        apikey: DEMO_APIKEY,
+        apiToken: DEMO_API_TOKEN,
+        walletPhone: DEMO_WALLET_PHONE,
+        created: false,
+      };
     const created = await createProject(
       tx,
       {
@@ -64,11 +75,23 @@ function seedOnce(db: Database, nowMs: number): Promise<DemoProject> {
     assert(created.ok, 'demo project creation failed');
     const projectId = created.value.project.id;
     assert((await createWallet(tx, DEMO_WALLET_PHONE, 'Awa Ouédraogo', nowMs)).ok, 'demo wallet');
-    assert((await fundWallet(tx, db.dialect, DEMO_WALLET_PHONE, DEMO_WALLET_BALANCE_XOF, nowMs)).ok, 'demo wallet funding');
+    assert(
+      (await fundWallet(tx, db.dialect, DEMO_WALLET_PHONE, DEMO_WALLET_BALANCE_XOF, nowMs)).ok,
+      'demo wallet funding',
+    );
     for (const operatorId of DEMO_FUNDED_OPERATORS) {
-      assert((await fundSubaccount(tx, db.dialect, projectId, operatorId, DEMO_SUBACCOUNT_BALANCE_XOF, nowMs)).ok, 'demo sub-account funding');
+      assert(
+        (await fundSubaccount(tx, db.dialect, projectId, operatorId, DEMO_SUBACCOUNT_BALANCE_XOF, nowMs)).ok,
+        'demo sub-account funding',
+      );
     }
-    return { projectId, apikey: DEMO_APIKEY, apiToken: DEMO_API_TOKEN, walletPhone: DEMO_WALLET_PHONE, created: true };
+    return {
+      projectId,
+      apikey: DEMO_APIKEY,
+      apiToken: DEMO_API_TOKEN,
+      walletPhone: DEMO_WALLET_PHONE,
+      created: true,
+    };
   });
 }
 
@@ -76,9 +99,13 @@ function seedOnce(db: Database, nowMs: number): Promise<DemoProject> {
 export const DEMO_CONSOLE_USER = 'demo';
 export const DEMO_CONSOLE_PASSWORD = 'cauri-sandbox-console';
 
-export async function seedConsoleUser(db: Database, nowMs: number): Promise<{ username: string; password: string; created: boolean }> {
+export async function seedConsoleUser(
+  db: Database,
+  nowMs: number,
+): Promise<{ username: string; password: string; created: boolean }> {
   const shown = { username: DEMO_CONSOLE_USER, password: DEMO_CONSOLE_PASSWORD };
-  if ((await db.command((tx) => signInCandidate(tx, DEMO_CONSOLE_USER))) !== undefined) return { ...shown, created: false };
+  if ((await db.command((tx) => signInCandidate(tx, DEMO_CONSOLE_USER))) !== undefined)
+    return { ...shown, created: false };
   const hash = await hashPassword(DEMO_CONSOLE_PASSWORD);
   const created = await db.command((tx) => createConsoleUser(tx, DEMO_CONSOLE_USER, hash, nowMs));
   // Another instance may have created it a moment ago: either way the account exists.

@@ -25,10 +25,21 @@ for (const backend of BACKENDS) {
     const accessLines = () => gw.lines.filter((line) => line.msg === 'request');
 
     it('keeps a safe incoming X-Request-Id, returns it, and logs one line for the request', async () => {
-      const response = await gw.running.app.inject({ method: 'GET', url: `/pay/v02/debitotp/${PHONE}/1500`, headers: { ...gw.headers, 'x-request-id': 'shop-42.a:b' } });
+      const response = await gw.running.app.inject({
+        method: 'GET',
+        url: `/pay/v02/debitotp/${PHONE}/1500`,
+        headers: { ...gw.headers, 'x-request-id': 'shop-42.a:b' },
+      });
       expect(response.headers['x-request-id']).toBe('shop-42.a:b');
       const line = accessLines().find((l) => l.reqId === 'shop-42.a:b');
-      expect(line).toMatchObject({ level: 30, method: 'GET', route: '/pay/v02/debitotp/:phone/:amount', status: 200, result: 'ok', ip: '127.0.0.1' });
+      expect(line).toMatchObject({
+        level: 30,
+        method: 'GET',
+        route: '/pay/v02/debitotp/:phone/:amount',
+        status: 200,
+        result: 'ok',
+        ip: '127.0.0.1',
+      });
       expect(typeof line?.durationMs).toBe('number');
       // The phone in the path keeps its last 4 digits only; no header reaches the line.
       expect(line?.path).toBe('/pay/v02/debitotp/*******1111/1500');
@@ -36,21 +47,40 @@ for (const backend of BACKENDS) {
 
     it('replaces an unsafe or over-long incoming id with its own, on errors and unknown paths too', async () => {
       for (const incoming of ['has space', 'x'.repeat(65), 'a#1', '']) {
-        const response = await gw.running.app.inject({ method: 'POST', url: '/pay/v01/withdrawal/create', headers: { apikey: 'nope', 'x-request-id': incoming }, payload: '{}' });
+        const response = await gw.running.app.inject({
+          method: 'POST',
+          url: '/pay/v01/withdrawal/create',
+          headers: { apikey: 'nope', 'x-request-id': incoming },
+          payload: '{}',
+        });
         expect(JSON.parse(response.body)).toMatchObject({ response_code: '01' });
         expect(response.headers['x-request-id']).toMatch(/^req_[0-9a-f]{12}[0-9a-z]{6,}$/);
       }
       const unknown = await gw.running.app.inject({ method: 'GET', url: '/nowhere?token=secret-value' });
       expect(unknown.statusCode).toBe(404);
       const id = String(unknown.headers['x-request-id']);
-      expect(accessLines().find((l) => l.reqId === id)).toMatchObject({ route: 'unmatched', status: 404, result: 'method_not_allowed', path: '/nowhere' });
-      expect(accessLines().find((l) => l.result === 'auth_failed')).toMatchObject({ route: '/pay/v01/withdrawal/create', status: 200 });
+      expect(accessLines().find((l) => l.reqId === id)).toMatchObject({
+        route: 'unmatched',
+        status: 404,
+        result: 'method_not_allowed',
+        path: '/nowhere',
+      });
+      expect(accessLines().find((l) => l.result === 'auth_failed')).toMatchObject({
+        route: '/pay/v01/withdrawal/create',
+        status: 200,
+      });
     });
 
     it('never writes the Apikey, the API token, an OTP or a password', () => {
       const apiToken = gw.headers.authorization?.slice('Bearer '.length) ?? '';
       // Whatever an error handler might log: credentials are redacted by the logger itself.
-      gw.running.app.log.info({ req: { headers: { apikey: gw.headers.apikey, authorization: gw.headers.authorization } }, body: { otp: '123456', password: 'hunter2-secret', token: apiToken } }, 'probe');
+      gw.running.app.log.info(
+        {
+          req: { headers: { apikey: gw.headers.apikey, authorization: gw.headers.authorization } },
+          body: { otp: '123456', password: 'hunter2-secret', token: apiToken },
+        },
+        'probe',
+      );
       const text = gw.logText();
       expect(text).toContain('"msg":"probe"');
       expect(text).toContain('[redacted]');
@@ -69,9 +99,22 @@ for (const backend of BACKENDS) {
       });
       expect(JSON.parse(response.body)).toMatchObject({ response_code: '00' });
       await gw.running.dispatcher.runOnce();
-      const payout = await gw.testDb.db.command((tx) => tx.selectFrom('payouts').select(['id', 'last_request_id']).orderBy('created_at_ms', 'desc').executeTakeFirstOrThrow());
+      const payout = await gw.testDb.db.command((tx) =>
+        tx
+          .selectFrom('payouts')
+          .select(['id', 'last_request_id'])
+          .orderBy('created_at_ms', 'desc')
+          .executeTakeFirstOrThrow(),
+      );
       expect(payout.last_request_id).toMatch(/^payout-req-7#/);
-      const events = await gw.testDb.db.command((tx) => tx.selectFrom('transaction_events').select(['dispatch_state', 'request_id']).where('subject_id', '=', payout.id).orderBy('seq').execute());
+      const events = await gw.testDb.db.command((tx) =>
+        tx
+          .selectFrom('transaction_events')
+          .select(['dispatch_state', 'request_id'])
+          .where('subject_id', '=', payout.id)
+          .orderBy('seq')
+          .execute(),
+      );
       expect(events).toEqual([
         { dispatch_state: 'queued', request_id: 'payout-req-7' },
         { dispatch_state: 'sent', request_id: null },
@@ -79,11 +122,30 @@ for (const backend of BACKENDS) {
       ]);
     });
 
-    it('records the request on every change its commands make to a direct payin, the operator call\'s too', async () => {
-      const response = await gw.running.app.inject({ method: 'POST', url: E2, headers: { ...gw.headers, 'x-request-id': 'payin-req-9' }, payload: JSON.stringify(straightBody(NUMBERS.ussd_push.phone)) });
+    it("records the request on every change its commands make to a direct payin, the operator call's too", async () => {
+      const response = await gw.running.app.inject({
+        method: 'POST',
+        url: E2,
+        headers: { ...gw.headers, 'x-request-id': 'payin-req-9' },
+        payload: JSON.stringify(straightBody(NUMBERS.ussd_push.phone)),
+      });
       expect(JSON.parse(response.body)).toMatchObject({ response_code: '00' });
-      const payin = await gw.testDb.db.command((tx) => tx.selectFrom('payins').select('id').where('kind', '=', 'direct').orderBy('created_at_ms', 'desc').executeTakeFirstOrThrow());
-      const events = await gw.testDb.db.command((tx) => tx.selectFrom('transaction_events').select(['status', 'reason', 'request_id']).where('subject_id', '=', payin.id).orderBy('seq').execute());
+      const payin = await gw.testDb.db.command((tx) =>
+        tx
+          .selectFrom('payins')
+          .select('id')
+          .where('kind', '=', 'direct')
+          .orderBy('created_at_ms', 'desc')
+          .executeTakeFirstOrThrow(),
+      );
+      const events = await gw.testDb.db.command((tx) =>
+        tx
+          .selectFrom('transaction_events')
+          .select(['status', 'reason', 'request_id'])
+          .where('subject_id', '=', payin.id)
+          .orderBy('seq')
+          .execute(),
+      );
       // Created, then its operator chosen in the same command: two writes, two stamps, one request.
       expect(events.length).toBeGreaterThanOrEqual(2);
       expect(events.map((e) => e.request_id)).toEqual(events.map(() => 'payin-req-9'));
@@ -91,7 +153,9 @@ for (const backend of BACKENDS) {
 
     it('shows the request id on the console story of the payout', async () => {
       const { transactionStory } = await import('../src/console/transactions.js');
-      const payout = await gw.testDb.db.command((tx) => tx.selectFrom('payouts').select('id').orderBy('created_at_ms', 'desc').executeTakeFirstOrThrow());
+      const payout = await gw.testDb.db.command((tx) =>
+        tx.selectFrom('payouts').select('id').orderBy('created_at_ms', 'desc').executeTakeFirstOrThrow(),
+      );
       const story = await gw.testDb.db.command((tx) => transactionStory(tx, payout.id));
       expect(story?.events.map((e) => e.requestId)).toEqual(['payout-req-7', null, null]);
     });
@@ -102,8 +166,17 @@ describe('access log settings', () => {
   it('is off in the sandbox by default and on in production, and refuses a bad level', async () => {
     const { loadConfig } = await import('../src/config.js');
     expect(loadConfig({ CAURI_MODE: 'sandbox' }).ops).toMatchObject({ accessLog: false, logLevel: 'info' });
-    expect(loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: '/tmp/cauri-x' }).ops).toMatchObject({ accessLog: true });
-    expect(loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: '/tmp/cauri-x', CAURI_ACCESS_LOG: 'off', CAURI_LOG_LEVEL: 'warn' }).ops).toMatchObject({ accessLog: false, logLevel: 'warn' });
+    expect(loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: '/tmp/cauri-x' }).ops).toMatchObject({
+      accessLog: true,
+    });
+    expect(
+      loadConfig({
+        CAURI_MODE: 'production',
+        CAURI_DATA_DIR: '/tmp/cauri-x',
+        CAURI_ACCESS_LOG: 'off',
+        CAURI_LOG_LEVEL: 'warn',
+      }).ops,
+    ).toMatchObject({ accessLog: false, logLevel: 'warn' });
     expect(() => loadConfig({ CAURI_MODE: 'sandbox', CAURI_LOG_LEVEL: 'loud' })).toThrow(/CAURI_LOG_LEVEL/);
   });
 

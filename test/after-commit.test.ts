@@ -23,7 +23,9 @@ describe.each(BACKENDS)('afterCommit on %s', (backend) => {
   /** Reads a setting through a connection of its own, outside the store. */
   async function outsideReader(): Promise<(key: string) => Promise<string | undefined>> {
     if (backend === 'sqlite') {
-      const raw = new SqliteDatabase(path.join(test.env.CAURI_DATA_DIR ?? '', 'cauri.sqlite'), { readonly: true });
+      const raw = new SqliteDatabase(path.join(test.env.CAURI_DATA_DIR ?? '', 'cauri.sqlite'), {
+        readonly: true,
+      });
       readers.push(() => {
         raw.close();
         return Promise.resolve();
@@ -34,7 +36,11 @@ describe.each(BACKENDS)('afterCommit on %s', (backend) => {
     const client = new pg.Client({ connectionString: test.env.DATABASE_URL });
     await client.connect();
     readers.push(() => client.end());
-    return async (key) => ((await client.query('select value from settings where key = $1', [key])).rows[0] as { value: string } | undefined)?.value;
+    return async (key) =>
+      (
+        (await client.query('select value from settings where key = $1', [key])).rows[0] as
+          { value: string } | undefined
+      )?.value;
   }
 
   it('tells listeners after the commit, when another connection already sees the writes', async () => {
@@ -76,7 +82,10 @@ describe.each(BACKENDS)('afterCommit on %s', (backend) => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         test.db.command(async (tx) => {
-          await tx.insertInto('settings').values({ key: `group-${i}`, value: 'x' }).execute();
+          await tx
+            .insertInto('settings')
+            .values({ key: `group-${i}`, value: 'x' })
+            .execute();
           afterCommit(tx, 'callbacks');
           afterCommit(tx, 'projects');
         }),

@@ -9,7 +9,18 @@ import { BACKENDS, type TestGateway, payoutBody, startTestGateway } from './harn
  * change made by this process counts at once, and one made elsewhere within the cache's lifetime.
  */
 const row = (apikey: string) =>
-  ({ id: 'p', apikey, token_hash: 'ab', allowed_ips: '[]', operator_ids: '[]', payin_enabled: 1, payout_enabled: 1, callback_url: '', callback_mode: 'json', created_at_ms: 0 }) as unknown as ProjectTable;
+  ({
+    id: 'p',
+    apikey,
+    token_hash: 'ab',
+    allowed_ips: '[]',
+    operator_ids: '[]',
+    payin_enabled: 1,
+    payout_enabled: 1,
+    callback_url: '',
+    callback_mode: 'json',
+    created_at_ms: 0,
+  }) as unknown as ProjectTable;
 
 describe('ProjectCache', () => {
   it('forgets an entry after its lifetime, and on clear', () => {
@@ -59,7 +70,8 @@ describe.each(BACKENDS)('cached authentication on %s', (backend) => {
       remoteAddress: '127.0.0.1',
       payload: JSON.stringify(payoutBody('22670123456', 100, { custom_data: { transaction_id: `AC-${i}` } })),
     });
-  const code = async (response: Promise<{ body: string }>) => (JSON.parse((await response).body) as { response_code: string; response_text?: string }).response_code;
+  const code = async (response: Promise<{ body: string }>) =>
+    (JSON.parse((await response).body) as { response_code: string; response_text?: string }).response_code;
 
   it("refuses a rotated token at once, and sees this process's switch-off at once", async () => {
     gw = await startTestGateway(backend, { config: { authCacheMs: 60_000 } });
@@ -69,7 +81,11 @@ describe.each(BACKENDS)('cached authentication on %s', (backend) => {
     const rotated = await gw.gw.db.command((tx) => rotateApiCredentials(tx, gw.project.id, 0));
     if (!rotated.ok) throw new Error('rotation failed');
     expect(await code(payout(gw.project.headers, 2))).toBe('01');
-    const fresh = { ...gw.project.headers, apikey: rotated.value.project.apikey, authorization: `Bearer ${rotated.value.apiToken}` };
+    const fresh = {
+      ...gw.project.headers,
+      apikey: rotated.value.project.apikey,
+      authorization: `Bearer ${rotated.value.apiToken}`,
+    };
     expect(await code(payout(fresh, 3))).toBe('00');
     await gw.gw.db.command((tx) => updateProject(tx, gw.project.id, { payoutEnabled: false }));
     expect(await code(payout(fresh, 4))).toBe('01');
@@ -81,7 +97,9 @@ describe.each(BACKENDS)('cached authentication on %s', (backend) => {
     await gw.fundSub('11', 10_000);
     expect(await code(payout(gw.project.headers, 1))).toBe('00');
     // Another process (the CLI, another instance) switches payouts off: nothing tells this one.
-    await gw.gw.db.command((tx) => tx.updateTable('projects').set({ payout_enabled: 0 }).where('id', '=', gw.project.id).execute());
+    await gw.gw.db.command((tx) =>
+      tx.updateTable('projects').set({ payout_enabled: 0 }).where('id', '=', gw.project.id).execute(),
+    );
     expect(await code(payout(gw.project.headers, 2))).toBe('00');
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     expect(await code(payout(gw.project.headers, 3))).toBe('01');
@@ -94,7 +112,13 @@ describe.each(BACKENDS)('cached authentication on %s', (backend) => {
     expect(await code(payout(gw.project.headers, 1))).toBe('00');
     // Another process rotates the token (same Apikey here, new hash): the new token works at once.
     const { hashApiToken } = await import('../src/commands/projects.js');
-    await gw.gw.db.command((tx) => tx.updateTable('projects').set({ token_hash: hashApiToken('new-token') }).where('id', '=', gw.project.id).execute());
+    await gw.gw.db.command((tx) =>
+      tx
+        .updateTable('projects')
+        .set({ token_hash: hashApiToken('new-token') })
+        .where('id', '=', gw.project.id)
+        .execute(),
+    );
     expect(await code(payout({ ...gw.project.headers, authorization: 'Bearer new-token' }, 2))).toBe('00');
   });
 });

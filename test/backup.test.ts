@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -30,15 +38,25 @@ interface CliResult {
 
 function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_JS, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_JS, ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
 async function cliJson<T>(args: string[], env: Record<string, string>): Promise<T> {
   const result = await cli([...args, '--json'], env);
-  if (result.code !== 0) throw new Error(`cauri ${args.join(' ')} exited with ${result.code}: ${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`cauri ${args.join(' ')} exited with ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
 
@@ -50,7 +68,9 @@ function readFile(file: string): { accounts: AccountRow[]; payoutTokens: Set<str
   try {
     return {
       accounts: db.prepare('select * from accounts order by id').all() as AccountRow[],
-      payoutTokens: new Set((db.prepare('select token from payouts').all() as { token: string }[]).map((row) => row.token)),
+      payoutTokens: new Set(
+        (db.prepare('select token from payouts').all() as { token: string }[]).map((row) => row.token),
+      ),
       integrity: db.pragma('integrity_check', { simple: true }) as string,
     };
   } finally {
@@ -64,7 +84,13 @@ const strays = (dir: string) => readdirSync(dir).filter((name) => !/^cauri\.sqli
 const newDir = (label: string) => mkdtempSync(path.join(tmpdir(), `cauri-${label}-`));
 
 interface TotalsJson {
-  totals: { debitsPostedXof: number; creditsPostedXof: number; debitsPendingXof: number; creditsPendingXof: number; balanced: boolean };
+  totals: {
+    debitsPostedXof: number;
+    creditsPostedXof: number;
+    debitsPendingXof: number;
+    creditsPendingXof: number;
+    balanced: boolean;
+  };
 }
 
 describe('cauri backup and restore on SQLite', () => {
@@ -77,11 +103,29 @@ describe('cauri backup and restore on SQLite', () => {
   const acked: string[] = [];
   let ackedBeforeBackup = 0;
 
-  const headers = { apikey: DEMO_APIKEY, authorization: `Bearer ${DEMO_API_TOKEN}`, 'content-type': 'application/json', accept: 'application/json' };
+  const headers = {
+    apikey: DEMO_APIKEY,
+    authorization: `Bearer ${DEMO_API_TOKEN}`,
+    'content-type': 'application/json',
+    accept: 'application/json',
+  };
 
   async function payout(url: string, n: number): Promise<string | undefined> {
-    const body = { commande: { amount: 100 + (n % 7), description: 'Supplier', customer: `22670${String(110_100 + (n % 30)).padStart(6, '0')}`, callback_url: 'http://127.0.0.1:9/cb', custom_data: { transaction_id: `BK-${n}` } } };
-    const response = await fetch(`${url}/pay/v01/straight/payout`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    const body = {
+      commande: {
+        amount: 100 + (n % 7),
+        description: 'Supplier',
+        customer: `22670${String(110_100 + (n % 30)).padStart(6, '0')}`,
+        callback_url: 'http://127.0.0.1:9/cb',
+        custom_data: { transaction_id: `BK-${n}` },
+      },
+    };
+    const response = await fetch(`${url}/pay/v01/straight/payout`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
     const answer = (await response.json()) as { response_code?: string; token?: unknown };
     return answer.response_code === '00' && typeof answer.token === 'string' ? answer.token : undefined;
   }
@@ -98,7 +142,9 @@ describe('cauri backup and restore on SQLite', () => {
   afterAll(async () => {
     // SIGTERM, and SIGKILL for a gateway still finishing after 10 s: the test's data dies with it.
     const gateways = [...others, ...(live === undefined ? [] : [live])];
-    await Promise.all(gateways.map((gateway) => Promise.race([gateway.stop(), sleep(10_000)]).then(() => gateway.kill())));
+    await Promise.all(
+      gateways.map((gateway) => Promise.race([gateway.stop(), sleep(10_000)]).then(() => gateway.kill())),
+    );
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
@@ -114,7 +160,10 @@ describe('cauri backup and restore on SQLite', () => {
     });
     while (acked.length < 30) await sleep(20);
     ackedBeforeBackup = acked.length;
-    const backup = await cliJson<TotalsJson & { file: string; payouts: number; bytes: number }>(['backup', backupFile], { CAURI_DATA_DIR: liveDir });
+    const backup = await cliJson<TotalsJson & { file: string; payouts: number; bytes: number }>(
+      ['backup', backupFile],
+      { CAURI_DATA_DIR: liveDir },
+    );
     const ackedAfterBackup = acked.length;
     while (acked.length < ackedAfterBackup + 30) await sleep(20);
     stop = true;
@@ -154,7 +203,9 @@ describe('cauri backup and restore on SQLite', () => {
     others.push(restored);
     expect((await fetch(`${restored.url}/health`)).status).toBe(200);
     const first = acked[0] as string;
-    const confirm = await fetch(`${restored.url}/pay/v01/straight/payout/confirm/?payoutToken=${first}`, { headers });
+    const confirm = await fetch(`${restored.url}/pay/v01/straight/payout/confirm/?payoutToken=${first}`, {
+      headers,
+    });
     expect(((await confirm.json()) as { response_code: string }).response_code).toBe('00');
   }, 120_000);
 
@@ -165,12 +216,17 @@ describe('cauri backup and restore on SQLite', () => {
     expect(noForce.stderr).toMatch(/a database exists at .*add --force/);
     const inUse = await cli(['restore', backupFile, '--force'], { CAURI_DATA_DIR: liveDir });
     expect(inUse.code).toBe(1);
-    expect(inUse.stderr).toMatch(/is in use \(a gateway or another cauri command has it open\): stop every gateway/);
+    expect(inUse.stderr).toMatch(
+      /is in use \(a gateway or another cauri command has it open\): stop every gateway/,
+    );
     expect(readdirSync(liveDir).sort()).toEqual(before);
 
     await live?.stop();
     live = undefined;
-    const outcome = await cliJson<TotalsJson & { replacedKeptAt: string; payouts: number }>(['restore', backupFile, '--force'], { CAURI_DATA_DIR: liveDir });
+    const outcome = await cliJson<TotalsJson & { replacedKeptAt: string; payouts: number }>(
+      ['restore', backupFile, '--force'],
+      { CAURI_DATA_DIR: liveDir },
+    );
     expect(path.dirname(outcome.replacedKeptAt)).toBe(liveDir);
     expect(strays(liveDir)).toEqual([path.basename(outcome.replacedKeptAt)]);
     // The database that was replaced is whole, with every payout, those after the backup too.
@@ -204,12 +260,19 @@ describe('cauri backup and restore on SQLite', () => {
     const tampered = path.join(work, 'tampered.sqlite');
     copyFileSync(backupFile, tampered);
     const edit = new SqliteDatabase(tampered);
-    edit.prepare(`update accounts set credits_posted_xof = credits_posted_xof + 1 where id = (select min(id) from accounts where credits_posted_xof > 0)`).run();
+    edit
+      .prepare(
+        `update accounts set credits_posted_xof = credits_posted_xof + 1 where id = (select min(id) from accounts where credits_posted_xof > 0)`,
+      )
+      .run();
     edit.close();
 
     const cases: [string, RegExp][] = [
       [garbage, /cannot copy .*garbage\.sqlite to .*: file is not a database/],
-      [truncated, /cannot copy .*truncated\.sqlite to .*: database disk image is malformed|failed its check:\n {2}integrity_check: /],
+      [
+        truncated,
+        /cannot copy .*truncated\.sqlite to .*: database disk image is malformed|failed its check:\n {2}integrity_check: /,
+      ],
       [foreign, /not a Cauri database: no table accounts/],
       [tampered, /the ledger does not balance[\s\S]*its balance differs from the sum of its transfers/],
       [path.join(work, 'missing.sqlite'), /there is no file/],
@@ -228,7 +291,9 @@ describe('cauri backup and restore on SQLite', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/there is no database at/);
     expect(existsSync(path.join(target, 'cauri.sqlite'))).toBe(false);
-    const itself = await cli(['backup', path.join(liveDir, 'cauri.sqlite'), '--force'], { CAURI_DATA_DIR: liveDir });
+    const itself = await cli(['backup', path.join(liveDir, 'cauri.sqlite'), '--force'], {
+      CAURI_DATA_DIR: liveDir,
+    });
     expect(itself.stderr).toMatch(/is the live database itself/);
     const usage = await cli(['backup'], { CAURI_DATA_DIR: liveDir });
     expect(usage.stderr).toMatch(/usage: cauri backup FILE/);
@@ -248,7 +313,9 @@ describe('cauri backup and restore on SQLite', () => {
 });
 
 const pgReason = await postgresUnavailable();
-const pgDumpMissing = await new Promise<boolean>((resolve) => execFile('pg_dump', ['--version'], (error) => resolve(error !== null)));
+const pgDumpMissing = await new Promise<boolean>((resolve) =>
+  execFile('pg_dump', ['--version'], (error) => resolve(error !== null)),
+);
 
 describe('cauri backup and restore on PostgreSQL', () => {
   it('print the pg_dump and pg_restore commands, with the password hidden, and fail', async () => {
@@ -256,9 +323,15 @@ describe('cauri backup and restore on PostgreSQL', () => {
     for (const command of ['backup', 'restore']) {
       const result = await cli([command, 'cauri.dump'], env);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`cauri ${command} works on a SQLite database; this gateway runs on PostgreSQL`);
-      expect(result.stderr).toContain(`pg_dump --format=custom --file=cauri.dump 'postgres://cauri:***@db.example:5432/cauri'`);
-      expect(result.stderr).toContain(`pg_restore --no-owner --exit-on-error --dbname='postgres://cauri:***@db.example:5432/cauri_restored' cauri.dump`);
+      expect(result.stderr).toContain(
+        `cauri ${command} works on a SQLite database; this gateway runs on PostgreSQL`,
+      );
+      expect(result.stderr).toContain(
+        `pg_dump --format=custom --file=cauri.dump 'postgres://cauri:***@db.example:5432/cauri'`,
+      );
+      expect(result.stderr).toContain(
+        `pg_restore --no-owner --exit-on-error --dbname='postgres://cauri:***@db.example:5432/cauri_restored' cauri.dump`,
+      );
       expect(result.stderr).not.toContain('s3cret');
     }
   });
@@ -291,14 +364,19 @@ describe('cauri backup and restore on PostgreSQL', () => {
       });
       const dump = path.join(newDir('pgdump'), 'cauri.dump');
       const run = (file: string, args: string[]) =>
-        new Promise<void>((resolve, reject) => execFile(file, args, (error, _stdout, stderr) => (error === null ? resolve() : reject(new Error(`${file}: ${stderr}`)))));
+        new Promise<void>((resolve, reject) =>
+          execFile(file, args, (error, _stdout, stderr) =>
+            error === null ? resolve() : reject(new Error(`${file}: ${stderr}`)),
+          ),
+        );
       await run('pg_dump', ['--format=custom', `--file=${dump}`, sourceUrl]);
       await run('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${restoredUrl}`, dump]);
       rmSync(path.dirname(dump), { recursive: true, force: true });
       const restored = await openDatabase({ databaseUrl: restoredUrl, dataDir: ':memory:' });
       try {
         const [before, after] = [await readLedger(source), await readLedger(restored)];
-        const byId = <T extends { id: string }>(rows: Iterable<T>) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
+        const byId = <T extends { id: string }>(rows: Iterable<T>) =>
+          [...rows].sort((a, b) => a.id.localeCompare(b.id));
         expect(byId(after.accounts.values())).toEqual(byId(before.accounts.values()));
         expect(byId(after.transfers)).toEqual(byId(before.transfers));
         expect(ledgerProblems(after)).toEqual([]);

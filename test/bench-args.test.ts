@@ -6,13 +6,44 @@ describe('bench arguments', () => {
   it('defaults to every scenario, SQLite only, 1,000 paced payouts/s against a 50 ms receiver', () => {
     const options = parseBenchArgs([], {});
     expect([...options.scenarios]).toEqual(['bare', 'payins', 'payouts', 'merchant', 'topup0', 'callbacks']);
-    expect(options).toMatchObject({ durationS: 10, shortDurationS: 5, rate: 1000, receiverDelayMs: 50, drainS: 10, callbackMode: undefined, simulatorDelayMs: 0, pgUrl: undefined });
+    expect(options).toMatchObject({
+      durationS: 10,
+      shortDurationS: 5,
+      rate: 1000,
+      receiverDelayMs: 50,
+      drainS: 10,
+      callbackMode: undefined,
+      simulatorDelayMs: 0,
+      pgUrl: undefined,
+    });
   });
 
   it('reads the new flags in both spellings', () => {
-    const options = parseBenchArgs(['--scenarios', 'merchant,callbacks', '--rate=500', '--receiver-delay-ms', '0', '--drain=0', '--callback-mode', 'json', '--short-duration', '2.5', '--simulator-delay-ms=5'], {});
+    const options = parseBenchArgs(
+      [
+        '--scenarios',
+        'merchant,callbacks',
+        '--rate=500',
+        '--receiver-delay-ms',
+        '0',
+        '--drain=0',
+        '--callback-mode',
+        'json',
+        '--short-duration',
+        '2.5',
+        '--simulator-delay-ms=5',
+      ],
+      {},
+    );
     expect([...options.scenarios]).toEqual(['merchant', 'callbacks']);
-    expect(options).toMatchObject({ rate: 500, receiverDelayMs: 0, drainS: 0, callbackMode: 'json', shortDurationS: 2.5, simulatorDelayMs: 5 });
+    expect(options).toMatchObject({
+      rate: 500,
+      receiverDelayMs: 0,
+      drainS: 0,
+      callbackMode: 'json',
+      shortDurationS: 2.5,
+      simulatorDelayMs: 5,
+    });
   });
 
   it('--pg takes DATABASE_URL, else the default URL', () => {
@@ -36,6 +67,14 @@ describe('bench arguments', () => {
   it('--help lists every scenario and flag it parses', () => {
     expect(() => parseBenchArgs(['--help'], {})).toThrow(UsageError);
     expect(USAGE).toContain(SCENARIOS.join(','));
-    for (const flag of ['--short-duration', '--rate', '--receiver-delay-ms', '--drain', '--callback-mode', '--simulator-delay-ms']) expect(USAGE).toContain(flag);
+    for (const flag of [
+      '--short-duration',
+      '--rate',
+      '--receiver-delay-ms',
+      '--drain',
+      '--callback-mode',
+      '--simulator-delay-ms',
+    ])
+      expect(USAGE).toContain(flag);
   });
 });

@@ -41,29 +41,63 @@ describe.each(BACKENDS)('a bulk payout killed mid-batch (%s)', (backend) => {
     const testDb = await openTestDatabase(backend);
     cleanups.push(() => testDb.destroy());
     const nowMs = Date.now();
-    const created = await testDb.db.command((tx) => createProject(tx, { name: 'Bulk shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, nowMs));
+    const created = await testDb.db.command((tx) =>
+      createProject(
+        tx,
+        { name: 'Bulk shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+        nowMs,
+      ),
+    );
     if (!created.ok) throw new Error('project');
     const { project, apiToken } = created.value;
     await testDb.db.command(async (tx) => {
       if (!(await createWallet(tx, WALLET, null, nowMs)).ok) throw new Error('wallet');
-      if (!(await fundSubaccount(tx, testDb.db.dialect, project.id, '11', 1_000_000 as Xof, nowMs)).ok) throw new Error('funding');
+      if (!(await fundSubaccount(tx, testDb.db.dialect, project.id, '11', 1_000_000 as Xof, nowMs)).ok)
+        throw new Error('funding');
     });
     const port = await freePort();
     const env = { ...testDb.env, CAURI_MODE: 'sandbox', CAURI_PUBLIC_URL: `http://127.0.0.1:${port}` };
-    const headers = { apikey: project.apikey, authorization: `Bearer ${apiToken}`, 'content-type': 'application/json', 'idempotency-key': 'crash-batch' };
+    const headers = {
+      apikey: project.apikey,
+      authorization: `Bearer ${apiToken}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'crash-batch',
+    };
     const body = JSON.stringify({
-      items: Array.from({ length: ITEMS }, (_, i) => ({ kind: 'customer', amount: 100 + i, customer: WALLET, description: 'Refund', top_up_wallet: 1, custom_data: { transaction_id: `K-${i}` } })),
+      items: Array.from({ length: ITEMS }, (_, i) => ({
+        kind: 'customer',
+        amount: 100 + i,
+        customer: WALLET,
+        description: 'Refund',
+        top_up_wallet: 1,
+        custom_data: { transaction_id: `K-${i}` },
+      })),
     });
     // On SQLite the count is read on a read-only connection of its own: a command would take the
     // write lock (BEGIN IMMEDIATE) and hold the gateway's writer back while the test looks.
     const dataDir = testDb.env.CAURI_DATA_DIR;
-    const reader = dataDir !== undefined ? new SqliteDatabase(path.join(dataDir, 'cauri.sqlite'), { readonly: true }) : undefined;
+    const reader =
+      dataDir !== undefined
+        ? new SqliteDatabase(path.join(dataDir, 'cauri.sqlite'), { readonly: true })
+        : undefined;
     cleanups.push(() => {
       reader?.close();
     });
     const count = async (): Promise<number> => {
-      if (reader !== undefined) return Number((reader.prepare('select count(*) as n from payout_batch_items').get() as { n: number }).n);
-      return testDb.db.command(async (tx) => Number((await tx.selectFrom('payout_batch_items').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0));
+      if (reader !== undefined)
+        return Number(
+          (reader.prepare('select count(*) as n from payout_batch_items').get() as { n: number }).n,
+        );
+      return testDb.db.command(async (tx) =>
+        Number(
+          (
+            await tx
+              .selectFrom('payout_batch_items')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirst()
+          )?.n ?? 0,
+        ),
+      );
     };
 
     const first = await startGatewayProcess(env, port);
@@ -85,9 +119,19 @@ describe.each(BACKENDS)('a bulk payout killed mid-batch (%s)', (backend) => {
 
     const second = await startGatewayProcess(env, port);
     cleanups.push(() => second.kill());
-    const retried = (await (await fetch(`${second.url}/cauri/v1/payouts/bulk`, { method: 'POST', headers, body })).json()) as Record<string, unknown>;
-    expect(retried).toMatchObject({ response_code: '00', batch_status: 'processed', item_count: ITEMS, accepted_count: ITEMS, refused_count: 0 });
-    const rows = await testDb.db.command((tx) => tx.selectFrom('payouts').select(['id', 'merchant_transaction_id']).execute());
+    const retried = (await (
+      await fetch(`${second.url}/cauri/v1/payouts/bulk`, { method: 'POST', headers, body })
+    ).json()) as Record<string, unknown>;
+    expect(retried).toMatchObject({
+      response_code: '00',
+      batch_status: 'processed',
+      item_count: ITEMS,
+      accepted_count: ITEMS,
+      refused_count: 0,
+    });
+    const rows = await testDb.db.command((tx) =>
+      tx.selectFrom('payouts').select(['id', 'merchant_transaction_id']).execute(),
+    );
     expect(rows).toHaveLength(ITEMS);
     expect(new Set(rows.map((r) => r.merchant_transaction_id)).size).toBe(ITEMS);
     expect(await count()).toBe(ITEMS);

@@ -30,15 +30,28 @@ export function handWorker(gw: Gateway, options: Partial<CallbackWorkerOptions> 
 }
 
 /** A customer payout to the wallet: completed at once, so its callback event is queued at creation. */
-export async function createPayout(gw: TestGateway, url: string, transactionId: string, amountXof = 1000): Promise<string> {
-  const body = payoutBody(ORANGE_PHONE, amountXof, { callback_url: url, custom_data: { transaction_id: transactionId } });
+export async function createPayout(
+  gw: TestGateway,
+  url: string,
+  transactionId: string,
+  amountXof = 1000,
+): Promise<string> {
+  const body = payoutBody(ORANGE_PHONE, amountXof, {
+    callback_url: url,
+    custom_data: { transaction_id: transactionId },
+  });
   const created = await gw.call('POST', '/pay/v01/withdrawal/create', { body });
   if (created.response_code !== '00') throw new Error(`payout failed: ${JSON.stringify(created)}`);
   return String(created.token);
 }
 
 /** A wallet payin with OTP: completed at once. */
-export async function createPayin(gw: TestGateway, url: string, customData: Record<string, string>, amountXof = 1500): Promise<string> {
+export async function createPayin(
+  gw: TestGateway,
+  url: string,
+  customData: Record<string, string>,
+  amountXof = 1500,
+): Promise<string> {
   const otpSent = await gw.call('GET', `/pay/v02/debitotp/${ORANGE_PHONE}/${amountXof}`);
   if (otpSent.error !== false) throw new Error(`OTP failed: ${JSON.stringify(otpSent)}`);
   const body = walletPayinBody(ORANGE_PHONE, amountXof, await latestOtp(gw, ORANGE_PHONE), customData);
@@ -55,20 +68,36 @@ export async function fund(gw: TestGateway): Promise<void> {
 }
 
 export function events(gw: Gateway): Promise<OutboxTable[]> {
-  return gw.db.command((tx) => tx.selectFrom('outbox').selectAll().orderBy('created_at_ms').orderBy('id').execute());
+  return gw.db.command((tx) =>
+    tx.selectFrom('outbox').selectAll().orderBy('created_at_ms').orderBy('id').execute(),
+  );
 }
 
 export function attemptsOf(gw: Gateway, eventId: string): Promise<CallbackAttemptTable[]> {
   return gw.db.command((tx) =>
-    tx.selectFrom('callback_attempts').selectAll().where('event_id', '=', eventId).orderBy('attempt').orderBy('encoding', 'desc').execute(),
+    tx
+      .selectFrom('callback_attempts')
+      .selectAll()
+      .where('event_id', '=', eventId)
+      .orderBy('attempt')
+      .orderBy('encoding', 'desc')
+      .execute(),
   );
 }
 
 export async function webhookSecretOf(gw: Gateway, projectId: string): Promise<string> {
-  const row = await gw.db.command((tx) => tx.selectFrom('projects').select('webhook_secret').where('id', '=', projectId).executeTakeFirstOrThrow());
+  const row = await gw.db.command((tx) =>
+    tx.selectFrom('projects').select('webhook_secret').where('id', '=', projectId).executeTakeFirstOrThrow(),
+  );
   return row.webhook_secret;
 }
 
-export async function setCallbackMode(gw: Gateway, projectId: string, mode: 'ligdicash' | 'json'): Promise<void> {
-  await gw.db.command((tx) => tx.updateTable('projects').set({ callback_mode: mode }).where('id', '=', projectId).execute());
+export async function setCallbackMode(
+  gw: Gateway,
+  projectId: string,
+  mode: 'ligdicash' | 'json',
+): Promise<void> {
+  await gw.db.command((tx) =>
+    tx.updateTable('projects').set({ callback_mode: mode }).where('id', '=', projectId).execute(),
+  );
 }

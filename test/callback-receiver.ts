@@ -16,10 +16,7 @@ export interface Received {
   id: string;
 }
 
-export type Answer =
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | 'hang'
-  | 'destroy';
+export type Answer = { status: number; body?: string; headers?: Record<string, string> } | 'hang' | 'destroy';
 
 export class Receiver {
   readonly received: Received[] = [];
@@ -80,7 +77,14 @@ export class Receiver {
     const fields: Record<string, unknown> = contentType.startsWith('application/json')
       ? (JSON.parse(body) as Record<string, unknown>)
       : Object.fromEntries(new URLSearchParams(body));
-    const received: Received = { path: request.url ?? '', headers: request.headers, body, contentType, fields, id: String(request.headers['webhook-id'] ?? '') };
+    const received: Received = {
+      path: request.url ?? '',
+      headers: request.headers,
+      body,
+      contentType,
+      fields,
+      id: String(request.headers['webhook-id'] ?? ''),
+    };
     this.received.push(received);
     const answer = await this.answer(received);
     if (answer === 'hang') {

@@ -31,7 +31,10 @@ interface SharedStorage {
 async function sharedStorage(backend: Backend): Promise<SharedStorage> {
   if (backend === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'cauri-cb-'));
-    return { open: () => openDatabase({ dataDir: dir }), destroy: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
+    return {
+      open: () => openDatabase({ dataDir: dir }),
+      destroy: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    };
   }
   const schema = `cb_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: PG_URL });
@@ -60,7 +63,13 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
   const startProcess = () => gateways.start();
   const kill = (running: Running) => gateways.kill(running);
   const payouts = (running: Running, count: number) =>
-    acceptedPayouts(running, headers, { phone: ORANGE_PHONE, count, callbackUrl: receiver.url(), tag: 'PO', amountXof: (i: number) => 100 + i });
+    acceptedPayouts(running, headers, {
+      phone: ORANGE_PHONE,
+      count,
+      callbackUrl: receiver.url(),
+      tag: 'PO',
+      amountXof: (i: number) => 100 + i,
+    });
 
   beforeEach(async () => {
     storage = await sharedStorage(backend);
@@ -69,7 +78,11 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
     errors.length = 0;
     const db = await storage.open();
     const project = await db.command(async (tx) => {
-      const created = await createProject(tx, { name: 'Shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, clock.nowMs());
+      const created = await createProject(
+        tx,
+        { name: 'Shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+        clock.nowMs(),
+      );
       if (!created.ok) throw new Error('project');
       await createWallet(tx, ORANGE_PHONE, null, clock.nowMs());
       await fundWallet(tx, db.dialect, ORANGE_PHONE, 1000 as Xof, clock.nowMs());
@@ -77,7 +90,11 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
       return created.value;
     });
     await db.close();
-    headers = { apikey: project.project.apikey, authorization: `Bearer ${project.apiToken}`, 'content-type': 'application/json' };
+    headers = {
+      apikey: project.project.apikey,
+      authorization: `Bearer ${project.apiToken}`,
+      'content-type': 'application/json',
+    };
   });
 
   afterEach(async () => {
@@ -94,7 +111,10 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       return { status: 200 };
     };
-    const workers = [handWorker(a.gw, { inflightMax: 3, receiverConcurrencyMax: 50 }), handWorker(b.gw, { inflightMax: 3, receiverConcurrencyMax: 50 })];
+    const workers = [
+      handWorker(a.gw, { inflightMax: 3, receiverConcurrencyMax: 50 }),
+      handWorker(b.gw, { inflightMax: 3, receiverConcurrencyMax: 50 }),
+    ];
     const drain = async (worker: (typeof workers)[number]) => {
       let total = 0;
       for (let n = await worker.runOnce(); n > 0; n = await worker.runOnce()) total += n;
@@ -104,7 +124,11 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
     expect((byA ?? 0) + (byB ?? 0)).toBe(20);
     const all = await events(a.gw);
     expect(all.map((e) => e.status)).toEqual(new Array(20).fill('delivered'));
-    for (const event of all) expect(receiver.of(event.id).map((r) => r.contentType)).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+    for (const event of all)
+      expect(receiver.of(event.id).map((r) => r.contentType)).toEqual([
+        'application/json',
+        'application/x-www-form-urlencoded',
+      ]);
     expect(errors).toEqual([]);
   });
 
@@ -125,7 +149,10 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
     };
     const workerA = handWorker(a.gw, { timeoutMs: 10_000, receiverConcurrencyMax: 10 });
     const runA = workerA.runOnce();
-    await until(async () => receiver.hanging === 4 && (await events(a.gw)).filter((e) => e.status === 'delivered').length === 2);
+    await until(
+      async () =>
+        receiver.hanging === 4 && (await events(a.gw)).filter((e) => e.status === 'delivered').length === 2,
+    );
     await kill(a);
     phase = 'dead';
     receiver.dropHung();
@@ -159,7 +186,10 @@ describe.each(BACKENDS)('callbacks across processes on %s', (backend) => {
           [2, 'json', 200],
           [2, 'form', 200],
         ]);
-        expect(posts.slice(-2).map((r) => r.contentType)).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+        expect(posts.slice(-2).map((r) => r.contentType)).toEqual([
+          'application/json',
+          'application/x-www-form-urlencoded',
+        ]);
       }
     }
   });

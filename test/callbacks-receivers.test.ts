@@ -31,7 +31,8 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
   let headers: Record<string, string>;
   const instance = () => gateways.start();
   const kill = (running: Running) => gateways.kill(running);
-  const payouts = (running: Running, url: string, count: number, tag: string) => acceptedPayouts(running, headers, { phone: ORANGE_PHONE, count, callbackUrl: url, tag });
+  const payouts = (running: Running, url: string, count: number, tag: string) =>
+    acceptedPayouts(running, headers, { phone: ORANGE_PHONE, count, callbackUrl: url, tag });
 
   const byStatus = async (gw: Gateway) => {
     const counts: Record<string, number> = {};
@@ -56,14 +57,22 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
     errors.length = 0;
     const { db } = storage;
     const project = await db.command(async (tx) => {
-      const created = await createProject(tx, { name: 'Shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, clock.nowMs());
+      const created = await createProject(
+        tx,
+        { name: 'Shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+        clock.nowMs(),
+      );
       if (!created.ok) throw new Error('project');
       await createWallet(tx, ORANGE_PHONE, null, clock.nowMs());
       await fundWallet(tx, db.dialect, ORANGE_PHONE, 1000 as Xof, clock.nowMs());
       await fundSubaccount(tx, db.dialect, created.value.project.id, '11', 1_000_000 as Xof, clock.nowMs());
       return created.value;
     });
-    headers = { apikey: project.project.apikey, authorization: `Bearer ${project.apiToken}`, 'content-type': 'application/json' };
+    headers = {
+      apikey: project.project.apikey,
+      authorization: `Bearer ${project.apiToken}`,
+      'content-type': 'application/json',
+    };
   });
 
   afterEach(async () => {
@@ -93,7 +102,9 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
     await runA;
     const counts: number[] = [];
     slow.answer = async () => {
-      const busy = await a.gw.db.command((tx) => tx.selectFrom('outbox').select('id').where('status', '=', 'delivering').execute());
+      const busy = await a.gw.db.command((tx) =>
+        tx.selectFrom('outbox').select('id').where('status', '=', 'delivering').execute(),
+      );
       counts.push(busy.length);
       await new Promise((resolve) => setTimeout(resolve, 20));
       return { status: 200 };
@@ -185,10 +196,20 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
     await payouts(a, fast.url(), 4, 'BATCH');
     const { gw } = a;
     const claimed = await gw.db.command((tx) =>
-      claimDueEvents(tx, gw.db.dialect, clock.nowMs(), { capacity: 2, receiverConcurrencyMax: 10, leaseMs: CALLBACK_LEASE_MS, tokenSecret: gw.tokenSecret }),
+      claimDueEvents(tx, gw.db.dialect, clock.nowMs(), {
+        capacity: 2,
+        receiverConcurrencyMax: 10,
+        leaseMs: CALLBACK_LEASE_MS,
+        tokenSecret: gw.tokenSecret,
+      }),
     );
     const more = await gw.db.command((tx) =>
-      claimDueEvents(tx, gw.db.dialect, clock.nowMs(), { capacity: 10, receiverConcurrencyMax: 10, leaseMs: CALLBACK_LEASE_MS, tokenSecret: gw.tokenSecret }),
+      claimDueEvents(tx, gw.db.dialect, clock.nowMs(), {
+        capacity: 10,
+        receiverConcurrencyMax: 10,
+        leaseMs: CALLBACK_LEASE_MS,
+        tokenSecret: gw.tokenSecret,
+      }),
     );
     const all = [...claimed.events, ...more.events];
     expect(all).toHaveLength(4);
@@ -197,7 +218,15 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
     if (!first || !second || !third || !fourth) throw new Error('claims');
     // A resend overtakes the second delivery: its outcome is recorded but changes nothing.
     await gw.db.command((tx) => requestResend(tx, second.eventId, undefined, clock.nowMs()));
-    const attempt = { encoding: 'json' as const, url: fast.url(), startedAtMs: clock.nowMs(), latencyMs: 5, httpStatus: 200, error: null, responseExcerpt: 'OK' };
+    const attempt = {
+      encoding: 'json' as const,
+      url: fast.url(),
+      startedAtMs: clock.nowMs(),
+      latencyMs: 5,
+      httpStatus: 200,
+      error: null,
+      responseExcerpt: 'OK',
+    };
     const states = await gw.db.command((tx) =>
       recordDeliveries(
         tx,
@@ -205,7 +234,11 @@ describe.each(BACKENDS)('callback receivers on %s', (backend) => {
           { event: first, attempts: [attempt], verdict: 'delivered' },
           { event: second, attempts: [attempt], verdict: 'delivered' },
           { event: third, attempts: [{ ...attempt, httpStatus: 500 }], verdict: 'retry' },
-          { event: fourth, attempts: [{ ...attempt, httpStatus: null, error: 'refused' }], verdict: 'give_up' },
+          {
+            event: fourth,
+            attempts: [{ ...attempt, httpStatus: null, error: 'refused' }],
+            verdict: 'give_up',
+          },
         ],
         clock.nowMs(),
         () => 0.5,
@@ -231,7 +264,9 @@ describe('callback concurrency settings', () => {
 
   it('reads CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER from 1 to 1000', () => {
     expect(load({ CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER: '1' }).callbackReceiverConcurrencyMax).toBe(1);
-    expect(load({ CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER: '1000' }).callbackReceiverConcurrencyMax).toBe(1000);
+    expect(load({ CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER: '1000' }).callbackReceiverConcurrencyMax).toBe(
+      1000,
+    );
     for (const bad of ['0', '1001', '-1', '2.5', 'many']) {
       expect(() => load({ CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER: bad })).toThrow(ConfigError);
     }
@@ -239,14 +274,20 @@ describe('callback concurrency settings', () => {
 
   it('takes the deprecated CAURI_CALLBACK_CONCURRENCY_PER_PROJECT as the per-receiver limit, unless the new name is set', () => {
     expect(load({ CAURI_CALLBACK_CONCURRENCY_PER_PROJECT: '7' }).callbackReceiverConcurrencyMax).toBe(7);
-    expect(load({ CAURI_CALLBACK_CONCURRENCY_PER_PROJECT: '7', CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER: '9' }).callbackReceiverConcurrencyMax).toBe(9);
-    expect(() => load({ CAURI_CALLBACK_CONCURRENCY_PER_PROJECT: '1001' })).toThrow(/CAURI_CALLBACK_CONCURRENCY_PER_PROJECT must be an integer from 1 to 1000/);
+    expect(
+      load({ CAURI_CALLBACK_CONCURRENCY_PER_PROJECT: '7', CAURI_CALLBACK_CONCURRENCY_PER_RECEIVER: '9' })
+        .callbackReceiverConcurrencyMax,
+    ).toBe(9);
+    expect(() => load({ CAURI_CALLBACK_CONCURRENCY_PER_PROJECT: '1001' })).toThrow(
+      /CAURI_CALLBACK_CONCURRENCY_PER_PROJECT must be an integer from 1 to 1000/,
+    );
   });
 
   it('reads CAURI_CALLBACK_INFLIGHT_MAX from 1 to 10000', () => {
     expect(load({ CAURI_CALLBACK_INFLIGHT_MAX: '1' }).callbackInflightMax).toBe(1);
     expect(load({ CAURI_CALLBACK_INFLIGHT_MAX: '10000' }).callbackInflightMax).toBe(10_000);
-    for (const bad of ['0', '10001', 'x']) expect(() => load({ CAURI_CALLBACK_INFLIGHT_MAX: bad })).toThrow(ConfigError);
+    for (const bad of ['0', '10001', 'x'])
+      expect(() => load({ CAURI_CALLBACK_INFLIGHT_MAX: bad })).toThrow(ConfigError);
   });
 });
 
@@ -260,13 +301,20 @@ describe('callback connections', () => {
       socket.on('data', (chunk) => {
         if (!chunk.toString('latin1').includes('\r\n\r\n')) return;
         connections[index] = (connections[index] ?? 0) + 1;
-        if (connections[index] === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nOK');
+        if (connections[index] === 1)
+          socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nOK');
         else socket.destroy();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
-    const post = { url: `http://127.0.0.1:${port}/cb`, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: 2_000, allowPrivate: true };
+    const post = {
+      url: `http://127.0.0.1:${port}/cb`,
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: 2_000,
+      allowPrivate: true,
+    };
     try {
       expect(await postCallback(post)).toMatchObject({ kind: 'answered', httpStatus: 200 });
       expect(await postCallback(post)).toMatchObject({ kind: 'answered', httpStatus: 200 });

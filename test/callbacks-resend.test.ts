@@ -6,7 +6,15 @@ import { updateProject } from '../src/commands/projects.js';
 import { verifyWebhook } from '../src/core/webhook-signature.js';
 import { callbacksMigration } from '../src/store/migration-0002-callbacks.js';
 import { Receiver, until } from './callback-receiver.js';
-import { attemptsOf, createPayout, errors, events, fund, handWorker, webhookSecretOf } from './callback-fixtures.js';
+import {
+  attemptsOf,
+  createPayout,
+  errors,
+  events,
+  fund,
+  handWorker,
+  webhookSecretOf,
+} from './callback-fixtures.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 
 /**
@@ -33,7 +41,12 @@ describe.each(BACKENDS)('callback operations on %s', (backend) => {
   });
 
   async function resend(eventId: string, headers: Record<string, string> = gw.project.headers) {
-    const response = await gw.app.inject({ method: 'POST', url: `/cauri/v1/callbacks/${eventId}/resend`, headers, remoteAddress: '127.0.0.1' });
+    const response = await gw.app.inject({
+      method: 'POST',
+      url: `/cauri/v1/callbacks/${eventId}/resend`,
+      headers,
+      remoteAddress: '127.0.0.1',
+    });
     expect(response.statusCode).toBe(200);
     return JSON.parse(response.body) as Record<string, unknown>;
   }
@@ -62,14 +75,28 @@ describe.each(BACKENDS)('callback operations on %s', (backend) => {
     expect(await onlyEvent()).toMatchObject({ status: 'delivered', attempts: 2, cycle_attempts: 1 });
   });
 
-  it('refuses to resend another project\'s event, an unknown event, or without credentials', async () => {
+  it("refuses to resend another project's event, an unknown event, or without credentials", async () => {
     await createPayout(gw, receiver.url(), 'PO-OTHER');
     const event = await onlyEvent();
-    expect(await resend(event.id, gw.other.headers)).toMatchObject({ response_code: '01', response_text: 'Echec (Code02)' });
-    expect(await resend('evt_nosuchevent', gw.project.headers)).toMatchObject({ response_code: '01', response_text: 'Echec (Code02)' });
-    expect(await resend('not-an-id', gw.project.headers)).toMatchObject({ response_code: '01', response_text: 'Echec (Code02)' });
-    expect(await resend(event.id, { apikey: gw.project.apikey })).toMatchObject({ response_code: '01', response_text: 'Echec (Code00)' });
-    expect(await resend(event.id, { ...gw.project.headers, authorization: `Bearer ${gw.other.token}` })).toMatchObject({ response_code: '01', response_text: 'Echec (Code00)' });
+    expect(await resend(event.id, gw.other.headers)).toMatchObject({
+      response_code: '01',
+      response_text: 'Echec (Code02)',
+    });
+    expect(await resend('evt_nosuchevent', gw.project.headers)).toMatchObject({
+      response_code: '01',
+      response_text: 'Echec (Code02)',
+    });
+    expect(await resend('not-an-id', gw.project.headers)).toMatchObject({
+      response_code: '01',
+      response_text: 'Echec (Code02)',
+    });
+    expect(await resend(event.id, { apikey: gw.project.apikey })).toMatchObject({
+      response_code: '01',
+      response_text: 'Echec (Code00)',
+    });
+    expect(
+      await resend(event.id, { ...gw.project.headers, authorization: `Bearer ${gw.other.token}` }),
+    ).toMatchObject({ response_code: '01', response_text: 'Echec (Code00)' });
     expect(await onlyEvent()).toMatchObject({ status: 'pending', attempts: 0 });
   });
 
@@ -79,14 +106,25 @@ describe.each(BACKENDS)('callback operations on %s', (backend) => {
     await worker.runOnce();
     const event = await onlyEvent();
     expect(event.status).toBe('failed');
-    expect((await attemptsOf(gw.gw, event.id)).map((a) => a.error)).toEqual(['no callback URL for this transaction or project']);
-    await gw.gw.db.command((tx) => updateProject(tx, gw.project.id, { callbackUrl: receiver.url('/project-cb') }));
+    expect((await attemptsOf(gw.gw, event.id)).map((a) => a.error)).toEqual([
+      'no callback URL for this transaction or project',
+    ]);
+    await gw.gw.db.command((tx) =>
+      updateProject(tx, gw.project.id, { callbackUrl: receiver.url('/project-cb') }),
+    );
     try {
-      expect(await gw.gw.db.command((tx) => requestResend(tx, event.id, undefined, gw.clock.nowMs()))).toMatchObject({ ok: true, value: { previousStatus: 'failed' } });
+      expect(
+        await gw.gw.db.command((tx) => requestResend(tx, event.id, undefined, gw.clock.nowMs())),
+      ).toMatchObject({ ok: true, value: { previousStatus: 'failed' } });
       receiver.answer = () => ({ status: 500 });
       await worker.runOnce();
       // A new cycle: the schedule starts again at 30 s.
-      expect(await onlyEvent()).toMatchObject({ status: 'pending', cycle_attempts: 1, attempts: 2, next_attempt_at_ms: gw.clock.nowMs() + 30_000 });
+      expect(await onlyEvent()).toMatchObject({
+        status: 'pending',
+        cycle_attempts: 1,
+        attempts: 2,
+        next_attempt_at_ms: gw.clock.nowMs() + 30_000,
+      });
       expect(receiver.received.map((r) => r.path)).toEqual(['/project-cb', '/project-cb']);
     } finally {
       await gw.gw.db.command((tx) => updateProject(tx, gw.project.id, { callbackUrl: '' }));
@@ -109,16 +147,25 @@ describe.each(BACKENDS)('callback operations on %s', (backend) => {
     expect(await onlyEvent()).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
-  it('lists a transaction\'s deliveries by payout id, token or event id', async () => {
+  it("lists a transaction's deliveries by payout id, token or event id", async () => {
     const token = await createPayout(gw, receiver.url(), 'PO-LIST');
     receiver.answer = () => ({ status: 502, body: 'bad gateway' });
     await handWorker(gw.gw).runOnce();
     const event = await onlyEvent();
     const byToken = await gw.gw.db.command((tx) => listDeliveries(tx, token));
     if (!byToken.ok) throw new Error('not found');
-    expect(byToken.value.subject).toMatchObject({ type: 'payout', status: 'completed', projectId: gw.project.id });
+    expect(byToken.value.subject).toMatchObject({
+      type: 'payout',
+      status: 'completed',
+      projectId: gw.project.id,
+    });
     expect(byToken.value.events).toHaveLength(1);
-    expect(byToken.value.events[0]).toMatchObject({ id: event.id, type: 'payout.completed', status: 'pending', attempts: 1 });
+    expect(byToken.value.events[0]).toMatchObject({
+      id: event.id,
+      type: 'payout.completed',
+      status: 'pending',
+      attempts: 1,
+    });
     expect(byToken.value.events[0]?.posts.map((p) => [p.encoding, p.httpStatus, p.responseExcerpt])).toEqual([
       ['json', 502, 'bad gateway'],
       ['form', 502, 'bad gateway'],
@@ -127,7 +174,10 @@ describe.each(BACKENDS)('callback operations on %s', (backend) => {
     const byEvent = await gw.gw.db.command((tx) => listDeliveries(tx, event.id));
     expect(byId).toEqual(byToken);
     expect(byEvent).toEqual(byToken);
-    expect(await gw.gw.db.command((tx) => listDeliveries(tx, 'po_unknown'))).toMatchObject({ ok: false, code: 'not_found' });
+    expect(await gw.gw.db.command((tx) => listDeliveries(tx, 'po_unknown'))).toMatchObject({
+      ok: false,
+      code: 'not_found',
+    });
   });
 
   it('signs with the new and the previous secret for a day after a rotation', async () => {
@@ -155,12 +205,22 @@ describe.each(BACKENDS)('callback operations on %s', (backend) => {
 
 describe('migration 0002_callbacks', () => {
   it('gives every existing project its own secret and the LigdiCash mode', async () => {
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SqliteDatabase(':memory:') }) });
+    const db = new Kysely<unknown>({
+      dialect: new SqliteDialect({ database: new SqliteDatabase(':memory:') }),
+    });
     await sql`create table projects (id text primary key, callback_url text not null)`.execute(db);
-    await sql`create table outbox (id text primary key, project_id text not null, status text not null, next_attempt_at_ms bigint not null)`.execute(db);
+    await sql`create table outbox (id text primary key, project_id text not null, status text not null, next_attempt_at_ms bigint not null)`.execute(
+      db,
+    );
     await sql`insert into projects values ('prj_a', ''), ('prj_b', '')`.execute(db);
     await callbacksMigration.up(db);
-    const rows = (await sql<{ id: string; callback_mode: string; webhook_secret: string }>`select * from projects order by id`.execute(db)).rows;
+    const rows = (
+      await sql<{
+        id: string;
+        callback_mode: string;
+        webhook_secret: string;
+      }>`select * from projects order by id`.execute(db)
+    ).rows;
     expect(rows.map((r) => r.callback_mode)).toEqual(['ligdicash', 'ligdicash']);
     expect(rows.every((r) => /^whsec_[A-Za-z0-9+/]{43}=$/.test(r.webhook_secret))).toBe(true);
     expect(rows[0]?.webhook_secret).not.toBe(rows[1]?.webhook_secret);

@@ -1,9 +1,25 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CALLBACK_ATTEMPTS_MAX, CALLBACK_EXCERPT_BYTES_MAX, CALLBACK_RETRY_SCHEDULE, CALLBACK_RETRY_WINDOW_MIN_MS } from '../src/core/callbacks.js';
+import {
+  CALLBACK_ATTEMPTS_MAX,
+  CALLBACK_EXCERPT_BYTES_MAX,
+  CALLBACK_RETRY_SCHEDULE,
+  CALLBACK_RETRY_WINDOW_MIN_MS,
+} from '../src/core/callbacks.js';
 import { verifyToken } from '../src/core/tokens.js';
 import { verifyWebhook } from '../src/core/webhook-signature.js';
 import { Receiver, until } from './callback-receiver.js';
-import { ORANGE_PHONE, attemptsOf, createPayin, createPayout, errors, events, fund, handWorker, setCallbackMode, webhookSecretOf } from './callback-fixtures.js';
+import {
+  ORANGE_PHONE,
+  attemptsOf,
+  createPayin,
+  createPayout,
+  errors,
+  events,
+  fund,
+  handWorker,
+  setCallbackMode,
+  webhookSecretOf,
+} from './callback-fixtures.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 
 /**
@@ -40,7 +56,9 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     const confirmed: unknown[] = [];
     receiver.answer = async () => {
       // What a merchant does on receipt (spec §3.4): confirm with the creation token.
-      confirmed.push((await gw.call('GET', `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${token}`)).status);
+      confirmed.push(
+        (await gw.call('GET', `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${token}`)).status,
+      );
       return { status: 200, body: 'OK' };
     };
     expect(await handWorker(gw.gw).runOnce()).toBe(1);
@@ -77,7 +95,8 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     // Both are the same event, signed over their own raw body.
     expect(json?.id).toMatch(/^evt_/);
     expect(form?.id).toBe(json?.id);
-    for (const request of receiver.received) expect(verifyWebhook(secret, request.headers, request.body, nowSeconds())).toBe('ok');
+    for (const request of receiver.received)
+      expect(verifyWebhook(secret, request.headers, request.body, nowSeconds())).toBe('ok');
     expect(verifyWebhook(secret, json?.headers ?? {}, form?.body ?? '', nowSeconds())).toBe('bad_signature');
     const [event] = await events(gw.gw).then((all) => all.filter((e) => e.id === json?.id));
     expect(event).toMatchObject({ status: 'delivered', attempts: 1, event_type: 'payin.completed' });
@@ -106,7 +125,9 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     expect(form?.fields.operator_id).toBe('11');
     const callbackToken = String(json?.fields.token);
     expect(callbackToken).not.toBe(creationToken);
-    expect(verifyToken(callbackToken, gw.gw.tokenSecret)?.number).toBe(verifyToken(creationToken, gw.gw.tokenSecret)?.number);
+    expect(verifyToken(callbackToken, gw.gw.tokenSecret)?.number).toBe(
+      verifyToken(creationToken, gw.gw.tokenSecret)?.number,
+    );
     const confirmed = await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${callbackToken}`);
     expect(confirmed).toMatchObject({ response_code: '00', status: 'completed', transaction_id: 'PO-1' });
   });
@@ -125,7 +146,11 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     expect(await worker.runOnce()).toBe(1);
     const [event] = await events(gw.gw);
     if (!event) throw new Error('no event');
-    expect(event).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at_ms: gw.clock.nowMs() + 30_000 });
+    expect(event).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      next_attempt_at_ms: gw.clock.nowMs() + 30_000,
+    });
     gw.clock.advance(29_999);
     expect(await worker.runOnce()).toBe(0);
     gw.clock.advance(1);
@@ -141,12 +166,16 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     expect(attempts[0]?.response_excerpt).toBe('busy');
     expect(attempts[0]?.url).toBe(receiver.url());
     expect(Number(attempts[2]?.started_at_ms)).toBe(gw.clock.nowMs());
-    expect((await events(gw.gw)).find((e) => e.id === event.id)).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect((await events(gw.gw)).find((e) => e.id === event.id)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+    });
   });
 
   it('counts a 2xx on either encoding as delivered', async () => {
     await createPayout(gw, receiver.url(), 'PO-FORM-ONLY');
-    receiver.answer = (request) => (request.contentType.startsWith('application/json') ? { status: 400 } : { status: 200 });
+    receiver.answer = (request) =>
+      request.contentType.startsWith('application/json') ? { status: 400 } : { status: 200 };
     await handWorker(gw.gw).runOnce();
     expect((await events(gw.gw)).map((e) => e.status)).toEqual(['delivered']);
   });
@@ -203,7 +232,10 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
 
   it('does not follow redirects', async () => {
     await createPayout(gw, receiver.url('/old'), 'PO-302');
-    receiver.answer = (request) => (request.path === '/old' ? { status: 302, headers: { location: receiver.url('/new') } } : { status: 200 });
+    receiver.answer = (request) =>
+      request.path === '/old'
+        ? { status: 302, headers: { location: receiver.url('/new') } }
+        : { status: 200 };
     await handWorker(gw.gw).runOnce();
     expect(receiver.received.map((r) => r.path)).toEqual(['/old', '/old']);
     const [event] = await events(gw.gw);
@@ -223,7 +255,8 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
 
   it('connects to the address it resolved and checked, with the merchant host name', async () => {
     await createPayout(gw, `http://merchant.invalid:${receiver.port}/cb`, 'PO-DNS');
-    const resolver = (hostname: string) => Promise.resolve(hostname === 'merchant.invalid' ? [{ address: '127.0.0.1', family: 4 }] : []);
+    const resolver = (hostname: string) =>
+      Promise.resolve(hostname === 'merchant.invalid' ? [{ address: '127.0.0.1', family: 4 }] : []);
     await handWorker(gw.gw, { resolver }).runOnce();
     expect(receiver.received[0]?.headers.host).toBe(`merchant.invalid:${receiver.port}`);
   });
@@ -238,7 +271,9 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     expect(receiver.received).toEqual([]);
     const failed = await events(gw.gw);
     expect(failed.map((e) => e.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
-    const refusals = await Promise.all(failed.map(async (e) => (await attemptsOf(gw.gw, e.id)).map((a) => a.error)));
+    const refusals = await Promise.all(
+      failed.map(async (e) => (await attemptsOf(gw.gw, e.id)).map((a) => a.error)),
+    );
     expect(refusals.flat().sort()).toEqual([
       'refused: 10.1.2.3 (internal.invalid) is a private address',
       'refused: 127.0.0.1 is a loopback address',
@@ -259,14 +294,22 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
     receiver.release();
     expect(await first).toBe(2);
     expect(await worker.runOnce()).toBe(2);
-    expect((await events(gw.gw)).map((e) => e.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect((await events(gw.gw)).map((e) => e.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
   });
 
   it('is woken by the commit that queues an event when the worker runs', async () => {
     const confirmed: unknown[] = [];
     receiver.answer = async (request) => {
       // The callback's own token names the payout too.
-      confirmed.push((await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${String(request.fields.token)}`)).status);
+      confirmed.push(
+        (await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${String(request.fields.token)}`))
+          .status,
+      );
       return { status: 200 };
     };
     gw.callbacks.start();
@@ -280,11 +323,13 @@ describe.each(BACKENDS)('callbacks on %s', (backend) => {
   });
 });
 
-describe.each(BACKENDS)('the gateway\'s callback worker in production mode on %s', (backend) => {
+describe.each(BACKENDS)("the gateway's callback worker in production mode on %s", (backend) => {
   it('refuses loopback callback URLs, unless CAURI_CALLBACK_ALLOW_PRIVATE is set', async () => {
     const receiver = await Receiver.start();
     for (const allowPrivate of [false, true]) {
-      const gw = await startTestGateway(backend, { config: { mode: 'production', callbackAllowPrivate: allowPrivate } });
+      const gw = await startTestGateway(backend, {
+        config: { mode: 'production', callbackAllowPrivate: allowPrivate },
+      });
       try {
         await fund(gw);
         await createPayout(gw, receiver.url(), `PO-PROD-${String(allowPrivate)}`);
@@ -292,7 +337,9 @@ describe.each(BACKENDS)('the gateway\'s callback worker in production mode on %s
         const [event] = await events(gw.gw);
         if (!event) throw new Error('no event');
         expect(event.status).toBe(allowPrivate ? 'delivered' : 'failed');
-        expect((await attemptsOf(gw.gw, event.id))[0]?.error).toBe(allowPrivate ? null : 'refused: 127.0.0.1 is a loopback address');
+        expect((await attemptsOf(gw.gw, event.id))[0]?.error).toBe(
+          allowPrivate ? null : 'refused: 127.0.0.1 is a loopback address',
+        );
       } finally {
         await gw.destroy();
       }

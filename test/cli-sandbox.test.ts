@@ -15,7 +15,8 @@ describe.each(BACKENDS)('sandbox CLI on %s', (backend) => {
   });
   afterEach(async () => gw.destroy());
 
-  const cli = (argv: string[], mode = 'sandbox') => runSandboxCommand(() => Promise.resolve(gw.gw), parseArgs(argv), mode);
+  const cli = (argv: string[], mode = 'sandbox') =>
+    runSandboxCommand(() => Promise.resolve(gw.gw), parseArgs(argv), mode);
 
   it('dials a USSD OTP code, which then pays', async () => {
     const { phone } = NUMBERS.ussd_otp;
@@ -33,9 +34,16 @@ describe.each(BACKENDS)('sandbox CLI on %s', (backend) => {
     const second = await gw.call('POST', E2, { body: straightBody(NUMBERS.ligdicash_redirect.phone) });
     const listed = (await cli(['push', 'list']))?.json as { id: string; phone: string }[];
     expect(listed.map((p) => p.phone)).toEqual([NUMBERS.ussd_push.phone, NUMBERS.ligdicash_redirect.phone]);
-    expect(((await cli(['push', 'list', '--phone', NUMBERS.ussd_push.phone]))?.json as unknown[]).length).toBe(1);
-    expect((await cli(['push', 'approve', listed[0]?.id ?? '']))?.text).toMatch(/^approved PSH\d{8}: payin completed$/);
-    expect((await cli(['push', 'decline', listed[1]?.id ?? '']))?.json).toMatchObject({ decision: 'decline', settled: 'notcompleted' });
+    expect(
+      ((await cli(['push', 'list', '--phone', NUMBERS.ussd_push.phone]))?.json as unknown[]).length,
+    ).toBe(1);
+    expect((await cli(['push', 'approve', listed[0]?.id ?? '']))?.text).toMatch(
+      /^approved PSH\d{8}: payin completed$/,
+    );
+    expect((await cli(['push', 'decline', listed[1]?.id ?? '']))?.json).toMatchObject({
+      decision: 'decline',
+      settled: 'notcompleted',
+    });
     expect((await confirmPayin(gw, first.token)).status).toBe('completed');
     expect((await confirmPayin(gw, second.token)).status).toBe('notcompleted');
     expect((await cli(['push', 'list']))?.text).toBe('no request waiting');
@@ -44,13 +52,18 @@ describe.each(BACKENDS)('sandbox CLI on %s', (backend) => {
 
   it('dialling approves a waiting guided USSD request', async () => {
     const created = await gw.call('POST', E2, { body: straightBody(NUMBERS.guided_ussd.phone) });
-    expect((await cli(['ussd', 'dial', NUMBERS.guided_ussd.phone]))?.json).toMatchObject({ action: 'approved', settled: 'completed' });
+    expect((await cli(['ussd', 'dial', NUMBERS.guided_ussd.phone]))?.json).toMatchObject({
+      action: 'approved',
+      settled: 'completed',
+    });
     expect((await confirmPayin(gw, created.token)).status).toBe('completed');
   });
 
   it('refuses what makes no sense, and everything outside the sandbox', async () => {
     await expect(cli(['ussd', 'dial', NUMBERS.ussd_push.phone])).rejects.toThrow(/issues no payment code/);
-    await expect(cli(['ussd', 'dial', NUMBERS.ussd_otp.phone, '--code', '*999#'])).rejects.toThrow(/has no USSD code \*999#/);
+    await expect(cli(['ussd', 'dial', NUMBERS.ussd_otp.phone, '--code', '*999#'])).rejects.toThrow(
+      /has no USSD code \*999#/,
+    );
     await expect(cli(['ussd', 'dial', 'abc'])).rejects.toThrow(/not an international phone number/);
     await expect(cli(['push', 'approve', 'PSH00000000'])).rejects.toThrow(/no request/);
     await expect(cli(['push', 'list', '--bogus', '1'])).rejects.toThrow(/unknown option/);

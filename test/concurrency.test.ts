@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountIds, availableXof } from '../src/core/ledger.js';
-import { BACKENDS, type TestGateway, latestOtp, payoutBody, startTestGateway, walletPayinBody } from './harness.js';
+import {
+  BACKENDS,
+  type TestGateway,
+  latestOtp,
+  payoutBody,
+  startTestGateway,
+  walletPayinBody,
+} from './harness.js';
 import { expectLedgerSound, readLedger } from './ledger-checks.js';
 
 /**
@@ -19,9 +26,11 @@ const FUNDED_FOR = 30;
 const SAMPLES_MAX = 200;
 
 /** Distinct Orange (22670…) or Moov (22601…) Burkina numbers, none of them a simulator magic number. */
-const phoneOf = (operatorId: string, i: number) => `${operatorId === ORANGE ? '22670' : '22601'}${String(100_100 + i)}`;
+const phoneOf = (operatorId: string, i: number) =>
+  `${operatorId === ORANGE ? '22670' : '22601'}${String(100_100 + i)}`;
 
-const outcome = (body: Record<string, unknown>) => (body.response_code === '00' ? 'ok' : String(body.response_text));
+const outcome = (body: Record<string, unknown>) =>
+  body.response_code === '00' ? 'ok' : String(body.response_text);
 
 function tally(bodies: Record<string, unknown>[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -33,7 +42,10 @@ function tally(bodies: Record<string, unknown>[]): Record<string, number> {
  * Runs `work` while reading the ledger over and over, and checks every snapshot: a committed state
  * must never show an overdraft or an unbalanced ledger, not only the final one.
  */
-async function whileSampling<T>(gw: TestGateway, work: () => Promise<T>): Promise<{ result: T; samples: number }> {
+async function whileSampling<T>(
+  gw: TestGateway,
+  work: () => Promise<T>,
+): Promise<{ result: T; samples: number }> {
   let done = false;
   let samples = 0;
   let failure: Error | undefined;
@@ -75,11 +87,16 @@ describe.each(BACKENDS)('concurrency on %s', (backend) => {
       const subId = accountIds.subaccount(gw.project.id, ORANGE);
 
       const { result: bodies, samples } = await whileSampling(gw, () =>
-        Promise.all(phones.map((phone) => gw.call('POST', PAYOUT_URL, { body: payoutBody(phone, AMOUNT, { top_up_wallet: topUpWallet }) }))),
+        Promise.all(
+          phones.map((phone) =>
+            gw.call('POST', PAYOUT_URL, { body: payoutBody(phone, AMOUNT, { top_up_wallet: topUpWallet }) }),
+          ),
+        ),
       );
       expect(samples).toBeGreaterThan(0);
       expect(tally(bodies)).toEqual({ ok: FUNDED_FOR, 'Echec (Code04)': REQUESTS - FUNDED_FOR });
-      for (const body of bodies) if (body.response_code !== '00') expect(body.description).toBe('Merchant balance low');
+      for (const body of bodies)
+        if (body.response_code !== '00') expect(body.description).toBe('Merchant balance low');
 
       const ledger = await readLedger(gw.gw.db);
       expectLedgerSound(ledger, 'after the race');
@@ -88,13 +105,17 @@ describe.each(BACKENDS)('concurrency on %s', (backend) => {
       const payouts = ledger.payouts.filter((p) => p.project_id === gw.project.id);
       expect(payouts).toHaveLength(FUNDED_FOR);
       // No double posting: one transfer per successful payout, each from the sub-account.
-      const moved = ledger.transfers.filter((t) => t.debit_account_id === subId && (t.kind === 'single' || t.kind === 'pending'));
+      const moved = ledger.transfers.filter(
+        (t) => t.debit_account_id === subId && (t.kind === 'single' || t.kind === 'pending'),
+      );
       expect(moved).toHaveLength(FUNDED_FOR);
       expect(new Set(moved.map((t) => t.subject_id)).size).toBe(FUNDED_FOR);
       expect(moved.every((t) => Number(t.amount_xof) === AMOUNT)).toBe(true);
 
       if (topUpWallet === 1) {
-        const credited = phones.map((phone) => ledger.accounts.get(accountIds.wallet(phone))).map((w) => (w ? availableXof(w) : -1));
+        const credited = phones
+          .map((phone) => ledger.accounts.get(accountIds.wallet(phone)))
+          .map((w) => (w ? availableXof(w) : -1));
         expect(credited.filter((x) => x === AMOUNT)).toHaveLength(FUNDED_FOR);
         expect(credited.filter((x) => x === 0)).toHaveLength(REQUESTS - FUNDED_FOR);
         expect(payouts.every((p) => p.status === 'completed')).toBe(true);
@@ -107,8 +128,16 @@ describe.each(BACKENDS)('concurrency on %s', (backend) => {
         const settled = await readLedger(gw.gw.db);
         expectLedgerSound(settled, 'after dispatch');
         const after = settled.accounts.get(subId);
-        expect([after?.debitsPendingXof, after?.debitsPostedXof, after && availableXof(after)]).toEqual([0, FUNDED_FOR * AMOUNT, 0]);
-        expect(settled.payouts.filter((p) => p.project_id === gw.project.id).every((p) => p.status === 'completed')).toBe(true);
+        expect([after?.debitsPendingXof, after?.debitsPostedXof, after && availableXof(after)]).toEqual([
+          0,
+          FUNDED_FOR * AMOUNT,
+          0,
+        ]);
+        expect(
+          settled.payouts
+            .filter((p) => p.project_id === gw.project.id)
+            .every((p) => p.status === 'completed'),
+        ).toBe(true);
       }
     },
     60_000,
@@ -127,7 +156,12 @@ describe.each(BACKENDS)('concurrency on %s', (backend) => {
       const { result: bodies } = await whileSampling(gw, () =>
         Promise.all(
           phones.map((phone) =>
-            gw.call('POST', PAYOUT_URL, { body: payoutBody(phone, AMOUNT, { top_up_wallet: topUpWallet, custom_data: { transaction_id: 'ORDER-42' } }) }),
+            gw.call('POST', PAYOUT_URL, {
+              body: payoutBody(phone, AMOUNT, {
+                top_up_wallet: topUpWallet,
+                custom_data: { transaction_id: 'ORDER-42' },
+              }),
+            }),
           ),
         ),
       );
@@ -137,10 +171,17 @@ describe.each(BACKENDS)('concurrency on %s', (backend) => {
       expectLedgerSound(ledger, 'after the race');
       const payouts = ledger.payouts.filter((p) => p.project_id === gw.project.id);
       expect(payouts.map((p) => p.merchant_transaction_id)).toEqual(['ORDER-42']);
-      const subIds = [accountIds.subaccount(gw.project.id, ORANGE), accountIds.subaccount(gw.project.id, MOOV)];
-      const moved = ledger.transfers.filter((t) => subIds.includes(t.debit_account_id) && (t.kind === 'single' || t.kind === 'pending'));
+      const subIds = [
+        accountIds.subaccount(gw.project.id, ORANGE),
+        accountIds.subaccount(gw.project.id, MOOV),
+      ];
+      const moved = ledger.transfers.filter(
+        (t) => subIds.includes(t.debit_account_id) && (t.kind === 'single' || t.kind === 'pending'),
+      );
       expect(moved.map((t) => t.subject_id)).toEqual([payouts[0]?.id]);
-      const left = subIds.map((id) => ledger.accounts.get(id)).reduce((sum, a) => sum + (a ? availableXof(a) : 0), 0);
+      const left = subIds
+        .map((id) => ledger.accounts.get(id))
+        .reduce((sum, a) => sum + (a ? availableXof(a) : 0), 0);
       expect(left).toBe(2_000_000 - AMOUNT);
     },
     60_000,
@@ -153,7 +194,9 @@ describe.each(BACKENDS)('concurrency on %s', (backend) => {
     const otp = await latestOtp(gw, phone);
     const body = walletPayinBody(phone, AMOUNT, otp);
 
-    const { result: bodies } = await whileSampling(gw, () => Promise.all(Array.from({ length: 20 }, () => gw.call('POST', WITHOTP_URL, { body }))));
+    const { result: bodies } = await whileSampling(gw, () =>
+      Promise.all(Array.from({ length: 20 }, () => gw.call('POST', WITHOTP_URL, { body }))),
+    );
     expect(tally(bodies)).toEqual({ ok: 1, 'Echec (Code15)': 19 });
 
     const ledger = await readLedger(gw.gw.db);
@@ -170,9 +213,13 @@ describe.each(BACKENDS)('concurrency on %s', (backend) => {
     await gw.wallet(phone, 100_000);
     await gw.call('GET', `/pay/v02/debitotp/${phone}/${AMOUNT}`);
     const otp = await latestOtp(gw, phone);
-    const wrong = Array.from({ length: 20 }, (_, i) => String((Number(otp) + 1 + i) % 1_000_000).padStart(6, '0'));
+    const wrong = Array.from({ length: 20 }, (_, i) =>
+      String((Number(otp) + 1 + i) % 1_000_000).padStart(6, '0'),
+    );
 
-    const bodies = await Promise.all(wrong.map((code) => gw.call('POST', WITHOTP_URL, { body: walletPayinBody(phone, AMOUNT, code) })));
+    const bodies = await Promise.all(
+      wrong.map((code) => gw.call('POST', WITHOTP_URL, { body: walletPayinBody(phone, AMOUNT, code) })),
+    );
     const attemptsMax = gw.gw.config.otp.attemptsMax;
     // The first attemptsMax guesses are wrong codes; every later one finds the OTP exhausted.
     expect(tally(bodies)).toEqual({ 'Echec (Code15)': attemptsMax, 'Echec (Code16)': 20 - attemptsMax });

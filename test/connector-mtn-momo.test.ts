@@ -5,7 +5,15 @@ import { MtnMomoConnector, momoReferenceId, mtnMomoFactory } from '../src/operat
 import { type ConnectorDeps, connectorsFromJson } from '../src/operators/registry.js';
 import { ConnectorConfigError, Settings } from '../src/operators/secrets.js';
 import { ManualClock } from './harness.js';
-import { FAKE_COLLECTION, FAKE_DISBURSEMENT, type FakeCallback, MAGIC, type MtnMomoFake, type MtnMomoFakeOptions, startMtnMomoFake } from './fakes/mtn-momo-fake.js';
+import {
+  FAKE_COLLECTION,
+  FAKE_DISBURSEMENT,
+  type FakeCallback,
+  MAGIC,
+  type MtnMomoFake,
+  type MtnMomoFakeOptions,
+  startMtnMomoFake,
+} from './fakes/mtn-momo-fake.js';
 import { rejection } from './rejection.js';
 
 /**
@@ -14,11 +22,25 @@ import { rejection } from './rejection.js';
  */
 const PUBLIC_URL = 'http://cauri.test';
 const PHONE = '2250512345678';
-const SECRETS = [FAKE_COLLECTION.apiKey, FAKE_COLLECTION.subscriptionKey, FAKE_DISBURSEMENT.apiKey, FAKE_DISBURSEMENT.subscriptionKey];
+const SECRETS = [
+  FAKE_COLLECTION.apiKey,
+  FAKE_COLLECTION.subscriptionKey,
+  FAKE_DISBURSEMENT.apiKey,
+  FAKE_DISBURSEMENT.subscriptionKey,
+];
 
-function build(fake: MtnMomoFake, clock: ManualClock, extra: Record<string, unknown> = {}, timeoutMs = 400): OperatorConnector {
+function build(
+  fake: MtnMomoFake,
+  clock: ManualClock,
+  extra: Record<string, unknown> = {},
+  timeoutMs = 400,
+): OperatorConnector {
   const deps: ConnectorDeps = { timeoutMs, clock, publicUrl: PUBLIC_URL, env: {} };
-  return mtnMomoFactory.create(new Settings(fake.settings(extra), 'connectors[0].settings', deps.env), ['15', '1'], deps);
+  return mtnMomoFactory.create(
+    new Settings(fake.settings(extra), 'connectors[0].settings', deps.env),
+    ['15', '1'],
+    deps,
+  );
 }
 
 let seq = 0;
@@ -37,7 +59,6 @@ const debit = (connector: OperatorConnector, reference: string, phone = PHONE) =
     description: 'Order 42',
     returnUrl: '',
   });
-
 
 function expectNoSecret(error: Error): void {
   for (const secret of SECRETS) expect(`${error.message} ${String(error.stack)}`).not.toContain(secret);
@@ -64,7 +85,9 @@ describe('MTN MoMo connector against the fake', () => {
       expect(fake.tokensIssued).toEqual({ collection: 1, disbursement: 1 });
       const tokenCall = fake.requests.find((r) => r.path === '/disbursement/token/');
       expect(tokenCall?.method).toBe('POST');
-      expect(tokenCall?.headers.authorization).toBe(`Basic ${Buffer.from(`${FAKE_DISBURSEMENT.apiUser}:${FAKE_DISBURSEMENT.apiKey}`).toString('base64')}`);
+      expect(tokenCall?.headers.authorization).toBe(
+        `Basic ${Buffer.from(`${FAKE_DISBURSEMENT.apiUser}:${FAKE_DISBURSEMENT.apiKey}`).toString('base64')}`,
+      );
       expect(tokenCall?.headers['ocp-apim-subscription-key']).toBe(FAKE_DISBURSEMENT.subscriptionKey);
     });
 
@@ -86,11 +109,20 @@ describe('MTN MoMo connector against the fake', () => {
     });
 
     it('throws, naming no secret, when MoMo refuses the credentials or keeps answering 401', async () => {
-      const wrong = build(fake, clock, { disbursementApiKey: 'not-the-key', disbursementSubscriptionKey: 'wrong-sub' });
+      const wrong = build(fake, clock, {
+        disbursementApiKey: 'not-the-key',
+        disbursementSubscriptionKey: 'wrong-sub',
+      });
       const refused = await rejection(credit(wrong, payoutRef()));
       expect(refused.message).toMatch(/token request answered HTTP 401/);
       expectNoSecret(refused);
-      fake.fault({ route: 'transfer', kind: 'status', status: 401, body: { code: 'UNAUTHORIZED' }, times: 2 });
+      fake.fault({
+        route: 'transfer',
+        kind: 'status',
+        status: 401,
+        body: { code: 'UNAUTHORIZED' },
+        times: 2,
+      });
       const again = await rejection(credit(connector, payoutRef()));
       expect(again.message).toMatch(/401/);
       expectNoSecret(again);
@@ -119,7 +151,10 @@ describe('MTN MoMo connector against the fake', () => {
         payeeNote: reference,
       });
       const status = await connector.queryStatus(reference, '15');
-      expect(status).toEqual({ state: 'completed', operatorReference: fake.transactionOf(reference)?.financialTransactionId });
+      expect(status).toEqual({
+        state: 'completed',
+        operatorReference: fake.transactionOf(reference)?.financialTransactionId,
+      });
       expect(fake.requests.at(-1)?.path).toBe(`/disbursement/v1_0/transfer/${momoReferenceId(reference)}`);
       expect(fake.creditsByExternalId(reference)).toBe(1);
     });
@@ -142,7 +177,11 @@ describe('MTN MoMo connector against the fake', () => {
       const reference = payoutRef();
       fake.setOutcome(PHONE, { status: 'FAILED', reason });
       expect(await credit(connector, reference)).toEqual({ state: 'pending' });
-      expect(await connector.queryStatus(reference, '15')).toEqual({ state: 'failed', code, reason: `${code}: ${reason}` });
+      expect(await connector.queryStatus(reference, '15')).toEqual({
+        state: 'failed',
+        code,
+        reason: `${code}: ${reason}`,
+      });
     });
 
     it('reads reasons in the older {code, message} form too', async () => {
@@ -151,7 +190,10 @@ describe('MTN MoMo connector against the fake', () => {
       const reference = payoutRef();
       fake.setOutcome(PHONE, { status: 'FAILED', reason: 'NOT_ENOUGH_FUNDS' });
       await credit(connector, reference);
-      expect(await connector.queryStatus(reference, '15')).toMatchObject({ state: 'failed', code: 'insufficient_funds' });
+      expect(await connector.queryStatus(reference, '15')).toMatchObject({
+        state: 'failed',
+        code: 'insufficient_funds',
+      });
     });
 
     it('treats 409 RESOURCE_ALREADY_EXIST on a re-send as accepted, and pays once', async () => {
@@ -166,9 +208,21 @@ describe('MTN MoMo connector against the fake', () => {
 
     it('is failed invalid_request when MoMo refuses the body with 400', async () => {
       const eur = build(fake, clock, { currency: 'EUR' });
-      expect(await credit(eur, payoutRef())).toEqual({ state: 'failed', code: 'invalid_request', reason: 'invalid_request: INVALID_CURRENCY (HTTP 400)' });
-      fake.fault({ route: 'transfer', kind: 'status', status: 400, body: { code: 'PAYEE_NOT_FOUND', message: 'Payee does not exist' } });
-      expect(await credit(connector, payoutRef())).toMatchObject({ state: 'failed', code: 'payee_not_found' });
+      expect(await credit(eur, payoutRef())).toEqual({
+        state: 'failed',
+        code: 'invalid_request',
+        reason: 'invalid_request: INVALID_CURRENCY (HTTP 400)',
+      });
+      fake.fault({
+        route: 'transfer',
+        kind: 'status',
+        status: 400,
+        body: { code: 'PAYEE_NOT_FOUND', message: 'Payee does not exist' },
+      });
+      expect(await credit(connector, payoutRef())).toMatchObject({
+        state: 'failed',
+        code: 'payee_not_found',
+      });
       expect(fake.transactions.size).toBe(0);
     });
 
@@ -228,7 +282,12 @@ describe('MTN MoMo connector against the fake', () => {
     it('refuses to decide on a status that names another externalId or is not a transaction', async () => {
       const reference = payoutRef();
       await credit(connector, reference);
-      fake.fault({ route: 'status', kind: 'status', status: 200, body: { status: 'SUCCESSFUL', externalId: 'po_SOMEONEELSE', financialTransactionId: '1' } });
+      fake.fault({
+        route: 'status',
+        kind: 'status',
+        status: 200,
+        body: { status: 'SUCCESSFUL', externalId: 'po_SOMEONEELSE', financialTransactionId: '1' },
+      });
       expect((await rejection(connector.queryStatus(reference, '15'))).message).toMatch(/another externalId/);
       fake.fault({ route: 'status', kind: 'status', status: 200, body: { hello: 'world' } });
       await rejection(connector.queryStatus(reference, '15'));
@@ -291,7 +350,14 @@ describe('MTN MoMo connector against the fake', () => {
       expect(received).toHaveLength(1);
       expect(received[0]?.url).toBe(`${PUBLIC_URL}/operators/15/notify`);
       const parsed = connector.parseNotification?.('15', { headers: {}, body: received[0]?.body });
-      expect(parsed).toEqual({ reference, outcome: { state: 'completed', operatorReference: fake.transactionOf(reference)?.financialTransactionId }, verify: true });
+      expect(parsed).toEqual({
+        reference,
+        outcome: {
+          state: 'completed',
+          operatorReference: fake.transactionOf(reference)?.financialTransactionId,
+        },
+        verify: true,
+      });
       await fake.resendCallback(reference);
       expect(received).toHaveLength(2);
       expect(connector.parseNotification?.('15', { headers: {}, body: received[1]?.body })).toEqual(parsed);
@@ -302,7 +368,11 @@ describe('MTN MoMo connector against the fake', () => {
       fake.setOutcome(PHONE, { status: 'FAILED', reason: 'APPROVAL_REJECTED' });
       await debit(connector, reference);
       await fake.flushCallbacks();
-      expect(connector.parseNotification?.('15', { headers: {}, body: received[0]?.body })).toMatchObject({ reference, outcome: { state: 'failed', code: 'declined' }, verify: true });
+      expect(connector.parseNotification?.('15', { headers: {}, body: received[0]?.body })).toMatchObject({
+        reference,
+        outcome: { state: 'failed', code: 'declined' },
+        verify: true,
+      });
     });
 
     it('when the callback never comes, the status query resolves the request', async () => {
@@ -316,10 +386,23 @@ describe('MTN MoMo connector against the fake', () => {
     });
 
     it('anything that is not a MoMo callback of ours is not genuine', () => {
-      const parse = (operatorId: string, body: unknown) => connector.parseNotification?.(operatorId, { headers: {}, body });
-      expect(parse('15', { status: 'SUCCESSFUL', externalId: 'po_ABC' })).toMatchObject({ reference: 'po_ABC', verify: true });
+      const parse = (operatorId: string, body: unknown) =>
+        connector.parseNotification?.(operatorId, { headers: {}, body });
+      expect(parse('15', { status: 'SUCCESSFUL', externalId: 'po_ABC' })).toMatchObject({
+        reference: 'po_ABC',
+        verify: true,
+      });
       expect(parse('16', { status: 'SUCCESSFUL', externalId: 'po_ABC' })).toBeUndefined();
-      for (const body of [undefined, null, 'x', [], {}, { status: 'SUCCESSFUL' }, { status: 'SUCCESSFUL', externalId: 'order-1' }, { status: 'DONE', externalId: 'po_ABC' }]) {
+      for (const body of [
+        undefined,
+        null,
+        'x',
+        [],
+        {},
+        { status: 'SUCCESSFUL' },
+        { status: 'SUCCESSFUL', externalId: 'order-1' },
+        { status: 'DONE', externalId: 'po_ABC' },
+      ]) {
         expect(parse('15', body)).toBeUndefined();
       }
     });
@@ -334,23 +417,49 @@ describe('MTN MoMo connector against the fake', () => {
         return mtnMomoFactory.create(new Settings(raw, 's', {}), ['15'], deps);
       };
       const collectionOnly = only('disbursement');
-      expect([collectionOnly.serves?.('15', 'debit'), collectionOnly.serves?.('15', 'credit'), collectionOnly.serves?.('1', 'debit')]).toEqual([true, false, false]);
+      expect([
+        collectionOnly.serves?.('15', 'debit'),
+        collectionOnly.serves?.('15', 'credit'),
+        collectionOnly.serves?.('1', 'debit'),
+      ]).toEqual([true, false, false]);
       const disbursementOnly = only('collection');
-      expect([disbursementOnly.serves?.('15', 'debit'), disbursementOnly.serves?.('15', 'credit')]).toEqual([false, true]);
-      const router = connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['15', '1'], settings: fake.settings() }] }, [mtnMomoFactory], deps);
-      expect([router.serves('15', 'debit'), router.serves('1', 'credit'), router.serves('51', 'credit')]).toEqual([true, true, false]);
+      expect([disbursementOnly.serves?.('15', 'debit'), disbursementOnly.serves?.('15', 'credit')]).toEqual([
+        false,
+        true,
+      ]);
+      const router = connectorsFromJson(
+        { connectors: [{ type: 'mtn-momo', operators: ['15', '1'], settings: fake.settings() }] },
+        [mtnMomoFactory],
+        deps,
+      );
+      expect([
+        router.serves('15', 'debit'),
+        router.serves('1', 'credit'),
+        router.serves('51', 'credit'),
+      ]).toEqual([true, true, false]);
       // MTN GUINEE settles in GNF: the XOF ledger cannot drive it (ADR 0010).
-      expect(() => connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['51'], settings: fake.settings() }] }, [mtnMomoFactory], deps)).toThrow('mtn-momo does not serve operator 51');
+      expect(() =>
+        connectorsFromJson(
+          { connectors: [{ type: 'mtn-momo', operators: ['51'], settings: fake.settings() }] },
+          [mtnMomoFactory],
+          deps,
+        ),
+      ).toThrow('mtn-momo does not serve operator 51');
       expect(collectionOnly).toBeInstanceOf(MtnMomoConnector);
     });
 
     it('refuses incomplete settings with a one-line reason that names no secret', () => {
       const deps: ConnectorDeps = { timeoutMs: 400, clock, publicUrl: PUBLIC_URL, env: {} };
-      const make = (raw: Record<string, unknown>) => () => mtnMomoFactory.create(new Settings(raw, 's', { MOMO_KEY: 'from-env' }), ['15'], deps);
+      const make = (raw: Record<string, unknown>) => () =>
+        mtnMomoFactory.create(new Settings(raw, 's', { MOMO_KEY: 'from-env' }), ['15'], deps);
       expect(make({ baseUrl: fake.url })).toThrow(ConnectorConfigError);
-      expect(make({ collectionApiUser: 'u', collectionApiKey: FAKE_COLLECTION.apiKey })).toThrow(/collectionSubscriptionKey, collectionApiUser and collectionApiKey go together/);
+      expect(make({ collectionApiUser: 'u', collectionApiKey: FAKE_COLLECTION.apiKey })).toThrow(
+        /collectionSubscriptionKey, collectionApiUser and collectionApiKey go together/,
+      );
       expect(make({ ...fake.settings(), currency: 'xof' })).toThrow(/ISO 4217/);
-      expect(make({ ...fake.settings(), collectionApiKey: { env: 'MISSING' } })).toThrow(/MISSING is not set/);
+      expect(make({ ...fake.settings(), collectionApiKey: { env: 'MISSING' } })).toThrow(
+        /MISSING is not set/,
+      );
       expect(make({ ...fake.settings(), collectionApiKey: { env: 'MOMO_KEY' } })).not.toThrow();
       try {
         make({ collectionApiUser: 'u', collectionApiKey: FAKE_COLLECTION.apiKey })();

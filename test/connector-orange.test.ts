@@ -1,12 +1,28 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Xof } from '../src/core/money.js';
-import { type DebitRequest, OPERATOR_STATE_CHARS_MAX, type OperatorConnector } from '../src/operators/connector.js';
-import { ORANGE_BF_STATUSES, burkinaNational, ompreqXml, orangeBurkinaFactory, parseFlatXml, xmlEscape } from '../src/operators/orange-bf.js';
+import {
+  type DebitRequest,
+  OPERATOR_STATE_CHARS_MAX,
+  type OperatorConnector,
+} from '../src/operators/connector.js';
+import {
+  ORANGE_BF_STATUSES,
+  burkinaNational,
+  ompreqXml,
+  orangeBurkinaFactory,
+  parseFlatXml,
+  xmlEscape,
+} from '../src/operators/orange-bf.js';
 import { orangeWebPayFactory, orderIdOf, referenceOfOrderId } from '../src/operators/orange-webpay.js';
 import { ConnectorConfigError } from '../src/operators/secrets.js';
 import { connectorsFromJson, type OperatorRouter } from '../src/operators/registry.js';
 import { ManualClock } from './harness.js';
-import { FAKE_STATUS_MAP, type OrangeBfFake, readCommand, startOrangeBfFake } from './fakes/orange-bf-fake.js';
+import {
+  FAKE_STATUS_MAP,
+  type OrangeBfFake,
+  readCommand,
+  startOrangeBfFake,
+} from './fakes/orange-bf-fake.js';
 import { type OrangeWebPayFake, startOrangeWebPayFake } from './fakes/orange-webpay-fake.js';
 
 /** The Orange connectors over real HTTP against their offline fakes (ADR 0011). */
@@ -33,10 +49,20 @@ describe('Orange Burkina XML helpers', () => {
   });
 
   it('reads the bare answer, a wrapped answer, and refuses DOCTYPE, CDATA, unknown entities and trailing text', () => {
-    expect(parseFlatXml('<status>200</status><message>Succes &amp; merci</message><transID>OM1</transID>')).toEqual(
-      new Map([['status', '200'], ['message', 'Succes & merci'], ['transID', 'OM1']]),
+    expect(
+      parseFlatXml('<status>200</status><message>Succes &amp; merci</message><transID>OM1</transID>'),
+    ).toEqual(
+      new Map([
+        ['status', '200'],
+        ['message', 'Succes & merci'],
+        ['transID', 'OM1'],
+      ]),
     );
-    expect(parseFlatXml('<?xml version="1.0"?>\n<response><status>990418</status><message/></response>')?.get('status')).toBe('990418');
+    expect(
+      parseFlatXml('<?xml version="1.0"?>\n<response><status>990418</status><message/></response>')?.get(
+        'status',
+      ),
+    ).toBe('990418');
     expect(parseFlatXml('<!DOCTYPE x [<!ENTITY e "200">]><status>&e;</status>')).toBeUndefined();
     expect(parseFlatXml('<status>&e;</status>')).toBeUndefined();
     expect(parseFlatXml('<status><![CDATA[200]]></status>')).toBeUndefined();
@@ -47,7 +73,16 @@ describe('Orange Burkina XML helpers', () => {
   });
 
   it('writes the command the community clients send, with the national number', () => {
-    const xml = ompreqXml({ customerMsisdn: '70123456', merchantMsisdn: '70000001', apiUsername: 'u', apiPassword: 'p', amountXof: 100, otp: '123456', label: 'L', reference: 'R' });
+    const xml = ompreqXml({
+      customerMsisdn: '70123456',
+      merchantMsisdn: '70000001',
+      apiUsername: 'u',
+      apiPassword: 'p',
+      amountXof: 100,
+      otp: '123456',
+      label: 'L',
+      reference: 'R',
+    });
     expect(xml).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><COMMAND><TYPE>OMPREQ</TYPE><customer_msisdn>70123456</customer_msisdn><merchant_msisdn>70000001</merchant_msisdn>' +
         '<api_username>u</api_username><api_password>p</api_password><amount>100</amount><PROVIDER>101</PROVIDER><PROVIDER2>101</PROVIDER2>' +
@@ -70,7 +105,22 @@ describe('Orange Burkina OTP connector', () => {
 
   const orangeBurkinaFactoryFor = (f: OrangeBfFake, extra: Record<string, unknown> = {}): OperatorRouter =>
     connectorsFromJson(
-      { connectors: [{ type: 'orange-bf-otp', operators: ['11'], settings: { url: f.url, merchantMsisdn: `226${f.merchantMsisdn}`, apiUsername: f.apiUsername, apiPassword: f.apiPassword, statusMap: FAKE_STATUS_MAP, ...extra } }] },
+      {
+        connectors: [
+          {
+            type: 'orange-bf-otp',
+            operators: ['11'],
+            settings: {
+              url: f.url,
+              merchantMsisdn: `226${f.merchantMsisdn}`,
+              apiUsername: f.apiUsername,
+              apiPassword: f.apiPassword,
+              statusMap: FAKE_STATUS_MAP,
+              ...extra,
+            },
+          },
+        ],
+      },
       [orangeBurkinaFactory],
       { timeoutMs: TIMEOUT_MS, clock: new ManualClock(), publicUrl: PUBLIC_URL, env: {} },
     );
@@ -78,16 +128,35 @@ describe('Orange Burkina OTP connector', () => {
   it('a right code debits once: completed with the transID, remembered for queryStatus', async () => {
     fake.issueOtp('70123456', '123456');
     const outcome = await connector.requestDebit?.(debit());
-    expect(outcome).toMatchObject({ state: 'completed', operatorReference: expect.stringMatching(/^OM\d{6}/) as string });
+    expect(outcome).toMatchObject({
+      state: 'completed',
+      operatorReference: expect.stringMatching(/^OM\d{6}/) as string,
+    });
     expect(fake.debitsOf(debit().reference)).toBe(1);
-    expect(fake.commands[0]?.fields).toMatchObject({ TYPE: 'OMPREQ', customer_msisdn: '70123456', merchant_msisdn: '70000001', amount: '5000', otp: '123456', ext_txn_id: debit().reference, PROVIDER2: '101', PAYID2: '12' });
+    expect(fake.commands[0]?.fields).toMatchObject({
+      TYPE: 'OMPREQ',
+      customer_msisdn: '70123456',
+      merchant_msisdn: '70000001',
+      amount: '5000',
+      otp: '123456',
+      ext_txn_id: debit().reference,
+      PROVIDER2: '101',
+      PAYID2: '12',
+    });
     expect(await connector.queryStatus(debit().reference, '11')).toEqual(outcome);
   });
 
   it('serves payins only: payouts to Orange Burkina are unavailable', async () => {
     expect(connector.serves?.('11', 'debit')).toBe(true);
     expect(connector.serves?.('11', 'credit')).toBe(false);
-    expect(await connector.requestCredit({ reference: 'po_x', operatorId: '11', phone: '22670123456', amountXof: 100 as Xof })).toMatchObject({ state: 'failed', code: 'operator_unavailable' });
+    expect(
+      await connector.requestCredit({
+        reference: 'po_x',
+        operatorId: '11',
+        phone: '22670123456',
+        amountXof: 100 as Xof,
+      }),
+    ).toMatchObject({ state: 'failed', code: 'operator_unavailable' });
   });
 
   it.each([
@@ -95,8 +164,16 @@ describe('Orange Burkina OTP connector', () => {
     ['an expired code', 'otp_expired', { state: 'refused', code: 'otp_expired' }],
     ['a code already used (990418)', 'otp_used', { state: 'refused', code: 'otp_expired' }],
     ['a short balance', 'insufficient', { state: 'failed', code: 'insufficient_funds' }],
-    ['a number without Orange Money (990422)', 'unknown_number', { state: 'failed', code: 'payer_not_found' }],
-    ['an amount the code was not made for (08)', 'amount_mismatch', { state: 'failed', code: 'invalid_request' }],
+    [
+      'a number without Orange Money (990422)',
+      'unknown_number',
+      { state: 'failed', code: 'payer_not_found' },
+    ],
+    [
+      'an amount the code was not made for (08)',
+      'amount_mismatch',
+      { state: 'failed', code: 'invalid_request' },
+    ],
   ] as const)('%s', async (_name, outcome, expected) => {
     fake.issueOtp('70123456', '123456');
     fake.setOutcome('70123456', outcome);
@@ -106,9 +183,14 @@ describe('Orange Burkina OTP connector', () => {
 
   it('a code that does not match what the phone showed is refused, and a second use of a right one too', async () => {
     fake.issueOtp('70123456', '123456');
-    expect(await connector.requestDebit?.(debit({ otp: '654321' }))).toMatchObject({ state: 'refused', code: 'otp_invalid' });
+    expect(await connector.requestDebit?.(debit({ otp: '654321' }))).toMatchObject({
+      state: 'refused',
+      code: 'otp_invalid',
+    });
     expect(await connector.requestDebit?.(debit())).toMatchObject({ state: 'completed' });
-    expect(await connector.requestDebit?.(debit({ reference: 'pay_2345abcdefghijklmnopqrstu.2' }))).toMatchObject({ state: 'refused', code: 'otp_expired' });
+    expect(
+      await connector.requestDebit?.(debit({ reference: 'pay_2345abcdefghijklmnopqrstu.2' })),
+    ).toMatchObject({ state: 'refused', code: 'otp_expired' });
     expect(fake.debitsOf(debit().reference)).toBe(1);
   });
 
@@ -116,7 +198,11 @@ describe('Orange Burkina OTP connector', () => {
     const plain = orangeBurkinaFactoryFor(fake, { statusMap: '990418=otp_expired' });
     fake.issueOtp('70123456', '123456');
     fake.setOutcome('70123456', 'insufficient');
-    expect(await plain.requestDebit(debit())).toMatchObject({ state: 'failed', code: 'operator_error', reason: 'operator_error: status T-NO-FUNDS: Solde insuffisant' });
+    expect(await plain.requestDebit(debit())).toMatchObject({
+      state: 'failed',
+      code: 'operator_error',
+      reason: 'operator_error: status T-NO-FUNDS: Solde insuffisant',
+    });
   });
 
   it('timeouts, a closed server, HTTP 500 and garbled XML throw (unknown), and queryStatus stays pending', async () => {
@@ -131,7 +217,8 @@ describe('Orange Burkina OTP connector', () => {
     await fake.down();
     await expect(connector.requestDebit?.(debit({ reference: 'pay_d.1' }))).rejects.toThrow();
     await fake.up();
-    for (const reference of ['pay_b.1', 'pay_c.1', 'pay_d.1', 'pay_never_sent.1']) expect(await connector.queryStatus(reference, '11')).toEqual({ state: 'pending' });
+    for (const reference of ['pay_b.1', 'pay_c.1', 'pay_d.1', 'pay_never_sent.1'])
+      expect(await connector.queryStatus(reference, '11')).toEqual({ state: 'pending' });
   });
 
   it('an answer that arrives after the caller gave up is remembered and answers queryStatus', async () => {
@@ -161,7 +248,9 @@ describe('Orange Burkina OTP connector', () => {
     const error = await connector.requestDebit?.(debit()).catch((e: unknown) => e);
     expect(String(error)).not.toContain(fake.apiPassword);
     fake.setOutcome('*', 'garbled');
-    expect(String(await connector.requestDebit?.(debit()).catch((e: unknown) => e))).not.toContain(fake.apiPassword);
+    expect(String(await connector.requestDebit?.(debit()).catch((e: unknown) => e))).not.toContain(
+      fake.apiPassword,
+    );
     expect(() => orangeBurkinaFactoryFor(fake, { merchantMsisdn: '123' })).toThrow(ConnectorConfigError);
     expect(() => orangeBurkinaFactoryFor(fake, { statusMap: '200=otp_invalid' })).toThrow(/statusMap/);
     expect(() => orangeBurkinaFactoryFor(fake, { statusMap: 'x=paid' })).toThrow(/statusMap/);
@@ -175,7 +264,10 @@ describe('Orange Burkina OTP connector', () => {
   });
 
   it('a non-digit code is refused without a call', async () => {
-    expect(await connector.requestDebit?.(debit({ otp: '12<34' }))).toMatchObject({ state: 'refused', code: 'otp_invalid' });
+    expect(await connector.requestDebit?.(debit({ otp: '12<34' }))).toMatchObject({
+      state: 'refused',
+      code: 'otp_invalid',
+    });
     expect(fake.commands).toHaveLength(0);
   });
 });
@@ -199,7 +291,8 @@ describe('Orange WebPay connector', () => {
   let connector: OperatorRouter;
   const notified: Record<string, unknown>[] = [];
   const reference = 'pay_2345abcdefghijklmnopqrstuv.1';
-  const ci = (overrides: Partial<DebitRequest> = {}) => debit({ reference, operatorId: '16', phone: '2250712345678', otp: '', ...overrides });
+  const ci = (overrides: Partial<DebitRequest> = {}) =>
+    debit({ reference, operatorId: '16', phone: '2250712345678', otp: '', ...overrides });
 
   const make = (settings: Record<string, unknown> = {}, operators = ['16']): OperatorRouter =>
     connectorsFromJson(
@@ -208,7 +301,15 @@ describe('Orange WebPay connector', () => {
           {
             type: 'orange-webpay',
             operators,
-            settings: { tokenUrl: fake.tokenUrl, baseUrl: fake.url, env: fake.env, clientId: fake.clientId, clientSecret: fake.clientSecret, merchantKey: fake.merchantKey, ...settings },
+            settings: {
+              tokenUrl: fake.tokenUrl,
+              baseUrl: fake.url,
+              env: fake.env,
+              clientId: fake.clientId,
+              clientSecret: fake.clientSecret,
+              merchantKey: fake.merchantKey,
+              ...settings,
+            },
           },
         ],
       },
@@ -233,7 +334,11 @@ describe('Orange WebPay connector', () => {
   it('creates the payment: pending with Orange payment_url, the exact body, one cached token', async () => {
     const outcome = await connector.requestDebit(ci());
     const payment = fake.payments.get(orderIdOf(reference));
-    expect(outcome).toEqual({ state: 'pending', redirectUrl: `${fake.url}/payment/pay_token/${String(payment?.payToken)}`, operatorState: expect.any(String) as string });
+    expect(outcome).toEqual({
+      state: 'pending',
+      redirectUrl: `${fake.url}/payment/pay_token/${String(payment?.payToken)}`,
+      operatorState: expect.any(String) as string,
+    });
     expect(payment?.body).toEqual({
       merchant_key: fake.merchantKey,
       currency: 'XOF',
@@ -269,10 +374,15 @@ describe('Orange WebPay connector', () => {
   it('FAILED and EXPIRED are final failures', async () => {
     await connector.requestDebit(ci());
     const failed = await fake.finish(orderIdOf(reference), 'FAILED');
-    expect(connector.parseNotification('16', raw(failed))).toMatchObject({ reference, outcome: { state: 'failed', code: 'declined' } });
+    expect(connector.parseNotification('16', raw(failed))).toMatchObject({
+      reference,
+      outcome: { state: 'failed', code: 'declined' },
+    });
     const other = 'pay_2345abcdefghijklmnopqrstuv.2';
     await connector.requestDebit(ci({ reference: other }));
-    expect(connector.parseNotification('16', raw(await fake.finish(orderIdOf(other), 'EXPIRED')))).toMatchObject({ reference: other, outcome: { state: 'failed', code: 'expired' } });
+    expect(
+      connector.parseNotification('16', raw(await fake.finish(orderIdOf(other), 'EXPIRED'))),
+    ).toMatchObject({ reference: other, outcome: { state: 'failed', code: 'expired' } });
   });
 
   it('a notification that never comes: queryStatus asks transactionstatus', async () => {
@@ -281,7 +391,10 @@ describe('Orange WebPay connector', () => {
     fake.withholdNotifications = true;
     const body = await fake.finish(orderIdOf(reference), 'SUCCESS');
     expect(notified).toHaveLength(0);
-    expect(await connector.queryStatus(reference, '16')).toEqual({ state: 'completed', operatorReference: body.txnid });
+    expect(await connector.queryStatus(reference, '16')).toEqual({
+      state: 'completed',
+      operatorReference: body.txnid,
+    });
     expect(fake.statusQueries).toBe(2);
   });
 
@@ -291,10 +404,27 @@ describe('Orange WebPay connector', () => {
     const restarted = make();
     expect(await restarted.queryStatus(reference, '16')).toEqual({ state: 'pending' });
     // An operator state that does not belong to the reference is ignored, not trusted.
-    expect(await restarted.queryStatus(reference, '16', JSON.stringify({ v: 1, orderId: 'other', amountXof: 5000, payToken: 'x', notifKey: 'y', operatorId: '16' }))).toEqual({ state: 'pending' });
+    expect(
+      await restarted.queryStatus(
+        reference,
+        '16',
+        JSON.stringify({
+          v: 1,
+          orderId: 'other',
+          amountXof: 5000,
+          payToken: 'x',
+          notifKey: 'y',
+          operatorId: '16',
+        }),
+      ),
+    ).toEqual({ state: 'pending' });
     expect(await restarted.queryStatus(reference, '16', 'not json')).toEqual({ state: 'pending' });
     expect(restarted.parseNotification('16', raw(body))).toBeUndefined();
-    expect(restarted.parseNotification('16', raw({ ...body, order_id: orderIdOf(reference) }))).toEqual({ reference, outcome: { state: 'pending' }, verify: true });
+    expect(restarted.parseNotification('16', raw({ ...body, order_id: orderIdOf(reference) }))).toEqual({
+      reference,
+      outcome: { state: 'pending' },
+      verify: true,
+    });
     // A re-send under the same reference never opens a second payment.
     await expect(restarted.requestDebit(ci())).rejects.toThrow(/HTTP 403/);
     expect(fake.payments.size).toBe(1);
@@ -310,7 +440,10 @@ describe('Orange WebPay connector', () => {
     expect(operatorState).not.toContain(String(payment?.notifToken));
     const body = await fake.finish(orderIdOf(reference), 'SUCCESS');
     const restarted = make();
-    expect(await restarted.queryStatus(reference, '16', operatorState)).toEqual({ state: 'completed', operatorReference: body.txnid });
+    expect(await restarted.queryStatus(reference, '16', operatorState)).toEqual({
+      state: 'completed',
+      operatorReference: body.txnid,
+    });
   });
 
   it('an expired access token is renewed once, on 401', async () => {
@@ -341,11 +474,17 @@ describe('Orange WebPay connector', () => {
     expect(errors.map((e) => e instanceof Error)).toEqual([true, true, true, true]);
     expect(String(errors[0])).toMatch(/HTTP 503/);
     expect(String(errors[1])).toMatch(/timed out/);
-    for (const e of errors) for (const secret of [fake.clientSecret, fake.merchantKey, 'wrong-secret-value']) expect(String(e)).not.toContain(secret);
+    for (const e of errors)
+      for (const secret of [fake.clientSecret, fake.merchantKey, 'wrong-secret-value'])
+        expect(String(e)).not.toContain(secret);
   });
 
   it('settings: an authorization header instead of client credentials; one country per entry; OUV in dev', async () => {
-    const header = make({ clientId: undefined, clientSecret: undefined, authorizationHeader: Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64') });
+    const header = make({
+      clientId: undefined,
+      clientSecret: undefined,
+      authorizationHeader: Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64'),
+    });
     expect(await header.requestDebit(ci())).toMatchObject({ state: 'pending' });
     expect(() => make({}, ['16', '18'])).toThrow(/one country per entry/);
     expect(() => make({ clientId: undefined })).toThrow(/authorizationHeader/);
@@ -353,12 +492,30 @@ describe('Orange WebPay connector', () => {
     const dev = await startOrangeWebPayFake('dev');
     try {
       const devConnector = connectorsFromJson(
-        { connectors: [{ type: 'orange-webpay', operators: ['16', '18'], settings: { tokenUrl: dev.tokenUrl, baseUrl: dev.url, env: 'dev', clientId: dev.clientId, clientSecret: dev.clientSecret, merchantKey: dev.merchantKey } }] },
+        {
+          connectors: [
+            {
+              type: 'orange-webpay',
+              operators: ['16', '18'],
+              settings: {
+                tokenUrl: dev.tokenUrl,
+                baseUrl: dev.url,
+                env: 'dev',
+                clientId: dev.clientId,
+                clientSecret: dev.clientSecret,
+                merchantKey: dev.merchantKey,
+              },
+            },
+          ],
+        },
         [orangeWebPayFactory],
         { timeoutMs: TIMEOUT_MS, clock, publicUrl: PUBLIC_URL, env: {} },
       );
       await devConnector.requestDebit(ci({ operatorId: '18', phone: '22370123456' }));
-      expect(dev.payments.get(orderIdOf(reference))?.body).toMatchObject({ currency: 'OUV', notif_url: `${PUBLIC_URL}/operators/18/notify` });
+      expect(dev.payments.get(orderIdOf(reference))?.body).toMatchObject({
+        currency: 'OUV',
+        notif_url: `${PUBLIC_URL}/operators/18/notify`,
+      });
     } finally {
       await dev.close();
     }

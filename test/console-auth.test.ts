@@ -25,11 +25,17 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
     expect(login.headers['x-frame-options']).toBe('DENY');
     expect(login.body).toMatch(/<label for="username">/);
     expect(login.body).toMatch(/<label for="password">/);
-    const signedIn = await agent.post('/console/login', { username: OPERATOR.username, password: OPERATOR.password, next: '/console/projects' });
+    const signedIn = await agent.post('/console/login', {
+      username: OPERATOR.username,
+      password: OPERATOR.password,
+      next: '/console/projects',
+    });
     expect(signedIn.status).toBe(303);
     expect(signedIn.location).toBe('/console/projects');
     const cookie = String(signedIn.headers['set-cookie']);
-    expect(cookie).toMatch(/^cauri_console=[A-Za-z0-9_-]{43}; Path=\/console; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    expect(cookie).toMatch(
+      /^cauri_console=[A-Za-z0-9_-]{43}; Path=\/console; Max-Age=43200; HttpOnly; SameSite=Strict$/,
+    );
     const page = await agent.get('/console/projects');
     expect(page.status).toBe(200);
     expect(textOf(page.body)).toContain(`Signed in as ${OPERATOR.username}`);
@@ -52,7 +58,11 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
     expect(textOf(agent.lastBody)).toContain('Wrong username or password');
     expect((await agent.signIn('nobody', OPERATOR.password)).status).toBe(401);
     expect(textOf(agent.lastBody)).toContain('Wrong username or password');
-    const forged = await agent.post('/console/login', { username: OPERATOR.username, password: OPERATOR.password, csrf: '0'.repeat(32) });
+    const forged = await agent.post('/console/login', {
+      username: OPERATOR.username,
+      password: OPERATOR.password,
+      csrf: '0'.repeat(32),
+    });
     expect(forged.status).toBe(403);
     expect(agent.cookies.has('cauri_console')).toBe(false);
   });
@@ -64,8 +74,13 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
     }
     expect((await agent.signIn()).status).toBe(401);
     expect(agent.cookies.has('cauri_console')).toBe(false);
-    const audit = await gw.gw.db.command((tx) => tx.selectFrom('console_audit').select(['action', 'detail']).orderBy('id').execute());
-    expect(audit.map((a) => a.action)).toEqual([...Array<string>(CONSOLE_POLICY.failedAttemptsMax).fill('sign_in_failed'), 'sign_in_locked']);
+    const audit = await gw.gw.db.command((tx) =>
+      tx.selectFrom('console_audit').select(['action', 'detail']).orderBy('id').execute(),
+    );
+    expect(audit.map((a) => a.action)).toEqual([
+      ...Array<string>(CONSOLE_POLICY.failedAttemptsMax).fill('sign_in_failed'),
+      'sign_in_locked',
+    ]);
     expect(audit[CONSOLE_POLICY.failedAttemptsMax - 1]?.detail).toBe('account locked');
     gw.clock.advance(CONSOLE_POLICY.lockoutMs - CONSOLE_POLICY.failedAttemptsMax * 1000);
     expect((await agent.signIn()).status).toBe(401);
@@ -74,13 +89,15 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
   });
 
   it('a success resets the failure count', async () => {
-    for (let i = 0; i < CONSOLE_POLICY.failedAttemptsMax - 1; i++) await agent.signIn(OPERATOR.username, 'not the password');
+    for (let i = 0; i < CONSOLE_POLICY.failedAttemptsMax - 1; i++)
+      await agent.signIn(OPERATOR.username, 'not the password');
     expect((await agent.signIn()).status).toBe(303);
-    for (let i = 0; i < CONSOLE_POLICY.failedAttemptsMax - 1; i++) await agent.signIn(OPERATOR.username, 'not the password');
+    for (let i = 0; i < CONSOLE_POLICY.failedAttemptsMax - 1; i++)
+      await agent.signIn(OPERATOR.username, 'not the password');
     expect((await agent.signIn()).status).toBe(303);
   });
 
-  it('refuses actions without the CSRF token, with another session\'s token, or from another site', async () => {
+  it("refuses actions without the CSRF token, with another session's token, or from another site", async () => {
     await agent.signIn();
     await agent.get('/console/wallets');
     expect((await agent.post('/console/wallets', { phone: '22670990001', csrf: '' })).status).toBe(403);
@@ -88,11 +105,21 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
     await other.signIn();
     await other.get('/console/wallets');
     const otherCsrf = /name="csrf" value="([^"]+)"/.exec(other.lastBody)?.[1] ?? '';
-    expect((await agent.post('/console/wallets', { phone: '22670990001', csrf: otherCsrf })).status).toBe(403);
+    expect((await agent.post('/console/wallets', { phone: '22670990001', csrf: otherCsrf })).status).toBe(
+      403,
+    );
     await agent.get('/console/wallets');
-    expect((await agent.post('/console/wallets', { phone: '22670990001' }, { origin: 'https://evil.example' })).status).toBe(403);
-    expect((await agent.post('/console/wallets', { phone: '22670990001' }, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
-    const wallets = await gw.gw.db.command((tx) => tx.selectFrom('accounts').select('id').where('phone', '=', '22670990001').execute());
+    expect(
+      (await agent.post('/console/wallets', { phone: '22670990001' }, { origin: 'https://evil.example' }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await agent.post('/console/wallets', { phone: '22670990001' }, { 'sec-fetch-site': 'cross-site' }))
+        .status,
+    ).toBe(403);
+    const wallets = await gw.gw.db.command((tx) =>
+      tx.selectFrom('accounts').select('id').where('phone', '=', '22670990001').execute(),
+    );
     expect(wallets).toEqual([]);
     await agent.get('/console/wallets');
     expect((await agent.post('/console/wallets', { phone: '22670990001' })).status).toBe(303);
@@ -119,7 +146,11 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
     gw.clock.advance(CONSOLE_POLICY.sessionIdleMs);
     expect((await agent.get('/console/projects')).status).toBe(303);
     await agent.signIn();
-    for (let elapsed = 0; elapsed < CONSOLE_POLICY.sessionAbsoluteMs; elapsed += CONSOLE_POLICY.sessionIdleMs / 2) {
+    for (
+      let elapsed = 0;
+      elapsed < CONSOLE_POLICY.sessionAbsoluteMs;
+      elapsed += CONSOLE_POLICY.sessionIdleMs / 2
+    ) {
       gw.clock.advance(CONSOLE_POLICY.sessionIdleMs / 2);
       await agent.get('/console/projects');
     }
@@ -127,8 +158,17 @@ describe.each(BACKENDS)('console authentication on %s', (backend) => {
   });
 
   it('returns to the page asked for, query included, and never outside the console', async () => {
-    expect((await new ConsoleAgent(gw.app).signIn(OPERATOR.username, OPERATOR.password, '/console?days=30')).location).toBe('/console?days=30');
-    for (const next of ['https://evil.example/', '//evil.example', '/\\evil.example', '/consoleevil', 'javascript:alert(1)']) {
+    expect(
+      (await new ConsoleAgent(gw.app).signIn(OPERATOR.username, OPERATOR.password, '/console?days=30'))
+        .location,
+    ).toBe('/console?days=30');
+    for (const next of [
+      'https://evil.example/',
+      '//evil.example',
+      '/\\evil.example',
+      '/consoleevil',
+      'javascript:alert(1)',
+    ]) {
       const fresh = new ConsoleAgent(gw.app);
       expect((await fresh.signIn(OPERATOR.username, OPERATOR.password, next)).location).toBe('/console');
     }
@@ -161,7 +201,8 @@ describe('console in production mode', () => {
     expect(String(signedIn.headers['set-cookie'])).toMatch(/; Secure$/);
     const page = await agent.get('/console/projects');
     expect(page.body).not.toContain('/console/sandbox/');
-    for (const path of ['/console/sandbox/sms', '/console/sandbox/pushes', '/console/sandbox/magic-numbers']) expect((await agent.get(path)).status).toBe(404);
+    for (const path of ['/console/sandbox/sms', '/console/sandbox/pushes', '/console/sandbox/magic-numbers'])
+      expect((await agent.get(path)).status).toBe(404);
   });
 });
 
@@ -176,14 +217,28 @@ describe('console sign-in throttling per address', () => {
     const agent = new ConsoleAgent(gw.app, '203.0.113.9');
     for (let i = 0; i < 30; i++) expect((await agent.signIn(`user${i}`, 'some password')).status).toBe(401);
     expect((await agent.signIn('user31', 'some password')).status).toBe(429);
-    expect((await new ConsoleAgent(gw.app, '203.0.113.10').signIn('user31', 'some password')).status).toBe(401);
+    expect((await new ConsoleAgent(gw.app, '203.0.113.10').signIn('user31', 'some password')).status).toBe(
+      401,
+    );
     gw.clock.advance(15 * 60_000);
     expect((await agent.signIn('user31', 'some password')).status).toBe(401);
   }, 60_000);
 
   it('counts an IPv6 /64 as one address, so that one host cannot pass each guess from a fresh address', async () => {
-    for (let i = 0; i < 30; i++) expect((await new ConsoleAgent(gw.app, `2001:db8:1:2::${(i + 1).toString(16)}`).signIn(`user${i}`, 'some password')).status).toBe(401);
-    expect((await new ConsoleAgent(gw.app, '2001:db8:1:2:ffff::9').signIn('user31', 'some password')).status).toBe(429);
-    expect((await new ConsoleAgent(gw.app, '2001:db8:1:3::1').signIn('user31', 'some password')).status).toBe(401);
+    for (let i = 0; i < 30; i++)
+      expect(
+        (
+          await new ConsoleAgent(gw.app, `2001:db8:1:2::${(i + 1).toString(16)}`).signIn(
+            `user${i}`,
+            'some password',
+          )
+        ).status,
+      ).toBe(401);
+    expect(
+      (await new ConsoleAgent(gw.app, '2001:db8:1:2:ffff::9').signIn('user31', 'some password')).status,
+    ).toBe(429);
+    expect((await new ConsoleAgent(gw.app, '2001:db8:1:3::1').signIn('user31', 'some password')).status).toBe(
+      401,
+    );
   }, 60_000);
 });

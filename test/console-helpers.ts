@@ -10,7 +10,11 @@ import type { TestGateway } from './harness.js';
  */
 export const OPERATOR = { username: 'ops@example.com', password: 'correct horse battery staple' };
 
-export async function addConsoleUser(gw: TestGateway, username = OPERATOR.username, password = OPERATOR.password): Promise<void> {
+export async function addConsoleUser(
+  gw: TestGateway,
+  username = OPERATOR.username,
+  password = OPERATOR.password,
+): Promise<void> {
   const hash = await hashPassword(password);
   const created = await gw.gw.db.command((tx) => createConsoleUser(tx, username, hash, gw.clock.nowMs()));
   if (!created.ok) throw new Error(`console user: ${created.detail ?? created.code}`);
@@ -49,28 +53,52 @@ export class ConsoleAgent {
   }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Page> {
-    const response = await this.app.inject({ method: 'GET', url, remoteAddress: this.ip, headers: { cookie: this.cookieHeader(), ...headers } });
+    const response = await this.app.inject({
+      method: 'GET',
+      url,
+      remoteAddress: this.ip,
+      headers: { cookie: this.cookieHeader(), ...headers },
+    });
     this.remember(response.headers['set-cookie']);
     this.lastBody = response.body;
-    return { status: response.statusCode, headers: response.headers, body: response.body, location: response.headers.location };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+      location: response.headers.location,
+    };
   }
 
   /** Posts a form; `csrf` defaults to the token in the last page read. */
-  async post(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Page> {
+  async post(
+    url: string,
+    fields: Record<string, string | string[]>,
+    headers: Record<string, string> = {},
+  ): Promise<Page> {
     const form = new URLSearchParams();
     const csrf = /name="csrf" value="([^"]+)"/.exec(this.lastBody)?.[1];
     if (!('csrf' in fields) && csrf !== undefined) form.append('csrf', csrf);
-    for (const [name, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
+    for (const [name, value] of Object.entries(fields))
+      for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
     const response = await this.app.inject({
       method: 'POST',
       url,
       remoteAddress: this.ip,
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      headers: {
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      },
       payload: form.toString(),
     });
     this.remember(response.headers['set-cookie']);
     if (response.statusCode !== 303) this.lastBody = response.body;
-    return { status: response.statusCode, headers: response.headers, body: response.body, location: response.headers.location };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+      location: response.headers.location,
+    };
   }
 
   async signIn(username = OPERATOR.username, password = OPERATOR.password, next = '/console'): Promise<Page> {

@@ -8,8 +8,19 @@ import { fundSubaccount } from '../src/commands/wallets.js';
 import type { Xof } from '../src/core/money.js';
 import { momoReferenceId } from '../src/operators/mtn-momo.js';
 import { BACKENDS, type TestDatabase, openTestDatabase } from './harness.js';
-import { type GatewayProcess, ensureBuilt, failedStart, freePort, startGatewayProcess } from './gateway-process.js';
-import { FAKE_COLLECTION, FAKE_DISBURSEMENT, type MtnMomoFake, startMtnMomoFake } from './fakes/mtn-momo-fake.js';
+import {
+  type GatewayProcess,
+  ensureBuilt,
+  failedStart,
+  freePort,
+  startGatewayProcess,
+} from './gateway-process.js';
+import {
+  FAKE_COLLECTION,
+  FAKE_DISBURSEMENT,
+  type MtnMomoFake,
+  startMtnMomoFake,
+} from './fakes/mtn-momo-fake.js';
 
 /**
  * Issue 9: an operator is never paid twice, even when the gateway dies in the middle of the call.
@@ -26,7 +37,11 @@ beforeAll(async () => {
   await ensureBuilt();
 }, 180_000);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -42,16 +57,30 @@ describe.each(BACKENDS)('a gateway killed mid-call (%s)', (backend) => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup(): Promise<{ fake: MtnMomoFake; testDb: TestDatabase; env: Record<string, string>; headers: Record<string, string>; port: number }> {
+  async function setup(): Promise<{
+    fake: MtnMomoFake;
+    testDb: TestDatabase;
+    env: Record<string, string>;
+    headers: Record<string, string>;
+    port: number;
+  }> {
     const fake = await startMtnMomoFake();
     cleanups.push(() => fake.stop());
     const testDb = await openTestDatabase(backend);
     cleanups.push(() => testDb.destroy());
     await checkDatabaseMode(testDb.db, 'production');
-    const created = await testDb.db.command((tx) => createProject(tx, { name: 'Crash shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, Date.now()));
+    const created = await testDb.db.command((tx) =>
+      createProject(
+        tx,
+        { name: 'Crash shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+        Date.now(),
+      ),
+    );
     if (!created.ok) throw new Error('project');
     const projectId = created.value.project.id;
-    const funded = await testDb.db.command((tx) => fundSubaccount(tx, testDb.db.dialect, projectId, '15', 100_000 as Xof, Date.now()));
+    const funded = await testDb.db.command((tx) =>
+      fundSubaccount(tx, testDb.db.dialect, projectId, '15', 100_000 as Xof, Date.now()),
+    );
     if (!funded.ok) throw new Error('funding');
     const dir = mkdtempSync(path.join(tmpdir(), 'cauri-crash-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +93,10 @@ describe.each(BACKENDS)('a gateway killed mid-call (%s)', (backend) => {
             type: 'mtn-momo',
             operators: ['15'],
             // The API keys come from the environment, as the production guide says.
-            settings: fake.settings({ collectionApiKey: { env: 'MOMO_COLLECTION_KEY' }, disbursementApiKey: { env: 'MOMO_DISBURSEMENT_KEY' } }),
+            settings: fake.settings({
+              collectionApiKey: { env: 'MOMO_COLLECTION_KEY' },
+              disbursementApiKey: { env: 'MOMO_DISBURSEMENT_KEY' },
+            }),
           },
         ],
       }),
@@ -83,7 +115,12 @@ describe.each(BACKENDS)('a gateway killed mid-call (%s)', (backend) => {
       CAURI_CALLBACK_INTERVAL_MS: '60000',
     };
     const { apikey } = created.value.project;
-    const headers = { apikey, authorization: `Bearer ${created.value.apiToken}`, 'content-type': 'application/json', accept: 'application/json' };
+    const headers = {
+      apikey,
+      authorization: `Bearer ${created.value.apiToken}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     return { fake, testDb, env, headers, port };
   }
 
@@ -103,15 +140,34 @@ describe.each(BACKENDS)('a gateway killed mid-call (%s)', (backend) => {
       await fetch(`${first.url}/pay/v01/straight/payout`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ commande: { amount: AMOUNT, description: 'Supplier', customer: PHONE, callback_url: '', custom_data: { transaction_id: 'CRASH-1' } } }),
+        body: JSON.stringify({
+          commande: {
+            amount: AMOUNT,
+            description: 'Supplier',
+            customer: PHONE,
+            callback_url: '',
+            custom_data: { transaction_id: 'CRASH-1' },
+          },
+        }),
       })
     ).json()) as { response_code: string; token: string };
     expect(created.response_code).toBe('00');
-    const payout = await until('the payout row', () => testDb.db.command((tx) => tx.selectFrom('payouts').select(['id']).executeTakeFirst()));
-    await until('MoMo to take the transfer', () => (fake.creditsByExternalId(payout.id) === 1 ? true : undefined));
+    const payout = await until('the payout row', () =>
+      testDb.db.command((tx) => tx.selectFrom('payouts').select(['id']).executeTakeFirst()),
+    );
+    await until('MoMo to take the transfer', () =>
+      fake.creditsByExternalId(payout.id) === 1 ? true : undefined,
+    );
     // The intent of the call is on file before the answer, which never comes.
     const intent = await until('the recorded intent', () =>
-      testDb.db.command((tx) => tx.selectFrom('operator_exchanges').selectAll().where('subject_id', '=', payout.id).where('action', '=', 'credit').executeTakeFirst()),
+      testDb.db.command((tx) =>
+        tx
+          .selectFrom('operator_exchanges')
+          .selectAll()
+          .where('subject_id', '=', payout.id)
+          .where('action', '=', 'credit')
+          .executeTakeFirst(),
+      ),
     );
     expect(intent.phase).toBe('intent');
     await first.kill();
@@ -120,8 +176,14 @@ describe.each(BACKENDS)('a gateway killed mid-call (%s)', (backend) => {
     const second = await start(env, port);
     // After the lease, the restarted gateway asks first: GET status, then (pending) a re-send under
     // the same X-Reference-Id, which MoMo refuses with 409: still one transfer.
-    await until('a re-send after the status query', () => (fake.requests.slice(sentBefore).some((r) => r.method === 'POST' && r.path.endsWith('/transfer')) ? true : undefined));
-    const after = fake.requests.slice(sentBefore).filter((r) => r.path.includes('/disbursement/v1_0/transfer'));
+    await until('a re-send after the status query', () =>
+      fake.requests.slice(sentBefore).some((r) => r.method === 'POST' && r.path.endsWith('/transfer'))
+        ? true
+        : undefined,
+    );
+    const after = fake.requests
+      .slice(sentBefore)
+      .filter((r) => r.path.includes('/disbursement/v1_0/transfer'));
     expect(after[0]?.method).toBe('GET');
     expect(after[0]?.path).toBe(`/disbursement/v1_0/transfer/${momoReferenceId(payout.id)}`);
     expect(fake.creditsByExternalId(payout.id)).toBe(1);
@@ -130,16 +192,29 @@ describe.each(BACKENDS)('a gateway killed mid-call (%s)', (backend) => {
     // MoMo completes it and calls back once (unsigned): the gateway verifies by a status query.
     await fake.settle(payout.id, { status: 'SUCCESSFUL' });
     const confirmed = await until('the payout to complete', async () => {
-      const answer = (await (await fetch(`${second.url}/pay/v01/straight/payout/confirm/?payoutToken=${created.token}`, { headers })).json()) as { status?: string };
+      const answer = (await (
+        await fetch(`${second.url}/pay/v01/straight/payout/confirm/?payoutToken=${created.token}`, {
+          headers,
+        })
+      ).json()) as { status?: string };
       return answer.status === 'completed' ? answer : undefined;
     });
     expect(confirmed.status).toBe('completed');
     expect(fake.creditsByExternalId(payout.id)).toBe(1);
-    const exchanges = await testDb.db.command((tx) => tx.selectFrom('operator_exchanges').select(['action', 'phase']).where('subject_id', '=', payout.id).orderBy('started_at_ms').execute());
+    const exchanges = await testDb.db.command((tx) =>
+      tx
+        .selectFrom('operator_exchanges')
+        .select(['action', 'phase'])
+        .where('subject_id', '=', payout.id)
+        .orderBy('started_at_ms')
+        .execute(),
+    );
     // The cut call stays as an intent; every later call has its outcome.
     expect(exchanges[0]).toEqual({ action: 'credit', phase: 'intent' });
     expect(exchanges.slice(1).every((x) => x.phase === 'outcome')).toBe(true);
-    expect(exchanges.map((x) => x.action)).toEqual(expect.arrayContaining(['status', 'credit', 'notification']));
+    expect(exchanges.map((x) => x.action)).toEqual(
+      expect.arrayContaining(['status', 'credit', 'notification']),
+    );
     await second.stop();
   }, 60_000);
 
@@ -148,14 +223,26 @@ describe.each(BACKENDS)('a gateway killed mid-call (%s)', (backend) => {
     const missingSecret = await failedStart({ ...env, MOMO_DISBURSEMENT_KEY: '' });
     expect(missingSecret.code).toBe(1);
     expect(missingSecret.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missingSecret.stderr).toMatch(/^cauri: CAURI_CONNECTORS_FILE .*disbursementApiKey: environment variable MOMO_DISBURSEMENT_KEY is not set/);
+    expect(missingSecret.stderr).toMatch(
+      /^cauri: CAURI_CONNECTORS_FILE .*disbursementApiKey: environment variable MOMO_DISBURSEMENT_KEY is not set/,
+    );
     expect(missingSecret.stderr).not.toContain(FAKE_COLLECTION.apiKey);
     const badScheme = await failedStart({ ...env, DATABASE_URL: 'postgress://u:pw@127.0.0.1/x' });
-    expect(badScheme.stderr).toBe('cauri: DATABASE_URL must be a postgres:// or postgresql:// URL, not postgress: (unset it and set CAURI_DATA_DIR for SQLite)\n');
-    const unreachable = await failedStart({ ...env, DATABASE_URL: 'postgres://u:pw@127.0.0.1:1/x', CAURI_DB_CONNECT_TIMEOUT_SECONDS: '1' });
+    expect(badScheme.stderr).toBe(
+      'cauri: DATABASE_URL must be a postgres:// or postgresql:// URL, not postgress: (unset it and set CAURI_DATA_DIR for SQLite)\n',
+    );
+    const unreachable = await failedStart({
+      ...env,
+      DATABASE_URL: 'postgres://u:pw@127.0.0.1:1/x',
+      CAURI_DB_CONNECT_TIMEOUT_SECONDS: '1',
+    });
     const lines = unreachable.stderr.trim().split('\n');
-    expect(lines.at(-1)).toMatch(/^cauri: cannot connect to PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/x: connect ECONNREFUSED/);
-    expect(lines.slice(0, -1).every((line) => line.startsWith('cauri: database not reachable yet'))).toBe(true);
+    expect(lines.at(-1)).toMatch(
+      /^cauri: cannot connect to PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/x: connect ECONNREFUSED/,
+    );
+    expect(lines.slice(0, -1).every((line) => line.startsWith('cauri: database not reachable yet'))).toBe(
+      true,
+    );
     expect(unreachable.stderr).not.toContain('pw@');
     expect(unreachable.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);

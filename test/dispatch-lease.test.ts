@@ -36,11 +36,21 @@ describe.each(BACKENDS)('dispatch leases on %s', (backend) => {
     const gw = gateway;
     await gw.fundSub('11', 10_000);
     await gw.wallet(PHONE, 0);
-    const created = await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody(PHONE, 500, { top_up_wallet: 0 }) });
+    const created = await gw.call('POST', '/pay/v01/withdrawal/create', {
+      body: payoutBody(PHONE, 500, { top_up_wallet: 0 }),
+    });
     expect(created.response_code).toBe('00');
     const first = gw.dispatcher.runOnce();
-    for (let i = 0; i < 100 && connector.release === undefined; i++) await new Promise((r) => setTimeout(r, 10));
-    const leaseOf = async () => Number((await gw.gw.db.command((tx) => tx.selectFrom('payouts').select('dispatch_after_ms').executeTakeFirstOrThrow())).dispatch_after_ms);
+    for (let i = 0; i < 100 && connector.release === undefined; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const leaseOf = async () =>
+      Number(
+        (
+          await gw.gw.db.command((tx) =>
+            tx.selectFrom('payouts').select('dispatch_after_ms').executeTakeFirstOrThrow(),
+          )
+        ).dispatch_after_ms,
+      );
     const claimedUntil = await leaseOf();
     // Time passes beyond the lease, and the heartbeat (every third of a lease) pushes it on.
     gw.clock.advance(LEASE_MS * 5);
@@ -50,7 +60,9 @@ describe.each(BACKENDS)('dispatch leases on %s', (backend) => {
     connector.release?.();
     expect(await first).toBe(1);
     expect(connector.credits).toBe(1);
-    const payout = await gw.gw.db.command((tx) => tx.selectFrom('payouts').select(['status', 'dispatch_owner']).executeTakeFirstOrThrow());
+    const payout = await gw.gw.db.command((tx) =>
+      tx.selectFrom('payouts').select(['status', 'dispatch_owner']).executeTakeFirstOrThrow(),
+    );
     expect(payout).toEqual({ status: 'completed', dispatch_owner: null });
   });
 });

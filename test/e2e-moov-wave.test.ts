@@ -21,7 +21,15 @@ const DEADLINE_MS = 600_000;
 const FUNDS = 100_000;
 
 function payoutBody(phone: string, amount = 2500) {
-  return { commande: { amount, description: 'Supplier payment', customer: phone, callback_url: 'https://shop.example/cb', custom_data: { transaction_id: 'PO-1' } } };
+  return {
+    commande: {
+      amount,
+      description: 'Supplier payment',
+      customer: phone,
+      callback_url: 'https://shop.example/cb',
+      custom_data: { transaction_id: 'PO-1' },
+    },
+  };
 }
 
 describe.each(BACKENDS)('Moov Africa Burkina and Wave in production on %s', (backend) => {
@@ -42,9 +50,17 @@ describe.each(BACKENDS)('Moov Africa Burkina and Wave in production on %s', (bac
       [waveFactory, moovBurkinaFactory],
       { timeoutMs: 2000, clock: systemClock, publicUrl: PUBLIC_URL, env: {} },
     );
-    gw = await startTestGateway(backend, { connector: router, config: { mode: 'production', callbackAllowPrivate: true, publicUrl: PUBLIC_URL } });
+    gw = await startTestGateway(backend, {
+      connector: router,
+      config: { mode: 'production', callbackAllowPrivate: true, publicUrl: PUBLIC_URL },
+    });
     wave.deliver = async (webhook) => {
-      const response = await gw.app.inject({ method: 'POST', url: '/operators/39/notify', headers: webhook.headers, payload: webhook.payload });
+      const response = await gw.app.inject({
+        method: 'POST',
+        url: '/operators/39/notify',
+        headers: webhook.headers,
+        payload: webhook.payload,
+      });
       expect(response.statusCode).toBe(200);
     };
   });
@@ -65,7 +81,12 @@ describe.each(BACKENDS)('Moov Africa Burkina and Wave in production on %s', (bac
     expect(created.response_code).toBe('00');
     expect(created.response_text).toBe(`${PUBLIC_URL}/directpayment/invoice/${String(created.token)}`);
     const session = onlySession();
-    expect(session).toMatchObject({ amount: '5000', currency: 'XOF', success_url: created.response_text, error_url: created.response_text });
+    expect(session).toMatchObject({
+      amount: '5000',
+      currency: 'XOF',
+      success_url: created.response_text,
+      error_url: created.response_text,
+    });
     const page = await gw.app.inject({ method: 'GET', url: new URL(String(created.response_text)).pathname });
     expect(page.body).toContain(session.wave_launch_url.replace(/&/g, '&amp;'));
     expect((await confirmPayin(gw, created.token)).status).toBe('pending');
@@ -79,12 +100,22 @@ describe.each(BACKENDS)('Moov Africa Burkina and Wave in production on %s', (bac
   it('Wave: a forged or stale webhook is refused with 401 and settles nothing', async () => {
     const created = await gw.call('POST', E2, { body: straightBody(WAVE_PHONE) });
     const session = onlySession();
-    const paid = { ...session, payment_status: 'succeeded', checkout_status: 'complete', transaction_id: 'TCNFORGED' };
+    const paid = {
+      ...session,
+      payment_status: 'succeeded',
+      checkout_status: 'complete',
+      transaction_id: 'TCNFORGED',
+    };
     for (const webhook of [
       wave.signed('checkout.session.completed', paid, { secret: 'not-the-secret' }),
       wave.signed('checkout.session.completed', paid, { atMs: Date.now() - 10 * 60_000 }),
     ]) {
-      const response = await gw.app.inject({ method: 'POST', url: '/operators/39/notify', headers: webhook.headers, payload: webhook.payload });
+      const response = await gw.app.inject({
+        method: 'POST',
+        url: '/operators/39/notify',
+        headers: webhook.headers,
+        payload: webhook.payload,
+      });
       expect(response.statusCode).toBe(401);
     }
     expect((await confirmPayin(gw, created.token)).status).toBe('pending');
@@ -108,17 +139,26 @@ describe.each(BACKENDS)('Moov Africa Burkina and Wave in production on %s', (bac
     const [payout] = await payouts(gw);
     expect(payout).toMatchObject({ status: 'completed' });
     expect(wave.paidPerKey.get(String(payout?.id))).toBe(1);
-    expect(await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`)).toMatchObject({ status: 'completed' });
+    expect(
+      await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`),
+    ).toMatchObject({ status: 'completed' });
     expect(await subOf(gw, '39')).toMatchObject({ postedXof: FUNDS - 2500, heldXof: 0 });
     expectLedgerSound(await readLedger(gw.gw.db));
   });
 
   it('Wave payout refused (recipient-limit-exceeded): notcompleted, the money back', async () => {
     await gw.fundSub('39', FUNDS);
-    wave.payoutRules.set(`+${WAVE_PHONE}`, { kind: 'error', http: 422, code: 'recipient-limit-exceeded', message: 'Monthly limit' });
+    wave.payoutRules.set(`+${WAVE_PHONE}`, {
+      kind: 'error',
+      http: 422,
+      code: 'recipient-limit-exceeded',
+      message: 'Monthly limit',
+    });
     const created = await gw.call('POST', E7, { body: payoutBody(WAVE_PHONE) });
     await gw.dispatcher.runOnce();
-    expect(await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`)).toMatchObject({ status: 'notcompleted' });
+    expect(
+      await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`),
+    ).toMatchObject({ status: 'notcompleted' });
     expect(await subOf(gw, '39')).toMatchObject({ postedXof: FUNDS, availableXof: FUNDS, heldXof: 0 });
   });
 
@@ -126,7 +166,10 @@ describe.each(BACKENDS)('Moov Africa Burkina and Wave in production on %s', (bac
     const created = await gw.call('POST', E2, { body: straightBody(MOOV_PHONE) });
     expect(created).toMatchObject({ response_code: '00', response_text: PAYIN_ACCEPTED });
     const [reference] = [...moov.transactions.keys()];
-    expect(moov.requests[0]).toMatchObject({ command: 'mror-transaction-ussd', body: { 'request-id': reference, destination: MOOV_PHONE, amount: '5000' } });
+    expect(moov.requests[0]).toMatchObject({
+      command: 'mror-transaction-ussd',
+      body: { 'request-id': reference, destination: MOOV_PHONE, amount: '5000' },
+    });
     moov.approve(String(reference));
     gw.clock.advance(DEADLINE_MS);
     expect((await gw.resolver.runOnce()).queried).toBe(1);
@@ -146,7 +189,9 @@ describe.each(BACKENDS)('Moov Africa Burkina and Wave in production on %s', (bac
     await gw.fundSub('12', FUNDS);
     const created = await gw.call('POST', E7, { body: payoutBody(MOOV_PHONE) });
     expect(await gw.dispatcher.runOnce()).toBe(1);
-    expect(await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`)).toMatchObject({ status: 'completed' });
+    expect(
+      await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`),
+    ).toMatchObject({ status: 'completed' });
     expect(moov.movedCount(String((await payouts(gw))[0]?.id))).toBe(1);
   });
 });

@@ -32,13 +32,20 @@ describe.each(BACKENDS)('MTN MoMo end to end on %s', (backend) => {
       return Promise.resolve();
     };
     const settings = fake.settings({ currency: 'XOF' });
-    const router = connectorsFromJson({ connectors: [{ type: 'mtn-momo', operators: ['15'], settings }] }, [mtnMomoFactory], {
-      timeoutMs: 300,
-      clock: systemClock,
-      publicUrl: PUBLIC_URL,
-      env: {},
+    const router = connectorsFromJson(
+      { connectors: [{ type: 'mtn-momo', operators: ['15'], settings }] },
+      [mtnMomoFactory],
+      {
+        timeoutMs: 300,
+        clock: systemClock,
+        publicUrl: PUBLIC_URL,
+        env: {},
+      },
+    );
+    gw = await startTestGateway(backend, {
+      connector: router,
+      config: { mode: 'production', callbackAllowPrivate: true, operatorTimeoutMs: 1_000 },
     });
-    gw = await startTestGateway(backend, { connector: router, config: { mode: 'production', callbackAllowPrivate: true, operatorTimeoutMs: 1_000 } });
   });
   afterEach(async () => {
     await gw.destroy();
@@ -47,7 +54,12 @@ describe.each(BACKENDS)('MTN MoMo end to end on %s', (backend) => {
 
   const deliver = async (callback: FakeCallback | undefined) => {
     expect(callback?.url).toBe(`${PUBLIC_URL}/operators/15/notify`);
-    const response = await gw.app.inject({ method: 'POST', url: new URL(String(callback?.url)).pathname, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(callback?.body) });
+    const response = await gw.app.inject({
+      method: 'POST',
+      url: new URL(String(callback?.url)).pathname,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(callback?.body),
+    });
     return { status: response.statusCode, json: JSON.parse(response.body) as Record<string, unknown> };
   };
   const payinReference = async () => String((await payins(gw))[0]?.id) + '.1';
@@ -71,16 +83,35 @@ describe.each(BACKENDS)('MTN MoMo end to end on %s', (backend) => {
     expect((await subOf(gw, '15'))?.availableXof ?? 0).toBe(0);
 
     // A forged callback claiming success changes nothing: MoMo still says PENDING.
-    const forged = await deliver({ url: `${PUBLIC_URL}/operators/15/notify`, method: 'POST', body: { externalId: reference, status: 'SUCCESSFUL', financialTransactionId: '666' } });
+    const forged = await deliver({
+      url: `${PUBLIC_URL}/operators/15/notify`,
+      method: 'POST',
+      body: { externalId: reference, status: 'SUCCESSFUL', financialTransactionId: '666' },
+    });
     expect(forged).toMatchObject({ status: 200, json: { received: true, result: 'pending' } });
     expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'pending' });
 
     await fake.settle(reference, { status: 'SUCCESSFUL' });
     expect(callbacks).toHaveLength(1);
-    expect(await deliver(callbacks[0])).toMatchObject({ status: 200, json: { received: true, reference, result: 'completed' } });
-    expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'completed', operator_id: '15', operator_name: 'MTN CI', customer: PHONE, amount: String(AMOUNT) });
+    expect(await deliver(callbacks[0])).toMatchObject({
+      status: 200,
+      json: { received: true, reference, result: 'completed' },
+    });
+    expect(await confirmPayin(gw, created.token)).toMatchObject({
+      status: 'completed',
+      operator_id: '15',
+      operator_name: 'MTN CI',
+      customer: PHONE,
+      amount: String(AMOUNT),
+    });
     expect((await subOf(gw, '15'))?.availableXof).toBe(AMOUNT);
-    const invoice = await gw.gw.db.command((tx) => tx.selectFrom('invoices').select('operator_reference').where('reference', '=', reference).executeTakeFirst());
+    const invoice = await gw.gw.db.command((tx) =>
+      tx
+        .selectFrom('invoices')
+        .select('operator_reference')
+        .where('reference', '=', reference)
+        .executeTakeFirst(),
+    );
     expect(invoice?.operator_reference).toBe(fake.transactionOf(reference)?.financialTransactionId);
     // MoMo's callback again (a duplicate): nothing moves, no second merchant callback.
     await fake.resendCallback(reference);
@@ -115,23 +146,46 @@ describe.each(BACKENDS)('MTN MoMo end to end on %s', (backend) => {
 
   it('a merchant payout completes through the dispatcher', async () => {
     await gw.fundSub('15', FUNDS);
-    const created = await gw.call('POST', E7, { body: { commande: { amount: 2500, description: 'Supplier', customer: PHONE, callback_url: 'https://shop.example/cb', custom_data: {} } } });
+    const created = await gw.call('POST', E7, {
+      body: {
+        commande: {
+          amount: 2500,
+          description: 'Supplier',
+          customer: PHONE,
+          callback_url: 'https://shop.example/cb',
+          custom_data: {},
+        },
+      },
+    });
     expect(created.response_code).toBe('00');
     expect(await dispatchUntilFinal()).toBe(2);
     const [payout] = await payouts(gw);
-    expect(payout).toMatchObject({ status: 'completed', operator_reference: fake.transactionOf(String(payout?.id))?.financialTransactionId });
-    expect(await subOf(gw, '15')).toMatchObject({ postedXof: FUNDS - 2500, availableXof: FUNDS - 2500, heldXof: 0 });
-    expect((await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`)).status).toBe('completed');
+    expect(payout).toMatchObject({
+      status: 'completed',
+      operator_reference: fake.transactionOf(String(payout?.id))?.financialTransactionId,
+    });
+    expect(await subOf(gw, '15')).toMatchObject({
+      postedXof: FUNDS - 2500,
+      availableXof: FUNDS - 2500,
+      heldXof: 0,
+    });
+    expect(
+      (await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`)).status,
+    ).toBe('completed');
     expect(fake.creditsByExternalId(String(payout?.id))).toBe(1);
   });
 
   it('a customer payout with top_up_wallet 0 completes through the dispatcher, the wallet untouched', async () => {
     await gw.wallet(PHONE, 0);
     await gw.fundSub('15', FUNDS);
-    const created = await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody(PHONE, 5000, { top_up_wallet: 0 }) });
+    const created = await gw.call('POST', '/pay/v01/withdrawal/create', {
+      body: payoutBody(PHONE, 5000, { top_up_wallet: 0 }),
+    });
     expect(created.response_code).toBe('00');
     await dispatchUntilFinal();
-    expect((await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${String(created.token)}`)).status).toBe('completed');
+    expect(
+      (await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${String(created.token)}`)).status,
+    ).toBe('completed');
     expect(await subOf(gw, '15')).toMatchObject({ postedXof: FUNDS - 5000, heldXof: 0 });
     expect((await walletOf(gw, PHONE))?.postedXof ?? 0).toBe(0);
     expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payout.completed']);
@@ -140,9 +194,21 @@ describe.each(BACKENDS)('MTN MoMo end to end on %s', (backend) => {
   it('a failed payout gives the money back to the sub-account', async () => {
     await gw.fundSub('15', FUNDS);
     fake.setOutcome(PHONE, { status: 'FAILED', reason: 'PAYEE_NOT_FOUND' });
-    const created = await gw.call('POST', E7, { body: { commande: { amount: 2500, description: 'Supplier', customer: PHONE, callback_url: 'https://shop.example/cb', custom_data: {} } } });
+    const created = await gw.call('POST', E7, {
+      body: {
+        commande: {
+          amount: 2500,
+          description: 'Supplier',
+          customer: PHONE,
+          callback_url: 'https://shop.example/cb',
+          custom_data: {},
+        },
+      },
+    });
     await dispatchUntilFinal();
-    expect(await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`)).toMatchObject({ status: 'notcompleted' });
+    expect(
+      await gw.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`),
+    ).toMatchObject({ status: 'notcompleted' });
     expect((await payouts(gw))[0]?.status_reason).toBe('payee_not_found: PAYEE_NOT_FOUND');
     expect(await subOf(gw, '15')).toMatchObject({ postedXof: FUNDS, availableXof: FUNDS, heldXof: 0 });
     expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payout.notcompleted']);
@@ -155,7 +221,17 @@ describe.each(BACKENDS)('MTN MoMo end to end on %s', (backend) => {
     await gw.fundSub('15', FUNDS);
     fake.setOutcome(PHONE, { status: 'PENDING' });
     fake.fault({ route: 'transfer', kind });
-    await gw.call('POST', E7, { body: { commande: { amount: 2500, description: 'Supplier', customer: PHONE, callback_url: 'https://shop.example/cb', custom_data: {} } } });
+    await gw.call('POST', E7, {
+      body: {
+        commande: {
+          amount: 2500,
+          description: 'Supplier',
+          customer: PHONE,
+          callback_url: 'https://shop.example/cb',
+          custom_data: {},
+        },
+      },
+    });
     const id = String((await payouts(gw))[0]?.id);
     await gw.dispatcher.runOnce();
     expect((await payouts(gw))[0]?.status).toBe('pending');

@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 
 async function productionGateway(backend: (typeof BACKENDS)[number], sms: SmsProvider): Promise<TestGateway> {
-  const gw = await startTestGateway(backend, { sms, config: { mode: 'production', callbackAllowPrivate: true } });
+  const gw = await startTestGateway(backend, {
+    sms,
+    config: { mode: 'production', callbackAllowPrivate: true },
+  });
   cleanups.push(() => gw.destroy());
   await gw.wallet(PHONE, 50_000);
   return gw;
@@ -33,15 +36,25 @@ async function productionGateway(backend: (typeof BACKENDS)[number], sms: SmsPro
 async function smppSetup(password = 'smpp-pw1'): Promise<{ smsc: FakeSmsc; provider: SmppProvider }> {
   const smsc = await FakeSmsc.start({ password: 'smpp-pw1' });
   cleanups.push(() => smsc.close());
-  const provider = new SmppProvider({ url: smsc.url, systemId: 'cauri', password, sourceAddr: 'LIGDICASH', connectTimeoutMs: 1_000, submitTimeoutMs: 1_000 });
+  const provider = new SmppProvider({
+    url: smsc.url,
+    systemId: 'cauri',
+    password,
+    sourceAddr: 'LIGDICASH',
+    connectTimeoutMs: 1_000,
+    submitTimeoutMs: 1_000,
+  });
   cleanups.push(() => provider.close());
   return { smsc, provider };
 }
 
-const codeIn = (body: string | undefined): string => /code de paiement est (\d{6})/.exec(body ?? '')?.[1] ?? '';
+const codeIn = (body: string | undefined): string =>
+  /code de paiement est (\d{6})/.exec(body ?? '')?.[1] ?? '';
 
 async function deliveries(gw: TestGateway) {
-  return gw.gw.db.command((tx) => tx.selectFrom('otp_deliveries').selectAll().orderBy('created_at_ms').execute());
+  return gw.gw.db.command((tx) =>
+    tx.selectFrom('otp_deliveries').selectAll().orderBy('created_at_ms').execute(),
+  );
 }
 
 /** Every text column of the tables an OTP touches: the code must appear in none. */
@@ -67,7 +80,14 @@ describe.each(BACKENDS)('wallet OTPs by SMS in production (%s)', (backend) => {
     const code = codeIn(sms?.body);
     expect(code).toMatch(/^\d{6}$/);
     const [delivery] = await deliveries(gw);
-    expect(delivery).toMatchObject({ phone: PHONE, provider: 'smpp', state: 'submitted', provider_message_id: sms?.messageId, attempts: 1, error: null });
+    expect(delivery).toMatchObject({
+      phone: PHONE,
+      provider: 'smpp',
+      state: 'submitted',
+      provider_message_id: sms?.messageId,
+      attempts: 1,
+      error: null,
+    });
     expect(await storedText(gw)).not.toContain(code);
 
     const paid = await gw.call('POST', WITHOTP, { body: walletPayinBody(PHONE, 1500, code) });
@@ -104,16 +124,28 @@ describe.each(BACKENDS)('wallet OTPs by SMS in production (%s)', (backend) => {
   it('HTTP hook: a signed POST carries the code, and the customer pays with it', async () => {
     const receiver = await Receiver.start();
     cleanups.push(() => receiver.close());
-    receiver.answer = () => ({ status: 200, body: JSON.stringify({ message_id: 'hook-1' }), headers: { 'content-type': 'application/json' } });
+    receiver.answer = () => ({
+      status: 200,
+      body: JSON.stringify({ message_id: 'hook-1' }),
+      headers: { 'content-type': 'application/json' },
+    });
     const secret = generateWebhookSecret();
-    const gw = await productionGateway(backend, new HttpHookProvider({ url: receiver.url('/sms'), secret, timeoutMs: 1_000 }));
+    const gw = await productionGateway(
+      backend,
+      new HttpHookProvider({ url: receiver.url('/sms'), secret, timeoutMs: 1_000 }),
+    );
     expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/2000`)).toEqual(OTP_SENT);
     const request = receiver.received[0];
     expect(verifyWebhook(secret, request?.headers ?? {}, request?.body ?? '', Date.now() / 1000)).toBe('ok');
     const fields = request?.fields as { to: string; body: string; id: string };
     expect(fields.to).toBe(PHONE);
     const [delivery] = await deliveries(gw);
-    expect(delivery).toMatchObject({ id: fields.id, provider: 'http', state: 'submitted', provider_message_id: 'hook-1' });
+    expect(delivery).toMatchObject({
+      id: fields.id,
+      provider: 'http',
+      state: 'submitted',
+      provider_message_id: 'hook-1',
+    });
     const paid = await gw.call('POST', WITHOTP, { body: walletPayinBody(PHONE, 2000, codeIn(fields.body)) });
     expect(paid.response_code).toBe('00');
     expect(await storedText(gw)).not.toContain(codeIn(fields.body));
@@ -122,11 +154,34 @@ describe.each(BACKENDS)('wallet OTPs by SMS in production (%s)', (backend) => {
   it('matches a receipt that gives the message id in decimal where submit_sm_resp gave hexadecimal', async () => {
     const { provider } = await smppSetup();
     const gw = await productionGateway(backend, provider);
-    const id = await gw.gw.db.command((tx) => insertDelivery(tx, { projectId: gw.project.id, phone: PHONE, provider: 'smpp', state: 'queued', nowMs: 1 }));
-    await gw.gw.db.command((tx) => tx.updateTable('otp_deliveries').set({ state: 'submitted', provider_message_id: '1F4A2B' }).where('id', '=', id).execute());
+    const id = await gw.gw.db.command((tx) =>
+      insertDelivery(tx, {
+        projectId: gw.project.id,
+        phone: PHONE,
+        provider: 'smpp',
+        state: 'queued',
+        nowMs: 1,
+      }),
+    );
+    await gw.gw.db.command((tx) =>
+      tx
+        .updateTable('otp_deliveries')
+        .set({ state: 'submitted', provider_message_id: '1F4A2B' })
+        .where('id', '=', id)
+        .execute(),
+    );
     expect(receiptIdCandidates(String(0x1f4a2b))).toEqual([String(0x1f4a2b), '1f4a2b', '1F4A2B']);
-    expect(await recordReceipt(gw.gw.db, 'smpp', { providerMessageId: 'ffff', state: 'delivered', detail: '' }, 2)).toBe(false);
-    expect(await recordReceipt(gw.gw.db, 'smpp', { providerMessageId: String(0x1f4a2b), state: 'delivered', detail: 'stat:DELIVRD' }, 2)).toBe(true);
+    expect(
+      await recordReceipt(gw.gw.db, 'smpp', { providerMessageId: 'ffff', state: 'delivered', detail: '' }, 2),
+    ).toBe(false);
+    expect(
+      await recordReceipt(
+        gw.gw.db,
+        'smpp',
+        { providerMessageId: String(0x1f4a2b), state: 'delivered', detail: 'stat:DELIVRD' },
+        2,
+      ),
+    ).toBe(true);
     expect((await deliveries(gw)).find((d) => d.id === id)?.state).toBe('delivered');
   });
 });

@@ -1,7 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import { type Json, PAYIN_ACCEPTED, outbox, subOf } from './http-helpers.js';
-import { E1, E2, NUMBERS, PageClient, checkoutBody, confirmPayin, csrfOf, decide, dial, pagePath, pushes, straightBody, ussdOtp } from './payin-helpers.js';
+import {
+  E1,
+  E2,
+  NUMBERS,
+  PageClient,
+  checkoutBody,
+  confirmPayin,
+  csrfOf,
+  decide,
+  dial,
+  pagePath,
+  pushes,
+  straightBody,
+  ussdOtp,
+} from './payin-helpers.js';
 
 /**
  * One end-to-end payin per validation mode of spec §5, through HTTP only, as a merchant and a
@@ -37,9 +51,19 @@ async function expectLedgerConsistent(gw: TestGateway): Promise<void> {
     }
   }
   for (const account of accounts) {
-    expect([Number(account.debits_posted_xof), Number(account.credits_posted_xof), Number(account.debits_pending_xof), Number(account.credits_pending_xof)], account.id).toEqual(sums.get(account.id));
+    expect(
+      [
+        Number(account.debits_posted_xof),
+        Number(account.credits_posted_xof),
+        Number(account.debits_pending_xof),
+        Number(account.credits_pending_xof),
+      ],
+      account.id,
+    ).toEqual(sums.get(account.id));
   }
-  const total = (k: 'debits_posted_xof' | 'credits_posted_xof' | 'debits_pending_xof' | 'credits_pending_xof') => accounts.reduce((s, a) => s + Number(a[k]), 0);
+  const total = (
+    k: 'debits_posted_xof' | 'credits_posted_xof' | 'debits_pending_xof' | 'credits_pending_xof',
+  ) => accounts.reduce((s, a) => s + Number(a[k]), 0);
   expect(total('debits_posted_xof')).toBe(total('credits_posted_xof'));
   expect(total('debits_pending_xof')).toBe(total('credits_pending_xof'));
 }
@@ -47,7 +71,10 @@ async function expectLedgerConsistent(gw: TestGateway): Promise<void> {
 type Mode = keyof typeof NUMBERS;
 
 /** The customer's part, per mode, once the merchant's E2 has answered. */
-const CUSTOMER: Record<Exclude<Mode, 'ussd_otp'>, (gw: TestGateway, created: Json, phone: string) => Promise<void>> = {
+const CUSTOMER: Record<
+  Exclude<Mode, 'ussd_otp'>,
+  (gw: TestGateway, created: Json, phone: string) => Promise<void>
+> = {
   ussd_push: async (gw, _created, phone) => {
     const [push] = await pushes(gw, phone);
     expect((await decide(gw, String(push?.id), 'approve')).json.settled).toBe('completed');
@@ -75,7 +102,9 @@ const CUSTOMER: Record<Exclude<Mode, 'ussd_otp'>, (gw: TestGateway, created: Jso
     const portal = new URL(String(created.response_text)).pathname;
     const page = await client.get(portal);
     const back = await client.post(portal, { csrf: csrfOf(page.body), decision: 'approve' });
-    expect((await client.get(new URL(back.location ?? '').pathname)).body).toContain('data-testid="completed"');
+    expect((await client.get(new URL(back.location ?? '').pathname)).body).toContain(
+      'data-testid="completed"',
+    );
   },
 };
 
@@ -88,7 +117,13 @@ describe.each(BACKENDS)('end to end per validation mode on %s', (backend) => {
 
   async function finish(created: Json, mode: Mode): Promise<void> {
     const { phone, operatorId, name } = NUMBERS[mode];
-    expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'completed', operator_id: operatorId, operator_name: name, customer: phone, amount: String(AMOUNT) });
+    expect(await confirmPayin(gw, created.token)).toMatchObject({
+      status: 'completed',
+      operator_id: operatorId,
+      operator_name: name,
+      customer: phone,
+      amount: String(AMOUNT),
+    });
     expect((await subOf(gw, operatorId))?.availableXof).toBe(AMOUNT);
     expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payin.completed']);
     await expectLedgerConsistent(gw);
@@ -121,7 +156,12 @@ describe.each(BACKENDS)('end to end per validation mode on %s', (backend) => {
       let page = await client.get(`${path}?op=${operatorId}`);
       let otp = '';
       if (mode === 'ussd_otp') otp = await ussdOtp(gw, phone);
-      const posted = await client.post(`${path}/pay`, { csrf: csrfOf(page.body), operator: operatorId, phone, otp });
+      const posted = await client.post(`${path}/pay`, {
+        csrf: csrfOf(page.body),
+        operator: operatorId,
+        phone,
+        otp,
+      });
       page = await client.get(posted.location ?? path);
       if (mode === 'operator_redirect') {
         const portal = new URL(/content="0;url=([^"]+)"/.exec(page.body)?.[1] ?? '').pathname;

@@ -26,7 +26,16 @@ import { E1, E2, E7, NUMBERS, checkoutBody } from './payin-helpers.js';
 const RUNS = 4_000;
 const SEED = 20_261_122;
 const WALLET_PHONE = '22670111111';
-const PAYIN_PHONES = [WALLET_PHONE, '22670222222', NUMBERS.ussd_otp.phone, NUMBERS.ussd_push.phone, NUMBERS.push_with_guided_fallback.phone, NUMBERS.guided_ussd.phone, NUMBERS.ligdicash_redirect.phone, NUMBERS.operator_redirect.phone];
+const PAYIN_PHONES = [
+  WALLET_PHONE,
+  '22670222222',
+  NUMBERS.ussd_otp.phone,
+  NUMBERS.ussd_push.phone,
+  NUMBERS.push_with_guided_fallback.phone,
+  NUMBERS.guided_ussd.phone,
+  NUMBERS.ligdicash_redirect.phone,
+  NUMBERS.operator_redirect.phone,
+];
 /** Numbers for the sandbox desk only (dial, pushes), which no payin body ever names. */
 const DESK_PHONES = ['22670999998', '22674999998', '2250599999998'];
 const MAGIC_SUFFIX = /000[1-5]$/;
@@ -44,12 +53,46 @@ interface Endpoint {
 const segment = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9._~-]{0,40}$/),
   fc.string({ maxLength: 30 }).map(encodeURIComponent),
-  fc.constantFrom('', '..', '%00', '%E0%A4%A', '%2F', '9'.repeat(300), 'evt_abc', 'pay_x', 'PSH1', 'approve', 'decline', 'x'.repeat(1100)),
+  fc.constantFrom(
+    '',
+    '..',
+    '%00',
+    '%E0%A4%A',
+    '%2F',
+    '9'.repeat(300),
+    'evt_abc',
+    'pay_x',
+    'PSH1',
+    'approve',
+    'decline',
+    'x'.repeat(1100),
+  ),
 );
-const payinPhone = fc.oneof(fc.constantFrom(...PAYIN_PHONES), fc.stringMatching(/^\+?\d{0,16}$/).filter((phone) => !MAGIC_SUFFIX.test(phone)));
+const payinPhone = fc.oneof(
+  fc.constantFrom(...PAYIN_PHONES),
+  fc.stringMatching(/^\+?\d{0,16}$/).filter((phone) => !MAGIC_SUFFIX.test(phone)),
+);
 const amount = fc.oneof(
   fc.integer({ min: -10, max: 2_000_000 }),
-  fc.constantFrom(0, 1, 99, 100, 1500, 1e15, -0, 1.5, '1500', '1500.0', ' 1500 ', '1e3', '', null, true, [], {}),
+  fc.constantFrom(
+    0,
+    1,
+    99,
+    100,
+    1500,
+    1e15,
+    -0,
+    1.5,
+    '1500',
+    '1500.0',
+    ' 1500 ',
+    '1e3',
+    '',
+    null,
+    true,
+    [],
+    {},
+  ),
   fc.double(),
 );
 const anyJson = fc.jsonValue({ maxDepth: 3 });
@@ -58,12 +101,22 @@ const anyToken = fc.oneof(
   fc.string({ maxLength: 60 }),
 );
 
-const payout = fc.record({ phone: payinPhone, amount, topUp: fc.constantFrom(0, 1, '1', 2, null) }).map(({ phone, amount, topUp }) => payoutBody(phone, amount as number, { top_up_wallet: topUp }));
-const straightPayout = fc.record({ phone: payinPhone, amount }).map(({ phone, amount }) => ({ commande: { amount, description: 'Supplier', customer: phone, callback_url: '', custom_data: {} } }));
-const checkout = fc.record({ phone: fc.oneof(fc.constant(''), payinPhone), amount, otp: fc.oneof(fc.constant(''), fc.stringMatching(/^\d{0,8}$/)) }).map(({ phone, amount, otp }) =>
-  checkoutBody({ customer: phone, amount: amount as number, otp }),
-);
-const walletPayin = fc.record({ phone: payinPhone, amount, otp: fc.stringMatching(/^\d{0,8}$/) }).map(({ phone, amount, otp }) => walletPayinBody(phone, amount as number, otp));
+const payout = fc
+  .record({ phone: payinPhone, amount, topUp: fc.constantFrom(0, 1, '1', 2, null) })
+  .map(({ phone, amount, topUp }) => payoutBody(phone, amount as number, { top_up_wallet: topUp }));
+const straightPayout = fc.record({ phone: payinPhone, amount }).map(({ phone, amount }) => ({
+  commande: { amount, description: 'Supplier', customer: phone, callback_url: '', custom_data: {} },
+}));
+const checkout = fc
+  .record({
+    phone: fc.oneof(fc.constant(''), payinPhone),
+    amount,
+    otp: fc.oneof(fc.constant(''), fc.stringMatching(/^\d{0,8}$/)),
+  })
+  .map(({ phone, amount, otp }) => checkoutBody({ customer: phone, amount: amount as number, otp }));
+const walletPayin = fc
+  .record({ phone: payinPhone, amount, otp: fc.stringMatching(/^\d{0,8}$/) })
+  .map(({ phone, amount, otp }) => walletPayinBody(phone, amount as number, otp));
 const tokenQuery = fc.record({ invoiceToken: anyToken, withdrawalToken: anyToken, token: anyToken });
 
 /**
@@ -71,48 +124,171 @@ const tokenQuery = fc.record({ invoiceToken: anyToken, withdrawalToken: anyToken
  * poison a plain object (`__proto__`, `constructor`), as the payment page and the console take.
  */
 function form(fields: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<string> {
-  const extra = fc.constantFrom('', '&__proto__=x', '&constructor=y&prototype=z', '&phone=1&phone=2', '&%E0%A4%A=1', '&=');
-  return fc.tuple(fc.record(fields), extra).map(([values, tail]) => new URLSearchParams(values).toString() + tail);
+  const extra = fc.constantFrom(
+    '',
+    '&__proto__=x',
+    '&constructor=y&prototype=z',
+    '&phone=1&phone=2',
+    '&%E0%A4%A=1',
+    '&=',
+  );
+  return fc
+    .tuple(fc.record(fields), extra)
+    .map(([values, tail]) => new URLSearchParams(values).toString() + tail);
 }
 
 const ENDPOINTS: Endpoint[] = [
-  { name: 'debitotp', methods: ['GET'], path: fc.tuple(fc.constantFrom('v02', 'v01'), fc.oneof(payinPhone, segment), fc.oneof(amount.map(String), segment)).map(([v, phone, amt]) => `/pay/${v}/debitotp/${encodeURIComponent(phone)}/${encodeURIComponent(amt)}`), body: fc.constant(undefined) },
-  { name: 'withotp', methods: ['POST'], path: fc.constantFrom('/pay/v02/debitwallet/withotp', '/pay/v01/debitwallet/withotp'), body: walletPayin },
-  { name: 'checkout create', methods: ['POST'], path: fc.constantFrom(E1, E2, `${E1}/`, `${E2}/`), body: checkout },
-  { name: 'payin confirm', methods: ['GET', 'POST'], path: fc.constantFrom('/pay/v01/redirect/checkout-invoice/confirm', '/pay/v01/redirect/checkout-invoice/confirm/'), body: tokenQuery },
-  { name: 'withdrawal create', methods: ['POST'], path: fc.constantFrom('/pay/v01/withdrawal/create', '/pay/v01/withdrawal/create/'), body: payout },
-  { name: 'payout confirm', methods: ['GET', 'POST'], path: fc.constantFrom('/pay/v01/withdrawal/confirm', '/pay/v01/withdrawal/confirm/', '/pay/v01/straight/payout/confirm', '/pay/v01/straight/payout/confirm/'), body: tokenQuery },
+  {
+    name: 'debitotp',
+    methods: ['GET'],
+    path: fc
+      .tuple(
+        fc.constantFrom('v02', 'v01'),
+        fc.oneof(payinPhone, segment),
+        fc.oneof(amount.map(String), segment),
+      )
+      .map(([v, phone, amt]) => `/pay/${v}/debitotp/${encodeURIComponent(phone)}/${encodeURIComponent(amt)}`),
+    body: fc.constant(undefined),
+  },
+  {
+    name: 'withotp',
+    methods: ['POST'],
+    path: fc.constantFrom('/pay/v02/debitwallet/withotp', '/pay/v01/debitwallet/withotp'),
+    body: walletPayin,
+  },
+  {
+    name: 'checkout create',
+    methods: ['POST'],
+    path: fc.constantFrom(E1, E2, `${E1}/`, `${E2}/`),
+    body: checkout,
+  },
+  {
+    name: 'payin confirm',
+    methods: ['GET', 'POST'],
+    path: fc.constantFrom(
+      '/pay/v01/redirect/checkout-invoice/confirm',
+      '/pay/v01/redirect/checkout-invoice/confirm/',
+    ),
+    body: tokenQuery,
+  },
+  {
+    name: 'withdrawal create',
+    methods: ['POST'],
+    path: fc.constantFrom('/pay/v01/withdrawal/create', '/pay/v01/withdrawal/create/'),
+    body: payout,
+  },
+  {
+    name: 'payout confirm',
+    methods: ['GET', 'POST'],
+    path: fc.constantFrom(
+      '/pay/v01/withdrawal/confirm',
+      '/pay/v01/withdrawal/confirm/',
+      '/pay/v01/straight/payout/confirm',
+      '/pay/v01/straight/payout/confirm/',
+    ),
+    body: tokenQuery,
+  },
   { name: 'straight payout', methods: ['POST'], path: fc.constantFrom(E7, `${E7}/`), body: straightPayout },
   {
     name: 'payment page',
     methods: ['GET', 'POST'],
-    path: fc.tuple(fc.constantFrom('/directpayment/invoice', '/pay/invoice'), fc.oneof(anyToken.map(encodeURIComponent), segment), fc.constantFrom('', '/pay', '/cancel', '/simulate', '/dial', '/x/y')).map(([base, token, action]) => `${base}/${token}${action}`),
-    body: form({ csrf: fc.string({ maxLength: 50 }), phone: payinPhone, operator: fc.constantFrom('11', '12', '0', 'zz'), otp: fc.stringMatching(/^\d{0,8}$/) }),
+    path: fc
+      .tuple(
+        fc.constantFrom('/directpayment/invoice', '/pay/invoice'),
+        fc.oneof(anyToken.map(encodeURIComponent), segment),
+        fc.constantFrom('', '/pay', '/cancel', '/simulate', '/dial', '/x/y'),
+      )
+      .map(([base, token, action]) => `${base}/${token}${action}`),
+    body: form({
+      csrf: fc.string({ maxLength: 50 }),
+      phone: payinPhone,
+      operator: fc.constantFrom('11', '12', '0', 'zz'),
+      otp: fc.stringMatching(/^\d{0,8}$/),
+    }),
   },
-  { name: 'operator notify', methods: ['POST', 'PUT'], path: fc.oneof(fc.constantFrom('11', '12', '15', '39', '0'), segment).map((id) => `/operators/${id}/notify`), body: anyJson },
-  { name: 'callback resend', methods: ['POST'], path: fc.oneof(fc.constantFrom('evt_abcdefgh', 'evt_'), segment).map((id) => `/cauri/v1/callbacks/${id}/resend`), body: anyJson },
-  { name: 'health', methods: ['GET'], path: fc.constantFrom('/health', '/health/'), body: fc.constant(undefined) },
-  { name: 'openapi', methods: ['GET'], path: fc.constantFrom('/openapi.json', '/docs'), body: fc.constant(undefined) },
+  {
+    name: 'operator notify',
+    methods: ['POST', 'PUT'],
+    path: fc
+      .oneof(fc.constantFrom('11', '12', '15', '39', '0'), segment)
+      .map((id) => `/operators/${id}/notify`),
+    body: anyJson,
+  },
+  {
+    name: 'callback resend',
+    methods: ['POST'],
+    path: fc
+      .oneof(fc.constantFrom('evt_abcdefgh', 'evt_'), segment)
+      .map((id) => `/cauri/v1/callbacks/${id}/resend`),
+    body: anyJson,
+  },
+  {
+    name: 'health',
+    methods: ['GET'],
+    path: fc.constantFrom('/health', '/health/'),
+    body: fc.constant(undefined),
+  },
+  {
+    name: 'openapi',
+    methods: ['GET'],
+    path: fc.constantFrom('/openapi.json', '/docs'),
+    body: fc.constant(undefined),
+  },
   {
     name: 'console',
     methods: ['GET', 'POST'],
     path: fc.oneof(
-      fc.constantFrom('/console', '/console/', '/console/logout', '/console/transactions', '/console/projects', '/console/balances', '/console/balances/verify', '/console/wallets', '/console/wallets/fund', '/console/activity', '/console/sandbox/sms', '/console/sandbox/pushes', '/console/sandbox/magic-numbers'),
+      fc.constantFrom(
+        '/console',
+        '/console/',
+        '/console/logout',
+        '/console/transactions',
+        '/console/projects',
+        '/console/balances',
+        '/console/balances/verify',
+        '/console/wallets',
+        '/console/wallets/fund',
+        '/console/activity',
+        '/console/sandbox/sms',
+        '/console/sandbox/pushes',
+        '/console/sandbox/magic-numbers',
+      ),
       segment.map((id) => `/console/transactions/${id}`),
-      fc.tuple(segment, fc.constantFrom('', '/fund', '/rotate-token', '/rotate-apikey')).map(([id, action]) => `/console/projects/${id}${action}`),
+      fc
+        .tuple(segment, fc.constantFrom('', '/fund', '/rotate-token', '/rotate-apikey'))
+        .map(([id, action]) => `/console/projects/${id}${action}`),
     ),
-    body: form({ csrf: fc.string({ maxLength: 50 }), amount: amount.map(String), phone: payinPhone, name: fc.string({ maxLength: 20 }) }),
+    body: form({
+      csrf: fc.string({ maxLength: 50 }),
+      amount: amount.map(String),
+      phone: payinPhone,
+      name: fc.string({ maxLength: 20 }),
+    }),
   },
-  { name: 'sandbox sms', methods: ['GET'], path: fc.tuple(payinPhone, fc.oneof(fc.nat(300).map(String), segment)).map(([phone, limit]) => `/sandbox/sms?phone=${encodeURIComponent(phone)}&limit=${limit}`), body: fc.constant(undefined) },
+  {
+    name: 'sandbox sms',
+    methods: ['GET'],
+    path: fc
+      .tuple(payinPhone, fc.oneof(fc.nat(300).map(String), segment))
+      .map(([phone, limit]) => `/sandbox/sms?phone=${encodeURIComponent(phone)}&limit=${limit}`),
+    body: fc.constant(undefined),
+  },
   {
     name: 'sandbox desk',
     methods: ['GET', 'POST'],
     path: fc.oneof(
       fc.constantFrom('/sandbox/ussd/dial', '/sandbox/pushes', '/sandbox/console'),
-      fc.tuple(segment, fc.constantFrom('approve', 'decline', 'other')).map(([id, decision]) => `/sandbox/pushes/${id}/${decision}`),
+      fc
+        .tuple(segment, fc.constantFrom('approve', 'decline', 'other'))
+        .map(([id, decision]) => `/sandbox/pushes/${id}/${decision}`),
       segment.map((id) => `/sandbox/operator-portal/${id}`),
     ),
-    body: fc.record({ phone: fc.constantFrom(...DESK_PHONES), code: fc.oneof(fc.constant(''), fc.stringMatching(/^[*#0-9]{0,12}$/)), action: fc.constantFrom('approve', 'decline', 'dial'), id: segment }),
+    body: fc.record({
+      phone: fc.constantFrom(...DESK_PHONES),
+      code: fc.oneof(fc.constant(''), fc.stringMatching(/^[*#0-9]{0,12}$/)),
+      action: fc.constantFrom('approve', 'decline', 'dial'),
+      id: segment,
+    }),
   },
 ];
 
@@ -169,7 +345,11 @@ function rawBodyOf(endpoint: Endpoint): fc.Arbitrary<string | undefined> {
       'csrf=x&phone=22670999998&__proto__=1&constructor=2',
     ),
   );
-  return fc.oneof({ weight: 6, arbitrary: edited }, { weight: 2, arbitrary: odd }, { weight: 1, arbitrary: fc.constant(undefined) });
+  return fc.oneof(
+    { weight: 6, arbitrary: edited },
+    { weight: 2, arbitrary: odd },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  );
 }
 
 /** A path edit: the endpoint's own path, or one a client got slightly wrong, or any path at all. */
@@ -177,8 +357,21 @@ function mutatedPath(path: string): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 8, arbitrary: fc.constant(path) },
     { weight: 1, arbitrary: segment.map((extra) => `${path}/${extra}`) },
-    { weight: 1, arbitrary: fc.constantFrom(path.toUpperCase(), path.replace('/', '//'), `${path}?a[]=1&a=2`, path.replace(/\/[^/]*$/, '') || '/', `${path}%00`, `${path}#x`) },
-    { weight: 1, arbitrary: fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        path.toUpperCase(),
+        path.replace('/', '//'),
+        `${path}?a[]=1&a=2`,
+        path.replace(/\/[^/]*$/, '') || '/',
+        `${path}%00`,
+        `${path}#x`,
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
+    },
   );
 }
 
@@ -199,7 +392,15 @@ function headersFor(gw: TestGateway): fc.Arbitrary<Headers> {
   );
   const optional = fc.record(
     {
-      'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', ';;'),
+      'content-type': fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+        ';;',
+      ),
       accept: fc.constantFrom('application/json', 'text/html', '*/*', ''),
       'idempotency-key': fc.oneof(fc.stringMatching(/^[A-Za-z0-9-]{1,40}$/), fc.constant('k'.repeat(300))),
       'accept-language': fc.constantFrom('fr', 'en-GB,en;q=0.9', 'xx', '*'),
@@ -226,7 +427,13 @@ function requestsFor(gw: TestGateway): fc.Arbitrary<FuzzRequest> {
   return fc.constantFrom(...ENDPOINTS).chain((endpoint) =>
     fc.record({
       endpoint: fc.constant(endpoint.name),
-      method: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...endpoint.methods) }, { weight: 1, arbitrary: fc.constantFrom<Method>('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') }),
+      method: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...endpoint.methods) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom<Method>('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
+        },
+      ),
       url: endpoint.path.chain(mutatedPath),
       headers: headersFor(gw),
       payload: rawBodyOf(endpoint),
@@ -238,15 +445,27 @@ function requestsFor(gw: TestGateway): fc.Arbitrary<FuzzRequest> {
 const ENVELOPE_KEYS = ['description', 'response_code', 'response_text', 'token', 'wiki'];
 
 /** The checks every answer must pass; `label` describes the request in failure messages. */
-function checkAnswer(request: FuzzRequest, status: number, headers: Record<string, unknown>, text: string): void {
+function checkAnswer(
+  request: FuzzRequest,
+  status: number,
+  headers: Record<string, unknown>,
+  text: string,
+): void {
   const label = `${request.method} ${request.url} [${request.endpoint}] ${String(request.payload).slice(0, 120)} → ${status} ${text.slice(0, 300)}`;
   expect(status, label).toBeLessThan(500);
-  expect(text, label).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)|node_modules|SqliteError|syntax error at or near/);
+  expect(text, label).not.toMatch(
+    /\n\s+at .+\(.+:\d+:\d+\)|node_modules|SqliteError|syntax error at or near/,
+  );
   if (request.method === 'HEAD' || status === 204 || (status >= 300 && status < 400)) return;
   const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : '';
   // The router ignores one trailing slash (ADR 0004), so the checks do too.
   const path = (request.url.split(/[?#]/)[0] ?? '').replace(/(.)\/$/, '$1');
-  const page = /^\/(directpayment|pay)\/invoice(\/|$)/i.test(path) || path.startsWith('/console') || path.startsWith('/sandbox/console') || path.startsWith('/sandbox/operator-portal') || path === '/docs';
+  const page =
+    /^\/(directpayment|pay)\/invoice(\/|$)/i.test(path) ||
+    path.startsWith('/console') ||
+    path.startsWith('/sandbox/console') ||
+    path.startsWith('/sandbox/operator-portal') ||
+    path === '/docs';
   if (contentType.startsWith('text/html')) {
     expect(page, label).toBe(true);
     return;
@@ -255,7 +474,8 @@ function checkAnswer(request: FuzzRequest, status: number, headers: Record<strin
   const json = JSON.parse(text) as Record<string, unknown>;
   const ligdicash = (path === '/pay' || path.startsWith('/pay/')) && !page;
   if (ligdicash) expect(status, label).toBe(200);
-  if (status === 404 && !path.startsWith('/sandbox/')) expect(json.response_text, label).toBe('Echec (Code12)');
+  if (status === 404 && !path.startsWith('/sandbox/'))
+    expect(json.response_text, label).toBe('Echec (Code12)');
   if (!ligdicash) return;
   if (request.endpoint === 'debitotp' && typeof json.error === 'boolean') {
     expect(Object.keys(json).sort(), label).toEqual(['error', 'message']);
@@ -280,27 +500,34 @@ describe.each(BACKENDS)('fuzzing every endpoint on %s', (backend) => {
   });
   afterAll(async () => gw.destroy());
 
-  it(`answers ${RUNS} random requests below 500, in each endpoint's format, and moves no money`, { timeout: 120_000 }, async () => {
-    const before = await money(gw);
-    const hits = new Map<string, number>();
-    await fc.assert(
-      fc.asyncProperty(requestsFor(gw), async (request) => {
-        hits.set(request.endpoint, (hits.get(request.endpoint) ?? 0) + 1);
-        gw.clock.advance(1_000);
-        const response = await gw.app.inject({
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          remoteAddress: request.ip,
-          ...(request.payload !== undefined && request.method !== 'GET' && request.method !== 'HEAD' ? { payload: request.payload } : {}),
-        });
-        checkAnswer(request, response.statusCode, response.headers, response.body);
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-    for (const endpoint of ENDPOINTS) expect(hits.get(endpoint.name) ?? 0, endpoint.name).toBeGreaterThan(RUNS / ENDPOINTS.length / 3);
-    expect(await money(gw)).toEqual(before);
-    expect((await payouts(gw)).filter((row) => row.status === 'completed')).toEqual([]);
-    expectLedgerSound(await readLedger(gw.gw.db), 'after the fuzz');
-  });
+  it(
+    `answers ${RUNS} random requests below 500, in each endpoint's format, and moves no money`,
+    { timeout: 120_000 },
+    async () => {
+      const before = await money(gw);
+      const hits = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(requestsFor(gw), async (request) => {
+          hits.set(request.endpoint, (hits.get(request.endpoint) ?? 0) + 1);
+          gw.clock.advance(1_000);
+          const response = await gw.app.inject({
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            remoteAddress: request.ip,
+            ...(request.payload !== undefined && request.method !== 'GET' && request.method !== 'HEAD'
+              ? { payload: request.payload }
+              : {}),
+          });
+          checkAnswer(request, response.statusCode, response.headers, response.body);
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+      for (const endpoint of ENDPOINTS)
+        expect(hits.get(endpoint.name) ?? 0, endpoint.name).toBeGreaterThan(RUNS / ENDPOINTS.length / 3);
+      expect(await money(gw)).toEqual(before);
+      expect((await payouts(gw)).filter((row) => row.status === 'completed')).toEqual([]);
+      expectLedgerSound(await readLedger(gw.gw.db), 'after the fuzz');
+    },
+  );
 });

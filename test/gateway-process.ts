@@ -25,7 +25,8 @@ function newestMtimeMs(dir: string): number {
 }
 
 export async function ensureBuilt(): Promise<void> {
-  const fresh = () => existsSync(MAIN_JS) && statSync(MAIN_JS).mtimeMs >= newestMtimeMs(path.join(ROOT, 'src'));
+  const fresh = () =>
+    existsSync(MAIN_JS) && statSync(MAIN_JS).mtimeMs >= newestMtimeMs(path.join(ROOT, 'src'));
   if (fresh()) return;
   mkdirSync(path.dirname(BUILD_LOCK), { recursive: true });
   for (let waitedMs = 0; ; waitedMs += 250) {
@@ -39,7 +40,16 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
-    if (!fresh()) execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    if (!fresh())
+      execFileSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+          '-p',
+          path.join(ROOT, 'tsconfig.build.json'),
+        ],
+        { stdio: 'inherit' },
+      );
   } finally {
     rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
@@ -56,11 +66,17 @@ export interface GatewayProcess {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** Runs `node dist/src/main.js` with `env` and waits for it to listen (or to exit). */
-export async function startGatewayProcess(env: Record<string, string>, port: number, timeoutMs = 20_000): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  port: number,
+  timeoutMs = 20_000,
+): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [MAIN_JS], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
@@ -70,7 +86,10 @@ export async function startGatewayProcess(env: Record<string, string>, port: num
   const stderr: string[] = [];
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
   const listening = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start within ${timeoutMs} ms: ${stderr.join('')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start within ${timeoutMs} ms: ${stderr.join('')}`)),
+      timeoutMs,
+    );
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout.push(chunk);
       if (stdout.join('').includes('gateway listening on')) {
@@ -101,8 +120,15 @@ export async function startGatewayProcess(env: Record<string, string>, port: num
 }
 
 /** Runs the gateway expecting it to fail at start: its exit code and what it printed on stderr. */
-export async function failedStart(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN_JS], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function failedStart(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN_JS], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdout.resume();

@@ -140,7 +140,11 @@ export interface TestGateway extends Running {
   /** A second project, for "another project's token" cases. */
   other: TestProject;
   /** An in-process HTTP request through the real app. */
-  call(method: 'GET' | 'POST', url: string, options?: { body?: unknown; headers?: Record<string, string>; ip?: string; rawBody?: string }): Promise<Record<string, unknown>>;
+  call(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: { body?: unknown; headers?: Record<string, string>; ip?: string; rawBody?: string },
+  ): Promise<Record<string, unknown>>;
   /** Runs one command against the database. */
   fundSub(operatorId: string, amountXof: number, projectId?: string): Promise<void>;
   wallet(phone: string, amountXof: number): Promise<void>;
@@ -157,7 +161,11 @@ export interface GatewayOptions {
 export async function startTestGateway(backend: Backend, options: GatewayOptions = {}): Promise<TestGateway> {
   const testDb = await openTestDatabase(backend);
   const clock = new ManualClock();
-  const config: Config = { ...loadConfig({ CAURI_MODE: 'sandbox' }), otpIssuedPerHourMax: 1000, ...options.config };
+  const config: Config = {
+    ...loadConfig({ CAURI_MODE: 'sandbox' }),
+    otpIssuedPerHourMax: 1000,
+    ...options.config,
+  };
   const running = await startGateway(config, {
     db: testDb.db,
     clock,
@@ -167,7 +175,11 @@ export async function startTestGateway(backend: Backend, options: GatewayOptions
   });
   const makeProject = async (name: string): Promise<TestProject> => {
     const created = await testDb.db.command((tx) =>
-      createProject(tx, { name, payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, clock.nowMs()),
+      createProject(
+        tx,
+        { name, payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+        clock.nowMs(),
+      ),
     );
     if (!created.ok) throw new Error('project creation failed');
     const { project, apiToken } = created.value;
@@ -175,7 +187,12 @@ export async function startTestGateway(backend: Backend, options: GatewayOptions
       id: project.id,
       apikey: project.apikey,
       token: apiToken,
-      headers: { apikey: project.apikey, authorization: `Bearer ${apiToken}`, accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        apikey: project.apikey,
+        authorization: `Bearer ${apiToken}`,
+        accept: 'application/json',
+        'content-type': 'application/json',
+      },
     };
   };
   const project = await makeProject('Test shop');
@@ -192,13 +209,19 @@ export async function startTestGateway(backend: Backend, options: GatewayOptions
         url,
         headers: { ...project.headers, ...opts.headers },
         remoteAddress: opts.ip ?? '127.0.0.1',
-        ...(opts.rawBody !== undefined ? { payload: opts.rawBody } : opts.body !== undefined ? { payload: JSON.stringify(opts.body) } : {}),
+        ...(opts.rawBody !== undefined
+          ? { payload: opts.rawBody }
+          : opts.body !== undefined
+            ? { payload: JSON.stringify(opts.body) }
+            : {}),
       });
       if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${response.body}`);
       return JSON.parse(response.body) as Record<string, unknown>;
     },
     async fundSub(operatorId, amountXof, projectId = project.id) {
-      const result = await testDb.db.command((tx) => fundSubaccount(tx, testDb.db.dialect, projectId, operatorId, amountXof as Xof, clock.nowMs()));
+      const result = await testDb.db.command((tx) =>
+        fundSubaccount(tx, testDb.db.dialect, projectId, operatorId, amountXof as Xof, clock.nowMs()),
+      );
       if (!result.ok) throw new Error(`funding failed: ${result.code}`);
     },
     async wallet(phone, amountXof) {
@@ -229,10 +252,26 @@ export async function latestOtp(gateway: TestGateway, phone: string): Promise<st
   return match[1];
 }
 
-export function walletPayinBody(phone: string, amount: number | string, otp: string, customData: unknown = { transaction_id: 'ORD-1' }) {
+export function walletPayinBody(
+  phone: string,
+  amount: number | string,
+  otp: string,
+  customData: unknown = { transaction_id: 'ORD-1' },
+) {
   return {
     commande: {
-      invoice: { items: [], total_amount: amount, devise: 'XOF', description: 'Test order', customer: phone, customer_firstname: 'Awa', customer_lastname: 'O', customer_email: '', external_id: '', otp },
+      invoice: {
+        items: [],
+        total_amount: amount,
+        devise: 'XOF',
+        description: 'Test order',
+        customer: phone,
+        customer_firstname: 'Awa',
+        customer_lastname: 'O',
+        customer_email: '',
+        external_id: '',
+        otp,
+      },
       store: { name: 'Test shop', website_url: 'https://shop.example' },
       actions: { cancel_url: '', return_url: '', callback_url: 'https://shop.example/cb' },
       custom_data: customData,
@@ -241,5 +280,15 @@ export function walletPayinBody(phone: string, amount: number | string, otp: str
 }
 
 export function payoutBody(phone: string, amount: number | string, extra: Record<string, unknown> = {}) {
-  return { commande: { amount, description: 'Refund', customer: phone, callback_url: 'https://shop.example/cb', custom_data: {}, top_up_wallet: 1, ...extra } };
+  return {
+    commande: {
+      amount,
+      description: 'Refund',
+      customer: phone,
+      callback_url: 'https://shop.example/cb',
+      custom_data: {},
+      top_up_wallet: 1,
+      ...extra,
+    },
+  };
 }

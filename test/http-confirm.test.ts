@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway, walletPayinBody } from './harness.js';
-import { type Json, ORANGE, WIKI, authFailures, decodeJwt, expectEchec, otpFor, send, walletPayin, wireDateOf } from './http-helpers.js';
+import {
+  type Json,
+  ORANGE,
+  WIKI,
+  authFailures,
+  decodeJwt,
+  expectEchec,
+  otpFor,
+  send,
+  walletPayin,
+  wireDateOf,
+} from './http-helpers.js';
 
 /**
  * The status endpoints over HTTP: payin confirm E3 (spec §2.3) and payout confirm E8/E9
@@ -11,8 +22,22 @@ const PHONE = '22670111111';
 
 /** The confirm key set every SDK can parse, as official-sdks §1 lists it. */
 const CONFIRM_KEYS = [
-  'response_code', 'token', 'response_text', 'description', 'custom_data', 'wiki', 'status', 'operator_id',
-  'operator_name', 'customer', 'montant', 'amount', 'date', 'external_id', 'request_id', 'transaction_id',
+  'response_code',
+  'token',
+  'response_text',
+  'description',
+  'custom_data',
+  'wiki',
+  'status',
+  'operator_id',
+  'operator_name',
+  'customer',
+  'montant',
+  'amount',
+  'date',
+  'external_id',
+  'request_id',
+  'transaction_id',
 ];
 
 /** `datecreation_customdata`: a PostgreSQL-style timestamp with microseconds (spec §3.2). */
@@ -71,8 +96,16 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
       expect(body.custom_data).toEqual([
         { keyof_customdata: 'transaction_id', valueof_customdata: 'ORD-42', datecreation_customdata: at },
         { keyof_customdata: 'order_id', valueof_customdata: 'A7', datecreation_customdata: at },
-        { keyof_customdata: 'hash', valueof_customdata: expect.stringMatching(/^[0-9a-f]{64}$/) as string, datecreation_customdata: at },
-        { keyof_customdata: 'logfile', valueof_customdata: createdCustomData.logfile, datecreation_customdata: at },
+        {
+          keyof_customdata: 'hash',
+          valueof_customdata: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
+          datecreation_customdata: at,
+        },
+        {
+          keyof_customdata: 'logfile',
+          valueof_customdata: createdCustomData.logfile,
+          datecreation_customdata: at,
+        },
       ]);
     });
 
@@ -80,7 +113,9 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
       const created = await walletPayin(gw, PHONE, 1500);
       const body = await gw.call('GET', `${path}/?invoiceToken=${String(created.token)}`);
       const rows = body.custom_data as { keyof_customdata: string; valueof_customdata: string }[];
-      const expected = createHash('sha256').update(gw.project.apikey + String(created.token)).digest('hex');
+      const expected = createHash('sha256')
+        .update(gw.project.apikey + String(created.token))
+        .digest('hex');
       expect(rows.find((row) => row.keyof_customdata === 'hash')?.valueof_customdata).toBe(expected);
     });
 
@@ -103,7 +138,9 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
       const created = await walletPayin(gw, PHONE, 1500, []);
       const body = await gw.call('GET', `${path}/?invoiceToken=${String(created.token)}`);
       expectConfirmKeys(body);
-      expect((body.custom_data as { keyof_customdata: string }[]).map((row) => row.keyof_customdata)).toEqual(['hash', 'logfile']);
+      expect((body.custom_data as { keyof_customdata: string }[]).map((row) => row.keyof_customdata)).toEqual(
+        ['hash', 'logfile'],
+      );
       expect(body).toMatchObject({ external_id: '', transaction_id: '' });
     });
 
@@ -112,7 +149,11 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
       const token = String(created.token);
       const reference = await gw.call('GET', `${path}/?invoiceToken=${token}`);
       expect(reference.status).toBe('completed');
-      for (const url of [`${path}?invoiceToken=${token}`, `${path}/?token=${token}`, `${path}?token=${token}`]) {
+      for (const url of [
+        `${path}?invoiceToken=${token}`,
+        `${path}/?token=${token}`,
+        `${path}?token=${token}`,
+      ]) {
         expect(await gw.call('GET', url), `GET ${url}`).toEqual(reference);
         expect(await gw.call('POST', url), `POST ${url}`).toEqual(reference);
       }
@@ -122,7 +163,9 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
 
     it('accepts the GET without Content-Type and with lower-case headers', async () => {
       const created = await walletPayin(gw, PHONE, 1500);
-      const response = await send(gw, 'GET', `${path}/?invoiceToken=${String(created.token)}`, { omit: ['content-type', 'accept'] });
+      const response = await send(gw, 'GET', `${path}/?invoiceToken=${String(created.token)}`, {
+        omit: ['content-type', 'accept'],
+      });
       expect(response.status).toBe(200);
       expect(response.json.status).toBe('completed');
     });
@@ -130,7 +173,9 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
     it('keeps answering after the token’s 24 h expiry_date', async () => {
       const created = await walletPayin(gw, PHONE, 1500);
       gw.clock.advance(3 * 86_400_000);
-      expect((await gw.call('GET', `${path}/?invoiceToken=${String(created.token)}`)).status).toBe('completed');
+      expect((await gw.call('GET', `${path}/?invoiceToken=${String(created.token)}`)).status).toBe(
+        'completed',
+      );
     });
 
     it('refuses every kind of authentication failure with Code00', async () => {
@@ -148,7 +193,9 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
 
     it("answers Code02 for another project's payin token", async () => {
       const created = await walletPayin(gw, PHONE, 1500);
-      const body = await gw.call('GET', `${path}/?invoiceToken=${String(created.token)}`, { headers: gw.other.headers });
+      const body = await gw.call('GET', `${path}/?invoiceToken=${String(created.token)}`, {
+        headers: gw.other.headers,
+      });
       expectEchec(body, 'confirmInvoice', '02', 'Invoice not found');
     });
 
@@ -182,8 +229,14 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
   describe('payout: GET|POST /pay/v01/withdrawal/confirm and /pay/v01/straight/payout/confirm', () => {
     const paths = ['/pay/v01/withdrawal/confirm', '/pay/v01/straight/payout/confirm'];
 
-    async function createPayout(extra: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<string> {
-      const created = await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody(PHONE, 5000, extra), ...(headers ? { headers } : {}) });
+    async function createPayout(
+      extra: Record<string, unknown> = {},
+      headers?: Record<string, string>,
+    ): Promise<string> {
+      const created = await gw.call('POST', '/pay/v01/withdrawal/create', {
+        body: payoutBody(PHONE, 5000, extra),
+        ...(headers ? { headers } : {}),
+      });
       expect(created.response_code).toBe('00');
       return String(created.token);
     }
@@ -214,7 +267,10 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
 
     it('derives external_id and transaction_id from the id keys when there is no transaction_id', async () => {
       const token = await createPayout({ custom_data: { order_id: 'A7', refund_id: 'R1', note: 'x' } });
-      expect(await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${token}`)).toMatchObject({ external_id: 'A7R1', transaction_id: 'A7R1' });
+      expect(await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${token}`)).toMatchObject({
+        external_id: 'A7R1',
+        transaction_id: 'A7R1',
+      });
     });
 
     it('moves from pending to completed, with the date of the last change', async () => {
@@ -222,7 +278,12 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
       const createdAtMs = gw.clock.nowMs();
       const pending = await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${token}`);
       expectConfirmKeys(pending);
-      expect(pending).toMatchObject({ status: 'pending', date: wireDateOf(createdAtMs), operator_id: ORANGE, amount: '5000' });
+      expect(pending).toMatchObject({
+        status: 'pending',
+        date: wireDateOf(createdAtMs),
+        operator_id: ORANGE,
+        amount: '5000',
+      });
       gw.clock.advance(90_000);
       await gw.dispatcher.runOnce();
       const done = await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${token}`);
@@ -249,7 +310,12 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
       const failures = authFailures(gw);
       for (const path of paths) {
         for (const failure of failures) {
-          const response = await send(gw, 'GET', `${path}/?withdrawalToken=${token}&payoutToken=${token}`, failure);
+          const response = await send(
+            gw,
+            'GET',
+            `${path}/?withdrawalToken=${token}&payoutToken=${token}`,
+            failure,
+          );
           expect(response.status, failure.name).toBe(200);
           expectEchec(response.json, 'confirmInvoice', '00');
         }
@@ -259,7 +325,11 @@ describe.each(BACKENDS)('confirm endpoints over HTTP on %s', (backend) => {
     it("answers Code02 for another project's payout token", async () => {
       const token = await createPayout();
       for (const path of paths) {
-        expectEchec(await gw.call('GET', `${path}/?withdrawalToken=${token}`, { headers: gw.other.headers }), 'confirmInvoice', '02');
+        expectEchec(
+          await gw.call('GET', `${path}/?withdrawalToken=${token}`, { headers: gw.other.headers }),
+          'confirmInvoice',
+          '02',
+        );
       }
     });
 

@@ -1,7 +1,17 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway, walletPayinBody } from './harness.js';
-import { ORANGE, type RawResponse, type WikiName, expectEchec, money, otpFor, payins, payouts, send } from './http-helpers.js';
+import {
+  ORANGE,
+  type RawResponse,
+  type WikiName,
+  expectEchec,
+  money,
+  otpFor,
+  payins,
+  payouts,
+  send,
+} from './http-helpers.js';
 
 /**
  * The envelope rules of the HTTP adapter (spec §1.3, official-sdks §1): whatever reaches the
@@ -28,7 +38,8 @@ function expectParsable(response: RawResponse, label: string): void {
   expect(response.status, label).toBe(200);
   expect(response.headers['content-type'], label).toMatch(/^application\/json/);
   expect(typeof response.json.response_code, `${label}: ${response.text}`).toBe('string');
-  if (response.json.response_code !== '00') expect(response.json.response_text, label).toMatch(/^Echec \(Code\d{2}\)$/);
+  if (response.json.response_code !== '00')
+    expect(response.json.response_text, label).toMatch(/^Echec \(Code\d{2}\)$/);
 }
 
 describe.each(BACKENDS)('HTTP envelope rules on %s', (backend) => {
@@ -44,11 +55,14 @@ describe.each(BACKENDS)('HTTP envelope rules on %s', (backend) => {
     ['POST', '/pay/v01/nope'],
     ['GET', '/pay/v03/debitotp/22670111111/1500'],
     ['GET', '/pay/v02/debitotp/22670111111'],
-  ])('answers an unknown route (%s %s) with Code12, HTTP 200 under /pay/ and 404 elsewhere (ADR 0015)', async (method, url) => {
-    const response = await send(gw, method, url);
-    expect(response.status).toBe(url.startsWith('/pay/') ? 200 : 404);
-    expectEchec(response.json, 'createInvoice', '12', /No endpoint/);
-  });
+  ])(
+    'answers an unknown route (%s %s) with Code12, HTTP 200 under /pay/ and 404 elsewhere (ADR 0015)',
+    async (method, url) => {
+      const response = await send(gw, method, url);
+      expect(response.status).toBe(url.startsWith('/pay/') ? 200 : 404);
+      expectEchec(response.json, 'createInvoice', '12', /No endpoint/);
+    },
+  );
 
   it.each([
     ['GET', WITHOTP],
@@ -64,20 +78,26 @@ describe.each(BACKENDS)('HTTP envelope rules on %s', (backend) => {
     expectEchec(response.json, 'createInvoice', '12');
   });
 
-  it.each(POST_ENDPOINTS)('answers malformed JSON at $url with HTTP 200 and its Data Input error', async ({ url, wiki, dataInput }) => {
-    for (const rawBody of ['{"commande":', '{commande: {}}', "{'a': 1}", 'commande=1&amount=2']) {
-      const response = await send(gw, 'POST', url, { rawBody });
-      expect(response.status, rawBody).toBe(200);
-      expectEchec(response.json, wiki, dataInput);
-    }
-  });
+  it.each(POST_ENDPOINTS)(
+    'answers malformed JSON at $url with HTTP 200 and its Data Input error',
+    async ({ url, wiki, dataInput }) => {
+      for (const rawBody of ['{"commande":', '{commande: {}}', "{'a': 1}", 'commande=1&amount=2']) {
+        const response = await send(gw, 'POST', url, { rawBody });
+        expect(response.status, rawBody).toBe(200);
+        expectEchec(response.json, wiki, dataInput);
+      }
+    },
+  );
 
-  it.each(POST_ENDPOINTS)('answers a body over 64 KiB at $url with HTTP 200 and its Data Input error, not 413', async ({ url, wiki, dataInput }) => {
-    const rawBody = JSON.stringify({ commande: { padding: 'x'.repeat(70 * 1024) } });
-    const response = await send(gw, 'POST', url, { rawBody });
-    expect(response.status).toBe(200);
-    expectEchec(response.json, wiki, dataInput, 'Request body too large');
-  });
+  it.each(POST_ENDPOINTS)(
+    'answers a body over 64 KiB at $url with HTTP 200 and its Data Input error, not 413',
+    async ({ url, wiki, dataInput }) => {
+      const rawBody = JSON.stringify({ commande: { padding: 'x'.repeat(70 * 1024) } });
+      const response = await send(gw, 'POST', url, { rawBody });
+      expect(response.status).toBe(200);
+      expectEchec(response.json, wiki, dataInput, 'Request body too large');
+    },
+  );
 
   it('accepts a body just under the limit', async () => {
     const body = payoutBody(PHONE, 5000, { description: 'd'.repeat(900) });
@@ -90,19 +110,38 @@ describe.each(BACKENDS)('HTTP envelope rules on %s', (backend) => {
 
   it('never answers anything but HTTP 200 and a parsable envelope, whatever the body', async () => {
     const bodies = [
-      '', 'null', 'true', '0', '"text"', '[]', '[{}]', '{}',
-      '{"commande":null}', '{"commande":"x"}', '{"commande":[]}', '{"commande":{"invoice":[]}}',
-      '{"commande":{"invoice":{"total_amount":{}}}}', '{"commande":{"invoice":{"total_amount":1e400,"customer":"22670111111","otp":"1"}}}',
-      '{"commande":{"amount":1e308,"customer":"22670111111"}}', '{"commande":{"amount":-0,"customer":"22670111111"}}',
-      '{"commande":{"amount":5000,"customer":{"$ne":null}}}', '{"commande":{"amount":5000,"customer":"22670111111","top_up_wallet":{}}}',
-      '{"__proto__":{"polluted":true},"commande":{"amount":5000}}', '{"constructor":{"prototype":{"x":1}}}',
-      JSON.stringify({ commande: { amount: 5000, customer: '\u0000\uffff😀', custom_data: { ['k'.repeat(100)]: 'v' } } }),
-      JSON.stringify({ commande: { invoice: { total_amount: 1500, customer: 'x'.repeat(10_000), otp: '1' } } }),
+      '',
+      'null',
+      'true',
+      '0',
+      '"text"',
+      '[]',
+      '[{}]',
+      '{}',
+      '{"commande":null}',
+      '{"commande":"x"}',
+      '{"commande":[]}',
+      '{"commande":{"invoice":[]}}',
+      '{"commande":{"invoice":{"total_amount":{}}}}',
+      '{"commande":{"invoice":{"total_amount":1e400,"customer":"22670111111","otp":"1"}}}',
+      '{"commande":{"amount":1e308,"customer":"22670111111"}}',
+      '{"commande":{"amount":-0,"customer":"22670111111"}}',
+      '{"commande":{"amount":5000,"customer":{"$ne":null}}}',
+      '{"commande":{"amount":5000,"customer":"22670111111","top_up_wallet":{}}}',
+      '{"__proto__":{"polluted":true},"commande":{"amount":5000}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      JSON.stringify({
+        commande: { amount: 5000, customer: '\u0000\uffff😀', custom_data: { ['k'.repeat(100)]: 'v' } },
+      }),
+      JSON.stringify({
+        commande: { invoice: { total_amount: 1500, customer: 'x'.repeat(10_000), otp: '1' } },
+      }),
       '['.repeat(20_000) + ']'.repeat(20_000),
       '\u00ef\u00bb\u00bf{}',
     ];
     for (const { url } of POST_ENDPOINTS) {
-      for (const rawBody of bodies) expectParsable(await send(gw, 'POST', url, { rawBody }), `${url} ${rawBody.slice(0, 60)}`);
+      for (const rawBody of bodies)
+        expectParsable(await send(gw, 'POST', url, { rawBody }), `${url} ${rawBody.slice(0, 60)}`);
     }
     for (const url of [
       `${PAYIN_CONFIRM}?invoiceToken[]=x`,
@@ -121,7 +160,10 @@ describe.each(BACKENDS)('HTTP envelope rules on %s', (backend) => {
   });
 
   it('refuses oversized credentials with Code00, not an error page', async () => {
-    const oversized: Record<string, string>[] = [{ apikey: 'A'.repeat(5000) }, { authorization: `Bearer ${'t'.repeat(5000)}` }];
+    const oversized: Record<string, string>[] = [
+      { apikey: 'A'.repeat(5000) },
+      { authorization: `Bearer ${'t'.repeat(5000)}` },
+    ];
     for (const headers of oversized) {
       const response = await send(gw, 'POST', WITHDRAWAL, { headers, body: payoutBody(PHONE, 5000) });
       expect(response.status).toBe(200);
@@ -132,15 +174,28 @@ describe.each(BACKENDS)('HTTP envelope rules on %s', (backend) => {
   it('reads JSON whatever the Content-Type says', async () => {
     await gw.wallet(PHONE, 0);
     await gw.fundSub(ORANGE, 10_000);
-    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain; charset=utf-8', 'application/json; charset=utf-8']) {
-      const response = await send(gw, 'POST', WITHDRAWAL, { headers: { 'content-type': contentType }, body: payoutBody(PHONE, 100) });
+    for (const contentType of [
+      'application/x-www-form-urlencoded',
+      'text/plain; charset=utf-8',
+      'application/json; charset=utf-8',
+    ]) {
+      const response = await send(gw, 'POST', WITHDRAWAL, {
+        headers: { 'content-type': contentType },
+        body: payoutBody(PHONE, 100),
+      });
       expect(response.json.response_code, contentType).toBe('00');
     }
   });
 
   it('answers errors with exactly the five envelope keys and no custom_data (Dart parses create answers)', async () => {
     const response = await send(gw, 'POST', WITHDRAWAL, { omit: ['apikey'], body: payoutBody(PHONE, 5000) });
-    expect(Object.keys(response.json).sort()).toEqual(['description', 'response_code', 'response_text', 'token', 'wiki']);
+    expect(Object.keys(response.json).sort()).toEqual([
+      'description',
+      'response_code',
+      'response_text',
+      'token',
+      'wiki',
+    ]);
   });
 
   it('marks answers as not cacheable', async () => {

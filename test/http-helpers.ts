@@ -50,10 +50,16 @@ export interface RawOptions {
  * A request through the real app with full control of the headers, answering the HTTP status too
  * (the harness's `call` insists on 200). The project's credentials are sent unless omitted.
  */
-export async function send(gw: TestGateway, method: string, url: string, options: RawOptions = {}): Promise<RawResponse> {
+export async function send(
+  gw: TestGateway,
+  method: string,
+  url: string,
+  options: RawOptions = {},
+): Promise<RawResponse> {
   const headers: Record<string, string> = { ...gw.project.headers };
   for (const name of options.omit ?? []) delete headers[name];
-  for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
+  for (const [name, value] of Object.entries(options.headers ?? {}))
+    if (value !== undefined) headers[name] = value;
   const payload = options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined);
   const response = await gw.app.inject({
     method: method as 'GET',
@@ -73,8 +79,19 @@ export async function send(gw: TestGateway, method: string, url: string, options
 
 /** The LigdiCash error envelope, exactly: five keys, `Echec (CodeXX)` and the endpoint's wiki. */
 export function expectEchec(body: Json, wiki: WikiName, code: string, description?: string | RegExp): void {
-  expect(Object.keys(body).sort()).toEqual(['description', 'response_code', 'response_text', 'token', 'wiki']);
-  expect(body).toMatchObject({ response_code: '01', token: '', response_text: `Echec (Code${code})`, wiki: WIKI[wiki] });
+  expect(Object.keys(body).sort()).toEqual([
+    'description',
+    'response_code',
+    'response_text',
+    'token',
+    'wiki',
+  ]);
+  expect(body).toMatchObject({
+    response_code: '01',
+    token: '',
+    response_text: `Echec (Code${code})`,
+    wiki: WIKI[wiki],
+  });
   expect(typeof body.description).toBe('string');
   if (typeof description === 'string') expect(body.description).toBe(description);
   else if (description !== undefined) expect(body.description).toMatch(description);
@@ -85,7 +102,9 @@ export function decodeJwt(token: unknown): { header: Json; payload: Json } {
   expect(typeof token).toBe('string');
   const parts = String(token).split('.');
   expect(parts).toHaveLength(3);
-  const [header, payload] = parts.slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Json);
+  const [header, payload] = parts
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Json);
   expect(header).toEqual({ typ: 'JWT', alg: 'HS256' });
   return { header: header ?? {}, payload: payload ?? {} };
 }
@@ -96,7 +115,11 @@ export function wireDateOf(ms: number): string {
 }
 
 /** Checks a creation token's claims: the id key, LigdiCash's dates, 24 h expiry. */
-export function expectTokenClaims(token: unknown, idKey: 'id_invoice' | 'id_finance', createdAtMs: number): void {
+export function expectTokenClaims(
+  token: unknown,
+  idKey: 'id_invoice' | 'id_finance',
+  createdAtMs: number,
+): void {
   const { payload } = decodeJwt(token);
   expect(Object.keys(payload).sort()).toEqual([idKey, 'expiry_date', 'start_date'].sort());
   expect(payload[idKey]).toMatch(/^\d+$/);
@@ -104,14 +127,21 @@ export function expectTokenClaims(token: unknown, idKey: 'id_invoice' | 'id_fina
   expect(payload.expiry_date).toBe(Math.floor(createdAtMs / 1000) + 86_400);
 }
 
-export function setProject(gw: TestGateway, changes: ProjectChanges, projectId = gw.project.id): Promise<void> {
+export function setProject(
+  gw: TestGateway,
+  changes: ProjectChanges,
+  projectId = gw.project.id,
+): Promise<void> {
   return gw.gw.db.command(async (tx) => {
     const updated = await updateProject(tx, projectId, changes);
     if (!updated.ok) throw new Error(`project update failed: ${updated.code}`);
   });
 }
 
-export function balances(gw: TestGateway, filter: { projectId?: string; phone?: string }): Promise<BalanceLine[]> {
+export function balances(
+  gw: TestGateway,
+  filter: { projectId?: string; phone?: string },
+): Promise<BalanceLine[]> {
   return gw.gw.db.command((tx) => listBalances(tx, filter));
 }
 
@@ -121,8 +151,14 @@ export async function walletOf(gw: TestGateway, phone: string): Promise<BalanceL
 }
 
 /** A project's sub-account on an operator, or undefined when it does not exist. */
-export async function subOf(gw: TestGateway, operatorId: string, projectId = gw.project.id): Promise<BalanceLine | undefined> {
-  return (await balances(gw, { projectId })).find((line) => line.kind === 'subaccount' && line.operatorId === operatorId);
+export async function subOf(
+  gw: TestGateway,
+  operatorId: string,
+  projectId = gw.project.id,
+): Promise<BalanceLine | undefined> {
+  return (await balances(gw, { projectId })).find(
+    (line) => line.kind === 'subaccount' && line.operatorId === operatorId,
+  );
 }
 
 /**
@@ -135,7 +171,9 @@ export async function money(gw: TestGateway): Promise<BalanceLine[]> {
 }
 
 export function outbox(gw: TestGateway): Promise<OutboxTable[]> {
-  return gw.gw.db.command((tx) => tx.selectFrom('outbox').selectAll().orderBy('created_at_ms').orderBy('id').execute());
+  return gw.gw.db.command((tx) =>
+    tx.selectFrom('outbox').selectAll().orderBy('created_at_ms').orderBy('id').execute(),
+  );
 }
 
 export function payins(gw: TestGateway): Promise<PayinTable[]> {
@@ -150,16 +188,30 @@ export function payouts(gw: TestGateway): Promise<PayoutTable[]> {
  * Asks for an OTP and returns the code the sandbox "sent". The clock moves 1 ms first: the inbox
  * orders messages by time, and two messages of one millisecond would come back in either order.
  */
-export async function otpFor(gw: TestGateway, phone: string, amount: number, headers?: Record<string, string>): Promise<string> {
+export async function otpFor(
+  gw: TestGateway,
+  phone: string,
+  amount: number,
+  headers?: Record<string, string>,
+): Promise<string> {
   gw.clock.advance(1);
-  expect(await gw.call('GET', `/pay/v02/debitotp/${phone}/${amount}`, headers ? { headers } : {})).toEqual(OTP_SENT);
+  expect(await gw.call('GET', `/pay/v02/debitotp/${phone}/${amount}`, headers ? { headers } : {})).toEqual(
+    OTP_SENT,
+  );
   return latestOtp(gw, phone);
 }
 
 /** A complete wallet payin (debitotp, then withotp); returns the create envelope. */
-export async function walletPayin(gw: TestGateway, phone: string, amount: number, customData: unknown = { transaction_id: 'ORD-1' }): Promise<Json> {
+export async function walletPayin(
+  gw: TestGateway,
+  phone: string,
+  amount: number,
+  customData: unknown = { transaction_id: 'ORD-1' },
+): Promise<Json> {
   const otp = await otpFor(gw, phone, amount);
-  const created = await gw.call('POST', '/pay/v02/debitwallet/withotp', { body: walletPayinBody(phone, amount, otp, customData) });
+  const created = await gw.call('POST', '/pay/v02/debitwallet/withotp', {
+    body: walletPayinBody(phone, amount, otp, customData),
+  });
   expect(created.response_code).toBe('00');
   return created;
 }
@@ -177,7 +229,9 @@ export function otherHeaders(gw: TestGateway): Record<string, string> {
 }
 
 /** Ways to fail authentication; each is a header patch (`omit` removes a default header). */
-export function authFailures(gw: TestGateway): { name: string; headers?: Record<string, string>; omit?: string[] }[] {
+export function authFailures(
+  gw: TestGateway,
+): { name: string; headers?: Record<string, string>; omit?: string[] }[] {
   return [
     { name: 'no Apikey', omit: ['apikey'] },
     { name: 'no Authorization', omit: ['authorization'] },

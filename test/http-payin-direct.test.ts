@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signSimulatorNotification } from '../src/operators/simulator-desk.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
-import { PAYIN_ACCEPTED, expectEchec, expectTokenClaims, outbox, payins, send, setProject, subOf } from './http-helpers.js';
+import {
+  PAYIN_ACCEPTED,
+  expectEchec,
+  expectTokenClaims,
+  outbox,
+  payins,
+  send,
+  setProject,
+  subOf,
+} from './http-helpers.js';
 import { E2, NUMBERS, confirmPayin, decide, dial, pushes, straightBody, ussdOtp } from './payin-helpers.js';
 
 /**
@@ -12,7 +21,15 @@ import { E2, NUMBERS, confirmPayin, decide, dial, pushes, straightBody, ussdOtp 
 const AMOUNT = 5000;
 
 async function transfersOf(gw: TestGateway, payinId: string) {
-  return gw.gw.db.command((tx) => tx.selectFrom('transfers').select(['kind', 'reason', 'amount_xof']).where('subject_id', '=', payinId).orderBy('created_at_ms').orderBy('kind').execute());
+  return gw.gw.db.command((tx) =>
+    tx
+      .selectFrom('transfers')
+      .select(['kind', 'reason', 'amount_xof'])
+      .where('subject_id', '=', payinId)
+      .orderBy('created_at_ms')
+      .orderBy('kind')
+      .execute(),
+  );
 }
 
 describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
@@ -22,7 +39,8 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
   });
   afterEach(async () => gw.destroy());
 
-  const create = (body: unknown, headers?: Record<string, string>) => gw.call('POST', E2, { body, ...(headers ? { headers } : {}) });
+  const create = (body: unknown, headers?: Record<string, string>) =>
+    gw.call('POST', E2, { body, ...(headers ? { headers } : {}) });
 
   describe('response per validation mode', () => {
     it('USSD OTP: the customer dials *144*4*6#, the payin completes with the code', async () => {
@@ -30,9 +48,20 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       const otp = await ussdOtp(gw, phone);
       expect(otp).toMatch(/^\d{6}$/);
       const created = await create(straightBody(phone, { otp }));
-      expect(created).toMatchObject({ response_code: '00', response_text: PAYIN_ACCEPTED, description: '', custom_data: { transaction_id: 'ORD-42' } });
+      expect(created).toMatchObject({
+        response_code: '00',
+        response_text: PAYIN_ACCEPTED,
+        description: '',
+        custom_data: { transaction_id: 'ORD-42' },
+      });
       expectTokenClaims(created.token, 'id_invoice', gw.clock.nowMs());
-      expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'completed', operator_id: operatorId, operator_name: 'ORANGE BURKINA', customer: phone, amount: '5000' });
+      expect(await confirmPayin(gw, created.token)).toMatchObject({
+        status: 'completed',
+        operator_id: operatorId,
+        operator_name: 'ORANGE BURKINA',
+        customer: phone,
+        amount: '5000',
+      });
       expect((await subOf(gw, operatorId))?.availableXof).toBe(AMOUNT);
       expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payin.completed']);
     });
@@ -41,26 +70,45 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       ['USSD push', NUMBERS.ussd_push, undefined],
       ['USSD push with guided fallback', NUMBERS.push_with_guided_fallback, '*555*6#'],
       ['guided USSD', NUMBERS.guided_ussd, '*133#'],
-    ])('%s: the French text, the payin pending until the customer approves', async (_mode, number, ussdCode) => {
-      const created = await create(straightBody(number.phone));
-      expect(created).toMatchObject({ response_code: '00', response_text: PAYIN_ACCEPTED });
-      expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'pending', operator_id: '', operator_name: '', customer: null });
-      const waiting = await pushes(gw, number.phone);
-      expect(waiting).toHaveLength(1);
-      expect(waiting[0]).toMatchObject({ operatorId: number.operatorId, amountXof: AMOUNT, merchantName: 'Test shop' });
-      const sms = (await gw.call('GET', `/sandbox/sms?phone=${number.phone}`)).messages as { body: string }[];
-      if (ussdCode === undefined) expect(sms).toEqual([]);
-      else expect(sms[0]?.body).toContain(`Faites ${ussdCode} pour payer`);
-      // The hold: money announced by the operator, not yet available to the merchant.
-      expect((await subOf(gw, number.operatorId))?.availableXof).toBe(0);
-      expect(await outbox(gw)).toEqual([]);
-    });
+    ])(
+      '%s: the French text, the payin pending until the customer approves',
+      async (_mode, number, ussdCode) => {
+        const created = await create(straightBody(number.phone));
+        expect(created).toMatchObject({ response_code: '00', response_text: PAYIN_ACCEPTED });
+        expect(await confirmPayin(gw, created.token)).toMatchObject({
+          status: 'pending',
+          operator_id: '',
+          operator_name: '',
+          customer: null,
+        });
+        const waiting = await pushes(gw, number.phone);
+        expect(waiting).toHaveLength(1);
+        expect(waiting[0]).toMatchObject({
+          operatorId: number.operatorId,
+          amountXof: AMOUNT,
+          merchantName: 'Test shop',
+        });
+        const sms = (await gw.call('GET', `/sandbox/sms?phone=${number.phone}`)).messages as {
+          body: string;
+        }[];
+        if (ussdCode === undefined) expect(sms).toEqual([]);
+        else expect(sms[0]?.body).toContain(`Faites ${ussdCode} pour payer`);
+        // The hold: money announced by the operator, not yet available to the merchant.
+        expect((await subOf(gw, number.operatorId))?.availableXof).toBe(0);
+        expect(await outbox(gw)).toEqual([]);
+      },
+    );
 
     it('LigdiCash redirect: the payment page URL, filtered on the number', async () => {
       const created = await create(straightBody(NUMBERS.ligdicash_redirect.phone));
       expect(created.response_code).toBe('00');
-      expect(created.response_text).toBe(`${gw.gw.config.publicUrl}/directpayment/invoice/${String(created.token)}`);
-      const page = await gw.app.inject({ method: 'GET', url: new URL(String(created.response_text)).pathname });
+      expect(created.response_text).toBe(
+        `${gw.gw.config.publicUrl}/directpayment/invoice/${String(created.token)}`,
+      );
+      const page = await gw.app.inject({
+        method: 'GET',
+        url: new URL(String(created.response_text)).pathname,
+      });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('WAVE SENEGAL');
       expect(page.body).toContain(NUMBERS.ligdicash_redirect.phone);
@@ -69,8 +117,13 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
     it('operator redirect: the operator portal URL', async () => {
       const created = await create(straightBody(NUMBERS.operator_redirect.phone));
       expect(created.response_code).toBe('00');
-      expect(created.response_text).toMatch(new RegExp(`^${gw.gw.config.publicUrl}/sandbox/operator-portal/PSH\\d{8}$`));
-      const portal = await gw.app.inject({ method: 'GET', url: new URL(String(created.response_text)).pathname });
+      expect(created.response_text).toMatch(
+        new RegExp(`^${gw.gw.config.publicUrl}/sandbox/operator-portal/PSH\\d{8}$`),
+      );
+      const portal = await gw.app.inject({
+        method: 'GET',
+        url: new URL(String(created.response_text)).pathname,
+      });
       expect(portal.statusCode).toBe(200);
       expect(portal.body).toContain('ORANGE CI');
     });
@@ -83,7 +136,11 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       const [push] = await pushes(gw, phone);
       const approved = await decide(gw, String(push?.id), 'approve');
       expect(approved.json).toMatchObject({ decision: 'approve', settled: 'completed' });
-      expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'completed', operator_id: operatorId, customer: phone });
+      expect(await confirmPayin(gw, created.token)).toMatchObject({
+        status: 'completed',
+        operator_id: operatorId,
+        customer: phone,
+      });
       expect((await subOf(gw, operatorId))?.availableXof).toBe(AMOUNT);
       const [payin] = await payins(gw);
       expect(await transfersOf(gw, String(payin?.id))).toEqual([
@@ -92,11 +149,18 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       ]);
       // The operator reports again: same answer, nothing moves, no second callback.
       expect((await decide(gw, String(push?.id), 'approve')).status).toBe(409);
-      const desk = await gw.gw.db.command((tx) => tx.selectFrom('sim_debits').selectAll().where('id', '=', String(push?.id)).executeTakeFirstOrThrow());
+      const desk = await gw.gw.db.command((tx) =>
+        tx.selectFrom('sim_debits').selectAll().where('id', '=', String(push?.id)).executeTakeFirstOrThrow(),
+      );
       const key = (gw.gw.connector as { desk?: { notificationKey: string } }).desk?.notificationKey ?? '';
       const again = signSimulatorNotification(key, desk);
       for (let i = 0; i < 2; i++) {
-        const response = await gw.app.inject({ method: 'POST', url: `/operators/${operatorId}/notify`, headers: again.headers as Record<string, string>, payload: JSON.stringify(again.body) });
+        const response = await gw.app.inject({
+          method: 'POST',
+          url: `/operators/${operatorId}/notify`,
+          headers: again.headers as Record<string, string>,
+          payload: JSON.stringify(again.body),
+        });
         expect(response.statusCode).toBe(200);
         expect(JSON.parse(response.body)).toMatchObject({ received: true, result: 'already_final' });
       }
@@ -109,7 +173,11 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       const created = await create(straightBody(phone));
       const [push] = await pushes(gw, phone);
       expect((await decide(gw, String(push?.id), 'decline')).json).toMatchObject({ settled: 'notcompleted' });
-      expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'notcompleted', operator_id: operatorId, customer: phone });
+      expect(await confirmPayin(gw, created.token)).toMatchObject({
+        status: 'notcompleted',
+        operator_id: operatorId,
+        customer: phone,
+      });
       const sub = await subOf(gw, operatorId);
       expect(sub).toMatchObject({ postedXof: 0, availableXof: 0, heldXof: 0 });
       expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payin.notcompleted']);
@@ -127,9 +195,20 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       const { phone, operatorId } = NUMBERS.ussd_push;
       await create(straightBody(phone));
       const [payin] = await payins(gw);
-      const body = { reference: `${String(payin?.id)}.1`, operator_id: operatorId, status: 'completed', reason: '', operator_reference: 'X' };
+      const body = {
+        reference: `${String(payin?.id)}.1`,
+        operator_id: operatorId,
+        status: 'completed',
+        reason: '',
+        operator_reference: 'X',
+      };
       for (const headers of [{}, { 'x-cauri-simulator-signature': 'f'.repeat(64) }]) {
-        const response = await gw.app.inject({ method: 'POST', url: `/operators/${operatorId}/notify`, headers, payload: body });
+        const response = await gw.app.inject({
+          method: 'POST',
+          url: `/operators/${operatorId}/notify`,
+          headers,
+          payload: body,
+        });
         expect(response.statusCode).toBe(401);
       }
       expect((await payins(gw))[0]?.status).toBe('pending');
@@ -161,7 +240,12 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
   describe('errors', () => {
     it('Code00 for every authentication failure, and nothing is created', async () => {
       const body = straightBody(NUMBERS.ussd_push.phone);
-      for (const options of [{ omit: ['apikey'] }, { omit: ['authorization'] }, { headers: { authorization: `Bearer ${gw.other.token}` } }, { headers: { apikey: 'NOSUCHAPIKEY00000' } }]) {
+      for (const options of [
+        { omit: ['apikey'] },
+        { omit: ['authorization'] },
+        { headers: { authorization: `Bearer ${gw.other.token}` } },
+        { headers: { apikey: 'NOSUCHAPIKEY00000' } },
+      ]) {
         const response = await send(gw, 'POST', E2, { body, ...options });
         expect(response.status).toBe(200);
         expectEchec(response.json, 'createInvoice', '00');
@@ -182,18 +266,32 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       ['negative', -5000],
       ['below the operator minimum (Airtel Niger 10, fine; Moov 100)', 50],
     ])('Code02 for an amount %s', async (_name, amount) => {
-      expectEchec(await create(straightBody(NUMBERS.push_with_guided_fallback.phone, { amount })), 'createInvoice', '02');
+      expectEchec(
+        await create(straightBody(NUMBERS.push_with_guided_fallback.phone, { amount })),
+        'createInvoice',
+        '02',
+      );
       expect(await payins(gw)).toEqual([]);
     });
 
     it('Code02 below the Guinean minimum of 200', async () => {
-      expectEchec(await create(straightBody('224621122334', { amount: 150 })), 'createInvoice', '02', /ORANGE GUINEE accepts 200/);
+      expectEchec(
+        await create(straightBody('224621122334', { amount: 150 })),
+        'createInvoice',
+        '02',
+        /ORANGE GUINEE accepts 200/,
+      );
     });
 
     it('Code07 when no operator serves the number, or the project does not enable it', async () => {
       expectEchec(await create(straightBody('22699112233')), 'createInvoice', '07');
       await setProject(gw, { operatorIds: ['0', '11'] });
-      expectEchec(await create(straightBody(NUMBERS.push_with_guided_fallback.phone)), 'createInvoice', '07', /MOOV AFRICA BURKINA is not enabled/);
+      expectEchec(
+        await create(straightBody(NUMBERS.push_with_guided_fallback.phone)),
+        'createInvoice',
+        '07',
+        /MOOV AFRICA BURKINA is not enabled/,
+      );
       expect(await payins(gw)).toEqual([]);
     });
 
@@ -202,13 +300,21 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       ['a malformed number', straightBody('22670abc')],
       ['another currency', straightBody(NUMBERS.ussd_push.phone, { devise: 'EUR' })],
       ['no commande', { invoice: {} }],
-      ['a javascript: callback URL', straightBody(NUMBERS.ussd_push.phone, { actions: { callback_url: 'javascript:alert(1)' } })],
+      [
+        'a javascript: callback URL',
+        straightBody(NUMBERS.ussd_push.phone, { actions: { callback_url: 'javascript:alert(1)' } }),
+      ],
     ])('Code08 for %s', async (_name, body) => {
       expectEchec(await create(body), 'createInvoice', '08');
     });
 
     it('Code08 "You must specify password or otp" for a USSD OTP operator without an OTP', async () => {
-      expectEchec(await create(straightBody(NUMBERS.ussd_otp.phone, { otp: '' })), 'createInvoice', '08', 'You must specify password or otp');
+      expectEchec(
+        await create(straightBody(NUMBERS.ussd_otp.phone, { otp: '' })),
+        'createInvoice',
+        '08',
+        'You must specify password or otp',
+      );
       expect(await payins(gw)).toEqual([]);
     });
 
@@ -237,7 +343,8 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       expectEchec(await create(straightBody(phone, { otp })), 'createInvoice', '16');
       const fresh = await ussdOtp(gw, phone);
       const wrong = fresh === '111111' ? '222222' : '111111';
-      for (let i = 0; i < 3; i++) expectEchec(await create(straightBody(phone, { otp: wrong })), 'createInvoice', '15');
+      for (let i = 0; i < 3; i++)
+        expectEchec(await create(straightBody(phone, { otp: wrong })), 'createInvoice', '15');
       expectEchec(await create(straightBody(phone, { otp: fresh })), 'createInvoice', '16');
     });
 
@@ -251,18 +358,29 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       const phone = NUMBERS.ussd_push.phone;
       const dart = JSON.stringify(straightBody(phone, { amount: 'AMOUNT' })).replace('"AMOUNT"', '5000.0');
       expect((await send(gw, 'POST', E2, { rawBody: dart })).json.response_code).toBe('00');
-      expect((await create(straightBody(phone, { amount: '5000', customData: [] }))).custom_data).toEqual({ logfile: expect.any(String) as string });
+      expect((await create(straightBody(phone, { amount: '5000', customData: [] }))).custom_data).toEqual({
+        logfile: expect.any(String) as string,
+      });
       expect((await payins(gw)).map((p) => Number(p.amount_xof))).toEqual([AMOUNT, AMOUNT]);
     });
 
     it("takes the JS SDK's misplaced callback from actions.cancel_url", async () => {
-      await create(straightBody(NUMBERS.ussd_push.phone, { actions: { callback_url: null, cancel_url: 'https://shop.example/js-callback' } }));
+      await create(
+        straightBody(NUMBERS.ussd_push.phone, {
+          actions: { callback_url: null, cancel_url: 'https://shop.example/js-callback' },
+        }),
+      );
       expect((await payins(gw))[0]?.callback_url).toBe('https://shop.example/js-callback');
     });
 
     it("another project's token is not found at confirm", async () => {
       const created = await create(straightBody(NUMBERS.ussd_push.phone));
-      const response = await send(gw, 'GET', `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${String(created.token)}`, { headers: gw.other.headers });
+      const response = await send(
+        gw,
+        'GET',
+        `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${String(created.token)}`,
+        { headers: gw.other.headers },
+      );
       expectEchec(response.json, 'confirmInvoice', '02');
     });
   });

@@ -1,6 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway } from './harness.js';
-import { type Json, MOOV, ORANGE, WIKI, authFailures, expectEchec, expectTokenClaims, money, outbox, payouts, send, setProject, subOf, walletOf, without } from './http-helpers.js';
+import {
+  type Json,
+  MOOV,
+  ORANGE,
+  WIKI,
+  authFailures,
+  expectEchec,
+  expectTokenClaims,
+  money,
+  outbox,
+  payouts,
+  send,
+  setProject,
+  subOf,
+  walletOf,
+  without,
+} from './http-helpers.js';
 
 /**
  * The customer payout over HTTP, `POST /pay/v01/withdrawal/create` (spec §2.6, §6.4), and its
@@ -19,7 +35,10 @@ function confirmUrl(token: unknown): string {
 
 /** A body with its `amount` written literally, e.g. `1500.0`, which JSON.stringify cannot produce. */
 function rawAmountBody(phone: string, literal: string): string {
-  return JSON.stringify(payoutBody(phone, 'AMOUNT', { custom_data: { transaction_id: 'PO-RAW' } })).replace('"AMOUNT"', literal);
+  return JSON.stringify(payoutBody(phone, 'AMOUNT', { custom_data: { transaction_id: 'PO-RAW' } })).replace(
+    '"AMOUNT"',
+    literal,
+  );
 }
 
 describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
@@ -32,7 +51,11 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
   afterEach(async () => gw.destroy());
 
   function create(body: unknown, headers?: Record<string, string>, ip?: string): Promise<Json> {
-    return gw.call('POST', CREATE, { body, ...(headers ? { headers } : {}), ...(ip !== undefined ? { ip } : {}) });
+    return gw.call('POST', CREATE, {
+      body,
+      ...(headers ? { headers } : {}),
+      ...(ip !== undefined ? { ip } : {}),
+    });
   }
 
   async function statusOf(token: unknown): Promise<unknown> {
@@ -42,16 +65,35 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
   describe('top_up_wallet 1: to the LigdiCash wallet', () => {
     it('answers the create envelope with a payout token', async () => {
       const created = await create(payoutBody(PHONE, 5000, { custom_data: { transaction_id: 'PO-1' } }));
-      expect(Object.keys(created).sort()).toEqual(['custom_data', 'description', 'response_code', 'response_text', 'token', 'wiki']);
-      expect(created).toMatchObject({ response_code: '00', response_text: '', description: '', wiki: WIKI.createWithdrawal });
-      expect(created.custom_data).toEqual({ transaction_id: 'PO-1', logfile: expect.stringMatching(/^20261122120000[0-9a-f]{13}$/) as string });
+      expect(Object.keys(created).sort()).toEqual([
+        'custom_data',
+        'description',
+        'response_code',
+        'response_text',
+        'token',
+        'wiki',
+      ]);
+      expect(created).toMatchObject({
+        response_code: '00',
+        response_text: '',
+        description: '',
+        wiki: WIKI.createWithdrawal,
+      });
+      expect(created.custom_data).toEqual({
+        transaction_id: 'PO-1',
+        logfile: expect.stringMatching(/^20261122120000[0-9a-f]{13}$/) as string,
+      });
       expectTokenClaims(created.token, 'id_finance', gw.clock.nowMs());
     });
 
     it('credits the wallet at once from the operator sub-account, and confirm says completed', async () => {
       const created = await create(payoutBody(PHONE, 5000));
       expect((await walletOf(gw, PHONE))?.availableXof).toBe(WALLET_XOF + 5000);
-      expect(await subOf(gw, ORANGE)).toMatchObject({ postedXof: SUB_XOF - 5000, availableXof: SUB_XOF - 5000, heldXof: 0 });
+      expect(await subOf(gw, ORANGE)).toMatchObject({
+        postedXof: SUB_XOF - 5000,
+        availableXof: SUB_XOF - 5000,
+        heldXof: 0,
+      });
       expect(await statusOf(created.token)).toBe('completed');
     });
 
@@ -60,7 +102,12 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
       const [payout] = await payouts(gw);
       const rows = await outbox(gw);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ event_type: 'payout.completed', subject_type: 'payout', subject_id: payout?.id, project_id: gw.project.id });
+      expect(rows[0]).toMatchObject({
+        event_type: 'payout.completed',
+        subject_type: 'payout',
+        subject_id: payout?.id,
+        project_id: gw.project.id,
+      });
     });
 
     it('needs nothing from the dispatcher', async () => {
@@ -74,7 +121,11 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
       const created = await create(payoutBody(PHONE, 5000, { top_up_wallet: 0 }));
       expect(created.response_code).toBe('00');
       expect(await statusOf(created.token)).toBe('pending');
-      expect(await subOf(gw, ORANGE)).toMatchObject({ postedXof: SUB_XOF, availableXof: SUB_XOF - 5000, heldXof: 5000 });
+      expect(await subOf(gw, ORANGE)).toMatchObject({
+        postedXof: SUB_XOF,
+        availableXof: SUB_XOF - 5000,
+        heldXof: 5000,
+      });
       expect((await walletOf(gw, PHONE))?.availableXof).toBe(WALLET_XOF);
       expect(await outbox(gw)).toEqual([]);
     });
@@ -83,7 +134,11 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
       const created = await create(payoutBody(PHONE, 5000, { top_up_wallet: 0 }));
       expect(await gw.dispatcher.runOnce()).toBe(1);
       expect(await statusOf(created.token)).toBe('completed');
-      expect(await subOf(gw, ORANGE)).toMatchObject({ postedXof: SUB_XOF - 5000, availableXof: SUB_XOF - 5000, heldXof: 0 });
+      expect(await subOf(gw, ORANGE)).toMatchObject({
+        postedXof: SUB_XOF - 5000,
+        availableXof: SUB_XOF - 5000,
+        heldXof: 0,
+      });
       expect((await walletOf(gw, PHONE))?.availableXof).toBe(WALLET_XOF);
       const rows = await outbox(gw);
       expect(rows.map((row) => row.event_type)).toEqual(['payout.completed']);
@@ -94,18 +149,25 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
       ['0002', 'declined'],
       ['0003', 'insufficient_funds'],
       ['0004', 'operator_error'],
-    ])('becomes notcompleted when the operator fails (number ending %s) and gives the money back', async (suffix, reason) => {
-      const phone = `2267011${suffix}`;
-      await gw.wallet(phone, 0);
-      const created = await create(payoutBody(phone, 5000, { top_up_wallet: 0 }));
-      expect(created.response_code).toBe('00');
-      expect(await gw.dispatcher.runOnce()).toBe(1);
-      const confirmed = await gw.call('GET', confirmUrl(created.token));
-      expect(confirmed).toMatchObject({ response_code: '00', status: 'notcompleted', description: reason });
-      expect(await subOf(gw, ORANGE)).toMatchObject({ postedXof: SUB_XOF, availableXof: SUB_XOF, heldXof: 0 });
-      expect((await walletOf(gw, phone))?.availableXof).toBe(0);
-      expect((await outbox(gw)).map((row) => row.event_type)).toEqual(['payout.notcompleted']);
-    });
+    ])(
+      'becomes notcompleted when the operator fails (number ending %s) and gives the money back',
+      async (suffix, reason) => {
+        const phone = `2267011${suffix}`;
+        await gw.wallet(phone, 0);
+        const created = await create(payoutBody(phone, 5000, { top_up_wallet: 0 }));
+        expect(created.response_code).toBe('00');
+        expect(await gw.dispatcher.runOnce()).toBe(1);
+        const confirmed = await gw.call('GET', confirmUrl(created.token));
+        expect(confirmed).toMatchObject({ response_code: '00', status: 'notcompleted', description: reason });
+        expect(await subOf(gw, ORANGE)).toMatchObject({
+          postedXof: SUB_XOF,
+          availableXof: SUB_XOF,
+          heldXof: 0,
+        });
+        expect((await walletOf(gw, phone))?.availableXof).toBe(0);
+        expect((await outbox(gw)).map((row) => row.event_type)).toEqual(['payout.notcompleted']);
+      },
+    );
 
     it('stays pending, money held, when the operator does not answer (number ending 0005)', async () => {
       const phone = '22670110005';
@@ -113,7 +175,11 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
       const created = await create(payoutBody(phone, 5000, { top_up_wallet: 0 }));
       expect(await gw.dispatcher.runOnce()).toBe(1);
       expect(await statusOf(created.token)).toBe('pending');
-      expect(await subOf(gw, ORANGE)).toMatchObject({ postedXof: SUB_XOF, availableXof: SUB_XOF - 5000, heldXof: 5000 });
+      expect(await subOf(gw, ORANGE)).toMatchObject({
+        postedXof: SUB_XOF,
+        availableXof: SUB_XOF - 5000,
+        heldXof: 5000,
+      });
       expect(await outbox(gw)).toEqual([]);
     });
 
@@ -153,7 +219,12 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
 
     it('refuses a customer without a wallet with Code02', async () => {
       const before = await money(gw);
-      expectEchec(await create(payoutBody('22670999999', 5000)), 'createWithdrawal', '02', 'Customer not registered on the platform');
+      expectEchec(
+        await create(payoutBody('22670999999', 5000)),
+        'createWithdrawal',
+        '02',
+        'Customer not registered on the platform',
+      );
       await expectNothingMoved(before);
     });
 
@@ -180,15 +251,29 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
 
     it('refuses with Code04 when the sub-account is underfunded, for both kinds', async () => {
       const before = await money(gw);
-      expectEchec(await create(payoutBody(PHONE, SUB_XOF + 1)), 'createWithdrawal', '04', 'Merchant balance low');
-      expectEchec(await create(payoutBody(PHONE, SUB_XOF + 1, { top_up_wallet: 0 })), 'createWithdrawal', '04');
+      expectEchec(
+        await create(payoutBody(PHONE, SUB_XOF + 1)),
+        'createWithdrawal',
+        '04',
+        'Merchant balance low',
+      );
+      expectEchec(
+        await create(payoutBody(PHONE, SUB_XOF + 1, { top_up_wallet: 0 })),
+        'createWithdrawal',
+        '04',
+      );
       await expectNothingMoved(before);
       expect((await create(payoutBody(PHONE, SUB_XOF))).response_code).toBe('00');
     });
 
     it('keeps amounts within 20 … 1,000,000 XOF (Code05)', async () => {
       await gw.fundSub(ORANGE, 2_000_000);
-      expectEchec(await create(payoutBody(PHONE, 19)), 'createWithdrawal', '05', 'Request amount is out of range [20;1000000]');
+      expectEchec(
+        await create(payoutBody(PHONE, 19)),
+        'createWithdrawal',
+        '05',
+        'Request amount is out of range [20;1000000]',
+      );
       expect((await create(payoutBody(PHONE, 20))).response_code).toBe('00');
       expect((await create(payoutBody(PHONE, 1_000_000))).response_code).toBe('00');
       expectEchec(await create(payoutBody(PHONE, 1_000_001)), 'createWithdrawal', '05');
@@ -228,25 +313,46 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
     });
 
     it('refuses a second payout with the same custom_data.transaction_id with Code07', async () => {
-      expect((await create(payoutBody(PHONE, 5000, { custom_data: { transaction_id: 'PO-1' } }))).response_code).toBe('00');
+      expect(
+        (await create(payoutBody(PHONE, 5000, { custom_data: { transaction_id: 'PO-1' } }))).response_code,
+      ).toBe('00');
       const before = await money(gw);
-      expectEchec(await create(payoutBody(PHONE, 6000, { custom_data: { transaction_id: 'PO-1' } })), 'createWithdrawal', '07', 'Transaction already exists');
+      expectEchec(
+        await create(payoutBody(PHONE, 6000, { custom_data: { transaction_id: 'PO-1' } })),
+        'createWithdrawal',
+        '07',
+        'Transaction already exists',
+      );
       expect(await money(gw)).toEqual(before);
       expect(await payouts(gw)).toHaveLength(1);
       expect(await outbox(gw)).toHaveLength(1);
-      expect((await create(payoutBody(PHONE, 6000, { custom_data: { transaction_id: 'PO-2' } }))).response_code).toBe('00');
+      expect(
+        (await create(payoutBody(PHONE, 6000, { custom_data: { transaction_id: 'PO-2' } }))).response_code,
+      ).toBe('00');
     });
 
     it('refuses a duplicate transaction_id even while the first payout is pending', async () => {
-      expect((await create(payoutBody(PHONE, 5000, { top_up_wallet: 0, custom_data: { transaction_id: 'PO-1' } }))).response_code).toBe('00');
-      expectEchec(await create(payoutBody(PHONE, 5000, { top_up_wallet: 0, custom_data: { transaction_id: 'PO-1' } })), 'createWithdrawal', '07');
+      expect(
+        (await create(payoutBody(PHONE, 5000, { top_up_wallet: 0, custom_data: { transaction_id: 'PO-1' } })))
+          .response_code,
+      ).toBe('00');
+      expectEchec(
+        await create(payoutBody(PHONE, 5000, { top_up_wallet: 0, custom_data: { transaction_id: 'PO-1' } })),
+        'createWithdrawal',
+        '07',
+      );
       expect(await subOf(gw, ORANGE)).toMatchObject({ heldXof: 5000 });
     });
 
-    it("lets two projects use the same transaction_id", async () => {
+    it('lets two projects use the same transaction_id', async () => {
       await gw.fundSub(ORANGE, SUB_XOF, gw.other.id);
-      expect((await create(payoutBody(PHONE, 5000, { custom_data: { transaction_id: 'PO-1' } }))).response_code).toBe('00');
-      expect((await create(payoutBody(PHONE, 5000, { custom_data: { transaction_id: 'PO-1' } }), gw.other.headers)).response_code).toBe('00');
+      expect(
+        (await create(payoutBody(PHONE, 5000, { custom_data: { transaction_id: 'PO-1' } }))).response_code,
+      ).toBe('00');
+      expect(
+        (await create(payoutBody(PHONE, 5000, { custom_data: { transaction_id: 'PO-1' } }), gw.other.headers))
+          .response_code,
+      ).toBe('00');
     });
 
     it.each([
@@ -266,7 +372,10 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
       ['top_up_wallet 2', payoutBody(PHONE, 5000, { top_up_wallet: 2 })],
       ['top_up_wallet "yes"', payoutBody(PHONE, 5000, { top_up_wallet: 'yes' })],
       ['custom_data a non-empty array', payoutBody(PHONE, 5000, { custom_data: ['x'] })],
-      ['custom_data with an object value', payoutBody(PHONE, 5000, { custom_data: { transaction_id: { a: 1 } } })],
+      [
+        'custom_data with an object value',
+        payoutBody(PHONE, 5000, { custom_data: { transaction_id: { a: 1 } } }),
+      ],
     ])('refuses a request with %s with Code09', async (_name, body) => {
       const before = await money(gw);
       expectEchec(await create(body), 'createWithdrawal', '09');
@@ -274,7 +383,11 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
     });
 
     it('refuses an Idempotency-Key longer than 255 characters with Code09', async () => {
-      expectEchec(await create(payoutBody(PHONE, 5000), { 'idempotency-key': 'k'.repeat(256) }), 'createWithdrawal', '09');
+      expectEchec(
+        await create(payoutBody(PHONE, 5000), { 'idempotency-key': 'k'.repeat(256) }),
+        'createWithdrawal',
+        '09',
+      );
       expect(await payouts(gw)).toEqual([]);
     });
   });
@@ -320,8 +433,12 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
     });
 
     it('accepts top_up_wallet as the strings "0" and "1"', async () => {
-      expect(await statusOf((await create(payoutBody(PHONE, 1500, { top_up_wallet: '0' }))).token)).toBe('pending');
-      expect(await statusOf((await create(payoutBody(PHONE, 1500, { top_up_wallet: '1' }))).token)).toBe('completed');
+      expect(await statusOf((await create(payoutBody(PHONE, 1500, { top_up_wallet: '0' }))).token)).toBe(
+        'pending',
+      );
+      expect(await statusOf((await create(payoutBody(PHONE, 1500, { top_up_wallet: '1' }))).token)).toBe(
+        'completed',
+      );
     });
 
     it('accepts the Apikey and Authorization headers in any case, and no Content-Type', async () => {
@@ -360,17 +477,30 @@ describe.each(BACKENDS)('customer payout over HTTP on %s', (backend) => {
     });
 
     it('refuses the same key with another body, and moves nothing more', async () => {
-      expect((await create(payoutBody(PHONE, 5000), { 'idempotency-key': 'refund-1' })).response_code).toBe('00');
+      expect((await create(payoutBody(PHONE, 5000), { 'idempotency-key': 'refund-1' })).response_code).toBe(
+        '00',
+      );
       const before = await money(gw);
-      expectEchec(await create(payoutBody(PHONE, 6000), { 'idempotency-key': 'refund-1' }), 'createWithdrawal', '09', /Idempotency-Key/);
+      expectEchec(
+        await create(payoutBody(PHONE, 6000), { 'idempotency-key': 'refund-1' }),
+        'createWithdrawal',
+        '09',
+        /Idempotency-Key/,
+      );
       expect(await money(gw)).toEqual(before);
       expect(await payouts(gw)).toHaveLength(1);
     });
 
     it('does not record a failed request under its key', async () => {
-      expectEchec(await create(payoutBody(PHONE, SUB_XOF + 1), { 'idempotency-key': 'refund-1' }), 'createWithdrawal', '04');
+      expectEchec(
+        await create(payoutBody(PHONE, SUB_XOF + 1), { 'idempotency-key': 'refund-1' }),
+        'createWithdrawal',
+        '04',
+      );
       await gw.fundSub(ORANGE, 1);
-      expect((await create(payoutBody(PHONE, SUB_XOF + 1), { 'idempotency-key': 'refund-1' })).response_code).toBe('00');
+      expect(
+        (await create(payoutBody(PHONE, SUB_XOF + 1), { 'idempotency-key': 'refund-1' })).response_code,
+      ).toBe('00');
     });
   });
 });

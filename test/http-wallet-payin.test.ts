@@ -28,7 +28,6 @@ const START_XOF = 10_000;
 const WITHOTP = '/pay/v02/debitwallet/withotp';
 const AUTH_FAILURE = { error: true, message: 'Authentification failure' };
 
-
 /** A body whose `total_amount` is written literally, e.g. `1500.0`, which JSON.stringify cannot produce. */
 function rawAmountBody(phone: string, literal: string, otp: string): string {
   return JSON.stringify(walletPayinBody(phone, 'AMOUNT', otp)).replace('"AMOUNT"', literal);
@@ -71,7 +70,9 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
     });
 
     it('accepts +226 and 00226 spellings and sends the code to the normalised number', async () => {
-      expect(await gw.call('GET', `/pay/v02/debitotp/${encodeURIComponent('+' + PHONE)}/1500`)).toEqual(OTP_SENT);
+      expect(await gw.call('GET', `/pay/v02/debitotp/${encodeURIComponent('+' + PHONE)}/1500`)).toEqual(
+        OTP_SENT,
+      );
       expect(await gw.call('GET', `/pay/v02/debitotp/00${PHONE}/1600`)).toEqual(OTP_SENT);
       const inbox = await gw.call('GET', `/sandbox/sms?phone=${PHONE}`);
       expect((inbox.messages as unknown[]).length).toBe(2);
@@ -99,11 +100,14 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
 
     it('refuses when payins are switched off for the project', async () => {
       await setProject(gw, { payinEnabled: false });
-      expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/1500`)).toEqual({ error: true, message: 'Merchant Payin not activated' });
+      expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/1500`)).toEqual({
+        error: true,
+        message: 'Merchant Payin not activated',
+      });
     });
 
     it('refuses when the wallet operator is not enabled for the project', async () => {
-      await setProject(gw, { operatorIds: [ '11', '12' ] });
+      await setProject(gw, { operatorIds: ['11', '12'] });
       expect((await gw.call('GET', `/pay/v02/debitotp/${PHONE}/1500`)).error).toBe(true);
     });
 
@@ -116,7 +120,10 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
     });
 
     it.each(['1500.5', '-1500', 'abc', '1e3'])('refuses the amount %s', async (amount) => {
-      expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${amount}`)).toEqual({ error: true, message: expect.any(String) as string });
+      expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${amount}`)).toEqual({
+        error: true,
+        message: expect.any(String) as string,
+      });
     });
 
     // Neither a missing wallet nor a short balance is told apart before a valid code (ADR 0016).
@@ -127,7 +134,12 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
 
     it('sends the code for an amount above the wallet balance too: withotp tells Code05 after it', async () => {
       expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${START_XOF + 1}`)).toEqual(OTP_SENT);
-      expectEchec(await pay(walletPayinBody(PHONE, START_XOF + 1, await latestOtp(gw, PHONE))), 'createInvoice', '05', 'Insufficient wallet balance');
+      expectEchec(
+        await pay(walletPayinBody(PHONE, START_XOF + 1, await latestOtp(gw, PHONE))),
+        'createInvoice',
+        '05',
+        'Insufficient wallet balance',
+      );
       expect(await gw.call('GET', `/pay/v02/debitotp/${PHONE}/${START_XOF}`)).toEqual(OTP_SENT);
     });
   });
@@ -135,17 +147,39 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
   describe('POST /pay/v02/debitwallet/withotp: success', () => {
     it('answers the create envelope with a payin token', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
-      const created = await pay(walletPayinBody(PHONE, 1500, otp, { transaction_id: 'ORD-42', order_id: 'A7' }));
-      expect(Object.keys(created).sort()).toEqual(['custom_data', 'description', 'response_code', 'response_text', 'token', 'wiki']);
-      expect(created).toMatchObject({ response_code: '00', response_text: PAYIN_ACCEPTED, description: '', wiki: WIKI.createInvoice });
-      expect(created.custom_data).toEqual({ transaction_id: 'ORD-42', order_id: 'A7', logfile: expect.stringMatching(/^20261122120000[0-9a-f]{13}$/) as string });
+      const created = await pay(
+        walletPayinBody(PHONE, 1500, otp, { transaction_id: 'ORD-42', order_id: 'A7' }),
+      );
+      expect(Object.keys(created).sort()).toEqual([
+        'custom_data',
+        'description',
+        'response_code',
+        'response_text',
+        'token',
+        'wiki',
+      ]);
+      expect(created).toMatchObject({
+        response_code: '00',
+        response_text: PAYIN_ACCEPTED,
+        description: '',
+        wiki: WIKI.createInvoice,
+      });
+      expect(created.custom_data).toEqual({
+        transaction_id: 'ORD-42',
+        order_id: 'A7',
+        logfile: expect.stringMatching(/^20261122120000[0-9a-f]{13}$/) as string,
+      });
       expectTokenClaims(created.token, 'id_invoice', gw.clock.nowMs());
     });
 
     it('moves the amount from the wallet to the project wallet sub-account', async () => {
       await pay(walletPayinBody(PHONE, 1500, await otpFor(gw, PHONE, 1500)));
       expect((await walletOf(gw, PHONE))?.availableXof).toBe(START_XOF - 1500);
-      expect(await subOf(gw, WALLET_OPERATOR_ID)).toMatchObject({ postedXof: 1500, availableXof: 1500, heldXof: 0 });
+      expect(await subOf(gw, WALLET_OPERATOR_ID)).toMatchObject({
+        postedXof: 1500,
+        availableXof: 1500,
+        heldXof: 0,
+      });
     });
 
     it('writes exactly one payin.completed outbox row', async () => {
@@ -153,19 +187,30 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       const [payin] = await payins(gw);
       const rows = await outbox(gw);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ event_type: 'payin.completed', subject_type: 'payin', subject_id: payin?.id, project_id: gw.project.id, status: 'pending' });
+      expect(rows[0]).toMatchObject({
+        event_type: 'payin.completed',
+        subject_type: 'payin',
+        subject_id: payin?.id,
+        project_id: gw.project.id,
+        status: 'pending',
+      });
     });
 
     it('answers on the /pay/v01/ alias too', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
-      const created = await gw.call('POST', '/pay/v01/debitwallet/withotp', { body: walletPayinBody(PHONE, 1500, otp) });
+      const created = await gw.call('POST', '/pay/v01/debitwallet/withotp', {
+        body: walletPayinBody(PHONE, 1500, otp),
+      });
       expect(created).toMatchObject({ response_code: '00', response_text: PAYIN_ACCEPTED });
     });
 
     it('accepts the bounds of the payin range, 9 and 2,000,000 XOF', async () => {
       await gw.wallet(PHONE, 2_000_000);
       for (const amount of [9, 2_000_000]) {
-        expect((await pay(walletPayinBody(PHONE, amount, await otpFor(gw, PHONE, amount)))).response_code, String(amount)).toBe('00');
+        expect(
+          (await pay(walletPayinBody(PHONE, amount, await otpFor(gw, PHONE, amount)))).response_code,
+          String(amount),
+        ).toBe('00');
       }
       expect((await walletOf(gw, PHONE))?.availableXof).toBe(START_XOF + 2_000_000 - 2_000_009);
     });
@@ -179,7 +224,8 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
     it('accepts the right code after four wrong ones', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
       const wrong = otp === '000000' ? '111111' : '000000';
-      for (let i = 0; i < 4; i++) expectEchec(await pay(walletPayinBody(PHONE, 1500, wrong)), 'createInvoice', '15');
+      for (let i = 0; i < 4; i++)
+        expectEchec(await pay(walletPayinBody(PHONE, 1500, wrong)), 'createInvoice', '15');
       expect((await pay(walletPayinBody(PHONE, 1500, otp))).response_code).toBe('00');
     });
   });
@@ -196,7 +242,10 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       const otp = await otpFor(gw, PHONE, 1500);
       const before = await money(gw);
       for (const failure of authFailures(gw)) {
-        const response = await send(gw, 'POST', WITHOTP, { ...failure, body: walletPayinBody(PHONE, 1500, otp) });
+        const response = await send(gw, 'POST', WITHOTP, {
+          ...failure,
+          body: walletPayinBody(PHONE, 1500, otp),
+        });
         expect(response.status, failure.name).toBe(200);
         expectEchec(response.json, 'createInvoice', '00');
       }
@@ -208,7 +257,12 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       const otp = await otpFor(gw, PHONE, 1500);
       await setProject(gw, { payinEnabled: false });
       const before = await money(gw);
-      expectEchec(await pay(walletPayinBody(PHONE, 1500, otp)), 'createInvoice', '01', 'Merchant Payin not activated');
+      expectEchec(
+        await pay(walletPayinBody(PHONE, 1500, otp)),
+        'createInvoice',
+        '01',
+        'Merchant Payin not activated',
+      );
       await expectNothingMoved(before);
     });
 
@@ -243,24 +297,44 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
 
     it('refuses a missing OTP with Code08 "You must specify password or otp"', async () => {
       await otpFor(gw, PHONE, 1500);
-      expectEchec(await pay(walletPayinBody(PHONE, 1500, '')), 'createInvoice', '08', 'You must specify password or otp');
+      expectEchec(
+        await pay(walletPayinBody(PHONE, 1500, '')),
+        'createInvoice',
+        '08',
+        'You must specify password or otp',
+      );
       const body = walletPayinBody(PHONE, 1500, 'x');
       const invoice = without(body.commande.invoice, 'otp');
-      expectEchec(await pay({ commande: { ...body.commande, invoice } }), 'createInvoice', '08', 'You must specify password or otp');
+      expectEchec(
+        await pay({ commande: { ...body.commande, invoice } }),
+        'createInvoice',
+        '08',
+        'You must specify password or otp',
+      );
     });
 
     it('refuses a customer without a wallet as a wrong code (Code15, ADR 0016), with or without debitotp', async () => {
       const before = await money(gw);
       expectEchec(await pay(walletPayinBody('22670999999', 1500, '123456')), 'createInvoice', '15');
       expect(await gw.call('GET', '/pay/v02/debitotp/22670999999/1500')).toEqual(OTP_SENT);
-      expectEchec(await pay(walletPayinBody('22670999999', 1500, '123456')), 'createInvoice', '15', 'Wrong OTP');
+      expectEchec(
+        await pay(walletPayinBody('22670999999', 1500, '123456')),
+        'createInvoice',
+        '15',
+        'Wrong OTP',
+      );
       await expectNothingMoved(before);
     });
 
     it('refuses a wrong code with Code15 and moves nothing', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
       const before = await money(gw);
-      expectEchec(await pay(walletPayinBody(PHONE, 1500, otp === '000000' ? '111111' : '000000')), 'createInvoice', '15', 'Wrong OTP');
+      expectEchec(
+        await pay(walletPayinBody(PHONE, 1500, otp === '000000' ? '111111' : '000000')),
+        'createInvoice',
+        '15',
+        'Wrong OTP',
+      );
       await expectNothingMoved(before);
     });
 
@@ -284,8 +358,14 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
 
     it('refuses a code once it has been used', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
-      expect((await pay(walletPayinBody(PHONE, 1500, otp, { transaction_id: 'A' }))).response_code).toBe('00');
-      expectEchec(await pay(walletPayinBody(PHONE, 1500, otp, { transaction_id: 'B' })), 'createInvoice', '15');
+      expect((await pay(walletPayinBody(PHONE, 1500, otp, { transaction_id: 'A' }))).response_code).toBe(
+        '00',
+      );
+      expectEchec(
+        await pay(walletPayinBody(PHONE, 1500, otp, { transaction_id: 'B' })),
+        'createInvoice',
+        '15',
+      );
       expect((await walletOf(gw, PHONE))?.availableXof).toBe(START_XOF - 1500);
     });
 
@@ -300,7 +380,8 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
     it('kills the code after five wrong attempts: then even the right code gets Code16', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
       const wrong = otp === '000000' ? '111111' : '000000';
-      for (let i = 0; i < 5; i++) expectEchec(await pay(walletPayinBody(PHONE, 1500, wrong)), 'createInvoice', '15');
+      for (let i = 0; i < 5; i++)
+        expectEchec(await pay(walletPayinBody(PHONE, 1500, wrong)), 'createInvoice', '15');
       const before = await money(gw);
       expectEchec(await pay(walletPayinBody(PHONE, 1500, otp)), 'createInvoice', '16');
       await expectNothingMoved(before);
@@ -330,7 +411,9 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       await gw.wallet('22670222222', 1500);
       const mine = await otpFor(gw, '22670222222', 1000);
       const theirs = await otpFor(gw, '22670222222', 1000, gw.other.headers);
-      expect((await pay(walletPayinBody('22670222222', 1000, theirs), gw.other.headers)).response_code).toBe('00');
+      expect((await pay(walletPayinBody('22670222222', 1000, theirs), gw.other.headers)).response_code).toBe(
+        '00',
+      );
       const before = await money(gw);
       expectEchec(await pay(walletPayinBody('22670222222', 1000, mine)), 'createInvoice', '05');
       expect(await money(gw)).toEqual(before);
@@ -365,7 +448,11 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
 
     it('refuses an Idempotency-Key longer than 255 characters with Code08', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
-      expectEchec(await pay(walletPayinBody(PHONE, 1500, otp), { 'idempotency-key': 'k'.repeat(256) }), 'createInvoice', '08');
+      expectEchec(
+        await pay(walletPayinBody(PHONE, 1500, otp), { 'idempotency-key': 'k'.repeat(256) }),
+        'createInvoice',
+        '08',
+      );
       expect(await payins(gw)).toEqual([]);
     });
   });
@@ -389,7 +476,10 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       body.commande.invoice.devise = 'xof';
       expect((await pay(body)).response_code).toBe('00');
       const second = walletPayinBody(PHONE, 1600, await otpFor(gw, PHONE, 1600));
-      expect((await pay({ commande: { ...second.commande, invoice: without(second.commande.invoice, 'devise') } })).response_code).toBe('00');
+      expect(
+        (await pay({ commande: { ...second.commande, invoice: without(second.commande.invoice, 'devise') } }))
+          .response_code,
+      ).toBe('00');
     });
 
     it("accepts PHP's empty custom_data []", async () => {
@@ -410,16 +500,27 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
 
     it('accepts a body without Content-Type, or with text/plain', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
-      const bare = await send(gw, 'POST', WITHOTP, { omit: ['content-type'], rawBody: JSON.stringify(walletPayinBody(PHONE, 1500, otp)) });
+      const bare = await send(gw, 'POST', WITHOTP, {
+        omit: ['content-type'],
+        rawBody: JSON.stringify(walletPayinBody(PHONE, 1500, otp)),
+      });
       expect(bare.json.response_code).toBe('00');
       const otp2 = await otpFor(gw, PHONE, 1600);
-      const plain = await send(gw, 'POST', WITHOTP, { headers: { 'content-type': 'text/plain' }, body: walletPayinBody(PHONE, 1600, otp2) });
+      const plain = await send(gw, 'POST', WITHOTP, {
+        headers: { 'content-type': 'text/plain' },
+        body: walletPayinBody(PHONE, 1600, otp2),
+      });
       expect(plain.json.response_code).toBe('00');
     });
 
     it("keeps the JS SDK's callback URL sent as actions.cancel_url with callback_url null", async () => {
       const body = walletPayinBody(PHONE, 1500, await otpFor(gw, PHONE, 1500));
-      const withBug = { commande: { ...body.commande, actions: { callback_url: null, cancel_url: 'https://shop.example/js-cb' } } };
+      const withBug = {
+        commande: {
+          ...body.commande,
+          actions: { callback_url: null, cancel_url: 'https://shop.example/js-cb' },
+        },
+      };
       expect((await pay(withBug)).response_code).toBe('00');
       expect((await payins(gw))[0]?.callback_url).toBe('https://shop.example/js-cb');
     });
@@ -442,7 +543,12 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
       expect((await pay(body, { 'idempotency-key': 'order-1' })).response_code).toBe('00');
       const otherBody = walletPayinBody(PHONE, 1600, await otpFor(gw, PHONE, 1600));
       const before = await money(gw);
-      expectEchec(await pay(otherBody, { 'idempotency-key': 'order-1' }), 'createInvoice', '08', /Idempotency-Key/);
+      expectEchec(
+        await pay(otherBody, { 'idempotency-key': 'order-1' }),
+        'createInvoice',
+        '08',
+        /Idempotency-Key/,
+      );
       expect(await money(gw)).toEqual(before);
       expect(await payins(gw)).toHaveLength(1);
       // The refused request did not spend the code either.
@@ -451,8 +557,16 @@ describe.each(BACKENDS)('wallet payin over HTTP on %s', (backend) => {
 
     it('does not record a failed request under its key', async () => {
       const otp = await otpFor(gw, PHONE, 1500);
-      expectEchec(await pay(walletPayinBody(PHONE, 1500, otp === '000000' ? '111111' : '000000'), { 'idempotency-key': 'k1' }), 'createInvoice', '15');
-      expect((await pay(walletPayinBody(PHONE, 1500, otp), { 'idempotency-key': 'k1' })).response_code).toBe('00');
+      expectEchec(
+        await pay(walletPayinBody(PHONE, 1500, otp === '000000' ? '111111' : '000000'), {
+          'idempotency-key': 'k1',
+        }),
+        'createInvoice',
+        '15',
+      );
+      expect((await pay(walletPayinBody(PHONE, 1500, otp), { 'idempotency-key': 'k1' })).response_code).toBe(
+        '00',
+      );
     });
 
     it('keeps keys per project', async () => {

@@ -31,8 +31,17 @@ export function readLedger(db: Database): Promise<LedgerSnapshot> {
     const transfers = await tx.selectFrom('transfers').selectAll().execute();
     const payouts = await tx.selectFrom('payouts').selectAll().execute();
     const payins = await tx.selectFrom('payins').select(['id', 'project_id', 'status']).execute();
-    const refunds = await tx.selectFrom('refunds').select(['id', 'project_id', 'operator_id', 'method', 'status', 'amount_xof']).execute();
-    return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), transfers, payouts, payins, refunds };
+    const refunds = await tx
+      .selectFrom('refunds')
+      .select(['id', 'project_id', 'operator_id', 'method', 'status', 'amount_xof'])
+      .execute();
+    return {
+      accounts: new Map(rows.map((row) => [row.id, toBalance(row)])),
+      transfers,
+      payouts,
+      payins,
+      refunds,
+    };
   });
 }
 
@@ -84,17 +93,27 @@ export function ledgerProblems(snapshot: LedgerSnapshot): string[] {
   const totals = ledgerTotals(accounts.values());
   if (!totals.balanced) problems.push(`ledger totals unbalanced: ${JSON.stringify(totals)}`);
   for (const account of accounts.values()) {
-    if (account.mustNotOverdraw && availableXof(account) < 0) problems.push(`${account.id} overdrawn: ${availableXof(account)}`);
+    if (account.mustNotOverdraw && availableXof(account) < 0)
+      problems.push(`${account.id} overdrawn: ${availableXof(account)}`);
   }
 
   // Balances come from postings: the cached running sums equal those recomputed from transfers.
   const recomputed = sumsFromTransfers(transfers);
   for (const account of accounts.values()) {
     const expected = recomputed.get(account.id) ?? [0, 0, 0, 0];
-    const cached: Sums = [account.debitsPostedXof, account.creditsPostedXof, account.debitsPendingXof, account.creditsPendingXof];
-    if (cached.some((sum, i) => sum !== expected[i])) problems.push(`running sums of ${account.id} are ${cached.join('/')}, transfers say ${expected.join('/')}`);
+    const cached: Sums = [
+      account.debitsPostedXof,
+      account.creditsPostedXof,
+      account.debitsPendingXof,
+      account.creditsPendingXof,
+    ];
+    if (cached.some((sum, i) => sum !== expected[i]))
+      problems.push(
+        `running sums of ${account.id} are ${cached.join('/')}, transfers say ${expected.join('/')}`,
+      );
   }
-  for (const id of recomputed.keys()) if (!accounts.has(id)) problems.push(`a transfer names the missing account ${id}`);
+  for (const id of recomputed.keys())
+    if (!accounts.has(id)) problems.push(`a transfer names the missing account ${id}`);
 
   // A hold is resolved at most once, by a transfer on the same accounts for the same amount.
   const byId = new Map(transfers.map((t) => [t.id, t]));
@@ -108,7 +127,11 @@ export function ledgerProblems(snapshot: LedgerSnapshot): string[] {
     }
     if (resolved.has(pending.id)) problems.push(`${pending.id} resolved twice`);
     resolved.add(pending.id);
-    if (t.debit_account_id !== pending.debit_account_id || t.credit_account_id !== pending.credit_account_id || Number(t.amount_xof) !== Number(pending.amount_xof)) {
+    if (
+      t.debit_account_id !== pending.debit_account_id ||
+      t.credit_account_id !== pending.credit_account_id ||
+      Number(t.amount_xof) !== Number(pending.amount_xof)
+    ) {
       problems.push(`${t.id} resolves ${pending.id} on other accounts or for another amount`);
     }
   }
@@ -128,9 +151,11 @@ export function ledgerProblems(snapshot: LedgerSnapshot): string[] {
   for (const account of accounts.values()) {
     if (account.kind !== 'subaccount') continue;
     const expected = held.get(account.id) ?? 0;
-    if (account.debitsPendingXof !== expected) problems.push(`${account.id} holds ${account.debitsPendingXof}, its pending payouts ${expected}`);
+    if (account.debitsPendingXof !== expected)
+      problems.push(`${account.id} holds ${account.debitsPendingXof}, its pending payouts ${expected}`);
   }
-  for (const id of held.keys()) if (!accounts.has(id)) problems.push(`pending payouts on the missing account ${id}`);
+  for (const id of held.keys())
+    if (!accounts.has(id)) problems.push(`pending payouts on the missing account ${id}`);
 
   // Every payout moved money exactly once: a completed wallet top-up has one posted transfer; a
   // payout to an operator has one hold, posted if completed, voided if not, open while pending.
@@ -142,14 +167,29 @@ export function ledgerProblems(snapshot: LedgerSnapshot): string[] {
   for (const p of payouts) {
     const kinds = (bySubject.get(p.id) ?? []).sort().join(',');
     const expected =
-      p.top_up_wallet === 1 ? 'single' : p.status === 'pending' ? 'pending' : p.status === 'completed' ? 'pending,post_pending' : 'pending,void_pending';
-    if (kinds !== expected) problems.push(`payout ${p.id} (${p.status}) has transfers [${kinds}], expected [${expected}]`);
+      p.top_up_wallet === 1
+        ? 'single'
+        : p.status === 'pending'
+          ? 'pending'
+          : p.status === 'completed'
+            ? 'pending,post_pending'
+            : 'pending,void_pending';
+    if (kinds !== expected)
+      problems.push(`payout ${p.id} (${p.status}) has transfers [${kinds}], expected [${expected}]`);
   }
   // Every refund moved money exactly once: a wallet refund one posted transfer, an operator one a hold.
   for (const r of snapshot.refunds ?? []) {
     const kinds = (bySubject.get(r.id) ?? []).sort().join(',');
-    const expected = r.method === 'wallet' ? 'single' : r.status === 'pending' ? 'pending' : r.status === 'completed' ? 'pending,post_pending' : 'pending,void_pending';
-    if (kinds !== expected) problems.push(`refund ${r.id} (${r.status}) has transfers [${kinds}], expected [${expected}]`);
+    const expected =
+      r.method === 'wallet'
+        ? 'single'
+        : r.status === 'pending'
+          ? 'pending'
+          : r.status === 'completed'
+            ? 'pending,post_pending'
+            : 'pending,void_pending';
+    if (kinds !== expected)
+      problems.push(`refund ${r.id} (${r.status}) has transfers [${kinds}], expected [${expected}]`);
   }
   return problems;
 }

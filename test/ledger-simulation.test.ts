@@ -9,7 +9,15 @@ import type { Xof } from '../src/core/money.js';
 import { type Result, type ResultCode, type Wiki, subCodeFor } from '../src/core/result-codes.js';
 import { verifyToken } from '../src/core/tokens.js';
 import { DISPATCH_BATCH_MAX } from '../src/workers/payout-dispatcher.js';
-import { BACKENDS, type Backend, type TestGateway, latestOtp, payoutBody, startTestGateway, walletPayinBody } from './harness.js';
+import {
+  BACKENDS,
+  type Backend,
+  type TestGateway,
+  latestOtp,
+  payoutBody,
+  startTestGateway,
+  walletPayinBody,
+} from './harness.js';
 import { expectLedgerSound, readLedger } from './ledger-checks.js';
 
 /**
@@ -79,13 +87,27 @@ type Step =
 
 const who = fc.nat({ max: CUSTOMERS.length - 1 });
 /** One payout in two names a merchant transaction id, from a set small enough to repeat. */
-const transactionId = fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom<string | null>(...TRANSACTION_IDS) });
+const transactionId = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constantFrom<string | null>(...TRANSACTION_IDS) },
+);
 const via = fc.constantFrom<Via>('command', 'http');
 /** Mostly ordinary amounts, sometimes below the payin (9) or payout (20) minimum. */
 const amountFrom = (minXof: number) =>
-  fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 1, max: minXof - 1 }) }, { weight: 12, arbitrary: fc.integer({ min: minXof, max: 20_000 }) });
-const walletStep = fc.record({ t: fc.constant('wallet' as const), who, amount: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50_000 })) });
-const fundSubStep = fc.record({ t: fc.constant('fundSub' as const), operatorId: fc.constantFrom(ORANGE, MOOV, WALLET_OP), amount: fc.integer({ min: 1, max: 60_000 }) });
+  fc.oneof(
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: minXof - 1 }) },
+    { weight: 12, arbitrary: fc.integer({ min: minXof, max: 20_000 }) },
+  );
+const walletStep = fc.record({
+  t: fc.constant('wallet' as const),
+  who,
+  amount: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50_000 })),
+});
+const fundSubStep = fc.record({
+  t: fc.constant('fundSub' as const),
+  operatorId: fc.constantFrom(ORANGE, MOOV, WALLET_OP),
+  amount: fc.integer({ min: 1, max: 60_000 }),
+});
 
 /**
  * Most customers get a wallet and most sub-accounts some money first, so that the commands after
@@ -93,24 +115,55 @@ const fundSubStep = fc.record({ t: fc.constant('fundSub' as const), operatorId: 
  */
 const setup: fc.Arbitrary<Step[]> = fc
   .record({
-    wallets: fc.array(fc.option(fc.integer({ min: 0, max: 50_000 }), { freq: 6 }), { minLength: CUSTOMERS.length, maxLength: CUSTOMERS.length }),
-    subs: fc.array(fc.option(fc.integer({ min: 1, max: 60_000 }), { freq: 6 }), { minLength: 3, maxLength: 3 }),
+    wallets: fc.array(fc.option(fc.integer({ min: 0, max: 50_000 }), { freq: 6 }), {
+      minLength: CUSTOMERS.length,
+      maxLength: CUSTOMERS.length,
+    }),
+    subs: fc.array(fc.option(fc.integer({ min: 1, max: 60_000 }), { freq: 6 }), {
+      minLength: 3,
+      maxLength: 3,
+    }),
   })
   .map(({ wallets, subs }) => [
-    ...wallets.flatMap((amountXof, i): Step[] => (amountXof === null ? [] : [{ t: 'wallet', who: i, amount: amountXof }])),
-    ...subs.flatMap((amountXof, i): Step[] => (amountXof === null ? [] : [{ t: 'fundSub', operatorId: [ORANGE, MOOV, WALLET_OP][i] ?? ORANGE, amount: amountXof }])),
+    ...wallets.flatMap((amountXof, i): Step[] =>
+      amountXof === null ? [] : [{ t: 'wallet', who: i, amount: amountXof }],
+    ),
+    ...subs.flatMap((amountXof, i): Step[] =>
+      amountXof === null
+        ? []
+        : [{ t: 'fundSub', operatorId: [ORANGE, MOOV, WALLET_OP][i] ?? ORANGE, amount: amountXof }],
+    ),
   ]);
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: walletStep },
   { weight: 2, arbitrary: fundSubStep },
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('payin' as const), who, amount: amountFrom(9), otp: fc.constantFrom('right' as const, 'right' as const, 'wrong' as const, 'expired' as const), via }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      t: fc.constant('payin' as const),
+      who,
+      amount: amountFrom(9),
+      otp: fc.constantFrom('right' as const, 'right' as const, 'wrong' as const, 'expired' as const),
+      via,
+    }),
+  },
   {
     weight: 7,
-    arbitrary: fc.record({ t: fc.constant('payout' as const), who, amount: amountFrom(20), topUp: fc.boolean(), transactionId, via }),
+    arbitrary: fc.record({
+      t: fc.constant('payout' as const),
+      who,
+      amount: amountFrom(20),
+      topUp: fc.boolean(),
+      transactionId,
+      via,
+    }),
   },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('dispatch' as const) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 7_200_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 7_200_000 }) }),
+  },
 );
 
 /**
@@ -222,11 +275,20 @@ class Simulation {
 
   static async start(gw: TestGateway, run: number): Promise<Simulation> {
     const created = await gw.gw.db.command((tx) =>
-      createProject(tx, { name: `Simulated shop ${run}`, payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, gw.clock.nowMs()),
+      createProject(
+        tx,
+        { name: `Simulated shop ${run}`, payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+        gw.clock.nowMs(),
+      ),
     );
     if (!created.ok) throw new Error(`project creation failed: ${created.code}`);
     const { project, apiToken } = created.value;
-    const headers = { apikey: project.apikey, authorization: `Bearer ${apiToken}`, accept: 'application/json', 'content-type': 'application/json' };
+    const headers = {
+      apikey: project.apikey,
+      authorization: `Bearer ${apiToken}`,
+      accept: 'application/json',
+      'content-type': 'application/json',
+    };
     return new Simulation(gw, project, headers, run);
   }
 
@@ -270,10 +332,16 @@ class Simulation {
     // SMS are listed newest first by time: a distinct instant per OTP keeps "the latest" unambiguous.
     this.gw.clock.advance(1);
     if (s.via === 'http') {
-      const answer = await this.gw.call('GET', `/pay/v02/debitotp/${phone}/${s.amount}`, { headers: this.headers });
-      expect(answer.error, `debitotp ${phone} ${s.amount}: ${String(answer.message)}`).toBe(expectedIssue !== 'ok');
+      const answer = await this.gw.call('GET', `/pay/v02/debitotp/${phone}/${s.amount}`, {
+        headers: this.headers,
+      });
+      expect(answer.error, `debitotp ${phone} ${s.amount}: ${String(answer.message)}`).toBe(
+        expectedIssue !== 'ok',
+      );
     } else {
-      const issued = await this.gw.gw.db.command((tx) => issueWalletOtp(this.gw.gw, tx, this.project, phone, s.amount as Xof));
+      const issued = await this.gw.gw.db.command((tx) =>
+        issueWalletOtp(this.gw.gw, tx, this.project, phone, s.amount as Xof),
+      );
       expect(outcomeOf(issued), `issueWalletOtp ${phone} ${s.amount}`).toBe(expectedIssue);
     }
     if (expectedIssue !== 'ok') {
@@ -283,13 +351,22 @@ class Simulation {
 
     const walletMissing = !this.model.wallets.has(phone);
     // No SMS reaches a number without a wallet: its customer can only guess.
-    const code = walletMissing ? '000000' : s.via === 'http' ? await latestOtp(this.gw, phone) : await this.latestOtpDirect(phone);
+    const code = walletMissing
+      ? '000000'
+      : s.via === 'http'
+        ? await latestOtp(this.gw, phone)
+        : await this.latestOtpDirect(phone);
     const presented = s.otp === 'wrong' ? String((Number(code) + 1) % 1_000_000).padStart(6, '0') : code;
     if (s.otp === 'expired') this.gw.clock.advance(this.gw.gw.config.otp.ttlMs);
     const expected = this.model.expectPay(phone, s.amount, s.otp);
     if (s.via === 'http') {
-      const body = await this.post('/pay/v02/debitwallet/withotp', walletPayinBody(phone, s.amount, presented));
-      expect(outcomeOfBody(body), `withotp ${phone} ${s.amount} ${s.otp}`).toBe(wireOutcome('createInvoice', expected));
+      const body = await this.post(
+        '/pay/v02/debitwallet/withotp',
+        walletPayinBody(phone, s.amount, presented),
+      );
+      expect(outcomeOfBody(body), `withotp ${phone} ${s.amount} ${s.otp}`).toBe(
+        wireOutcome('createInvoice', expected),
+      );
     } else {
       const paid = await this.gw.gw.db.command((tx) =>
         payWithWalletOtp(this.gw.gw, tx, this.project, {
@@ -321,11 +398,17 @@ class Simulation {
   private async payout(s: Extract<Step, { t: 'payout' }>): Promise<void> {
     const customer = this.customer(s.who);
     const expected = this.model.expectPayout(customer, s.amount, s.transactionId);
-    const customData: Record<string, string> = s.transactionId === null ? {} : { transaction_id: s.transactionId };
+    const customData: Record<string, string> =
+      s.transactionId === null ? {} : { transaction_id: s.transactionId };
     let payoutId: string | undefined;
     if (s.via === 'http') {
-      const body = await this.post('/pay/v01/withdrawal/create', payoutBody(customer.phone, s.amount, { top_up_wallet: s.topUp ? 1 : 0, custom_data: customData }));
-      expect(outcomeOfBody(body), `withdrawal/create ${customer.phone} ${JSON.stringify(s)}`).toBe(wireOutcome('createWithdrawal', expected));
+      const body = await this.post(
+        '/pay/v01/withdrawal/create',
+        payoutBody(customer.phone, s.amount, { top_up_wallet: s.topUp ? 1 : 0, custom_data: customData }),
+      );
+      expect(outcomeOfBody(body), `withdrawal/create ${customer.phone} ${JSON.stringify(s)}`).toBe(
+        wireOutcome('createWithdrawal', expected),
+      );
       if (body.response_code === '00') payoutId = await this.payoutIdOfToken(String(body.token));
     } else {
       const created = await this.gw.gw.db.command((tx) =>
@@ -338,7 +421,9 @@ class Simulation {
           customData,
         }),
       );
-      expect(outcomeOf(created), `createCustomerPayout ${customer.phone} ${JSON.stringify(s)}`).toBe(expected);
+      expect(outcomeOf(created), `createCustomerPayout ${customer.phone} ${JSON.stringify(s)}`).toBe(
+        expected,
+      );
       if (created.ok) payoutId = created.value.id;
     }
     saw(`payout ${expected}${expected === 'ok' ? ` top_up_wallet ${s.topUp ? 1 : 0}` : ''}`);
@@ -352,14 +437,25 @@ class Simulation {
       this.model.wallets.set(customer.phone, (this.model.wallets.get(customer.phone) ?? 0) + s.amount);
     } else {
       sub.heldXof += s.amount;
-      this.model.pending.set(payoutId, { amountXof: s.amount, subId: this.model.subId(customer.operatorId), fate: customer.fate, dispatched: false });
+      this.model.pending.set(payoutId, {
+        amountXof: s.amount,
+        subId: this.model.subId(customer.operatorId),
+        fate: customer.fate,
+        dispatched: false,
+      });
     }
   }
 
   private async payoutIdOfToken(token: string): Promise<string> {
     const claims = verifyToken(token, this.gw.gw.tokenSecret);
     expect(claims?.kind).toBe('payout');
-    const row = await this.gw.gw.db.command((tx) => tx.selectFrom('payouts').select('id').where('number', '=', claims?.number ?? '').executeTakeFirstOrThrow());
+    const row = await this.gw.gw.db.command((tx) =>
+      tx
+        .selectFrom('payouts')
+        .select('id')
+        .where('number', '=', claims?.number ?? '')
+        .executeTakeFirstOrThrow(),
+    );
     return row.id;
   }
 
@@ -371,12 +467,17 @@ class Simulation {
   private async dispatch(): Promise<void> {
     const fresh = [...this.model.pending.values()].filter((p) => !p.dispatched).length;
     let handled = 0;
-    for (let count = DISPATCH_BATCH_MAX; count === DISPATCH_BATCH_MAX; handled += count) count = await this.gw.dispatcher.runOnce();
+    for (let count = DISPATCH_BATCH_MAX; count === DISPATCH_BATCH_MAX; handled += count)
+      count = await this.gw.dispatcher.runOnce();
     expect(handled).toBeGreaterThanOrEqual(fresh);
-    const rows = await this.gw.gw.db.command((tx) => tx.selectFrom('payouts').select(['id', 'status']).where('project_id', '=', this.project.id).execute());
+    const rows = await this.gw.gw.db.command((tx) =>
+      tx.selectFrom('payouts').select(['id', 'status']).where('project_id', '=', this.project.id).execute(),
+    );
     const statuses = new Map(rows.map((r) => [r.id, r.status]));
     for (const [id, payout] of this.model.pending) {
-      expect(statuses.get(id), `payout ${id} (${payout.fate})`).toBe(payout.dispatched ? 'pending' : payout.fate);
+      expect(statuses.get(id), `payout ${id} (${payout.fate})`).toBe(
+        payout.dispatched ? 'pending' : payout.fate,
+      );
       if (!payout.dispatched) saw(`dispatch ${payout.fate}`);
       payout.dispatched = true;
       if (payout.fate === 'pending') continue;
@@ -400,17 +501,26 @@ class Simulation {
         this.customers.map(({ phone }) => {
           const account = ledger.accounts.get(accountIds.wallet(phone));
           // Wallets never carry holds: a payout to a wallet is a single transfer.
-          return [phone, account ? [availableXof(account), account.debitsPendingXof + account.creditsPendingXof] : 'none'];
+          return [
+            phone,
+            account ? [availableXof(account), account.debitsPendingXof + account.creditsPendingXof] : 'none',
+          ];
         }),
       ),
       subs: Object.fromEntries(
         [ORANGE, MOOV, WALLET_OP].map((operatorId) => {
           const account = ledger.accounts.get(this.model.subId(operatorId));
-          return [operatorId, account ? { availableXof: availableXof(account), heldXof: account.debitsPendingXof } : 'none'];
+          return [
+            operatorId,
+            account ? { availableXof: availableXof(account), heldXof: account.debitsPendingXof } : 'none',
+          ];
         }),
       ),
       payouts: payouts.length,
-      pendingPayouts: payouts.filter((p) => p.status === 'pending').map((p) => p.id).sort(),
+      pendingPayouts: payouts
+        .filter((p) => p.status === 'pending')
+        .map((p) => p.id)
+        .sort(),
       payins: payins.length,
       // Wallet payins are final at once.
       payinStatuses: [...new Set(payins.map((p) => p.status))],
@@ -422,7 +532,12 @@ class Simulation {
           return [phone, balance === undefined ? 'none' : [balance, 0]];
         }),
       ),
-      subs: Object.fromEntries([ORANGE, MOOV, WALLET_OP].map((operatorId) => [operatorId, this.model.subs.get(this.model.subId(operatorId)) ?? 'none'])),
+      subs: Object.fromEntries(
+        [ORANGE, MOOV, WALLET_OP].map((operatorId) => [
+          operatorId,
+          this.model.subs.get(this.model.subId(operatorId)) ?? 'none',
+        ]),
+      ),
       payouts: this.model.payouts,
       pendingPayouts: [...this.model.pending.keys()].sort(),
       payins: this.model.payins,
@@ -437,7 +552,12 @@ class Simulation {
    */
   async park(): Promise<void> {
     await this.gw.gw.db.command((tx) =>
-      tx.updateTable('payouts').set({ dispatch_state: 'review' }).where('project_id', '=', this.project.id).where('status', '=', 'pending').execute(),
+      tx
+        .updateTable('payouts')
+        .set({ dispatch_state: 'review' })
+        .where('project_id', '=', this.project.id)
+        .where('status', '=', 'pending')
+        .execute(),
     );
   }
 }
@@ -490,11 +610,12 @@ describe.each(BACKENDS)('ledger simulation on %s', (backend) => {
   beforeAll(() => seen.clear());
   afterAll(() => gateways.close());
 
-  it(
-    `keeps the ledger sound and equal to the model over ${RUNS} random sequences of ${STEPS_MIN} to ${STEPS_MAX} commands after a random setup`,
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(setup, fc.array(step, { minLength: STEPS_MIN, maxLength: STEPS_MAX }), async (first, then) => {
+  it(`keeps the ledger sound and equal to the model over ${RUNS} random sequences of ${STEPS_MIN} to ${STEPS_MAX} commands after a random setup`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        setup,
+        fc.array(step, { minLength: STEPS_MIN, maxLength: STEPS_MAX }),
+        async (first, then) => {
           const { gw, run } = await gateways.next();
           try {
             const sim = await Simulation.start(gw, run);
@@ -509,14 +630,15 @@ describe.each(BACKENDS)('ledger simulation on %s', (backend) => {
             await gateways.close();
             throw error;
           }
-        }),
-        { seed: SEED, numRuns: RUNS, ...(PATH !== undefined ? { path: PATH } : {}) },
-      );
-      // The sequences must have reached every outcome, or the checks above proved little. With
-      // another CAURI_SIM_SEED a rare outcome may be missed by chance: raise CAURI_SIM_RUNS.
-      const missing = EXPECTED_OUTCOMES.filter((outcome) => !seen.has(outcome));
-      expect(missing, `outcomes never reached; reached: ${JSON.stringify(Object.fromEntries(seen))}`).toEqual([]);
-    },
-    180_000,
-  );
+        },
+      ),
+      { seed: SEED, numRuns: RUNS, ...(PATH !== undefined ? { path: PATH } : {}) },
+    );
+    // The sequences must have reached every outcome, or the checks above proved little. With
+    // another CAURI_SIM_SEED a rare outcome may be missed by chance: raise CAURI_SIM_RUNS.
+    const missing = EXPECTED_OUTCOMES.filter((outcome) => !seen.has(outcome));
+    expect(missing, `outcomes never reached; reached: ${JSON.stringify(Object.fromEntries(seen))}`).toEqual(
+      [],
+    );
+  }, 180_000);
 });

@@ -52,7 +52,16 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
   };
   const payout = async (phone: string, amountXof: number, transactionId: string) => {
     gw.clock.advance(1);
-    const created = await gw.call('POST', E7, { body: { commande: { amount: amountXof, description: 'Supplier', customer: phone, custom_data: { transaction_id: transactionId } } } });
+    const created = await gw.call('POST', E7, {
+      body: {
+        commande: {
+          amount: amountXof,
+          description: 'Supplier',
+          customer: phone,
+          custom_data: { transaction_id: transactionId },
+        },
+      },
+    });
     expect(created.response_code).toBe('00');
     return String(created.token);
   };
@@ -79,13 +88,26 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
     const lines = body.balances as Json[];
     for (const line of lines) {
       const sub = await subOf(gw, String(line.operator_id));
-      expect(line).toMatchObject({ posted_xof: sub?.postedXof ?? 0, held_xof: sub?.heldXof ?? 0, available_xof: sub?.availableXof ?? 0 });
+      expect(line).toMatchObject({
+        posted_xof: sub?.postedXof ?? 0,
+        held_xof: sub?.heldXof ?? 0,
+        available_xof: sub?.availableXof ?? 0,
+      });
       expect(typeof line.operator_name).toBe('string');
     }
-    expect(lines.find((l) => l.operator_id === '11')).toMatchObject({ posted_xof: 100_000 - 2_500, held_xof: 700, available_xof: 100_000 - 2_500 - 700 });
+    expect(lines.find((l) => l.operator_id === '11')).toMatchObject({
+      posted_xof: 100_000 - 2_500,
+      held_xof: 700,
+      available_xof: 100_000 - 2_500 - 700,
+    });
     expect(lines.find((l) => l.operator_id === '12')).toMatchObject({ posted_xof: 50_000, held_xof: 0 });
     const sum = (k: string) => lines.reduce((t, l) => t + Number(l[k]), 0);
-    expect(body.totals).toEqual({ posted_xof: sum('posted_xof'), held_xof: sum('held_xof'), incoming_xof: sum('incoming_xof'), available_xof: sum('available_xof') });
+    expect(body.totals).toEqual({
+      posted_xof: sum('posted_xof'),
+      held_xof: sum('held_xof'),
+      incoming_xof: sum('incoming_xof'),
+      available_xof: sum('available_xof'),
+    });
   });
 
   it('lists every entry with running balances that add up to the posted balance', async () => {
@@ -104,12 +126,30 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
       expect(balance).toBe((await subOf(gw, operatorId))?.postedXof);
     }
     const kinds = entries.filter((e) => e.operator_id === '11').map((e) => `${e.kind}/${e.type}`);
-    expect(kinds.sort()).toEqual(['hold/payout_hold', 'hold/payout_hold', 'hold/payout_hold', 'hold_posted/payout', 'hold_voided/payout_reversal', 'posting/subaccount_funding']);
+    expect(kinds.sort()).toEqual([
+      'hold/payout_hold',
+      'hold/payout_hold',
+      'hold/payout_hold',
+      'hold_posted/payout',
+      'hold_voided/payout_reversal',
+      'posting/subaccount_funding',
+    ]);
     const paid = entries.find((e) => e.merchant_transaction_id === 'PO-OK' && e.kind === 'hold_posted');
-    expect(paid).toMatchObject({ subject_type: 'payout', direction: 'debit', amount_xof: 2_500, balance_change_xof: -2_500 });
+    expect(paid).toMatchObject({
+      subject_type: 'payout',
+      direction: 'debit',
+      amount_xof: 2_500,
+      balance_change_xof: -2_500,
+    });
     expect(paid?.subject_token).toMatch(/^ey/);
     const payin = entries.find((e) => e.merchant_transaction_id === 'ORD-STATEMENT');
-    expect(payin).toMatchObject({ subject_type: 'payin', direction: 'credit', kind: 'posting', type: 'wallet_payment', amount_xof: 3_000 });
+    expect(payin).toMatchObject({
+      subject_type: 'payin',
+      direction: 'credit',
+      kind: 'posting',
+      type: 'wallet_payment',
+      amount_xof: 3_000,
+    });
   });
 
   it('keeps running balances in the order postings applied, under concurrent commands', async () => {
@@ -127,13 +167,21 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
 
   it('filters by operator, type and date', async () => {
     const entries = await all();
-    expect((await all('&operator=12')).map(key)).toEqual(entries.filter((e) => e.operator_id === '12').map(key));
-    expect((await all('&type=payout_hold,subaccount_funding')).map(key)).toEqual(entries.filter((e) => ['payout_hold', 'subaccount_funding'].includes(e.type)).map(key));
+    expect((await all('&operator=12')).map(key)).toEqual(
+      entries.filter((e) => e.operator_id === '12').map(key),
+    );
+    expect((await all('&type=payout_hold,subaccount_funding')).map(key)).toEqual(
+      entries.filter((e) => ['payout_hold', 'subaccount_funding'].includes(e.type)).map(key),
+    );
     const times = entries.map((e) => e.created_at_ms);
     const middle = Math.min(...times) + 1;
     const from = new Date(middle).toISOString();
-    expect((await all(`&from=${from}`)).map(key)).toEqual(entries.filter((e) => e.created_at_ms >= middle).map(key));
-    expect((await all(`&to=${from}`)).map(key)).toEqual(entries.filter((e) => e.created_at_ms < middle).map(key));
+    expect((await all(`&from=${from}`)).map(key)).toEqual(
+      entries.filter((e) => e.created_at_ms >= middle).map(key),
+    );
+    expect((await all(`&to=${from}`)).map(key)).toEqual(
+      entries.filter((e) => e.created_at_ms < middle).map(key),
+    );
     expect(await all('&from=2000-01-01&to=2000-01-02')).toEqual([]);
   });
 
@@ -141,7 +189,10 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 8 }),
-        fc.array(fc.record({ limit: fc.integer({ min: 1, max: 4 }), arrivals: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 6 }),
+        fc.array(
+          fc.record({ limit: fc.integer({ min: 1, max: 4 }), arrivals: fc.integer({ min: 0, max: 2 }) }),
+          { minLength: 1, maxLength: 6 },
+        ),
         async (seeded, steps) => {
           // Each run pages through its own entries (from its start time), so runs stay small.
           gw.clock.advance(1000);
@@ -176,10 +227,15 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
     const other = await send(gw, 'GET', '/cauri/v1/statement', { headers });
     expect(other.json).toMatchObject({ response_code: '00', entries: [], next_cursor: null });
     const balances = await send(gw, 'GET', '/cauri/v1/balances', { headers });
-    expect((balances.json.balances as Json[]).every((b) => b.posted_xof === 0 && b.held_xof === 0)).toBe(true);
+    expect((balances.json.balances as Json[]).every((b) => b.posted_xof === 0 && b.held_xof === 0)).toBe(
+      true,
+    );
     // A cursor taken from this project's statement reads nothing of it for the other.
     const page = await statement('?limit=1');
-    expect((await send(gw, 'GET', `/cauri/v1/statement?cursor=${String(page.next_cursor)}`, { headers })).json.entries).toEqual([]);
+    expect(
+      (await send(gw, 'GET', `/cauri/v1/statement?cursor=${String(page.next_cursor)}`, { headers })).json
+        .entries,
+    ).toEqual([]);
     for (const failure of authFailures(gw)) {
       for (const path of ['/cauri/v1/statement', '/cauri/v1/balances']) {
         const response = await send(gw, 'GET', path, failure);
@@ -211,12 +267,24 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
   });
 
   it('answers bodies that the OpenAPI document declares', async () => {
-    const doc = (await send(gw, 'GET', '/openapi.json')).json as { paths: Record<string, { get: { responses: { '200': { content: { 'application/json': { schema: object } } } } } }> };
-    for (const [path, query] of [['/cauri/v1/balances', ''], ['/cauri/v1/statement', '?limit=5'], ['/cauri/v1/statement', '?from=nope']] as const) {
+    const doc = (await send(gw, 'GET', '/openapi.json')).json as {
+      paths: Record<
+        string,
+        { get: { responses: { '200': { content: { 'application/json': { schema: object } } } } } }
+      >;
+    };
+    for (const [path, query] of [
+      ['/cauri/v1/balances', ''],
+      ['/cauri/v1/statement', '?limit=5'],
+      ['/cauri/v1/statement', '?from=nope'],
+    ] as const) {
       const schema = doc.paths[path]?.get.responses['200'].content['application/json'].schema;
       const body = (await send(gw, 'GET', `${path}${query}`)).json;
       const validator = Compile(schema as never);
-      expect([...validator.Errors(body)].map((e) => `${e.instancePath} ${e.message}`), `${path}${query}`).toEqual([]);
+      expect(
+        [...validator.Errors(body)].map((e) => `${e.instancePath} ${e.message}`),
+        `${path}${query}`,
+      ).toEqual([]);
     }
   });
 
@@ -228,9 +296,21 @@ describe.each(BACKENDS)('merchant balances and statement on %s', (backend) => {
     expect(header).toEqual([...CSV_COLUMNS]);
     expect(rows).toHaveLength(entries.length);
     const asCsv = (e: Entry) =>
-      [e.created_at, e.operator_id, e.direction, e.kind, e.type, e.amount_xof, e.balance_change_xof, e.balance_after_xof, e.transfer_id, e.subject_type, e.subject_id, e.subject_token, e.merchant_transaction_id].map((v) =>
-        v === null ? '' : typeof v === 'string' && /^[=+\-@]/.test(v) ? `'${v}` : String(v),
-      );
+      [
+        e.created_at,
+        e.operator_id,
+        e.direction,
+        e.kind,
+        e.type,
+        e.amount_xof,
+        e.balance_change_xof,
+        e.balance_after_xof,
+        e.transfer_id,
+        e.subject_type,
+        e.subject_id,
+        e.subject_token,
+        e.merchant_transaction_id,
+      ].map((v) => (v === null ? '' : typeof v === 'string' && /^[=+\-@]/.test(v) ? `'${v}` : String(v)));
     expect(rows).toEqual(entries.map(asCsv));
     expect(response.text).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
     const first = await send(gw, 'GET', '/cauri/v1/statement?format=csv&limit=2');

@@ -32,7 +32,9 @@ describe.each(BACKENDS)('migrations on %s', (backend) => {
     try {
       await holder.query(`select pg_advisory_lock(${KYSELY_MIGRATION_LOCK_ID})`);
       const opened = openDatabase(options).then((db) => db.close().then(() => 'opened'));
-      const timeout = new Promise((resolve) => setTimeout(() => resolve('waited for the migration lock'), 3_000));
+      const timeout = new Promise((resolve) =>
+        setTimeout(() => resolve('waited for the migration lock'), 3_000),
+      );
       expect(await Promise.race([opened, timeout])).toBe('opened');
     } finally {
       await holder.query(`select pg_advisory_unlock(${KYSELY_MIGRATION_LOCK_ID})`);

@@ -5,7 +5,13 @@ import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallet
 import type { Xof } from '../src/core/money.js';
 import { Receiver } from './callback-receiver.js';
 import { type GatewayProcess, ensureBuilt, freePort, startGatewayProcess } from './gateway-process.js';
-import { type TestDatabase, openTestDatabase, payoutBody, postgresUnavailable, walletPayinBody } from './harness.js';
+import {
+  type TestDatabase,
+  openTestDatabase,
+  payoutBody,
+  postgresUnavailable,
+  walletPayinBody,
+} from './harness.js';
 import { ledgerProblems, readLedger } from './ledger-checks.js';
 import { RoundRobinProxy } from './round-robin-proxy.js';
 
@@ -58,10 +64,21 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
     await checkDatabaseMode(testDb.db, 'sandbox');
     const { db } = testDb;
     const project = await db.command(async (tx) => {
-      const created = await createProject(tx, { name: 'Multi shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, Date.now());
+      const created = await createProject(
+        tx,
+        { name: 'Multi shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+        Date.now(),
+      );
       if (!created.ok) throw new Error('project');
       for (const operator of ['0', '11']) {
-        const funded = await fundSubaccount(tx, db.dialect, created.value.project.id, operator, 5_000_000 as Xof, Date.now());
+        const funded = await fundSubaccount(
+          tx,
+          db.dialect,
+          created.value.project.id,
+          operator,
+          5_000_000 as Xof,
+          Date.now(),
+        );
         if (!funded.ok) throw new Error(`funding ${operator}`);
       }
       const phones = [...new Set([...Array.from({ length: 40 }, (_, i) => payee(i)), DECLINED])];
@@ -72,14 +89,20 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
       }
       return created.value;
     });
-    headers = { apikey: project.project.apikey, authorization: `Bearer ${project.apiToken}`, 'content-type': 'application/json', accept: 'application/json' };
+    headers = {
+      apikey: project.project.apikey,
+      authorization: `Bearer ${project.apiToken}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
 
     receiver = await Receiver.start();
     // A third of the events get HTTP 500 on both encodings of their first delivery; the retry succeeds.
     let seen = 0;
     receiver.answer = (request) => {
       const refusals = refused.get(request.id);
-      if (refusals === undefined && !delivered.has(request.id) && seen++ % 3 === 0) refused.set(request.id, 1);
+      if (refusals === undefined && !delivered.has(request.id) && seen++ % 3 === 0)
+        refused.set(request.id, 1);
       else if (refusals !== undefined && refusals < 2) refused.set(request.id, refusals + 1);
       else {
         delivered.add(request.id);
@@ -119,9 +142,18 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
     await testDb?.destroy();
   });
 
-  async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Record<string, unknown> | undefined> {
+  async function call(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown,
+  ): Promise<Record<string, unknown> | undefined> {
     try {
-      const response = await fetch(`${proxy.url}${url}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${proxy.url}${url}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
       if (response.status !== 200) return undefined;
       return (await response.json()) as Record<string, unknown>;
     } catch {
@@ -137,9 +169,25 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
     const phone = n % 23 === 0 ? DECLINED : payee(n);
     let answer: Record<string, unknown> | undefined;
     if (kind === 'topup1' || kind === 'topup0') {
-      answer = await call('POST', '/pay/v01/withdrawal/create', payoutBody(phone, amount, { callback_url: cb, custom_data: { transaction_id: id }, top_up_wallet: kind === 'topup1' ? 1 : 0 }));
+      answer = await call(
+        'POST',
+        '/pay/v01/withdrawal/create',
+        payoutBody(phone, amount, {
+          callback_url: cb,
+          custom_data: { transaction_id: id },
+          top_up_wallet: kind === 'topup1' ? 1 : 0,
+        }),
+      );
     } else if (kind === 'merchant') {
-      answer = await call('POST', '/pay/v01/straight/payout', { commande: { amount, description: 'Supplier', customer: phone, callback_url: cb, custom_data: { transaction_id: id } } });
+      answer = await call('POST', '/pay/v01/straight/payout', {
+        commande: {
+          amount,
+          description: 'Supplier',
+          customer: phone,
+          callback_url: cb,
+          custom_data: { transaction_id: id },
+        },
+      });
     } else {
       const otp = await call('GET', `/pay/v02/debitotp/${payer(worker)}/${amount}`);
       if (otp?.error !== false) return undefined;
@@ -150,7 +198,9 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
       body.commande.actions.callback_url = cb;
       answer = await call('POST', '/pay/v02/debitwallet/withotp', body);
     }
-    return answer?.response_code === '00' && typeof answer.token === 'string' ? { kind, token: answer.token } : undefined;
+    return answer?.response_code === '00' && typeof answer.token === 'string'
+      ? { kind, token: answer.token }
+      : undefined;
   }
 
   it('finishes every acknowledged transaction, balances, pays each payout once and delivers every callback', async () => {
@@ -163,7 +213,14 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
     const kill = async () => {
       await victim.kill();
       killedAtMs = Date.now();
-      const rows = await testDb.db.command((tx) => tx.selectFrom('payouts').select('id').where('dispatch_owner', '=', 'gw-1').where('status', '=', 'pending').execute());
+      const rows = await testDb.db.command((tx) =>
+        tx
+          .selectFrom('payouts')
+          .select('id')
+          .where('dispatch_owner', '=', 'gw-1')
+          .where('status', '=', 'pending')
+          .execute(),
+      );
       heldByDead = rows.map((r) => r.id);
     };
     const startedMs = Date.now();
@@ -181,7 +238,17 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
     // The dead instance's leases are taken over within a lease and a dispatch pass or two.
     let takeoverMs = -1;
     for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(50)) {
-      const still = heldByDead.length === 0 ? [] : await testDb.db.command((tx) => tx.selectFrom('payouts').select('id').where('id', 'in', heldByDead).where('dispatch_owner', '=', 'gw-1').execute());
+      const still =
+        heldByDead.length === 0
+          ? []
+          : await testDb.db.command((tx) =>
+              tx
+                .selectFrom('payouts')
+                .select('id')
+                .where('id', 'in', heldByDead)
+                .where('dispatch_owner', '=', 'gw-1')
+                .execute(),
+            );
       if (still.length === 0) {
         takeoverMs = Date.now() - killedAtMs;
         break;
@@ -197,14 +264,21 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
       ]);
       return new Map([...payouts, ...payins].map((r) => [r.token, r.status]));
     };
-    const undelivered = async () => (await testDb.db.command((tx) => tx.selectFrom('outbox').select('id').execute())).filter((e) => !delivered.has(e.id)).map((e) => e.id);
+    const undelivered = async () =>
+      (await testDb.db.command((tx) => tx.selectFrom('outbox').select('id').execute()))
+        .filter((e) => !delivered.has(e.id))
+        .map((e) => e.id);
     let statuses = await finalOf();
     let missing = await undelivered();
     const settleStartMs = Date.now();
     while (Date.now() - settleStartMs < SETTLE_TIMEOUT_MS) {
       statuses = await finalOf();
       missing = await undelivered();
-      if (tokens.every((t) => statuses.get(t) === 'completed' || statuses.get(t) === 'notcompleted') && missing.length === 0) break;
+      if (
+        tokens.every((t) => statuses.get(t) === 'completed' || statuses.get(t) === 'notcompleted') &&
+        missing.length === 0
+      )
+        break;
       await sleep(250);
     }
     const settledMs = Date.now() - settleStartMs;
@@ -212,11 +286,17 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
       // What happened to the events that never reached the receiver, for whoever reads a failure.
       const story = await testDb.db.command(async (tx) => ({
         events: await tx.selectFrom('outbox').selectAll().where('id', 'in', missing).execute(),
-        attempts: await tx.selectFrom('callback_attempts').selectAll().where('event_id', 'in', missing).execute(),
+        attempts: await tx
+          .selectFrom('callback_attempts')
+          .selectAll()
+          .where('event_id', 'in', missing)
+          .execute(),
       }));
       console.log(`[multi-instance] undelivered: ${JSON.stringify(story)}`);
     }
-    const notFinal = tokens.filter((t) => statuses.get(t) !== 'completed' && statuses.get(t) !== 'notcompleted');
+    const notFinal = tokens.filter(
+      (t) => statuses.get(t) !== 'completed' && statuses.get(t) !== 'notcompleted',
+    );
 
     // The confirm endpoints, through the proxy, agree.
     const confirmPath: Record<Kind, string> = {
@@ -225,14 +305,22 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
       merchant: '/pay/v01/straight/payout/confirm/?payoutToken=',
       payin: '/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=',
     };
-    const confirmed = await Promise.all(acked.map(async (a) => (await call('GET', `${confirmPath[a.kind]}${a.token}`))?.status));
+    const confirmed = await Promise.all(
+      acked.map(async (a) => (await call('GET', `${confirmPath[a.kind]}${a.token}`))?.status),
+    );
 
     // Each payout's credit went to the operator once; a credit cut by the kill is re-sent only after a status query.
     const exchanges = await testDb.db.command((tx) =>
-      tx.selectFrom('operator_exchanges').select(['subject_id', 'action', 'phase', 'started_at_ms']).where('action', 'in', ['credit', 'status']).orderBy('started_at_ms').execute(),
+      tx
+        .selectFrom('operator_exchanges')
+        .select(['subject_id', 'action', 'phase', 'started_at_ms'])
+        .where('action', 'in', ['credit', 'status'])
+        .orderBy('started_at_ms')
+        .execute(),
     );
     const bySubject = new Map<string, typeof exchanges>();
-    for (const x of exchanges) if (x.subject_id !== null) bySubject.set(x.subject_id, [...(bySubject.get(x.subject_id) ?? []), x]);
+    for (const x of exchanges)
+      if (x.subject_id !== null) bySubject.set(x.subject_id, [...(bySubject.get(x.subject_id) ?? []), x]);
     const twice: string[] = [];
     const cutAndResent: string[] = [];
     for (const [subject, list] of bySubject) {
@@ -242,7 +330,10 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
       const resent = credits[1] === undefined ? -1 : list.indexOf(credits[1]);
       const askedFirst = list.some((x, i) => x.action === 'status' && i < resent);
       if (cut && askedFirst && credits.length === 2) cutAndResent.push(subject);
-      else twice.push(`${subject}: ${list.map((x) => `${x.action}/${x.phase}@${Number(x.started_at_ms) - killedAtMs}`).join(' ')}`);
+      else
+        twice.push(
+          `${subject}: ${list.map((x) => `${x.action}/${x.phase}@${Number(x.started_at_ms) - killedAtMs}`).join(' ')}`,
+        );
     }
     const ledger = await readLedger(testDb.db);
     const payoutsToOperator = ledger.payouts.filter((p) => p.top_up_wallet === 0).length;

@@ -58,7 +58,17 @@ describe('OpenAPI document', () => {
 
   /** The JSON schema the served document declares for an operation's HTTP 200 answer. */
   function responseSchema(method: string, path: string): JsonObject {
-    const schema = at(doc, 'paths', path, method, 'responses', '200', 'content', 'application/json', 'schema');
+    const schema = at(
+      doc,
+      'paths',
+      path,
+      method,
+      'responses',
+      '200',
+      'content',
+      'application/json',
+      'schema',
+    );
     if (!isObject(schema)) throw new Error(`no JSON 200 schema for ${method} ${path}`);
     return schema;
   }
@@ -86,14 +96,20 @@ describe('OpenAPI document', () => {
       if (!isObject(item)) throw new Error(`${path} is not an object`);
       for (const [method, operation] of Object.entries(item)) {
         expect(['get', 'post', 'put'], `${method} ${path}`).toContain(method);
-        expect(at(operation, 'responses', '200', 'description'), `${method} ${path}`).toEqual(expect.any(String));
+        expect(at(operation, 'responses', '200', 'description'), `${method} ${path}`).toEqual(
+          expect.any(String),
+        );
         const id = at(operation, 'operationId');
         expect(typeof id).toBe('string');
         expect(ids.has(String(id)), `duplicate operationId ${String(id)}`).toBe(false);
         ids.add(String(id));
         for (const name of path.match(/\{[^}]+\}/g) ?? []) {
           const params = at(operation, 'parameters');
-          expect(Array.isArray(params) && params.some((p) => at(p, 'name') === name.slice(1, -1) && at(p, 'in') === 'path'), `${method} ${path} ${name}`).toBe(true);
+          expect(
+            Array.isArray(params) &&
+              params.some((p) => at(p, 'name') === name.slice(1, -1) && at(p, 'in') === 'path'),
+            `${method} ${path} ${name}`,
+          ).toBe(true);
         }
       }
     }
@@ -102,14 +118,24 @@ describe('OpenAPI document', () => {
   it('documents every route the app registers, and only those', async () => {
     const routes = await registeredRoutes(gw);
     expect(routes.length).toBeGreaterThan(20);
-    const documented = (method: string, url: string) => OPERATIONS.some((op) => op.method.toUpperCase() === method && routeOf(op) === url);
+    const documented = (method: string, url: string) =>
+      OPERATIONS.some((op) => op.method.toUpperCase() === method && routeOf(op) === url);
     for (const route of routes) {
-      expect(gw.app.hasRoute({ method: route.method as 'GET', url: route.url }), `${route.method} ${route.url} in the real app`).toBe(true);
+      expect(
+        gw.app.hasRoute({ method: route.method as 'GET', url: route.url }),
+        `${route.method} ${route.url} in the real app`,
+      ).toBe(true);
       expect(documented(route.method, route.url), `${route.method} ${route.url} documented`).toBe(true);
     }
     for (const op of OPERATIONS) {
-      expect(gw.app.hasRoute({ method: op.method.toUpperCase() as 'GET', url: routeOf(op) }), `${op.method} ${op.path} served`).toBe(true);
-      expect(at(doc, 'paths', op.path, op.method), `${op.method} ${op.path} in the served document`).toBeDefined();
+      expect(
+        gw.app.hasRoute({ method: op.method.toUpperCase() as 'GET', url: routeOf(op) }),
+        `${op.method} ${op.path} served`,
+      ).toBe(true);
+      expect(
+        at(doc, 'paths', op.path, op.method),
+        `${op.method} ${op.path} in the served document`,
+      ).toBeDefined();
     }
   });
 
@@ -127,19 +153,32 @@ describe('OpenAPI document', () => {
     expectValid('get', '/sandbox/sms', await gw.call('GET', `/sandbox/sms?phone=${PHONE}`));
     const otp = await latestOtp(gw, PHONE);
 
-    const created = await gw.call('POST', '/pay/v02/debitwallet/withotp', { body: walletPayinBody(PHONE, 1500, otp) });
+    const created = await gw.call('POST', '/pay/v02/debitwallet/withotp', {
+      body: walletPayinBody(PHONE, 1500, otp),
+    });
     expect(created.response_code).toBe('00');
     expectValid('post', '/pay/v02/debitwallet/withotp', created);
 
     for (const method of ['GET', 'POST'] as const) {
-      const confirmed = await gw.call(method, `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${String(created.token)}`);
+      const confirmed = await gw.call(
+        method,
+        `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${String(created.token)}`,
+      );
       expect(confirmed.status).toBe('completed');
       expectValid(method.toLowerCase(), '/pay/v01/redirect/checkout-invoice/confirm', confirmed);
-      expectInvalid(method.toLowerCase(), '/pay/v01/redirect/checkout-invoice/confirm', { ...confirmed, amount: Number(confirmed.amount) });
-      expectInvalid(method.toLowerCase(), '/pay/v01/redirect/checkout-invoice/confirm', { ...confirmed, oreference: '' });
+      expectInvalid(method.toLowerCase(), '/pay/v01/redirect/checkout-invoice/confirm', {
+        ...confirmed,
+        amount: Number(confirmed.amount),
+      });
+      expectInvalid(method.toLowerCase(), '/pay/v01/redirect/checkout-invoice/confirm', {
+        ...confirmed,
+        oreference: '',
+      });
     }
 
-    const payout = await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody(PHONE, 2000, { custom_data: { transaction_id: 'PO-1' } }) });
+    const payout = await gw.call('POST', '/pay/v01/withdrawal/create', {
+      body: payoutBody(PHONE, 2000, { custom_data: { transaction_id: 'PO-1' } }),
+    });
     expect(payout.response_code).toBe('00');
     expectValid('post', '/pay/v01/withdrawal/create', payout);
     for (const path of ['/pay/v01/withdrawal/confirm', '/pay/v01/straight/payout/confirm']) {
@@ -148,28 +187,70 @@ describe('OpenAPI document', () => {
       expectValid('get', path, status);
     }
 
-    const straight = await gw.call('POST', '/pay/v01/straight/payout', { body: payoutBody('22670000001', 2000, { top_up_wallet: undefined }) });
+    const straight = await gw.call('POST', '/pay/v01/straight/payout', {
+      body: payoutBody('22670000001', 2000, { top_up_wallet: undefined }),
+    });
     expectValid('post', '/pay/v01/straight/payout', straight);
     expectValid('get', '/health', await gw.call('GET', '/health'));
   });
 
   it('validates error envelopes and debitotp refusals', async () => {
-    const cases: { op: [string, string]; url: string; method: 'GET' | 'POST'; body?: unknown; headers?: Record<string, string> }[] = [
-      { op: ['post', '/pay/v02/debitwallet/withotp'], method: 'POST', url: '/pay/v02/debitwallet/withotp', body: walletPayinBody(PHONE, 1500, '000000') },
-      { op: ['post', '/pay/v01/redirect/checkout-invoice/create'], method: 'POST', url: '/pay/v01/redirect/checkout-invoice/create', body: { commande: {} } },
-      { op: ['post', '/pay/v01/withdrawal/create'], method: 'POST', url: '/pay/v01/withdrawal/create', body: payoutBody(PHONE, 5) },
-      { op: ['post', '/pay/v01/straight/payout'], method: 'POST', url: '/pay/v01/straight/payout', body: payoutBody(PHONE, 2000), headers: { apikey: 'NOSUCHAPIKEY00000' } },
-      { op: ['get', '/pay/v01/redirect/checkout-invoice/confirm'], method: 'GET', url: '/pay/v01/redirect/checkout-invoice/confirm?invoiceToken=nope' },
+    const cases: {
+      op: [string, string];
+      url: string;
+      method: 'GET' | 'POST';
+      body?: unknown;
+      headers?: Record<string, string>;
+    }[] = [
+      {
+        op: ['post', '/pay/v02/debitwallet/withotp'],
+        method: 'POST',
+        url: '/pay/v02/debitwallet/withotp',
+        body: walletPayinBody(PHONE, 1500, '000000'),
+      },
+      {
+        op: ['post', '/pay/v01/redirect/checkout-invoice/create'],
+        method: 'POST',
+        url: '/pay/v01/redirect/checkout-invoice/create',
+        body: { commande: {} },
+      },
+      {
+        op: ['post', '/pay/v01/withdrawal/create'],
+        method: 'POST',
+        url: '/pay/v01/withdrawal/create',
+        body: payoutBody(PHONE, 5),
+      },
+      {
+        op: ['post', '/pay/v01/straight/payout'],
+        method: 'POST',
+        url: '/pay/v01/straight/payout',
+        body: payoutBody(PHONE, 2000),
+        headers: { apikey: 'NOSUCHAPIKEY00000' },
+      },
+      {
+        op: ['get', '/pay/v01/redirect/checkout-invoice/confirm'],
+        method: 'GET',
+        url: '/pay/v01/redirect/checkout-invoice/confirm?invoiceToken=nope',
+      },
       { op: ['get', '/pay/v01/withdrawal/confirm'], method: 'GET', url: '/pay/v01/withdrawal/confirm' },
-      { op: ['post', '/cauri/v1/callbacks/{eventId}/resend'], method: 'POST', url: '/cauri/v1/callbacks/evt_nosuchevent/resend' },
+      {
+        op: ['post', '/cauri/v1/callbacks/{eventId}/resend'],
+        method: 'POST',
+        url: '/cauri/v1/callbacks/evt_nosuchevent/resend',
+      },
     ];
     for (const c of cases) {
-      const body = await gw.call(c.method, c.url, { ...(c.body !== undefined ? { body: c.body } : {}), ...(c.headers ? { headers: c.headers } : {}) });
+      const body = await gw.call(c.method, c.url, {
+        ...(c.body !== undefined ? { body: c.body } : {}),
+        ...(c.headers ? { headers: c.headers } : {}),
+      });
       expect(body.response_code, c.url).toBe('01');
       expect(body.response_text, c.url).toMatch(/^Echec \(Code\d{2}\)$/);
       expectValid(c.op[0], c.op[1], body);
     }
-    const refused = await gw.call('GET', `/pay/v02/debitotp/${PHONE}/1500`, { headers: { apikey: 'NOSUCHAPIKEY00000' } });
+    const refused = await gw.call('GET', `/pay/v02/debitotp/${PHONE}/1500`, {
+      headers: { apikey: 'NOSUCHAPIKEY00000' },
+    });
     expect(refused.error).toBe(true);
     expectValid('get', '/pay/v02/debitotp/{phone}/{amount}', refused);
   });
@@ -180,19 +261,35 @@ describe('OpenAPI document', () => {
     expect(String(response.headers['content-type'])).toMatch(/^text\/html/);
     expect(response.headers['content-security-policy']).toBe(PAGE_CSP);
     expect(PAGE_CSP).toContain("script-src 'none'");
-    expect(response.text).not.toMatch(/<script|https?:\/\/(?!client\.ligdicash\.com\/wiki\/)[^\s"<]*\.(js|css)/);
+    expect(response.text).not.toMatch(
+      /<script|https?:\/\/(?!client\.ligdicash\.com\/wiki\/)[^\s"<]*\.(js|css)/,
+    );
     const paths = Object.keys(at(doc, 'paths') as JsonObject);
     for (const path of paths) expect(response.text, path).toContain(` ${path}</code>`);
     const listed = (op: Operation) => `<code>${op.method.toUpperCase()} ${op.path}</code>`;
     for (const op of OPERATIONS) expect(response.text, op.path).toContain(listed(op));
-    for (const quirk of ['HTTP 200 for errors', 'Echec (Code15)', 'String amounts in confirm', 'keyof_customdata', 'notcompleted', 'nocompleted']) {
+    for (const quirk of [
+      'HTTP 200 for errors',
+      'Echec (Code15)',
+      'String amounts in confirm',
+      'keyof_customdata',
+      'notcompleted',
+      'nocompleted',
+    ]) {
       expect(response.text).toContain(quirk);
     }
   });
 });
 
 describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
-  const EVENTS = ['payin.completed', 'payin.notcompleted', 'payout.completed', 'payout.notcompleted', 'refund.completed', 'refund.failed'];
+  const EVENTS = [
+    'payin.completed',
+    'payin.notcompleted',
+    'payout.completed',
+    'payout.notcompleted',
+    'refund.completed',
+    'refund.failed',
+  ];
   const HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
   const JSON_TYPE = 'application/json';
   const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -224,7 +321,10 @@ describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
 
   function expectValid(schema: JsonObject, body: unknown, what: string): void {
     const validator = Compile(schema);
-    expect([...validator.Errors(body)].map((e) => `${e.instancePath} ${e.message}`), `${what}: ${JSON.stringify(body)}`).toEqual([]);
+    expect(
+      [...validator.Errors(body)].map((e) => `${e.instancePath} ${e.message}`),
+      `${what}: ${JSON.stringify(body)}`,
+    ).toEqual([]);
     expect(validator.Check(body)).toBe(true);
   }
 
@@ -234,7 +334,9 @@ describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
 
   it('declares every callback event as a POST webhook with both encodings, the signature headers and the 2xx rule', () => {
     expect(Object.keys(at(doc, 'webhooks') as JsonObject)).toEqual(EVENTS);
-    const pathIds = Object.values(at(doc, 'paths') as JsonObject).flatMap((item) => Object.values(item as JsonObject).map((op) => at(op, 'operationId')));
+    const pathIds = Object.values(at(doc, 'paths') as JsonObject).flatMap((item) =>
+      Object.values(item as JsonObject).map((op) => at(op, 'operationId')),
+    );
     const ids = EVENTS.map((event) => at(webhook(event), 'operationId'));
     expect(new Set([...pathIds, ...ids]).size).toBe(pathIds.length + ids.length);
     for (const event of EVENTS) {
@@ -243,12 +345,22 @@ describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
       expect(post.tags).toEqual(['Callbacks']);
       expect(Object.keys(at(post, 'requestBody', 'content') as JsonObject)).toEqual([JSON_TYPE, FORM_TYPE]);
       const params = post.parameters as JsonObject[];
-      expect(params.map((p) => [p.name, p.in, p.required])).toEqual(HEADERS.map((name) => [name, 'header', true]));
+      expect(params.map((p) => [p.name, p.in, p.required])).toEqual(
+        HEADERS.map((name) => [name, 'header', true]),
+      );
       for (const status of ['2XX', '200']) {
-        expect(at(post, 'responses', status, 'description')).toBe('Any 2xx acknowledges; anything else is retried (schedule in the README).');
+        expect(at(post, 'responses', status, 'description')).toBe(
+          'Any 2xx acknowledges; anything else is retried (schedule in the README).',
+        );
       }
       expect(at(bodySchema(event, JSON_TYPE), 'additionalProperties')).toBe(false);
-      expect(at(bodySchema(event, JSON_TYPE), 'title')).toBe(event.startsWith('payin.') ? 'PayinCallback' : event.startsWith('payout.') ? 'PayoutCallback' : 'RefundCallback');
+      expect(at(bodySchema(event, JSON_TYPE), 'title')).toBe(
+        event.startsWith('payin.')
+          ? 'PayinCallback'
+          : event.startsWith('payout.')
+            ? 'PayoutCallback'
+            : 'RefundCallback',
+      );
     }
   });
 
@@ -266,7 +378,11 @@ describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
       expect(event).toBe(request.path === '/payin-cb' ? 'payin.completed' : 'payout.completed');
       expectValid(bodySchema(event, request.contentType), request.fields, `${event} ${request.contentType}`);
       for (const param of webhook(event).parameters as JsonObject[]) {
-        expectValid(param.schema as JsonObject, request.headers[String(param.name)], `${event} header ${String(param.name)}`);
+        expectValid(
+          param.schema as JsonObject,
+          request.headers[String(param.name)],
+          `${event} header ${String(param.name)}`,
+        );
       }
       bodies.set(`${event} ${request.contentType}`, request);
     }
@@ -275,7 +391,12 @@ describe('OpenAPI webhooks: the callbacks Cauri sends', () => {
     const payout = bodies.get(`payout.completed ${JSON_TYPE}`)?.fields;
     const payoutForm = bodies.get(`payout.completed ${FORM_TYPE}`)?.fields;
     if (!payin || !payout || !payoutForm) throw new Error('a callback is missing');
-    expect([payin.amount, payout.amount, payout.operator_id, payoutForm.operator_id]).toEqual([1500, '2500', 11, '11']);
+    expect([payin.amount, payout.amount, payout.operator_id, payoutForm.operator_id]).toEqual([
+      1500,
+      '2500',
+      11,
+      '11',
+    ]);
 
     const payinSchema = bodySchema('payin.completed', JSON_TYPE);
     const payoutSchema = bodySchema('payout.notcompleted', JSON_TYPE);
@@ -308,9 +429,13 @@ describe('OpenAPI document in production mode', () => {
       const paths = Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'paths') as JsonObject);
       expect(paths.filter((path) => path.startsWith('/sandbox/'))).toEqual([]);
       expect(paths).toContain('/pay/v01/withdrawal/create');
-      expect(Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'webhooks') as JsonObject)).toHaveLength(6);
+      expect(
+        Object.keys(at((await send(gw, 'GET', '/openapi.json')).json, 'webhooks') as JsonObject),
+      ).toHaveLength(6);
       for (const op of OPERATIONS.filter((o) => o.sandboxOnly === true)) {
-        expect(gw.app.hasRoute({ method: op.method.toUpperCase() as 'GET', url: routeOf(op) }), op.path).toBe(false);
+        expect(gw.app.hasRoute({ method: op.method.toUpperCase() as 'GET', url: routeOf(op) }), op.path).toBe(
+          false,
+        );
       }
       expect((await send(gw, 'GET', '/docs')).text).not.toContain('/sandbox/sms');
     } finally {

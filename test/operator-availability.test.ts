@@ -34,16 +34,34 @@ class SwitchableOperator implements OperatorConnector {
   queryStatus(reference: string): Promise<OperatorOutcome> {
     this.statusCalls++;
     if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
-    return Promise.resolve(this.paid.has(reference) ? { state: 'completed', operatorReference: `OP-${reference}` } : { state: 'pending' });
+    return Promise.resolve(
+      this.paid.has(reference)
+        ? { state: 'completed', operatorReference: `OP-${reference}` }
+        : { state: 'pending' },
+    );
   }
 }
 
 function body(amount = 1000) {
-  return { commande: { amount, description: 'Supplier payment', customer: PHONE, callback_url: 'https://shop.example/cb', custom_data: {} } };
+  return {
+    commande: {
+      amount,
+      description: 'Supplier payment',
+      customer: PHONE,
+      callback_url: 'https://shop.example/cb',
+      custom_data: {},
+    },
+  };
 }
 
 async function payoutRows(gw: TestGateway) {
-  return gw.gw.db.command((tx) => tx.selectFrom('payouts').select(['id', 'status', 'status_reason', 'dispatch_state', 'created_at_ms']).orderBy('created_at_ms').execute());
+  return gw.gw.db.command((tx) =>
+    tx
+      .selectFrom('payouts')
+      .select(['id', 'status', 'status_reason', 'dispatch_state', 'created_at_ms'])
+      .orderBy('created_at_ms')
+      .execute(),
+  );
 }
 
 async function availability(gw: TestGateway, headers?: Record<string, string>) {
@@ -75,10 +93,21 @@ describe.each(BACKENDS)('operator availability on %s', (backend) => {
     gw = await startTestGateway(backend, { connector: operator });
     const g = gw;
     await g.fundSub(OPERATOR, 100_000);
-    expect((await availability(g)).op).toMatchObject({ status: 'up', calls: 0, success_rate: 1, queued_payouts: 0 });
+    expect((await availability(g)).op).toMatchObject({
+      status: 'up',
+      calls: 0,
+      success_rate: 1,
+      queued_payouts: 0,
+    });
     await takeDown(g, operator);
     const failedAtMs = g.clock.nowMs();
-    expect((await availability(g)).op).toMatchObject({ status: 'down', calls: DOWN_CONSECUTIVE_FAILURES, failures: DOWN_CONSECUTIVE_FAILURES, success_rate: 0, queued_payouts: DOWN_CONSECUTIVE_FAILURES });
+    expect((await availability(g)).op).toMatchObject({
+      status: 'down',
+      calls: DOWN_CONSECUTIVE_FAILURES,
+      failures: DOWN_CONSECUTIVE_FAILURES,
+      success_rate: 0,
+      queued_payouts: DOWN_CONSECUTIVE_FAILURES,
+    });
 
     // A new payout while the operator is down: accepted as LigdiCash does (pending), not sent, the reason on file.
     const created = await g.call('POST', E7, { body: body(2_000) });
@@ -89,7 +118,10 @@ describe.each(BACKENDS)('operator availability on %s', (backend) => {
     const queued = (await payoutRows(g)).at(-1);
     expect(queued).toMatchObject({ status: 'pending', dispatch_state: 'queued' });
     expect(queued?.status_reason).toMatch(/^queued: operator 11 unavailable since \d{4}-\d{2}-\d{2}T/);
-    const confirm = await g.call('GET', `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`);
+    const confirm = await g.call(
+      'GET',
+      `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`,
+    );
     expect(confirm.status).toBe('pending');
 
     // Before the pause is over, the earlier payouts' retries are not sent either.
@@ -152,7 +184,11 @@ describe.each(BACKENDS)('operator availability on %s', (backend) => {
     await takeDown(g, operator);
     const mine = await availability(g);
     expect(mine.answer).toMatchObject({ response_code: '00', window_seconds: 300 });
-    expect(mine.op).toMatchObject({ status: 'down', queued_payouts: DOWN_CONSECUTIVE_FAILURES, operator_name: 'ORANGE BURKINA' });
+    expect(mine.op).toMatchObject({
+      status: 'down',
+      queued_payouts: DOWN_CONSECUTIVE_FAILURES,
+      operator_name: 'ORANGE BURKINA',
+    });
     expect((await availability(g, g.other.headers)).op).toMatchObject({ status: 'down', queued_payouts: 0 });
     const denied = await g.call('GET', '/cauri/v1/operators', { headers: { authorization: 'Bearer nope' } });
     expect(denied).toMatchObject({ response_code: '01', response_text: 'Echec (Code00)' });
@@ -166,12 +202,25 @@ describe.each(BACKENDS)('operator availability on %s', (backend) => {
     await g.fundSub(OPERATOR, 100_000);
     await takeDown(g, operator);
     const baseUrl = await g.app.listen({ host: '127.0.0.1', port: 0 });
-    const answer = await new CauriClient({ apiKey: g.project.apikey, apiToken: g.project.token, baseUrl }).operators();
+    const answer = await new CauriClient({
+      apiKey: g.project.apikey,
+      apiToken: g.project.token,
+      baseUrl,
+    }).operators();
     expect(answer.ok).toBe(true);
     if (!answer.ok) return;
     expect(answer.value.windowSeconds).toBe(300);
-    expect(answer.value.operators.find((o) => o.operatorId === OPERATOR)).toMatchObject({ status: 'down', queuedPayouts: DOWN_CONSECUTIVE_FAILURES, successRate: 0, consecutiveFailures: DOWN_CONSECUTIVE_FAILURES });
-    const refused = await new CauriClient({ apiKey: g.project.apikey, apiToken: 'wrong', baseUrl }).operators();
+    expect(answer.value.operators.find((o) => o.operatorId === OPERATOR)).toMatchObject({
+      status: 'down',
+      queuedPayouts: DOWN_CONSECUTIVE_FAILURES,
+      successRate: 0,
+      consecutiveFailures: DOWN_CONSECUTIVE_FAILURES,
+    });
+    const refused = await new CauriClient({
+      apiKey: g.project.apikey,
+      apiToken: 'wrong',
+      baseUrl,
+    }).operators();
     expect(refused.ok).toBe(false);
   });
 });

@@ -26,7 +26,10 @@ export interface OpsGateway {
   destroy(): Promise<void>;
 }
 
-export async function startOpsGateway(backend: Backend, options: { env?: Record<string, string>; start?: Omit<StartOptions, 'db' | 'clock'> } = {}): Promise<OpsGateway> {
+export async function startOpsGateway(
+  backend: Backend,
+  options: { env?: Record<string, string>; start?: Omit<StartOptions, 'db' | 'clock'> } = {},
+): Promise<OpsGateway> {
   const testDb = await openTestDatabase(backend);
   const clock = new ManualClock();
   const config: Config = loadConfig({ CAURI_MODE: 'sandbox', ...options.env });
@@ -35,12 +38,27 @@ export async function startOpsGateway(backend: Backend, options: { env?: Record<
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       text += chunk.toString('utf8');
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  const running = await startGateway(config, { db: testDb.db, clock, startWorkers: false, logStream: stream, metricsCacheMs: 0, processMetrics: false, ...options.start });
-  const created = await testDb.db.command((tx) => createProject(tx, { name: 'Ops shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] }, clock.nowMs()));
+  const running = await startGateway(config, {
+    db: testDb.db,
+    clock,
+    startWorkers: false,
+    logStream: stream,
+    metricsCacheMs: 0,
+    processMetrics: false,
+    ...options.start,
+  });
+  const created = await testDb.db.command((tx) =>
+    createProject(
+      tx,
+      { name: 'Ops shop', payinEnabled: true, payoutEnabled: true, allowedIps: ['127.0.0.1'] },
+      clock.nowMs(),
+    ),
+  );
   if (!created.ok) throw new Error('project creation failed');
   const { project, apiToken } = created.value;
   return {
@@ -48,11 +66,17 @@ export async function startOpsGateway(backend: Backend, options: { env?: Record<
     testDb,
     clock,
     projectId: project.id,
-    headers: { apikey: project.apikey, authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+    headers: {
+      apikey: project.apikey,
+      authorization: `Bearer ${apiToken}`,
+      'content-type': 'application/json',
+    },
     lines,
     logText: () => text,
     async fund(operatorId, amountXof) {
-      const funded = await testDb.db.command((tx) => fundSubaccount(tx, testDb.db.dialect, project.id, operatorId, amountXof as Xof, clock.nowMs()));
+      const funded = await testDb.db.command((tx) =>
+        fundSubaccount(tx, testDb.db.dialect, project.id, operatorId, amountXof as Xof, clock.nowMs()),
+      );
       if (!funded.ok) throw new Error(`funding failed: ${funded.code}`);
     },
     async wallet(phone) {

@@ -74,10 +74,14 @@ describe('deploy/docker/Dockerfile', () => {
     expect(copies.some((line) => /\/app\/dist\/src\b/.test(line))).toBe(true);
     expect(copies.some((line) => /\/app\/src\b/.test(line))).toBe(false);
     // Nothing in the runtime stage installs, builds or compiles.
-    expect(runtime.lines.filter((line) => line.startsWith('RUN')).join('\n')).not.toMatch(/npm|tsc|yarn|pnpm/);
+    expect(runtime.lines.filter((line) => line.startsWith('RUN')).join('\n')).not.toMatch(
+      /npm|tsc|yarn|pnpm/,
+    );
     const users = runtime.lines.filter((line) => line.startsWith('USER'));
     expect(users).toEqual(['USER node']);
-    expect(runtime.lines.findIndex((line) => line.startsWith('USER'))).toBeLessThan(runtime.lines.findIndex((line) => line.startsWith('CMD')));
+    expect(runtime.lines.findIndex((line) => line.startsWith('USER'))).toBeLessThan(
+      runtime.lines.findIndex((line) => line.startsWith('CMD')),
+    );
     const cmd = runtime.lines.find((line) => line.startsWith('CMD')) ?? '';
     expect(JSON.parse(cmd.slice(3).trim())).toEqual(['node', '--enable-source-maps', 'dist/src/main.js']);
     expect(runtime.lines.some((line) => line.startsWith('ENTRYPOINT'))).toBe(false);
@@ -93,14 +97,28 @@ describe('deploy/docker/Dockerfile', () => {
   });
 
   it('.dockerignore keeps local state, modules and secrets out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
-    for (const entry of ['node_modules', 'dist', 'data', '.git', '.env', '*.sqlite']) expect(ignored).toContain(entry);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (const entry of ['node_modules', 'dist', 'data', '.git', '.env', '*.sqlite'])
+      expect(ignored).toContain(entry);
   });
 });
 
 describe('deploy/docker/compose.yaml', () => {
-  type Service = { image?: string; environment?: Record<string, string>; healthcheck?: { test: string[] }; ports?: string[]; networks?: unknown; volumes?: string[]; user?: string };
-  const compose = yaml.load(read('deploy/docker/compose.yaml')) as { services: Record<string, Service>; networks: Record<string, { ipam?: { config: { subnet: string }[] } }> };
+  type Service = {
+    image?: string;
+    environment?: Record<string, string>;
+    healthcheck?: { test: string[] };
+    ports?: string[];
+    networks?: unknown;
+    volumes?: string[];
+    user?: string;
+  };
+  const compose = yaml.load(read('deploy/docker/compose.yaml')) as {
+    services: Record<string, Service>;
+    networks: Record<string, { ipam?: { config: { subnet: string }[] } }>;
+  };
   const gateways = Object.entries(compose.services).filter(([name]) => name.startsWith('gateway-'));
 
   it('has PostgreSQL 16 on a volume and two gateway instances of one image, on PostgreSQL, with distinct instance ids', () => {
@@ -113,7 +131,9 @@ describe('deploy/docker/compose.yaml', () => {
     expect(new Set(ids).size).toBe(2);
     for (const [, service] of gateways) {
       expect(service.environment?.CAURI_MODE).toBe('production');
-      expect(service.environment?.DATABASE_URL).toMatch(/^postgres:\/\/cauri:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/cauri$/);
+      expect(service.environment?.DATABASE_URL).toMatch(
+        /^postgres:\/\/cauri:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/cauri$/,
+      );
       expect(service.healthcheck?.test.join(' ')).toContain('/ready');
       expect(service.ports).toBeUndefined();
     }
@@ -161,7 +181,9 @@ describe('deploy/systemd/cauri.service', () => {
 describe('deploy/systemd/cauri-backup.service and .timer', () => {
   it('run the checked SQLite backup as the cauri user on a schedule, and may write only the data and backup directories', () => {
     const service = read('deploy/systemd/cauri-backup.service');
-    expect(service).toMatch(/^ExecStart=.*\/opt\/cauri\/dist\/src\/cli\/main\.js backup "\/var\/backups\/cauri\/cauri-/m);
+    expect(service).toMatch(
+      /^ExecStart=.*\/opt\/cauri\/dist\/src\/cli\/main\.js backup "\/var\/backups\/cauri\/cauri-/m,
+    );
     expect(service).toMatch(/^User=cauri$/m);
     expect(service).toMatch(/^Type=oneshot$/m);
     expect(service).toMatch(/^ProtectSystem=strict$/m);
@@ -188,7 +210,10 @@ describe('the built gateway, as the image runs it', () => {
 
   it('starts in production mode on an empty data directory and answers /health', async () => {
     const port = await freePort();
-    gateway = await startGatewayProcess({ CAURI_MODE: 'production', CAURI_DATA_DIR: dataDir, NODE_ENV: 'production' }, port);
+    gateway = await startGatewayProcess(
+      { CAURI_MODE: 'production', CAURI_DATA_DIR: dataDir, NODE_ENV: 'production' },
+      port,
+    );
     expect(gateway.stdout.join('')).toContain('Cauri production gateway listening on');
     const health = await fetch(`${gateway.url}/health`);
     expect(health.status).toBe(200);

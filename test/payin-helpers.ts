@@ -38,7 +38,9 @@ export function checkoutBody(options: CheckoutOptions = {}) {
   return {
     commande: {
       invoice: {
-        items: options.items ?? [{ name: 'T-shirt', description: 'Cotton', quantity: 2, unit_price: 2500, total_price: 5000 }],
+        items: options.items ?? [
+          { name: 'T-shirt', description: 'Cotton', quantity: 2, unit_price: 2500, total_price: 5000 },
+        ],
         total_amount: options.amount ?? 5000,
         devise: options.devise ?? 'XOF',
         description: options.description ?? 'Order 42',
@@ -52,7 +54,11 @@ export function checkoutBody(options: CheckoutOptions = {}) {
       store: options.store ?? { name: 'Test shop', website_url: 'https://shop.example' },
       actions:
         options.actions === undefined
-          ? { cancel_url: 'https://shop.example/cancel', return_url: 'https://shop.example/return', callback_url: 'https://shop.example/cb' }
+          ? {
+              cancel_url: 'https://shop.example/cancel',
+              return_url: 'https://shop.example/return',
+              callback_url: 'https://shop.example/cb',
+            }
           : options.actions,
       custom_data: options.customData ?? { transaction_id: 'ORD-42' },
     },
@@ -60,11 +66,20 @@ export function checkoutBody(options: CheckoutOptions = {}) {
 }
 
 export function straightBody(phone: string, options: CheckoutOptions = {}) {
-  return checkoutBody({ actions: { callback_url: 'https://shop.example/cb' }, items: [], ...options, customer: phone });
+  return checkoutBody({
+    actions: { callback_url: 'https://shop.example/cb' },
+    items: [],
+    ...options,
+    customer: phone,
+  });
 }
 
 export async function dial(gw: TestGateway, phone: string, code?: string): Promise<Json> {
-  const response = await gw.app.inject({ method: 'POST', url: '/sandbox/ussd/dial', payload: { phone, ...(code !== undefined ? { code } : {}) } });
+  const response = await gw.app.inject({
+    method: 'POST',
+    url: '/sandbox/ussd/dial',
+    payload: { phone, ...(code !== undefined ? { code } : {}) },
+  });
   return JSON.parse(response.body) as Json;
 }
 
@@ -76,12 +91,23 @@ export async function ussdOtp(gw: TestGateway, phone: string): Promise<string> {
 }
 
 export async function pushes(gw: TestGateway, phone?: string): Promise<Json[]> {
-  const response = await gw.app.inject({ method: 'GET', url: `/sandbox/pushes${phone !== undefined ? `?phone=${phone}` : ''}` });
+  const response = await gw.app.inject({
+    method: 'GET',
+    url: `/sandbox/pushes${phone !== undefined ? `?phone=${phone}` : ''}`,
+  });
   return (JSON.parse(response.body) as { pushes: Json[] }).pushes;
 }
 
-export async function decide(gw: TestGateway, id: string, decision: 'approve' | 'decline'): Promise<{ status: number; json: Json }> {
-  const response = await gw.app.inject({ method: 'POST', url: `/sandbox/pushes/${id}/${decision}`, headers: { 'content-type': 'application/json' } });
+export async function decide(
+  gw: TestGateway,
+  id: string,
+  decision: 'approve' | 'decline',
+): Promise<{ status: number; json: Json }> {
+  const response = await gw.app.inject({
+    method: 'POST',
+    url: `/sandbox/pushes/${id}/${decision}`,
+    headers: { 'content-type': 'application/json' },
+  });
   return { status: response.statusCode, json: JSON.parse(response.body) as Json };
 }
 
@@ -111,11 +137,23 @@ export class PageClient {
   }
 
   /** Posts a form, with the page's CSRF value unless `fields.csrf` is given. */
-  async post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<PageResponse> {
-    return this.request('POST', url, new URLSearchParams(fields).toString(), { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+  async post(
+    url: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<PageResponse> {
+    return this.request('POST', url, new URLSearchParams(fields).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    });
   }
 
-  private async request(method: 'GET' | 'POST', url: string, payload: string | undefined, headers: Record<string, string>): Promise<PageResponse> {
+  private async request(
+    method: 'GET' | 'POST',
+    url: string,
+    payload: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<PageResponse> {
     const response = await this.gw.app.inject({
       method,
       url,
@@ -126,7 +164,12 @@ export class PageClient {
     const first = Array.isArray(setCookie) ? setCookie[0] : setCookie;
     if (typeof first === 'string') this.cookie = first.split(';')[0];
     const location = response.headers.location;
-    return { status: response.statusCode, headers: response.headers, body: response.body, location: typeof location === 'string' ? location : undefined };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+      location: typeof location === 'string' ? location : undefined,
+    };
   }
 }
 
@@ -142,7 +185,16 @@ export async function payoutToken(gw: TestGateway): Promise<string> {
   await gw.wallet('22670998877', 0);
   await gw.fundSub('11', 10_000);
   const created = await gw.call('POST', '/pay/v01/withdrawal/create', {
-    body: { commande: { amount: 1000, description: 'Refund', customer: '22670998877', callback_url: '', custom_data: {}, top_up_wallet: 1 } },
+    body: {
+      commande: {
+        amount: 1000,
+        description: 'Refund',
+        customer: '22670998877',
+        callback_url: '',
+        custom_data: {},
+        top_up_wallet: 1,
+      },
+    },
   });
   expect(created.response_code).toBe('00');
   return String(created.token);

@@ -1,9 +1,25 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CreditRequest, DebitOutcome, OperatorConnector, OperatorOutcome } from '../src/operators/connector.js';
+import type {
+  CreditRequest,
+  DebitOutcome,
+  OperatorConnector,
+  OperatorOutcome,
+} from '../src/operators/connector.js';
 import { simulatorDeskOf } from '../src/operators/simulator.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import { outbox, payins, payouts, subOf } from './http-helpers.js';
-import { E1, E2, E7, NUMBERS, PageClient, checkoutBody, confirmPayin, csrfOf, pagePath, straightBody } from './payin-helpers.js';
+import {
+  E1,
+  E2,
+  E7,
+  NUMBERS,
+  PageClient,
+  checkoutBody,
+  confirmPayin,
+  csrfOf,
+  pagePath,
+  straightBody,
+} from './payin-helpers.js';
 
 /**
  * What stays pending past the deadline is resolved by asking the operator (ADR 0007): the
@@ -76,10 +92,15 @@ describe.each(BACKENDS)('pending deadline resolution on %s', (backend) => {
       gw.clock.advance(24 * 3_600_000);
       expect((await gw.resolver.runOnce()).queried).toBe(1);
     }
-    expect((await payins(gw))[0]).toMatchObject({ status: 'pending', status_reason: 'operator still pending after 20 status queries; needs review' });
+    expect((await payins(gw))[0]).toMatchObject({
+      status: 'pending',
+      status_reason: 'operator still pending after 20 status queries; needs review',
+    });
     expect(Number((await invoiceOf(gw)).resolve_after_ms)).toBe(gw.clock.nowMs() + 24 * 3_600_000);
     // The hold stays: the operator may still pay.
-    expect(await gw.gw.db.command((tx) => tx.selectFrom('transfers').select('kind').execute())).toEqual([{ kind: 'pending' }]);
+    expect(await gw.gw.db.command((tx) => tx.selectFrom('transfers').select('kind').execute())).toEqual([
+      { kind: 'pending' },
+    ]);
   });
 
   it('an operator call that fails leaves the payin pending with the reason; the status query settles it', async () => {
@@ -87,7 +108,9 @@ describe.each(BACKENDS)('pending deadline resolution on %s', (backend) => {
     gw = await startTestGateway(backend, { connector: operator });
     const created = await gw.call('POST', E2, { body: straightBody(NUMBERS.ussd_push.phone) });
     expect(created.response_code).toBe('00');
-    expect((await payins(gw))[0]?.status_reason).toBe('operator call failed (connection reset by the operator); its status will be queried');
+    expect((await payins(gw))[0]?.status_reason).toBe(
+      'operator call failed (connection reset by the operator); its status will be queried',
+    );
     operator.outcome = { state: 'failed', reason: 'declined', operatorReference: 'OP-1' };
     gw.clock.advance(DEADLINE_MS);
     await gw.resolver.runOnce();
@@ -102,7 +125,11 @@ describe.each(BACKENDS)('pending deadline resolution on %s', (backend) => {
     const paying = await gw.call('POST', E1, { body: checkoutBody() });
     const client = new PageClient(gw);
     const page = await client.get(pagePath(paying.response_text));
-    await client.post(`${pagePath(paying.response_text)}/pay`, { csrf: csrfOf(page.body), operator: NUMBERS.ussd_push.operatorId, phone: NUMBERS.ussd_push.phone });
+    await client.post(`${pagePath(paying.response_text)}/pay`, {
+      csrf: csrfOf(page.body),
+      operator: NUMBERS.ussd_push.operatorId,
+      phone: NUMBERS.ussd_push.phone,
+    });
     gw.clock.advance(24 * 3_600_000 - 1);
     expect((await gw.resolver.runOnce()).expired).toBe(0);
     gw.clock.advance(1);
@@ -110,17 +137,26 @@ describe.each(BACKENDS)('pending deadline resolution on %s', (backend) => {
     expect(await confirmPayin(gw, unused.token)).toMatchObject({ status: 'notcompleted' });
     expect(await confirmPayin(gw, filtered.token)).toMatchObject({ status: 'notcompleted' });
     expect(await confirmPayin(gw, paying.token)).toMatchObject({ status: 'pending' });
-    expect((await payins(gw)).filter((p) => p.status === 'notcompleted').map((p) => p.status_reason)).toEqual([
-      'payment page expired unused after 24 hours',
-      'payment page expired unused after 24 hours',
-    ]);
+    expect((await payins(gw)).filter((p) => p.status === 'notcompleted').map((p) => p.status_reason)).toEqual(
+      ['payment page expired unused after 24 hours', 'payment page expired unused after 24 hours'],
+    );
     expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payin.notcompleted', 'payin.notcompleted']);
   });
 
   it('asks again about a payout parked for review, with the reason refreshed', async () => {
     gw = await startTestGateway(backend);
     await gw.fundSub('11', 10_000);
-    await gw.call('POST', E7, { body: { commande: { amount: 1000, description: 'x', customer: '22670440005', callback_url: '', custom_data: {} } } });
+    await gw.call('POST', E7, {
+      body: {
+        commande: {
+          amount: 1000,
+          description: 'x',
+          customer: '22670440005',
+          callback_url: '',
+          custom_data: {},
+        },
+      },
+    });
     for (let attempt = 0; attempt < 20; attempt++) {
       expect(await gw.dispatcher.runOnce()).toBe(1);
       gw.clock.advance(3_600_000);
@@ -129,7 +165,10 @@ describe.each(BACKENDS)('pending deadline resolution on %s', (backend) => {
     expect(await gw.dispatcher.runOnce()).toBe(0);
     expect((await gw.resolver.runOnce()).payoutsRechecked).toBe(1);
     const [payout] = await payouts(gw);
-    expect(payout).toMatchObject({ dispatch_state: 'review', status_reason: 'operator still pending after 20 attempts; needs review' });
+    expect(payout).toMatchObject({
+      dispatch_state: 'review',
+      status_reason: 'operator still pending after 20 attempts; needs review',
+    });
     expect(Number(payout?.dispatch_after_ms)).toBe(gw.clock.nowMs() + 3_600_000);
     expect((await gw.resolver.runOnce()).payoutsRechecked).toBe(0);
   });

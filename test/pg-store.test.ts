@@ -11,9 +11,15 @@ import { BACKENDS, type TestDatabase, openTestDatabase } from './harness.js';
  * a deferred write's error fails its own command only, and writes of one row never share a
  * statement (PostgreSQL runs every part of one statement on one snapshot).
  */
-const insertSetting = prepared((tx, row: { key: string; value: string }) => tx.insertInto('settings').values(row));
-const updateSetting = prepared((tx, p: { key: string; value: string }) => tx.updateTable('settings').set({ value: p.value }).where('key', '=', p.key));
-const settingOf = prepared((tx, p: { key: string }) => tx.selectFrom('settings').select('value').where('key', '=', p.key));
+const insertSetting = prepared((tx, row: { key: string; value: string }) =>
+  tx.insertInto('settings').values(row),
+);
+const updateSetting = prepared((tx, p: { key: string; value: string }) =>
+  tx.updateTable('settings').set({ value: p.value }).where('key', '=', p.key),
+);
+const settingOf = prepared((tx, p: { key: string }) =>
+  tx.selectFrom('settings').select('value').where('key', '=', p.key),
+);
 
 describe.each(BACKENDS)('deferred writes and group commit on %s', (backend) => {
   let test: TestDatabase;
@@ -37,10 +43,19 @@ describe.each(BACKENDS)('deferred writes and group commit on %s', (backend) => {
     await test.db.command((tx) => insertSetting.run(tx, { key: 'taken', value: 'x' }));
     // Queued together, so that they share a group commit.
     const results = await Promise.allSettled(
-      ['k1', 'taken', 'k3'].map((key) => test.db.command((tx) => insertSetting.defer(tx, { key, value: 'y' }))),
+      ['k1', 'taken', 'k3'].map((key) =>
+        test.db.command((tx) => insertSetting.defer(tx, { key, value: 'y' })),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const keys = await test.db.command((tx) => tx.selectFrom('settings').select('key').where('key', 'in', ['k1', 'taken', 'k3']).orderBy('key').execute());
+    const keys = await test.db.command((tx) =>
+      tx
+        .selectFrom('settings')
+        .select('key')
+        .where('key', 'in', ['k1', 'taken', 'k3'])
+        .orderBy('key')
+        .execute(),
+    );
     expect(keys.map((k) => k.key)).toEqual(['k1', 'k3', 'taken']);
   });
 
@@ -63,7 +78,14 @@ describe.each(BACKENDS)('deferred writes and group commit on %s', (backend) => {
     );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(uniqueViolation((results[1] as PromiseRejectedResult).reason)).toBeDefined();
-    const rows = await test.db.command((tx) => tx.selectFrom('settings').select(['key', 'value']).where('key', 'in', ['w1', 'taken', 'w3']).orderBy('key').execute());
+    const rows = await test.db.command((tx) =>
+      tx
+        .selectFrom('settings')
+        .select(['key', 'value'])
+        .where('key', 'in', ['w1', 'taken', 'w3'])
+        .orderBy('key')
+        .execute(),
+    );
     expect(rows).toEqual([
       { key: 'taken', value: 'x' },
       { key: 'w1', value: 'z2' },
@@ -104,7 +126,10 @@ describe.skipIf(!BACKENDS.includes('postgres'))('PostgreSQL round trips', () => 
     // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, unbound
     const original = pg.Client.prototype.query;
     // Counting what reaches node-postgres from the store's own connections.
-    (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
+    (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
+      this: unknown,
+      ...args: unknown[]
+    ) {
       const first = args[0];
       sent.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text));
       return (original as unknown as (...a: unknown[]) => unknown).apply(this, args);
@@ -151,7 +176,11 @@ describe.skipIf(!BACKENDS.includes('postgres'))('PostgreSQL separate commands', 
       await holder.query("select * from settings where key = 'locked' for update");
       const order: string[] = [];
       // Waits for the holder: first in its group (which gives up after its lock timeout), then alone.
-      const grouped = db.command((tx) => tx.selectFrom('settings').selectAll().where('key', '=', 'locked').forUpdate().execute()).then(() => order.push('grouped'));
+      const grouped = db
+        .command((tx) =>
+          tx.selectFrom('settings').selectAll().where('key', '=', 'locked').forUpdate().execute(),
+        )
+        .then(() => order.push('grouped'));
       await new Promise((resolve) => setTimeout(resolve, 50));
       await db.command((tx) => insertSetting.run(tx, { key: 'bookkeeping', value: 'y' }), { separate: true });
       order.push('separate');
@@ -190,7 +219,10 @@ describe.skipIf(!BACKENDS.includes('postgres'))('PostgreSQL writes riding on rea
     const { db } = test;
     await db.command(async (tx) => {
       await insertSetting.run(tx, { key: 'taken', value: 'x' });
-      await tx.insertInto('accounts').values([account('wal:a'), account('wal:b')]).execute();
+      await tx
+        .insertInto('accounts')
+        .values([account('wal:a'), account('wal:b')])
+        .execute();
     });
     // Queued together: the first's failing insert waits, then rides on the second's balance read.
     const results = await Promise.allSettled([
@@ -222,4 +254,3 @@ describe.skipIf(!BACKENDS.includes('postgres'))('PostgreSQL writes riding on rea
     expect(sent).toEqual([]);
   });
 });
-

@@ -25,7 +25,15 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
   async function payout(phone: string, amount: number, transactionId: string, straight = false) {
     const url = straight ? '/pay/v01/straight/payout' : '/pay/v01/withdrawal/create';
     const body = straight
-      ? { commande: { amount, description: 'wave', customer: phone, callback_url: '', custom_data: { transaction_id: transactionId } } }
+      ? {
+          commande: {
+            amount,
+            description: 'wave',
+            customer: phone,
+            callback_url: '',
+            custom_data: { transaction_id: transactionId },
+          },
+        }
       : payoutBody(phone, amount, { callback_url: '', custom_data: { transaction_id: transactionId } });
     return gw.call('POST', url, { body });
   }
@@ -35,10 +43,18 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
     for (const phone of PHONES) await gw.wallet(phone, 0);
     await gw.fundSub(ORANGE, 45 * 1_000);
     // 60 at once, 5 per wallet: each wallet row and the one sub-account row are shared in the wave.
-    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => payout(PHONES[i % PHONES.length] as string, 1_000, `W-${i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => payout(PHONES[i % PHONES.length] as string, 1_000, `W-${i}`)),
+    );
     const codes = answers.map((a) => a.response_code);
     expect(codes.filter((c) => c === '00')).toHaveLength(45);
-    expect(answers.filter((a) => a.response_code === '01').every((a) => a.response_text === 'Echec (Code05)' || /insufficient|Code0/.test(String(a.response_text)))).toBe(true);
+    expect(
+      answers
+        .filter((a) => a.response_code === '01')
+        .every(
+          (a) => a.response_text === 'Echec (Code05)' || /insufficient|Code0/.test(String(a.response_text)),
+        ),
+    ).toBe(true);
     expect((await subOf(gw, ORANGE))?.availableXof).toBe(0);
     let credited = 0;
     for (const phone of PHONES) credited += (await walletOf(gw, phone))?.availableXof ?? 0;
@@ -50,7 +66,11 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
     gw = await startTestGateway(backend);
     for (const phone of PHONES) await gw.wallet(phone, 0);
     await gw.fundSub(ORANGE, 100_000);
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => payout(PHONES[i % PHONES.length] as string, 500 + i, `M-${i}`, i % 2 === 1)));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        payout(PHONES[i % PHONES.length] as string, 500 + i, `M-${i}`, i % 2 === 1),
+      ),
+    );
     expect(answers.map((a) => a.response_code)).toEqual(answers.map(() => '00'));
     const amounts = Array.from({ length: 40 }, (_, i) => 500 + i);
     const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
@@ -66,10 +86,16 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
     gw = await startTestGateway(backend);
     for (const phone of PHONES) await gw.wallet(phone, 0);
     await gw.fundSub(ORANGE, 100_000);
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => payout(PHONES[i % PHONES.length] as string, 1_000, i % 2 === 0 ? 'SAME' : `OTHER-${i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        payout(PHONES[i % PHONES.length] as string, 1_000, i % 2 === 0 ? 'SAME' : `OTHER-${i}`),
+      ),
+    );
     const same = answers.filter((_, i) => i % 2 === 0);
     expect(same.filter((a) => a.response_code === '00')).toHaveLength(1);
-    expect(same.filter((a) => a.response_code === '01').map((a) => a.response_text)).toEqual(Array(9).fill('Echec (Code07)'));
+    expect(same.filter((a) => a.response_code === '01').map((a) => a.response_text)).toEqual(
+      Array(9).fill('Echec (Code07)'),
+    );
     expect(answers.filter((_, i) => i % 2 === 1).map((a) => a.response_code)).toEqual(Array(10).fill('00'));
     expect((await subOf(gw, ORANGE))?.availableXof).toBe(100_000 - 11 * 1_000);
     expect(ledgerProblems(await readLedger(gw.gw.db))).toEqual([]);
@@ -79,9 +105,13 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
     gw = await startTestGateway(backend);
     const { db } = gw.gw;
     const nowMs = gw.clock.nowMs();
-    const [x, y] = [accountIds.wallet('22670130001'), accountIds.wallet('22670130002')].sort() as [string, string];
+    const [x, y] = [accountIds.wallet('22670130001'), accountIds.wallet('22670130002')].sort() as [
+      string,
+      string,
+    ];
     await db.command(async (tx) => {
-      for (const id of [x, y]) await ensureAccount(tx, { id, kind: 'wallet', phone: id, mustNotOverdraw: false }, nowMs);
+      for (const id of [x, y])
+        await ensureAccount(tx, { id, kind: 'wallet', phone: id, mustNotOverdraw: false }, nowMs);
     });
     const conflicts: unknown[] = [];
     /** Takes `first`, then `second` in a second step: the order two commands of a wave must not cross. */
@@ -96,7 +126,21 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
             conflicts.push(error);
             throw error;
           }
-          const posted = await postTransfers(tx, db.dialect, [{ kind: 'single', debitAccountId: first, creditAccountId: second, amountXof: amountXof as Xof, reason: 'test', subjectId: null }], nowMs);
+          const posted = await postTransfers(
+            tx,
+            db.dialect,
+            [
+              {
+                kind: 'single',
+                debitAccountId: first,
+                creditAccountId: second,
+                amountXof: amountXof as Xof,
+                reason: 'test',
+                subjectId: null,
+              },
+            ],
+            nowMs,
+          );
           return posted.ok;
         },
         { concurrent: true },
@@ -119,7 +163,11 @@ describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
 
   it('starts every transaction with nothing held', async () => {
     gw = await startTestGateway(backend);
-    const sizes = await Promise.all(Array.from({ length: 3 }, () => gw.gw.db.command((tx) => Promise.resolve(transactionState(tx).held.size), { concurrent: true })));
+    const sizes = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        gw.gw.db.command((tx) => Promise.resolve(transactionState(tx).held.size), { concurrent: true }),
+      ),
+    );
     expect(sizes).toEqual([0, 0, 0]);
   });
 });

@@ -18,21 +18,37 @@ import { expectLedgerSound, readLedger } from './ledger-checks.js';
  * simulator-signed notifications, no sandbox routes, no SMS inbox, no demo data; an operator with
  * no connector is refused before money is held. Each piece of sandbox-only code has its case here.
  */
-const SANDBOX_ROUTES = ['/sandbox/sms', '/sandbox/pushes', '/sandbox/console', '/sandbox/operator-portal/PSH1'];
+const SANDBOX_ROUTES = [
+  '/sandbox/sms',
+  '/sandbox/pushes',
+  '/sandbox/console',
+  '/sandbox/operator-portal/PSH1',
+];
 
 describe('production settings', () => {
   it('needs DATABASE_URL or an explicit CAURI_DATA_DIR', () => {
     expect(() => loadConfig({ CAURI_MODE: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ CAURI_MODE: 'production' })).toThrow(/DATABASE_URL .*CAURI_DATA_DIR/);
-    expect(loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: '/var/lib/cauri' }).dataDir).toBe('/var/lib/cauri');
-    expect(loadConfig({ CAURI_MODE: 'production', DATABASE_URL: 'postgresql://cauri@db/cauri' }).databaseUrl).toBe('postgresql://cauri@db/cauri');
+    expect(loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: '/var/lib/cauri' }).dataDir).toBe(
+      '/var/lib/cauri',
+    );
+    expect(
+      loadConfig({ CAURI_MODE: 'production', DATABASE_URL: 'postgresql://cauri@db/cauri' }).databaseUrl,
+    ).toBe('postgresql://cauri@db/cauri');
     // The sandbox keeps its default directory.
     expect(loadConfig({}).dataDir).toMatch(/data$/);
   });
 
-  it.each(['postgress://cauri@db/cauri', 'mysql://cauri@db/cauri', 'sqlite:///var/cauri.db', 'db.example:5432'])('refuses DATABASE_URL %s instead of falling back to SQLite', (url) => {
+  it.each([
+    'postgress://cauri@db/cauri',
+    'mysql://cauri@db/cauri',
+    'sqlite:///var/cauri.db',
+    'db.example:5432',
+  ])('refuses DATABASE_URL %s instead of falling back to SQLite', (url) => {
     expect(() => loadConfig({ CAURI_MODE: 'production', DATABASE_URL: url })).toThrow(ConfigError);
-    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(
+      /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
   });
 
   it('names the misspelt scheme on one line', () => {
@@ -60,7 +76,9 @@ describe('an unreachable database', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailable);
     const message = (error as Error).message;
-    expect(message).toMatch(/^cannot connect to PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/test: connect ECONNREFUSED/);
+    expect(message).toMatch(
+      /^cannot connect to PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/test: connect ECONNREFUSED/,
+    );
     expect(message).not.toContain('hunter2');
     expect(message.split('\n')).toHaveLength(1);
     expect(waits.length).toBeGreaterThanOrEqual(2);
@@ -70,7 +88,13 @@ describe('an unreachable database', () => {
 
   it('is tried once when no wait is configured', async () => {
     const waits: number[] = [];
-    await expect(openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/test', dataDir: ':memory:', onRetry: (_r, w) => waits.push(w) })).rejects.toThrow(DatabaseUnavailable);
+    await expect(
+      openDatabase({
+        databaseUrl: 'postgres://postgres@127.0.0.1:1/test',
+        dataDir: ':memory:',
+        onRetry: (_r, w) => waits.push(w),
+      }),
+    ).rejects.toThrow(DatabaseUnavailable);
     expect(waits).toEqual([]);
   });
 });
@@ -81,12 +105,18 @@ describe.each(BACKENDS)('the mode a database was created in (%s)', (backend) => 
     try {
       await checkDatabaseMode(testDb.db, 'sandbox');
       await seedSandbox(testDb.db, Date.now());
-      await expect(checkDatabaseMode(testDb.db, 'production')).rejects.toThrow(/^production refuses this database .*: it was created by the sandbox/);
-      const stored = await testDb.db.command((tx) => tx.selectFrom('settings').select('value').where('key', '=', MODE_SETTING).executeTakeFirst());
+      await expect(checkDatabaseMode(testDb.db, 'production')).rejects.toThrow(
+        /^production refuses this database .*: it was created by the sandbox/,
+      );
+      const stored = await testDb.db.command((tx) =>
+        tx.selectFrom('settings').select('value').where('key', '=', MODE_SETTING).executeTakeFirst(),
+      );
       expect(stored?.value).toBe('sandbox');
       // The gateway itself refuses to start, and builds nothing.
       const config = { ...loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: ':memory:' }) };
-      await expect(startGateway(config, { db: testDb.db, startWorkers: false })).rejects.toThrow(DatabaseModeError);
+      await expect(startGateway(config, { db: testDb.db, startWorkers: false })).rejects.toThrow(
+        DatabaseModeError,
+      );
     } finally {
       await testDb.destroy();
     }
@@ -96,7 +126,9 @@ describe.each(BACKENDS)('the mode a database was created in (%s)', (backend) => 
     const testDb = await openTestDatabase(backend);
     try {
       await seedSandbox(testDb.db, Date.now());
-      await expect(checkDatabaseMode(testDb.db, 'production')).rejects.toThrow('it was created by the sandbox');
+      await expect(checkDatabaseMode(testDb.db, 'production')).rejects.toThrow(
+        'it was created by the sandbox',
+      );
       // Refusing production did not make the database a production one.
       await checkDatabaseMode(testDb.db, 'sandbox');
     } finally {
@@ -105,7 +137,9 @@ describe.each(BACKENDS)('the mode a database was created in (%s)', (backend) => 
     const second = await openTestDatabase(backend);
     try {
       await seedConsoleUser(second.db, Date.now());
-      await expect(checkDatabaseMode(second.db, 'production')).rejects.toThrow('it was created by the sandbox');
+      await expect(checkDatabaseMode(second.db, 'production')).rejects.toThrow(
+        'it was created by the sandbox',
+      );
     } finally {
       await second.destroy();
     }
@@ -114,7 +148,9 @@ describe.each(BACKENDS)('the mode a database was created in (%s)', (backend) => 
     try {
       await checkDatabaseMode(third.db, 'production');
       await seedSandbox(third.db, Date.now());
-      await expect(checkDatabaseMode(third.db, 'production')).rejects.toThrow(`holds the sandbox demo project (Apikey ${DEMO_APIKEY})`);
+      await expect(checkDatabaseMode(third.db, 'production')).rejects.toThrow(
+        `holds the sandbox demo project (Apikey ${DEMO_APIKEY})`,
+      );
     } finally {
       await third.destroy();
     }
@@ -122,7 +158,9 @@ describe.each(BACKENDS)('the mode a database was created in (%s)', (backend) => 
     try {
       await checkDatabaseMode(fourth.db, 'production');
       await seedConsoleUser(fourth.db, Date.now());
-      await expect(checkDatabaseMode(fourth.db, 'production')).rejects.toThrow('holds the sandbox demo console account');
+      await expect(checkDatabaseMode(fourth.db, 'production')).rejects.toThrow(
+        'holds the sandbox demo console account',
+      );
     } finally {
       await fourth.destroy();
     }
@@ -133,8 +171,12 @@ describe.each(BACKENDS)('the mode a database was created in (%s)', (backend) => 
     try {
       await checkDatabaseMode(testDb.db, 'production');
       await checkDatabaseMode(testDb.db, 'production');
-      await expect(checkDatabaseMode(testDb.db, 'sandbox')).rejects.toThrow(/^the sandbox refuses this database/);
-      const demo = await testDb.db.command((tx) => tx.selectFrom('projects').select('id').where('apikey', '=', DEMO_APIKEY).executeTakeFirst());
+      await expect(checkDatabaseMode(testDb.db, 'sandbox')).rejects.toThrow(
+        /^the sandbox refuses this database/,
+      );
+      const demo = await testDb.db.command((tx) =>
+        tx.selectFrom('projects').select('id').where('apikey', '=', DEMO_APIKEY).executeTakeFirst(),
+      );
       expect(demo).toBeUndefined();
     } finally {
       await testDb.destroy();
@@ -159,7 +201,11 @@ describe.each(BACKENDS)('production with no connector configured (%s)', (backend
 
   it('refuses a direct payin from a magic number with any OTP (Code07), and holds no money', async () => {
     const before = await money(gw);
-    for (const [phone, otp] of [['22670000001', '1'], ['22670112233', '123456'], ['2250511223344', '']] as const) {
+    for (const [phone, otp] of [
+      ['22670000001', '1'],
+      ['22670112233', '123456'],
+      ['2250511223344', ''],
+    ] as const) {
       const answer = await gw.call('POST', E2, { body: straightBody(phone, { otp, amount: 1000 }) });
       expectEchec(answer, 'createInvoice', '07', /available on this gateway/);
     }
@@ -168,28 +214,71 @@ describe.each(BACKENDS)('production with no connector configured (%s)', (backend
   });
 
   it('refuses a hosted invoice no operator can pay, and one for an unavailable customer operator (Code07)', async () => {
-    expectEchec(await gw.call('POST', E1, { body: straightBody('', { amount: 1000 }) }), 'createInvoice', '07', /available on this gateway/);
-    expectEchec(await gw.call('POST', E1, { body: straightBody('22670112233', { amount: 1000 }) }), 'createInvoice', '07', /available on this gateway/);
+    expectEchec(
+      await gw.call('POST', E1, { body: straightBody('', { amount: 1000 }) }),
+      'createInvoice',
+      '07',
+      /available on this gateway/,
+    );
+    expectEchec(
+      await gw.call('POST', E1, { body: straightBody('22670112233', { amount: 1000 }) }),
+      'createInvoice',
+      '07',
+      /available on this gateway/,
+    );
     expect(await payins(gw)).toEqual([]);
   });
 
   it('refuses payouts to mobile money (Code03) and moves nothing; a wallet top-up stays inside the ledger', async () => {
     const before = await money(gw);
-    expectEchec(await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody('22670000001', 1000, { top_up_wallet: 0 }) }), 'createWithdrawal', '03', /available on this gateway/);
-    expectEchec(await gw.call('POST', E7, { body: { commande: { amount: 1000, description: 'Supplier', customer: '22670000001', callback_url: '', custom_data: {} } } }), 'createStraightWithdrawal', '03', /available on this gateway/);
+    expectEchec(
+      await gw.call('POST', '/pay/v01/withdrawal/create', {
+        body: payoutBody('22670000001', 1000, { top_up_wallet: 0 }),
+      }),
+      'createWithdrawal',
+      '03',
+      /available on this gateway/,
+    );
+    expectEchec(
+      await gw.call('POST', E7, {
+        body: {
+          commande: {
+            amount: 1000,
+            description: 'Supplier',
+            customer: '22670000001',
+            callback_url: '',
+            custom_data: {},
+          },
+        },
+      }),
+      'createStraightWithdrawal',
+      '03',
+      /available on this gateway/,
+    );
     expect(await payouts(gw)).toEqual([]);
     expect(await money(gw)).toEqual(before);
-    const topUp = await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody('22670000001', 1000, { top_up_wallet: 1 }) });
+    const topUp = await gw.call('POST', '/pay/v01/withdrawal/create', {
+      body: payoutBody('22670000001', 1000, { top_up_wallet: 1 }),
+    });
     expect(topUp.response_code).toBe('00');
     expectLedgerSound(await readLedger(gw.gw.db));
   });
 
   it('has no sandbox routes, no SMS inbox and no simulator portal', async () => {
-    const unknown = (method: string, url: string) => ({ response_code: '01', response_text: 'Echec (Code12)', description: `No endpoint ${method} ${url}` });
-    for (const url of SANDBOX_ROUTES) expect((await send(gw, 'GET', url)).json).toMatchObject(unknown('GET', url));
-    expect((await send(gw, 'POST', '/sandbox/ussd/dial', { body: { phone: '22670112233' } })).json).toMatchObject(unknown('POST', '/sandbox/ussd/dial'));
+    const unknown = (method: string, url: string) => ({
+      response_code: '01',
+      response_text: 'Echec (Code12)',
+      description: `No endpoint ${method} ${url}`,
+    });
+    for (const url of SANDBOX_ROUTES)
+      expect((await send(gw, 'GET', url)).json).toMatchObject(unknown('GET', url));
+    expect(
+      (await send(gw, 'POST', '/sandbox/ussd/dial', { body: { phone: '22670112233' } })).json,
+    ).toMatchObject(unknown('POST', '/sandbox/ussd/dial'));
     for (const decision of ['approve', 'decline']) {
-      expect((await send(gw, 'POST', `/sandbox/pushes/PSH1/${decision}`)).json).toMatchObject(unknown('POST', `/sandbox/pushes/PSH1/${decision}`));
+      expect((await send(gw, 'POST', `/sandbox/pushes/PSH1/${decision}`)).json).toMatchObject(
+        unknown('POST', `/sandbox/pushes/PSH1/${decision}`),
+      );
     }
     const docs = await send(gw, 'GET', '/openapi.json');
     expect(docs.text).not.toContain('/sandbox/');
@@ -210,14 +299,21 @@ describe.each(BACKENDS)('production with no connector configured (%s)', (backend
       created_at_ms: 0,
       decided_at_ms: 0,
     } as unknown as Parameters<typeof signSimulatorNotification>[1]);
-    const response = await gw.app.inject({ method: 'POST', url: '/operators/11/notify', headers: raw.headers as Record<string, string>, payload: raw.body as Record<string, unknown> });
+    const response = await gw.app.inject({
+      method: 'POST',
+      url: '/operators/11/notify',
+      headers: raw.headers as Record<string, string>,
+      payload: raw.body as Record<string, unknown>,
+    });
     expect(response.statusCode).toBe(401);
   });
 
   it('sends no OTP without an SMS provider, and the demo credentials do not exist', async () => {
     const otp = await gw.call('GET', '/pay/v02/debitotp/22670000001/1000');
     expect(otp.error).toBe(true);
-    const demo = await send(gw, 'GET', '/pay/v02/debitotp/22670000001/1000', { headers: { apikey: DEMO_APIKEY, authorization: `Bearer ${DEMO_API_TOKEN}` } });
+    const demo = await send(gw, 'GET', '/pay/v02/debitotp/22670000001/1000', {
+      headers: { apikey: DEMO_APIKEY, authorization: `Bearer ${DEMO_API_TOKEN}` },
+    });
     expect(demo.json.error ?? true).toBe(true);
     expect(demo.text).not.toContain('OTP sent');
   });
@@ -228,7 +324,9 @@ describe('the simulator in production', () => {
     const testDb = await openTestDatabase('sqlite');
     try {
       const config = loadConfig({ CAURI_MODE: 'production', CAURI_DATA_DIR: ':memory:' });
-      await expect(startGateway(config, { db: testDb.db, startWorkers: false, connector: new SimulatorConnector() })).rejects.toThrow('production never runs the operator simulator');
+      await expect(
+        startGateway(config, { db: testDb.db, startWorkers: false, connector: new SimulatorConnector() }),
+      ).rejects.toThrow('production never runs the operator simulator');
     } finally {
       await testDb.destroy();
     }

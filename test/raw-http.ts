@@ -81,7 +81,8 @@ async function writeAll(socket: ReturnType<typeof connect>, head: string, body: 
       }
     });
   await write(head);
-  for (let offset = 0; offset < body.length && !socket.destroyed; offset += CHUNK_BYTES) await write(body.subarray(offset, offset + CHUNK_BYTES));
+  for (let offset = 0; offset < body.length && !socket.destroyed; offset += CHUNK_BYTES)
+    await write(body.subarray(offset, offset + CHUNK_BYTES));
 }
 
 /** How many answers with a Content-Length have fully arrived. */
@@ -110,11 +111,21 @@ function parse(received: string, errorCode: string | undefined): RawExchange {
   }
   const rest = split < 0 ? '' : received.slice(split + 4);
   const length = Number(headers['content-length'] ?? rest.length);
-  return { received, errorCode, status: status === undefined ? undefined : Number(status), headers, body: Buffer.from(rest.slice(0, length), 'latin1').toString('utf8') };
+  return {
+    received,
+    errorCode,
+    status: status === undefined ? undefined : Number(status),
+    headers,
+    body: Buffer.from(rest.slice(0, length), 'latin1').toString('utf8'),
+  };
 }
 
 /** A request head: request line, the headers given, and the blank line. */
-export function requestHead(method: string, path: string, headers: Record<string, string> | [string, string][]): string {
+export function requestHead(
+  method: string,
+  path: string,
+  headers: Record<string, string> | [string, string][],
+): string {
   const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
   return `${method} ${path} HTTP/1.1\r\n${pairs.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
 }

@@ -41,7 +41,9 @@ for (const backend of BACKENDS) {
       ]);
       expect(Object.values(body.checks).every((c) => c.ok)).toBe(true);
       // The write check really writes, in a command of its own.
-      const probe = await gw.testDb.db.command((tx) => tx.selectFrom('settings').select('value').where('key', '=', 'ready_probe').executeTakeFirst());
+      const probe = await gw.testDb.db.command((tx) =>
+        tx.selectFrom('settings').select('value').where('key', '=', 'ready_probe').executeTakeFirst(),
+      );
       expect(probe?.value).toBe(String(gw.clock.nowMs()));
     });
 
@@ -71,7 +73,10 @@ for (const backend of BACKENDS) {
       await gw.testDb.db.close();
       const { status, body } = await ready(gw);
       expect(status).toBe(503);
-      expect(body.checks.database_read).toMatchObject({ ok: false, detail: expect.stringContaining('closed') as string });
+      expect(body.checks.database_read).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('closed') as string,
+      });
       expect(body.checks.database_write?.ok).toBe(false);
       const health = await gw.running.app.inject({ method: 'GET', url: '/health' });
       expect(health.statusCode).toBe(200);
@@ -80,12 +85,23 @@ for (const backend of BACKENDS) {
 
     it('is 503 when the database has a migration this code does not know (a newer version ran)', async () => {
       gw = await startOpsGateway(backend);
-      await gw.testDb.db.command((tx) => sql`insert into cauri_migrations (name, timestamp) values ('9999_future', '2030-01-01T00:00:00.000Z')`.execute(tx));
+      await gw.testDb.db.command((tx) =>
+        sql`insert into cauri_migrations (name, timestamp) values ('9999_future', '2030-01-01T00:00:00.000Z')`.execute(
+          tx,
+        ),
+      );
       const { status, body } = await ready(gw);
       expect(status).toBe(503);
-      expect(body.checks.migrations).toMatchObject({ ok: false, detail: expect.stringContaining('9999_future') as string });
-      await gw.testDb.db.command((tx) => sql`delete from cauri_migrations where name = '9999_future'`.execute(tx));
-      await gw.testDb.db.command((tx) => sql`delete from cauri_migrations where name = '0011_request_ids'`.execute(tx));
+      expect(body.checks.migrations).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('9999_future') as string,
+      });
+      await gw.testDb.db.command((tx) =>
+        sql`delete from cauri_migrations where name = '9999_future'`.execute(tx),
+      );
+      await gw.testDb.db.command((tx) =>
+        sql`delete from cauri_migrations where name = '0011_request_ids'`.execute(tx),
+      );
       const missing = await ready(gw);
       expect(missing.status).toBe(503);
       expect(missing.body.checks.migrations?.detail).toContain('not applied: 0011_request_ids');
@@ -103,7 +119,10 @@ describe('worker heartbeats', () => {
     nowMs = 7_999;
     expect(heartbeat.state().alive).toBe(true);
     nowMs = 8_001;
-    expect(heartbeat.state()).toEqual({ alive: false, detail: 'no pass finished for 8001 ms (limit 8000 ms)' });
+    expect(heartbeat.state()).toEqual({
+      alive: false,
+      detail: 'no pass finished for 8001 ms (limit 8000 ms)',
+    });
     heartbeat.beat();
     nowMs = 9_000;
     expect(heartbeat.state()).toEqual({ alive: true, detail: 'last pass 999 ms ago' });

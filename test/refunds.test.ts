@@ -7,7 +7,12 @@ import { verifyWebhook } from '../src/core/webhook-signature.js';
 import type { OperatorConnector, OperatorOutcome, RefundRequest } from '../src/operators/connector.js';
 import { connectorsFromJson } from '../src/operators/registry.js';
 import { waveFactory } from '../src/operators/wave.js';
-import { RefundBody, RefundCallback, RefundCallbackForm, RefundListBody } from '../src/http/openapi/refund-operations.js';
+import {
+  RefundBody,
+  RefundCallback,
+  RefundCallbackForm,
+  RefundListBody,
+} from '../src/http/openapi/refund-operations.js';
 import { ErrorEnvelope } from '../src/http/openapi/schemas.js';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -16,7 +21,17 @@ import { type Received, Receiver, until } from './callback-receiver.js';
 import { errors, handWorker, webhookSecretOf } from './callback-fixtures.js';
 import { WaveFake } from './fakes/wave-fake.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
-import { type Json, authFailures, expectEchec, outbox, send, setProject, subOf, walletOf, walletPayin } from './http-helpers.js';
+import {
+  type Json,
+  authFailures,
+  expectEchec,
+  outbox,
+  send,
+  setProject,
+  subOf,
+  walletOf,
+  walletPayin,
+} from './http-helpers.js';
 import { expectLedgerSound, readLedger } from './ledger-checks.js';
 import { E1, E2, NUMBERS, checkoutBody, straightBody, ussdOtp } from './payin-helpers.js';
 
@@ -32,11 +47,26 @@ const ORANGE = NUMBERS.ussd_otp;
 let serial = 0;
 
 function refundBody(payin: unknown, amount?: number | string | null, extra: Record<string, unknown> = {}) {
-  return { payin, ...(amount !== undefined ? { amount } : {}), reason: 'Customer returned the goods', merchant_refund_reference: `RF-${++serial}`, ...extra };
+  return {
+    payin,
+    ...(amount !== undefined ? { amount } : {}),
+    reason: 'Customer returned the goods',
+    merchant_refund_reference: `RF-${++serial}`,
+    ...extra,
+  };
 }
 
-async function refund(gw: TestGateway, payin: unknown, amount?: number | string | null, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<Json> {
-  return gw.call('POST', REFUNDS, { body: refundBody(payin, amount, extra), ...(headers ? { headers } : {}) });
+async function refund(
+  gw: TestGateway,
+  payin: unknown,
+  amount?: number | string | null,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): Promise<Json> {
+  return gw.call('POST', REFUNDS, {
+    body: refundBody(payin, amount, extra),
+    ...(headers ? { headers } : {}),
+  });
 }
 
 function refundOf(body: Json): Json {
@@ -53,11 +83,23 @@ async function orangePayin(gw: TestGateway, amount: number): Promise<Json> {
 }
 
 function refundRows(gw: TestGateway) {
-  return gw.gw.db.command((tx) => tx.selectFrom('refunds').selectAll().orderBy('created_at_ms').orderBy('id').execute());
+  return gw.gw.db.command((tx) =>
+    tx.selectFrom('refunds').selectAll().orderBy('created_at_ms').orderBy('id').execute(),
+  );
 }
 
 function refundedOf(gw: TestGateway, token: unknown) {
-  return gw.gw.db.command(async (tx) => Number((await tx.selectFrom('payins').select('refunded_xof').where('token', '=', String(token)).executeTakeFirstOrThrow()).refunded_xof));
+  return gw.gw.db.command(async (tx) =>
+    Number(
+      (
+        await tx
+          .selectFrom('payins')
+          .select('refunded_xof')
+          .where('token', '=', String(token))
+          .executeTakeFirstOrThrow()
+      ).refunded_xof,
+    ),
+  );
 }
 
 describe.each(BACKENDS)('refunds on %s', (backend) => {
@@ -73,7 +115,14 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       const payin = await walletPayin(gw, WALLET_PHONE, 5000);
       expect((await walletOf(gw, WALLET_PHONE))?.postedXof).toBe(95_000);
       const created = refundOf(await refund(gw, payin.token));
-      expect(created).toMatchObject({ status: 'completed', amount: 5000, method: 'wallet', customer: WALLET_PHONE, payin_token: payin.token, operator_id: '0' });
+      expect(created).toMatchObject({
+        status: 'completed',
+        amount: 5000,
+        method: 'wallet',
+        customer: WALLET_PHONE,
+        payin_token: payin.token,
+        operator_id: '0',
+      });
       expect(created.refund_id).toMatch(/^rf_[a-z2-7]+$/);
       expect((await walletOf(gw, WALLET_PHONE))?.postedXof).toBe(100_000);
       expect((await subOf(gw, '0'))?.postedXof).toBe(0);
@@ -90,12 +139,22 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       const payin = await walletPayin(gw, WALLET_PHONE, 5000);
       expect(refundOf(await refund(gw, payin.token, 1000)).amount).toBe(1000);
       expect(refundOf(await refund(gw, payin.token, '1500')).amount).toBe(1500);
-      expectEchec(await refund(gw, payin.token, 2501), 'confirmInvoice', '07', 'At most 2500 XOF is left to refund of this payin');
+      expectEchec(
+        await refund(gw, payin.token, 2501),
+        'confirmInvoice',
+        '07',
+        'At most 2500 XOF is left to refund of this payin',
+      );
       expect(refundOf(await refund(gw, payin.token)).amount).toBe(2500);
       expectEchec(await refund(gw, payin.token), 'confirmInvoice', '06');
       expectEchec(await refund(gw, payin.token, 1), 'confirmInvoice', '06');
       const listed = await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}`);
-      expect(listed).toMatchObject({ response_code: '00', payin_amount: 5000, refunded_amount: 5000, refundable_amount: 0 });
+      expect(listed).toMatchObject({
+        response_code: '00',
+        payin_amount: 5000,
+        refunded_amount: 5000,
+        refundable_amount: 0,
+      });
       expect((listed.refunds as Json[]).map((r) => r.amount)).toEqual([1000, 1500, 2500]);
       // The payin's own id serves as well as its token.
       const payinId = (listed as { payin_id: string }).payin_id;
@@ -111,12 +170,26 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
         const moved = await postTransfers(
           tx,
           gw.gw.db.dialect,
-          [{ kind: 'single', debitAccountId: accountIds.subaccount(gw.project.id, '0'), creditAccountId: accountIds.funding, amountXof: 4500 as Xof, reason: 'test_withdrawal', subjectId: null }],
+          [
+            {
+              kind: 'single',
+              debitAccountId: accountIds.subaccount(gw.project.id, '0'),
+              creditAccountId: accountIds.funding,
+              amountXof: 4500 as Xof,
+              reason: 'test_withdrawal',
+              subjectId: null,
+            },
+          ],
           gw.clock.nowMs(),
         );
         expect(moved.ok).toBe(true);
       });
-      expectEchec(await refund(gw, payin.token, 1000), 'confirmInvoice', '04', 'The project wallet sub-account holds too little for this refund');
+      expectEchec(
+        await refund(gw, payin.token, 1000),
+        'confirmInvoice',
+        '04',
+        'The project wallet sub-account holds too little for this refund',
+      );
       expect(await refundRows(gw)).toEqual([]);
       expect(await refundedOf(gw, payin.token)).toBe(0);
       expect(refundOf(await refund(gw, payin.token, 500)).amount).toBe(500);
@@ -126,10 +199,23 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
     it('refuses an operator refund the sub-account cannot hold, and writes nothing', async () => {
       const payin = await orangePayin(gw, 5000);
       const payout = await gw.call('POST', '/pay/v01/straight/payout', {
-        body: { commande: { amount: 4500, description: 'Supplier', customer: ORANGE.phone, callback_url: '', custom_data: { transaction_id: 'PO-1' } } },
+        body: {
+          commande: {
+            amount: 4500,
+            description: 'Supplier',
+            customer: ORANGE.phone,
+            callback_url: '',
+            custom_data: { transaction_id: 'PO-1' },
+          },
+        },
       });
       expect(payout.response_code).toBe('00');
-      expectEchec(await refund(gw, payin.token, 1000), 'confirmInvoice', '04', 'The project sub-account of this operator holds too little for this refund');
+      expectEchec(
+        await refund(gw, payin.token, 1000),
+        'confirmInvoice',
+        '04',
+        'The project sub-account of this operator holds too little for this refund',
+      );
       expect(await refundRows(gw)).toEqual([]);
       expect(await refundedOf(gw, payin.token)).toBe(0);
     });
@@ -138,7 +224,11 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
   it('answers what the OpenAPI document declares, success and error alike', async () => {
     const payin = await walletPayin(gw, WALLET_PHONE, 3000);
     const created = await refund(gw, payin.token, 1000);
-    const valid = (schema: TSchema, body: unknown) => expect([...Compile(schema).Errors(body)].map((e) => `${e.instancePath} ${e.message}`), JSON.stringify(body)).toEqual([]);
+    const valid = (schema: TSchema, body: unknown) =>
+      expect(
+        [...Compile(schema).Errors(body)].map((e) => `${e.instancePath} ${e.message}`),
+        JSON.stringify(body),
+      ).toEqual([]);
     valid(RefundBody, created);
     valid(RefundBody, await gw.call('GET', `${REFUNDS}/${String(refundOf(created).refund_id)}`));
     valid(RefundListBody, await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}`));
@@ -150,7 +240,13 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       const payin = await orangePayin(gw, 5000);
       expect((await subOf(gw, ORANGE.operatorId))?.postedXof).toBe(5000);
       const created = refundOf(await refund(gw, payin.token, 2000));
-      expect(created).toMatchObject({ status: 'pending', method: 'operator', amount: 2000, customer: ORANGE.phone, operator_reference: '' });
+      expect(created).toMatchObject({
+        status: 'pending',
+        method: 'operator',
+        amount: 2000,
+        customer: ORANGE.phone,
+        operator_reference: '',
+      });
       expect(await subOf(gw, ORANGE.operatorId)).toMatchObject({ postedXof: 5000, heldXof: 2000 });
       expectLedgerSound(await readLedger(gw.gw.db), 'while pending');
       expect(await gw.refunds.runOnce()).toBe(1);
@@ -169,9 +265,16 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       });
       const payin = await orangePayin(gw, 5000);
       const created = refundOf(await refund(gw, payin.token));
-      const worker = new RefundWorker({ ...gw.gw, connector: failing }, { intervalMs: 1000, leaseMs: 5000, instanceId: 'test' }, (e) => errors.push(e));
+      const worker = new RefundWorker(
+        { ...gw.gw, connector: failing },
+        { intervalMs: 1000, leaseMs: 5000, instanceId: 'test' },
+        (e) => errors.push(e),
+      );
       expect(await worker.runOnce()).toBe(1);
-      expect(refundOf(await gw.call('GET', `${REFUNDS}/${String(created.refund_id)}`))).toMatchObject({ status: 'failed', status_reason: 'declined' });
+      expect(refundOf(await gw.call('GET', `${REFUNDS}/${String(created.refund_id)}`))).toMatchObject({
+        status: 'failed',
+        status_reason: 'declined',
+      });
       expect(await subOf(gw, ORANGE.operatorId)).toMatchObject({ postedXof: 5000, heldXof: 0 });
       expect(await refundedOf(gw, payin.token)).toBe(0);
       expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payin.completed', 'refund.failed']);
@@ -184,7 +287,8 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       const answers = await Promise.all(Array.from({ length: 24 }, () => refund(gw, payin.token, 1000)));
       const accepted = answers.filter((a) => a.response_code === '00');
       expect(accepted).toHaveLength(10);
-      for (const answer of answers.filter((a) => a.response_code !== '00')) expect(answer.response_text).toBe('Echec (Code06)');
+      for (const answer of answers.filter((a) => a.response_code !== '00'))
+        expect(answer.response_text).toBe('Echec (Code06)');
       expect(await refundedOf(gw, payin.token)).toBe(10_000);
       expect(await subOf(gw, ORANGE.operatorId)).toMatchObject({ postedXof: 10_000, heldXof: 10_000 });
       while ((await gw.refunds.runOnce()) > 0);
@@ -195,8 +299,12 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
 
     it('parallel refunds of different amounts stop exactly at what was paid', async () => {
       const payin = await orangePayin(gw, 5000);
-      const answers = await Promise.all([700, 1300, 2200, 900, 1800, 400, 3000, 100].map((amount) => refund(gw, payin.token, amount)));
-      const total = answers.filter((a) => a.response_code === '00').reduce((sum, a) => sum + Number((a.refund as Json).amount), 0);
+      const answers = await Promise.all(
+        [700, 1300, 2200, 900, 1800, 400, 3000, 100].map((amount) => refund(gw, payin.token, amount)),
+      );
+      const total = answers
+        .filter((a) => a.response_code === '00')
+        .reduce((sum, a) => sum + Number((a.refund as Json).amount), 0);
       expect(total).toBeLessThanOrEqual(5000);
       expect(await refundedOf(gw, payin.token)).toBe(total);
       const rows = await refundRows(gw);
@@ -206,14 +314,28 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
   });
 
   describe('errors', () => {
-    it('refuses a payin that is not completed, another project\'s payin and refund, and unknown ids', async () => {
+    it("refuses a payin that is not completed, another project's payin and refund, and unknown ids", async () => {
       const invoice = await gw.call('POST', E1, { body: checkoutBody() });
       expectEchec(await refund(gw, invoice.token), 'confirmInvoice', '05');
       const payin = await walletPayin(gw, WALLET_PHONE, 2000);
       const created = refundOf(await refund(gw, payin.token, 500));
-      expectEchec(await refund(gw, payin.token, 500, {}, gw.other.headers), 'confirmInvoice', '02', 'No such payin');
-      expectEchec(await gw.call('GET', `${REFUNDS}/${String(created.refund_id)}`, { headers: gw.other.headers }), 'confirmInvoice', '02', 'No such refund');
-      expectEchec(await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}`, { headers: gw.other.headers }), 'confirmInvoice', '02');
+      expectEchec(
+        await refund(gw, payin.token, 500, {}, gw.other.headers),
+        'confirmInvoice',
+        '02',
+        'No such payin',
+      );
+      expectEchec(
+        await gw.call('GET', `${REFUNDS}/${String(created.refund_id)}`, { headers: gw.other.headers }),
+        'confirmInvoice',
+        '02',
+        'No such refund',
+      );
+      expectEchec(
+        await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}`, { headers: gw.other.headers }),
+        'confirmInvoice',
+        '02',
+      );
       expectEchec(await gw.call('GET', `${REFUNDS}/rf_nosuchrefund`), 'confirmInvoice', '02');
       expectEchec(await gw.call('GET', `${REFUNDS}/RF-1`), 'confirmInvoice', '02');
       expectEchec(await refund(gw, 'pay_nosuchpayin'), 'confirmInvoice', '02');
@@ -240,7 +362,11 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       ]) {
         expectEchec(await gw.call('POST', REFUNDS, { body }), 'confirmInvoice', '04');
       }
-      expectEchec(await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}&status=pending`), 'confirmInvoice', '04');
+      expectEchec(
+        await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}&status=pending`),
+        'confirmInvoice',
+        '04',
+      );
       expectEchec(await gw.call('GET', REFUNDS), 'confirmInvoice', '04');
       expect(await refundRows(gw)).toEqual([]);
     });
@@ -251,8 +377,17 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
       const headers = { 'idempotency-key': 'refund-key-1' };
       const first = await gw.call('POST', REFUNDS, { body, headers });
       expect(await gw.call('POST', REFUNDS, { body, headers })).toEqual(first);
-      expectEchec(await gw.call('POST', REFUNDS, { body: { ...body, amount: 999 }, headers }), 'confirmInvoice', '04');
-      expectEchec(await gw.call('POST', REFUNDS, { body }), 'confirmInvoice', '04', 'A refund with this merchant reference exists already');
+      expectEchec(
+        await gw.call('POST', REFUNDS, { body: { ...body, amount: 999 }, headers }),
+        'confirmInvoice',
+        '04',
+      );
+      expectEchec(
+        await gw.call('POST', REFUNDS, { body }),
+        'confirmInvoice',
+        '04',
+        'A refund with this merchant reference exists already',
+      );
       expect(await refundRows(gw)).toHaveLength(1);
       expect(await refundedOf(gw, payin.token)).toBe(1000);
     });
@@ -265,14 +400,26 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
           ['GET', `${REFUNDS}?payin=${String(payin.token)}`, undefined],
           ['GET', `${REFUNDS}/rf_x`, undefined],
         ] as const) {
-          const response = await send(gw, method, url, { ...(failure.headers ? { headers: failure.headers } : {}), ...(failure.omit ? { omit: failure.omit } : {}), ...(body ? { body } : {}) });
+          const response = await send(gw, method, url, {
+            ...(failure.headers ? { headers: failure.headers } : {}),
+            ...(failure.omit ? { omit: failure.omit } : {}),
+            ...(body ? { body } : {}),
+          });
           expect(response.status, failure.name).toBe(200);
           expect(response.json.response_text, `${failure.name} ${method} ${url}`).toBe('Echec (Code00)');
         }
       }
-      expectEchec(await gw.call('POST', REFUNDS, { body: refundBody(payin.token, 100), ip: '203.0.113.9' }), 'confirmInvoice', '04', /IP 203\.0\.113\.9 is not allowed/);
+      expectEchec(
+        await gw.call('POST', REFUNDS, { body: refundBody(payin.token, 100), ip: '203.0.113.9' }),
+        'confirmInvoice',
+        '04',
+        /IP 203\.0\.113\.9 is not allowed/,
+      );
       // Reads are not guarded by the IP list, like LigdiCash's confirm endpoints.
-      expect((await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}`, { ip: '203.0.113.9' })).response_code).toBe('00');
+      expect(
+        (await gw.call('GET', `${REFUNDS}?payin=${String(payin.token)}`, { ip: '203.0.113.9' }))
+          .response_code,
+      ).toBe('00');
       expect(await refundRows(gw)).toEqual([]);
     });
   });
@@ -284,21 +431,32 @@ describe.each(BACKENDS)('refunds on %s', (backend) => {
     });
     afterAll(async () => receiver.close());
 
-    it('POSTs a signed refund callback to the refund\'s URL, as JSON then as a form', async () => {
+    it("POSTs a signed refund callback to the refund's URL, as JSON then as a form", async () => {
       await setProject(gw, { callbackMode: 'ligdicash' });
       const payin = await walletPayin(gw, WALLET_PHONE, 2000);
-      const created = refundOf(await refund(gw, payin.token, 800, { callback_url: receiver.url(`/refunds-${backend}`) }));
+      const created = refundOf(
+        await refund(gw, payin.token, 800, { callback_url: receiver.url(`/refunds-${backend}`) }),
+      );
       const worker = handWorker(gw.gw);
       await worker.runOnce();
       await until(() => receiver.received.filter((r) => r.path === `/refunds-${backend}`).length === 2);
       const [json, form] = receiver.received.filter((r: Received) => r.path === `/refunds-${backend}`);
       expect(json?.contentType).toBe('application/json');
-      expect(json?.fields).toMatchObject({ event: 'refund', refund_id: created.refund_id, status: 'completed', amount: 800, payin_token: payin.token, method: 'wallet' });
+      expect(json?.fields).toMatchObject({
+        event: 'refund',
+        refund_id: created.refund_id,
+        status: 'completed',
+        amount: 800,
+        payin_token: payin.token,
+        method: 'wallet',
+      });
       expect(form?.fields).toMatchObject({ event: 'refund', refund_id: created.refund_id, amount: '800' });
       expect(Compile(RefundCallback).Check(json?.fields)).toBe(true);
       expect(Compile(RefundCallbackForm).Check(form?.fields)).toBe(true);
       const secret = await webhookSecretOf(gw.gw, gw.project.id);
-      expect(verifyWebhook(secret, json?.headers ?? {}, json?.body ?? '', Math.floor(gw.clock.nowMs() / 1000))).toBe('ok');
+      expect(
+        verifyWebhook(secret, json?.headers ?? {}, json?.body ?? '', Math.floor(gw.clock.nowMs() / 1000)),
+      ).toBe('ok');
       await worker.stop();
     });
   });
@@ -326,7 +484,8 @@ describe.each(BACKENDS)('a refund cut between the operator call and the settleme
         calls.refund.push(request.reference);
         const outcome = await (base.refund as NonNullable<OperatorConnector['refund']>)(request);
         // The operator has refunded; its answer never reaches the first instance, which "dies".
-        if (answerLost === undefined) return new Promise<OperatorOutcome>((resolve) => (answerLost = resolve));
+        if (answerLost === undefined)
+          return new Promise<OperatorOutcome>((resolve) => (answerLost = resolve));
         return outcome;
       },
       queryRefund(request: RefundRequest): Promise<OperatorOutcome> {
@@ -336,13 +495,26 @@ describe.each(BACKENDS)('a refund cut between the operator call and the settleme
     });
     const payin = await orangePayin(gw, 4000);
     const refundId = String(refundOf(await refund(gw, payin.token)).refund_id);
-    const first = new RefundWorker({ ...gw.gw, connector: crashing }, { intervalMs: 1000, leaseMs: 5000, instanceId: 'first' }, () => undefined);
+    const first = new RefundWorker(
+      { ...gw.gw, connector: crashing },
+      { intervalMs: 1000, leaseMs: 5000, instanceId: 'first' },
+      () => undefined,
+    );
     const firstPass = first.runOnce().catch(() => 0);
     await until(() => answerLost !== undefined);
-    expect((await refundRows(gw))[0]).toMatchObject({ status: 'pending', dispatch_state: 'sent', dispatch_owner: 'first', dispatch_attempts: 1 });
+    expect((await refundRows(gw))[0]).toMatchObject({
+      status: 'pending',
+      dispatch_state: 'sent',
+      dispatch_owner: 'first',
+      dispatch_attempts: 1,
+    });
 
     // Within the first instance's lease nobody takes the refund; after it, another instance does.
-    const second = new RefundWorker({ ...gw.gw, connector: crashing }, { intervalMs: 1000, leaseMs: 5000, instanceId: 'second' }, () => undefined);
+    const second = new RefundWorker(
+      { ...gw.gw, connector: crashing },
+      { intervalMs: 1000, leaseMs: 5000, instanceId: 'second' },
+      () => undefined,
+    );
     expect(await second.runOnce()).toBe(0);
     gw.clock.advance(130_000);
     expect(await second.runOnce()).toBe(1);
@@ -368,15 +540,27 @@ describe.each(BACKENDS)('Wave refunds in production (%s)', (backend) => {
 
   beforeEach(async () => {
     wave = await new WaveFake().start();
-    const router = connectorsFromJson({ connectors: [{ type: 'wave', operators: ['39'], settings: wave.settings() }] }, [waveFactory], {
-      timeoutMs: 2000,
-      clock: systemClock,
-      publicUrl: 'https://cauri.example',
-      env: {},
+    const router = connectorsFromJson(
+      { connectors: [{ type: 'wave', operators: ['39'], settings: wave.settings() }] },
+      [waveFactory],
+      {
+        timeoutMs: 2000,
+        clock: systemClock,
+        publicUrl: 'https://cauri.example',
+        env: {},
+      },
+    );
+    gw = await startTestGateway(backend, {
+      connector: router,
+      config: { mode: 'production', publicUrl: 'https://cauri.example' },
     });
-    gw = await startTestGateway(backend, { connector: router, config: { mode: 'production', publicUrl: 'https://cauri.example' } });
     wave.deliver = async (webhook) => {
-      await gw.app.inject({ method: 'POST', url: '/operators/39/notify', headers: webhook.headers, payload: webhook.payload });
+      await gw.app.inject({
+        method: 'POST',
+        url: '/operators/39/notify',
+        headers: webhook.headers,
+        payload: webhook.payload,
+      });
     };
   });
   afterEach(async () => {
@@ -400,7 +584,10 @@ describe.each(BACKENDS)('Wave refunds in production (%s)', (backend) => {
     const [session] = [...wave.sessions.values()];
     expect(session?.payment_status).toBe('refunded');
     expect(wave.refundsPerSession.get(String(session?.id))).toBe(1);
-    expect(refundOf(await gw.call('GET', `${REFUNDS}/${String(created.refund_id)}`))).toMatchObject({ status: 'completed', operator_reference: session?.id });
+    expect(refundOf(await gw.call('GET', `${REFUNDS}/${String(created.refund_id)}`))).toMatchObject({
+      status: 'completed',
+      operator_reference: session?.id,
+    });
     // A whole payin refunded is refunded in full: a second refund is refused before Wave is asked.
     expectEchec(await refund(gw, payin.token), 'confirmInvoice', '06');
     expect(wave.requests.filter((r) => r.path.endsWith('/refund'))).toHaveLength(1);
@@ -418,7 +605,11 @@ describe.each(BACKENDS)('Wave refunds in production (%s)', (backend) => {
         throw new Error('socket hang up');
       },
     });
-    const worker = new RefundWorker({ ...gw.gw, connector: lossy }, { intervalMs: 1000, leaseMs: 5000, instanceId: 'lossy' }, () => undefined);
+    const worker = new RefundWorker(
+      { ...gw.gw, connector: lossy },
+      { intervalMs: 1000, leaseMs: 5000, instanceId: 'lossy' },
+      () => undefined,
+    );
     expect(await worker.runOnce()).toBe(1);
     expect((await refundRows(gw))[0]).toMatchObject({ status: 'pending', dispatch_attempts: 1 });
     gw.clock.advance(60_000);
@@ -451,14 +642,20 @@ describe.each(BACKENDS)('refunds an operator cannot make (%s)', (backend) => {
       serves: (operatorId, action) => operatorId === ORANGE.operatorId && action === 'debit',
       requestCredit: () => Promise.resolve({ state: 'failed', reason: 'operator_error: no payouts' }),
       queryStatus: () => Promise.resolve({ state: 'pending' }),
-      requestDebit: (request) => Promise.resolve({ state: 'completed', operatorReference: `OP-${request.reference}` }),
+      requestDebit: (request) =>
+        Promise.resolve({ state: 'completed', operatorReference: `OP-${request.reference}` }),
     };
-    gw = await startTestGateway(backend, { connector: debitOnly, config: { mode: 'production', publicUrl: 'https://cauri.example' } });
+    gw = await startTestGateway(backend, {
+      connector: debitOnly,
+      config: { mode: 'production', publicUrl: 'https://cauri.example' },
+    });
   });
   afterEach(async () => gw.destroy());
 
   it('refuses with Code08 before anything is held', async () => {
-    const created = await gw.call('POST', E2, { body: straightBody(ORANGE.phone, { otp: '123456', amount: 3000 }) });
+    const created = await gw.call('POST', E2, {
+      body: straightBody(ORANGE.phone, { otp: '123456', amount: 3000 }),
+    });
     expect(created.response_code).toBe('00');
     expectEchec(await refund(gw, created.token, 1000), 'confirmInvoice', '08');
     expect(await refundRows(gw)).toEqual([]);

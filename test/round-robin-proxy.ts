@@ -75,18 +75,25 @@ export class RoundRobinProxy {
     if (backend === undefined) return fail('no live backend');
     this.forwarded.set(backend, (this.forwarded.get(backend) ?? 0) + 1);
     const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(request.headers)) if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = value;
+    for (const [name, value] of Object.entries(request.headers))
+      if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = value;
     headers['content-length'] = String(body.length);
     const target = new URL(request.url ?? '/', backend);
-    const upstream = http.request(target, { method: request.method, headers, agent: this.agent }, (answer) => {
-      const answerHeaders: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) if (!HOP_HEADERS.has(name) && value !== undefined) answerHeaders[name] = value;
-      response.writeHead(answer.statusCode ?? 502, answerHeaders);
-      answer.pipe(response);
-      answer.on('error', () => response.destroy());
-    });
+    const upstream = http.request(
+      target,
+      { method: request.method, headers, agent: this.agent },
+      (answer) => {
+        const answerHeaders: http.OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(answer.headers))
+          if (!HOP_HEADERS.has(name) && value !== undefined) answerHeaders[name] = value;
+        response.writeHead(answer.statusCode ?? 502, answerHeaders);
+        answer.pipe(response);
+        answer.on('error', () => response.destroy());
+      },
+    );
     upstream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EPIPE') this.dead.add(backend);
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EPIPE')
+        this.dead.add(backend);
       fail(`backend ${backend} failed: ${error.code ?? error.message}`);
     });
     upstream.end(body);

@@ -29,7 +29,9 @@ describe.each(BACKENDS)('seeding the sandbox from several instances at once on %
     const seeded = await Promise.all([test.db, ...others].map((db) => seedSandbox(db, Date.now())));
     expect(seeded.filter((s) => s.created)).toHaveLength(1);
     expect(new Set(seeded.map((s) => s.projectId)).size).toBe(1);
-    const wallets = await test.db.command((tx) => tx.selectFrom('accounts').select('id').where('kind', '=', 'wallet').execute());
+    const wallets = await test.db.command((tx) =>
+      tx.selectFrom('accounts').select('id').where('kind', '=', 'wallet').execute(),
+    );
     expect(wallets).toHaveLength(1);
   });
 });

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SIGN_INS_IN_FLIGHT_MAX, SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX } from '../src/commands/console-sign-in.js';
+import {
+  SIGN_INS_IN_FLIGHT_MAX,
+  SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX,
+} from '../src/commands/console-sign-in.js';
 import type * as Password from '../src/core/password.js';
 import { ConsoleAgent, OPERATOR, addConsoleUser } from './console-helpers.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
@@ -70,8 +73,16 @@ describe.each(BACKENDS)('console sign-in slots on %s', (backend) => {
         method: 'POST',
         url: '/console/login',
         remoteAddress: ip,
-        headers: { cookie: `cauri_csrf=${form.cookies.get('cauri_csrf') ?? ''}`, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ csrf, username: OPERATOR.username, password, next: '/console' }).toString(),
+        headers: {
+          cookie: `cauri_csrf=${form.cookies.get('cauri_csrf') ?? ''}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        payload: new URLSearchParams({
+          csrf,
+          username: OPERATOR.username,
+          password,
+          next: '/console',
+        }).toString(),
       })
       .then((r) => {
         answered++;
@@ -87,37 +98,56 @@ describe.each(BACKENDS)('console sign-in slots on %s', (backend) => {
     const callsBefore = gate.calls;
     const answeredBefore = answered;
     const statuses = ips.map((ip) => post(ip));
-    await until(() => gate.calls - callsBefore + answered - answeredBefore === ips.length, 'every attempt to answer busy or reach the check');
+    await until(
+      () => gate.calls - callsBefore + answered - answeredBefore === ips.length,
+      'every attempt to answer busy or reach the check',
+    );
     return statuses;
   }
 
-  const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((out, s) => ({ ...out, [s]: (out[s] ?? 0) + 1 }), {});
+  const tally = (statuses: number[]) =>
+    statuses.reduce<Record<number, number>>((out, s) => ({ ...out, [s]: (out[s] ?? 0) + 1 }), {});
 
   it(`one address holds at most ${SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX} checks; another still signs in meanwhile`, async () => {
     const flooding = await flood(Array<string>(12).fill('203.0.113.9'));
     expect(gate.calls).toBe(SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX);
     const other = post('198.51.100.7', OPERATOR.password);
-    await until(() => gate.calls === SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX + 1 || answered === 12 + 1, 'the other address to reach the check');
+    await until(
+      () => gate.calls === SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX + 1 || answered === 12 + 1,
+      'the other address to reach the check',
+    );
     release();
     expect(await other).toBe(303);
-    expect(tally(await Promise.all(flooding))).toEqual({ 401: SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX, 503: 12 - SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX });
+    expect(tally(await Promise.all(flooding))).toEqual({
+      401: SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX,
+      503: 12 - SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX,
+    });
   });
 
   it('an IPv6 /64 is one address; the total stays bounded across addresses', async () => {
     const sameNetwork = Array.from({ length: 6 }, (_, i) => `2001:db8:1:2::${(i + 1).toString(16)}`);
-    expect(tally(await Promise.all(await flood(sameNetwork).finally(release)))).toEqual({ 401: SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX, 503: 6 - SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX });
+    expect(tally(await Promise.all(await flood(sameNetwork).finally(release)))).toEqual({
+      401: SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX,
+      503: 6 - SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX,
+    });
     gate.calls = 0;
     const many = Array.from({ length: 12 }, (_, i) => `198.51.100.${10 + (i % 6)}`);
     const statuses = await flood(many);
     expect(gate.calls).toBe(SIGN_INS_IN_FLIGHT_MAX);
     release();
-    expect(tally(await Promise.all(statuses))).toEqual({ 401: SIGN_INS_IN_FLIGHT_MAX, 503: 12 - SIGN_INS_IN_FLIGHT_MAX });
+    expect(tally(await Promise.all(statuses))).toEqual({
+      401: SIGN_INS_IN_FLIGHT_MAX,
+      503: 12 - SIGN_INS_IN_FLIGHT_MAX,
+    });
   });
 
   it('busy answers count toward the per-address failure limit (30 in 15 minutes)', async () => {
     const statuses = await flood(Array<string>(30).fill('203.0.113.9'));
     release();
-    expect(tally(await Promise.all(statuses))).toEqual({ 401: SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX, 503: 30 - SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX });
+    expect(tally(await Promise.all(statuses))).toEqual({
+      401: SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX,
+      503: 30 - SIGN_INS_IN_FLIGHT_PER_ADDRESS_MAX,
+    });
     const callsBefore = gate.calls;
     expect(await post('203.0.113.9', OPERATOR.password)).toBe(429);
     expect(gate.calls).toBe(callsBefore);

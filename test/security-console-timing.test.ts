@@ -31,22 +31,32 @@ describe.each(BACKENDS)('console sign-in work and answers on %s', (backend) => {
   beforeEach(async () => {
     gw = await startTestGateway(backend);
     await addConsoleUser(gw);
-    storedHash = (await gw.gw.db.command((tx) => tx.selectFrom('console_users').select('password_hash').executeTakeFirstOrThrow())).password_hash;
+    storedHash = (
+      await gw.gw.db.command((tx) =>
+        tx.selectFrom('console_users').select('password_hash').executeTakeFirstOrThrow(),
+      )
+    ).password_hash;
     agent = new ConsoleAgent(gw.app);
     checks.length = 0;
   });
   afterEach(async () => gw.destroy());
 
   /** Signs in and answers the page with the username replaced, and the hashes the attempt checked. */
-  async function attempt(username: string, password: string): Promise<{ page: Page; body: string; checked: string[] }> {
+  async function attempt(
+    username: string,
+    password: string,
+  ): Promise<{ page: Page; body: string; checked: string[] }> {
     checks.length = 0;
     const page = await agent.signIn(username, password);
     return { page, body: page.body.split(username).join('USER'), checked: [...checks] };
   }
 
   async function lock(): Promise<void> {
-    for (let i = 0; i < CONSOLE_POLICY.failedAttemptsMax; i++) await agent.signIn(OPERATOR.username, `guess ${i} guess`);
-    const user = await gw.gw.db.command((tx) => tx.selectFrom('console_users').select('locked_until_ms').executeTakeFirstOrThrow());
+    for (let i = 0; i < CONSOLE_POLICY.failedAttemptsMax; i++)
+      await agent.signIn(OPERATOR.username, `guess ${i} guess`);
+    const user = await gw.gw.db.command((tx) =>
+      tx.selectFrom('console_users').select('locked_until_ms').executeTakeFirstOrThrow(),
+    );
     expect(Number(user.locked_until_ms)).toBeGreaterThan(gw.clock.nowMs());
   }
 

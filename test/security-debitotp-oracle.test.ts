@@ -21,15 +21,20 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function gateway(backend: (typeof BACKENDS)[number], options: Parameters<typeof startTestGateway>[1] = {}): Promise<TestGateway> {
+async function gateway(
+  backend: (typeof BACKENDS)[number],
+  options: Parameters<typeof startTestGateway>[1] = {},
+): Promise<TestGateway> {
   const gw = await startTestGateway(backend, options);
   cleanups.push(() => gw.destroy());
   await gw.wallet(FUNDED, BALANCE_XOF);
   return gw;
 }
 
-const debitotp = (gw: TestGateway, phone: string, amountXof: number) => gw.call('GET', `/pay/v02/debitotp/${phone}/${amountXof}`);
-const inbox = async (gw: TestGateway, phone: string) => (await gw.call('GET', `/sandbox/sms?phone=${phone}`)).messages as unknown[];
+const debitotp = (gw: TestGateway, phone: string, amountXof: number) =>
+  gw.call('GET', `/pay/v02/debitotp/${phone}/${amountXof}`);
+const inbox = async (gw: TestGateway, phone: string) =>
+  (await gw.call('GET', `/sandbox/sms?phone=${phone}`)).messages as unknown[];
 
 /** A provider that takes every SMS after `delayMs`, or refuses them all. */
 class SlowProvider implements SmsProvider {
@@ -70,17 +75,37 @@ describe.each(BACKENDS)('debitotp and withotp as an oracle on %s', (backend) => 
     const before = await money(gw);
     const neverIssued = await gw.call('POST', WITHOTP, { body: walletPayinBody(MISSING, 1500, '123456') });
     expectEchec(neverIssued, 'createInvoice', '15');
-    expect(await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, 1500, '123456') })).toEqual(neverIssued);
+    expect(await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, 1500, '123456') })).toEqual(
+      neverIssued,
+    );
     await debitotp(gw, MISSING, 1500);
     await debitotp(gw, FUNDED, 1500);
     const wrong = (await latestOtp(gw, FUNDED)) === '123456' ? '654321' : '123456';
     for (let attempt = 0; attempt < gw.gw.config.otp.attemptsMax; attempt++) {
-      expectEchec(await gw.call('POST', WITHOTP, { body: walletPayinBody(MISSING, 1500, wrong) }), 'createInvoice', '15', 'Wrong OTP');
-      expectEchec(await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, 1500, wrong) }), 'createInvoice', '15', 'Wrong OTP');
+      expectEchec(
+        await gw.call('POST', WITHOTP, { body: walletPayinBody(MISSING, 1500, wrong) }),
+        'createInvoice',
+        '15',
+        'Wrong OTP',
+      );
+      expectEchec(
+        await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, 1500, wrong) }),
+        'createInvoice',
+        '15',
+        'Wrong OTP',
+      );
     }
     // Exhausted alike: Code16 for both.
-    expectEchec(await gw.call('POST', WITHOTP, { body: walletPayinBody(MISSING, 1500, wrong) }), 'createInvoice', '16');
-    expectEchec(await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, 1500, wrong) }), 'createInvoice', '16');
+    expectEchec(
+      await gw.call('POST', WITHOTP, { body: walletPayinBody(MISSING, 1500, wrong) }),
+      'createInvoice',
+      '16',
+    );
+    expectEchec(
+      await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, 1500, wrong) }),
+      'createInvoice',
+      '16',
+    );
     expect(await money(gw)).toEqual(before);
   });
 
@@ -89,16 +114,26 @@ describe.each(BACKENDS)('debitotp and withotp as an oracle on %s', (backend) => 
     await debitotp(gw, FUNDED, BALANCE_XOF + 1);
     const code = await latestOtp(gw, FUNDED);
     const wrong = code === '123456' ? '654321' : '123456';
-    expectEchec(await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, BALANCE_XOF + 1, wrong) }), 'createInvoice', '15');
+    expectEchec(
+      await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, BALANCE_XOF + 1, wrong) }),
+      'createInvoice',
+      '15',
+    );
     const before = await money(gw);
-    expectEchec(await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, BALANCE_XOF + 1, code) }), 'createInvoice', '05', 'Insufficient wallet balance');
+    expectEchec(
+      await gw.call('POST', WITHOTP, { body: walletPayinBody(FUNDED, BALANCE_XOF + 1, code) }),
+      'createInvoice',
+      '05',
+      'Insufficient wallet balance',
+    );
     expect(await money(gw)).toEqual(before);
   });
 
   it('every well-formed request uses the per-hour quota, with or without a wallet', async () => {
     const gw = await gateway(backend, { config: { otpIssuedPerHourMax: 3 } });
     for (const phone of [FUNDED, MISSING]) {
-      for (let i = 0; i < 3; i++) expect(await debitotp(gw, phone, i === 1 ? BALANCE_XOF + 1 : 1500)).toEqual(OTP_SENT);
+      for (let i = 0; i < 3; i++)
+        expect(await debitotp(gw, phone, i === 1 ? BALANCE_XOF + 1 : 1500)).toEqual(OTP_SENT);
       expect(await debitotp(gw, phone, 1500)).toEqual(TOO_MANY);
       expect(await debitotp(gw, phone, BALANCE_XOF + 1)).toEqual(TOO_MANY);
     }
@@ -108,7 +143,11 @@ describe.each(BACKENDS)('debitotp and withotp as an oracle on %s', (backend) => 
 
   it('production without an SMS provider refuses alike, before looking at the wallet', async () => {
     const gw = await gateway(backend, { config: { mode: 'production' } });
-    const answers = await Promise.all([debitotp(gw, FUNDED, 1500), debitotp(gw, FUNDED, BALANCE_XOF + 1), debitotp(gw, MISSING, 1500)]);
+    const answers = await Promise.all([
+      debitotp(gw, FUNDED, 1500),
+      debitotp(gw, FUNDED, BALANCE_XOF + 1),
+      debitotp(gw, MISSING, 1500),
+    ]);
     expect(answers[0]).toMatchObject({ error: true });
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);

@@ -13,7 +13,7 @@ const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueO
 const HOSTILE = NAMES.map((name) => `${encodeURIComponent(name)}=x`).join('&');
 
 describe('a form parsed by the console', () => {
-  it('keeps every field as its own entry, the prototype\'s names included', () => {
+  it("keeps every field as its own entry, the prototype's names included", () => {
     const form = parseForm(`${HOSTILE}&__proto__=y&csrf=abc`);
     expect(Object.getPrototypeOf(form)).toBeNull();
     expect(form.__proto__).toEqual(['x', 'y']);
@@ -35,7 +35,10 @@ describe.each(BACKENDS)('fields named after Object.prototype on %s', (backend) =
     gw.app.inject({
       method: 'POST',
       url,
-      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       payload,
     });
   const csrfIn = (body: string) => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
@@ -49,8 +52,13 @@ describe.each(BACKENDS)('fields named after Object.prototype on %s', (backend) =
       `${HOSTILE}&csrf=${csrf}`,
       `${HOSTILE}&csrf=${csrf}&username=${encodeURIComponent(OPERATOR.username)}&password=wrong`,
     ];
-    for (const payload of cases) expect([403, 401]).toContain((await postRaw(agent, '/console/login', payload)).statusCode);
-    const signedIn = await postRaw(agent, '/console/login', `${HOSTILE}&csrf=${csrf}&username=${encodeURIComponent(OPERATOR.username)}&password=${encodeURIComponent(OPERATOR.password)}`);
+    for (const payload of cases)
+      expect([403, 401]).toContain((await postRaw(agent, '/console/login', payload)).statusCode);
+    const signedIn = await postRaw(
+      agent,
+      '/console/login',
+      `${HOSTILE}&csrf=${csrf}&username=${encodeURIComponent(OPERATOR.username)}&password=${encodeURIComponent(OPERATOR.password)}`,
+    );
     expect(signedIn.statusCode).toBe(303);
     expect((await postRaw(agent, '/console/logout', HOSTILE)).statusCode).toBe(303);
   });
@@ -64,7 +72,9 @@ describe.each(BACKENDS)('fields named after Object.prototype on %s', (backend) =
     const created = await postRaw(agent, '/console/wallets', `${HOSTILE}&csrf=${csrf}&phone=22670990001`);
     expect(created.statusCode).toBe(303);
     for (const name of NAMES) {
-      const page = await agent.get(`/console/wallets?done=${encodeURIComponent(name)}&${encodeURIComponent(name)}=1`);
+      const page = await agent.get(
+        `/console/wallets?done=${encodeURIComponent(name)}&${encodeURIComponent(name)}=1`,
+      );
       expect(page.status).toBe(200);
       expect(page.body).not.toMatch(/\[object Object\]|native code/);
     }
@@ -78,8 +88,10 @@ describe.each(BACKENDS)('fields named after Object.prototype on %s', (backend) =
     }
   });
 
-  it('the payment page\'s forms', async () => {
-    const created = await gw.call('POST', '/pay/v01/redirect/checkout-invoice/create', { body: checkoutBody() });
+  it("the payment page's forms", async () => {
+    const created = await gw.call('POST', '/pay/v01/redirect/checkout-invoice/create', {
+      body: checkoutBody(),
+    });
     const path = pagePath(created.response_text);
     const client = new PageClient(gw);
     const page = await client.get(path);

@@ -27,16 +27,31 @@ describe.each(BACKENDS)('concurrent idempotent retries on %s', (backend) => {
     for (let round = 0; round < ROUNDS; round++) {
       const body = payoutBody(PHONE, AMOUNT, { custom_data: { transaction_id: `RACE-${round}` } });
       const headers = { 'idempotency-key': `retry-${round}` };
-      const answers = await Promise.all(Array.from({ length: CONCURRENT }, () => gw.call('POST', PAYOUT_URL, { body, headers })));
-      const texts = answers.map((answer) => `${String(answer.response_code)} ${String(answer.response_text)}`);
+      const answers = await Promise.all(
+        Array.from({ length: CONCURRENT }, () => gw.call('POST', PAYOUT_URL, { body, headers })),
+      );
+      const texts = answers.map(
+        (answer) => `${String(answer.response_code)} ${String(answer.response_text)}`,
+      );
       expect(new Set(texts), `round ${round}`).toEqual(new Set(['00 ']));
       // Every answer is the same payout: one token, the replay of the first answer.
       expect(new Set(answers.map((answer) => answer.token)).size, `round ${round}`).toBe(1);
-      expect(answers.every((answer) => JSON.stringify(answer) === JSON.stringify(answers[0])), `round ${round}`).toBe(true);
-      const payouts = await gw.gw.db.command((tx) => tx.selectFrom('payouts').select('id').where('merchant_transaction_id', '=', `RACE-${round}`).execute());
+      expect(
+        answers.every((answer) => JSON.stringify(answer) === JSON.stringify(answers[0])),
+        `round ${round}`,
+      ).toBe(true);
+      const payouts = await gw.gw.db.command((tx) =>
+        tx
+          .selectFrom('payouts')
+          .select('id')
+          .where('merchant_transaction_id', '=', `RACE-${round}`)
+          .execute(),
+      );
       expect(payouts, `round ${round}`).toHaveLength(1);
     }
-    const keys = await gw.gw.db.command((tx) => tx.selectFrom('idempotency').select(['idempotency_key', 'response']).execute());
+    const keys = await gw.gw.db.command((tx) =>
+      tx.selectFrom('idempotency').select(['idempotency_key', 'response']).execute(),
+    );
     expect(keys).toHaveLength(ROUNDS);
     expect(keys.every((row) => row.response !== '')).toBe(true);
   });
@@ -51,6 +66,8 @@ describe.each(BACKENDS)('concurrent idempotent retries on %s', (backend) => {
     expect((await gw.call('POST', PAYOUT_URL, { body, headers })).response_code).toBe('00');
     const replayed = await gw.call('POST', PAYOUT_URL, { body, headers });
     expect(replayed.response_code).toBe('00');
-    expect((await gw.call('POST', PAYOUT_URL, { body: { ...body, extra: 1 }, headers })).response_code).toBe('01');
+    expect((await gw.call('POST', PAYOUT_URL, { body: { ...body, extra: 1 }, headers })).response_code).toBe(
+      '01',
+    );
   });
 });

@@ -25,7 +25,10 @@ function deep(levels: number): unknown {
  */
 function deepRaw(body: { commande: Record<string, unknown> }, levels: number): string {
   const marker = '"__deep__"';
-  return JSON.stringify({ ...body, commande: { ...body.commande, custom_data: '__deep__' } }).replace(marker, '['.repeat(levels) + '1' + ']'.repeat(levels));
+  return JSON.stringify({ ...body, commande: { ...body.commande, custom_data: '__deep__' } }).replace(
+    marker,
+    '['.repeat(levels) + '1' + ']'.repeat(levels),
+  );
 }
 
 describe.each(BACKENDS)('deeply nested JSON on %s', (backend) => {
@@ -41,17 +44,23 @@ describe.each(BACKENDS)('deeply nested JSON on %s', (backend) => {
     [WITHDRAWAL, 'createWithdrawal', '09', () => payoutBody(PHONE, 1000)],
     [E1, 'createInvoice', '08', () => checkoutBody({ amount: 1000 })],
     [WITHOTP, 'createInvoice', '08', () => walletPayinBody(PHONE, 1000, '123456')],
-  ] as const)('refuses 30 000 levels at %s with an Idempotency-Key, as Data Input, and writes nothing', async (url, wiki, code, body) => {
-    const before = await money(gw);
-    const response = await send(gw, 'POST', url, { headers: { 'idempotency-key': 'deep-1' }, rawBody: deepRaw(body(), 30_000) });
-    expect(response.status).toBe(200);
-    expectEchec(response.json, wiki, code, TOO_DEEP);
-    expect(await money(gw)).toEqual(before);
-    expect(await payouts(gw)).toEqual([]);
-    expect(await payins(gw)).toEqual([]);
-    const keys = await gw.gw.db.command((tx) => tx.selectFrom('idempotency').selectAll().execute());
-    expect(keys).toEqual([]);
-  });
+  ] as const)(
+    'refuses 30 000 levels at %s with an Idempotency-Key, as Data Input, and writes nothing',
+    async (url, wiki, code, body) => {
+      const before = await money(gw);
+      const response = await send(gw, 'POST', url, {
+        headers: { 'idempotency-key': 'deep-1' },
+        rawBody: deepRaw(body(), 30_000),
+      });
+      expect(response.status).toBe(200);
+      expectEchec(response.json, wiki, code, TOO_DEEP);
+      expect(await money(gw)).toEqual(before);
+      expect(await payouts(gw)).toEqual([]);
+      expect(await payins(gw)).toEqual([]);
+      const keys = await gw.gw.db.command((tx) => tx.selectFrom('idempotency').selectAll().execute());
+      expect(keys).toEqual([]);
+    },
+  );
 
   it('refuses 33 levels and lets 32 through to the endpoint rules', async () => {
     const refused = await send(gw, 'POST', WITHDRAWAL, { rawBody: deepRaw(payoutBody(PHONE, 1000), 31) });
@@ -63,12 +72,25 @@ describe.each(BACKENDS)('deeply nested JSON on %s', (backend) => {
   });
 
   it('refuses a deep array at the top and deep values in any field', async () => {
-    expectEchec((await send(gw, 'POST', WITHDRAWAL, { rawBody: '['.repeat(40) + ']'.repeat(40) })).json, 'createWithdrawal', '09', TOO_DEEP);
-    expectEchec((await send(gw, 'POST', WITHDRAWAL, { body: payoutBody(PHONE, 1000, { description: deep(40) }) })).json, 'createWithdrawal', '09', TOO_DEEP);
+    expectEchec(
+      (await send(gw, 'POST', WITHDRAWAL, { rawBody: '['.repeat(40) + ']'.repeat(40) })).json,
+      'createWithdrawal',
+      '09',
+      TOO_DEEP,
+    );
+    expectEchec(
+      (await send(gw, 'POST', WITHDRAWAL, { body: payoutBody(PHONE, 1000, { description: deep(40) }) })).json,
+      'createWithdrawal',
+      '09',
+      TOO_DEEP,
+    );
   });
 
   it('still takes an ordinary body with an Idempotency-Key', async () => {
-    const created = await send(gw, 'POST', WITHDRAWAL, { headers: { 'idempotency-key': 'ok-1' }, body: payoutBody(PHONE, 1000) });
+    const created = await send(gw, 'POST', WITHDRAWAL, {
+      headers: { 'idempotency-key': 'ok-1' },
+      body: payoutBody(PHONE, 1000),
+    });
     expect(created.json.response_code).toBe('00');
   });
 });

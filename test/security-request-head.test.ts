@@ -24,7 +24,14 @@ describe.each(BACKENDS)('an unreadable request head on %s', (backend) => {
 
   function withdrawalHead(extra: [string, string][]): string {
     const body = JSON.stringify(payoutBody('22670111111', 5000));
-    return requestHead('POST', WITHDRAWAL, [['host', 'localhost'], ...Object.entries(gw.project.headers), ['content-length', String(Buffer.byteLength(body))], ...extra]) + body;
+    return (
+      requestHead('POST', WITHDRAWAL, [
+        ['host', 'localhost'],
+        ...Object.entries(gw.project.headers),
+        ['content-length', String(Buffer.byteLength(body))],
+        ...extra,
+      ]) + body
+    );
   }
 
   it.each([
@@ -36,30 +43,54 @@ describe.each(BACKENDS)('an unreadable request head on %s', (backend) => {
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
     expect(answer.headers.connection).toBe('close');
-    expectEchec(JSON.parse(answer.body) as Record<string, unknown>, 'createInvoice', '08', 'Request head too large');
+    expectEchec(
+      JSON.parse(answer.body) as Record<string, unknown>,
+      'createInvoice',
+      '08',
+      'Request head too large',
+    );
   });
 
   it('answers hundreds of headers the same way', async () => {
-    const many = Array.from({ length: 500 }, (_, index): [string, string] => [`x-filler-${index}`, 'v'.repeat(60)]);
+    const many = Array.from({ length: 500 }, (_, index): [string, string] => [
+      `x-filler-${index}`,
+      'v'.repeat(60),
+    ]);
     const answer = await exchange(port, withdrawalHead(many));
     expect(answer.errorCode).toBeUndefined();
     expect(answer.status).toBe(200);
-    expectEchec(JSON.parse(answer.body) as Record<string, unknown>, 'createInvoice', '08', 'Request head too large');
+    expectEchec(
+      JSON.parse(answer.body) as Record<string, unknown>,
+      'createInvoice',
+      '08',
+      'Request head too large',
+    );
   });
 
   it.each([
     ['a garbage request line', 'GARBAGE\r\n\r\n'],
     ['a header without a colon', 'GET /health HTTP/1.1\r\nhost localhost\r\n\r\n'],
     ['a control character in a header value', 'GET /health HTTP/1.1\r\nhost: local\u0001host\r\n\r\n'],
-    ['a malformed chunk size', `POST ${WITHDRAWAL} HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`],
+    [
+      'a malformed chunk size',
+      `POST ${WITHDRAWAL} HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+    ],
   ])('answers %s with HTTP 200 and the Data Input envelope', async (_label, raw) => {
     const answer = await exchange(port, raw);
     expect(answer.status, answer.received.slice(0, 200)).toBe(200);
-    expectEchec(JSON.parse(answer.body) as Record<string, unknown>, 'createInvoice', '08', 'Malformed HTTP request');
+    expectEchec(
+      JSON.parse(answer.body) as Record<string, unknown>,
+      'createInvoice',
+      '08',
+      'Malformed HTTP request',
+    );
   });
 
   it('still serves a request head under the limit', async () => {
-    const answer = await exchange(port, requestHead('GET', '/health', { host: 'localhost', apikey: 'A'.repeat(8 * 1024) }));
+    const answer = await exchange(
+      port,
+      requestHead('GET', '/health', { host: 'localhost', apikey: 'A'.repeat(8 * 1024) }),
+    );
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ status: 'ok', mode: 'sandbox' });
   });

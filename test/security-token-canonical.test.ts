@@ -18,9 +18,18 @@ function respellings(token: string): string[] {
   const [header = '', payload = '', signature = ''] = token.split('.');
   const at = `${header}.${payload}.`;
   const last = ALPHABET.indexOf(signature.slice(-1));
-  const spellings = [`${at}${signature}=`, `${at}${signature.slice(0, 5)}!${signature.slice(5)}`, `${at}${signature.replace(/-/g, '+').replace(/_/g, '/')}`];
-  for (let low = 1; low < 4; low++) spellings.push(at + signature.slice(0, -1) + (ALPHABET[(last & ~3) | ((last + low) & 3)] ?? ''));
-  return spellings.filter((spelling) => spelling !== token && Buffer.from(spelling.split('.')[2] ?? '', 'base64url').equals(Buffer.from(signature, 'base64url')));
+  const spellings = [
+    `${at}${signature}=`,
+    `${at}${signature.slice(0, 5)}!${signature.slice(5)}`,
+    `${at}${signature.replace(/-/g, '+').replace(/_/g, '/')}`,
+  ];
+  for (let low = 1; low < 4; low++)
+    spellings.push(at + signature.slice(0, -1) + (ALPHABET[(last & ~3) | ((last + low) & 3)] ?? ''));
+  return spellings.filter(
+    (spelling) =>
+      spelling !== token &&
+      Buffer.from(spelling.split('.')[2] ?? '', 'base64url').equals(Buffer.from(signature, 'base64url')),
+  );
 }
 
 describe.each(BACKENDS)('token spellings on %s', (backend) => {
@@ -34,14 +43,27 @@ describe.each(BACKENDS)('token spellings on %s', (backend) => {
     const created = await gw.call('POST', E1, { body: checkoutBody() });
     const token = String(created.token);
     expect((await gw.call('GET', `${PAYIN_CONFIRM}?invoiceToken=${token}`)).status).toBe('pending');
-    expect((await gw.app.inject({ method: 'GET', url: `/directpayment/invoice/${token}` })).statusCode).toBe(200);
+    expect((await gw.app.inject({ method: 'GET', url: `/directpayment/invoice/${token}` })).statusCode).toBe(
+      200,
+    );
     const spellings = respellings(token);
     expect(spellings.length).toBeGreaterThanOrEqual(4);
     for (const spelling of spellings) {
       const query = encodeURIComponent(spelling);
-      expectEchec((await send(gw, 'GET', `${PAYIN_CONFIRM}?invoiceToken=${query}`)).json, 'confirmInvoice', '02');
-      expectEchec((await send(gw, 'POST', PAYIN_CONFIRM, { body: { invoiceToken: spelling } })).json, 'confirmInvoice', '02');
-      expect((await gw.app.inject({ method: 'GET', url: `/directpayment/invoice/${query}` })).statusCode, spelling).toBe(404);
+      expectEchec(
+        (await send(gw, 'GET', `${PAYIN_CONFIRM}?invoiceToken=${query}`)).json,
+        'confirmInvoice',
+        '02',
+      );
+      expectEchec(
+        (await send(gw, 'POST', PAYIN_CONFIRM, { body: { invoiceToken: spelling } })).json,
+        'confirmInvoice',
+        '02',
+      );
+      expect(
+        (await gw.app.inject({ method: 'GET', url: `/directpayment/invoice/${query}` })).statusCode,
+        spelling,
+      ).toBe(404);
     }
   });
 
@@ -50,9 +72,21 @@ describe.each(BACKENDS)('token spellings on %s', (backend) => {
     await gw.fundSub(ORANGE, 10_000);
     const created = await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody(PHONE, 1000) });
     const token = String(created.token);
-    expect((await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${token}`)).response_code).toBe('00');
+    expect(
+      (await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${token}`)).response_code,
+    ).toBe('00');
     for (const spelling of respellings(token)) {
-      expectEchec((await send(gw, 'GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${encodeURIComponent(spelling)}`)).json, 'confirmInvoice', '02');
+      expectEchec(
+        (
+          await send(
+            gw,
+            'GET',
+            `/pay/v01/withdrawal/confirm/?withdrawalToken=${encodeURIComponent(spelling)}`,
+          )
+        ).json,
+        'confirmInvoice',
+        '02',
+      );
     }
   });
 });

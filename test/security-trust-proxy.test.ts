@@ -55,7 +55,13 @@ describe.each(BACKENDS)('client address behind a proxy on %s', (backend) => {
   afterEach(async () => gw.destroy());
 
   async function payoutFrom(forwardedFor: string) {
-    return (await send(gw, 'POST', '/pay/v01/straight/payout', { body: payoutBody(PHONE, 1000), headers: { 'x-forwarded-for': forwardedFor }, ip: '10.0.0.5' })).json;
+    return (
+      await send(gw, 'POST', '/pay/v01/straight/payout', {
+        body: payoutBody(PHONE, 1000),
+        headers: { 'x-forwarded-for': forwardedFor },
+        ip: '10.0.0.5',
+      })
+    ).json;
   }
 
   it('with the proxy listed, a client-written leftmost X-Forwarded-For does not pass the IP allow-list', async () => {

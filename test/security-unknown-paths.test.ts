@@ -57,7 +57,8 @@ describe.each(BACKENDS)('unknown paths on %s', (backend) => {
   });
 
   it('still answers the known paths', async () => {
-    for (const url of ['/health', '/health/', '/openapi.json', '/docs']) expect((await send(gw, 'GET', url)).status, url).toBe(200);
+    for (const url of ['/health', '/health/', '/openapi.json', '/docs'])
+      expect((await send(gw, 'GET', url)).status, url).toBe(200);
     expect((await send(gw, 'GET', '/console/nope')).status).toBe(404);
   });
 });

@@ -52,7 +52,12 @@ export async function acceptedPayouts(
       url: '/pay/v01/withdrawal/create',
       headers,
       remoteAddress: '127.0.0.1',
-      payload: JSON.stringify(payoutBody(p.phone, p.amountXof?.(i) ?? 100, { callback_url: p.callbackUrl, custom_data: { transaction_id: `${p.tag}-${i}` } })),
+      payload: JSON.stringify(
+        payoutBody(p.phone, p.amountXof?.(i) ?? 100, {
+          callback_url: p.callbackUrl,
+          custom_data: { transaction_id: `${p.tag}-${i}` },
+        }),
+      ),
     });
     expect(JSON.parse(response.body)).toMatchObject({ response_code: '00' });
   }

@@ -10,9 +10,14 @@ describe.each(BACKENDS)('smoke on %s', (backend) => {
   afterAll(async () => gw.destroy());
 
   it('pays with a wallet OTP', async () => {
-    expect(await gw.call('GET', '/pay/v02/debitotp/22670111111/1000')).toEqual({ error: false, message: 'OTP sent. Please check your phone.' });
+    expect(await gw.call('GET', '/pay/v02/debitotp/22670111111/1000')).toEqual({
+      error: false,
+      message: 'OTP sent. Please check your phone.',
+    });
     const otp = await latestOtp(gw, '22670111111');
-    const created = await gw.call('POST', '/pay/v02/debitwallet/withotp', { body: walletPayinBody('22670111111', 1000, otp) });
+    const created = await gw.call('POST', '/pay/v02/debitwallet/withotp', {
+      body: walletPayinBody('22670111111', 1000, otp),
+    });
     expect(created.response_code).toBe('00');
   });
 });

@@ -1,13 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import smpp from 'smpp';
 import { SmppProvider, type SmppConfig } from '../src/sms/smpp.js';
-import { sendWithRetries, type SmsMessage, type SmsReceipt, type SmsSendResult } from '../src/sms/provider.js';
+import {
+  sendWithRetries,
+  type SmsMessage,
+  type SmsReceipt,
+  type SmsSendResult,
+} from '../src/sms/provider.js';
 import { FAKE_SMSC_CERT, FakeSmsc, type FakeSmscOptions } from './fakes/fake-smsc.js';
 
 // The code comes first so that the receipt's `text:` field (the first 20 characters) quotes it.
 const OTP = '482913';
 const BODY = `${OTP} est votre code LigdiCash. Valable 5 minutes.`;
-const message = (over: Partial<SmsMessage> = {}): SmsMessage => ({ to: '22670123456', body: BODY, deliveryId: 'sms_1', ...over });
+const message = (over: Partial<SmsMessage> = {}): SmsMessage => ({
+  to: '22670123456',
+  body: BODY,
+  deliveryId: 'sms_1',
+  ...over,
+});
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -91,7 +101,14 @@ describe('SMPP provider: submit_sm', () => {
     expect((await provider.send(message({ body: `Код ${OTP}` }))).ok).toBe(true);
     const long = `${OTP} `.repeat(40);
     expect((await provider.send(message({ body: long }))).ok).toBe(true);
-    expect(smsc.messages[0]).toMatchObject({ sourceAddr: '22625000000', sourceTon: 1, sourceNpi: 1, dataCoding: 8, body: `Код ${OTP}`, viaPayload: false });
+    expect(smsc.messages[0]).toMatchObject({
+      sourceAddr: '22625000000',
+      sourceTon: 1,
+      sourceNpi: 1,
+      dataCoding: 8,
+      body: `Код ${OTP}`,
+      viaPayload: false,
+    });
     expect(smsc.messages[1]).toMatchObject({ dataCoding: 0, body: long, viaPayload: true });
     const validity = smsc.messages[0]?.validityPeriod;
     expect(validity).toBeInstanceOf(Date);
@@ -102,7 +119,10 @@ describe('SMPP provider: submit_sm', () => {
 
   it('refuses an invalid message without contacting the SMSC', async () => {
     const { smsc, provider } = await setup();
-    expect(await provider.send(message({ to: '+22670123456' }))).toMatchObject({ ok: false, retryable: false });
+    expect(await provider.send(message({ to: '+22670123456' }))).toMatchObject({
+      ok: false,
+      retryable: false,
+    });
     expect(await provider.send(message({ body: '' }))).toMatchObject({ ok: false, retryable: false });
     expect(smsc.binds).toBe(0);
   });
@@ -127,7 +147,11 @@ describe('SMPP provider: submit_sm', () => {
   it('gives a retryable failure when submit_sm_resp never comes, and never quotes the body', async () => {
     const { smsc, provider, lines } = await setup({ submitTimeoutMs: 100 });
     smsc.silent = true;
-    const result = await sendWithRetries(provider, message(), { attemptsMax: 2, backoffMs: 1, timeoutMs: 1_000 });
+    const result = await sendWithRetries(provider, message(), {
+      attemptsMax: 2,
+      backoffMs: 1,
+      timeoutMs: 1_000,
+    });
     expect(result).toMatchObject({ ok: false, retryable: true, attempts: 2 });
     expect(errorOf(result)).toContain('no submit_sm_resp within 100 ms');
     expectNoSecret([errorOf(result), ...lines]);
@@ -166,7 +190,11 @@ describe('SMPP provider: delivery receipts', () => {
     smsc.autoReceipt = 'DELIVRD';
     const result = await provider.send(message());
     await until(() => seen.length === 1);
-    expect(result.ok && seen[0]).toEqual({ providerMessageId: result.ok ? result.providerMessageId : '', state: 'delivered', detail: 'stat:DELIVRD err:000' });
+    expect(result.ok && seen[0]).toEqual({
+      providerMessageId: result.ok ? result.providerMessageId : '',
+      state: 'delivered',
+      detail: 'stat:DELIVRD err:000',
+    });
     await until(() => smsc.receiptsAnswered === 1);
   });
 
@@ -254,6 +282,10 @@ describe('SMPP provider: link', () => {
     await provider.close();
     expect(smsc.unbinds).toBe(1);
     await until(() => smsc.boundSessions === 0);
-    expect(await provider.send(message())).toMatchObject({ ok: false, retryable: false, error: 'smpp: provider is closed' });
+    expect(await provider.send(message())).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: 'smpp: provider is closed',
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TransactionFilter, type TransactionRow, type TransactionStory, searchTransactions, transactionStory } from '../src/console/transactions.js';
+import {
+  type TransactionFilter,
+  type TransactionRow,
+  type TransactionStory,
+  searchTransactions,
+  transactionStory,
+} from '../src/console/transactions.js';
 import { Rollback } from '../src/store/database.js';
 import { createPayin, errors, handWorker } from './callback-fixtures.js';
 import { Receiver, until } from './callback-receiver.js';
@@ -35,7 +41,13 @@ async function found(gw: TestGateway, filter: TransactionFilter, limit?: number)
 }
 
 const createPayout = (gw: TestGateway, url: string) =>
-  gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody(PHONE, 5000, { top_up_wallet: 0, callback_url: url, custom_data: { transaction_id: 'PO-S1' } }) });
+  gw.call('POST', '/pay/v01/withdrawal/create', {
+    body: payoutBody(PHONE, 5000, {
+      top_up_wallet: 0,
+      callback_url: url,
+      custom_data: { transaction_id: 'PO-S1' },
+    }),
+  });
 
 describe.each(BACKENDS)('transaction story on %s', (backend) => {
   let gw: TestGateway;
@@ -64,7 +76,12 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
 
     gw.clock.advance(STEP_MS);
     createdAtMs.direct = gw.clock.nowMs();
-    const created = await gw.call('POST', E2, { body: straightBody(DIRECT.phone, { actions: { callback_url: receiver.url() }, customData: { transaction_id: 'ORD-D1' } }) });
+    const created = await gw.call('POST', E2, {
+      body: straightBody(DIRECT.phone, {
+        actions: { callback_url: receiver.url() },
+        customData: { transaction_id: 'ORD-D1' },
+      }),
+    });
     ids.direct = String((await payins(gw)).find((p) => p.id !== ids.wallet)?.id);
     const [push] = await pushes(gw, DIRECT.phone);
     gw.clock.advance(1_000);
@@ -83,12 +100,33 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
     it('of a wallet payin: created completed, its transfer, its callback with both POSTs', async () => {
       const s = await storyOf(gw, ids.wallet);
       expect(s).toMatchObject({ kind: 'payin', projectName: 'Test shop', invoice: null });
-      expect(s.row).toMatchObject({ id: ids.wallet, status: 'completed', amount_xof: 1500, customer: PHONE, custom_data: { transaction_id: 'ORD-W1' } });
-      expect(s.events).toEqual([{ seq: expect.any(Number) as number, status: 'completed', reason: null, dispatchState: null, atMs: createdAtMs.wallet, requestId: expect.stringMatching(/^req_/) as string }]);
-      expect(s.transfers.map((t) => [t.kind, t.reason, t.amountXof])).toEqual([['single', 'wallet_payment', 1500]]);
+      expect(s.row).toMatchObject({
+        id: ids.wallet,
+        status: 'completed',
+        amount_xof: 1500,
+        customer: PHONE,
+        custom_data: { transaction_id: 'ORD-W1' },
+      });
+      expect(s.events).toEqual([
+        {
+          seq: expect.any(Number) as number,
+          status: 'completed',
+          reason: null,
+          dispatchState: null,
+          atMs: createdAtMs.wallet,
+          requestId: expect.stringMatching(/^req_/) as string,
+        },
+      ]);
+      expect(s.transfers.map((t) => [t.kind, t.reason, t.amountXof])).toEqual([
+        ['single', 'wallet_payment', 1500],
+      ]);
       expect(s.exchanges).toEqual([]);
       expect(s.callbacks).toHaveLength(1);
-      expect(s.callbacks[0]).toMatchObject({ eventType: 'payin.completed', status: 'delivered', attemptsMade: 1 });
+      expect(s.callbacks[0]).toMatchObject({
+        eventType: 'payin.completed',
+        status: 'delivered',
+        attemptsMade: 1,
+      });
       expect(s.callbacks[0]?.posts.map((p) => [p.attempt, p.encoding, p.httpStatus, p.url])).toEqual([
         [1, 'json', 200, receiver.url()],
         [1, 'form', 200, receiver.url()],
@@ -98,7 +136,14 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
     it('of a payout through the operator: every state and dispatch change, the hold, the credit call', async () => {
       const s = await storyOf(gw, ids.payout);
       expect(s).toMatchObject({ kind: 'payout', invoice: null, projectName: 'Test shop' });
-      expect(s.row).toMatchObject({ id: ids.payout, status: 'completed', dispatch_state: 'done', top_up_wallet: 0, dispatch_attempts: 1, custom_data: { transaction_id: 'PO-S1' } });
+      expect(s.row).toMatchObject({
+        id: ids.payout,
+        status: 'completed',
+        dispatch_state: 'done',
+        top_up_wallet: 0,
+        dispatch_attempts: 1,
+        custom_data: { transaction_id: 'PO-S1' },
+      });
       expect(s.events.map((e) => [e.status, e.dispatchState, e.reason])).toEqual([
         ['pending', 'queued', null],
         ['pending', 'sent', null],
@@ -113,17 +158,37 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
       expect(s.transfers[1]?.pendingId).toBe(s.transfers[0]?.id);
       expect(s.exchanges).toHaveLength(1);
       const [credit] = s.exchanges;
-      expect(credit).toMatchObject({ action: 'credit', reference: ids.payout, operatorId: ORANGE, error: null, startedAtMs: createdAtMs.payout + 1_000 });
+      expect(credit).toMatchObject({
+        action: 'credit',
+        reference: ids.payout,
+        operatorId: ORANGE,
+        error: null,
+        startedAtMs: createdAtMs.payout + 1_000,
+      });
       expect(credit?.latencyMs).toBeGreaterThanOrEqual(0);
-      expect(JSON.parse(String(credit?.request))).toMatchObject({ reference: ids.payout, phone: PHONE, amountXof: 5000 });
-      expect(JSON.parse(String(credit?.outcome))).toMatchObject({ state: 'completed', operatorReference: expect.stringMatching(/^SIM/) as string });
-      expect(s.callbacks.map((c) => [c.eventType, c.status, c.posts.length])).toEqual([['payout.completed', 'delivered', 2]]);
+      expect(JSON.parse(String(credit?.request))).toMatchObject({
+        reference: ids.payout,
+        phone: PHONE,
+        amountXof: 5000,
+      });
+      expect(JSON.parse(String(credit?.outcome))).toMatchObject({
+        state: 'completed',
+        operatorReference: expect.stringMatching(/^SIM/) as string,
+      });
+      expect(s.callbacks.map((c) => [c.eventType, c.status, c.posts.length])).toEqual([
+        ['payout.completed', 'delivered', 2],
+      ]);
     });
 
     it('of a direct payin approved on the phone: pending, awaiting, completed; the debit and the notification', async () => {
       const s = await storyOf(gw, ids.direct);
       expect(s.kind).toBe('payin');
-      expect(s.invoice).toMatchObject({ payin_id: ids.direct, channel: 'direct', attempt: 1, reference: `${ids.direct}.1` });
+      expect(s.invoice).toMatchObject({
+        payin_id: ids.direct,
+        channel: 'direct',
+        attempt: 1,
+        reference: `${ids.direct}.1`,
+      });
       expect(s.events.map((e) => [e.status, e.reason])).toEqual([
         ['pending', null],
         ['pending', 'awaiting AIRTEL NIGER'],
@@ -140,7 +205,11 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
         ['debit', `${ids.direct}.1`, DIRECT.operatorId],
         ['notification', `${ids.direct}.1`, DIRECT.operatorId],
       ]);
-      expect(JSON.parse(String(exchanges[0]?.request))).toMatchObject({ phone: DIRECT.phone, amountXof: 5000, merchantName: 'Test shop' });
+      expect(JSON.parse(String(exchanges[0]?.request))).toMatchObject({
+        phone: DIRECT.phone,
+        amountXof: 5000,
+        merchantName: 'Test shop',
+      });
       expect(JSON.parse(String(exchanges[0]?.outcome))).toMatchObject({ state: 'pending' });
       expect(JSON.parse(String(exchanges[1]?.outcome))).toMatchObject({ state: 'completed' });
       expect(s.callbacks.map((c) => c.eventType)).toEqual(['payin.completed']);
@@ -159,12 +228,28 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
       const before = (await storyOf(gw, ids.wallet)).events;
       await expect(
         gw.gw.db.command(async (tx) => {
-          await tx.updateTable('payins').set({ status: 'notcompleted', status_reason: 'test' }).where('id', '=', ids.wallet).execute();
+          await tx
+            .updateTable('payins')
+            .set({ status: 'notcompleted', status_reason: 'test' })
+            .where('id', '=', ids.wallet)
+            .execute();
           throw new Rollback('undone');
         }),
       ).rejects.toBeInstanceOf(Rollback);
-      await gw.gw.db.command((tx) => tx.updateTable('payins').set({ status: 'completed', description: 'changed' }).where('id', '=', ids.wallet).execute());
-      await gw.gw.db.command((tx) => tx.updateTable('payouts').set({ dispatch_attempts: 1, status_reason: null }).where('id', '=', ids.payout).execute());
+      await gw.gw.db.command((tx) =>
+        tx
+          .updateTable('payins')
+          .set({ status: 'completed', description: 'changed' })
+          .where('id', '=', ids.wallet)
+          .execute(),
+      );
+      await gw.gw.db.command((tx) =>
+        tx
+          .updateTable('payouts')
+          .set({ dispatch_attempts: 1, status_reason: null })
+          .where('id', '=', ids.payout)
+          .execute(),
+      );
       expect((await storyOf(gw, ids.wallet)).events).toEqual(before);
       expect((await storyOf(gw, ids.payout)).events).toHaveLength(3);
     });
@@ -238,7 +323,15 @@ describe.each(BACKENDS)('transaction story on %s', (backend) => {
       expect(await found(gw, { beforeMs: createdAtMs.payout })).toEqual([ids.wallet]);
       expect(await found(gw, { beforeMs: createdAtMs.wallet })).toEqual([]);
       expect(await found(gw, { fromMs: createdAtMs.direct + 1 })).toEqual([]);
-      expect(await found(gw, { phone: PHONE, beforeMs: createdAtMs.direct, fromMs: createdAtMs.payout, status: 'completed', kind: 'payout' })).toEqual([ids.payout]);
+      expect(
+        await found(gw, {
+          phone: PHONE,
+          beforeMs: createdAtMs.direct,
+          fromMs: createdAtMs.payout,
+          status: 'completed',
+          kind: 'payout',
+        }),
+      ).toEqual([ids.payout]);
     });
   });
 });
@@ -257,11 +350,21 @@ describe.each(BACKENDS)('operator exchanges that cannot be recorded on %s', (bac
     const created = await createPayout(gw, '');
     expect(created.response_code).toBe('00');
     expect(await gw.dispatcher.runOnce()).toBe(1);
-    const confirmed = await gw.call('GET', `/pay/v01/withdrawal/confirm/?withdrawalToken=${String(created.token)}`);
+    const confirmed = await gw.call(
+      'GET',
+      `/pay/v01/withdrawal/confirm/?withdrawalToken=${String(created.token)}`,
+    );
     expect(confirmed.status).toBe('completed');
     const [payout] = await payouts(gw);
     expect(payout).toMatchObject({ status: 'completed', dispatch_state: 'done' });
-    const events = await gw.gw.db.command((tx) => tx.selectFrom('transaction_events').select('status').where('subject_id', '=', String(payout?.id)).orderBy('seq').execute());
+    const events = await gw.gw.db.command((tx) =>
+      tx
+        .selectFrom('transaction_events')
+        .select('status')
+        .where('subject_id', '=', String(payout?.id))
+        .orderBy('seq')
+        .execute(),
+    );
     expect(events.map((e) => e.status)).toEqual(['pending', 'pending', 'completed']);
   });
 });

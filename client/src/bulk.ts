@@ -29,7 +29,14 @@ export interface BulkPayoutInput {
 
 export type BulkItemResult =
   | { index: number; kind: PayoutKind | ''; ok: true; token: string; amount: number | null; customer: string }
-  | { index: number; kind: PayoutKind | ''; ok: false; error: BusinessError; amount: number | null; customer: string };
+  | {
+      index: number;
+      kind: PayoutKind | '';
+      ok: false;
+      error: BusinessError;
+      amount: number | null;
+      customer: string;
+    };
 
 export interface BulkPayoutCreated {
   batchId: string;
@@ -42,7 +49,10 @@ export interface BulkPayoutCreated {
   items: BulkItemResult[];
 }
 
-export type BulkItemStatus = BulkItemResult & { status: 'pending' | 'completed' | 'notcompleted' | 'refused'; statusReason: string };
+export type BulkItemStatus = BulkItemResult & {
+  status: 'pending' | 'completed' | 'notcompleted' | 'refused';
+  statusReason: string;
+};
 
 export interface BulkPayoutStatus extends Omit<BulkPayoutCreated, 'items'> {
   processedAt: string | null;
@@ -53,9 +63,11 @@ export interface BulkPayoutStatus extends Omit<BulkPayoutCreated, 'items'> {
 }
 
 type Json = Record<string, unknown>;
-const str = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
+const str = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function bulkPayoutBody(input: BulkPayoutInput): Json {
   return {
@@ -75,7 +87,12 @@ export function bulkPayoutBody(input: BulkPayoutInput): Json {
 function itemOf(raw: unknown): BulkItemResult {
   const item = isObject(raw) ? raw : {};
   const kind = item.kind === 'customer' || item.kind === 'merchant' ? item.kind : '';
-  const common = { index: num(item.index), kind, amount: typeof item.amount_xof === 'number' ? item.amount_xof : null, customer: str(item.customer) } as const;
+  const common = {
+    index: num(item.index),
+    kind,
+    amount: typeof item.amount_xof === 'number' ? item.amount_xof : null,
+    customer: str(item.customer),
+  } as const;
   if (item.response_code === '00') return { ...common, ok: true, token: str(item.token) };
   const family: ErrorFamily = kind === 'merchant' ? 'createStraightWithdrawal' : 'createWithdrawal';
   const responseText = str(item.response_text);
@@ -120,7 +137,13 @@ export function bulkStatus(body: Json): BulkPayoutStatus {
   return {
     ...summaryOf(body),
     processedAt: typeof body.processed_at === 'string' ? body.processed_at : null,
-    counts: { pending: num(counts.pending), completed: num(counts.completed), notcompleted: num(counts.notcompleted), refused: num(counts.refused), unprocessed: num(counts.unprocessed) },
+    counts: {
+      pending: num(counts.pending),
+      completed: num(counts.completed),
+      notcompleted: num(counts.notcompleted),
+      refused: num(counts.refused),
+      unprocessed: num(counts.unprocessed),
+    },
     acceptedAmount: num(body.accepted_amount_xof),
     completedAmount: num(body.completed_amount_xof),
     items,

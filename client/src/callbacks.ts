@@ -42,8 +42,10 @@ export interface Callback {
   raw: Record<string, unknown>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const str = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 
 function rowsOf(value: unknown): CustomDataRow[] | string {
   let decoded = value;
@@ -57,13 +59,16 @@ function rowsOf(value: unknown): CustomDataRow[] | string {
   }
   if (decoded === null || decoded === undefined) return [];
   // An object (as sent at creation) is accepted and turned into rows.
-  if (isObject(decoded)) return Object.entries(decoded).map(([key, v]) => ({ keyof_customdata: key, valueof_customdata: str(v) }));
+  if (isObject(decoded))
+    return Object.entries(decoded).map(([key, v]) => ({ keyof_customdata: key, valueof_customdata: str(v) }));
   if (!Array.isArray(decoded)) return '`custom_data` is neither a list nor an object';
   return decoded.filter(isObject).map((row) => ({
     ...row,
     keyof_customdata: str(row.keyof_customdata),
     valueof_customdata: str(row.valueof_customdata),
-    ...(row.datecreation_customdata !== undefined ? { datecreation_customdata: str(row.datecreation_customdata) } : {}),
+    ...(row.datecreation_customdata !== undefined
+      ? { datecreation_customdata: str(row.datecreation_customdata) }
+      : {}),
   }));
 }
 
@@ -71,11 +76,20 @@ function rowsOf(value: unknown): CustomDataRow[] | string {
  * Decodes a callback body, JSON or form-urlencoded (by `contentType`, or by sniffing when it is
  * missing), into one typed object. `rawBody` is the body as received (keep it for `verifySignature`).
  */
-export function parseCallback(rawBody: string | Uint8Array, contentType?: string | null): Result<Callback, string> {
+export function parseCallback(
+  rawBody: string | Uint8Array,
+  contentType?: string | null,
+): Result<Callback, string> {
   const text = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody);
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const encoding: CallbackEncoding =
-    type === 'application/json' || type.endsWith('+json') ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : text.trimStart().startsWith('{') ? 'json' : 'form';
+    type === 'application/json' || type.endsWith('+json')
+      ? 'json'
+      : type === 'application/x-www-form-urlencoded'
+        ? 'form'
+        : text.trimStart().startsWith('{')
+          ? 'json'
+          : 'form';
   let raw: Record<string, unknown>;
   if (encoding === 'json') {
     let decoded: unknown;
@@ -91,7 +105,8 @@ export function parseCallback(rawBody: string | Uint8Array, contentType?: string
   }
   if (typeof raw.status !== 'string') return { ok: false, error: 'no `status` in the callback' };
   // A refund's callback is no payin's: read it with parseRefundCallback, never as a payment.
-  if (raw.event === 'refund') return { ok: false, error: 'a refund callback: parse it with parseRefundCallback' };
+  if (raw.event === 'refund')
+    return { ok: false, error: 'a refund callback: parse it with parseRefundCallback' };
   const rows = rowsOf(raw.custom_data);
   if (typeof rows === 'string') return { ok: false, error: rows };
   return {
@@ -166,7 +181,8 @@ export function verifySignature(
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');
-  if (id === undefined || timestamp === undefined || signatures === undefined || id === '') return fail('missing_headers');
+  if (id === undefined || timestamp === undefined || signatures === undefined || id === '')
+    return fail('missing_headers');
   if (!/^\d{1,12}$/.test(timestamp)) return fail('bad_timestamp');
   const sent = Number(timestamp);
   const now = Math.floor((options.nowMs ?? Date.now()) / 1000);
@@ -181,7 +197,8 @@ export function verifySignature(
     const comma = candidate.indexOf(',');
     if (comma < 0 || candidate.slice(0, comma) !== 'v1') continue;
     const given = Buffer.from(candidate.slice(comma + 1), 'base64');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true, value: { id, timestamp: sent } };
+    if (given.length === expected.length && timingSafeEqual(given, expected))
+      return { ok: true, value: { id, timestamp: sent } };
   }
   return fail('bad_signature');
 }
@@ -249,12 +266,22 @@ export async function confirmCallback(
   creationToken: string,
   options: { payoutKind?: PayoutKind } = {},
 ): Promise<Result<ConfirmedCallback, CauriError>> {
-  const answer = callback.kind === 'payin' ? await client.getPayin(creationToken) : await client.getPayout(creationToken, options.payoutKind ?? 'customer');
+  const answer =
+    callback.kind === 'payin'
+      ? await client.getPayin(creationToken)
+      : await client.getPayout(creationToken, options.payoutKind ?? 'customer');
   if (!answer.ok) return answer;
   const confirm = answer.value;
   const mismatches: string[] = [];
   if (confirm.status !== callback.status) mismatches.push('status');
   if (confirm.amount !== callback.amount) mismatches.push('amount');
   if (confirm.transaction_id !== callback.transaction_id) mismatches.push('transaction_id');
-  return { ok: true, value: { confirm, completed: confirm.response_code === '00' && confirm.status === 'completed', mismatches } };
+  return {
+    ok: true,
+    value: {
+      confirm,
+      completed: confirm.response_code === '00' && confirm.status === 'completed',
+      mismatches,
+    },
+  };
 }

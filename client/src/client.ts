@@ -1,8 +1,29 @@
-import { type BulkPayoutCreated, type BulkPayoutInput, type BulkPayoutStatus, bulkCreated, bulkPayoutBody, bulkStatus } from './bulk.js';
+import {
+  type BulkPayoutCreated,
+  type BulkPayoutInput,
+  type BulkPayoutStatus,
+  bulkCreated,
+  bulkPayoutBody,
+  bulkStatus,
+} from './bulk.js';
 import { type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
-import { type PayinRefunds, type Refund, type RefundInput, payinRefundsOf, refundBody, refundOf } from './refunds.js';
+import {
+  type PayinRefunds,
+  type Refund,
+  type RefundInput,
+  payinRefundsOf,
+  refundBody,
+  refundOf,
+} from './refunds.js';
 import { type OperatorsAvailability, operatorsBody } from './operators.js';
-import { type Balances, type StatementPage, type StatementQuery, balancesBody, statementBody, statementQueryString } from './money.js';
+import {
+  type Balances,
+  type StatementPage,
+  type StatementQuery,
+  balancesBody,
+  statementBody,
+  statementQueryString,
+} from './money.js';
 import type {
   BusinessError,
   ConfirmResponse,
@@ -41,10 +62,16 @@ export interface CauriClientOptions {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const str = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 
-function transport(reason: TransportError['reason'], message: string, extra: Partial<TransportError> = {}): { ok: false; error: TransportError } {
+function transport(
+  reason: TransportError['reason'],
+  message: string,
+  extra: Partial<TransportError> = {},
+): { ok: false; error: TransportError } {
   return { ok: false, error: { kind: 'transport', reason, message, ...extra } };
 }
 
@@ -115,7 +142,9 @@ function parseRows(value: unknown): CustomDataRow[] | null {
     ...row,
     keyof_customdata: str(row.keyof_customdata),
     valueof_customdata: str(row.valueof_customdata),
-    ...(row.datecreation_customdata !== undefined ? { datecreation_customdata: str(row.datecreation_customdata) } : {}),
+    ...(row.datecreation_customdata !== undefined
+      ? { datecreation_customdata: str(row.datecreation_customdata) }
+      : {}),
   }));
 }
 
@@ -150,7 +179,10 @@ function confirmBody(body: Json): ConfirmResponse {
 
 /** `custom_data` of a create answer: an object of strings (Cauri), or whatever list, string or null LigdiCash sent. */
 function createCustomData(value: unknown): CreateResponse['custom_data'] {
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, typeof v === 'string' ? v : JSON.stringify(v)]));
+  if (isObject(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [key, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
   if (Array.isArray(value)) return value as unknown[];
   return typeof value === 'string' ? value : null;
 }
@@ -194,46 +226,93 @@ export class CauriClient {
 
   /** Sends the customer a one-time code for a LigdiCash wallet payment (`GET /pay/v02/debitotp/{phone}/{amount}`). */
   async sendWalletOtp(phone: string, amount: number): Promise<Result<OtpSent>> {
-    const answer = await this.#request('GET', `/pay/v02/debitotp/${encodeURIComponent(phone)}/${encodeURIComponent(String(amount))}`);
+    const answer = await this.#request(
+      'GET',
+      `/pay/v02/debitotp/${encodeURIComponent(phone)}/${encodeURIComponent(String(amount))}`,
+    );
     if (!answer.ok) return answer;
     const body = answer.value;
     if (body.error === false) return { ok: true, value: { error: false, message: str(body.message) } };
-    if (body.error !== true) return transport('invalid_response', 'debitotp answer without a boolean `error`', { bodyExcerpt: JSON.stringify(body).slice(0, BODY_EXCERPT_MAX) });
+    if (body.error !== true)
+      return transport('invalid_response', 'debitotp answer without a boolean `error`', {
+        bodyExcerpt: JSON.stringify(body).slice(0, BODY_EXCERPT_MAX),
+      });
     const message = str(body.message);
-    return { ok: false, error: { kind: 'business', code: null, family: 'debitOtp', meaning: message, description: message, responseText: message, responseCode: '', wiki: '' } };
+    return {
+      ok: false,
+      error: {
+        kind: 'business',
+        code: null,
+        family: 'debitOtp',
+        meaning: message,
+        description: message,
+        responseText: message,
+        responseCode: '',
+        wiki: '',
+      },
+    };
   }
 
   /** Pays from the customer's LigdiCash wallet with the code of `sendWalletOtp` (`POST /pay/v02/debitwallet/withotp`). */
   payWithWalletOtp(input: WalletPayinInput, options: CreateOptions = {}): Promise<Result<CreateResponse>> {
-    const body = invoiceCommande(input, input.customer, input.otp, { cancel_url: '', return_url: '', callback_url: input.callbackUrl ?? '' });
+    const body = invoiceCommande(input, input.customer, input.otp, {
+      cancel_url: '',
+      return_url: '',
+      callback_url: input.callbackUrl ?? '',
+    });
     return this.#create('/pay/v02/debitwallet/withotp', body, options);
   }
 
   /** A hosted payment page (`POST /pay/v01/redirect/checkout-invoice/create`): send the browser to `response_text`. */
   createInvoice(input: HostedInvoiceInput, options: CreateOptions = {}): Promise<Result<CreateResponse>> {
-    const actions = { cancel_url: input.cancelUrl ?? '', return_url: input.returnUrl ?? '', callback_url: input.callbackUrl ?? '' };
-    return this.#create('/pay/v01/redirect/checkout-invoice/create', invoiceCommande(input, input.customer ?? '', '', actions), options);
+    const actions = {
+      cancel_url: input.cancelUrl ?? '',
+      return_url: input.returnUrl ?? '',
+      callback_url: input.callbackUrl ?? '',
+    };
+    return this.#create(
+      '/pay/v01/redirect/checkout-invoice/create',
+      invoiceCommande(input, input.customer ?? '', '', actions),
+      options,
+    );
   }
 
   /** A payin without redirection (`POST /pay/v01/straight/checkout-invoice/create`). */
   createDirectPayin(input: DirectPayinInput, options: CreateOptions = {}): Promise<Result<CreateResponse>> {
-    const body = invoiceCommande(input, input.customer, input.otp ?? '', { callback_url: input.callbackUrl ?? '' });
+    const body = invoiceCommande(input, input.customer, input.otp ?? '', {
+      callback_url: input.callbackUrl ?? '',
+    });
     return this.#create('/pay/v01/straight/checkout-invoice/create', body, options);
   }
 
   /** A payout to a customer (`POST /pay/v01/withdrawal/create`), to the wallet or on to mobile money. */
-  createCustomerPayout(input: CustomerPayoutInput, options: CreateOptions = {}): Promise<Result<CreateResponse>> {
-    return this.#create('/pay/v01/withdrawal/create', payoutCommande(input, { top_up_wallet: input.topUpWallet ? 1 : 0 }), options, 'createWithdrawal');
+  createCustomerPayout(
+    input: CustomerPayoutInput,
+    options: CreateOptions = {},
+  ): Promise<Result<CreateResponse>> {
+    return this.#create(
+      '/pay/v01/withdrawal/create',
+      payoutCommande(input, { top_up_wallet: input.topUpWallet ? 1 : 0 }),
+      options,
+      'createWithdrawal',
+    );
   }
 
   /** A payout straight to mobile money (`POST /pay/v01/straight/payout`). */
   createMerchantPayout(input: PayoutInput, options: CreateOptions = {}): Promise<Result<CreateResponse>> {
-    return this.#create('/pay/v01/straight/payout', payoutCommande(input), options, 'createStraightWithdrawal');
+    return this.#create(
+      '/pay/v01/straight/payout',
+      payoutCommande(input),
+      options,
+      'createStraightWithdrawal',
+    );
   }
 
   /** The status of a payin, by its creation token. */
   getPayin(token: string): Promise<Result<ConfirmResponse>> {
-    return this.#confirm(`/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${encodeURIComponent(token)}`);
+    return this.#confirm(
+      `/pay/v01/redirect/checkout-invoice/confirm/?invoiceToken=${encodeURIComponent(token)}`,
+    );
   }
 
   /** The status of a payout, by its creation (or callback) token. */
@@ -251,14 +330,25 @@ export class CauriClient {
    * without paying any item twice.
    */
   async bulkPayouts(input: BulkPayoutInput, options: CreateOptions = {}): Promise<Result<BulkPayoutCreated>> {
-    const headers: Record<string, string> = options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
-    const answer = await this.#envelope('createWithdrawal', 'POST', '/cauri/v1/payouts/bulk', bulkPayoutBody(input), headers);
+    const headers: Record<string, string> =
+      options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
+    const answer = await this.#envelope(
+      'createWithdrawal',
+      'POST',
+      '/cauri/v1/payouts/bulk',
+      bulkPayoutBody(input),
+      headers,
+    );
     return answer.ok ? { ok: true, value: bulkCreated(answer.value) } : answer;
   }
 
   /** A bulk payout now (`GET /cauri/v1/payouts/bulk/{batchId}`): each item's payout status, the counts and totals. */
   async getBulkPayout(batchId: string): Promise<Result<BulkPayoutStatus>> {
-    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/payouts/bulk/${encodeURIComponent(batchId)}`);
+    const answer = await this.#envelope(
+      'confirmInvoice',
+      'GET',
+      `/cauri/v1/payouts/bulk/${encodeURIComponent(batchId)}`,
+    );
     return answer.ok ? { ok: true, value: bulkStatus(answer.value) } : answer;
   }
 
@@ -274,7 +364,11 @@ export class CauriClient {
    * meanwhile never shift nor repeat a page.
    */
   async statement(query: StatementQuery = {}): Promise<Result<StatementPage>> {
-    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/statement${statementQueryString(query)}`);
+    const answer = await this.#envelope(
+      'confirmInvoice',
+      'GET',
+      `/cauri/v1/statement${statementQueryString(query)}`,
+    );
     return answer.ok ? { ok: true, value: statementBody(answer.value) } : answer;
   }
 
@@ -293,25 +387,46 @@ export class CauriClient {
    * `refund` callback, or `getRefund`). Pass an `idempotencyKey` to retry safely.
    */
   async refund(input: RefundInput, options: CreateOptions = {}): Promise<Result<Refund>> {
-    const headers: Record<string, string> = options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
-    const answer = await this.#envelope('confirmInvoice', 'POST', '/cauri/v1/refunds', refundBody(input), headers);
+    const headers: Record<string, string> =
+      options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
+    const answer = await this.#envelope(
+      'confirmInvoice',
+      'POST',
+      '/cauri/v1/refunds',
+      refundBody(input),
+      headers,
+    );
     return answer.ok ? { ok: true, value: refundOf(answer.value.refund) } : answer;
   }
 
   /** One refund now (`GET /cauri/v1/refunds/{refundId}`). */
   async getRefund(refundId: string): Promise<Result<Refund>> {
-    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/refunds/${encodeURIComponent(refundId)}`);
+    const answer = await this.#envelope(
+      'confirmInvoice',
+      'GET',
+      `/cauri/v1/refunds/${encodeURIComponent(refundId)}`,
+    );
     return answer.ok ? { ok: true, value: refundOf(answer.value.refund) } : answer;
   }
 
   /** A payin's refunds and what is left to refund of it (`GET /cauri/v1/refunds?payin=`), by token or `pay_…` id. */
   async listRefunds(payin: string): Promise<Result<PayinRefunds>> {
-    const answer = await this.#envelope('confirmInvoice', 'GET', `/cauri/v1/refunds?payin=${encodeURIComponent(payin)}`);
+    const answer = await this.#envelope(
+      'confirmInvoice',
+      'GET',
+      `/cauri/v1/refunds?payin=${encodeURIComponent(payin)}`,
+    );
     return answer.ok ? { ok: true, value: payinRefundsOf(answer.value) } : answer;
   }
 
-  async #create(path: string, body: unknown, options: CreateOptions, family: ErrorFamily = 'createInvoice'): Promise<Result<CreateResponse>> {
-    const headers: Record<string, string> = options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
+  async #create(
+    path: string,
+    body: unknown,
+    options: CreateOptions,
+    family: ErrorFamily = 'createInvoice',
+  ): Promise<Result<CreateResponse>> {
+    const headers: Record<string, string> =
+      options.idempotencyKey !== undefined ? { 'Idempotency-Key': options.idempotencyKey } : {};
     const answer = await this.#envelope(family, 'POST', path, body, headers);
     return answer.ok ? { ok: true, value: createBody(answer.value) } : answer;
   }
@@ -321,18 +436,31 @@ export class CauriClient {
     return answer.ok ? { ok: true, value: confirmBody(answer.value) } : answer;
   }
 
-  async #envelope(family: ErrorFamily, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Result<Json>> {
+  async #envelope(
+    family: ErrorFamily,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Result<Json>> {
     const answer = await this.#request(method, path, body, headers);
     if (!answer.ok) return answer;
     const json = answer.value;
     if (typeof json.response_code !== 'string') {
-      return transport('invalid_response', 'answer without a string `response_code`', { bodyExcerpt: JSON.stringify(json).slice(0, BODY_EXCERPT_MAX) });
+      return transport('invalid_response', 'answer without a string `response_code`', {
+        bodyExcerpt: JSON.stringify(json).slice(0, BODY_EXCERPT_MAX),
+      });
     }
     if (json.response_code !== '00') return { ok: false, error: businessError(family, json) };
     return answer;
   }
 
-  async #request(method: 'GET' | 'POST', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<Result<Json, TransportError>> {
+  async #request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Result<Json, TransportError>> {
     const url = this.baseUrl + path;
     let response: Response;
     try {
@@ -350,27 +478,47 @@ export class CauriClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (cause) {
-      const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      const timedOut =
+        cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
       return timedOut
         ? transport('timeout', `${method} ${url} took more than ${this.timeoutMs} ms`, { cause })
-        : transport('network', `${method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        : transport(
+            'network',
+            `${method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          );
     }
     let text: string;
     try {
       text = await response.text();
     } catch (cause) {
-      const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-      return transport(timedOut ? 'timeout' : 'network', `${method} ${url}: reading the answer failed`, { status: response.status, cause });
+      const timedOut =
+        cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      return transport(timedOut ? 'timeout' : 'network', `${method} ${url}: reading the answer failed`, {
+        status: response.status,
+        cause,
+      });
     }
     const bodyExcerpt = text.slice(0, BODY_EXCERPT_MAX);
-    if (response.status !== 200) return transport('http_status', `${method} ${url} answered HTTP ${response.status}`, { status: response.status, bodyExcerpt });
+    if (response.status !== 200)
+      return transport('http_status', `${method} ${url} answered HTTP ${response.status}`, {
+        status: response.status,
+        bodyExcerpt,
+      });
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return transport('invalid_response', `${method} ${url} answered something that is not JSON`, { status: 200, bodyExcerpt });
+      return transport('invalid_response', `${method} ${url} answered something that is not JSON`, {
+        status: 200,
+        bodyExcerpt,
+      });
     }
-    if (!isObject(json)) return transport('invalid_response', `${method} ${url} answered JSON that is not an object`, { status: 200, bodyExcerpt });
+    if (!isObject(json))
+      return transport('invalid_response', `${method} ${url} answered JSON that is not an object`, {
+        status: 200,
+        bodyExcerpt,
+      });
     return { ok: true, value: json };
   }
 }

@@ -5,7 +5,8 @@
  * platform) with the codes Cauri adds (14, 15, 16 for payins). Copied here on purpose: this package
  * ships alone and does not import the gateway.
  */
-export type ErrorFamily = 'createInvoice' | 'confirmInvoice' | 'createWithdrawal' | 'createStraightWithdrawal' | 'debitOtp';
+export type ErrorFamily =
+  'createInvoice' | 'confirmInvoice' | 'createWithdrawal' | 'createStraightWithdrawal' | 'debitOtp';
 
 /** The SDKs' regex, case-insensitive as in the JS and Python SDKs. */
 export const ERROR_CODE_PATTERN = /\d{2,3}[a-z]?/i;

@@ -1,4 +1,12 @@
-export { CauriClient, type CauriClientOptions, DEFAULT_TIMEOUT_MS, LIGDICASH_LIVE_URL, businessError, customDataObject, wireStatus } from './client.js';
+export {
+  CauriClient,
+  type CauriClientOptions,
+  DEFAULT_TIMEOUT_MS,
+  LIGDICASH_LIVE_URL,
+  businessError,
+  customDataObject,
+  wireStatus,
+} from './client.js';
 export {
   BULK_PAYOUT_ITEMS_MAX,
   type BulkItemResult,
@@ -17,8 +25,22 @@ export {
   type StatementQuery,
   type SubaccountBalance,
 } from './money.js';
-export { type PayinRefunds, type Refund, type RefundCallback, type RefundInput, type RefundMethod, type RefundStatus, parseRefundCallback } from './refunds.js';
-export { ERROR_CODE_PATTERN, ERROR_MEANINGS, type ErrorFamily, errorMeaning, extractErrorCode } from './codes.js';
+export {
+  type PayinRefunds,
+  type Refund,
+  type RefundCallback,
+  type RefundInput,
+  type RefundMethod,
+  type RefundStatus,
+  parseRefundCallback,
+} from './refunds.js';
+export {
+  ERROR_CODE_PATTERN,
+  ERROR_MEANINGS,
+  type ErrorFamily,
+  errorMeaning,
+  extractErrorCode,
+} from './codes.js';
 export type { OperatorAvailability, OperatorStatus, OperatorsAvailability } from './operators.js';
 export {
   type Callback,

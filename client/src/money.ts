@@ -68,7 +68,8 @@ type Json = Record<string, unknown>;
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
 const strOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
-const objects = (value: unknown): Json[] => (Array.isArray(value) ? value.filter((v): v is Json => typeof v === 'object' && v !== null) : []);
+const objects = (value: unknown): Json[] =>
+  Array.isArray(value) ? value.filter((v): v is Json => typeof v === 'object' && v !== null) : [];
 
 export function balancesBody(body: Json): Balances {
   const totals = (typeof body.totals === 'object' && body.totals !== null ? body.totals : {}) as Json;
@@ -81,7 +82,12 @@ export function balancesBody(body: Json): Balances {
       incomingXof: num(b.incoming_xof),
       availableXof: num(b.available_xof),
     })),
-    totals: { postedXof: num(totals.posted_xof), heldXof: num(totals.held_xof), incomingXof: num(totals.incoming_xof), availableXof: num(totals.available_xof) },
+    totals: {
+      postedXof: num(totals.posted_xof),
+      heldXof: num(totals.held_xof),
+      incomingXof: num(totals.incoming_xof),
+      availableXof: num(totals.available_xof),
+    },
   };
 }
 

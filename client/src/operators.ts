@@ -31,9 +31,11 @@ export interface OperatorsAvailability {
 }
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-const numOrNull = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const numOrNull = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
-const objects = (value: unknown): Json[] => (Array.isArray(value) ? value.filter((v): v is Json => typeof v === 'object' && v !== null) : []);
+const objects = (value: unknown): Json[] =>
+  Array.isArray(value) ? value.filter((v): v is Json => typeof v === 'object' && v !== null) : [];
 
 function statusOf(value: unknown): OperatorStatus {
   return value === 'down' || value === 'degraded' ? value : 'up';

@@ -47,9 +47,11 @@ export interface PayinRefunds {
 }
 
 type Json = Record<string, unknown>;
-const str = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
+const str = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function refundBody(input: RefundInput): Json {
   return {
@@ -115,9 +117,14 @@ export interface RefundCallback {
  * Parses a refund callback, JSON or form-encoded. Anything else (a payin or payout callback) is an
  * error, so that a refund is never read as a payment, nor a payment as a refund.
  */
-export function parseRefundCallback(rawBody: string | Uint8Array, contentType?: string | null): { ok: true; value: RefundCallback } | { ok: false; error: string } {
+export function parseRefundCallback(
+  rawBody: string | Uint8Array,
+  contentType?: string | null,
+): { ok: true; value: RefundCallback } | { ok: false; error: string } {
   const text = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody);
-  const form = (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') || !text.trimStart().startsWith('{');
+  const form =
+    (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') ||
+    !text.trimStart().startsWith('{');
   let raw: unknown;
   try {
     raw = form ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text);
@@ -126,7 +133,8 @@ export function parseRefundCallback(rawBody: string | Uint8Array, contentType?: 
   }
   if (!isObject(raw) || raw.event !== 'refund') return { ok: false, error: 'not a refund callback' };
   const status = raw.status === 'completed' || raw.status === 'failed' ? raw.status : 'pending';
-  const amount = typeof raw.amount === 'string' && /^\d+$/.test(raw.amount) ? Number(raw.amount) : num(raw.amount);
+  const amount =
+    typeof raw.amount === 'string' && /^\d+$/.test(raw.amount) ? Number(raw.amount) : num(raw.amount);
   return {
     ok: true,
     value: {

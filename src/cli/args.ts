@@ -47,5 +47,6 @@ export function onOff(args: ParsedArgs, name: string): boolean | undefined {
 }
 
 export function checkFlags(args: ParsedArgs, allowed: readonly string[]): void {
-  for (const name of args.flags.keys()) if (!allowed.includes(name)) throw new UsageError(`unknown option --${name}`);
+  for (const name of args.flags.keys())
+    if (!allowed.includes(name)) throw new UsageError(`unknown option --${name}`);
 }

@@ -1,5 +1,11 @@
 import type { Config } from '../config.js';
-import { BackupError, type DatabaseCheck, backupSqlite, restoreSqlite, sqliteFileOf } from '../store/sqlite-backup.js';
+import {
+  BackupError,
+  type DatabaseCheck,
+  backupSqlite,
+  restoreSqlite,
+  sqliteFileOf,
+} from '../store/sqlite-backup.js';
 import { type ParsedArgs, UsageError, checkFlags } from './args.js';
 
 /**
@@ -25,7 +31,10 @@ export function isBackupCommand(args: ParsedArgs): boolean {
 
 /** The commands to run on PostgreSQL, with the URL as configured but its password hidden. */
 function postgresGuidance(databaseUrl: string, command: string): string {
-  const url = databaseUrl.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, (_, user: string, password: string | undefined) => `//${user}${password !== undefined ? ':***' : ''}@`);
+  const url = databaseUrl.replace(
+    /\/\/([^:@/]*)(:[^@/]*)?@/,
+    (_, user: string, password: string | undefined) => `//${user}${password !== undefined ? ':***' : ''}@`,
+  );
   return [
     `${command} works on a SQLite database; this gateway runs on PostgreSQL. Use the PostgreSQL tools (their major version at least the server's):`,
     `  back up (a consistent snapshot; the gateways keep running):`,
@@ -50,18 +59,30 @@ function describe(check: DatabaseCheck): string {
 export async function runBackupCommand(args: ParsedArgs, config: Config, nowMs: number): Promise<Output> {
   const [command = '', file, extra] = args.positionals;
   checkFlags(args, ['force']);
-  if (config.databaseUrl !== undefined) throw new UsageError(postgresGuidance(config.databaseUrl, `cauri ${command}`));
-  if (file === undefined || file === '' || extra !== undefined) throw new UsageError(`usage: cauri ${command} FILE [--force]`);
-  if (config.dataDir === ':memory:') throw new UsageError(`CAURI_DATA_DIR=:memory: has no file to ${command}`);
+  if (config.databaseUrl !== undefined)
+    throw new UsageError(postgresGuidance(config.databaseUrl, `cauri ${command}`));
+  if (file === undefined || file === '' || extra !== undefined)
+    throw new UsageError(`usage: cauri ${command} FILE [--force]`);
+  if (config.dataDir === ':memory:')
+    throw new UsageError(`CAURI_DATA_DIR=:memory: has no file to ${command}`);
   const force = args.booleans.has('force');
   try {
     if (command === 'backup') {
       const check = await backupSqlite(config.dataDir, file, { force });
-      return { json: check, text: `backed up ${sqliteFileOf(config.dataDir)} to ${check.file}\n${describe(check)}` };
+      return {
+        json: check,
+        text: `backed up ${sqliteFileOf(config.dataDir)} to ${check.file}\n${describe(check)}`,
+      };
     }
     const outcome = await restoreSqlite(config.dataDir, file, { force, nowMs });
-    const kept = outcome.replacedKeptAt === null ? '' : `\n  the database it replaced is kept at ${outcome.replacedKeptAt}`;
-    return { json: outcome, text: `restored ${file} to ${outcome.file}\n${describe(outcome)}${kept}\n  start the gateway on CAURI_DATA_DIR=${config.dataDir}` };
+    const kept =
+      outcome.replacedKeptAt === null
+        ? ''
+        : `\n  the database it replaced is kept at ${outcome.replacedKeptAt}`;
+    return {
+      json: outcome,
+      text: `restored ${file} to ${outcome.file}\n${describe(outcome)}${kept}\n  start the gateway on CAURI_DATA_DIR=${config.dataDir}`,
+    };
   } catch (error) {
     if (error instanceof BackupError) throw new UsageError(error.message);
     throw error;

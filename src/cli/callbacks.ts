@@ -27,21 +27,38 @@ function unwrap<T>(result: Result<T>): T {
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
 
 /** The output of a callback command, or undefined when the command is not one of them. */
-export async function runCallbackCommand(db: Database, args: ParsedArgs, command: string, rest: string[], nowMs: number): Promise<Output | undefined> {
+export async function runCallbackCommand(
+  db: Database,
+  args: ParsedArgs,
+  command: string,
+  rest: string[],
+  nowMs: number,
+): Promise<Output | undefined> {
   switch (command) {
     case 'callbacks list': {
       checkFlags(args, []);
       const ref = rest[0];
-      if (ref === undefined) throw new UsageError('callbacks list needs a payin or payout id, a token or an event id');
+      if (ref === undefined)
+        throw new UsageError('callbacks list needs a payin or payout id, a token or an event id');
       const listing = unwrap(await db.command((tx) => listDeliveries(tx, ref)));
-      const lines = [`${listing.subject.type} ${listing.subject.id}  status ${listing.subject.status}  project ${listing.subject.projectId}`];
+      const lines = [
+        `${listing.subject.type} ${listing.subject.id}  status ${listing.subject.status}  project ${listing.subject.projectId}`,
+      ];
       for (const event of listing.events) {
-        const next = event.status === 'pending' || event.status === 'delivering' ? `  next ${iso(event.nextAttemptAtMs)}` : '';
-        lines.push(`  ${event.id}  ${event.type}  ${event.status}  attempts ${event.attempts}  delivered ${iso(event.deliveredAtMs)}${next}`);
+        const next =
+          event.status === 'pending' || event.status === 'delivering'
+            ? `  next ${iso(event.nextAttemptAtMs)}`
+            : '';
+        lines.push(
+          `  ${event.id}  ${event.type}  ${event.status}  attempts ${event.attempts}  delivered ${iso(event.deliveredAtMs)}${next}`,
+        );
         for (const post of event.posts) {
           const answer = post.httpStatus !== null ? `HTTP ${post.httpStatus}` : `error: ${post.error ?? ''}`;
-          const excerpt = post.responseExcerpt === '' ? '' : `  ${JSON.stringify(post.responseExcerpt.slice(0, 80))}`;
-          lines.push(`    #${post.attempt} ${post.encoding.padEnd(4)} ${iso(post.startedAtMs)}  ${answer}  ${post.latencyMs} ms  ${post.url}${excerpt}`);
+          const excerpt =
+            post.responseExcerpt === '' ? '' : `  ${JSON.stringify(post.responseExcerpt.slice(0, 80))}`;
+          lines.push(
+            `    #${post.attempt} ${post.encoding.padEnd(4)} ${iso(post.startedAtMs)}  ${answer}  ${post.latencyMs} ms  ${post.url}${excerpt}`,
+          );
         }
       }
       if (listing.events.length === 0) lines.push('  no callback events (the transaction is not final yet)');
@@ -52,7 +69,10 @@ export async function runCallbackCommand(db: Database, args: ParsedArgs, command
       const eventId = rest[0];
       if (eventId === undefined) throw new UsageError('callbacks resend needs an event id');
       const resent = unwrap(await db.command((tx) => requestResend(tx, eventId, undefined, nowMs)));
-      return { json: resent, text: `${resent.eventId} queued for delivery (was ${resent.previousStatus}); a running gateway sends it within its callback interval` };
+      return {
+        json: resent,
+        text: `${resent.eventId} queued for delivery (was ${resent.previousStatus}); a running gateway sends it within its callback interval`,
+      };
     }
     case 'project rotate-webhook-secret': {
       checkFlags(args, []);

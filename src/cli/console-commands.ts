@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createConsoleUser, deleteConsoleUser, listConsoleUsers, setConsolePassword, unlockConsoleUser } from '../commands/console-users.js';
+import {
+  createConsoleUser,
+  deleteConsoleUser,
+  listConsoleUsers,
+  setConsolePassword,
+  unlockConsoleUser,
+} from '../commands/console-users.js';
 import { hashPassword, passwordProblem } from '../core/password.js';
 import type { Result } from '../core/result-codes.js';
 import type { Database } from '../store/database.js';
@@ -39,17 +45,23 @@ async function readPasswordFromStdin(): Promise<string> {
 
 /** The password to set: from standard input, or a new random one that is shown once. */
 async function newPassword(args: ParsedArgs): Promise<{ password: string; generated: boolean }> {
-  if (!args.booleans.has('password-stdin')) return { password: randomBytes(18).toString('base64url'), generated: true };
+  if (!args.booleans.has('password-stdin'))
+    return { password: randomBytes(18).toString('base64url'), generated: true };
   const password = await readPasswordFromStdin();
   const problem = passwordProblem(password);
   if (problem !== undefined) throw new UsageError(problem);
   return { password, generated: false };
 }
 
-export async function runConsoleCommand(db: Database, args: ParsedArgs, nowMs: number): Promise<Output | undefined> {
+export async function runConsoleCommand(
+  db: Database,
+  args: ParsedArgs,
+  nowMs: number,
+): Promise<Output | undefined> {
   const [group, noun, action, username = ''] = args.positionals;
   if (group !== 'console') return undefined;
-  if (noun !== 'user') throw new UsageError('console commands: console user create|password|unlock|delete|list');
+  if (noun !== 'user')
+    throw new UsageError('console commands: console user create|password|unlock|delete|list');
   checkFlags(args, []);
   switch (action) {
     case 'create':
@@ -57,9 +69,20 @@ export async function runConsoleCommand(db: Database, args: ParsedArgs, nowMs: n
       const { password, generated } = await newPassword(args);
       // Hashing takes ~0.3 s: done before the transaction opens (ADR 0008).
       const hash = await hashPassword(password);
-      const user = unwrap(await db.command((tx) => (action === 'create' ? createConsoleUser(tx, username, hash, nowMs) : setConsolePassword(tx, username, hash, nowMs))));
-      const shown = generated ? `\n  password: ${password}\n  (shown only now; Cauri keeps a scrypt hash)` : '';
-      return { json: { username: user.username, ...(generated ? { password } : {}) }, text: `console user ${user.username} ${action === 'create' ? 'created' : 'has a new password; its sessions ended'}${shown}` };
+      const user = unwrap(
+        await db.command((tx) =>
+          action === 'create'
+            ? createConsoleUser(tx, username, hash, nowMs)
+            : setConsolePassword(tx, username, hash, nowMs),
+        ),
+      );
+      const shown = generated
+        ? `\n  password: ${password}\n  (shown only now; Cauri keeps a scrypt hash)`
+        : '';
+      return {
+        json: { username: user.username, ...(generated ? { password } : {}) },
+        text: `console user ${user.username} ${action === 'create' ? 'created' : 'has a new password; its sessions ended'}${shown}`,
+      };
     }
     case 'unlock': {
       const user = unwrap(await db.command((tx) => unlockConsoleUser(tx, username)));

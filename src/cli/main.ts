@@ -56,10 +56,22 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
   if (consoleOutput !== undefined) return consoleOutput;
   const reconcileOutput = await runReconcileCommand(db, args, nowMs);
   if (reconcileOutput !== undefined) return reconcileOutput;
-  const callbackOutput = await runCallbackCommand(db, args, `${group ?? ''} ${action ?? ''}`.trim(), rest, nowMs);
+  const callbackOutput = await runCallbackCommand(
+    db,
+    args,
+    `${group ?? ''} ${action ?? ''}`.trim(),
+    rest,
+    nowMs,
+  );
   if (callbackOutput !== undefined) return callbackOutput;
   // Retention's settings are the server's (CAURI_RETENTION_*), read from the same environment.
-  const retentionOutput = await runRetentionCommand(db, args, `${group ?? ''} ${action ?? ''}`.trim(), loadConfig().retention, nowMs);
+  const retentionOutput = await runRetentionCommand(
+    db,
+    args,
+    `${group ?? ''} ${action ?? ''}`.trim(),
+    loadConfig().retention,
+    nowMs,
+  );
   if (retentionOutput !== undefined) return retentionOutput;
   const sandboxOutput = await runSandboxCommand(() => cliGateway(db), args, mode);
   if (sandboxOutput !== undefined) return sandboxOutput;
@@ -107,7 +119,9 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
       return { json: project, text: describeProject(project) };
     }
     case 'project list': {
-      const rows = await db.command((tx) => tx.selectFrom('projects').selectAll().orderBy('created_at_ms').limit(1000).execute());
+      const rows = await db.command((tx) =>
+        tx.selectFrom('projects').selectAll().orderBy('created_at_ms').limit(1000).execute(),
+      );
       const projects = rows.map(toProject);
       return { json: projects, text: projects.map(describeProject).join('\n') || 'no projects' };
     }
@@ -124,19 +138,26 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
           return funded.ok ? created : funded;
         }),
       );
-      return { json: result, text: `wallet ${result.phone} ${result.created ? 'created' : 'already exists'}${amount ? `, funded with ${amount} XOF` : ''}` };
+      return {
+        json: result,
+        text: `wallet ${result.phone} ${result.created ? 'created' : 'already exists'}${amount ? `, funded with ${amount} XOF` : ''}`,
+      };
     }
     case 'wallet fund': {
       checkFlags(args, []);
       const amount = amountArg(rest[1]);
-      const result = unwrap(await db.command((tx) => fundWallet(tx, db.dialect, rest[0] ?? '', amount, nowMs)));
+      const result = unwrap(
+        await db.command((tx) => fundWallet(tx, db.dialect, rest[0] ?? '', amount, nowMs)),
+      );
       return { json: result, text: `wallet ${result.phone}: available ${result.balanceXof} XOF` };
     }
     case 'subaccount fund': {
       checkFlags(args, []);
       const [projectId = '', operatorId = ''] = rest;
       const amount = amountArg(rest[2]);
-      const result = unwrap(await db.command((tx) => fundSubaccount(tx, db.dialect, projectId, operatorId, amount, nowMs)));
+      const result = unwrap(
+        await db.command((tx) => fundSubaccount(tx, db.dialect, projectId, operatorId, amount, nowMs)),
+      );
       return { json: result, text: `${result.accountId}: available ${result.balanceXof} XOF` };
     }
     case 'balances':
@@ -146,8 +167,13 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
         lines: await listBalances(tx, { projectId: flag(args, 'project'), phone: flag(args, 'phone') }),
         totals: ledgerTotals((await tx.selectFrom('accounts').selectAll().execute()).map(toBalance)),
       }));
-      const table = lines.map((l) => `${l.accountId.padEnd(44)} posted ${String(l.postedXof).padStart(14)}  available ${String(l.availableXof).padStart(14)}  held ${l.heldXof}`);
-      table.push(`ledger: debits ${totals.debitsPostedXof} = credits ${totals.creditsPostedXof} → ${totals.balanced ? 'balanced' : 'NOT BALANCED'}`);
+      const table = lines.map(
+        (l) =>
+          `${l.accountId.padEnd(44)} posted ${String(l.postedXof).padStart(14)}  available ${String(l.availableXof).padStart(14)}  held ${l.heldXof}`,
+      );
+      table.push(
+        `ledger: debits ${totals.debitsPostedXof} = credits ${totals.creditsPostedXof} → ${totals.balanced ? 'balanced' : 'NOT BALANCED'}`,
+      );
       return { json: { accounts: lines, totals }, text: table.join('\n') };
     }
     case 'sms': {
@@ -155,17 +181,27 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
       if (mode !== 'sandbox') throw new UsageError('the SMS inbox exists only in sandbox mode');
       const limit = Math.min(Math.max(Number(flag(args, 'limit') ?? 10) || 10, 1), 200);
       const messages = await db.command((tx) => listSms(tx, flag(args, 'phone'), limit));
-      return { json: messages, text: messages.map((m) => `${m.createdAt}  ${m.phone}  ${m.body}`).join('\n') || 'inbox empty' };
+      return {
+        json: messages,
+        text: messages.map((m) => `${m.createdAt}  ${m.phone}  ${m.body}`).join('\n') || 'inbox empty',
+      };
     }
     case 'operators': {
       const all = ALL_OPERATORS;
       return {
         json: all,
-        text: all.map((op) => `${op.id.padStart(3)}  ${op.name.padEnd(22)} ${op.country.padEnd(16)} ${op.validationMode}`).join('\n'),
+        text: all
+          .map(
+            (op) =>
+              `${op.id.padStart(3)}  ${op.name.padEnd(22)} ${op.country.padEnd(16)} ${op.validationMode}`,
+          )
+          .join('\n'),
       };
     }
     default:
-      throw new UsageError(group === undefined ? 'no command given' : `unknown command "${args.positionals.join(' ')}"`);
+      throw new UsageError(
+        group === undefined ? 'no command given' : `unknown command "${args.positionals.join(' ')}"`,
+      );
   }
 }
 
@@ -176,7 +212,8 @@ function unwrap<T>(result: Result<T>): T {
 
 function amountArg(raw: string | undefined): ReturnType<typeof parseAmountXof> & number {
   const amount = parseAmountXof(raw);
-  if (amount === undefined || amount <= 0) throw new UsageError(`"${raw ?? ''}" is not a whole, positive amount of XOF`);
+  if (amount === undefined || amount <= 0)
+    throw new UsageError(`"${raw ?? ''}" is not a whole, positive amount of XOF`);
   return amount;
 }
 
@@ -190,8 +227,12 @@ function callbackModeFlag(args: ParsedArgs): CallbackMode | undefined {
 
 function operatorsFlag(args: ParsedArgs): string[] | undefined {
   const value = flag(args, 'operators');
-  if (value === undefined || value === 'all') return value === 'all' ? ALL_OPERATORS.map((op) => op.id) : undefined;
-  return value.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (value === undefined || value === 'all')
+    return value === 'all' ? ALL_OPERATORS.map((op) => op.id) : undefined;
+  return value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
 }
 
 function describeProject(p: ReturnType<typeof toProject>): string {
@@ -225,7 +266,9 @@ async function main(): Promise<number> {
 async function print(args: ParsedArgs, command: () => Promise<Output>): Promise<number> {
   try {
     const output = await command();
-    process.stdout.write((args.booleans.has('json') ? JSON.stringify(output.json, null, 2) : output.text) + '\n');
+    process.stdout.write(
+      (args.booleans.has('json') ? JSON.stringify(output.json, null, 2) : output.text) + '\n',
+    );
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -240,7 +283,9 @@ async function print(args: ParsedArgs, command: () => Promise<Output>): Promise<
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`cauri: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `cauri: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

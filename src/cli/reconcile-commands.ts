@@ -1,8 +1,21 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type FindingView, type ImportView, importStatement, listImports, showImport } from '../commands/reconciliation.js';
+import {
+  type FindingView,
+  type ImportView,
+  importStatement,
+  listImports,
+  showImport,
+} from '../commands/reconciliation.js';
 import { operatorById } from '../core/operators.js';
-import { RECONCILIATION_CATEGORIES, type ReconciliationCategory, STATEMENT_BYTES_MAX, STATEMENT_FORMATS, type StatementFormat, parseColumnMapping } from '../core/reconciliation.js';
+import {
+  RECONCILIATION_CATEGORIES,
+  type ReconciliationCategory,
+  STATEMENT_BYTES_MAX,
+  STATEMENT_FORMATS,
+  type StatementFormat,
+  parseColumnMapping,
+} from '../core/reconciliation.js';
 import type { Database } from '../store/database.js';
 import { type ParsedArgs, UsageError, checkFlags, flag } from './args.js';
 
@@ -49,17 +62,24 @@ function findingText(f: FindingView): string {
 }
 
 /** The output of a reconcile command, or undefined when the command is not one of them. */
-export async function runReconcileCommand(db: Database, args: ParsedArgs, nowMs: number): Promise<Output | undefined> {
+export async function runReconcileCommand(
+  db: Database,
+  args: ParsedArgs,
+  nowMs: number,
+): Promise<Output | undefined> {
   const [group, action, ...rest] = args.positionals;
   if (group !== 'reconcile') return undefined;
   switch (action) {
     case 'import': {
       checkFlags(args, ['from', 'to', 'format', 'columns']);
       const [operatorId, file] = rest;
-      if (operatorId === undefined || file === undefined) throw new UsageError('reconcile import needs an operator id and a CSV file');
-      if (operatorById(operatorId) === undefined) throw new UsageError(`unknown operator "${operatorId}" (cauri operators lists them)`);
+      if (operatorId === undefined || file === undefined)
+        throw new UsageError('reconcile import needs an operator id and a CSV file');
+      if (operatorById(operatorId) === undefined)
+        throw new UsageError(`unknown operator "${operatorId}" (cauri operators lists them)`);
       const format = (flag(args, 'format') ?? 'generic') as StatementFormat;
-      if (!STATEMENT_FORMATS.includes(format)) throw new UsageError(`--format takes ${STATEMENT_FORMATS.join(', ')}`);
+      if (!STATEMENT_FORMATS.includes(format))
+        throw new UsageError(`--format takes ${STATEMENT_FORMATS.join(', ')}`);
       const columnsSpec = flag(args, 'columns');
       const columns = columnsSpec === undefined ? {} : parseColumnMapping(columnsSpec);
       if (typeof columns === 'string') throw new UsageError(`--columns: ${columns}`);
@@ -69,35 +89,64 @@ export async function runReconcileCommand(db: Database, args: ParsedArgs, nowMs:
       } catch {
         throw new UsageError(`cannot read ${file}`);
       }
-      if (size > STATEMENT_BYTES_MAX) throw new UsageError(`${file} is larger than ${STATEMENT_BYTES_MAX} bytes`);
+      if (size > STATEMENT_BYTES_MAX)
+        throw new UsageError(`${file} is larger than ${STATEMENT_BYTES_MAX} bytes`);
       const text = readFileSync(file, 'utf8');
       const fromMs = dayFlag(args, 'from');
       const toMs = dayFlag(args, 'to');
       const outcome = await db.command((tx) =>
-        importStatement(tx, { operatorId, fileName: path.basename(file), text, format, columns, importedBy: 'cli', nowMs, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }),
+        importStatement(tx, {
+          operatorId,
+          fileName: path.basename(file),
+          text,
+          format,
+          columns,
+          importedBy: 'cli',
+          nowMs,
+          ...(fromMs !== undefined ? { fromMs } : {}),
+          ...(toMs !== undefined ? { toMs } : {}),
+        }),
       );
       if (!outcome.ok) {
-        const more = outcome.errorsCount > outcome.errors.length ? `\n  … and ${outcome.errorsCount - outcome.errors.length} more` : '';
+        const more =
+          outcome.errorsCount > outcome.errors.length
+            ? `\n  … and ${outcome.errorsCount - outcome.errors.length} more`
+            : '';
         throw new UsageError(`${file} refused, nothing imported:\n  ${outcome.errors.join('\n  ')}${more}`);
       }
       const shown = await db.command((tx) => showImport(tx, outcome.importId));
       if (shown === undefined) throw new UsageError('the import vanished');
-      return { json: shown, text: [summaryText(shown.import), ...shown.findings.map(findingText)].join('\n') };
+      return {
+        json: shown,
+        text: [summaryText(shown.import), ...shown.findings.map(findingText)].join('\n'),
+      };
     }
     case 'list': {
       checkFlags(args, []);
       const imports = await db.command((tx) => listImports(tx));
-      return { json: imports, text: imports.length === 0 ? 'no statement imported yet' : imports.map(summaryText).join('\n') };
+      return {
+        json: imports,
+        text: imports.length === 0 ? 'no statement imported yet' : imports.map(summaryText).join('\n'),
+      };
     }
     case 'show': {
       checkFlags(args, ['category']);
       const importId = rest[0];
       if (importId === undefined) throw new UsageError('reconcile show needs an import id');
       const category = flag(args, 'category');
-      if (category !== undefined && category !== 'all' && !RECONCILIATION_CATEGORIES.includes(category as ReconciliationCategory)) {
+      if (
+        category !== undefined &&
+        category !== 'all' &&
+        !RECONCILIATION_CATEGORIES.includes(category as ReconciliationCategory)
+      ) {
         throw new UsageError(`--category takes all or one of ${RECONCILIATION_CATEGORIES.join(', ')}`);
       }
-      const options = category === undefined ? {} : category === 'all' ? { all: true } : { category: category as ReconciliationCategory };
+      const options =
+        category === undefined
+          ? {}
+          : category === 'all'
+            ? { all: true }
+            : { category: category as ReconciliationCategory };
       const shown = await db.command((tx) => showImport(tx, importId, options));
       if (shown === undefined) throw new UsageError(`no import ${importId}`);
       const lines = shown.findings.length === 0 ? ['  no mismatches'] : shown.findings.map(findingText);

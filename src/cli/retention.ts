@@ -24,7 +24,13 @@ function line(o: RetentionOutcome, dryRun: boolean): string {
 }
 
 /** The output of a retention command, or undefined when the command is not one. */
-export async function runRetentionCommand(db: Database, args: ParsedArgs, command: string, policy: RetentionPolicy, nowMs: number): Promise<Output | undefined> {
+export async function runRetentionCommand(
+  db: Database,
+  args: ParsedArgs,
+  command: string,
+  policy: RetentionPolicy,
+  nowMs: number,
+): Promise<Output | undefined> {
   if (command !== 'retention run') return undefined;
   checkFlags(args, []);
   const dryRun = args.booleans.has('dry-run');

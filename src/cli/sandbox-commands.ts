@@ -27,12 +27,29 @@ export async function cliGateway(db: Database): Promise<Gateway> {
   if (config.mode !== 'sandbox') throw new UsageError('sandbox actions exist only in sandbox mode');
   const prefixes = await loadPrefixes(config.operatorPrefixesFile);
   const tokenSecret = await tokenSecretOf(db, config.tokenSecret);
-  const desk = new SimulatorDesk({ db, clock: systemClock, prefixes, publicUrl: () => config.publicUrl, notificationKey: simulatorKey(tokenSecret) });
-  return { db, config, clock: systemClock, prefixes, connector: new SimulatorConnector(0, desk), tokenSecret };
+  const desk = new SimulatorDesk({
+    db,
+    clock: systemClock,
+    prefixes,
+    publicUrl: () => config.publicUrl,
+    notificationKey: simulatorKey(tokenSecret),
+  });
+  return {
+    db,
+    config,
+    clock: systemClock,
+    prefixes,
+    connector: new SimulatorConnector(0, desk),
+    tokenSecret,
+  };
 }
 
 /** Runs `ussd …` and `push …`; undefined for any other command. */
-export async function runSandboxCommand(gwOf: () => Promise<Gateway>, args: ParsedArgs, mode: string): Promise<Output | undefined> {
+export async function runSandboxCommand(
+  gwOf: () => Promise<Gateway>,
+  args: ParsedArgs,
+  mode: string,
+): Promise<Output | undefined> {
   const [group, action, ...rest] = args.positionals;
   if (group !== 'ussd' && group !== 'push') return undefined;
   if (mode !== 'sandbox') throw new UsageError('sandbox actions exist only in sandbox mode');
@@ -46,17 +63,33 @@ export async function runSandboxCommand(gwOf: () => Promise<Gateway>, args: Pars
       if (!dialled.ok) throw new UsageError(dialled.error);
       const value = dialled.value;
       if (value.action === 'otp') {
-        const json = { action: 'otp', phone: value.phone, operatorId: value.operatorId, operatorName: value.operatorName, otp: value.otp, expiresAt: new Date(value.expiresAtMs).toISOString() };
-        return { json, text: `${value.operatorName} ${value.phone}: payment code ${value.otp} (valid until ${json.expiresAt})` };
+        const json = {
+          action: 'otp',
+          phone: value.phone,
+          operatorId: value.operatorId,
+          operatorName: value.operatorName,
+          otp: value.otp,
+          expiresAt: new Date(value.expiresAtMs).toISOString(),
+        };
+        return {
+          json,
+          text: `${value.operatorName} ${value.phone}: payment code ${value.otp} (valid until ${json.expiresAt})`,
+        };
       }
       const settled = await deliverNotification(gw, value.notification);
-      return { json: { action: 'approved', phone: value.phone, push: value.approval, settled }, text: `approved ${value.approval.id} (${value.approval.operatorName}, ${value.approval.amountXof} XOF): payin ${settled}` };
+      return {
+        json: { action: 'approved', phone: value.phone, push: value.approval, settled },
+        text: `approved ${value.approval.id} (${value.approval.operatorName}, ${value.approval.amountXof} XOF): payin ${settled}`,
+      };
     }
     case 'push list': {
       checkFlags(args, ['phone', 'limit']);
       const limit = Math.min(Math.max(Number(flag(args, 'limit') ?? 20) || 20, 1), SIM_LIST_LIMIT_MAX);
       const pending = await desk.listPending(flag(args, 'phone'), limit);
-      const text = pending.map((p) => `${p.id}  ${p.createdAt}  ${p.phone.padEnd(14)} ${p.operatorName.padEnd(20)} ${String(p.amountXof).padStart(9)} XOF  ${p.kind.padEnd(6)} ${p.merchantName}`);
+      const text = pending.map(
+        (p) =>
+          `${p.id}  ${p.createdAt}  ${p.phone.padEnd(14)} ${p.operatorName.padEnd(20)} ${String(p.amountXof).padStart(9)} XOF  ${p.kind.padEnd(6)} ${p.merchantName}`,
+      );
       return { json: pending, text: text.join('\n') || 'no request waiting' };
     }
     case 'push approve':
@@ -66,7 +99,10 @@ export async function runSandboxCommand(gwOf: () => Promise<Gateway>, args: Pars
       const decided = await desk.decide(rest[0] ?? '', decision);
       if (!decided.ok) throw new UsageError(decided.error);
       const settled = await deliverNotification(gw, decided.value.notification);
-      return { json: { push: decided.value.approval, decision, settled }, text: `${decision === 'approve' ? 'approved' : 'declined'} ${decided.value.approval.id}: payin ${settled}` };
+      return {
+        json: { push: decided.value.approval, decision, settled },
+        text: `${decision === 'approve' ? 'approved' : 'declined'} ${decided.value.approval.id}: payin ${settled}`,
+      };
     }
     default:
       throw new UsageError(`unknown command "${args.positionals.join(' ')}"`);

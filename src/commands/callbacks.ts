@@ -80,12 +80,24 @@ export interface ClaimLimits {
   tokenSecret: string;
 }
 
-type ProjectSigning = Pick<ProjectTable, 'id' | 'callback_url' | 'callback_mode' | 'webhook_secret' | 'webhook_secret_previous' | 'webhook_secret_rotated_at_ms'>;
+type ProjectSigning = Pick<
+  ProjectTable,
+  | 'id'
+  | 'callback_url'
+  | 'callback_mode'
+  | 'webhook_secret'
+  | 'webhook_secret_previous'
+  | 'webhook_secret_rotated_at_ms'
+>;
 
 export function signingSecrets(project: ProjectSigning, nowMs: number): string[] {
   const secrets = [project.webhook_secret];
   const rotatedAt = project.webhook_secret_rotated_at_ms;
-  if (project.webhook_secret_previous && rotatedAt !== null && nowMs - Number(rotatedAt) < WEBHOOK_SECRET_OVERLAP_MS) {
+  if (
+    project.webhook_secret_previous &&
+    rotatedAt !== null &&
+    nowMs - Number(rotatedAt) < WEBHOOK_SECRET_OVERLAP_MS
+  ) {
     secrets.push(project.webhook_secret_previous);
   }
   return secrets.filter((secret) => secret !== '');
@@ -113,20 +125,46 @@ const busyByReceiver = prepared((tx, p: { nowMs: number }) =>
     .where('next_attempt_at_ms', '>', p.nowMs)
     .groupBy('receiver'),
 );
-const dueOfStatus = prepared((tx, p: { status: string; nowMs: number; limit: number; saturated?: string[] | undefined; forUpdate?: true | undefined }) => {
-  let query = tx
-    .selectFrom('outbox')
-    .select(['id', 'project_id', 'event_type', 'subject_type', 'subject_id', 'attempts', 'cycle_attempts', 'receiver', 'next_attempt_at_ms'])
-    .where('status', '=', p.status)
-    .where('next_attempt_at_ms', '<=', p.nowMs)
-    .orderBy('next_attempt_at_ms')
-    .limit(p.limit);
-  const { saturated } = p;
-  if (saturated !== undefined) query = query.where((eb) => eb.or([eb('receiver', 'is', null), eb('receiver', 'not in', saturated)]));
-  return p.forUpdate ? query.forUpdate().skipLocked() : query;
-});
-const payinsByIds = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payins').selectAll().where('id', 'in', p.ids));
-const payoutsByIds = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids));
+const dueOfStatus = prepared(
+  (
+    tx,
+    p: {
+      status: string;
+      nowMs: number;
+      limit: number;
+      saturated?: string[] | undefined;
+      forUpdate?: true | undefined;
+    },
+  ) => {
+    let query = tx
+      .selectFrom('outbox')
+      .select([
+        'id',
+        'project_id',
+        'event_type',
+        'subject_type',
+        'subject_id',
+        'attempts',
+        'cycle_attempts',
+        'receiver',
+        'next_attempt_at_ms',
+      ])
+      .where('status', '=', p.status)
+      .where('next_attempt_at_ms', '<=', p.nowMs)
+      .orderBy('next_attempt_at_ms')
+      .limit(p.limit);
+    const { saturated } = p;
+    if (saturated !== undefined)
+      query = query.where((eb) => eb.or([eb('receiver', 'is', null), eb('receiver', 'not in', saturated)]));
+    return p.forUpdate ? query.forUpdate().skipLocked() : query;
+  },
+);
+const payinsByIds = prepared((tx, p: { ids: string[] }) =>
+  tx.selectFrom('payins').selectAll().where('id', 'in', p.ids),
+);
+const payoutsByIds = prepared((tx, p: { ids: string[] }) =>
+  tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids),
+);
 /** Refunds with their payin's token and callback URL (ADR 0024). */
 const refundsByIds = prepared((tx, p: { ids: string[] }) =>
   tx
@@ -137,7 +175,17 @@ const refundsByIds = prepared((tx, p: { ids: string[] }) =>
     .where('refunds.id', 'in', p.ids),
 );
 const signingOfProjects = prepared((tx, p: { ids: string[] }) =>
-  tx.selectFrom('projects').select(['id', 'callback_url', 'callback_mode', 'webhook_secret', 'webhook_secret_previous', 'webhook_secret_rotated_at_ms']).where('id', 'in', p.ids),
+  tx
+    .selectFrom('projects')
+    .select([
+      'id',
+      'callback_url',
+      'callback_mode',
+      'webhook_secret',
+      'webhook_secret_previous',
+      'webhook_secret_rotated_at_ms',
+    ])
+    .where('id', 'in', p.ids),
 );
 
 async function busyReceivers(tx: Tx, nowMs: number): Promise<Map<string, number>> {
@@ -145,22 +193,32 @@ async function busyReceivers(tx: Tx, nowMs: number): Promise<Map<string, number>
   return new Map(busy.map((row) => [row.receiver ?? '', Number(row.n)]));
 }
 
-export async function claimDueEvents(tx: Tx, dialect: Dialect, nowMs: number, limits: ClaimLimits): Promise<ClaimResult> {
+export async function claimDueEvents(
+  tx: Tx,
+  dialect: Dialect,
+  nowMs: number,
+  limits: ClaimLimits,
+): Promise<ClaimResult> {
   if (limits.capacity <= 0) return { events: [], settled: 0, skipped: 0 };
   // Claims take turns across instances, so each counts the others' committed claims and the limit
   // per receiver is exact: SQLite's single writer does that already; on PostgreSQL a transaction
   // lock does (held a few milliseconds; deliveries and records never take it).
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(cast(${CLAIM_LOCK_KEY} as bigint))`.execute(tx);
+  if (dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(cast(${CLAIM_LOCK_KEY} as bigint))`.execute(tx);
   const inFlight = await busyReceivers(tx, nowMs);
   // Receivers with no room are left out of the scan, so that one slow receiver's backlog cannot
   // fill it; events never claimed have no receiver yet and are looked at to learn theirs.
-  const saturated = [...inFlight].filter(([, n]) => n >= limits.receiverConcurrencyMax).map(([receiver]) => receiver);
+  const saturated = [...inFlight]
+    .filter(([, n]) => n >= limits.receiverConcurrencyMax)
+    .map(([receiver]) => receiver);
   const scanMax = Math.min(CLAIM_SCAN_MAX, Math.max(CLAIM_SCAN_MIN, 2 * limits.capacity));
   // `delivering` rows are due again only once their lease has run out (their holder died). One
   // query per status, each read in the due index's order, so that no claim sorts the backlog.
   const pending = await dueRows(tx, dialect, 'pending', nowMs, saturated, scanMax);
   const expired = await dueRows(tx, dialect, 'delivering', nowMs, saturated, scanMax);
-  const due = [...pending, ...expired].sort((a, b) => Number(a.next_attempt_at_ms) - Number(b.next_attempt_at_ms)).slice(0, scanMax);
+  const due = [...pending, ...expired]
+    .sort((a, b) => Number(a.next_attempt_at_ms) - Number(b.next_attempt_at_ms))
+    .slice(0, scanMax);
   if (due.length === 0) return { events: [], settled: 0, skipped: 0 };
 
   const { chosen, undeliverable, learned } = await choose(tx, due, inFlight, nowMs, limits);
@@ -182,7 +240,13 @@ interface Choice {
  * loaded, to learn their receiver or to deliver them (a known receiver is checked again against
  * the URL, which a project can change).
  */
-async function choose(tx: Tx, due: readonly DueRow[], inFlight: Map<string, number>, nowMs: number, limits: ClaimLimits): Promise<Choice> {
+async function choose(
+  tx: Tx,
+  due: readonly DueRow[],
+  inFlight: Map<string, number>,
+  nowMs: number,
+  limits: ClaimLimits,
+): Promise<Choice> {
   const room = new Map(inFlight);
   let tentative = 0;
   const toLoad = due.filter((row) => {
@@ -199,7 +263,11 @@ async function choose(tx: Tx, due: readonly DueRow[], inFlight: Map<string, numb
   for (const row of toLoad) {
     const target = targets.get(row.id);
     if (target === undefined || 'problem' in target) {
-      choice.undeliverable.push({ row, url: target?.url ?? '', problem: target?.problem ?? 'internal: no target' });
+      choice.undeliverable.push({
+        row,
+        url: target?.url ?? '',
+        problem: target?.problem ?? 'internal: no target',
+      });
       continue;
     }
     const n = inFlight.get(target.receiver) ?? 0;
@@ -239,7 +307,14 @@ async function lease(tx: Tx, chosen: readonly ClaimedEvent[], nowMs: number, lea
 }
 
 /** Due events of one status, oldest first, leaving out full receivers; locked on PostgreSQL. */
-function dueRows(tx: Tx, dialect: Dialect, status: string, nowMs: number, saturated: readonly string[], limit: number): Promise<DueRow[]> {
+function dueRows(
+  tx: Tx,
+  dialect: Dialect,
+  status: string,
+  nowMs: number,
+  saturated: readonly string[],
+  limit: number,
+): Promise<DueRow[]> {
   return dueOfStatus.rows(tx, {
     status,
     nowMs,
@@ -286,7 +361,9 @@ type TargetOrProblem = Target | { url: string; problem: string };
 
 async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, TargetOrProblem>> {
   if (rows.length === 0) return new Map();
-  const ids = (type: string) => [...new Set(rows.filter((r) => r.subject_type === type).map((r) => r.subject_id))];
+  const ids = (type: string) => [
+    ...new Set(rows.filter((r) => r.subject_type === type).map((r) => r.subject_id)),
+  ];
   const payinIds = ids('payin');
   const payoutIds = ids('payout');
   const payins = payinIds.length === 0 ? [] : await payinsByIds.rows(tx, { ids: payinIds });
@@ -306,8 +383,18 @@ async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, T
       const refund = row.subject_type === 'refund' ? refundById.get(row.subject_id) : undefined;
       // The transaction's own URL, else the project's (spec §3.1: the URL given at creation); a
       // refund's own, else its payin's, else the project's (ADR 0024).
-      const url = (payin?.callback_url || payout?.callback_url || refund?.callback_url || refund?.payin_callback_url || project?.callback_url) ?? '';
-      if (payin === undefined && payout === undefined && refund === undefined) return [row.id, { url, problem: `internal: the ${row.subject_type} ${row.subject_id} of this event is missing` }];
+      const url =
+        (payin?.callback_url ||
+          payout?.callback_url ||
+          refund?.callback_url ||
+          refund?.payin_callback_url ||
+          project?.callback_url) ??
+        '';
+      if (payin === undefined && payout === undefined && refund === undefined)
+        return [
+          row.id,
+          { url, problem: `internal: the ${row.subject_type} ${row.subject_id} of this event is missing` },
+        ];
       // Waiting will not make a URL appear: a resend after one is set delivers the event.
       if (url === '') return [row.id, { url, problem: 'no callback URL for this transaction or project' }];
       const receiver = callbackReceiver(url);
@@ -322,7 +409,13 @@ async function targetsOf(tx: Tx, rows: readonly DueRow[]): Promise<Map<string, T
         receiver,
         mode: project?.callback_mode === 'json' ? 'json' : 'ligdicash',
         secrets: project ? signingSecrets(project, nowMs) : [],
-        payload: payin ? payinCallbackPayload(payin) : payout ? payoutCallbackPayload(payout, url, tokenSecret) : refund ? refundCallbackPayload(refund) : {},
+        payload: payin
+          ? payinCallbackPayload(payin)
+          : payout
+            ? payoutCallbackPayload(payout, url, tokenSecret)
+            : refund
+              ? refundCallbackPayload(refund)
+              : {},
       });
       return [row.id, { url, receiver, build }];
     }),
@@ -352,7 +445,13 @@ async function settleUndeliverable(tx: Tx, events: readonly Unsendable[], nowMs:
     .execute();
   await tx
     .updateTable('outbox')
-    .set((eb) => ({ status: 'failed', attempts: eb('attempts', '+', 1), cycle_attempts: eb('cycle_attempts', '+', 1), lease_id: null, next_attempt_at_ms: nowMs }))
+    .set((eb) => ({
+      status: 'failed',
+      attempts: eb('attempts', '+', 1),
+      cycle_attempts: eb('cycle_attempts', '+', 1),
+      lease_id: null,
+      next_attempt_at_ms: nowMs,
+    }))
     .where(
       'id',
       'in',
@@ -366,7 +465,12 @@ async function settleUndeliverable(tx: Tx, events: readonly Unsendable[], nowMs:
  * back while their POSTs run; a lease overtaken by a resend or a takeover is not renewed. Returns
  * the events renewed.
  */
-export async function renewLeases(tx: Tx, leaseIds: readonly string[], nowMs: number, leaseMs: number): Promise<number> {
+export async function renewLeases(
+  tx: Tx,
+  leaseIds: readonly string[],
+  nowMs: number,
+  leaseMs: number,
+): Promise<number> {
   if (leaseIds.length === 0) return 0;
   const result = await tx
     .updateTable('outbox')
@@ -415,7 +519,12 @@ export async function recordDelivery(
  * whatever their number; returns each one's state, in order. An event whose lease is no longer
  * the delivery's (a resend, a takeover) keeps its state: `lease_lost`.
  */
-export async function recordDeliveries(tx: Tx, finished: readonly FinishedDelivery[], nowMs: number, random: () => number): Promise<RecordedState[]> {
+export async function recordDeliveries(
+  tx: Tx,
+  finished: readonly FinishedDelivery[],
+  nowMs: number,
+  random: () => number,
+): Promise<RecordedState[]> {
   if (finished.length === 0) return [];
   const rows: CallbackAttemptTable[] = finished.flatMap(({ event, attempts }) =>
     attempts.map((a) => ({
@@ -432,10 +541,16 @@ export async function recordDeliveries(tx: Tx, finished: readonly FinishedDelive
     })),
   );
   // The attempts happened whether or not the leases are still ours: they are always recorded.
-  if (rows.length > 0) await tx.insertInto('callback_attempts').values(rows).onConflict((oc) => oc.doNothing()).execute();
+  if (rows.length > 0)
+    await tx
+      .insertInto('callback_attempts')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   const next = finished.map(({ event, verdict }) => {
     const delayMs = verdict === 'retry' ? callbackRetryDelayMs(event.cycleAttempt, random) : undefined;
-    const state: Exclude<RecordedState, 'lease_lost'> = verdict === 'delivered' ? 'delivered' : delayMs === undefined ? 'failed' : 'pending';
+    const state: Exclude<RecordedState, 'lease_lost'> =
+      verdict === 'delivered' ? 'delivered' : delayMs === undefined ? 'failed' : 'pending';
     return { id: event.eventId, leaseId: event.leaseId, state, nextAttemptAtMs: nowMs + (delayMs ?? 0) };
   });
   const delivered = next.filter((n) => n.state === 'delivered');
@@ -452,7 +567,20 @@ export async function recordDeliveries(tx: Tx, finished: readonly FinishedDelive
         'bigint',
       ),
       lease_id: null,
-      ...(delivered.length > 0 ? { delivered_at_ms: eb.case().when('id', 'in', delivered.map((n) => n.id)).then(nowMs).else(eb.ref('delivered_at_ms')).end() } : {}),
+      ...(delivered.length > 0
+        ? {
+            delivered_at_ms: eb
+              .case()
+              .when(
+                'id',
+                'in',
+                delivered.map((n) => n.id),
+              )
+              .then(nowMs)
+              .else(eb.ref('delivered_at_ms'))
+              .end(),
+          }
+        : {}),
     }))
     .where(
       'id',
@@ -479,9 +607,19 @@ export async function recordDeliveries(tx: Tx, finished: readonly FinishedDelive
  * waiting for a retry). An event of another project is `not_found`. A delivery in progress is not
  * interrupted, but its outcome no longer counts.
  */
-export async function requestResend(tx: Tx, eventId: string, projectId: string | undefined, nowMs: number): Promise<Result<{ eventId: string; previousStatus: string }>> {
-  const event = await tx.selectFrom('outbox').select(['id', 'project_id', 'status']).where('id', '=', eventId).executeTakeFirst();
-  if (!event || (projectId !== undefined && event.project_id !== projectId)) return fail('not_found', `No callback event ${eventId}`);
+export async function requestResend(
+  tx: Tx,
+  eventId: string,
+  projectId: string | undefined,
+  nowMs: number,
+): Promise<Result<{ eventId: string; previousStatus: string }>> {
+  const event = await tx
+    .selectFrom('outbox')
+    .select(['id', 'project_id', 'status'])
+    .where('id', '=', eventId)
+    .executeTakeFirst();
+  if (!event || (projectId !== undefined && event.project_id !== projectId))
+    return fail('not_found', `No callback event ${eventId}`);
   await tx
     .updateTable('outbox')
     .set({ status: 'pending', next_attempt_at_ms: nowMs, cycle_attempts: 0, lease_id: null })
@@ -491,13 +629,25 @@ export async function requestResend(tx: Tx, eventId: string, projectId: string |
   return ok({ eventId, previousStatus: event.status });
 }
 
-export async function rotateWebhookSecret(tx: Tx, projectId: string, nowMs: number): Promise<Result<{ projectId: string; webhookSecret: string }>> {
-  const project = await tx.selectFrom('projects').select(['id', 'webhook_secret']).where('id', '=', projectId).executeTakeFirst();
+export async function rotateWebhookSecret(
+  tx: Tx,
+  projectId: string,
+  nowMs: number,
+): Promise<Result<{ projectId: string; webhookSecret: string }>> {
+  const project = await tx
+    .selectFrom('projects')
+    .select(['id', 'webhook_secret'])
+    .where('id', '=', projectId)
+    .executeTakeFirst();
   if (!project) return fail('not_found', `no project ${projectId}`);
   const webhookSecret = generateWebhookSecret();
   await tx
     .updateTable('projects')
-    .set({ webhook_secret: webhookSecret, webhook_secret_previous: project.webhook_secret || null, webhook_secret_rotated_at_ms: nowMs })
+    .set({
+      webhook_secret: webhookSecret,
+      webhook_secret_previous: project.webhook_secret || null,
+      webhook_secret_rotated_at_ms: nowMs,
+    })
     .where('id', '=', projectId)
     .execute();
   return ok({ projectId, webhookSecret });
@@ -515,7 +665,16 @@ export interface DeliveryListing {
     nextAttemptAtMs: number;
     deliveredAtMs: number | null;
     createdAtMs: number;
-    posts: { attempt: number; encoding: string; url: string; startedAtMs: number; latencyMs: number; httpStatus: number | null; error: string | null; responseExcerpt: string }[];
+    posts: {
+      attempt: number;
+      encoding: string;
+      url: string;
+      startedAtMs: number;
+      latencyMs: number;
+      httpStatus: number | null;
+      error: string | null;
+      responseExcerpt: string;
+    }[];
   }[];
 }
 
@@ -523,9 +682,17 @@ export interface DeliveryListing {
 export async function listDeliveries(tx: Tx, reference: string): Promise<Result<DeliveryListing>> {
   const ref = reference.trim();
   let subject: DeliveryListing['subject'] | undefined;
-  const fromEvent = ref.startsWith('evt_') ? await tx.selectFrom('outbox').select(['subject_type', 'subject_id']).where('id', '=', ref).executeTakeFirst() : undefined;
+  const fromEvent = ref.startsWith('evt_')
+    ? await tx
+        .selectFrom('outbox')
+        .select(['subject_type', 'subject_id'])
+        .where('id', '=', ref)
+        .executeTakeFirst()
+    : undefined;
   const claims = unverifiedTokenClaims(ref);
-  const type = fromEvent?.subject_type ?? (ref.startsWith('pay_') ? 'payin' : ref.startsWith('po_') ? 'payout' : claims?.kind);
+  const type =
+    fromEvent?.subject_type ??
+    (ref.startsWith('pay_') ? 'payin' : ref.startsWith('po_') ? 'payout' : claims?.kind);
   const id = fromEvent?.subject_id ?? ref;
   if (type === 'payin') {
     let query = tx.selectFrom('payins').select(['id', 'status', 'project_id']);
@@ -543,8 +710,20 @@ export async function listDeliveries(tx: Tx, reference: string): Promise<Result<
 }
 
 /** A payin's or payout's callback events, oldest first, each with its POSTs in attempt order. */
-export async function callbackEventsOf(tx: Tx, subjectId: string, eventsMax: number, postsMax: number): Promise<DeliveryListing['events']> {
-  const events = await tx.selectFrom('outbox').selectAll().where('subject_id', '=', subjectId).orderBy('created_at_ms').orderBy('id').limit(eventsMax).execute();
+export async function callbackEventsOf(
+  tx: Tx,
+  subjectId: string,
+  eventsMax: number,
+  postsMax: number,
+): Promise<DeliveryListing['events']> {
+  const events = await tx
+    .selectFrom('outbox')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .orderBy('created_at_ms')
+    .orderBy('id')
+    .limit(eventsMax)
+    .execute();
   if (events.length === 0) return [];
   const posts = await tx
     .selectFrom('callback_attempts')

@@ -83,10 +83,25 @@ export async function signIn(db: Database, input: SignInInput): Promise<SignInRe
     }
     const nowMs = input.nowMs();
     return await db.command(async (tx) => {
-      const outcome = await recordSignIn(tx, { userId: candidate.id, passwordMatched: matched, ip: input.ip, userAgent: input.userAgent, nowMs });
-      const action = outcome.outcome === 'signed_in' ? 'sign_in' : outcome.outcome === 'locked' ? 'sign_in_locked' : 'sign_in_failed';
+      const outcome = await recordSignIn(tx, {
+        userId: candidate.id,
+        passwordMatched: matched,
+        ip: input.ip,
+        userAgent: input.userAgent,
+        nowMs,
+      });
+      const action =
+        outcome.outcome === 'signed_in'
+          ? 'sign_in'
+          : outcome.outcome === 'locked'
+            ? 'sign_in_locked'
+            : 'sign_in_failed';
       const detail = outcome.outcome === 'refused' && outcome.lockedNow ? 'account locked' : '';
-      await recordAudit(tx, { username: candidate.username, action, target: candidate.username, detail, ip: input.ip }, nowMs);
+      await recordAudit(
+        tx,
+        { username: candidate.username, action, target: candidate.username, detail, ip: input.ip },
+        nowMs,
+      );
       return outcome;
     });
   } finally {
@@ -94,6 +109,14 @@ export async function signIn(db: Database, input: SignInInput): Promise<SignInRe
   }
 }
 
-async function audit(db: Database, input: SignInInput, username: string, action: string, detail = ''): Promise<void> {
-  await db.command((tx) => recordAudit(tx, { username, action, target: username, detail, ip: input.ip }, input.nowMs()));
+async function audit(
+  db: Database,
+  input: SignInInput,
+  username: string,
+  action: string,
+  detail = '',
+): Promise<void> {
+  await db.command((tx) =>
+    recordAudit(tx, { username, action, target: username, detail, ip: input.ip }, input.nowMs()),
+  );
 }

@@ -56,13 +56,27 @@ function toUser(row: ConsoleUserTable): ConsoleUser {
   };
 }
 
-export async function createConsoleUser(tx: Tx, usernameRaw: string, passwordHash: string, nowMs: number): Promise<Result<ConsoleUser>> {
+export async function createConsoleUser(
+  tx: Tx,
+  usernameRaw: string,
+  passwordHash: string,
+  nowMs: number,
+): Promise<Result<ConsoleUser>> {
   const username = normalizeUsername(usernameRaw);
-  if (username === undefined) return fail('invalid_input', 'a username has 2 to 64 characters: letters, digits, and . _ @ -');
-  const existing = await tx.selectFrom('console_users').select('id').where('username', '=', username).executeTakeFirst();
+  if (username === undefined)
+    return fail('invalid_input', 'a username has 2 to 64 characters: letters, digits, and . _ @ -');
+  const existing = await tx
+    .selectFrom('console_users')
+    .select('id')
+    .where('username', '=', username)
+    .executeTakeFirst();
   if (existing) return fail('invalid_input', `user ${username} already exists`);
-  const count = await tx.selectFrom('console_users').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-  if (Number(count.n) >= CONSOLE_POLICY.usersMax) return fail('invalid_input', `at most ${CONSOLE_POLICY.usersMax} console users`);
+  const count = await tx
+    .selectFrom('console_users')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  if (Number(count.n) >= CONSOLE_POLICY.usersMax)
+    return fail('invalid_input', `at most ${CONSOLE_POLICY.usersMax} console users`);
   const row: ConsoleUserTable = {
     id: newId('usr', nowMs),
     username,
@@ -78,17 +92,32 @@ export async function createConsoleUser(tx: Tx, usernameRaw: string, passwordHas
 }
 
 export async function listConsoleUsers(tx: Tx): Promise<ConsoleUser[]> {
-  const rows = await tx.selectFrom('console_users').selectAll().orderBy('username').limit(CONSOLE_POLICY.usersMax).execute();
+  const rows = await tx
+    .selectFrom('console_users')
+    .selectAll()
+    .orderBy('username')
+    .limit(CONSOLE_POLICY.usersMax)
+    .execute();
   return rows.map(toUser);
 }
 
 /** A new password ends every session of the user and lifts a lock-out. */
-export async function setConsolePassword(tx: Tx, usernameRaw: string, passwordHash: string, nowMs: number): Promise<Result<ConsoleUser>> {
+export async function setConsolePassword(
+  tx: Tx,
+  usernameRaw: string,
+  passwordHash: string,
+  nowMs: number,
+): Promise<Result<ConsoleUser>> {
   const user = await userNamed(tx, usernameRaw);
   if (user === undefined) return fail('not_found', `no console user ${usernameRaw}`);
   await tx
     .updateTable('console_users')
-    .set({ password_hash: passwordHash, password_changed_at_ms: nowMs, failed_attempts: 0, locked_until_ms: null })
+    .set({
+      password_hash: passwordHash,
+      password_changed_at_ms: nowMs,
+      failed_attempts: 0,
+      locked_until_ms: null,
+    })
     .where('id', '=', user.id)
     .execute();
   await tx.deleteFrom('console_sessions').where('user_id', '=', user.id).execute();
@@ -98,7 +127,11 @@ export async function setConsolePassword(tx: Tx, usernameRaw: string, passwordHa
 export async function unlockConsoleUser(tx: Tx, usernameRaw: string): Promise<Result<ConsoleUser>> {
   const user = await userNamed(tx, usernameRaw);
   if (user === undefined) return fail('not_found', `no console user ${usernameRaw}`);
-  await tx.updateTable('console_users').set({ failed_attempts: 0, locked_until_ms: null }).where('id', '=', user.id).execute();
+  await tx
+    .updateTable('console_users')
+    .set({ failed_attempts: 0, locked_until_ms: null })
+    .where('id', '=', user.id)
+    .execute();
   return ok({ ...toUser(user), failedAttempts: 0, lockedUntilMs: null });
 }
 
@@ -117,13 +150,24 @@ async function userNamed(tx: Tx, usernameRaw: string): Promise<ConsoleUserTable 
 }
 
 /** What sign-in needs before the (slow, transaction-free) password check. */
-export async function signInCandidate(tx: Tx, usernameRaw: string): Promise<{ id: string; username: string; passwordHash: string; lockedUntilMs: number | null } | undefined> {
+export async function signInCandidate(
+  tx: Tx,
+  usernameRaw: string,
+): Promise<{ id: string; username: string; passwordHash: string; lockedUntilMs: number | null } | undefined> {
   const row = await userNamed(tx, usernameRaw);
   if (row === undefined) return undefined;
-  return { id: row.id, username: row.username, passwordHash: row.password_hash, lockedUntilMs: row.locked_until_ms === null ? null : Number(row.locked_until_ms) };
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    lockedUntilMs: row.locked_until_ms === null ? null : Number(row.locked_until_ms),
+  };
 }
 
-export type SignInOutcome = { outcome: 'signed_in'; token: string; userId: string } | { outcome: 'refused'; lockedNow: boolean } | { outcome: 'locked' };
+export type SignInOutcome =
+  | { outcome: 'signed_in'; token: string; userId: string }
+  | { outcome: 'refused'; lockedNow: boolean }
+  | { outcome: 'locked' };
 
 export interface SignInRecord {
   userId: string;
@@ -147,12 +191,20 @@ export async function recordSignIn(tx: Tx, record: SignInRecord): Promise<SignIn
     const lock = failed >= CONSOLE_POLICY.failedAttemptsMax;
     await tx
       .updateTable('console_users')
-      .set((eb) => (lock ? { failed_attempts: 0, locked_until_ms: nowMs + CONSOLE_POLICY.lockoutMs } : { failed_attempts: eb('failed_attempts', '+', 1) }))
+      .set((eb) =>
+        lock
+          ? { failed_attempts: 0, locked_until_ms: nowMs + CONSOLE_POLICY.lockoutMs }
+          : { failed_attempts: eb('failed_attempts', '+', 1) },
+      )
       .where('id', '=', userId)
       .execute();
     return { outcome: 'refused', lockedNow: lock };
   }
-  await tx.updateTable('console_users').set({ failed_attempts: 0, locked_until_ms: null, last_sign_in_at_ms: nowMs }).where('id', '=', userId).execute();
+  await tx
+    .updateTable('console_users')
+    .set({ failed_attempts: 0, locked_until_ms: null, last_sign_in_at_ms: nowMs })
+    .where('id', '=', userId)
+    .execute();
   const token = randomBytes(32).toString('base64url');
   await pruneSessions(tx, userId, nowMs);
   await tx
@@ -174,7 +226,12 @@ export async function recordSignIn(tx: Tx, record: SignInRecord): Promise<SignIn
 async function pruneSessions(tx: Tx, userId: string, nowMs: number): Promise<void> {
   await tx
     .deleteFrom('console_sessions')
-    .where((eb) => eb.or([eb('expires_at_ms', '<=', nowMs), eb('last_seen_at_ms', '<=', nowMs - CONSOLE_POLICY.sessionIdleMs)]))
+    .where((eb) =>
+      eb.or([
+        eb('expires_at_ms', '<=', nowMs),
+        eb('last_seen_at_ms', '<=', nowMs - CONSOLE_POLICY.sessionIdleMs),
+      ]),
+    )
     .execute();
   const kept = await tx
     .selectFrom('console_sessions')
@@ -184,7 +241,12 @@ async function pruneSessions(tx: Tx, userId: string, nowMs: number): Promise<voi
     .limit(CONSOLE_POLICY.sessionsPerUserMax - 1)
     .execute();
   let drop = tx.deleteFrom('console_sessions').where('user_id', '=', userId);
-  if (kept.length > 0) drop = drop.where('id_hash', 'not in', kept.map((k) => k.id_hash));
+  if (kept.length > 0)
+    drop = drop.where(
+      'id_hash',
+      'not in',
+      kept.map((k) => k.id_hash),
+    );
   await drop.execute();
 }
 
@@ -194,13 +256,22 @@ export interface ConsoleSession {
 }
 
 /** The live session a cookie names, sliding its idle deadline; undefined when absent or ended. */
-export async function resolveSession(tx: Tx, token: string, nowMs: number): Promise<ConsoleSession | undefined> {
+export async function resolveSession(
+  tx: Tx,
+  token: string,
+  nowMs: number,
+): Promise<ConsoleSession | undefined> {
   if (!TOKEN.test(token)) return undefined;
   const idHash = sessionIdHash(token);
   const row = await tx
     .selectFrom('console_sessions')
     .innerJoin('console_users', 'console_users.id', 'console_sessions.user_id')
-    .select(['console_sessions.user_id', 'console_sessions.last_seen_at_ms', 'console_sessions.expires_at_ms', 'console_users.username'])
+    .select([
+      'console_sessions.user_id',
+      'console_sessions.last_seen_at_ms',
+      'console_sessions.expires_at_ms',
+      'console_users.username',
+    ])
     .where('console_sessions.id_hash', '=', idHash)
     .executeTakeFirst();
   if (row === undefined) return undefined;
@@ -210,7 +281,11 @@ export async function resolveSession(tx: Tx, token: string, nowMs: number): Prom
     return undefined;
   }
   if (nowMs - lastSeenMs >= CONSOLE_POLICY.sessionTouchEveryMs) {
-    await tx.updateTable('console_sessions').set({ last_seen_at_ms: nowMs }).where('id_hash', '=', idHash).execute();
+    await tx
+      .updateTable('console_sessions')
+      .set({ last_seen_at_ms: nowMs })
+      .where('id_hash', '=', idHash)
+      .execute();
   }
   return { userId: row.user_id, username: row.username };
 }
@@ -254,8 +329,19 @@ export interface AuditLine {
 }
 
 export async function listAudit(tx: Tx, limit: number, beforeMs?: number): Promise<AuditLine[]> {
-  let query = tx.selectFrom('console_audit').selectAll().orderBy('id', 'desc').limit(Math.min(Math.max(limit, 1), 500));
+  let query = tx
+    .selectFrom('console_audit')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(Math.min(Math.max(limit, 1), 500));
   if (beforeMs !== undefined) query = query.where('at_ms', '<', beforeMs);
   const rows = await query.execute();
-  return rows.map((r) => ({ atMs: Number(r.at_ms), username: r.username, action: r.action, target: r.target, detail: r.detail, ip: r.ip }));
+  return rows.map((r) => ({
+    atMs: Number(r.at_ms),
+    username: r.username,
+    action: r.action,
+    target: r.target,
+    detail: r.detail,
+    ip: r.ip,
+  }));
 }

@@ -17,7 +17,15 @@ export const systemClock: Clock = { nowMs: () => Date.now() };
 
 export interface Gateway {
   readonly db: Database;
-  readonly config: Pick<Config, 'mode' | 'publicUrl' | 'otpIssuedPerHourMax' | 'operatorTimeoutMs' | 'pendingDeadlineMs' | 'dispatchLeaseMs'> & { otp: OtpPolicy };
+  readonly config: Pick<
+    Config,
+    | 'mode'
+    | 'publicUrl'
+    | 'otpIssuedPerHourMax'
+    | 'operatorTimeoutMs'
+    | 'pendingDeadlineMs'
+    | 'dispatchLeaseMs'
+  > & { otp: OtpPolicy };
   readonly clock: Clock;
   readonly prefixes: PrefixTable;
   readonly connector: OperatorConnector;

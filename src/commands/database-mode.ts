@@ -27,29 +27,47 @@ async function sandboxTraces(db: Database): Promise<string | undefined> {
     await signInCandidate(tx, DEMO_CONSOLE_USER),
   ]);
   if (demoProject !== undefined) return `it holds the sandbox demo project (Apikey ${DEMO_APIKEY})`;
-  if (demoUser !== undefined && (await verifyPassword(DEMO_CONSOLE_PASSWORD, demoUser.passwordHash))) return 'it holds the sandbox demo console account';
+  if (demoUser !== undefined && (await verifyPassword(DEMO_CONSOLE_PASSWORD, demoUser.passwordHash)))
+    return 'it holds the sandbox demo console account';
   return undefined;
 }
 
 /** Records the mode on a new database, and refuses a database of the other mode with a one-line reason. */
 export async function checkDatabaseMode(db: Database, mode: Mode): Promise<void> {
-  const stored = await db.command((tx) => tx.selectFrom('settings').select('value').where('key', '=', MODE_SETTING).executeTakeFirst());
+  const stored = await db.command((tx) =>
+    tx.selectFrom('settings').select('value').where('key', '=', MODE_SETTING).executeTakeFirst(),
+  );
   // A database from before the mode was recorded is a sandbox one if it holds sandbox data.
   const initial: Mode = stored === undefined && (await sandboxTraces(db)) !== undefined ? 'sandbox' : mode;
   const recorded = await db.command(async (tx) => {
-    await tx.insertInto('settings').values({ key: MODE_SETTING, value: initial }).onConflict((oc) => oc.column('key').doNothing()).execute();
-    const row = await tx.selectFrom('settings').select('value').where('key', '=', MODE_SETTING).executeTakeFirstOrThrow();
+    await tx
+      .insertInto('settings')
+      .values({ key: MODE_SETTING, value: initial })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const row = await tx
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', MODE_SETTING)
+      .executeTakeFirstOrThrow();
     return row.value;
   });
   if (mode === 'production') {
     if (recorded !== 'production') {
-      throw new DatabaseModeError(`production refuses this database (${db.location}): it was created by the sandbox; give production a database of its own`);
+      throw new DatabaseModeError(
+        `production refuses this database (${db.location}): it was created by the sandbox; give production a database of its own`,
+      );
     }
     const traces = await sandboxTraces(db);
-    if (traces !== undefined) throw new DatabaseModeError(`production refuses this database (${db.location}): ${traces}; give production a database of its own`);
+    if (traces !== undefined)
+      throw new DatabaseModeError(
+        `production refuses this database (${db.location}): ${traces}; give production a database of its own`,
+      );
     return;
   }
   if (recorded !== 'sandbox') {
-    throw new DatabaseModeError(`the sandbox refuses this database (${db.location}): it was created in production mode and must not receive demo data`);
+    throw new DatabaseModeError(
+      `the sandbox refuses this database (${db.location}): it was created in production mode and must not receive demo data`,
+    );
   }
 }

@@ -20,7 +20,11 @@ const CLAIMED = '';
 const CLAIM_ROUNDS_MAX = 3;
 
 export function requestHash(endpoint: string, body: unknown): string {
-  return createHash('sha256').update(endpoint).update('\u0000').update(JSON.stringify(body) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(endpoint)
+    .update('\u0000')
+    .update(JSON.stringify(body) ?? '')
+    .digest('hex');
 }
 
 export type Claim = { kind: 'claimed' } | { kind: 'replay'; response: unknown } | { kind: 'conflict' };
@@ -34,12 +38,26 @@ export interface KeyOf {
  * Takes the key for this request: `claimed` (run the command, then `settleKey`), the recorded
  * answer of an earlier success with the same body, or `conflict` for another body.
  */
-export async function claimKey(tx: Tx, dialect: 'sqlite' | 'postgres', k: KeyOf, endpoint: string, hash: string, nowMs: number): Promise<Claim> {
+export async function claimKey(
+  tx: Tx,
+  dialect: 'sqlite' | 'postgres',
+  k: KeyOf,
+  endpoint: string,
+  hash: string,
+  nowMs: number,
+): Promise<Claim> {
   for (let round = 0; round < CLAIM_ROUNDS_MAX; round++) {
     // ON CONFLICT DO NOTHING waits, on PostgreSQL, for the transaction that inserted the same key.
     const inserted = await tx
       .insertInto('idempotency')
-      .values({ project_id: k.projectId, idempotency_key: k.key, endpoint, request_hash: hash, response: CLAIMED, created_at_ms: nowMs })
+      .values({
+        project_id: k.projectId,
+        idempotency_key: k.key,
+        endpoint,
+        request_hash: hash,
+        response: CLAIMED,
+        created_at_ms: nowMs,
+      })
       .onConflict((oc) => oc.columns(['project_id', 'idempotency_key']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { kind: 'claimed' };
@@ -68,10 +86,23 @@ export async function claimKey(tx: Tx, dialect: 'sqlite' | 'postgres', k: KeyOf,
 }
 
 /** Ends a claim in the command's transaction: records the success's answer, or releases the key after a failure. */
-export async function settleKey(tx: Tx, k: KeyOf, response: { succeeded: true; body: unknown } | { succeeded: false }): Promise<void> {
+export async function settleKey(
+  tx: Tx,
+  k: KeyOf,
+  response: { succeeded: true; body: unknown } | { succeeded: false },
+): Promise<void> {
   if (response.succeeded) {
-    await tx.updateTable('idempotency').set({ response: JSON.stringify(response.body) }).where('project_id', '=', k.projectId).where('idempotency_key', '=', k.key).execute();
+    await tx
+      .updateTable('idempotency')
+      .set({ response: JSON.stringify(response.body) })
+      .where('project_id', '=', k.projectId)
+      .where('idempotency_key', '=', k.key)
+      .execute();
   } else {
-    await tx.deleteFrom('idempotency').where('project_id', '=', k.projectId).where('idempotency_key', '=', k.key).execute();
+    await tx
+      .deleteFrom('idempotency')
+      .where('project_id', '=', k.projectId)
+      .where('idempotency_key', '=', k.key)
+      .execute();
   }
 }

@@ -9,7 +9,10 @@ import type { Project } from './projects.js';
 export type TokenVerifier = Pick<Gateway, 'tokenSecret' | 'tokenSecretPrevious' | 'clock'>;
 
 /** The transaction a genuine token names, or undefined for a forged token or one whose secret's grace has ended. */
-export function verifyGatewayToken(gw: TokenVerifier, token: string): { kind: 'payin' | 'payout'; number: string } | undefined {
+export function verifyGatewayToken(
+  gw: TokenVerifier,
+  token: string,
+): { kind: 'payin' | 'payout'; number: string } | undefined {
   return verifyTokenRotated(token, gw.tokenSecret, gw.tokenSecretPrevious, gw.clock.nowMs());
 }
 
@@ -18,18 +21,36 @@ export function verifyGatewayToken(gw: TokenVerifier, token: string): { kind: 'p
  * lookup, and a transaction of another project is `not_found`, never "forbidden": a token
  * reveals nothing to a project that does not own it.
  */
-export async function findPayinByToken(tx: Tx, verifier: TokenVerifier, project: Project, token: string): Promise<Result<PayinTable>> {
+export async function findPayinByToken(
+  tx: Tx,
+  verifier: TokenVerifier,
+  project: Project,
+  token: string,
+): Promise<Result<PayinTable>> {
   const claims = verifyGatewayToken(verifier, token.trim());
   if (claims?.kind !== 'payin') return fail('not_found');
-  const row = await tx.selectFrom('payins').selectAll().where('number', '=', claims.number).executeTakeFirst();
+  const row = await tx
+    .selectFrom('payins')
+    .selectAll()
+    .where('number', '=', claims.number)
+    .executeTakeFirst();
   if (!row || row.project_id !== project.id) return fail('not_found');
   return ok(row);
 }
 
-export async function findPayoutByToken(tx: Tx, verifier: TokenVerifier, project: Project, token: string): Promise<Result<PayoutTable>> {
+export async function findPayoutByToken(
+  tx: Tx,
+  verifier: TokenVerifier,
+  project: Project,
+  token: string,
+): Promise<Result<PayoutTable>> {
   const claims = verifyGatewayToken(verifier, token.trim());
   if (claims?.kind !== 'payout') return fail('not_found');
-  const row = await tx.selectFrom('payouts').selectAll().where('number', '=', claims.number).executeTakeFirst();
+  const row = await tx
+    .selectFrom('payouts')
+    .selectAll()
+    .where('number', '=', claims.number)
+    .executeTakeFirst();
   if (!row || row.project_id !== project.id) return fail('not_found');
   return ok(row);
 }

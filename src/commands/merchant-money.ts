@@ -2,7 +2,14 @@ import { sql } from 'kysely';
 import { assert } from '../core/assert.js';
 import { type TransferKind, accountIds, availableXof, postedBalanceXof } from '../core/ledger.js';
 import { ALL_OPERATORS, operatorById } from '../core/operators.js';
-import { type Direction, ENTRY_KINDS, SIDES, type StatementEntry, balanceChangeXof, compareEntries } from '../core/statement.js';
+import {
+  type Direction,
+  ENTRY_KINDS,
+  SIDES,
+  type StatementEntry,
+  balanceChangeXof,
+  compareEntries,
+} from '../core/statement.js';
 import type { Tx } from '../store/database.js';
 import { toBalance } from '../store/ledger-store.js';
 import type { Project } from './projects.js';
@@ -32,7 +39,13 @@ export interface ProjectBalances {
 
 /** The project's sub-accounts, with the operators it has enabled but never used at zero. */
 export async function projectBalances(tx: Tx, project: Project): Promise<ProjectBalances> {
-  const rows = await tx.selectFrom('accounts').selectAll().where('project_id', '=', project.id).where('kind', '=', 'subaccount').orderBy('id').execute();
+  const rows = await tx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('project_id', '=', project.id)
+    .where('kind', '=', 'subaccount')
+    .orderBy('id')
+    .execute();
   const byOperator = new Map(rows.map((row) => [row.operator_id ?? '', row]));
   const operatorIds = [...new Set([...project.operatorIds, ...byOperator.keys()])].filter((id) => id !== '');
   const order = new Map(ALL_OPERATORS.map((op, i) => [op.id, i]));
@@ -50,7 +63,12 @@ export async function projectBalances(tx: Tx, project: Project): Promise<Project
     };
   });
   const sum = (pick: (b: SubaccountBalance) => number) => balances.reduce((total, b) => total + pick(b), 0);
-  const totals = { postedXof: sum((b) => b.postedXof), heldXof: sum((b) => b.heldXof), incomingXof: sum((b) => b.incomingXof), availableXof: sum((b) => b.availableXof) };
+  const totals = {
+    postedXof: sum((b) => b.postedXof),
+    heldXof: sum((b) => b.heldXof),
+    incomingXof: sum((b) => b.incomingXof),
+    availableXof: sum((b) => b.availableXof),
+  };
   for (const total of Object.values(totals)) assert(Number.isSafeInteger(total), 'balance totals overflow');
   return { balances, totals };
 }
@@ -79,25 +97,42 @@ export interface StatementPage {
  * the page size times the number of sub-accounts (at most one per operator). Running balances are
  * stored with each transfer (migration 0017): nothing is summed.
  */
-export async function statementPage(tx: Tx, project: Project, filter: StatementFilter): Promise<StatementPage> {
+export async function statementPage(
+  tx: Tx,
+  project: Project,
+  filter: StatementFilter,
+): Promise<StatementPage> {
   const accounts = await tx
     .selectFrom('accounts')
     .select(['id', 'operator_id'])
     .where('project_id', '=', project.id)
     .where('kind', '=', 'subaccount')
-    .$if(filter.operatorId !== undefined, (q) => q.where('id', '=', accountIds.subaccount(project.id, filter.operatorId ?? '')))
+    .$if(filter.operatorId !== undefined, (q) =>
+      q.where('id', '=', accountIds.subaccount(project.id, filter.operatorId ?? '')),
+    )
     .orderBy('id')
     .execute();
   if (accounts.length === 0) return { entries: [], next: undefined };
-  const branches = accounts.flatMap((account) => (['debit', 'credit'] as const).map((direction) => branch(tx, account.id, direction, filter)));
+  const branches = accounts.flatMap((account) =>
+    (['debit', 'credit'] as const).map((direction) => branch(tx, account.id, direction, filter)),
+  );
   const [first, ...rest] = branches;
   assert(first !== undefined, 'a statement has a branch per account');
   let query = tx.selectFrom(first.as('b0')).selectAll();
-  for (const [i, next] of rest.entries()) query = query.unionAll(tx.selectFrom(next.as(`b${i + 1}`)).selectAll());
-  const rows = await query.orderBy('seq', 'desc').orderBy('side', 'desc').limit(filter.limit + 1).execute();
+  for (const [i, next] of rest.entries())
+    query = query.unionAll(tx.selectFrom(next.as(`b${i + 1}`)).selectAll());
+  const rows = await query
+    .orderBy('seq', 'desc')
+    .orderBy('side', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
   const operatorOf = new Map(accounts.map((a) => [a.id, a.operator_id ?? '']));
   const page = rows.slice(0, filter.limit);
-  const subjects = await subjectsOf(tx, project.id, page.map((row) => row.subject_id));
+  const subjects = await subjectsOf(
+    tx,
+    project.id,
+    page.map((row) => row.subject_id),
+  );
   const entries = page.map((row): StatementEntry => {
     const direction: Direction = Number(row.side) === SIDES.credit ? 'credit' : 'debit';
     const kind = row.kind as TransferKind;
@@ -122,7 +157,10 @@ export async function statementPage(tx: Tx, project: Project, filter: StatementF
   });
   entries.sort(compareEntries);
   const last = entries.at(-1);
-  return { entries, next: rows.length > filter.limit && last ? { seq: last.seq, side: SIDES[last.direction] } : undefined };
+  return {
+    entries,
+    next: rows.length > filter.limit && last ? { seq: last.seq, side: SIDES[last.direction] } : undefined,
+  };
 }
 
 /** The transfers of one side of one account after the cursor, newest first, at most `limit + 1`. */
@@ -131,19 +169,27 @@ function branch(tx: Tx, accountId: string, direction: Direction, filter: Stateme
   const accountColumn = direction === 'debit' ? 'debit_account_id' : 'credit_account_id';
   const balanceColumn = direction === 'debit' ? 'debit_balance_after_xof' : 'credit_balance_after_xof';
   const after = filter.after;
-  return tx
-    .selectFrom('transfers')
-    .select(['id', 'seq', 'kind', 'reason', 'subject_id', 'amount_xof', 'created_at_ms'])
-    .select([sql<number>`${sql.lit(side)}`.as('side'), sql<string>`${accountId}`.as('account_id'), sql<number | null>`${sql.ref(balanceColumn)}`.as('balance_after_xof')])
-    .where(accountColumn, '=', accountId)
-    // Within one transfer the credit side (1) comes before the debit side (0): the debit side of
-    // the cursor's own transfer still follows a cursor on its credit side.
-    .$if(after !== undefined, (q) => q.where('seq', side < (after?.side ?? 0) ? '<=' : '<', after?.seq ?? 0))
-    .$if(filter.fromMs !== undefined, (q) => q.where('created_at_ms', '>=', filter.fromMs ?? 0))
-    .$if(filter.toMs !== undefined, (q) => q.where('created_at_ms', '<', filter.toMs ?? 0))
-    .$if(filter.types !== undefined, (q) => q.where('reason', 'in', filter.types ?? []))
-    .orderBy('seq', 'desc')
-    .limit(filter.limit + 1);
+  return (
+    tx
+      .selectFrom('transfers')
+      .select(['id', 'seq', 'kind', 'reason', 'subject_id', 'amount_xof', 'created_at_ms'])
+      .select([
+        sql<number>`${sql.lit(side)}`.as('side'),
+        sql<string>`${accountId}`.as('account_id'),
+        sql<number | null>`${sql.ref(balanceColumn)}`.as('balance_after_xof'),
+      ])
+      .where(accountColumn, '=', accountId)
+      // Within one transfer the credit side (1) comes before the debit side (0): the debit side of
+      // the cursor's own transfer still follows a cursor on its credit side.
+      .$if(after !== undefined, (q) =>
+        q.where('seq', side < (after?.side ?? 0) ? '<=' : '<', after?.seq ?? 0),
+      )
+      .$if(filter.fromMs !== undefined, (q) => q.where('created_at_ms', '>=', filter.fromMs ?? 0))
+      .$if(filter.toMs !== undefined, (q) => q.where('created_at_ms', '<', filter.toMs ?? 0))
+      .$if(filter.types !== undefined, (q) => q.where('reason', 'in', filter.types ?? []))
+      .orderBy('seq', 'desc')
+      .limit(filter.limit + 1)
+  );
 }
 
 interface Subject {
@@ -153,13 +199,37 @@ interface Subject {
 }
 
 /** The payins and payouts a page's transfers belong to, of this project only. */
-async function subjectsOf(tx: Tx, projectId: string, ids: readonly (string | null)[]): Promise<Map<string, Subject>> {
+async function subjectsOf(
+  tx: Tx,
+  projectId: string,
+  ids: readonly (string | null)[],
+): Promise<Map<string, Subject>> {
   const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
   const subjects = new Map<string, Subject>();
   if (wanted.length === 0) return subjects;
-  const payins = await tx.selectFrom('payins').select(['id', 'token', 'merchant_transaction_id']).where('id', 'in', wanted).where('project_id', '=', projectId).execute();
-  for (const row of payins) subjects.set(row.id, { type: 'payin', token: row.token, merchantTransactionId: row.merchant_transaction_id });
-  const payouts = await tx.selectFrom('payouts').select(['id', 'token', 'merchant_transaction_id']).where('id', 'in', wanted).where('project_id', '=', projectId).execute();
-  for (const row of payouts) subjects.set(row.id, { type: 'payout', token: row.token, merchantTransactionId: row.merchant_transaction_id });
+  const payins = await tx
+    .selectFrom('payins')
+    .select(['id', 'token', 'merchant_transaction_id'])
+    .where('id', 'in', wanted)
+    .where('project_id', '=', projectId)
+    .execute();
+  for (const row of payins)
+    subjects.set(row.id, {
+      type: 'payin',
+      token: row.token,
+      merchantTransactionId: row.merchant_transaction_id,
+    });
+  const payouts = await tx
+    .selectFrom('payouts')
+    .select(['id', 'token', 'merchant_transaction_id'])
+    .where('id', 'in', wanted)
+    .where('project_id', '=', projectId)
+    .execute();
+  for (const row of payouts)
+    subjects.set(row.id, {
+      type: 'payout',
+      token: row.token,
+      merchantTransactionId: row.merchant_transaction_id,
+    });
   return subjects;
 }

@@ -10,9 +10,15 @@ import { type SettleResult, settlePayout } from './payout-settle.js';
  * reference (`pay_….n`) or a payout reference (`po_…`) is then settled in one transaction.
  * Settling is idempotent, so an operator that notifies twice changes nothing the second time.
  */
-export type Ingested = { accepted: false } | { accepted: true; reference: string; result: Disposition | SettleResult };
+export type Ingested =
+  { accepted: false } | { accepted: true; reference: string; result: Disposition | SettleResult };
 
-export async function ingestNotification(gw: Gateway, operatorId: string, raw: RawNotification, requestId?: string): Promise<Ingested> {
+export async function ingestNotification(
+  gw: Gateway,
+  operatorId: string,
+  raw: RawNotification,
+  requestId?: string,
+): Promise<Ingested> {
   const parsed = gw.connector.parseNotification?.(operatorId, raw);
   if (parsed === undefined) return { accepted: false };
   const { reference } = parsed;
@@ -21,7 +27,11 @@ export async function ingestNotification(gw: Gateway, operatorId: string, raw: R
   const outcome = parsed.verify === true ? await verifiedOutcome(gw, reference, operatorId) : parsed.outcome;
   const result = await commandFor(gw.db, requestId, async (tx): Promise<Disposition | SettleResult> => {
     if (reference.startsWith('po_')) {
-      const payout = await tx.selectFrom('payouts').select(['id', 'operator_id']).where('id', '=', reference).executeTakeFirst();
+      const payout = await tx
+        .selectFrom('payouts')
+        .select(['id', 'operator_id'])
+        .where('id', '=', reference)
+        .executeTakeFirst();
       if (!payout || payout.operator_id !== operatorId) return 'unknown';
       // A payout's pending answers are the dispatcher's business; only final news settles it here.
       return outcome.state === 'pending' ? 'still_pending' : settlePayout(gw, tx, reference, outcome);
@@ -44,9 +54,18 @@ async function verifiedOutcome(gw: Gateway, reference: string, operatorId: strin
     // A payin attempt may carry what its connector needs to ask (Orange WebPay's pay token).
     const attempt = reference.startsWith('po_')
       ? undefined
-      : await gw.db.command((tx) => tx.selectFrom('invoices').select('operator_state').where('reference', '=', reference).executeTakeFirst());
+      : await gw.db.command((tx) =>
+          tx
+            .selectFrom('invoices')
+            .select('operator_state')
+            .where('reference', '=', reference)
+            .executeTakeFirst(),
+        );
     const operatorState = attempt?.operator_state ?? undefined;
-    return await withOperatorTimeout(gw.connector.queryStatus(reference, operatorId, operatorState), gw.config.operatorTimeoutMs);
+    return await withOperatorTimeout(
+      gw.connector.queryStatus(reference, operatorId, operatorState),
+      gw.config.operatorTimeoutMs,
+    );
   } catch {
     // The operator cannot say now: nothing is settled, the resolver or the dispatcher asks later.
     return { state: 'pending' };
@@ -60,7 +79,10 @@ export type Settled = Disposition | SettleResult | 'rejected';
  * Delivers a notification the operator simulator produced (a customer's decision or a dialled
  * code) in process, exactly as a real operator's would arrive at its notify endpoint.
  */
-export async function deliverNotification(gw: Gateway, notification: { operatorId: string; raw: RawNotification }): Promise<Settled> {
+export async function deliverNotification(
+  gw: Gateway,
+  notification: { operatorId: string; raw: RawNotification },
+): Promise<Settled> {
   const ingested = await ingestNotification(gw, notification.operatorId, notification.raw);
   return ingested.accepted ? ingested.result : 'rejected';
 }

@@ -23,7 +23,10 @@ export interface OutboundSms {
   body: string;
 }
 
-export async function insertDelivery(tx: Tx, row: { projectId: string; phone: string; provider: string; state: DeliveryState; nowMs: number }): Promise<string> {
+export async function insertDelivery(
+  tx: Tx,
+  row: { projectId: string; phone: string; provider: string; state: DeliveryState; nowMs: number },
+): Promise<string> {
   const id = newId('sms');
   await tx
     .insertInto('otp_deliveries')
@@ -44,8 +47,17 @@ export async function insertDelivery(tx: Tx, row: { projectId: string; phone: st
 }
 
 /** Sends the SMS with bounded retries and records the outcome; true when the provider took it. */
-export async function sendOtpSms(db: Database, provider: SmsProvider, outbound: OutboundSms, nowMs: () => number): Promise<boolean> {
-  const result = await sendWithRetries(provider, { to: outbound.phone, body: outbound.body, deliveryId: outbound.deliveryId });
+export async function sendOtpSms(
+  db: Database,
+  provider: SmsProvider,
+  outbound: OutboundSms,
+  nowMs: () => number,
+): Promise<boolean> {
+  const result = await sendWithRetries(provider, {
+    to: outbound.phone,
+    body: outbound.body,
+    deliveryId: outbound.deliveryId,
+  });
   await db.command((tx) =>
     tx
       .updateTable('otp_deliveries')
@@ -75,11 +87,20 @@ export function receiptIdCandidates(receiptedId: string): string[] {
 }
 
 /** A delivery receipt from the provider: the final state of the SMS it names. */
-export async function recordReceipt(db: Database, provider: string, receipt: SmsReceipt, nowMs: number): Promise<boolean> {
+export async function recordReceipt(
+  db: Database,
+  provider: string,
+  receipt: SmsReceipt,
+  nowMs: number,
+): Promise<boolean> {
   const updated = await db.command((tx) =>
     tx
       .updateTable('otp_deliveries')
-      .set({ state: receipt.state === 'delivered' ? 'delivered' : 'undeliverable', error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null, updated_at_ms: nowMs })
+      .set({
+        state: receipt.state === 'delivered' ? 'delivered' : 'undeliverable',
+        error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null,
+        updated_at_ms: nowMs,
+      })
       .where('provider', '=', provider)
       .where('provider_message_id', 'in', receiptIdCandidates(receipt.providerMessageId))
       .executeTakeFirst(),

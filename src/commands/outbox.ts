@@ -9,13 +9,24 @@ import type { OutboxTable } from '../store/schema.js';
  * event exists if and only if the change committed. Delivery reads the subject's state at send
  * time (a later issue); the row is the durable promise to deliver.
  */
-export type EventType = 'payin.completed' | 'payin.notcompleted' | 'payout.completed' | 'payout.notcompleted' | 'refund.completed' | 'refund.failed';
+export type EventType =
+  | 'payin.completed'
+  | 'payin.notcompleted'
+  | 'payout.completed'
+  | 'payout.notcompleted'
+  | 'refund.completed'
+  | 'refund.failed';
 
 const insertEvent = prepared((tx, row: Insertable<OutboxTable>) => tx.insertInto('outbox').values(row));
 
 export async function enqueueEvent(
   tx: Tx,
-  event: { projectId: string; type: EventType; subjectType: 'payin' | 'payout' | 'refund'; subjectId: string },
+  event: {
+    projectId: string;
+    type: EventType;
+    subjectType: 'payin' | 'payout' | 'refund';
+    subjectId: string;
+  },
   nowMs: number,
 ): Promise<string> {
   const id = newId('evt');

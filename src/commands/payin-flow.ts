@@ -16,7 +16,11 @@ export async function sendAttempt(gw: Gateway, attempt: Attempt, requestId?: str
     if (error !== undefined && recorded.disposition === 'pending') {
       await tx
         .updateTable('payins')
-        .set({ status_reason: `operator call failed (${error.slice(0, 200)}); its status will be queried`, updated_at_ms: gw.clock.nowMs(), last_request_id: requestStamp(tx) })
+        .set({
+          status_reason: `operator call failed (${error.slice(0, 200)}); its status will be queried`,
+          updated_at_ms: gw.clock.nowMs(),
+          last_request_id: requestStamp(tx),
+        })
         .where('id', '=', attempt.payinId)
         .execute();
     }
@@ -26,11 +30,16 @@ export async function sendAttempt(gw: Gateway, attempt: Attempt, requestId?: str
 
 async function callDebit(gw: Gateway, attempt: Attempt): Promise<{ outcome: DebitOutcome; error?: string }> {
   const { connector } = gw;
-  if (connector.requestDebit === undefined) return { outcome: { state: 'failed', reason: 'operator_error: this gateway has no payin connector' } };
+  if (connector.requestDebit === undefined)
+    return { outcome: { state: 'failed', reason: 'operator_error: this gateway has no payin connector' } };
   try {
-    return { outcome: await withOperatorTimeout(connector.requestDebit(attempt.request), gw.config.operatorTimeoutMs) };
+    return {
+      outcome: await withOperatorTimeout(
+        connector.requestDebit(attempt.request),
+        gw.config.operatorTimeoutMs,
+      ),
+    };
   } catch (error) {
     return { outcome: { state: 'pending' }, error: error instanceof Error ? error.message : String(error) };
   }
 }
-

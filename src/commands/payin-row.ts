@@ -21,7 +21,15 @@ export interface PayinFields {
 export function newPayinRow(
   gw: Pick<Gateway, 'tokenSecret'>,
   project: Project,
-  p: { id?: string; kind: string; status: 'pending' | 'completed'; customer: string | null; operatorId: string | null; input: PayinFields; nowMs: number },
+  p: {
+    id?: string;
+    kind: string;
+    status: 'pending' | 'completed';
+    customer: string | null;
+    operatorId: string | null;
+    input: PayinFields;
+    nowMs: number;
+  },
 ): PayinTable {
   const number = randomDigits(12);
   const token = signToken('payin', number, p.nowMs, gw.tokenSecret);

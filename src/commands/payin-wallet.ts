@@ -32,21 +32,39 @@ const HOUR_MS = 3_600_000;
 // The payin's statements, prepared (store/prepared.ts).
 type OtpKey = { projectId: string; phone: string };
 const otpWindow = prepared((tx, p: OtpKey) =>
-  tx.selectFrom('otps').select(['issued_in_window', 'window_started_at_ms']).where('project_id', '=', p.projectId).where('phone', '=', p.phone),
+  tx
+    .selectFrom('otps')
+    .select(['issued_in_window', 'window_started_at_ms'])
+    .where('project_id', '=', p.projectId)
+    .where('phone', '=', p.phone),
 );
 // On PostgreSQL the window is read locked, so that concurrent requests for one number count one
 // after the other even when the number has no wallet row to serialize them.
 const otpWindowForUpdate = prepared((tx, p: OtpKey) =>
-  tx.selectFrom('otps').select(['issued_in_window', 'window_started_at_ms']).where('project_id', '=', p.projectId).where('phone', '=', p.phone).forUpdate(),
+  tx
+    .selectFrom('otps')
+    .select(['issued_in_window', 'window_started_at_ms'])
+    .where('project_id', '=', p.projectId)
+    .where('phone', '=', p.phone)
+    .forUpdate(),
 );
-const otpOf = prepared((tx, p: OtpKey) => tx.selectFrom('otps').selectAll().where('project_id', '=', p.projectId).where('phone', '=', p.phone));
+const otpOf = prepared((tx, p: OtpKey) =>
+  tx.selectFrom('otps').selectAll().where('project_id', '=', p.projectId).where('phone', '=', p.phone),
+);
 // On PostgreSQL the OTP row stays locked until commit, so that requests presenting one OTP take
 // turns: one pays and deletes it, the next finds none; each wrong guess is counted before the next
 // is judged. (A request for a new OTP locks the wallet first: a deadlock with it is retried.)
 const otpOfForUpdate = prepared((tx, p: OtpKey) =>
-  tx.selectFrom('otps').selectAll().where('project_id', '=', p.projectId).where('phone', '=', p.phone).forUpdate(),
+  tx
+    .selectFrom('otps')
+    .selectAll()
+    .where('project_id', '=', p.projectId)
+    .where('phone', '=', p.phone)
+    .forUpdate(),
 );
-const deleteOtp = prepared((tx, p: OtpKey) => tx.deleteFrom('otps').where('project_id', '=', p.projectId).where('phone', '=', p.phone));
+const deleteOtp = prepared((tx, p: OtpKey) =>
+  tx.deleteFrom('otps').where('project_id', '=', p.projectId).where('phone', '=', p.phone),
+);
 const upsertOtp = prepared((tx, row: OtpTable) =>
   tx
     .insertInto('otps')
@@ -92,22 +110,34 @@ export interface IssuedOtp {
  * like any other so that withotp answers it as a wrong code; a short balance gets a real code,
  * and withotp tells Code05 only to whoever presents it.
  */
-export async function issueWalletOtp(gw: Gateway, tx: Tx, project: Project, phoneRaw: string, amountXof: Xof): Promise<Result<IssuedOtp>> {
+export async function issueWalletOtp(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  phoneRaw: string,
+  amountXof: Xof,
+): Promise<Result<IssuedOtp>> {
   if (!project.payinEnabled) return fail('payin_disabled');
   if (!project.operatorIds.includes(WALLET_OPERATOR.id)) return fail('operator_not_enabled');
-  if (!amountInRange(amountXof)) return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
+  if (!amountInRange(amountXof))
+    return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
   const phone = normalizePhone(phoneRaw);
   if (phone === undefined) return fail('invalid_phone');
   // Without an SMS provider (production with CAURI_SMS_PROVIDER unset), refuse rather than claim a code was sent.
-  if (gw.config.mode !== 'sandbox' && gw.sms === undefined) return fail('internal_error', 'OTP delivery is not configured on this gateway');
+  if (gw.config.mode !== 'sandbox' && gw.sms === undefined)
+    return fail('internal_error', 'OTP delivery is not configured on this gateway');
   // Lock order, as in payWithWalletOtp: the wallet's balance row first, then the OTP row.
   const walletId = accountIds.wallet(phone);
   const walletFound = (await lockAccounts(tx, gw.db.dialect, [walletId])).has(walletId);
   const nowMs = gw.clock.nowMs();
-  const [previous] = await (gw.db.dialect === 'postgres' ? otpWindowForUpdate : otpWindow).rows(tx, { projectId: project.id, phone });
+  const [previous] = await (gw.db.dialect === 'postgres' ? otpWindowForUpdate : otpWindow).rows(tx, {
+    projectId: project.id,
+    phone,
+  });
   const windowOpen = previous !== undefined && nowMs - Number(previous.window_started_at_ms) < HOUR_MS;
   const issued = windowOpen ? previous.issued_in_window : 0;
-  if (issued >= gw.config.otpIssuedPerHourMax) return fail('invalid_input', 'Too many OTPs requested for this number; try again later');
+  if (issued >= gw.config.otpIssuedPerHourMax)
+    return fail('invalid_input', 'Too many OTPs requested for this number; try again later');
   // No customer account: 128 random bits that are never sent stand in for the code, so the
   // number's quota counts and every code presented for it is wrong, as for a real number.
   const code = walletFound ? generateOtpCode() : randomBytes(16).toString('hex');
@@ -129,12 +159,24 @@ export async function issueWalletOtp(gw: Gateway, tx: Tx, project: Project, phon
   const body = otpSmsBody(code, amountXof, project.name, gw.config.otp.ttlMs);
   if (gw.sms === undefined) {
     // The sandbox's "SMS" lands in the inbox table (the CLI and `/sandbox/sms` read it), delivered at once.
-    const deliveryId = await insertDelivery(tx, { projectId: project.id, phone, provider: SMS_PROVIDER_INBOX, state: 'delivered', nowMs });
+    const deliveryId = await insertDelivery(tx, {
+      projectId: project.id,
+      phone,
+      provider: SMS_PROVIDER_INBOX,
+      state: 'delivered',
+      nowMs,
+    });
     await insertSms.run(tx, { id: deliveryId, phone, body, created_at_ms: nowMs });
     return ok({ phone });
   }
   // A real provider is called after the commit; only the code's hash is stored (ADR 0014).
-  const deliveryId = await insertDelivery(tx, { projectId: project.id, phone, provider: gw.sms.name, state: 'queued', nowMs });
+  const deliveryId = await insertDelivery(tx, {
+    projectId: project.id,
+    phone,
+    provider: gw.sms.name,
+    state: 'queued',
+    nowMs,
+  });
   return ok({ phone, outbound: { deliveryId, phone, body } });
 }
 
@@ -159,11 +201,16 @@ export interface PayinRequest {
   externalId: string;
 }
 
-
-export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, input: PayinRequest): Promise<Result<PayinTable>> {
+export async function payWithWalletOtp(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  input: PayinRequest,
+): Promise<Result<PayinTable>> {
   if (!project.payinEnabled) return fail('payin_disabled');
   if (!project.operatorIds.includes(WALLET_OPERATOR.id)) return fail('operator_not_enabled');
-  if (!amountInRange(input.amountXof)) return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
+  if (!amountInRange(input.amountXof))
+    return fail('amount_out_of_range', `amount must be between ${PAYIN_MIN_XOF} and ${PAYIN_MAX_XOF}`);
   const phone = normalizePhone(input.customer);
   if (phone === undefined) return fail('invalid_phone');
   if (input.otp.trim() === '') return fail('otp_missing');
@@ -176,21 +223,37 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
   const accounts = await lockAccounts(tx, gw.db.dialect, [walletId, subaccountId]);
   // Until a valid code is presented, a missing wallet and a short balance answer like any number
   // (ADR 0016): no code issued is Code15, and a missing wallet's stand-in code never matches.
-  const [stored] = await (gw.db.dialect === 'postgres' ? otpOfForUpdate : otpOf).rows(tx, { projectId: project.id, phone });
+  const [stored] = await (gw.db.dialect === 'postgres' ? otpOfForUpdate : otpOf).rows(tx, {
+    projectId: project.id,
+    phone,
+  });
   if (!stored) return fail('otp_invalid', 'No OTP was issued for this number');
   const verdict = checkOtp(
-    { codeHash: stored.code_hash, amountXof: Number(stored.amount_xof) as Xof, expiresAtMs: Number(stored.expires_at_ms), attempts: stored.attempts },
+    {
+      codeHash: stored.code_hash,
+      amountXof: Number(stored.amount_xof) as Xof,
+      expiresAtMs: Number(stored.expires_at_ms),
+      attempts: stored.attempts,
+    },
     hashOtp(project.id, phone, input.otp.trim()),
     input.amountXof,
     nowMs,
     gw.config.otp,
   );
   if (verdict === 'expired' || verdict === 'exhausted') {
-    return fail('otp_expired', verdict === 'expired' ? 'OTP expired; request a new one' : 'Too many wrong attempts; request a new OTP');
+    return fail(
+      'otp_expired',
+      verdict === 'expired' ? 'OTP expired; request a new one' : 'Too many wrong attempts; request a new OTP',
+    );
   }
   if (verdict === 'wrong') {
     // The failed attempt is committed: the command returns a failure, it does not roll back.
-    await tx.updateTable('otps').set({ attempts: stored.attempts + 1 }).where('project_id', '=', project.id).where('phone', '=', phone).execute();
+    await tx
+      .updateTable('otps')
+      .set({ attempts: stored.attempts + 1 })
+      .where('project_id', '=', project.id)
+      .where('phone', '=', phone)
+      .execute();
     return fail('otp_invalid');
   }
   // Only a number with a wallet receives a code that can match, and wallets are never removed; kept
@@ -198,24 +261,57 @@ export async function payWithWalletOtp(gw: Gateway, tx: Tx, project: Project, in
   const wallet = accounts.get(walletId);
   if (!wallet) return fail('wallet_not_found', 'Customer has no LigdiCash wallet');
   // Judged before the project's sub-account is created, so that a refusal leaves nothing behind.
-  if (availableXof(wallet) < input.amountXof) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
+  if (availableXof(wallet) < input.amountXof)
+    return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
   if (!accounts.has(subaccountId)) {
-    await ensureAccount(tx, { id: subaccountId, kind: 'subaccount', projectId: project.id, operatorId: WALLET_OPERATOR.id, mustNotOverdraw: true }, nowMs);
-    for (const [id, account] of await lockAccounts(tx, gw.db.dialect, [subaccountId])) accounts.set(id, account);
+    await ensureAccount(
+      tx,
+      {
+        id: subaccountId,
+        kind: 'subaccount',
+        projectId: project.id,
+        operatorId: WALLET_OPERATOR.id,
+        mustNotOverdraw: true,
+      },
+      nowMs,
+    );
+    for (const [id, account] of await lockAccounts(tx, gw.db.dialect, [subaccountId]))
+      accounts.set(id, account);
   }
   const payinId = newId('pay');
   const posted = await postTransfers(
     tx,
     gw.db.dialect,
-    [{ kind: 'single', debitAccountId: walletId, creditAccountId: subaccountId, amountXof: input.amountXof, reason: 'wallet_payment', subjectId: payinId }],
+    [
+      {
+        kind: 'single',
+        debitAccountId: walletId,
+        creditAccountId: subaccountId,
+        amountXof: input.amountXof,
+        reason: 'wallet_payment',
+        subjectId: payinId,
+      },
+    ],
     nowMs,
     accounts,
   );
   if (!posted.ok) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
   await deleteOtp.run(tx, { projectId: project.id, phone });
-  const row = newPayinRow(gw, project, { id: payinId, kind: 'wallet', status: 'completed', customer: phone, operatorId: WALLET_OPERATOR.id, input, nowMs });
+  const row = newPayinRow(gw, project, {
+    id: payinId,
+    kind: 'wallet',
+    status: 'completed',
+    customer: phone,
+    operatorId: WALLET_OPERATOR.id,
+    input,
+    nowMs,
+  });
   row.last_request_id = requestStamp(tx);
   await insertPayin.run(tx, row);
-  await enqueueEvent(tx, { projectId: project.id, type: 'payin.completed', subjectType: 'payin', subjectId: payinId }, nowMs);
+  await enqueueEvent(
+    tx,
+    { projectId: project.id, type: 'payin.completed', subjectType: 'payin', subjectId: payinId },
+    nowMs,
+  );
   return ok(row);
 }

@@ -32,7 +32,18 @@ export async function readBatch(tx: Tx, batchId: string, projectId?: string): Pr
   const rows = await tx
     .selectFrom('payout_batch_items as i')
     .leftJoin('payouts as p', 'p.id', 'i.payout_id')
-    .select(['i.item_index', 'i.kind', 'i.amount_xof', 'i.customer', 'i.result_code', 'i.result_detail', 'i.payout_id', 'p.token', 'p.status', 'p.status_reason'])
+    .select([
+      'i.item_index',
+      'i.kind',
+      'i.amount_xof',
+      'i.customer',
+      'i.result_code',
+      'i.result_detail',
+      'i.payout_id',
+      'p.token',
+      'p.status',
+      'p.status_reason',
+    ])
     .where('i.batch_id', '=', batchId)
     .orderBy('i.item_index')
     .execute();
@@ -48,16 +59,34 @@ export async function readBatch(tx: Tx, batchId: string, projectId?: string): Pr
     status: r.status ?? 'refused',
     statusReason: r.status_reason ?? null,
   }));
-  return { batch: { ...batch, item_count: Number(batch.item_count), created_at_ms: Number(batch.created_at_ms) }, items };
+  return {
+    batch: { ...batch, item_count: Number(batch.item_count), created_at_ms: Number(batch.created_at_ms) },
+    items,
+  };
 }
 
-export type BatchCounts = Record<'pending' | 'completed' | 'notcompleted' | 'refused' | 'unprocessed', number>;
+export type BatchCounts = Record<
+  'pending' | 'completed' | 'notcompleted' | 'refused' | 'unprocessed',
+  number
+>;
 
 /** Items per status; `unprocessed` counts items without a row yet (a batch interrupted mid-way). */
 export function batchCounts(view: BatchView): BatchCounts {
-  const counts: BatchCounts = { pending: 0, completed: 0, notcompleted: 0, refused: 0, unprocessed: view.batch.item_count - view.items.length };
+  const counts: BatchCounts = {
+    pending: 0,
+    completed: 0,
+    notcompleted: 0,
+    refused: 0,
+    unprocessed: view.batch.item_count - view.items.length,
+  };
   for (const item of view.items) {
-    if (item.status === 'pending' || item.status === 'completed' || item.status === 'notcompleted' || item.status === 'refused') counts[item.status]++;
+    if (
+      item.status === 'pending' ||
+      item.status === 'completed' ||
+      item.status === 'notcompleted' ||
+      item.status === 'refused'
+    )
+      counts[item.status]++;
   }
   return counts;
 }
@@ -88,14 +117,27 @@ export interface BatchSummary {
 }
 
 /** The newest batches, for the console; `beforeMs` pages back. */
-export async function listBatches(tx: Tx, p: { projectId?: string; beforeMs?: number; limit: number }): Promise<BatchSummary[]> {
+export async function listBatches(
+  tx: Tx,
+  p: { projectId?: string; beforeMs?: number; limit: number },
+): Promise<BatchSummary[]> {
   let query = tx
     .selectFrom('payout_batches as b')
     .innerJoin('projects as pr', 'pr.id', 'b.project_id')
     .select(['b.id', 'b.project_id', 'pr.name', 'b.item_count', 'b.status', 'b.created_at_ms'])
     .select((eb) => [
-      eb.selectFrom('payout_batch_items as i').whereRef('i.batch_id', '=', 'b.id').where('i.payout_id', 'is not', null).select((e) => e.fn.countAll<number>().as('n')).as('payout_count'),
-      eb.selectFrom('payout_batch_items as i').whereRef('i.batch_id', '=', 'b.id').where('i.payout_id', 'is not', null).select((e) => e.fn.sum<number>('i.amount_xof').as('s')).as('accepted_xof'),
+      eb
+        .selectFrom('payout_batch_items as i')
+        .whereRef('i.batch_id', '=', 'b.id')
+        .where('i.payout_id', 'is not', null)
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('payout_count'),
+      eb
+        .selectFrom('payout_batch_items as i')
+        .whereRef('i.batch_id', '=', 'b.id')
+        .where('i.payout_id', 'is not', null)
+        .select((e) => e.fn.sum<number>('i.amount_xof').as('s'))
+        .as('accepted_xof'),
     ])
     .orderBy('b.created_at_ms', 'desc')
     .orderBy('b.id', 'desc')

@@ -63,7 +63,8 @@ export async function openBatch(
   p: { key: string | undefined; hash: string; itemCount: number; callbackUrl: string; clientIp: string },
 ): Promise<Result<OpenedBatch>> {
   if (!project.payoutEnabled) return fail('payout_disabled');
-  if (!ipAllowed(project, p.clientIp)) return fail('ip_denied', `IP ${p.clientIp} is not allowed for this project`);
+  if (!ipAllowed(project, p.clientIp))
+    return fail('ip_denied', `IP ${p.clientIp} is not allowed for this project`);
   const nowMs = gw.clock.nowMs();
   if (p.key !== undefined) {
     const owner = { projectId: project.id, key: p.key };
@@ -77,7 +78,12 @@ export async function openBatch(
   return ok({ batch: await insertBatch(tx, project, p, nowMs), doneIndexes: new Set() });
 }
 
-async function insertBatch(tx: Tx, project: Project, p: { key: string | undefined; hash: string; itemCount: number; callbackUrl: string }, nowMs: number): Promise<PayoutBatchTable> {
+async function insertBatch(
+  tx: Tx,
+  project: Project,
+  p: { key: string | undefined; hash: string; itemCount: number; callbackUrl: string },
+  nowMs: number,
+): Promise<PayoutBatchTable> {
   const batch: PayoutBatchTable = {
     id: newId('pob', nowMs),
     project_id: project.id,
@@ -96,14 +102,31 @@ async function insertBatch(tx: Tx, project: Project, p: { key: string | undefine
 async function resumeBatch(tx: Tx, projectId: string, recorded: unknown): Promise<Result<OpenedBatch>> {
   const batchId = (recorded as { batch_id?: unknown } | null)?.batch_id;
   if (typeof batchId !== 'string') return fail('idempotency_conflict');
-  const batch = await tx.selectFrom('payout_batches').selectAll().where('id', '=', batchId).where('project_id', '=', projectId).executeTakeFirst();
+  const batch = await tx
+    .selectFrom('payout_batches')
+    .selectAll()
+    .where('id', '=', batchId)
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
   if (!batch) return fail('idempotency_conflict');
-  const rows = await tx.selectFrom('payout_batch_items').select('item_index').where('batch_id', '=', batchId).execute();
+  const rows = await tx
+    .selectFrom('payout_batch_items')
+    .select('item_index')
+    .where('batch_id', '=', batchId)
+    .execute();
   return ok({ batch, doneIndexes: new Set(rows.map((r) => Number(r.item_index))) });
 }
 
 /** One item's command: its payout (or its refusal) and its row, in one transaction. */
-export async function runBatchItem(gw: Gateway, tx: Tx, project: Project, clientIp: string, batchId: string, index: number, item: BulkItemInput): Promise<void> {
+export async function runBatchItem(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  clientIp: string,
+  batchId: string,
+  index: number,
+  item: BulkItemInput,
+): Promise<void> {
   const payout = await payoutOf(gw, tx, project, clientIp, item);
   await insertItem(tx, {
     batch_id: batchId,
@@ -118,7 +141,13 @@ export async function runBatchItem(gw: Gateway, tx: Tx, project: Project, client
   });
 }
 
-function payoutOf(gw: Gateway, tx: Tx, project: Project, clientIp: string, item: BulkItemInput): Promise<Result<PayoutTable>> {
+function payoutOf(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  clientIp: string,
+  item: BulkItemInput,
+): Promise<Result<PayoutTable>> {
   if (!item.request.ok) return Promise.resolve(item.request);
   if (item.kind === 'customer') return createCustomerPayout(gw, tx, project, clientIp, item.request.value);
   return createMerchantPayout(gw, tx, project, clientIp, item.request.value);
@@ -128,14 +157,23 @@ function payoutOf(gw: Gateway, tx: Tx, project: Project, clientIp: string, item:
  * An item's row. Deferred (prepared.ts): on PostgreSQL it travels with the command's other writes
  * instead of costing a round trip of its own; a collision on its key still fails the command.
  */
-const insertItemRow = prepared((tx, row: PayoutBatchItemTable) => tx.insertInto('payout_batch_items').values(row));
+const insertItemRow = prepared((tx, row: PayoutBatchItemTable) =>
+  tx.insertInto('payout_batch_items').values(row),
+);
 
 function insertItem(tx: Tx, row: PayoutBatchItemTable): Promise<void> {
   return insertItemRow.defer(tx, row);
 }
 
 /** A refusal recorded after the item's own command failed on a unique index (see `runItem`). */
-async function recordRefusal(gw: Gateway, tx: Tx, batchId: string, index: number, item: BulkItemInput, code: ResultCode): Promise<void> {
+async function recordRefusal(
+  gw: Gateway,
+  tx: Tx,
+  batchId: string,
+  index: number,
+  item: BulkItemInput,
+  code: ResultCode,
+): Promise<void> {
   await insertItem(tx, {
     batch_id: batchId,
     item_index: index,
@@ -155,11 +193,24 @@ async function recordRefusal(gw: Gateway, tx: Tx, batchId: string, index: number
  * the item's key, another run of this batch recorded the item first. Any other error leaves the
  * item without a row, so the batch stays `processing` and a retry with the same key runs it.
  */
-async function runItem(gw: Gateway, project: Project, clientIp: string, batchId: string, index: number, item: BulkItemInput, requestId: string | undefined): Promise<boolean> {
+async function runItem(
+  gw: Gateway,
+  project: Project,
+  clientIp: string,
+  batchId: string,
+  index: number,
+  item: BulkItemInput,
+  requestId: string | undefined,
+): Promise<boolean> {
   try {
     // Like a single payout: the item's writes name the request (ADR 0020), and items run as a
     // wave on PostgreSQL (ADR 0019): a payout and an item row, inserted, touch nothing else.
-    await commandFor(gw.db, requestId, (tx) => runBatchItem(gw, tx, project, clientIp, batchId, index, item), { concurrent: true });
+    await commandFor(
+      gw.db,
+      requestId,
+      (tx) => runBatchItem(gw, tx, project, clientIp, batchId, index, item),
+      { concurrent: true },
+    );
     return true;
   } catch (error) {
     const violated = uniqueViolation(error);
@@ -192,17 +243,38 @@ export async function processBatch(
   const lane = async (): Promise<void> => {
     for (let position = next++; position < todo.length; position = next++) {
       const index = todo[position] as number;
-      if (!(await runItem(gw, project, clientIp, opened.batch.id, index, items[index] as BulkItemInput, requestId))) missing++;
+      if (
+        !(await runItem(
+          gw,
+          project,
+          clientIp,
+          opened.batch.id,
+          index,
+          items[index] as BulkItemInput,
+          requestId,
+        ))
+      )
+        missing++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(BULK_ITEMS_IN_FLIGHT_MAX, todo.length) }, lane));
-  if (missing === 0 && opened.batch.status !== 'processed') await gw.db.command((tx) => markProcessed(tx, opened.batch, gw.clock.nowMs()));
+  if (missing === 0 && opened.batch.status !== 'processed')
+    await gw.db.command((tx) => markProcessed(tx, opened.batch, gw.clock.nowMs()));
   return missing;
 }
 
 async function markProcessed(tx: Tx, batch: PayoutBatchTable, nowMs: number): Promise<void> {
   // Counted again inside the transaction: the batch is processed only if every item has its row.
-  const counted = await tx.selectFrom('payout_batch_items').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batch.id).executeTakeFirst();
+  const counted = await tx
+    .selectFrom('payout_batch_items')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('batch_id', '=', batch.id)
+    .executeTakeFirst();
   if (Number(counted?.n ?? 0) < batch.item_count) return;
-  await tx.updateTable('payout_batches').set({ status: 'processed', processed_at_ms: nowMs }).where('id', '=', batch.id).where('status', '=', 'processing').execute();
+  await tx
+    .updateTable('payout_batches')
+    .set({ status: 'processed', processed_at_ms: nowMs })
+    .where('id', '=', batch.id)
+    .where('status', '=', 'processing')
+    .execute();
 }

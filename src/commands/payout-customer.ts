@@ -40,14 +40,26 @@ export interface PayoutRequest {
 }
 
 const payoutByMerchantId = prepared((tx, p: { projectId: string; merchantTransactionId: string }) =>
-  tx.selectFrom('payouts').select('id').where('project_id', '=', p.projectId).where('merchant_transaction_id', '=', p.merchantTransactionId),
+  tx
+    .selectFrom('payouts')
+    .select('id')
+    .where('project_id', '=', p.projectId)
+    .where('merchant_transaction_id', '=', p.merchantTransactionId),
 );
 export const insertPayout = prepared((tx, row: PayoutTable) => tx.insertInto('payouts').values(row));
 
-export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project, clientIp: string, input: PayoutRequest): Promise<Result<PayoutTable>> {
+export async function createCustomerPayout(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  clientIp: string,
+  input: PayoutRequest,
+): Promise<Result<PayoutTable>> {
   if (!project.payoutEnabled) return fail('payout_disabled');
-  if (!ipAllowed(project, clientIp)) return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
-  if (input.amountXof < PAYOUT_MIN_XOF || input.amountXof > PAYOUT_MAX_XOF) return fail('amount_out_of_range');
+  if (!ipAllowed(project, clientIp))
+    return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
+  if (input.amountXof < PAYOUT_MIN_XOF || input.amountXof > PAYOUT_MAX_XOF)
+    return fail('amount_out_of_range');
   const phone = normalizePhone(input.customer);
   if (phone === undefined) return fail('invalid_phone');
   const operator = operatorForPhone(phone, gw.prefixes);
@@ -55,15 +67,28 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   const subaccountId = operator ? accountIds.subaccount(project.id, operator.id) : '';
   const settlementId = operator ? accountIds.settlement(operator.id) : '';
   // The settlement account is only touched (and so only locked) when money leaves for the operator.
-  const touched = !operator ? [walletId] : input.topUpWallet ? [walletId, subaccountId] : [walletId, subaccountId, settlementId];
-  const { accounts, isDuplicate } = await lockPayoutAccounts(gw, tx, touched, project.id, input.customData.transaction_id ?? null);
+  const touched = !operator
+    ? [walletId]
+    : input.topUpWallet
+      ? [walletId, subaccountId]
+      : [walletId, subaccountId, settlementId];
+  const { accounts, isDuplicate } = await lockPayoutAccounts(
+    gw,
+    tx,
+    touched,
+    project.id,
+    input.customData.transaction_id ?? null,
+  );
   if (!accounts.has(walletId)) return fail('wallet_not_found', 'Customer not registered on the platform');
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
-  if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
+  if (!project.operatorIds.includes(operator.id))
+    return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   // A wallet top-up stays inside the ledger; only money sent on to mobile money needs the operator.
-  if (!input.topUpWallet && !connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
+  if (!input.topUpWallet && !connectorServes(gw.connector, operator.id, 'credit'))
+    return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
   if (await isDuplicate()) return fail('duplicate_transaction');
-  if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
+  if (!accounts.has(subaccountId))
+    return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const nowMs = gw.clock.nowMs();
   const payoutId = newId('po');
   const posted = await postTransfers(
@@ -71,8 +96,22 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
     gw.db.dialect,
     [
       input.topUpWallet
-        ? { kind: 'single', debitAccountId: subaccountId, creditAccountId: walletId, amountXof: input.amountXof, reason: 'payout', subjectId: payoutId }
-        : { kind: 'pending', debitAccountId: subaccountId, creditAccountId: settlementId, amountXof: input.amountXof, reason: 'payout_hold', subjectId: payoutId },
+        ? {
+            kind: 'single',
+            debitAccountId: subaccountId,
+            creditAccountId: walletId,
+            amountXof: input.amountXof,
+            reason: 'payout',
+            subjectId: payoutId,
+          }
+        : {
+            kind: 'pending',
+            debitAccountId: subaccountId,
+            creditAccountId: settlementId,
+            amountXof: input.amountXof,
+            reason: 'payout_hold',
+            subjectId: payoutId,
+          },
     ],
     nowMs,
     accounts,
@@ -94,7 +133,11 @@ export async function createCustomerPayout(gw: Gateway, tx: Tx, project: Project
   // A held payout waits for the dispatcher, which is woken once this commits.
   if (!input.topUpWallet) afterCommit(tx, 'payouts');
   if (input.topUpWallet) {
-    await enqueueEvent(tx, { projectId: project.id, type: 'payout.completed', subjectType: 'payout', subjectId: payoutId }, nowMs);
+    await enqueueEvent(
+      tx,
+      { projectId: project.id, type: 'payout.completed', subjectType: 'payout', subjectId: payoutId },
+      nowMs,
+    );
   }
   return ok(row);
 }
@@ -111,13 +154,30 @@ export async function lockPayoutAccounts(
   projectId: string,
   merchantTransactionId: string | null,
 ): Promise<{ accounts: Map<string, AccountBalance>; isDuplicate: () => Promise<boolean> }> {
-  if (merchantTransactionId === null) return { accounts: await lockAccounts(tx, gw.db.dialect, ids), isDuplicate: () => Promise.resolve(false) };
-  const { accounts, duplicate } = await lockAccountsForPayout(tx, gw.db.dialect, ids, { projectId, merchantTransactionId });
-  return { accounts, isDuplicate: () => (duplicate !== undefined ? Promise.resolve(duplicate) : payoutExists(tx, projectId, merchantTransactionId)) };
+  if (merchantTransactionId === null)
+    return {
+      accounts: await lockAccounts(tx, gw.db.dialect, ids),
+      isDuplicate: () => Promise.resolve(false),
+    };
+  const { accounts, duplicate } = await lockAccountsForPayout(tx, gw.db.dialect, ids, {
+    projectId,
+    merchantTransactionId,
+  });
+  return {
+    accounts,
+    isDuplicate: () =>
+      duplicate !== undefined
+        ? Promise.resolve(duplicate)
+        : payoutExists(tx, projectId, merchantTransactionId),
+  };
 }
 
 /** Whether the project already has a payout with this merchant transaction id (Code07). */
-export async function payoutExists(tx: Tx, projectId: string, merchantTransactionId: string): Promise<boolean> {
+export async function payoutExists(
+  tx: Tx,
+  projectId: string,
+  merchantTransactionId: string,
+): Promise<boolean> {
   // Waiting writes may ride along (prepared.ts, `ride`): a payout this transaction wrote a moment
   // ago may then be missed, and the unique index on (project, transaction id) stops it instead.
   const [duplicate] = await payoutByMerchantId.ride(tx, { projectId, merchantTransactionId });

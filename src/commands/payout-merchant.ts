@@ -8,7 +8,14 @@ import { type Tx, afterCommit } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import type { PayoutTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
-import { PAYOUT_MAX_XOF, PAYOUT_MIN_XOF, type PayoutRequest, insertPayout, lockPayoutAccounts, newPayoutRow } from './payout-customer.js';
+import {
+  PAYOUT_MAX_XOF,
+  PAYOUT_MIN_XOF,
+  type PayoutRequest,
+  insertPayout,
+  lockPayoutAccounts,
+  newPayoutRow,
+} from './payout-customer.js';
 import { type Project, ipAllowed } from './projects.js';
 import { requestStamp } from './request-context.js';
 
@@ -20,33 +27,64 @@ import { requestStamp } from './request-context.js';
  * settling (post on success, void on failure). Codes are createStraightWithdrawal's (spec §4.3,
  * ADR 0004): IP denied Code14, operator not identified Code05, balance low Code08.
  */
-export async function createMerchantPayout(gw: Gateway, tx: Tx, project: Project, clientIp: string, input: Omit<PayoutRequest, 'topUpWallet'>): Promise<Result<PayoutTable>> {
+export async function createMerchantPayout(
+  gw: Gateway,
+  tx: Tx,
+  project: Project,
+  clientIp: string,
+  input: Omit<PayoutRequest, 'topUpWallet'>,
+): Promise<Result<PayoutTable>> {
   if (!project.payoutEnabled) return fail('payout_disabled');
-  if (!ipAllowed(project, clientIp)) return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
-  if (input.amountXof < PAYOUT_MIN_XOF || input.amountXof > PAYOUT_MAX_XOF) return fail('amount_out_of_range');
+  if (!ipAllowed(project, clientIp))
+    return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
+  if (input.amountXof < PAYOUT_MIN_XOF || input.amountXof > PAYOUT_MAX_XOF)
+    return fail('amount_out_of_range');
   const phone = normalizePhone(input.customer);
-  if (phone === undefined) return fail('invalid_phone', 'Recipient operator not identified: invalid phone number');
+  if (phone === undefined)
+    return fail('invalid_phone', 'Recipient operator not identified: invalid phone number');
   const operator = operatorForPhone(phone, gw.prefixes);
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
-  if (!project.operatorIds.includes(operator.id)) return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
-  if (!connectorServes(gw.connector, operator.id, 'credit')) return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
+  if (!project.operatorIds.includes(operator.id))
+    return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
+  if (!connectorServes(gw.connector, operator.id, 'credit'))
+    return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
   const nowMs = gw.clock.nowMs();
   const subaccountId = accountIds.subaccount(project.id, operator.id);
   const settlementId = accountIds.settlement(operator.id);
-  const locked = await lockPayoutAccounts(gw, tx, [subaccountId, settlementId], project.id, input.customData.transaction_id ?? null);
+  const locked = await lockPayoutAccounts(
+    gw,
+    tx,
+    [subaccountId, settlementId],
+    project.id,
+    input.customData.transaction_id ?? null,
+  );
   if (await locked.isDuplicate()) return fail('duplicate_transaction');
   let { accounts } = locked;
   if (!accounts.has(settlementId)) {
     // The operator's settlement account is made by its first payout.
-    await ensureAccount(tx, { id: settlementId, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false }, nowMs);
+    await ensureAccount(
+      tx,
+      { id: settlementId, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false },
+      nowMs,
+    );
     accounts = await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]);
   }
-  if (!accounts.has(subaccountId)) return fail('subaccount_missing', `No merchant account on ${operator.name}`);
+  if (!accounts.has(subaccountId))
+    return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const payoutId = newId('po');
   const posted = await postTransfers(
     tx,
     gw.db.dialect,
-    [{ kind: 'pending', debitAccountId: subaccountId, creditAccountId: settlementId, amountXof: input.amountXof, reason: 'payout_hold', subjectId: payoutId }],
+    [
+      {
+        kind: 'pending',
+        debitAccountId: subaccountId,
+        creditAccountId: settlementId,
+        amountXof: input.amountXof,
+        reason: 'payout_hold',
+        subjectId: payoutId,
+      },
+    ],
     nowMs,
     accounts,
   );

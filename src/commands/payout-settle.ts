@@ -21,11 +21,24 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(DISPATCH_RETRY_MS * 2 ** Math.max(0, attempts - 1), DISPATCH_RETRY_MAX_MS);
 }
 
-const payoutsById = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids).orderBy('id'));
-const payoutsForUpdate = prepared((tx, p: { ids: string[] }) => tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate());
+const payoutsById = prepared((tx, p: { ids: string[] }) =>
+  tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids).orderBy('id'),
+);
+const payoutsForUpdate = prepared((tx, p: { ids: string[] }) =>
+  tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate(),
+);
 /** Final rows of several payouts in one statement (one CASE per column, keyed by id). */
 const finalizeRows = prepared(
-  (tx, p: { ids: string[]; statuses: string[]; reasons: Array<string | null>; references: Array<string | null>; updated_at_ms: number }) =>
+  (
+    tx,
+    p: {
+      ids: string[];
+      statuses: string[];
+      reasons: Array<string | null>;
+      references: Array<string | null>;
+      updated_at_ms: number;
+    },
+  ) =>
     tx
       .updateTable('payouts')
       .set(() => {
@@ -54,8 +67,17 @@ export type SettleResult = 'completed' | 'notcompleted' | 'still_pending' | 'alr
  * stall longer than the lease) leaves the payout to the new holder; a final answer settles it
  * whoever reports it.
  */
-export async function settlePayout(gw: Gateway, tx: Tx, payoutId: string, outcome: OperatorOutcome, attempts = 1, holder?: string): Promise<SettleResult> {
-  const [result] = await settlePayouts(gw, tx, [{ payoutId, outcome, attempts, ...(holder !== undefined ? { holder } : {}) }]);
+export async function settlePayout(
+  gw: Gateway,
+  tx: Tx,
+  payoutId: string,
+  outcome: OperatorOutcome,
+  attempts = 1,
+  holder?: string,
+): Promise<SettleResult> {
+  const [result] = await settlePayouts(gw, tx, [
+    { payoutId, outcome, attempts, ...(holder !== undefined ? { holder } : {}) },
+  ]);
   return result ?? 'already_final';
 }
 
@@ -72,7 +94,11 @@ export interface SettleItem {
  * in one `postTransfers`, and their rows and events are written together (ADR 0019). The same
  * payout twice is settled once; the second sees it final.
  */
-export async function settlePayouts(gw: Gateway, tx: Tx, items: readonly SettleItem[]): Promise<SettleResult[]> {
+export async function settlePayouts(
+  gw: Gateway,
+  tx: Tx,
+  items: readonly SettleItem[],
+): Promise<SettleResult[]> {
   if (items.length === 0) return [];
   const nowMs = gw.clock.nowMs();
   const ids = [...new Set(items.map((item) => item.payoutId))].sort();
@@ -81,7 +107,12 @@ export async function settlePayouts(gw: Gateway, tx: Tx, items: readonly SettleI
   // locked FOR UPDATE).
   const rows = await (gw.db.dialect === 'postgres' ? payoutsForUpdate : payoutsById).rows(tx, { ids });
   const byId = new Map(rows.map((row) => [row.id, row]));
-  const finals: Array<{ payout: PayoutTable; status: 'completed' | 'failed'; reason: string | null; operatorReference: string | null }> = [];
+  const finals: Array<{
+    payout: PayoutTable;
+    status: 'completed' | 'failed';
+    reason: string | null;
+    operatorReference: string | null;
+  }> = [];
   const settled = new Set<string>();
   const results: SettleResult[] = [];
   for (const { payoutId, outcome, attempts, holder } of items) {
@@ -93,12 +124,18 @@ export async function settlePayouts(gw: Gateway, tx: Tx, items: readonly SettleI
     }
     const owner = payout.dispatch_owner ?? null;
     if (outcome.state === 'pending') {
-      if (holder === undefined || owner === null || owner === holder) await keepPending(tx, payoutId, attempts, nowMs);
+      if (holder === undefined || owner === null || owner === holder)
+        await keepPending(tx, payoutId, attempts, nowMs);
       results.push('still_pending');
       continue;
     }
     settled.add(payoutId);
-    finals.push({ payout, status: outcome.state, reason: outcome.state === 'failed' ? outcome.reason : null, operatorReference: outcome.operatorReference ?? null });
+    finals.push({
+      payout,
+      status: outcome.state,
+      reason: outcome.state === 'failed' ? outcome.reason : null,
+      operatorReference: outcome.operatorReference ?? null,
+    });
     results.push(outcome.state === 'completed' ? 'completed' : 'notcompleted');
   }
   await finalizePayouts(gw, tx, finals, nowMs);
@@ -125,7 +162,9 @@ export function stillPending(attempts: number, nowMs: number) {
     dispatch_state: exhausted ? 'review' : 'sent',
     dispatch_after_ms: nowMs + retryDelayMs(attempts),
     dispatch_owner: null,
-    status_reason: exhausted ? `operator still pending after ${attempts} attempts; needs review` : 'awaiting operator',
+    status_reason: exhausted
+      ? `operator still pending after ${attempts} attempts; needs review`
+      : 'awaiting operator',
     updated_at_ms: nowMs,
   };
 }
@@ -134,7 +173,12 @@ export function stillPending(attempts: number, nowMs: number) {
 async function finalizePayouts(
   gw: Gateway,
   tx: Tx,
-  finals: ReadonlyArray<{ payout: PayoutTable; status: 'completed' | 'failed'; reason: string | null; operatorReference: string | null }>,
+  finals: ReadonlyArray<{
+    payout: PayoutTable;
+    status: 'completed' | 'failed';
+    reason: string | null;
+    operatorReference: string | null;
+  }>,
   nowMs: number,
 ): Promise<void> {
   if (finals.length === 0) return;
@@ -149,7 +193,8 @@ async function finalizePayouts(
   });
   const posted = await postTransfers(tx, gw.db.dialect, plans, nowMs);
   assert(posted.ok, `settling the holds of payouts ${finals.map((f) => f.payout.id).join(', ')} failed`);
-  const statusOf = (status: 'completed' | 'failed') => (status === 'completed' ? 'completed' : 'notcompleted');
+  const statusOf = (status: 'completed' | 'failed') =>
+    status === 'completed' ? 'completed' : 'notcompleted';
   await finalizeRows.defer(tx, {
     ids: finals.map((f) => f.payout.id),
     statuses: finals.map((f) => statusOf(f.status)),
@@ -161,7 +206,12 @@ async function finalizePayouts(
     const final = statusOf(status);
     await enqueueEvent(
       tx,
-      { projectId: payout.project_id, type: final === 'completed' ? 'payout.completed' : 'payout.notcompleted', subjectType: 'payout', subjectId: payout.id },
+      {
+        projectId: payout.project_id,
+        type: final === 'completed' ? 'payout.completed' : 'payout.notcompleted',
+        subjectType: 'payout',
+        subjectId: payout.id,
+      },
       nowMs,
     );
   }

@@ -90,14 +90,19 @@ export function validateProjectSettings(input: Partial<ProjectInput>): string | 
     return `name must have 1 to ${PROJECT_NAME_LENGTH_MAX} characters`;
   }
   if (input.allowedIps !== undefined) {
-    if (input.allowedIps.length > ALLOWED_IPS_MAX) return `at most ${ALLOWED_IPS_MAX} allowed IPs (spec §1.4)`;
+    if (input.allowedIps.length > ALLOWED_IPS_MAX)
+      return `at most ${ALLOWED_IPS_MAX} allowed IPs (spec §1.4)`;
     for (const ip of input.allowedIps) if (isIP(ip) === 0) return `"${ip}" is not an IP address`;
   }
   if (input.operatorIds !== undefined) {
     const known = new Set(ALL_OPERATORS.map((op) => op.id));
     for (const id of input.operatorIds) if (!known.has(id)) return `unknown operator id "${id}"`;
   }
-  if (input.callbackUrl !== undefined && input.callbackUrl !== '' && !/^https?:\/\/\S+$/.test(input.callbackUrl)) {
+  if (
+    input.callbackUrl !== undefined &&
+    input.callbackUrl !== '' &&
+    !/^https?:\/\/\S+$/.test(input.callbackUrl)
+  ) {
     return 'callback URL must be an http(s) URL';
   }
   if (input.callbackMode !== undefined && !CALLBACK_MODES.includes(input.callbackMode)) {
@@ -137,7 +142,11 @@ export async function createProject(
 
 export type ProjectChanges = Partial<Omit<ProjectInput, 'fixedCredentials'>>;
 
-export async function updateProject(tx: Tx, projectId: string, changes: ProjectChanges): Promise<Result<Project>> {
+export async function updateProject(
+  tx: Tx,
+  projectId: string,
+  changes: ProjectChanges,
+): Promise<Result<Project>> {
   const invalid = validateProjectSettings(changes);
   if (invalid !== undefined) return fail('invalid_input', invalid);
   const set: Partial<ProjectTable> = {};
@@ -148,7 +157,8 @@ export async function updateProject(tx: Tx, projectId: string, changes: ProjectC
   if (changes.operatorIds !== undefined) set.operator_ids = JSON.stringify(changes.operatorIds);
   if (changes.callbackUrl !== undefined) set.callback_url = changes.callbackUrl;
   if (changes.callbackMode !== undefined) set.callback_mode = changes.callbackMode;
-  if (Object.keys(set).length > 0) await tx.updateTable('projects').set(set).where('id', '=', projectId).execute();
+  if (Object.keys(set).length > 0)
+    await tx.updateTable('projects').set(set).where('id', '=', projectId).execute();
   afterCommit(tx, 'projects');
   const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   return row ? ok(toProject(row)) : fail('not_found', `no project ${projectId}`);
@@ -159,17 +169,26 @@ export async function updateProject(tx: Tx, projectId: string, changes: ProjectC
  * are required; the token is compared by hash in constant time; any mismatch, including another
  * project's token, is the same `auth_failed`.
  */
-const projectByApikey = prepared((tx, p: { apikey: string }) => tx.selectFrom('projects').selectAll().where('apikey', '=', p.apikey));
+const projectByApikey = prepared((tx, p: { apikey: string }) =>
+  tx.selectFrom('projects').selectAll().where('apikey', '=', p.apikey),
+);
 
-export async function authenticate(tx: Tx, apikey: unknown, authorization: unknown, cache?: ProjectCache): Promise<Result<Project>> {
+export async function authenticate(
+  tx: Tx,
+  apikey: unknown,
+  authorization: unknown,
+  cache?: ProjectCache,
+): Promise<Result<Project>> {
   if (typeof apikey !== 'string' || typeof authorization !== 'string') return fail('auth_failed');
-  if (apikey.length === 0 || apikey.length > 128 || authorization.length > CREDENTIAL_LENGTH_MAX) return fail('auth_failed');
+  if (apikey.length === 0 || apikey.length > 128 || authorization.length > CREDENTIAL_LENGTH_MAX)
+    return fail('auth_failed');
   const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) return fail('auth_failed');
   const key = apikey.trim();
   const presented = Buffer.from(hashApiToken(match[1]), 'hex');
   const cached = cache?.get(key);
-  if (cached !== undefined && timingSafeEqual(presented, Buffer.from(cached.row.token_hash, 'hex'))) return ok(cached.project);
+  if (cached !== undefined && timingSafeEqual(presented, Buffer.from(cached.row.token_hash, 'hex')))
+    return ok(cached.project);
   // Not cached, or the token does not match what is cached (it may have been rotated): the database decides.
   const generation = cache?.begin() ?? 0;
   const [row] = await projectByApikey.rows(tx, { apikey: key });
@@ -195,10 +214,18 @@ export function ipAllowed(project: Project, ip: string): boolean {
  * New credentials for a project: a new Apikey and API token, effective at once (the old pair stops
  * working with this commit). The token is returned to be shown once; only its hash is kept.
  */
-export async function rotateApiCredentials(tx: Tx, projectId: string, nowMs: number): Promise<Result<{ project: Project; apiToken: string }>> {
+export async function rotateApiCredentials(
+  tx: Tx,
+  projectId: string,
+  nowMs: number,
+): Promise<Result<{ project: Project; apiToken: string }>> {
   const apikey = randomUpperAlnum(APIKEY_LENGTH);
   const apiToken = newApiToken(nowMs);
-  await tx.updateTable('projects').set({ apikey, token_hash: hashApiToken(apiToken) }).where('id', '=', projectId).execute();
+  await tx
+    .updateTable('projects')
+    .set({ apikey, token_hash: hashApiToken(apiToken) })
+    .where('id', '=', projectId)
+    .execute();
   afterCommit(tx, 'projects');
   const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   return row ? ok({ project: toProject(row), apiToken }) : fail('not_found', `no project ${projectId}`);
@@ -209,5 +236,10 @@ export const PROJECT_CHOICES_MAX = 200;
 
 /** Projects by name, for the console's project filters. */
 export function projectChoices(tx: Tx): Promise<Array<{ id: string; name: string }>> {
-  return tx.selectFrom('projects').select(['id', 'name']).orderBy('name').limit(PROJECT_CHOICES_MAX).execute();
+  return tx
+    .selectFrom('projects')
+    .select(['id', 'name'])
+    .orderBy('name')
+    .limit(PROJECT_CHOICES_MAX)
+    .execute();
 }

@@ -42,18 +42,27 @@ export interface ImportInput {
 }
 
 export type ImportOutcome =
-  | { ok: true; importId: string; summary: Record<ReconciliationCategory, number>; linesCount: number; fromMs: number; toMs: number }
+  | {
+      ok: true;
+      importId: string;
+      summary: Record<ReconciliationCategory, number>;
+      linesCount: number;
+      fromMs: number;
+      toMs: number;
+    }
   | { ok: false; errors: string[]; errorsCount: number };
 
 export async function importStatement(tx: Tx, input: ImportInput): Promise<ImportOutcome> {
   const refused = (error: string): ImportOutcome => ({ ok: false, errors: [error], errorsCount: 1 });
-  if (operatorById(input.operatorId) === undefined || input.operatorId === WALLET_OPERATOR.id) return refused(`unknown operator "${input.operatorId}"`);
+  if (operatorById(input.operatorId) === undefined || input.operatorId === WALLET_OPERATOR.id)
+    return refused(`unknown operator "${input.operatorId}"`);
   const read = readStatement(input.text, input.format, input.columns ?? {});
   if (!read.ok) return read;
   const derived = statementPeriod(read.lines);
   const fromMs = input.fromMs ?? derived?.fromMs;
   const toMs = input.toMs ?? derived?.toMs;
-  if (fromMs === undefined || toMs === undefined) return refused('the statement has no dates: give the period it covers (from and to)');
+  if (fromMs === undefined || toMs === undefined)
+    return refused('the statement has no dates: give the period it covers (from and to)');
   if (fromMs > toMs) return refused('the period ends before it starts');
   const records = await cauriRecords(tx, input.operatorId, read.lines, fromMs, toMs);
   const findings = reconcile(read.lines, records, fromMs, toMs);
@@ -74,12 +83,19 @@ export async function importStatement(tx: Tx, input: ImportInput): Promise<Impor
   };
   await tx.insertInto('reconciliation_imports').values(row).execute();
   const rows = findings.map((f, i) => findingRow(importId, i + 1, f));
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insertInto('reconciliation_lines').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+    await tx
+      .insertInto('reconciliation_lines')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
   return { ok: true, importId, summary, linesCount: read.lines.length, fromMs, toMs };
 }
 
 function countByCategory(findings: readonly Finding[]): Record<ReconciliationCategory, number> {
-  const summary = Object.fromEntries(RECONCILIATION_CATEGORIES.map((c) => [c, 0])) as Record<ReconciliationCategory, number>;
+  const summary = Object.fromEntries(RECONCILIATION_CATEGORIES.map((c) => [c, 0])) as Record<
+    ReconciliationCategory,
+    number
+  >;
   for (const f of findings) summary[f.category]++;
   return summary;
 }
@@ -112,17 +128,51 @@ function statusOf(status: string): OperatorLineStatus {
  * payin's operator requests are `<payin id>.<attempt>`; the earlier attempts of a payin were given
  * up (failed) when a new one was made, so each attempt is a record of its own.
  */
-async function cauriRecords(tx: Tx, operatorId: string, lines: readonly StatementLine[], fromMs: number, toMs: number): Promise<CauriRecord[]> {
+async function cauriRecords(
+  tx: Tx,
+  operatorId: string,
+  lines: readonly StatementLine[],
+  fromMs: number,
+  toMs: number,
+): Promise<CauriRecord[]> {
   const refs = [...new Set(lines.flatMap((l) => [l.reference, l.operatorReference]).filter((r) => r !== ''))];
-  const payinIds = [...new Set(refs.map((r) => r.split('.', 1)[0] ?? '').filter((r) => r.startsWith('pay_')))];
+  const payinIds = [
+    ...new Set(refs.map((r) => r.split('.', 1)[0] ?? '').filter((r) => r.startsWith('pay_'))),
+  ];
   const payoutColumns = ['id', 'amount_xof', 'status', 'operator_reference', 'updated_at_ms'] as const;
-  const payouts = new Map<string, { id: string; amount_xof: number; status: string; operator_reference: string | null; updated_at_ms: number }>();
-  const payins = new Map<string, { id: string; amount_xof: number; status: string; attempt: number | null; operator_reference: string | null; updated_at_ms: number }>();
+  const payouts = new Map<
+    string,
+    {
+      id: string;
+      amount_xof: number;
+      status: string;
+      operator_reference: string | null;
+      updated_at_ms: number;
+    }
+  >();
+  const payins = new Map<
+    string,
+    {
+      id: string;
+      amount_xof: number;
+      status: string;
+      attempt: number | null;
+      operator_reference: string | null;
+      updated_at_ms: number;
+    }
+  >();
   const payinQuery = () =>
     tx
       .selectFrom('payins')
       .leftJoin('invoices', 'invoices.payin_id', 'payins.id')
-      .select(['payins.id', 'payins.amount_xof', 'payins.status', 'invoices.attempt', 'invoices.operator_reference', 'payins.updated_at_ms'])
+      .select([
+        'payins.id',
+        'payins.amount_xof',
+        'payins.status',
+        'invoices.attempt',
+        'invoices.operator_reference',
+        'payins.updated_at_ms',
+      ])
       .where('payins.operator_id', '=', operatorId);
   for (let i = 0; i < Math.max(refs.length, payinIds.length); i += IN_CHUNK) {
     const chunk = refs.slice(i, i + IN_CHUNK);
@@ -136,24 +186,58 @@ async function cauriRecords(tx: Tx, operatorId: string, lines: readonly Statemen
         .execute();
       for (const p of found) payouts.set(p.id, p);
     }
-    const byRef = chunk.length === 0 ? [] : await payinQuery().where('invoices.operator_reference', 'in', chunk).execute();
+    const byRef =
+      chunk.length === 0
+        ? []
+        : await payinQuery().where('invoices.operator_reference', 'in', chunk).execute();
     const byId = ids.length === 0 ? [] : await payinQuery().where('payins.id', 'in', ids).execute();
     for (const p of [...byRef, ...byId]) payins.set(p.id, p);
   }
-  const completedPayouts = await tx.selectFrom('payouts').select(payoutColumns).where('operator_id', '=', operatorId).where('status', '=', 'completed').where('updated_at_ms', '>=', fromMs).where('updated_at_ms', '<=', toMs).limit(PERIOD_RECORDS_MAX).execute();
+  const completedPayouts = await tx
+    .selectFrom('payouts')
+    .select(payoutColumns)
+    .where('operator_id', '=', operatorId)
+    .where('status', '=', 'completed')
+    .where('updated_at_ms', '>=', fromMs)
+    .where('updated_at_ms', '<=', toMs)
+    .limit(PERIOD_RECORDS_MAX)
+    .execute();
   for (const p of completedPayouts) payouts.set(p.id, p);
-  const completedPayins = await payinQuery().where('payins.status', '=', 'completed').where('payins.updated_at_ms', '>=', fromMs).where('payins.updated_at_ms', '<=', toMs).limit(PERIOD_RECORDS_MAX).execute();
+  const completedPayins = await payinQuery()
+    .where('payins.status', '=', 'completed')
+    .where('payins.updated_at_ms', '>=', fromMs)
+    .where('payins.updated_at_ms', '<=', toMs)
+    .limit(PERIOD_RECORDS_MAX)
+    .execute();
   for (const p of completedPayins) payins.set(p.id, p);
   const records: CauriRecord[] = [];
   for (const p of payouts.values()) {
-    records.push({ subjectId: p.id, references: [p.id, p.operator_reference ?? ''], amountXof: Number(p.amount_xof), status: statusOf(p.status), atMs: Number(p.updated_at_ms) });
+    records.push({
+      subjectId: p.id,
+      references: [p.id, p.operator_reference ?? ''],
+      amountXof: Number(p.amount_xof),
+      status: statusOf(p.status),
+      atMs: Number(p.updated_at_ms),
+    });
   }
   for (const p of payins.values()) {
     const last = p.attempt ?? 1;
     for (let attempt = 1; attempt < last; attempt++) {
-      records.push({ subjectId: `${p.id}.${attempt}`, references: [`${p.id}.${attempt}`], amountXof: Number(p.amount_xof), status: 'failed', atMs: Number(p.updated_at_ms) });
+      records.push({
+        subjectId: `${p.id}.${attempt}`,
+        references: [`${p.id}.${attempt}`],
+        amountXof: Number(p.amount_xof),
+        status: 'failed',
+        atMs: Number(p.updated_at_ms),
+      });
     }
-    records.push({ subjectId: `${p.id}.${last}`, references: [`${p.id}.${last}`, p.operator_reference ?? ''], amountXof: Number(p.amount_xof), status: statusOf(p.status), atMs: Number(p.updated_at_ms) });
+    records.push({
+      subjectId: `${p.id}.${last}`,
+      references: [`${p.id}.${last}`, p.operator_reference ?? ''],
+      amountXof: Number(p.amount_xof),
+      status: statusOf(p.status),
+      atMs: Number(p.updated_at_ms),
+    });
   }
   return records;
 }
@@ -189,7 +273,13 @@ function importView(row: ReconciliationImportTable): ImportView {
 }
 
 export async function listImports(tx: Tx, limit = IMPORTS_LISTED_MAX): Promise<ImportView[]> {
-  const rows = await tx.selectFrom('reconciliation_imports').selectAll().orderBy('created_at_ms', 'desc').orderBy('id', 'desc').limit(Math.min(limit, IMPORTS_LISTED_MAX)).execute();
+  const rows = await tx
+    .selectFrom('reconciliation_imports')
+    .selectAll()
+    .orderBy('created_at_ms', 'desc')
+    .orderBy('id', 'desc')
+    .limit(Math.min(limit, IMPORTS_LISTED_MAX))
+    .execute();
   return rows.map(importView);
 }
 
@@ -198,10 +288,23 @@ export interface FindingView extends Finding {
 }
 
 /** An import and its findings: the mismatches only unless `all`, at most `FINDINGS_SHOWN_MAX`. */
-export async function showImport(tx: Tx, importId: string, options: { all?: boolean; category?: ReconciliationCategory } = {}): Promise<{ import: ImportView; findings: FindingView[]; truncated: boolean } | undefined> {
-  const row = await tx.selectFrom('reconciliation_imports').selectAll().where('id', '=', importId).executeTakeFirst();
+export async function showImport(
+  tx: Tx,
+  importId: string,
+  options: { all?: boolean; category?: ReconciliationCategory } = {},
+): Promise<{ import: ImportView; findings: FindingView[]; truncated: boolean } | undefined> {
+  const row = await tx
+    .selectFrom('reconciliation_imports')
+    .selectAll()
+    .where('id', '=', importId)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
-  let query = tx.selectFrom('reconciliation_lines').selectAll().where('import_id', '=', importId).orderBy('seq').limit(FINDINGS_SHOWN_MAX + 1);
+  let query = tx
+    .selectFrom('reconciliation_lines')
+    .selectAll()
+    .where('import_id', '=', importId)
+    .orderBy('seq')
+    .limit(FINDINGS_SHOWN_MAX + 1);
   if (options.category !== undefined) query = query.where('category', '=', options.category);
   else if (options.all !== true) query = query.where('category', '!=', 'matched');
   const lines = await query.execute();

@@ -46,6 +46,11 @@ export async function forRequest<T>(tx: Tx, requestId: string | undefined, fn: (
 }
 
 /** `db.command` for a request: one command whose writes name the request that asked for it. */
-export function commandFor<T>(db: Database, requestId: string | undefined, fn: (tx: Tx) => Promise<T>, options?: CommandOptions): Promise<T> {
+export function commandFor<T>(
+  db: Database,
+  requestId: string | undefined,
+  fn: (tx: Tx) => Promise<T>,
+  options?: CommandOptions,
+): Promise<T> {
   return db.command((tx) => forRequest(tx, requestId, () => fn(tx)), options);
 }

@@ -1,5 +1,10 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
-import { RETENTION_TARGETS, type RetentionPolicy, type RetentionTarget, retentionCutoffMs } from '../core/retention.js';
+import {
+  RETENTION_TARGETS,
+  type RetentionPolicy,
+  type RetentionTarget,
+  retentionCutoffMs,
+} from '../core/retention.js';
 import type { CompiledQuery, DeleteResult } from 'kysely';
 import type { Database, Dialect, Tx } from '../store/database.js';
 
@@ -41,7 +46,15 @@ function dueAttempts(tx: Tx, cutoffMs: number) {
     .selectFrom('callback_attempts as a')
     .where('a.started_at_ms', '<', cutoffMs)
     .where((eb) =>
-      eb.not(eb.exists(eb.selectFrom('outbox as o').select('o.id').whereRef('o.id', '=', 'a.event_id').where('o.status', 'in', OPEN_EVENT_STATUSES))),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('outbox as o')
+            .select('o.id')
+            .whereRef('o.id', '=', 'a.event_id')
+            .where('o.status', 'in', OPEN_EVENT_STATUSES),
+        ),
+      ),
     );
 }
 
@@ -50,50 +63,131 @@ function dueExchanges(tx: Tx, cutoffMs: number) {
     .selectFrom('operator_exchanges as x')
     .where('x.started_at_ms', '<', cutoffMs)
     .where((eb) =>
-      eb.not(eb.exists(eb.selectFrom('payins as p').select('p.id').whereRef('p.id', '=', 'x.subject_id').where('p.status', '=', 'pending'))),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('payins as p')
+            .select('p.id')
+            .whereRef('p.id', '=', 'x.subject_id')
+            .where('p.status', '=', 'pending'),
+        ),
+      ),
     )
     .where((eb) =>
-      eb.not(eb.exists(eb.selectFrom('payouts as q').select('q.id').whereRef('q.id', '=', 'x.subject_id').where('q.status', '=', 'pending'))),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('payouts as q')
+            .select('q.id')
+            .whereRef('q.id', '=', 'x.subject_id')
+            .where('q.status', '=', 'pending'),
+        ),
+      ),
     );
 }
 
-const dueIdempotency = (tx: Tx, cutoffMs: number) => tx.selectFrom('idempotency as k').where('k.created_at_ms', '<', cutoffMs);
-const dueAudit = (tx: Tx, cutoffMs: number) => tx.selectFrom('console_audit as l').where('l.at_ms', '<', cutoffMs);
-const dueSessions = (tx: Tx, cutoffMs: number) => tx.selectFrom('console_sessions as s').where('s.expires_at_ms', '<', cutoffMs);
+const dueIdempotency = (tx: Tx, cutoffMs: number) =>
+  tx.selectFrom('idempotency as k').where('k.created_at_ms', '<', cutoffMs);
+const dueAudit = (tx: Tx, cutoffMs: number) =>
+  tx.selectFrom('console_audit as l').where('l.at_ms', '<', cutoffMs);
+const dueSessions = (tx: Tx, cutoffMs: number) =>
+  tx.selectFrom('console_sessions as s').where('s.expires_at_ms', '<', cutoffMs);
 
 export const RETENTION_QUERIES: Record<RetentionTarget, TargetQueries> = {
   callback_attempts: {
-    countDue: async (tx, cutoffMs) => counted(await dueAttempts(tx, cutoffMs).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()),
+    countDue: async (tx, cutoffMs) =>
+      counted(
+        await dueAttempts(tx, cutoffMs)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirst(),
+      ),
     deleteBatch: (tx, dialect, cutoffMs, batchSize) => {
-      const batch = lockedIfPostgres(dueAttempts(tx, cutoffMs).select(['a.event_id', 'a.attempt', 'a.encoding']).orderBy('a.started_at_ms').limit(batchSize), dialect);
-      return tx.deleteFrom('callback_attempts').where((eb) => eb(eb.refTuple('event_id', 'attempt', 'encoding'), 'in', batch.$asTuple('event_id', 'attempt', 'encoding')));
+      const batch = lockedIfPostgres(
+        dueAttempts(tx, cutoffMs)
+          .select(['a.event_id', 'a.attempt', 'a.encoding'])
+          .orderBy('a.started_at_ms')
+          .limit(batchSize),
+        dialect,
+      );
+      return tx
+        .deleteFrom('callback_attempts')
+        .where((eb) =>
+          eb(
+            eb.refTuple('event_id', 'attempt', 'encoding'),
+            'in',
+            batch.$asTuple('event_id', 'attempt', 'encoding'),
+          ),
+        );
     },
   },
   operator_exchanges: {
-    countDue: async (tx, cutoffMs) => counted(await dueExchanges(tx, cutoffMs).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()),
+    countDue: async (tx, cutoffMs) =>
+      counted(
+        await dueExchanges(tx, cutoffMs)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirst(),
+      ),
     deleteBatch: (tx, dialect, cutoffMs, batchSize) => {
-      const batch = lockedIfPostgres(dueExchanges(tx, cutoffMs).select('x.id').orderBy('x.started_at_ms').limit(batchSize), dialect);
+      const batch = lockedIfPostgres(
+        dueExchanges(tx, cutoffMs).select('x.id').orderBy('x.started_at_ms').limit(batchSize),
+        dialect,
+      );
       return tx.deleteFrom('operator_exchanges').where('id', 'in', batch);
     },
   },
   idempotency: {
-    countDue: async (tx, cutoffMs) => counted(await dueIdempotency(tx, cutoffMs).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()),
+    countDue: async (tx, cutoffMs) =>
+      counted(
+        await dueIdempotency(tx, cutoffMs)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirst(),
+      ),
     deleteBatch: (tx, dialect, cutoffMs, batchSize) => {
-      const batch = lockedIfPostgres(dueIdempotency(tx, cutoffMs).select(['k.project_id', 'k.idempotency_key']).orderBy('k.created_at_ms').limit(batchSize), dialect);
-      return tx.deleteFrom('idempotency').where((eb) => eb(eb.refTuple('project_id', 'idempotency_key'), 'in', batch.$asTuple('project_id', 'idempotency_key')));
+      const batch = lockedIfPostgres(
+        dueIdempotency(tx, cutoffMs)
+          .select(['k.project_id', 'k.idempotency_key'])
+          .orderBy('k.created_at_ms')
+          .limit(batchSize),
+        dialect,
+      );
+      return tx
+        .deleteFrom('idempotency')
+        .where((eb) =>
+          eb(
+            eb.refTuple('project_id', 'idempotency_key'),
+            'in',
+            batch.$asTuple('project_id', 'idempotency_key'),
+          ),
+        );
     },
   },
   console_audit: {
-    countDue: async (tx, cutoffMs) => counted(await dueAudit(tx, cutoffMs).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()),
+    countDue: async (tx, cutoffMs) =>
+      counted(
+        await dueAudit(tx, cutoffMs)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirst(),
+      ),
     deleteBatch: (tx, dialect, cutoffMs, batchSize) => {
-      const batch = lockedIfPostgres(dueAudit(tx, cutoffMs).select('l.id').orderBy('l.at_ms').limit(batchSize), dialect);
+      const batch = lockedIfPostgres(
+        dueAudit(tx, cutoffMs).select('l.id').orderBy('l.at_ms').limit(batchSize),
+        dialect,
+      );
       return tx.deleteFrom('console_audit').where('id', 'in', batch);
     },
   },
   console_sessions: {
-    countDue: async (tx, cutoffMs) => counted(await dueSessions(tx, cutoffMs).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()),
+    countDue: async (tx, cutoffMs) =>
+      counted(
+        await dueSessions(tx, cutoffMs)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirst(),
+      ),
     deleteBatch: (tx, dialect, cutoffMs, batchSize) => {
-      const batch = lockedIfPostgres(dueSessions(tx, cutoffMs).select('s.id_hash').orderBy('s.expires_at_ms').limit(batchSize), dialect);
+      const batch = lockedIfPostgres(
+        dueSessions(tx, cutoffMs).select('s.id_hash').orderBy('s.expires_at_ms').limit(batchSize),
+        dialect,
+      );
       return tx.deleteFrom('console_sessions').where('id_hash', 'in', batch);
     },
   },
@@ -120,11 +214,23 @@ export interface RetentionRunOptions {
 }
 
 /** One run over every target: at most `batchesPerRunMax` batches of `batchSize` rows each. */
-export async function runRetention(db: Database, policy: RetentionPolicy, nowMs: number, options: RetentionRunOptions = {}): Promise<RetentionOutcome[]> {
+export async function runRetention(
+  db: Database,
+  policy: RetentionPolicy,
+  nowMs: number,
+  options: RetentionRunOptions = {},
+): Promise<RetentionOutcome[]> {
   const outcomes: RetentionOutcome[] = [];
   for (const target of RETENTION_TARGETS) {
     const cutoffMs = retentionCutoffMs(policy, target, nowMs);
-    const outcome: RetentionOutcome = { target, keepDays: policy.keepDays[target], cutoffMs: cutoffMs ?? null, deleted: 0, due: null, more: false };
+    const outcome: RetentionOutcome = {
+      target,
+      keepDays: policy.keepDays[target],
+      cutoffMs: cutoffMs ?? null,
+      deleted: 0,
+      due: null,
+      more: false,
+    };
     outcomes.push(outcome);
     if (cutoffMs === undefined) continue;
     const queries = RETENTION_QUERIES[target];
@@ -134,7 +240,10 @@ export async function runRetention(db: Database, policy: RetentionPolicy, nowMs:
     }
     for (let batch = 0; batch < policy.batchesPerRunMax; batch++) {
       if (options.shouldStop?.() === true) return outcomes;
-      const result = await db.command((tx) => queries.deleteBatch(tx, db.dialect, cutoffMs, policy.batchSize).executeTakeFirst(), SEPARATE);
+      const result = await db.command(
+        (tx) => queries.deleteBatch(tx, db.dialect, cutoffMs, policy.batchSize).executeTakeFirst(),
+        SEPARATE,
+      );
       const count = Number(result.numDeletedRows);
       outcome.deleted += count;
       if (count < policy.batchSize) break;

@@ -6,5 +6,7 @@ import { createHash } from 'node:crypto';
  * it and reveals nothing secret (ADR 0004).
  */
 export function transactionHash(apikey: string, token: string): string {
-  return createHash('sha256').update(apikey + token).digest('hex');
+  return createHash('sha256')
+    .update(apikey + token)
+    .digest('hex');
 }

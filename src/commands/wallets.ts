@@ -14,17 +14,29 @@ import { ensureAccount, lockAccounts, postTransfers, toBalance } from '../store/
 export const HOLDER_NAME_LENGTH_MAX = 100;
 export const FUNDING_MAX_XOF = 100_000_000_000;
 
-export async function createWallet(tx: Tx, phoneRaw: string, holderName: string | null, nowMs: number): Promise<Result<{ phone: string; created: boolean }>> {
+export async function createWallet(
+  tx: Tx,
+  phoneRaw: string,
+  holderName: string | null,
+  nowMs: number,
+): Promise<Result<{ phone: string; created: boolean }>> {
   const phone = normalizePhone(phoneRaw);
   if (phone === undefined) return fail('invalid_phone', `"${phoneRaw}" is not an international number`);
-  if (holderName !== null && holderName.length > HOLDER_NAME_LENGTH_MAX) return fail('invalid_input', 'holder name too long');
+  if (holderName !== null && holderName.length > HOLDER_NAME_LENGTH_MAX)
+    return fail('invalid_input', 'holder name too long');
   const id = accountIds.wallet(phone);
   const existing = await tx.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst();
   await ensureAccount(tx, { id, kind: 'wallet', phone, holderName, mustNotOverdraw: true }, nowMs);
   return ok({ phone, created: existing === undefined });
 }
 
-export async function fundWallet(tx: Tx, dialect: Dialect, phoneRaw: string, amountXof: Xof, nowMs: number): Promise<Result<{ phone: string; balanceXof: Xof }>> {
+export async function fundWallet(
+  tx: Tx,
+  dialect: Dialect,
+  phoneRaw: string,
+  amountXof: Xof,
+  nowMs: number,
+): Promise<Result<{ phone: string; balanceXof: Xof }>> {
   const phone = normalizePhone(phoneRaw);
   if (phone === undefined) return fail('invalid_phone');
   if (!(amountXof > 0 && amountXof <= FUNDING_MAX_XOF)) return fail('amount_out_of_range');
@@ -34,7 +46,16 @@ export async function fundWallet(tx: Tx, dialect: Dialect, phoneRaw: string, amo
   const posted = await postTransfers(
     tx,
     dialect,
-    [{ kind: 'single', debitAccountId: accountIds.funding, creditAccountId: id, amountXof, reason: 'wallet_funding', subjectId: null }],
+    [
+      {
+        kind: 'single',
+        debitAccountId: accountIds.funding,
+        creditAccountId: id,
+        amountXof,
+        reason: 'wallet_funding',
+        subjectId: null,
+      },
+    ],
     nowMs,
   );
   if (!posted.ok) return fail('internal_error');
@@ -57,12 +78,29 @@ export async function fundSubaccount(
   if (!project) return fail('not_found', `no project ${projectId}`);
   const id = accountIds.subaccount(projectId, operator.id);
   const settlement = accountIds.settlement(operator.id);
-  await ensureAccount(tx, { id, kind: 'subaccount', projectId, operatorId: operator.id, mustNotOverdraw: true }, nowMs);
-  await ensureAccount(tx, { id: settlement, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false }, nowMs);
+  await ensureAccount(
+    tx,
+    { id, kind: 'subaccount', projectId, operatorId: operator.id, mustNotOverdraw: true },
+    nowMs,
+  );
+  await ensureAccount(
+    tx,
+    { id: settlement, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false },
+    nowMs,
+  );
   const posted = await postTransfers(
     tx,
     dialect,
-    [{ kind: 'single', debitAccountId: settlement, creditAccountId: id, amountXof, reason: 'subaccount_funding', subjectId: null }],
+    [
+      {
+        kind: 'single',
+        debitAccountId: settlement,
+        creditAccountId: id,
+        amountXof,
+        reason: 'subaccount_funding',
+        subjectId: null,
+      },
+    ],
     nowMs,
   );
   if (!posted.ok) return fail('internal_error');
@@ -81,7 +119,10 @@ export interface BalanceLine {
   heldXof: number;
 }
 
-export async function listBalances(tx: Tx, filter: { projectId?: string | undefined; phone?: string | undefined }): Promise<BalanceLine[]> {
+export async function listBalances(
+  tx: Tx,
+  filter: { projectId?: string | undefined; phone?: string | undefined },
+): Promise<BalanceLine[]> {
   let query = tx.selectFrom('accounts').selectAll().orderBy('id');
   if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId);
   if (filter.phone !== undefined) query = query.where('phone', '=', filter.phone);

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHART_CSS, type BarChartOptions, barChart, chartIdOf, formatPercent, niceTicks, plotFor, rateChart, ratePath, shownLabelIndexes } from './charts.js';
+import {
+  CHART_CSS,
+  type BarChartOptions,
+  barChart,
+  chartIdOf,
+  formatPercent,
+  niceTicks,
+  plotFor,
+  rateChart,
+  ratePath,
+  shownLabelIndexes,
+} from './charts.js';
 
 const HOSTILE = `"><script>alert(1)</script><img src=x onerror="alert('x')">&`;
 
@@ -20,7 +31,11 @@ function bars(overrides: Partial<BarChartOptions> = {}): string {
 
 /** The `<rect>` bars of a chart (legend swatches left out), with their attributes. */
 function rectsOf(markup: string): { cls: string; y: number; height: number; title: string }[] {
-  const found = [...markup.matchAll(/<rect class="chart-bar ([^"]*)" x="[^"]*" y="([^"]*)" width="[^"]*" height="([^"]*)"><title>([^<]*)<\/title>/g)];
+  const found = [
+    ...markup.matchAll(
+      /<rect class="chart-bar ([^"]*)" x="[^"]*" y="([^"]*)" width="[^"]*" height="([^"]*)"><title>([^<]*)<\/title>/g,
+    ),
+  ];
   return found.map((m) => ({ cls: m[1] ?? '', y: Number(m[2]), height: Number(m[3]), title: m[4] ?? '' }));
 }
 
@@ -83,7 +98,9 @@ describe('barChart', () => {
     expect(markup).toContain(`<desc id="${id}-desc">Payins and payouts created each day.</desc>`);
     expect(markup.indexOf('</svg>')).toBeLessThan(markup.indexOf('<table class="chart-data">'));
     expect(markup).toContain('<caption>Payins per day</caption>');
-    expect(markup).toContain('<tr><th scope="row">11-22</th><td class="num">7 ops</td><td class="num">2 ops</td></tr>');
+    expect(markup).toContain(
+      '<tr><th scope="row">11-22</th><td class="num">7 ops</td><td class="num">2 ops</td></tr>',
+    );
   });
 
   it('escapes a hostile title, description, label, series name and class', () => {
@@ -108,7 +125,11 @@ describe('barChart', () => {
 
   it('puts each exact value in its bar tooltip and draws nothing for zero', () => {
     const rects = rectsOf(bars());
-    expect(rects.map((r) => r.title)).toEqual(['Payins, 11-21: 3 ops', 'Payins, 11-22: 7 ops', 'Payouts, 11-22: 2 ops']);
+    expect(rects.map((r) => r.title)).toEqual([
+      'Payins, 11-21: 3 ops',
+      'Payins, 11-22: 7 ops',
+      'Payouts, 11-22: 2 ops',
+    ]);
     // Integer data, maximum 7: ticks 0, 2, 4, 6, 8 on a 196-unit high plot.
     expect(rects[1]?.height).toBeCloseTo((7 / 8) * 196, 1);
   });
@@ -133,14 +154,20 @@ describe('barChart', () => {
   });
 
   it('draws a single point', () => {
-    const markup = bars({ labels: ['11-22'], series: [{ name: 'Payins', values: [4], className: 'bar-payin' }] });
+    const markup = bars({
+      labels: ['11-22'],
+      series: [{ name: 'Payins', values: [4], className: 'bar-payin' }],
+    });
     expect(rectsOf(markup)).toHaveLength(1);
     expect(count(markup, 'class="chart-label"')).toBe(1);
     expect(count(markup, '<th scope="row">')).toBe(1);
   });
 
   it('says "No data" for no series or no labels', () => {
-    for (const markup of [bars({ series: [] }), bars({ labels: [], series: [{ name: 'Payins', values: [], className: 'bar-payin' }] })]) {
+    for (const markup of [
+      bars({ series: [] }),
+      bars({ labels: [], series: [{ name: 'Payins', values: [], className: 'bar-payin' }] }),
+    ]) {
       expect(markup).toContain('class="chart-empty"');
       expect(markup).toContain('<tr><td>No data</td></tr>');
       expect(rectsOf(markup)).toEqual([]);
@@ -156,7 +183,10 @@ describe('barChart', () => {
 
   it('thins the x labels but keeps every row in the table', () => {
     const labels = Array.from({ length: 90 }, (_, i) => `d${i}`);
-    const markup = bars({ labels, series: [{ name: 'Payins', values: labels.map((_, i) => i), className: 'bar-payin' }] });
+    const markup = bars({
+      labels,
+      series: [{ name: 'Payins', values: labels.map((_, i) => i), className: 'bar-payin' }],
+    });
     expect(count(markup, 'class="chart-label"')).toBe(shownLabelIndexes(90).length);
     expect(count(markup, '<th scope="row">')).toBe(90);
   });
@@ -174,7 +204,12 @@ describe('barChart', () => {
 describe('rateChart', () => {
   const labels = ['a', 'b', 'c', 'd', 'e'];
   const chart = (values: (number | undefined)[]) =>
-    rateChart({ title: 'Success rate', description: 'Completed out of final, per day.', labels, series: [{ name: 'Payins', values, className: 'line-payin' }] }).value;
+    rateChart({
+      title: 'Success rate',
+      description: 'Completed out of final, per day.',
+      labels,
+      series: [{ name: 'Payins', values, className: 'line-payin' }],
+    }).value;
 
   it('lifts the pen over gaps and marks every defined point', () => {
     const markup = chart([0.5, undefined, 1, 0.75, undefined]);
@@ -206,7 +241,12 @@ describe('rateChart', () => {
   });
 
   it('escapes hostile names and labels', () => {
-    const markup = rateChart({ title: HOSTILE, description: HOSTILE, labels: [HOSTILE], series: [{ name: HOSTILE, values: [0.5], className: 'line-payin' }] }).value;
+    const markup = rateChart({
+      title: HOSTILE,
+      description: HOSTILE,
+      labels: [HOSTILE],
+      series: [{ name: HOSTILE, values: [0.5], className: 'line-payin' }],
+    }).value;
     expect(markup).not.toMatch(/<script|<img|onerror="/i);
   });
 
@@ -226,9 +266,25 @@ describe('ids and CSS', () => {
   });
 
   it('styles every class the charts emit, and has no url() or import', () => {
-    const emitted = new Set([...bars().matchAll(/class="([^"]+)"/g), ...rateChart({ title: 't', description: 'd', labels: ['a'], series: [{ name: 'n', values: [1], className: 'line-payout' }] }).value.matchAll(/class="([^"]+)"/g)].flatMap((m) => (m[1] ?? '').split(' ')));
+    const emitted = new Set(
+      [
+        ...bars().matchAll(/class="([^"]+)"/g),
+        ...rateChart({
+          title: 't',
+          description: 'd',
+          labels: ['a'],
+          series: [{ name: 'n', values: [1], className: 'line-payout' }],
+        }).value.matchAll(/class="([^"]+)"/g),
+      ].flatMap((m) => (m[1] ?? '').split(' ')),
+    );
     // Groups that need no style of their own, and `num`, the console's right-aligned number cells.
-    const structural = new Set(['chart-bars', 'chart-legend', 'chart-legend-swatch', 'chart-legend-text', 'num']);
+    const structural = new Set([
+      'chart-bars',
+      'chart-legend',
+      'chart-legend-swatch',
+      'chart-legend-text',
+      'num',
+    ]);
     for (const cls of emitted) if (!structural.has(cls)) expect(CHART_CSS, cls).toContain(`.${cls}`);
     expect(CHART_CSS).not.toMatch(/url\(|@import/);
   });

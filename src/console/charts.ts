@@ -141,9 +141,15 @@ function fnv1a(text: string): string {
 }
 
 /** An id made of [a-z0-9-] only, whatever the title holds. */
-export function chartIdOf(options: Pick<CommonChartOptions, 'id' | 'title'> & { description: string }): string {
+export function chartIdOf(
+  options: Pick<CommonChartOptions, 'id' | 'title'> & { description: string },
+): string {
   const base = options.id ?? options.title;
-  const slug = base.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/^-+|-+$/g, '');
+  const slug = base
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 40)
+    .replace(/^-+|-+$/g, '');
   return `chart-${slug || 'x'}-${fnv1a(`${base}\u0000${options.description}`)}`;
 }
 
@@ -189,7 +195,8 @@ function bandCentre(plot: Plot, index: number, count: number): number {
 
 function xLabels(plot: Plot, labels: string[]): SafeHtml {
   const texts = shownLabelIndexes(labels.length).map(
-    (i) => html`<text class="chart-label" x="${bandCentre(plot, i, labels.length)}" y="${plot.bottom + 18}">${labels[i] ?? ''}</text>`,
+    (i) =>
+      html`<text class="chart-label" x="${bandCentre(plot, i, labels.length)}" y="${plot.bottom + 18}">${labels[i] ?? ''}</text>`,
   );
   return html`<g aria-hidden="true">${texts}</g>`;
 }
@@ -227,7 +234,10 @@ function dataTable(options: CommonChartOptions, columns: TableColumn[]): SafeHtm
     return html`<table class="${className}"><caption>${options.title}</caption><tbody><tr><td>No data</td></tr></tbody></table>`;
   }
   const rows = options.labels.map(
-    (label, i) => html`<tr><th scope="row">${label}</th>${columns.map((column) => html`<td class="num">${column.cell(i)}</td>`)}</tr>
+    (
+      label,
+      i,
+    ) => html`<tr><th scope="row">${label}</th>${columns.map((column) => html`<td class="num">${column.cell(i)}</td>`)}</tr>
 `,
   );
   return html`<table class="${className}"><caption>${options.title}</caption>
@@ -284,11 +294,27 @@ function bars(plot: Plot, options: BarChartOptions, top: number): SafeHtml[] {
       if (value === undefined || value === 0) return;
       const tooltip = `${s.name}, ${label}: ${options.formatValue(s.values[i] ?? 0)}`;
       if (options.stacked === true) {
-        out.push(barRect(plot, top, s.className, { x: bandLeft + band * 0.15, width: band * 0.7, from: stackedSoFar, to: stackedSoFar + value }, tooltip));
+        out.push(
+          barRect(
+            plot,
+            top,
+            s.className,
+            { x: bandLeft + band * 0.15, width: band * 0.7, from: stackedSoFar, to: stackedSoFar + value },
+            tooltip,
+          ),
+        );
         stackedSoFar += value;
       } else {
         const slot = (band * 0.8) / options.series.length;
-        out.push(barRect(plot, top, s.className, { x: bandLeft + band * 0.1 + k * slot, width: slot * 0.9, from: 0, to: value }, tooltip));
+        out.push(
+          barRect(
+            plot,
+            top,
+            s.className,
+            { x: bandLeft + band * 0.1 + k * slot, width: slot * 0.9, from: 0, to: value },
+            tooltip,
+          ),
+        );
       }
     });
   });
@@ -296,10 +322,17 @@ function bars(plot: Plot, options: BarChartOptions, top: number): SafeHtml[] {
 }
 
 function barColumns(options: BarChartOptions): TableColumn[] {
-  const format = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '—' : options.formatValue(value));
-  const columns: TableColumn[] = options.series.map((s) => ({ heading: s.name, cell: (i) => format(s.values[i]) }));
+  const format = (value: number | undefined) =>
+    value === undefined || !Number.isFinite(value) ? '—' : options.formatValue(value);
+  const columns: TableColumn[] = options.series.map((s) => ({
+    heading: s.name,
+    cell: (i) => format(s.values[i]),
+  }));
   if (options.stacked === true && options.series.length > 1) {
-    columns.push({ heading: 'Total', cell: (i) => format(options.series.reduce((sum, s) => sum + (drawable(s.values[i]) ?? 0), 0)) });
+    columns.push({
+      heading: 'Total',
+      cell: (i) => format(options.series.reduce((sum, s) => sum + (drawable(s.values[i]) ?? 0), 0)),
+    });
   }
   return columns;
 }
@@ -310,9 +343,15 @@ export function barChart(options: BarChartOptions): SafeHtml {
   const count = options.labels.length;
   const table = dataTable(options, barColumns(options));
   if (count === 0 || options.series.length === 0) {
-    return figure(options.title, svgFrame({ id, title: options.title, description: options.description, body: emptyBody() }), table);
+    return figure(
+      options.title,
+      svgFrame({ id, title: options.title, description: options.description, body: emptyBody() }),
+      table,
+    );
   }
-  const integer = options.series.every((s) => s.values.every((v) => !Number.isFinite(v) || Number.isInteger(v)));
+  const integer = options.series.every((s) =>
+    s.values.every((v) => !Number.isFinite(v) || Number.isInteger(v)),
+  );
   const ticks = niceTicks(barMaximum(options.series, count, options.stacked === true), { integer });
   const top = ticks[ticks.length - 1] ?? 1;
   const tickLabels = ticks.map(options.formatTick ?? options.formatValue);
@@ -321,7 +360,11 @@ export function barChart(options: BarChartOptions): SafeHtml {
 ${legend(plot, options.series, 'bar')}
 <g class="chart-bars">${bars(plot, options, top)}</g>
 ${xLabels(plot, options.labels)}`;
-  return figure(options.title, svgFrame({ id, title: options.title, description: options.description, body }), table);
+  return figure(
+    options.title,
+    svgFrame({ id, title: options.title, description: options.description, body }),
+    table,
+  );
 }
 
 // ---------------------------------------------------------------- Rates
@@ -352,7 +395,12 @@ export function ratePath(plot: Plot, values: (number | undefined)[], count: numb
   return parts.join(' ');
 }
 
-function rateSeriesBody(plot: Plot, options: RateChartOptions, s: RateSeries, format: (rate: number) => string): SafeHtml {
+function rateSeriesBody(
+  plot: Plot,
+  options: RateChartOptions,
+  s: RateSeries,
+  format: (rate: number) => string,
+): SafeHtml {
   const count = options.labels.length;
   const path = ratePath(plot, s.values, count);
   // Every point is drawn, so a lone day between two gaps shows, and carries its tooltip.
@@ -369,17 +417,28 @@ function rateSeriesBody(plot: Plot, options: RateChartOptions, s: RateSeries, fo
 export function rateChart(options: RateChartOptions): SafeHtml {
   const id = chartIdOf(options);
   const format = options.formatValue ?? formatPercent;
-  const columns = options.series.map((s) => ({ heading: s.name, cell: (i: number) => (drawable(s.values[i]) === undefined ? '—' : format(s.values[i] ?? 0)) }));
+  const columns = options.series.map((s) => ({
+    heading: s.name,
+    cell: (i: number) => (drawable(s.values[i]) === undefined ? '—' : format(s.values[i] ?? 0)),
+  }));
   const table = dataTable(options, columns);
   if (options.labels.length === 0 || options.series.length === 0) {
-    return figure(options.title, svgFrame({ id, title: options.title, description: options.description, body: emptyBody() }), table);
+    return figure(
+      options.title,
+      svgFrame({ id, title: options.title, description: options.description, body: emptyBody() }),
+      table,
+    );
   }
   const tickLabels = RATE_TICKS.map(formatPercent);
   const plot = plotFor(tickLabels);
   const body = html`${axes(plot, RATE_TICKS, tickLabels)}
 ${legend(plot, options.series, 'line')}
 ${options.series.map((s) => rateSeriesBody(plot, options, s, format))}${xLabels(plot, options.labels)}`;
-  return figure(options.title, svgFrame({ id, title: options.title, description: options.description, body }), table);
+  return figure(
+    options.title,
+    svgFrame({ id, title: options.title, description: options.description, body }),
+    table,
+  );
 }
 
 // ---------------------------------------------------------------- Style

@@ -107,7 +107,13 @@ interface GroupedCounts {
  * an integer literal. It must be a literal: better-sqlite3 binds every JS number as REAL, and a
  * bound divisor would make SQLite divide in floating point.
  */
-async function countsByDay(tx: Tx, table: 'payins' | 'payouts', fromMs: number, toMs: number, projectId: string | undefined): Promise<GroupedCounts[]> {
+async function countsByDay(
+  tx: Tx,
+  table: 'payins' | 'payouts',
+  fromMs: number,
+  toMs: number,
+  projectId: string | undefined,
+): Promise<GroupedCounts[]> {
   const day = sql<number>`created_at_ms / ${sql.lit(DAY_MS)}`;
   // Anything final but `completed` is a failure, as on the wire (core/callbacks.ts `wireStatus`).
   let query = tx
@@ -117,7 +123,9 @@ async function countsByDay(tx: Tx, table: 'payins' | 'payouts', fromMs: number, 
       'operator_id',
       sql<number>`count(*)`.as('created'),
       sql<number | string>`sum(case when status = 'completed' then 1 else 0 end)`.as('completed'),
-      sql<number | string>`sum(case when status not in ('completed', 'pending') then 1 else 0 end)`.as('failed'),
+      sql<number | string>`sum(case when status not in ('completed', 'pending') then 1 else 0 end)`.as(
+        'failed',
+      ),
       sql<number | string>`sum(case when status = 'completed' then amount_xof else 0 end)`.as('volume_xof'),
     ])
     .where('created_at_ms', '>=', fromMs)
@@ -127,7 +135,12 @@ async function countsByDay(tx: Tx, table: 'payins' | 'payouts', fromMs: number, 
   return rows.map((row) => ({
     dayIndex: Number(row.day),
     operatorId: row.operator_id,
-    counts: { created: Number(row.created), completed: Number(row.completed), failed: Number(row.failed), volumeXof: Number(row.volume_xof) },
+    counts: {
+      created: Number(row.created),
+      completed: Number(row.completed),
+      failed: Number(row.failed),
+      volumeXof: Number(row.volume_xof),
+    },
   }));
 }
 
@@ -136,7 +149,10 @@ async function countsByDay(tx: Tx, table: 'payins' | 'payouts', fromMs: number, 
  * payin counts on the day it was created, with the status it has now (a cohort view): yesterday's
  * payin completed this morning is yesterday's success.
  */
-export async function dashboardStats(tx: Tx, options: { nowMs: number; days: number; projectId?: string }): Promise<DashboardStats> {
+export async function dashboardStats(
+  tx: Tx,
+  options: { nowMs: number; days: number; projectId?: string },
+): Promise<DashboardStats> {
   const dayCount = clampDays(options.days);
   const lastDay = Math.floor(options.nowMs / DAY_MS);
   const firstDay = lastDay - dayCount + 1;
@@ -148,8 +164,15 @@ export async function dashboardStats(tx: Tx, options: { nowMs: number; days: num
 }
 
 /** Spreads grouped rows over a dense series of days and over operators. Pure. */
-function assembleStats(firstDay: number, dayCount: number, grouped: Record<keyof FlowCounts, GroupedCounts[]>): DashboardStats {
-  const days: DayPoint[] = Array.from({ length: dayCount }, (_, i) => ({ dayStartMs: (firstDay + i) * DAY_MS, ...zeroFlows() }));
+function assembleStats(
+  firstDay: number,
+  dayCount: number,
+  grouped: Record<keyof FlowCounts, GroupedCounts[]>,
+): DashboardStats {
+  const days: DayPoint[] = Array.from({ length: dayCount }, (_, i) => ({
+    dayStartMs: (firstDay + i) * DAY_MS,
+    ...zeroFlows(),
+  }));
   const operators = new Map<string | null, OperatorPoint>();
   const totals = zeroFlows();
   for (const flow of ['payins', 'payouts'] as const) {
@@ -159,7 +182,12 @@ function assembleStats(firstDay: number, dayCount: number, grouped: Record<keyof
       assert(point !== undefined, `day ${row.dayIndex} is outside the period`);
       let operator = operators.get(row.operatorId);
       if (operator === undefined) {
-        operator = { operatorId: row.operatorId, operatorName: operatorName(row.operatorId), days: days.map(() => zeroFlows()), totals: zeroFlows() };
+        operator = {
+          operatorId: row.operatorId,
+          operatorName: operatorName(row.operatorId),
+          days: days.map(() => zeroFlows()),
+          totals: zeroFlows(),
+        };
         operators.set(row.operatorId, operator);
       }
       addInto(point[flow], row.counts);
@@ -169,7 +197,13 @@ function assembleStats(firstDay: number, dayCount: number, grouped: Record<keyof
     }
   }
   const ordered = [...operators.values()].sort((a, b) => compareOperatorIds(a.operatorId, b.operatorId));
-  return { fromMs: firstDay * DAY_MS, toMs: (firstDay + dayCount) * DAY_MS, days, operators: ordered, totals };
+  return {
+    fromMs: firstDay * DAY_MS,
+    toMs: (firstDay + dayCount) * DAY_MS,
+    days,
+    operators: ordered,
+    totals,
+  };
 }
 
 function operatorName(operatorId: string | null): string {
@@ -272,7 +306,10 @@ function accountLine(row: AccountRow): AccountLine {
  * PostgreSQL the list and the proof are two statements: a caller that needs them to agree under
  * concurrent writes runs this in a REPEATABLE READ transaction.
  */
-export async function balancesWithProof(tx: Tx, options: { accountsMax?: number } = {}): Promise<BalancesView> {
+export async function balancesWithProof(
+  tx: Tx,
+  options: { accountsMax?: number } = {},
+): Promise<BalancesView> {
   const accountsMax = Math.min(options.accountsMax ?? BALANCE_ACCOUNTS_MAX, BALANCE_ACCOUNTS_MAX);
   const proof = await ledgerProof(tx);
   // Ordered by id, so a truncated list keeps the operators' and projects' accounts and drops wallets.
@@ -285,17 +322,30 @@ export async function balancesWithProof(tx: Tx, options: { accountsMax?: number 
     .limit(accountsMax + 1)
     .execute();
   const lines = rows.slice(0, accountsMax).map(accountLine);
-  return { ...groupAccounts(lines), accountsShown: lines.length, truncated: rows.length > accountsMax, proof };
+  return {
+    ...groupAccounts(lines),
+    accountsShown: lines.length,
+    truncated: rows.length > accountsMax,
+    proof,
+  };
 }
 
-function groupAccounts(lines: AccountLine[]): Pick<BalancesView, 'projects' | 'wallets' | 'operators' | 'system'> {
+function groupAccounts(
+  lines: AccountLine[],
+): Pick<BalancesView, 'projects' | 'wallets' | 'operators' | 'system'> {
   const projects = new Map<string, ProjectAccounts>();
   const view = { wallets: [] as AccountLine[], operators: [] as AccountLine[], system: [] as AccountLine[] };
   for (const line of lines) {
     if (line.kind === 'subaccount' && line.projectId !== null) {
       let project = projects.get(line.projectId);
       if (project === undefined) {
-        project = { projectId: line.projectId, projectName: line.projectName ?? line.projectId, accounts: [], postedXof: 0, availableXof: 0 };
+        project = {
+          projectId: line.projectId,
+          projectName: line.projectName ?? line.projectId,
+          accounts: [],
+          postedXof: 0,
+          availableXof: 0,
+        };
         projects.set(line.projectId, project);
       }
       project.accounts.push(line);
@@ -305,8 +355,11 @@ function groupAccounts(lines: AccountLine[]): Pick<BalancesView, 'projects' | 'w
     else if (line.kind === 'settlement') view.operators.push(line);
     else view.system.push(line);
   }
-  for (const project of projects.values()) project.accounts.sort((a, b) => compareOperatorIds(a.operatorId, b.operatorId));
-  const byName = [...projects.values()].sort((a, b) => a.projectName.localeCompare(b.projectName) || a.projectId.localeCompare(b.projectId));
+  for (const project of projects.values())
+    project.accounts.sort((a, b) => compareOperatorIds(a.operatorId, b.operatorId));
+  const byName = [...projects.values()].sort(
+    (a, b) => a.projectName.localeCompare(b.projectName) || a.projectId.localeCompare(b.projectId),
+  );
   return { projects: byName, ...view };
 }
 
@@ -321,7 +374,12 @@ async function ledgerProof(tx: Tx): Promise<LedgerProof> {
       sql<number | string | null>`sum(credits_pending_xof)`.as('cq'),
     ])
     .executeTakeFirstOrThrow();
-  const [dp, cp, dq, cq] = [row.dp, row.cp, row.dq, row.cq].map((sum) => Number(sum ?? 0)) as [number, number, number, number];
+  const [dp, cp, dq, cq] = [row.dp, row.cp, row.dq, row.cq].map((sum) => Number(sum ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   assert([dp, cp, dq, cq].every(Number.isSafeInteger), 'ledger totals exceed the safe integer range');
   return {
     accountsTotal: Number(row.accounts),
@@ -399,7 +457,10 @@ interface MismatchRow {
  * missing account (foreign keys), so comparing from the accounts' side covers everything.
  */
 export async function verifyAgainstPostings(tx: Tx): Promise<PostingCheck> {
-  const counted = await tx.selectFrom('accounts').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const counted = await tx
+    .selectFrom('accounts')
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   const { rows } = await sql<MismatchRow>`
     with movements as (${MOVEMENTS}),
     recomputed as (
@@ -414,12 +475,27 @@ export async function verifyAgainstPostings(tx: Tx): Promise<PostingCheck> {
      limit ${sql.lit(POSTING_MISMATCHES_MAX + 1)}`.execute(tx);
   const mismatches = rows.slice(0, POSTING_MISMATCHES_MAX).map((row) => ({
     accountId: row.account_id,
-    cached: sums(row.debits_posted_xof, row.credits_posted_xof, row.debits_pending_xof, row.credits_pending_xof),
+    cached: sums(
+      row.debits_posted_xof,
+      row.credits_posted_xof,
+      row.debits_pending_xof,
+      row.credits_pending_xof,
+    ),
     recomputed: sums(row.dp, row.cp, row.dq, row.cq),
   }));
   return { accountsChecked: Number(counted.n), mismatches, truncated: rows.length > POSTING_MISMATCHES_MAX };
 }
 
-function sums(dp: number | string, cp: number | string, dq: number | string, cq: number | string): PostingSums {
-  return { debitsPostedXof: Number(dp), creditsPostedXof: Number(cp), debitsPendingXof: Number(dq), creditsPendingXof: Number(cq) };
+function sums(
+  dp: number | string,
+  cp: number | string,
+  dq: number | string,
+  cq: number | string,
+): PostingSums {
+  return {
+    debitsPostedXof: Number(dp),
+    creditsPostedXof: Number(cp),
+    debitsPendingXof: Number(dq),
+    creditsPendingXof: Number(cq),
+  };
 }

@@ -54,8 +54,15 @@ export interface TransactionRow {
 }
 
 /** Payins, then payouts, newest first, at most `limit` (capped at SEARCH_LIMIT_MAX) of them. */
-export async function searchTransactions(tx: Tx, filter: TransactionFilter, limit: number): Promise<TransactionRow[]> {
-  const rowsMax = Math.min(Math.max(Number.isFinite(limit) ? Math.trunc(limit) : SEARCH_LIMIT_MAX, 1), SEARCH_LIMIT_MAX);
+export async function searchTransactions(
+  tx: Tx,
+  filter: TransactionFilter,
+  limit: number,
+): Promise<TransactionRow[]> {
+  const rowsMax = Math.min(
+    Math.max(Number.isFinite(limit) ? Math.trunc(limit) : SEARCH_LIMIT_MAX, 1),
+    SEARCH_LIMIT_MAX,
+  );
   const criteria = criteriaOf(filter);
   if (criteria === undefined) return [];
   const found: TransactionRow[] = [];
@@ -69,7 +76,18 @@ export async function searchTransactions(tx: Tx, filter: TransactionFilter, limi
 /** The filter as columns to match; undefined when nothing can match (a token that is not one). */
 interface Criteria {
   kinds: TransactionKind[];
-  equal: [column: 'number' | 'token' | 'request_id' | 'customer' | 'merchant_transaction_id' | 'status' | 'operator_id' | 'project_id', value: string][];
+  equal: [
+    column:
+      | 'number'
+      | 'token'
+      | 'request_id'
+      | 'customer'
+      | 'merchant_transaction_id'
+      | 'status'
+      | 'operator_id'
+      | 'project_id',
+    value: string,
+  ][];
   fromMs: number | undefined;
   toMs: number | undefined;
   beforeMs: number | undefined;
@@ -86,19 +104,37 @@ function criteriaOf(filter: TransactionFilter): Criteria | undefined {
     kinds = kinds.filter((kind) => kind === claim.kind);
     equal.push(['number', claim.number], ['token', filter.token]);
   }
-  if (filter.phone !== undefined) equal.push(['customer', normalizePhone(filter.phone) ?? filter.phone.trim()]);
+  if (filter.phone !== undefined)
+    equal.push(['customer', normalizePhone(filter.phone) ?? filter.phone.trim()]);
   if (filter.requestId !== undefined) equal.push(['request_id', filter.requestId]);
-  if (filter.merchantTransactionId !== undefined) equal.push(['merchant_transaction_id', filter.merchantTransactionId]);
+  if (filter.merchantTransactionId !== undefined)
+    equal.push(['merchant_transaction_id', filter.merchantTransactionId]);
   if (filter.status !== undefined) equal.push(['status', filter.status]);
   if (filter.operatorId !== undefined) equal.push(['operator_id', filter.operatorId]);
   if (filter.projectId !== undefined) equal.push(['project_id', filter.projectId]);
   return { kinds, equal, fromMs: filter.fromMs, toMs: filter.toMs, beforeMs: filter.beforeMs };
 }
 
-async function searchTable(tx: Tx, table: 'payins' | 'payouts', criteria: Criteria, rowsMax: number): Promise<TransactionRow[]> {
+async function searchTable(
+  tx: Tx,
+  table: 'payins' | 'payouts',
+  criteria: Criteria,
+  rowsMax: number,
+): Promise<TransactionRow[]> {
   let query = tx
     .selectFrom(table)
-    .select(['id', 'kind', 'project_id', 'status', 'amount_xof', 'customer', 'operator_id', 'request_id', 'merchant_transaction_id', 'token'])
+    .select([
+      'id',
+      'kind',
+      'project_id',
+      'status',
+      'amount_xof',
+      'customer',
+      'operator_id',
+      'request_id',
+      'merchant_transaction_id',
+      'token',
+    ])
     .select(['created_at_ms', 'updated_at_ms'])
     .orderBy('created_at_ms', 'desc')
     .orderBy('id', 'desc')
@@ -204,7 +240,9 @@ interface StoryParts {
 }
 
 /** The transaction itself: a payin with its checkout invoice (if it has one), or a payout. */
-export type StoryHead = { kind: 'payin'; row: PayinDetail; invoice: InvoiceTable | null } | { kind: 'payout'; row: PayoutDetail; invoice: null };
+export type StoryHead =
+  | { kind: 'payin'; row: PayinDetail; invoice: InvoiceTable | null }
+  | { kind: 'payout'; row: PayoutDetail; invoice: null };
 
 export type TransactionStory = StoryHead & StoryParts;
 
@@ -212,7 +250,11 @@ export type TransactionStory = StoryHead & StoryParts;
 export async function transactionStory(tx: Tx, id: string): Promise<TransactionStory | undefined> {
   const head = await storyHead(tx, id);
   if (head === undefined) return undefined;
-  const project = await tx.selectFrom('projects').select('name').where('id', '=', head.row.project_id).executeTakeFirst();
+  const project = await tx
+    .selectFrom('projects')
+    .select('name')
+    .where('id', '=', head.row.project_id)
+    .executeTakeFirst();
   const parts: StoryParts = {
     projectName: project?.name ?? null,
     events: await eventsOf(tx, id),
@@ -228,7 +270,11 @@ async function storyHead(tx: Tx, id: string): Promise<StoryHead | undefined> {
     const row = await tx.selectFrom('payins').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) return undefined;
     const invoice = await tx.selectFrom('invoices').selectAll().where('payin_id', '=', id).executeTakeFirst();
-    return { kind: 'payin', row: payinDetail(row), invoice: invoice === undefined ? null : invoiceDetail(invoice) };
+    return {
+      kind: 'payin',
+      row: payinDetail(row),
+      invoice: invoice === undefined ? null : invoiceDetail(invoice),
+    };
   }
   if (id.startsWith('po_')) {
     const row = await tx.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -287,11 +333,25 @@ async function eventsOf(tx: Tx, id: string): Promise<StoryEvent[]> {
     .orderBy('seq')
     .limit(STORY_LIST_MAX)
     .execute();
-  return rows.map((r) => ({ seq: Number(r.seq), status: r.status, reason: r.reason, dispatchState: r.dispatch_state, atMs: Number(r.at_ms), requestId: r.request_id }));
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    status: r.status,
+    reason: r.reason,
+    dispatchState: r.dispatch_state,
+    atMs: Number(r.at_ms),
+    requestId: r.request_id,
+  }));
 }
 
 async function transfersOf(tx: Tx, id: string): Promise<StoryTransfer[]> {
-  const rows = await tx.selectFrom('transfers').selectAll().where('subject_id', '=', id).orderBy('created_at_ms').orderBy('id').limit(STORY_LIST_MAX).execute();
+  const rows = await tx
+    .selectFrom('transfers')
+    .selectAll()
+    .where('subject_id', '=', id)
+    .orderBy('created_at_ms')
+    .orderBy('id')
+    .limit(STORY_LIST_MAX)
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
@@ -329,5 +389,10 @@ async function exchangesOf(tx: Tx, id: string): Promise<StoryExchange[]> {
 
 async function callbacksOf(tx: Tx, id: string): Promise<StoryCallback[]> {
   const events = await callbackEventsOf(tx, id, STORY_LIST_MAX, STORY_LIST_MAX);
-  return events.map(({ id: eventId, type: eventType, attempts: attemptsMade, ...rest }) => ({ eventId, eventType, attemptsMade, ...rest }));
+  return events.map(({ id: eventId, type: eventType, attempts: attemptsMade, ...rest }) => ({
+    eventId,
+    eventType,
+    attemptsMade,
+    ...rest,
+  }));
 }

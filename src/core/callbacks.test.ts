@@ -26,7 +26,9 @@ describe('the retry schedule', () => {
   const sum = (factor: number) => CALLBACK_RETRY_SCHEDULE.reduce((total, delay) => total + delay * factor, 0);
 
   it('starts immediately, then 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h and every 12 h', () => {
-    expect(CALLBACK_RETRY_SCHEDULE.slice(0, 8)).toEqual([0, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000]);
+    expect(CALLBACK_RETRY_SCHEDULE.slice(0, 8)).toEqual([
+      0, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000,
+    ]);
     expect(new Set(CALLBACK_RETRY_SCHEDULE.slice(8))).toEqual(new Set([43_200_000]));
     expect(CALLBACK_ATTEMPTS_MAX).toBe(CALLBACK_RETRY_SCHEDULE.length);
   });
@@ -81,8 +83,25 @@ describe('payinCallbackPayload (spec §3.2)', () => {
   it('has the documented keys in order, integer amounts and an empty token', () => {
     const body = payinCallbackPayload(payin);
     expect(Object.keys(body)).toEqual([
-      'date', 'wiki', 'token', 'amount', 'status', 'montant', 'customer', 'oreference', 'request_id', 'custom_data', 'description',
-      'external_id', 'operator_id', 'operator_name', 'response_code', 'response_text', 'customer_details', 'transaction_id', 'hash',
+      'date',
+      'wiki',
+      'token',
+      'amount',
+      'status',
+      'montant',
+      'customer',
+      'oreference',
+      'request_id',
+      'custom_data',
+      'description',
+      'external_id',
+      'operator_id',
+      'operator_name',
+      'response_code',
+      'response_text',
+      'customer_details',
+      'transaction_id',
+      'hash',
     ]);
     expect(body).toMatchObject({
       date: '2026-05-09 07:20:23+00',
@@ -138,8 +157,19 @@ describe('payoutCallbackPayload (spec §3.3)', () => {
   it('has the documented keys, string amounts, a numeric operator_id and the LigdiCash prefix for wallet payouts', () => {
     const body = payoutCallbackPayload(payout, 'https://myapp.com/api/callback/ligdicash', secret);
     expect(Object.keys(body)).toEqual([
-      'response_code', 'token', 'response_text', 'status', 'custom_data', 'operator_id', 'operator_name', 'url', 'url_method',
-      'transaction_id', 'external_id', 'montant', 'amount',
+      'response_code',
+      'token',
+      'response_text',
+      'status',
+      'custom_data',
+      'operator_id',
+      'operator_name',
+      'url',
+      'url_method',
+      'transaction_id',
+      'external_id',
+      'montant',
+      'amount',
     ]);
     expect(body).toMatchObject({
       response_code: '00',
@@ -154,7 +184,9 @@ describe('payoutCallbackPayload (spec §3.3)', () => {
       montant: '100',
       amount: '100',
     });
-    expect(payoutCallbackPayload({ ...payout, kind: 'merchant' }, '', secret).operator_name).toBe('MOOV AFRICA BURKINA');
+    expect(payoutCallbackPayload({ ...payout, kind: 'merchant' }, '', secret).operator_name).toBe(
+      'MOOV AFRICA BURKINA',
+    );
   });
 
   it('carries a token different from the creation token that still names the payout', () => {

@@ -65,7 +65,14 @@ export function callbackReceiver(url: string): string {
   } catch {
     return url.slice(0, 200).toLowerCase();
   }
-  const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'https:' ? '443' : parsed.protocol === 'http:' ? '80' : '';
+  const port =
+    parsed.port !== ''
+      ? parsed.port
+      : parsed.protocol === 'https:'
+        ? '443'
+        : parsed.protocol === 'http:'
+          ? '80'
+          : '';
   return `${parsed.protocol}//${parsed.hostname.toLowerCase()}${port === '' ? '' : `:${port}`}`;
 }
 
@@ -178,7 +185,11 @@ export function payinCallbackPayload(payin: PayinFacts): PayinCallback {
     customer,
     oreference: '',
     request_id: payin.request_id,
-    custom_data: customDataRows(customData, { hash: payin.hash, logfile: payin.logfile }, Number(payin.created_at_ms)),
+    custom_data: customDataRows(
+      customData,
+      { hash: payin.hash, logfile: payin.logfile },
+      Number(payin.created_at_ms),
+    ),
     description: '',
     external_id: payin.external_id,
     operator_id: operator?.id ?? '',
@@ -229,7 +240,9 @@ export interface PayoutCallback {
  * creation token's even for a payout completed at creation (spec §3.3: the callback token is a
  * different JWT). Being a function of the row, it is the same on every attempt.
  */
-export function payoutCallbackTokenTimeMs(payout: Pick<PayoutFacts, 'created_at_ms' | 'updated_at_ms'>): number {
+export function payoutCallbackTokenTimeMs(
+  payout: Pick<PayoutFacts, 'created_at_ms' | 'updated_at_ms'>,
+): number {
   return Math.max(Number(payout.updated_at_ms), Number(payout.created_at_ms) + SECOND);
 }
 
@@ -248,9 +261,14 @@ export function payoutCallbackPayload(payout: PayoutFacts, url: string, tokenSec
     token: signToken('payout', payout.number, payoutCallbackTokenTimeMs(payout), tokenSecret),
     response_text: '',
     status: wireStatus(payout.status),
-    custom_data: customDataRows(parseCustomData(payout.custom_data), { hash: payout.hash, logfile: payout.logfile }, Number(payout.created_at_ms)),
+    custom_data: customDataRows(
+      parseCustomData(payout.custom_data),
+      { hash: payout.hash, logfile: payout.logfile },
+      Number(payout.created_at_ms),
+    ),
     operator_id: Number(operator?.id ?? payout.operator_id),
-    operator_name: payout.kind === 'customer' && operatorName !== '' ? `LigdiCash ${operatorName}` : operatorName,
+    operator_name:
+      payout.kind === 'customer' && operatorName !== '' ? `LigdiCash ${operatorName}` : operatorName,
     url,
     url_method: '',
     transaction_id: payout.external_id,
@@ -286,7 +304,8 @@ export function encodeCallback(payload: object, encoding: CallbackEncoding): str
  */
 export function responseExcerpt(bytes: Buffer): string {
   let text = bytes.subarray(0, CALLBACK_EXCERPT_BYTES_MAX).toString('utf8').replaceAll('\u0000', '');
-  while (Buffer.byteLength(text) > CALLBACK_EXCERPT_BYTES_MAX || text.endsWith('\uFFFD')) text = text.slice(0, -1);
+  while (Buffer.byteLength(text) > CALLBACK_EXCERPT_BYTES_MAX || text.endsWith('\uFFFD'))
+    text = text.slice(0, -1);
   return text;
 }
 

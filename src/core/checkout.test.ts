@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RESOLVE_DELAY_MAX_MS, checkUrl, offeredOperators, operatorAccepts, paymentPageUrl, resolveDelayMs, withToken } from './checkout.js';
+import {
+  RESOLVE_DELAY_MAX_MS,
+  checkUrl,
+  offeredOperators,
+  operatorAccepts,
+  paymentPageUrl,
+  resolveDelayMs,
+  withToken,
+} from './checkout.js';
 import type { Xof } from './money.js';
 import { OPERATORS, operatorById } from './operators.js';
 
@@ -39,7 +47,9 @@ describe('checkout rules', () => {
 
   it('adds the token to the merchant URL, keeping its parameters and replacing a token', () => {
     expect(withToken('https://shop.example/r', 'T')).toBe('https://shop.example/r?token=T');
-    expect(withToken('https://shop.example/r?order=1&token=old#top', 'a.b-c')).toBe('https://shop.example/r?order=1&token=a.b-c#top');
+    expect(withToken('https://shop.example/r?order=1&token=old#top', 'a.b-c')).toBe(
+      'https://shop.example/r?order=1&token=a.b-c#top',
+    );
     expect(paymentPageUrl('http://h:1', 'T')).toBe('http://h:1/directpayment/invoice/T');
   });
 
@@ -47,12 +57,16 @@ describe('checkout rules', () => {
     expect(resolveDelayMs(600_000, 1)).toBe(600_000);
     expect(resolveDelayMs(600_000, 2)).toBe(1_200_000);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 * 86_400_000 }), fc.integer({ min: 0, max: 10_000 }), (deadline, queries) => {
-        const delay = resolveDelayMs(deadline, queries);
-        expect(delay).toBeGreaterThanOrEqual(Math.min(deadline, RESOLVE_DELAY_MAX_MS));
-        expect(delay).toBeLessThanOrEqual(Math.max(deadline, RESOLVE_DELAY_MAX_MS));
-        expect(resolveDelayMs(deadline, queries + 1)).toBeGreaterThanOrEqual(delay);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 7 * 86_400_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (deadline, queries) => {
+          const delay = resolveDelayMs(deadline, queries);
+          expect(delay).toBeGreaterThanOrEqual(Math.min(deadline, RESOLVE_DELAY_MAX_MS));
+          expect(delay).toBeLessThanOrEqual(Math.max(deadline, RESOLVE_DELAY_MAX_MS));
+          expect(resolveDelayMs(deadline, queries + 1)).toBeGreaterThanOrEqual(delay);
+        },
+      ),
     );
   });
 });

@@ -36,9 +36,16 @@ export function operatorAccepts(operator: Operator, amountXof: Xof): boolean {
  * operator when the invoice names one (spec §2.10), and only those that accept the amount. The
  * LigdiCash Wallet is paid through debitotp/withotp, not on the page (ADR 0007).
  */
-export function offeredOperators(enabledIds: readonly string[], amountXof: Xof, customerOperator: Operator | undefined): Operator[] {
+export function offeredOperators(
+  enabledIds: readonly string[],
+  amountXof: Xof,
+  customerOperator: Operator | undefined,
+): Operator[] {
   return OPERATORS.filter(
-    (op) => enabledIds.includes(op.id) && (customerOperator === undefined || customerOperator.id === op.id) && operatorAccepts(op, amountXof),
+    (op) =>
+      enabledIds.includes(op.id) &&
+      (customerOperator === undefined || customerOperator.id === op.id) &&
+      operatorAccepts(op, amountXof),
   );
 }
 

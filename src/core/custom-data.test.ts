@@ -54,25 +54,37 @@ describe('parseCustomData', () => {
   it(`accepts ${CUSTOM_DATA_KEYS_MAX} keys and refuses one more`, () => {
     const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
     expect(Object.keys(parseCustomData(keys(CUSTOM_DATA_KEYS_MAX)))).toHaveLength(CUSTOM_DATA_KEYS_MAX);
-    expect(parseCustomData(keys(CUSTOM_DATA_KEYS_MAX + 1))).toBe(`custom_data has more than ${CUSTOM_DATA_KEYS_MAX} keys`);
+    expect(parseCustomData(keys(CUSTOM_DATA_KEYS_MAX + 1))).toBe(
+      `custom_data has more than ${CUSTOM_DATA_KEYS_MAX} keys`,
+    );
   });
 
   it(`accepts keys of 1 to ${CUSTOM_DATA_KEY_LENGTH_MAX} characters only`, () => {
-    expect(parseCustomData({ ['k'.repeat(CUSTOM_DATA_KEY_LENGTH_MAX)]: 'v' })).toEqual({ ['k'.repeat(CUSTOM_DATA_KEY_LENGTH_MAX)]: 'v' });
-    expect(parseCustomData({ ['k'.repeat(CUSTOM_DATA_KEY_LENGTH_MAX + 1)]: 'v' })).toBe('custom_data key length out of range');
+    expect(parseCustomData({ ['k'.repeat(CUSTOM_DATA_KEY_LENGTH_MAX)]: 'v' })).toEqual({
+      ['k'.repeat(CUSTOM_DATA_KEY_LENGTH_MAX)]: 'v',
+    });
+    expect(parseCustomData({ ['k'.repeat(CUSTOM_DATA_KEY_LENGTH_MAX + 1)]: 'v' })).toBe(
+      'custom_data key length out of range',
+    );
     expect(parseCustomData({ '': 'v' })).toBe('custom_data key length out of range');
   });
 
   it(`accepts values of up to ${CUSTOM_DATA_VALUE_LENGTH_MAX} characters`, () => {
-    expect(parseCustomData({ note: 'x'.repeat(CUSTOM_DATA_VALUE_LENGTH_MAX) })).toEqual({ note: 'x'.repeat(CUSTOM_DATA_VALUE_LENGTH_MAX) });
-    expect(parseCustomData({ note: 'x'.repeat(CUSTOM_DATA_VALUE_LENGTH_MAX + 1) })).toBe(`custom_data.note is longer than ${CUSTOM_DATA_VALUE_LENGTH_MAX}`);
+    expect(parseCustomData({ note: 'x'.repeat(CUSTOM_DATA_VALUE_LENGTH_MAX) })).toEqual({
+      note: 'x'.repeat(CUSTOM_DATA_VALUE_LENGTH_MAX),
+    });
+    expect(parseCustomData({ note: 'x'.repeat(CUSTOM_DATA_VALUE_LENGTH_MAX + 1) })).toBe(
+      `custom_data.note is longer than ${CUSTOM_DATA_VALUE_LENGTH_MAX}`,
+    );
   });
 
   it('returns, for any object of string values within the limits, the same object', () => {
     fc.assert(
       fc.property(
         fc.dictionary(
-          fc.string({ minLength: 1, maxLength: CUSTOM_DATA_KEY_LENGTH_MAX }).filter((k) => k !== 'hash' && k !== 'logfile' && k !== '__proto__'),
+          fc
+            .string({ minLength: 1, maxLength: CUSTOM_DATA_KEY_LENGTH_MAX })
+            .filter((k) => k !== 'hash' && k !== 'logfile' && k !== '__proto__'),
           fc.string({ maxLength: CUSTOM_DATA_VALUE_LENGTH_MAX }),
           { maxKeys: CUSTOM_DATA_KEYS_MAX },
         ),
@@ -86,7 +98,9 @@ describe('parseCustomData', () => {
 
 describe('externalIdOf', () => {
   it('concatenates, in order, the values of the keys that contain "id" in any case', () => {
-    expect(externalIdOf({ transaction_id: 'T1', note: 'n', user_ID: 'U2', Id: 'X', order: 'o' })).toBe('T1U2X');
+    expect(externalIdOf({ transaction_id: 'T1', note: 'n', user_ID: 'U2', Id: 'X', order: 'o' })).toBe(
+      'T1U2X',
+    );
   });
 
   it('is empty when no key contains "id"', () => {
@@ -124,7 +138,9 @@ describe('customDataRows', () => {
     const ms = Date.UTC(2026, 10, 22, 9, 5, 7, 250);
     const date = '2026-11-22 09:05:07.250000';
     expect(rowDate(ms)).toBe(date);
-    expect(customDataRows({ transaction_id: 'T1', note: 'n' }, { hash: 'h'.repeat(64), logfile: 'L' }, ms)).toEqual([
+    expect(
+      customDataRows({ transaction_id: 'T1', note: 'n' }, { hash: 'h'.repeat(64), logfile: 'L' }, ms),
+    ).toEqual([
       { keyof_customdata: 'transaction_id', valueof_customdata: 'T1', datecreation_customdata: date },
       { keyof_customdata: 'note', valueof_customdata: 'n', datecreation_customdata: date },
       { keyof_customdata: 'hash', valueof_customdata: 'h'.repeat(64), datecreation_customdata: date },
@@ -133,11 +149,16 @@ describe('customDataRows', () => {
   });
 
   it('has only hash and logfile for empty data', () => {
-    expect(customDataRows({}, { hash: 'h', logfile: 'l' }, 0).map((r) => r.keyof_customdata)).toEqual(['hash', 'logfile']);
+    expect(customDataRows({}, { hash: 'h', logfile: 'l' }, 0).map((r) => r.keyof_customdata)).toEqual([
+      'hash',
+      'logfile',
+    ]);
   });
 
   it('keeps a key named __proto__ as a key, without touching the prototype', () => {
-    const parsed = parseCustomData(JSON.parse('{"__proto__": "x", "constructor": "y", "transaction_id": "T1"}'));
+    const parsed = parseCustomData(
+      JSON.parse('{"__proto__": "x", "constructor": "y", "transaction_id": "T1"}'),
+    );
     expect(typeof parsed).toBe('object');
     expect(JSON.stringify(parsed)).toBe('{"__proto__":"x","constructor":"y","transaction_id":"T1"}');
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);

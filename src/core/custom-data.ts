@@ -21,14 +21,16 @@ export function parseCustomData(raw: unknown): CustomData | string {
   if (entries.length > CUSTOM_DATA_KEYS_MAX) return `custom_data has more than ${CUSTOM_DATA_KEYS_MAX} keys`;
   const out: Record<string, string> = {};
   for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > CUSTOM_DATA_KEY_LENGTH_MAX) return 'custom_data key length out of range';
+    if (key.length === 0 || key.length > CUSTOM_DATA_KEY_LENGTH_MAX)
+      return 'custom_data key length out of range';
     if (key === 'hash' || key === 'logfile') continue;
     let text: string;
     if (typeof value === 'string') text = value;
     else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
     else if (value === null) text = '';
     else return `custom_data.${key} must be a string`;
-    if (text.length > CUSTOM_DATA_VALUE_LENGTH_MAX) return `custom_data.${key} is longer than ${CUSTOM_DATA_VALUE_LENGTH_MAX}`;
+    if (text.length > CUSTOM_DATA_VALUE_LENGTH_MAX)
+      return `custom_data.${key} is longer than ${CUSTOM_DATA_VALUE_LENGTH_MAX}`;
     // A key named `__proto__` is a merchant key like any other: assigned, it would be dropped (it
     // would set the object's prototype), so it is defined as an own property.
     Object.defineProperty(out, key, { value: text, enumerable: true, writable: true, configurable: true });
@@ -48,7 +50,9 @@ export function externalIdOf(data: CustomData): string {
 export function logfileFor(ms: number): string {
   const iso = new Date(ms).toISOString();
   const stamp = iso.slice(0, 19).replace(/[-T:]/g, '');
-  const seconds = Math.floor(ms / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(ms / 1000)
+    .toString(16)
+    .padStart(8, '0');
   const micros = ((ms % 1000) * 1000 + (takeRandom(2).readUInt16BE(0) % 1000)).toString(16).padStart(5, '0');
   return stamp + seconds + micros.slice(-5);
 }
@@ -64,10 +68,22 @@ export function rowDate(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '000');
 }
 
-export function customDataRows(data: CustomData, extra: { hash: string; logfile: string }, createdAtMs: number): CustomDataRow[] {
+export function customDataRows(
+  data: CustomData,
+  extra: { hash: string; logfile: string },
+  createdAtMs: number,
+): CustomDataRow[] {
   const date = rowDate(createdAtMs);
-  const rows = Object.entries(data).map(([key, value]) => ({ keyof_customdata: key, valueof_customdata: value, datecreation_customdata: date }));
+  const rows = Object.entries(data).map(([key, value]) => ({
+    keyof_customdata: key,
+    valueof_customdata: value,
+    datecreation_customdata: date,
+  }));
   rows.push({ keyof_customdata: 'hash', valueof_customdata: extra.hash, datecreation_customdata: date });
-  rows.push({ keyof_customdata: 'logfile', valueof_customdata: extra.logfile, datecreation_customdata: date });
+  rows.push({
+    keyof_customdata: 'logfile',
+    valueof_customdata: extra.logfile,
+    datecreation_customdata: date,
+  });
   return rows;
 }

@@ -29,7 +29,8 @@ describe('randomDigits', () => {
 
   it('uses every digit about equally after the first', () => {
     const counts = new Array<number>(10).fill(0);
-    for (let i = 0; i < 5_000; i++) for (const d of randomDigits(12).slice(1)) counts[Number(d)] = (counts[Number(d)] ?? 0) + 1;
+    for (let i = 0; i < 5_000; i++)
+      for (const d of randomDigits(12).slice(1)) counts[Number(d)] = (counts[Number(d)] ?? 0) + 1;
     for (const count of counts) expect(count).toBeGreaterThan(5_000 * 11 * 0.08);
   });
 });

@@ -27,7 +27,8 @@ export function takeRandom(count: number): Buffer {
   return slice;
 }
 
-export type IdPrefix = 'prj' | 'pay' | 'po' | 'evt' | 'tr' | 'sms' | 'usr' | 'aud' | 'opx' | 'rf' | 'pob' | 'rcn';
+export type IdPrefix =
+  'prj' | 'pay' | 'po' | 'evt' | 'tr' | 'sms' | 'usr' | 'aud' | 'opx' | 'rf' | 'pob' | 'rcn';
 
 export function newId(prefix: IdPrefix, nowMs = Date.now()): string {
   let time = '';

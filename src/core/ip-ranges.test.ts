@@ -52,7 +52,18 @@ describe('classifyIp', () => {
     expect(classifyIp(ip)).toBe(kind);
   });
 
-  it.each(['', 'localhost', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1::2::3', '12345::1', 'g::1', '1:2:3:4:5:6:7:8:9'])('%j is not an address', (text) => {
+  it.each([
+    '',
+    'localhost',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1::2::3',
+    '12345::1',
+    'g::1',
+    '1:2:3:4:5:6:7:8:9',
+  ])('%j is not an address', (text) => {
     expect(classifyIp(text)).toBe('invalid');
   });
 

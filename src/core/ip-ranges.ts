@@ -6,7 +6,8 @@
  * IPv4-mapped, RFC 6052 NAT64, RFC 3056 6to4). Embedded IPv4 addresses (mapped, NAT64, 6to4) are
  * judged as the IPv4 address they reach.
  */
-export type IpClass = 'public' | 'private' | 'loopback' | 'link-local' | 'unspecified' | 'multicast' | 'reserved' | 'invalid';
+export type IpClass =
+  'public' | 'private' | 'loopback' | 'link-local' | 'unspecified' | 'multicast' | 'reserved' | 'invalid';
 
 interface Range {
   readonly base: bigint;
@@ -99,7 +100,8 @@ export function parseIpv6(input: string): bigint | undefined {
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
   let value = 0n;
-  for (const group of [...head, ...new Array<number>(missing).fill(0), ...tail]) value = (value << 16n) | BigInt(group);
+  for (const group of [...head, ...new Array<number>(missing).fill(0), ...tail])
+    value = (value << 16n) | BigInt(group);
   return value;
 }
 

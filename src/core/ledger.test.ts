@@ -32,18 +32,40 @@ function account(
 }
 
 let counter = 0;
-function transfer(kind: TransferKind, debit: AccountBalance, credit: AccountBalance, amount: number, pendingId: string | null = null): Transfer {
+function transfer(
+  kind: TransferKind,
+  debit: AccountBalance,
+  credit: AccountBalance,
+  amount: number,
+  pendingId: string | null = null,
+): Transfer {
   counter += 1;
-  return { id: `tr_${counter}`, kind, debitAccountId: debit.id, creditAccountId: credit.id, amountXof: amount as Xof, pendingId };
+  return {
+    id: `tr_${counter}`,
+    kind,
+    debitAccountId: debit.id,
+    creditAccountId: credit.id,
+    amountXof: amount as Xof,
+    pendingId,
+  };
 }
 
-function applied(debit: AccountBalance, credit: AccountBalance, t: Transfer): { debit: AccountBalance; credit: AccountBalance } {
+function applied(
+  debit: AccountBalance,
+  credit: AccountBalance,
+  t: Transfer,
+): { debit: AccountBalance; credit: AccountBalance } {
   const result = applyTransfer(debit, credit, t);
   if (!result.ok) throw new Error(`transfer refused: ${result.reason}`);
   return result;
 }
 
-const sums = (a: AccountBalance) => [a.debitsPostedXof, a.creditsPostedXof, a.debitsPendingXof, a.creditsPendingXof];
+const sums = (a: AccountBalance) => [
+  a.debitsPostedXof,
+  a.creditsPostedXof,
+  a.debitsPendingXof,
+  a.creditsPendingXof,
+];
 
 describe('applyTransfer', () => {
   const settlement = account('opr:11', 'settlement');
@@ -93,14 +115,23 @@ describe('applyTransfer', () => {
     const wallet = account('wal:22670000001', 'wallet', { cp: 500 });
     const sub = account('sub:p:0', 'subaccount');
     expect(availableXof(applied(wallet, sub, transfer('single', wallet, sub, 500)).debit)).toBe(0);
-    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, 501))).toEqual({ ok: false, reason: 'insufficient_funds' });
+    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, 501))).toEqual({
+      ok: false,
+      reason: 'insufficient_funds',
+    });
   });
 
   it('counts pending debits against what a must-not-overdraw account may still spend', () => {
     const sub = account('sub:p:11', 'subaccount', { cp: 1000, dq: 800 });
     const wallet = account('wal:22670000001', 'wallet');
-    expect(applyTransfer(sub, settlement, transfer('pending', sub, settlement, 201))).toEqual({ ok: false, reason: 'insufficient_funds' });
-    expect(applyTransfer(sub, wallet, transfer('single', sub, wallet, 201))).toEqual({ ok: false, reason: 'insufficient_funds' });
+    expect(applyTransfer(sub, settlement, transfer('pending', sub, settlement, 201))).toEqual({
+      ok: false,
+      reason: 'insufficient_funds',
+    });
+    expect(applyTransfer(sub, wallet, transfer('single', sub, wallet, 201))).toEqual({
+      ok: false,
+      reason: 'insufficient_funds',
+    });
     expect(applyTransfer(sub, settlement, transfer('pending', sub, settlement, 200)).ok).toBe(true);
   });
 
@@ -118,10 +149,22 @@ describe('applyTransfer', () => {
   it('refuses a transfer to the same account and amounts that are not positive', () => {
     const wallet = account('wal:22670000001', 'wallet', { cp: 100 });
     const sub = account('sub:p:0', 'subaccount');
-    expect(applyTransfer(wallet, wallet, transfer('single', wallet, wallet, 10))).toEqual({ ok: false, reason: 'same_account' });
-    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, 0))).toEqual({ ok: false, reason: 'amount_not_positive' });
-    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, -5))).toEqual({ ok: false, reason: 'amount_not_positive' });
-    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, NaN))).toEqual({ ok: false, reason: 'amount_not_positive' });
+    expect(applyTransfer(wallet, wallet, transfer('single', wallet, wallet, 10))).toEqual({
+      ok: false,
+      reason: 'same_account',
+    });
+    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, 0))).toEqual({
+      ok: false,
+      reason: 'amount_not_positive',
+    });
+    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, -5))).toEqual({
+      ok: false,
+      reason: 'amount_not_positive',
+    });
+    expect(applyTransfer(wallet, sub, transfer('single', wallet, sub, NaN))).toEqual({
+      ok: false,
+      reason: 'amount_not_positive',
+    });
   });
 
   it('asserts when the transfer names other accounts than those passed', () => {
@@ -133,16 +176,24 @@ describe('applyTransfer', () => {
   it('asserts when resolving more than is pending', () => {
     const sub = account('sub:p:11', 'subaccount', { cp: 1000, dq: 100 });
     const opr = account('opr:11', 'settlement', { cq: 100 });
-    expect(() => applyTransfer(sub, opr, transfer('void_pending', sub, opr, 101, 'tr_pending'))).toThrow(AssertionError);
-    expect(() => applyTransfer(sub, opr, transfer('post_pending', sub, opr, 101, 'tr_pending'))).toThrow(AssertionError);
+    expect(() => applyTransfer(sub, opr, transfer('void_pending', sub, opr, 101, 'tr_pending'))).toThrow(
+      AssertionError,
+    );
+    expect(() => applyTransfer(sub, opr, transfer('post_pending', sub, opr, 101, 'tr_pending'))).toThrow(
+      AssertionError,
+    );
   });
 });
 
 describe('assertAccountInvariants', () => {
   it('accepts a sound account and rejects negative sums and overdrafts', () => {
     expect(() => assertAccountInvariants(account('wal:1', 'wallet', { cp: 10, dp: 10 }))).not.toThrow();
-    expect(() => assertAccountInvariants({ ...account('wal:1', 'wallet'), creditsPendingXof: -1 as Xof })).toThrow(AssertionError);
-    expect(() => assertAccountInvariants(account('wal:1', 'wallet', { cp: 10, dq: 11 }))).toThrow(AssertionError);
+    expect(() =>
+      assertAccountInvariants({ ...account('wal:1', 'wallet'), creditsPendingXof: -1 as Xof }),
+    ).toThrow(AssertionError);
+    expect(() => assertAccountInvariants(account('wal:1', 'wallet', { cp: 10, dq: 11 }))).toThrow(
+      AssertionError,
+    );
     expect(() => assertAccountInvariants(account('opr:1', 'settlement', { dp: 11 }))).not.toThrow();
   });
 });
@@ -151,7 +202,13 @@ describe('ledgerTotals', () => {
   it('is balanced for a balanced set and unbalanced when an account is missing', () => {
     const sub = account('sub:p:11', 'subaccount', { cp: 1000, dq: 300 });
     const opr = account('opr:11', 'settlement', { dp: 1000, cq: 300 });
-    expect(ledgerTotals([sub, opr])).toEqual({ debitsPostedXof: 1000, creditsPostedXof: 1000, debitsPendingXof: 300, creditsPendingXof: 300, balanced: true });
+    expect(ledgerTotals([sub, opr])).toEqual({
+      debitsPostedXof: 1000,
+      creditsPostedXof: 1000,
+      debitsPendingXof: 300,
+      creditsPendingXof: 300,
+      balanced: true,
+    });
     expect(ledgerTotals([sub]).balanced).toBe(false);
     expect(ledgerTotals([]).balanced).toBe(true);
   });
@@ -170,7 +227,13 @@ describe('ledgerTotals', () => {
 describe('ledger property', () => {
   const ids = ['opr:11', 'sys:funding', 'sub:p:11', 'sub:p:0', 'wal:22670000001', 'wal:22670000002'] as const;
   const kindOf = (id: string): AccountKind =>
-    id.startsWith('opr:') ? 'settlement' : id.startsWith('sys:') ? 'system' : id.startsWith('sub:') ? 'subaccount' : 'wallet';
+    id.startsWith('opr:')
+      ? 'settlement'
+      : id.startsWith('sys:')
+        ? 'system'
+        : id.startsWith('sub:')
+          ? 'subaccount'
+          : 'wallet';
 
   type Op =
     | { kind: 'single' | 'pending'; from: number; to: number; amount: number }

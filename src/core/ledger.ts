@@ -47,7 +47,10 @@ export function postedBalanceXof(account: AccountBalance): Xof {
   return xof(account.creditsPostedXof - account.debitsPostedXof);
 }
 
-function withChanges(account: AccountBalance, changes: Partial<Record<'dp' | 'cp' | 'dq' | 'cq', number>>): AccountBalance {
+function withChanges(
+  account: AccountBalance,
+  changes: Partial<Record<'dp' | 'cp' | 'dq' | 'cq', number>>,
+): AccountBalance {
   return {
     ...account,
     debitsPostedXof: xof(account.debitsPostedXof + (changes.dp ?? 0)),
@@ -68,7 +71,10 @@ export function applyTransfer(
   transfer: Transfer,
 ): { ok: true; debit: AccountBalance; credit: AccountBalance } | { ok: false; reason: TransferRejection } {
   if (debit.id === credit.id) return { ok: false, reason: 'same_account' };
-  assert(transfer.debitAccountId === debit.id && transfer.creditAccountId === credit.id, 'transfer accounts mismatch');
+  assert(
+    transfer.debitAccountId === debit.id && transfer.creditAccountId === credit.id,
+    'transfer accounts mismatch',
+  );
   const amount: number = transfer.amountXof;
   if (!(amount > 0)) return { ok: false, reason: 'amount_not_positive' };
   let nextDebit: AccountBalance;
@@ -92,7 +98,8 @@ export function applyTransfer(
       break;
   }
   if (transfer.kind === 'single' || transfer.kind === 'pending') {
-    if (debit.mustNotOverdraw && availableXof(nextDebit) < 0) return { ok: false, reason: 'insufficient_funds' };
+    if (debit.mustNotOverdraw && availableXof(nextDebit) < 0)
+      return { ok: false, reason: 'insufficient_funds' };
   }
   assertAccountInvariants(nextDebit);
   assertAccountInvariants(nextCredit);
@@ -101,8 +108,16 @@ export function applyTransfer(
 
 /** Invariants every account satisfies before a commit; a breach is a bug, so it aborts. */
 export function assertAccountInvariants(account: AccountBalance): void {
-  for (const sum of [account.debitsPostedXof, account.creditsPostedXof, account.debitsPendingXof, account.creditsPendingXof]) {
-    assert(Number.isSafeInteger(sum) && sum >= 0, `account ${account.id}: a running sum is negative or unsafe`);
+  for (const sum of [
+    account.debitsPostedXof,
+    account.creditsPostedXof,
+    account.debitsPendingXof,
+    account.creditsPendingXof,
+  ]) {
+    assert(
+      Number.isSafeInteger(sum) && sum >= 0,
+      `account ${account.id}: a running sum is negative or unsafe`,
+    );
   }
   if (account.mustNotOverdraw) {
     assert(availableXof(account) >= 0, `account ${account.id} would be overdrawn`);
@@ -131,7 +146,13 @@ export function ledgerTotals(accounts: Iterable<AccountBalance>): {
     cq += account.creditsPendingXof;
   }
   assert(Number.isSafeInteger(dp + cp + dq + cq), 'ledger totals overflow');
-  return { debitsPostedXof: dp, creditsPostedXof: cp, debitsPendingXof: dq, creditsPendingXof: cq, balanced: dp === cp && dq === cq };
+  return {
+    debitsPostedXof: dp,
+    creditsPostedXof: cp,
+    debitsPendingXof: dq,
+    creditsPendingXof: cq,
+    balanced: dp === cp && dq === cq,
+  };
 }
 
 /** Account ids are readable and sort in a fixed order, which is the order we lock them in. */

@@ -18,7 +18,7 @@ describe('parseAmountXof', () => {
     expect(parseAmountXof('5000.00')).toBe(5000);
   });
 
-  it("accepts digit strings such as the PHP sample's \"2000\", trimmed", () => {
+  it('accepts digit strings such as the PHP sample\'s "2000", trimmed', () => {
     expect(parseAmountXof('2000')).toBe(2000);
     expect(parseAmountXof(' 2000 ')).toBe(2000);
     expect(parseAmountXof('0002000')).toBe(2000);

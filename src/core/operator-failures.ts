@@ -34,8 +34,15 @@ export type OperatorFailureCode = (typeof OPERATOR_FAILURE_CODES)[number];
 export const OPERATOR_FAILURE_DETAIL_CHARS_MAX = 200;
 
 /** A failed outcome: `reason` reads `code` or `code: detail`. */
-export function operatorFailure(code: OperatorFailureCode, detail?: string, operatorReference?: string): { state: 'failed'; code: OperatorFailureCode; reason: string; operatorReference?: string } {
-  const cut = detail === undefined || detail === '' ? undefined : detail.slice(0, OPERATOR_FAILURE_DETAIL_CHARS_MAX);
+export function operatorFailure(
+  code: OperatorFailureCode,
+  detail?: string,
+  operatorReference?: string,
+): { state: 'failed'; code: OperatorFailureCode; reason: string; operatorReference?: string } {
+  const cut =
+    detail === undefined || detail === '' ? undefined : detail.slice(0, OPERATOR_FAILURE_DETAIL_CHARS_MAX);
   const reason = cut === undefined ? code : `${code}: ${cut}`;
-  return operatorReference === undefined ? { state: 'failed', code, reason } : { state: 'failed', code, reason, operatorReference };
+  return operatorReference === undefined
+    ? { state: 'failed', code, reason }
+    : { state: 'failed', code, reason, operatorReference };
 }

@@ -18,13 +18,23 @@ describe('operator health', () => {
   it('is up without calls and with successful calls', () => {
     expect(evaluateHealth([]).status).toBe('up');
     const health = evaluateHealth([ok(1, 10), ok(2, 20), ok(3, 30), ok(4, 40)]);
-    expect(health).toMatchObject({ status: 'up', calls: 4, successRate: 1, latencyP50Ms: 20, latencyP95Ms: 40 });
+    expect(health).toMatchObject({
+      status: 'up',
+      calls: 4,
+      successRate: 1,
+      latencyP50Ms: 20,
+      latencyP95Ms: 40,
+    });
   });
 
   it('is down after consecutive failures, since the first of them', () => {
     const samples = [ok(1), ...Array.from({ length: DOWN_CONSECUTIVE_FAILURES }, (_, i) => ko(10 + i))];
     const health = evaluateHealth(samples);
-    expect(health).toMatchObject({ status: 'down', downSinceMs: 10, consecutiveFailures: DOWN_CONSECUTIVE_FAILURES });
+    expect(health).toMatchObject({
+      status: 'down',
+      downSinceMs: 10,
+      consecutiveFailures: DOWN_CONSECUTIVE_FAILURES,
+    });
   });
 
   it('is down on a high error rate while the last call failed, degraded once one succeeds', () => {
@@ -55,15 +65,23 @@ describe('operator health', () => {
   });
 
   it('gates payouts: all when up, a bounded number when degraded, a probe after the pause when down', () => {
-    expect(dispatchGate(evaluateHealth([ok(1)]), 2)).toEqual({ kind: 'send', sendsMax: Number.POSITIVE_INFINITY });
-    expect(dispatchGate(evaluateHealth([ok(1), ok(2), ok(3), ko(4), ok(5)]), 6)).toEqual({ kind: 'send', sendsMax: DEGRADED_SENDS_PER_PASS });
+    expect(dispatchGate(evaluateHealth([ok(1)]), 2)).toEqual({
+      kind: 'send',
+      sendsMax: Number.POSITIVE_INFINITY,
+    });
+    expect(dispatchGate(evaluateHealth([ok(1), ok(2), ok(3), ko(4), ok(5)]), 6)).toEqual({
+      kind: 'send',
+      sendsMax: DEGRADED_SENDS_PER_PASS,
+    });
     const down = evaluateHealth(Array.from({ length: 5 }, (_, i) => ko(i * 10, 5)));
     expect(dispatchGate(down, 100)).toMatchObject({ kind: 'hold' });
     expect(dispatchGate(down, 45 + PROBE_AFTER_MS)).toEqual({ kind: 'probe' });
   });
 
   it('words the reason with the time the operator went down', () => {
-    expect(unavailableReason('11', Date.UTC(2026, 0, 2, 3, 4, 5))).toBe('queued: operator 11 unavailable since 2026-01-02T03:04:05.000Z');
+    expect(unavailableReason('11', Date.UTC(2026, 0, 2, 3, 4, 5))).toBe(
+      'queued: operator 11 unavailable since 2026-01-02T03:04:05.000Z',
+    );
     expect(percentile([], 0.5)).toBeNull();
   });
 });

@@ -79,11 +79,16 @@ export interface ExchangeRecord {
  * Turns recorded exchanges into samples: an intent with no outcome after `timeoutMs` is a call that
  * timed out (a failure lasting the timeout); a younger one is still in flight and is not counted.
  */
-export function samplesOf(records: readonly ExchangeRecord[], nowMs: number, timeoutMs: number): HealthSample[] {
+export function samplesOf(
+  records: readonly ExchangeRecord[],
+  nowMs: number,
+  timeoutMs: number,
+): HealthSample[] {
   const samples: HealthSample[] = [];
   for (const record of records) {
     if (record.intentOnly) {
-      if (nowMs - record.startedAtMs >= timeoutMs) samples.push({ startedAtMs: record.startedAtMs, latencyMs: timeoutMs, failed: true });
+      if (nowMs - record.startedAtMs >= timeoutMs)
+        samples.push({ startedAtMs: record.startedAtMs, latencyMs: timeoutMs, failed: true });
       continue;
     }
     samples.push({ startedAtMs: record.startedAtMs, latencyMs: record.latencyMs, failed: record.error });
@@ -103,15 +108,22 @@ export function evaluateHealth(samples: readonly HealthSample[]): OperatorHealth
     consecutiveFailures++;
     streakStartMs = sample.startedAtMs;
   }
-  const lastFailure = ordered.filter((s) => s.failed).reduce<number | null>((latest, s) => Math.max(latest ?? 0, s.startedAtMs + s.latencyMs), null);
+  const lastFailure = ordered
+    .filter((s) => s.failed)
+    .reduce<number | null>((latest, s) => Math.max(latest ?? 0, s.startedAtMs + s.latencyMs), null);
   const calls = ordered.length;
   const errorRate = calls === 0 ? 0 : failures / calls;
   const latencies = ordered.map((s) => s.latencyMs).sort((a, b) => a - b);
   const p95 = percentile(latencies, 0.95);
   const rated = calls >= RATE_CALLS_MIN;
   let status: OperatorStatus = 'up';
-  if (consecutiveFailures >= DOWN_CONSECUTIVE_FAILURES || (consecutiveFailures > 0 && rated && errorRate >= DOWN_ERROR_RATE)) status = 'down';
-  else if ((rated && errorRate >= DEGRADED_ERROR_RATE) || (p95 !== null && p95 > DEGRADED_P95_MS)) status = 'degraded';
+  if (
+    consecutiveFailures >= DOWN_CONSECUTIVE_FAILURES ||
+    (consecutiveFailures > 0 && rated && errorRate >= DOWN_ERROR_RATE)
+  )
+    status = 'down';
+  else if ((rated && errorRate >= DEGRADED_ERROR_RATE) || (p95 !== null && p95 > DEGRADED_P95_MS))
+    status = 'degraded';
   return {
     status,
     downSinceMs: status === 'down' ? streakStartMs : null,

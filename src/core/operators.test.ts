@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFIXES, OPERATORS, WALLET_OPERATOR, operatorById, operatorForPhone, validatePrefixTable } from './operators.js';
+import {
+  DEFAULT_PREFIXES,
+  OPERATORS,
+  WALLET_OPERATOR,
+  operatorById,
+  operatorForPhone,
+  validatePrefixTable,
+} from './operators.js';
 
 /** Operator identification by number prefix (spec §5, §9 Q11). */
 describe('operatorForPhone on the default prefix table', () => {

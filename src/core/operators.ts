@@ -2,12 +2,7 @@ import type { Xof } from './money.js';
 
 /** How the customer approves a payin on this operator (spec §5, "Validation modes"). */
 export type ValidationMode =
-  | 'sms_otp'
-  | 'ussd_otp'
-  | 'ussd_push'
-  | 'guided_ussd'
-  | 'ligdicash_redirect'
-  | 'operator_redirect';
+  'sms_otp' | 'ussd_otp' | 'ussd_push' | 'guided_ussd' | 'ligdicash_redirect' | 'operator_redirect';
 
 export interface Operator {
   /** LigdiCash's `operator_id`, a string of digits on the wire (spec §5). */
@@ -48,21 +43,163 @@ export const WALLET_OPERATOR: Operator = {
 
 /** The catalogue of spec §5, in the order of the documentation's master table. */
 export const OPERATORS: readonly Operator[] = [
-  { id: '2', name: 'MOOV BENIN', country: 'Benin', countryCode: '229', nationalLength: 10, validationMode: 'ussd_push', payinMinXof: x(100), payinMaxXof: PAYIN_MAX },
-  { id: '1', name: 'MTN BENIN', country: 'Benin', countryCode: '229', nationalLength: 10, validationMode: 'ussd_push', payinMinXof: x(100), payinMaxXof: PAYIN_MAX },
-  { id: '11', name: 'ORANGE BURKINA', country: 'Burkina Faso', countryCode: '226', nationalLength: 8, validationMode: 'ussd_otp', ussdCode: '*144*4*6#', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
-  { id: '12', name: 'MOOV AFRICA BURKINA', country: 'Burkina Faso', countryCode: '226', nationalLength: 8, validationMode: 'ussd_push', fallbackMode: 'guided_ussd', ussdCode: '*555*6#', payinMinXof: x(100), payinMaxXof: PAYIN_MAX },
-  { id: '16', name: 'ORANGE CI', country: "Côte d'Ivoire", countryCode: '225', nationalLength: 10, validationMode: 'operator_redirect', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
-  { id: '14', name: 'MOOV CI', country: "Côte d'Ivoire", countryCode: '225', nationalLength: 10, validationMode: 'ussd_push', fallbackMode: 'guided_ussd', ussdCode: '*155*15#', payinMinXof: x(100), payinMaxXof: PAYIN_MAX },
-  { id: '15', name: 'MTN CI', country: "Côte d'Ivoire", countryCode: '225', nationalLength: 10, validationMode: 'guided_ussd', ussdCode: '*133#', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
-  { id: '33', name: 'ORANGE GUINEE', country: 'Guinea', countryCode: '224', nationalLength: 9, validationMode: 'ligdicash_redirect', payinMinXof: x(200), payinMaxXof: PAYIN_MAX },
-  { id: '51', name: 'MTN GUINEE', country: 'Guinea', countryCode: '224', nationalLength: 9, validationMode: 'ligdicash_redirect', payinMinXof: x(200), payinMaxXof: PAYIN_MAX },
-  { id: '18', name: 'ORANGE MALI', country: 'Mali', countryCode: '223', nationalLength: 8, validationMode: 'operator_redirect', payinMinXof: x(100), payinMaxXof: PAYIN_MAX },
-  { id: '27', name: 'AIRTEL NIGER', country: 'Niger', countryCode: '227', nationalLength: 8, validationMode: 'ussd_push', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
-  { id: '28', name: 'ORANGE/ZAMANI NIGER', country: 'Niger', countryCode: '227', nationalLength: 8, validationMode: 'guided_ussd', ussdCode: '#146#', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
-  { id: '29', name: 'MOOV AFRICA NIGER', country: 'Niger', countryCode: '227', nationalLength: 8, validationMode: 'ussd_push', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
-  { id: '34', name: 'ORANGE RDC CONGO', country: 'DRC', countryCode: '243', nationalLength: 9, validationMode: 'ligdicash_redirect', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
-  { id: '39', name: 'WAVE SENEGAL', country: 'Senegal', countryCode: '221', nationalLength: 9, validationMode: 'ligdicash_redirect', payinMinXof: x(10), payinMaxXof: PAYIN_MAX },
+  {
+    id: '2',
+    name: 'MOOV BENIN',
+    country: 'Benin',
+    countryCode: '229',
+    nationalLength: 10,
+    validationMode: 'ussd_push',
+    payinMinXof: x(100),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '1',
+    name: 'MTN BENIN',
+    country: 'Benin',
+    countryCode: '229',
+    nationalLength: 10,
+    validationMode: 'ussd_push',
+    payinMinXof: x(100),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '11',
+    name: 'ORANGE BURKINA',
+    country: 'Burkina Faso',
+    countryCode: '226',
+    nationalLength: 8,
+    validationMode: 'ussd_otp',
+    ussdCode: '*144*4*6#',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '12',
+    name: 'MOOV AFRICA BURKINA',
+    country: 'Burkina Faso',
+    countryCode: '226',
+    nationalLength: 8,
+    validationMode: 'ussd_push',
+    fallbackMode: 'guided_ussd',
+    ussdCode: '*555*6#',
+    payinMinXof: x(100),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '16',
+    name: 'ORANGE CI',
+    country: "Côte d'Ivoire",
+    countryCode: '225',
+    nationalLength: 10,
+    validationMode: 'operator_redirect',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '14',
+    name: 'MOOV CI',
+    country: "Côte d'Ivoire",
+    countryCode: '225',
+    nationalLength: 10,
+    validationMode: 'ussd_push',
+    fallbackMode: 'guided_ussd',
+    ussdCode: '*155*15#',
+    payinMinXof: x(100),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '15',
+    name: 'MTN CI',
+    country: "Côte d'Ivoire",
+    countryCode: '225',
+    nationalLength: 10,
+    validationMode: 'guided_ussd',
+    ussdCode: '*133#',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '33',
+    name: 'ORANGE GUINEE',
+    country: 'Guinea',
+    countryCode: '224',
+    nationalLength: 9,
+    validationMode: 'ligdicash_redirect',
+    payinMinXof: x(200),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '51',
+    name: 'MTN GUINEE',
+    country: 'Guinea',
+    countryCode: '224',
+    nationalLength: 9,
+    validationMode: 'ligdicash_redirect',
+    payinMinXof: x(200),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '18',
+    name: 'ORANGE MALI',
+    country: 'Mali',
+    countryCode: '223',
+    nationalLength: 8,
+    validationMode: 'operator_redirect',
+    payinMinXof: x(100),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '27',
+    name: 'AIRTEL NIGER',
+    country: 'Niger',
+    countryCode: '227',
+    nationalLength: 8,
+    validationMode: 'ussd_push',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '28',
+    name: 'ORANGE/ZAMANI NIGER',
+    country: 'Niger',
+    countryCode: '227',
+    nationalLength: 8,
+    validationMode: 'guided_ussd',
+    ussdCode: '#146#',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '29',
+    name: 'MOOV AFRICA NIGER',
+    country: 'Niger',
+    countryCode: '227',
+    nationalLength: 8,
+    validationMode: 'ussd_push',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '34',
+    name: 'ORANGE RDC CONGO',
+    country: 'DRC',
+    countryCode: '243',
+    nationalLength: 9,
+    validationMode: 'ligdicash_redirect',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
+  {
+    id: '39',
+    name: 'WAVE SENEGAL',
+    country: 'Senegal',
+    countryCode: '221',
+    nationalLength: 9,
+    validationMode: 'ligdicash_redirect',
+    payinMinXof: x(10),
+    payinMaxXof: PAYIN_MAX,
+  },
 ];
 
 /** Every operator a project can enable: the LigdiCash wallet, then the mobile-money catalogue. */
@@ -85,11 +222,43 @@ export type PrefixTable = Readonly<Record<string, string>>;
 
 export const DEFAULT_PREFIXES: PrefixTable = {
   // Benin, 10-digit plan since 2024: 01 + the old 8-digit number.
-  ...prefixes('22901', ['42', '46', '50', '51', '52', '53', '54', '56', '57', '59', '61', '62', '66', '67', '69', '90', '91', '96', '97'], '1'),
+  ...prefixes(
+    '22901',
+    [
+      '42',
+      '46',
+      '50',
+      '51',
+      '52',
+      '53',
+      '54',
+      '56',
+      '57',
+      '59',
+      '61',
+      '62',
+      '66',
+      '67',
+      '69',
+      '90',
+      '91',
+      '96',
+      '97',
+    ],
+    '1',
+  ),
   ...prefixes('22901', ['55', '58', '60', '63', '64', '65', '68', '94', '95', '98', '99'], '2'),
   // Burkina Faso.
-  ...prefixes('226', ['04', '05', '06', '07', '54', '55', '56', '57', '64', '65', '66', '67', '70', '71', '72', '77'], '11'),
-  ...prefixes('226', ['01', '02', '03', '50', '51', '52', '53', '60', '61', '62', '63', '73', '74', '75'], '12'),
+  ...prefixes(
+    '226',
+    ['04', '05', '06', '07', '54', '55', '56', '57', '64', '65', '66', '67', '70', '71', '72', '77'],
+    '11',
+  ),
+  ...prefixes(
+    '226',
+    ['01', '02', '03', '50', '51', '52', '53', '60', '61', '62', '63', '73', '74', '75'],
+    '12',
+  ),
   // Côte d'Ivoire, 10-digit plan: the first two digits name the operator.
   '22507': '16',
   '22501': '14',
@@ -131,7 +300,8 @@ export function validatePrefixTable(table: unknown): PrefixTable | string {
   const out: Record<string, string> = {};
   for (const [prefix, id] of Object.entries(table)) {
     if (!/^\d{3,8}$/.test(prefix)) return `prefix "${prefix}" must be 3 to 8 digits`;
-    if (typeof id !== 'string' || !BY_ID.has(id) || id === WALLET_OPERATOR.id) return `prefix "${prefix}": unknown operator id`;
+    if (typeof id !== 'string' || !BY_ID.has(id) || id === WALLET_OPERATOR.id)
+      return `prefix "${prefix}": unknown operator id`;
     out[prefix] = id;
   }
   return out;

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Xof } from './money.js';
-import { DEFAULT_OTP_POLICY, OTP_DIGITS, type OtpPolicy, type StoredOtp, checkOtp, generateOtpCode, hashOtp } from './otp.js';
+import {
+  DEFAULT_OTP_POLICY,
+  OTP_DIGITS,
+  type OtpPolicy,
+  type StoredOtp,
+  checkOtp,
+  generateOtpCode,
+  hashOtp,
+} from './otp.js';
 
 /** Wallet OTP rules (spec §2.4–2.5, §9 Q12; ADR 0004). */
 const policy: OtpPolicy = { ttlMs: 300_000, attemptsMax: 5 };
@@ -10,7 +18,13 @@ const phone = '22670000001';
 const issuedAtMs = 1_700_000_000_000;
 
 function stored(overrides: Partial<StoredOtp> = {}): StoredOtp {
-  return { codeHash: hashOtp(project, phone, '123456'), amountXof: 1000 as Xof, expiresAtMs: issuedAtMs + policy.ttlMs, attempts: 0, ...overrides };
+  return {
+    codeHash: hashOtp(project, phone, '123456'),
+    amountXof: 1000 as Xof,
+    expiresAtMs: issuedAtMs + policy.ttlMs,
+    attempts: 0,
+    ...overrides,
+  };
 }
 
 describe('checkOtp', () => {
@@ -22,7 +36,9 @@ describe('checkOtp', () => {
   });
 
   it('calls a wrong code wrong', () => {
-    expect(checkOtp(stored(), hashOtp(project, phone, '123457'), 1000 as Xof, issuedAtMs, policy)).toBe('wrong');
+    expect(checkOtp(stored(), hashOtp(project, phone, '123457'), 1000 as Xof, issuedAtMs, policy)).toBe(
+      'wrong',
+    );
   });
 
   it('calls the right code for another amount wrong: the code is bound to its amount', () => {
@@ -37,17 +53,33 @@ describe('checkOtp', () => {
 
   it('is expired exactly at the expiry instant, and after', () => {
     expect(checkOtp(stored(), right, 1000 as Xof, issuedAtMs + policy.ttlMs, policy)).toBe('expired');
-    expect(checkOtp(stored(), right, 1000 as Xof, issuedAtMs + policy.ttlMs + 60_000, policy)).toBe('expired');
+    expect(checkOtp(stored(), right, 1000 as Xof, issuedAtMs + policy.ttlMs + 60_000, policy)).toBe(
+      'expired',
+    );
   });
 
   it('is exhausted once attemptsMax wrong tries are recorded, even for the right code', () => {
-    expect(checkOtp(stored({ attempts: policy.attemptsMax - 1 }), right, 1000 as Xof, issuedAtMs, policy)).toBe('accepted');
-    expect(checkOtp(stored({ attempts: policy.attemptsMax }), right, 1000 as Xof, issuedAtMs, policy)).toBe('exhausted');
-    expect(checkOtp(stored({ attempts: policy.attemptsMax + 3 }), right, 1000 as Xof, issuedAtMs, policy)).toBe('exhausted');
+    expect(
+      checkOtp(stored({ attempts: policy.attemptsMax - 1 }), right, 1000 as Xof, issuedAtMs, policy),
+    ).toBe('accepted');
+    expect(checkOtp(stored({ attempts: policy.attemptsMax }), right, 1000 as Xof, issuedAtMs, policy)).toBe(
+      'exhausted',
+    );
+    expect(
+      checkOtp(stored({ attempts: policy.attemptsMax + 3 }), right, 1000 as Xof, issuedAtMs, policy),
+    ).toBe('exhausted');
   });
 
   it('reports exhaustion before expiry', () => {
-    expect(checkOtp(stored({ attempts: policy.attemptsMax }), right, 1000 as Xof, issuedAtMs + policy.ttlMs, policy)).toBe('exhausted');
+    expect(
+      checkOtp(
+        stored({ attempts: policy.attemptsMax }),
+        right,
+        1000 as Xof,
+        issuedAtMs + policy.ttlMs,
+        policy,
+      ),
+    ).toBe('exhausted');
   });
 
   it('accepts only the issued code, among all 6-digit codes', () => {
@@ -76,8 +108,12 @@ describe('hashOtp', () => {
     expect(hashOtp('prj_b', phone, '123456')).not.toBe(base);
     expect(hashOtp(project, '22670000002', '123456')).not.toBe(base);
     // Another project's or phone's code does not pass the check.
-    expect(checkOtp(stored(), hashOtp('prj_b', phone, '123456'), 1000 as Xof, issuedAtMs, policy)).toBe('wrong');
-    expect(checkOtp(stored(), hashOtp(project, '22670000002', '123456'), 1000 as Xof, issuedAtMs, policy)).toBe('wrong');
+    expect(checkOtp(stored(), hashOtp('prj_b', phone, '123456'), 1000 as Xof, issuedAtMs, policy)).toBe(
+      'wrong',
+    );
+    expect(
+      checkOtp(stored(), hashOtp(project, '22670000002', '123456'), 1000 as Xof, issuedAtMs, policy),
+    ).toBe('wrong');
   });
 
   it('separates its fields, so moving characters between them changes the hash', () => {

@@ -37,7 +37,13 @@ export function hashOtp(projectId: string, phone: string, code: string): string 
 
 export type OtpVerdict = 'accepted' | 'wrong' | 'expired' | 'exhausted';
 
-export function checkOtp(stored: StoredOtp, presentedHash: string, amountXof: Xof, nowMs: number, policy: OtpPolicy): OtpVerdict {
+export function checkOtp(
+  stored: StoredOtp,
+  presentedHash: string,
+  amountXof: Xof,
+  nowMs: number,
+  policy: OtpPolicy,
+): OtpVerdict {
   if (stored.attempts >= policy.attemptsMax) return 'exhausted';
   if (nowMs >= stored.expiresAtMs) return 'expired';
   const a = Buffer.from(stored.codeHash, 'hex');

@@ -31,17 +31,30 @@ function derive(password: string, salt: Buffer, params: ScryptParams): Promise<B
   // scrypt needs 128·N·r bytes; allow twice that so Node's default 32 MiB cap does not refuse it.
   const maxmem = 256 * N * params.blockSize;
   return new Promise((resolve, reject) => {
-    scryptCallback(password.normalize('NFC'), salt, KEY_BYTES, { N, r: params.blockSize, p: params.parallelization, maxmem }, (error, key) => {
-      if (error) reject(error);
-      else resolve(key);
-    });
+    scryptCallback(
+      password.normalize('NFC'),
+      salt,
+      KEY_BYTES,
+      { N, r: params.blockSize, p: params.parallelization, maxmem },
+      (error, key) => {
+        if (error) reject(error);
+        else resolve(key);
+      },
+    );
   });
 }
 
 export async function hashPassword(password: string, params: ScryptParams = SCRYPT_DEFAULT): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, params);
-  return ['scrypt', params.log2N, params.blockSize, params.parallelization, salt.toString('base64url'), key.toString('base64url')].join('$');
+  return [
+    'scrypt',
+    params.log2N,
+    params.blockSize,
+    params.parallelization,
+    salt.toString('base64url'),
+    key.toString('base64url'),
+  ].join('$');
 }
 
 function parseHash(stored: string): { params: ScryptParams; salt: Buffer; key: Buffer } | undefined {
@@ -70,7 +83,9 @@ export const UNKNOWN_USER_HASH = `scrypt$15$8$3$${Buffer.alloc(SALT_BYTES).toStr
 
 /** Why a new password is refused, or undefined. */
 export function passwordProblem(password: string): string | undefined {
-  if (password.length < PASSWORD_LENGTH_MIN) return `a password needs at least ${PASSWORD_LENGTH_MIN} characters`;
-  if (password.length > PASSWORD_LENGTH_MAX) return `a password has at most ${PASSWORD_LENGTH_MAX} characters`;
+  if (password.length < PASSWORD_LENGTH_MIN)
+    return `a password needs at least ${PASSWORD_LENGTH_MIN} characters`;
+  if (password.length > PASSWORD_LENGTH_MAX)
+    return `a password has at most ${PASSWORD_LENGTH_MAX} characters`;
   return undefined;
 }

@@ -51,10 +51,13 @@ describe('normalizePhone', () => {
 
   it('returns only 8 to 15 digits, whatever it is given', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[+0 ]{0,3}[\d .-]{0,20}$/)), (raw) => {
-        const phone = normalizePhone(raw);
-        if (phone !== undefined) expect(phone).toMatch(/^\d{8,15}$/);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[+0 ]{0,3}[\d .-]{0,20}$/)),
+        (raw) => {
+          const phone = normalizePhone(raw);
+          if (phone !== undefined) expect(phone).toMatch(/^\d{8,15}$/);
+        },
+      ),
     );
   });
 

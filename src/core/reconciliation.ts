@@ -15,14 +15,50 @@ export const STATEMENT_FIELD_CHARS_MAX = 256;
 export const STATEMENT_ERRORS_LISTED_MAX = 20;
 
 export type StatementColumn = 'reference' | 'operator_reference' | 'amount' | 'date' | 'status' | 'msisdn';
-export const STATEMENT_COLUMNS: readonly StatementColumn[] = ['reference', 'operator_reference', 'amount', 'date', 'status', 'msisdn'];
+export const STATEMENT_COLUMNS: readonly StatementColumn[] = [
+  'reference',
+  'operator_reference',
+  'amount',
+  'date',
+  'status',
+  'msisdn',
+];
 
 /** Header names (normalised: lower case, no accents, only letters and digits) per column. */
 const GENERIC_ALIASES: Readonly<Record<StatementColumn, readonly string[]>> = {
-  reference: ['reference', 'ref', 'cauri_reference', 'partner_reference', 'external_reference', 'external_id', 'externalid', 'reference_partenaire', 'ref_partenaire', 'client_reference'],
-  operator_reference: ['operator_reference', 'transaction_id', 'transactionid', 'txn_id', 'trans_id', 'financial_transaction_id', 'id_transaction', 'reference_operateur'],
+  reference: [
+    'reference',
+    'ref',
+    'cauri_reference',
+    'partner_reference',
+    'external_reference',
+    'external_id',
+    'externalid',
+    'reference_partenaire',
+    'ref_partenaire',
+    'client_reference',
+  ],
+  operator_reference: [
+    'operator_reference',
+    'transaction_id',
+    'transactionid',
+    'txn_id',
+    'trans_id',
+    'financial_transaction_id',
+    'id_transaction',
+    'reference_operateur',
+  ],
   amount: ['amount', 'amount_xof', 'montant', 'montant_xof', 'value', 'valeur'],
-  date: ['date', 'datetime', 'date_time', 'transaction_date', 'created_at', 'timestamp', 'date_heure', 'date_transaction'],
+  date: [
+    'date',
+    'datetime',
+    'date_time',
+    'transaction_date',
+    'created_at',
+    'timestamp',
+    'date_heure',
+    'date_transaction',
+  ],
   status: ['status', 'statut', 'state', 'etat', 'result', 'resultat'],
   msisdn: ['msisdn', 'phone', 'customer', 'numero', 'telephone', 'number', 'beneficiaire', 'payee', 'payer'],
 };
@@ -30,7 +66,8 @@ const GENERIC_ALIASES: Readonly<Record<StatementColumn, readonly string[]>> = {
 export const STATEMENT_FORMATS = ['generic'] as const;
 export type StatementFormat = (typeof STATEMENT_FORMATS)[number];
 
-export type CsvResult = { ok: true; rows: Array<{ lineNo: number; fields: string[] }> } | { ok: false; errors: string[] };
+export type CsvResult =
+  { ok: true; rows: Array<{ lineNo: number; fields: string[] }> } | { ok: false; errors: string[] };
 
 /**
  * RFC 4180 with what spreadsheets add: a UTF-8 BOM, `;` or `,` or tab as separator (the one that
@@ -39,9 +76,11 @@ export type CsvResult = { ok: true; rows: Array<{ lineNo: number; fields: string
  * nothing in a field is ever evaluated, so a `=cmd|…` cell is just text.
  */
 export function parseCsv(text: string, rowsMax = STATEMENT_ROWS_MAX): CsvResult {
-  if (Buffer.byteLength(text, 'utf8') > STATEMENT_BYTES_MAX) return { ok: false, errors: [`the file is larger than ${STATEMENT_BYTES_MAX} bytes`] };
+  if (Buffer.byteLength(text, 'utf8') > STATEMENT_BYTES_MAX)
+    return { ok: false, errors: [`the file is larger than ${STATEMENT_BYTES_MAX} bytes`] };
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  if (body.includes('\u0000')) return { ok: false, errors: ['the file holds NUL characters: not a text CSV'] };
+  if (body.includes('\u0000'))
+    return { ok: false, errors: ['the file holds NUL characters: not a text CSV'] };
   const separator = detectSeparator(body);
   const rows: Array<{ lineNo: number; fields: string[] }> = [];
   let fields: string[] = [];
@@ -91,7 +130,11 @@ export function parseCsv(text: string, rowsMax = STATEMENT_ROWS_MAX): CsvResult 
       field += c;
       fieldStarted = true;
     }
-    if (field.length > STATEMENT_FIELD_CHARS_MAX) return { ok: false, errors: [`line ${recordLine}: a field longer than ${STATEMENT_FIELD_CHARS_MAX} characters`] };
+    if (field.length > STATEMENT_FIELD_CHARS_MAX)
+      return {
+        ok: false,
+        errors: [`line ${recordLine}: a field longer than ${STATEMENT_FIELD_CHARS_MAX} characters`],
+      };
   }
   if (quoted) return { ok: false, errors: [`line ${recordLine}: a quoted field is not closed`] };
   const tooMany = endRecord();
@@ -126,10 +169,14 @@ export function normalizeHeader(name: string): string {
 /** `reference=Ref. partenaire,amount=Montant`: explicit header names per column. */
 export function parseColumnMapping(spec: string): Partial<Record<StatementColumn, string>> | string {
   const mapping: Partial<Record<StatementColumn, string>> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const eq = part.indexOf('=');
     const column = part.slice(0, eq).trim() as StatementColumn;
-    if (eq <= 0 || !STATEMENT_COLUMNS.includes(column)) return `"${part}" is not COLUMN=HEADER with COLUMN one of ${STATEMENT_COLUMNS.join(', ')}`;
+    if (eq <= 0 || !STATEMENT_COLUMNS.includes(column))
+      return `"${part}" is not COLUMN=HEADER with COLUMN one of ${STATEMENT_COLUMNS.join(', ')}`;
     mapping[column] = part.slice(eq + 1).trim();
   }
   return mapping;
@@ -138,8 +185,47 @@ export function parseColumnMapping(spec: string): Partial<Record<StatementColumn
 export type OperatorLineStatus = 'completed' | 'failed' | 'pending';
 
 const STATUS_WORDS: ReadonlyArray<[OperatorLineStatus, readonly string[]]> = [
-  ['completed', ['completed', 'complete', 'success', 'successful', 'succeeded', 'succes', 'reussi', 'reussie', 'ok', 'done', 'paid', 'valide', 'validee', 'effectue', 'effectuee']],
-  ['failed', ['failed', 'failure', 'fail', 'rejected', 'declined', 'cancelled', 'canceled', 'expired', 'echec', 'echoue', 'echouee', 'annule', 'annulee', 'refuse', 'refusee', 'notcompleted']],
+  [
+    'completed',
+    [
+      'completed',
+      'complete',
+      'success',
+      'successful',
+      'succeeded',
+      'succes',
+      'reussi',
+      'reussie',
+      'ok',
+      'done',
+      'paid',
+      'valide',
+      'validee',
+      'effectue',
+      'effectuee',
+    ],
+  ],
+  [
+    'failed',
+    [
+      'failed',
+      'failure',
+      'fail',
+      'rejected',
+      'declined',
+      'cancelled',
+      'canceled',
+      'expired',
+      'echec',
+      'echoue',
+      'echouee',
+      'annule',
+      'annulee',
+      'refuse',
+      'refusee',
+      'notcompleted',
+    ],
+  ],
   ['pending', ['pending', 'processing', 'in_progress', 'en_cours', 'en_attente', 'initiated', 'ongoing']],
 ];
 
@@ -153,16 +239,23 @@ export interface StatementLine {
   msisdn: string;
 }
 
-export type StatementResult = { ok: true; lines: StatementLine[] } | { ok: false; errors: string[]; errorsCount: number };
+export type StatementResult =
+  { ok: true; lines: StatementLine[] } | { ok: false; errors: string[]; errorsCount: number };
 
 /** Reads the CSV's records as statement lines; any line that cannot be read refuses the whole statement. */
-export function readStatement(text: string, format: StatementFormat, explicit: Partial<Record<StatementColumn, string>> = {}): StatementResult {
+export function readStatement(
+  text: string,
+  format: StatementFormat,
+  explicit: Partial<Record<StatementColumn, string>> = {},
+): StatementResult {
   const csv = parseCsv(text);
   if (!csv.ok) return { ok: false, errors: csv.errors, errorsCount: csv.errors.length };
   const [header, ...records] = csv.rows;
-  if (header === undefined) return { ok: false, errors: ['the file is empty: a header line is needed'], errorsCount: 1 };
+  if (header === undefined)
+    return { ok: false, errors: ['the file is empty: a header line is needed'], errorsCount: 1 };
   const columns = mapColumns(header.fields, format, explicit);
-  if (typeof columns === 'string') return { ok: false, errors: [`line ${header.lineNo}: ${columns}`], errorsCount: 1 };
+  if (typeof columns === 'string')
+    return { ok: false, errors: [`line ${header.lineNo}: ${columns}`], errorsCount: 1 };
   const errors: string[] = [];
   let errorsCount = 0;
   const lines: StatementLine[] = [];
@@ -181,7 +274,11 @@ export function readStatement(text: string, format: StatementFormat, explicit: P
 
 type ColumnIndexes = Partial<Record<StatementColumn, number>>;
 
-function mapColumns(names: readonly string[], format: StatementFormat, explicit: Partial<Record<StatementColumn, string>>): ColumnIndexes | string {
+function mapColumns(
+  names: readonly string[],
+  format: StatementFormat,
+  explicit: Partial<Record<StatementColumn, string>>,
+): ColumnIndexes | string {
   const normalized = names.map(normalizeHeader);
   const indexes: ColumnIndexes = {};
   for (const column of STATEMENT_COLUMNS) {
@@ -196,25 +293,41 @@ function mapColumns(names: readonly string[], format: StatementFormat, explicit:
     const at = normalized.findIndex((name) => aliases.includes(name));
     if (at >= 0) indexes[column] = at;
   }
-  if (indexes.reference === undefined && indexes.operator_reference === undefined) return 'no reference column (reference or transaction_id)';
-  for (const needed of ['amount', 'status'] as const) if (indexes[needed] === undefined) return `no ${needed} column`;
+  if (indexes.reference === undefined && indexes.operator_reference === undefined)
+    return 'no reference column (reference or transaction_id)';
+  for (const needed of ['amount', 'status'] as const)
+    if (indexes[needed] === undefined) return `no ${needed} column`;
   return indexes;
 }
 
-function readLine(fields: readonly string[], columns: ColumnIndexes, width: number): Omit<StatementLine, 'lineNo'> | string {
+function readLine(
+  fields: readonly string[],
+  columns: ColumnIndexes,
+  width: number,
+): Omit<StatementLine, 'lineNo'> | string {
   if (fields.length !== width) return `${fields.length} fields where the header has ${width}`;
-  const value = (column: StatementColumn) => (columns[column] === undefined ? '' : (fields[columns[column]] ?? '').trim());
+  const value = (column: StatementColumn) =>
+    columns[column] === undefined ? '' : (fields[columns[column]] ?? '').trim();
   const reference = value('reference');
   const operatorReference = value('operator_reference');
   if (reference === '' && operatorReference === '') return 'no reference';
   const amountXof = parseStatementAmount(value('amount'));
   if (amountXof === undefined) return `"${value('amount')}" is not a whole amount of XOF`;
   const status = statusOf(value('status'));
-  if (status === undefined) return `"${value('status')}" is not a status this reader knows (success, failed, pending …)`;
+  if (status === undefined)
+    return `"${value('status')}" is not a status this reader knows (success, failed, pending …)`;
   const rawDate = value('date');
   const occurredAtMs = rawDate === '' ? null : parseStatementDate(rawDate);
-  if (occurredAtMs === undefined) return `"${rawDate}" is not a date (YYYY-MM-DD[ HH:MM[:SS]] or DD/MM/YYYY[ HH:MM[:SS]], UTC)`;
-  return { reference, operatorReference, amountXof, status, occurredAtMs, msisdn: value('msisdn').replace(/[^0-9]/g, '') };
+  if (occurredAtMs === undefined)
+    return `"${rawDate}" is not a date (YYYY-MM-DD[ HH:MM[:SS]] or DD/MM/YYYY[ HH:MM[:SS]], UTC)`;
+  return {
+    reference,
+    operatorReference,
+    amountXof,
+    status,
+    occurredAtMs,
+    msisdn: value('msisdn').replace(/[^0-9]/g, ''),
+  };
 }
 
 /** Whole XOF: digits with optional thousands spaces or separators, a sign, and zero decimals. */
@@ -235,24 +348,47 @@ function statusOf(raw: string): OperatorLineStatus | undefined {
 /** ISO 8601 (with or without a zone; none means UTC) or day-first `DD/MM/YYYY`, each with an optional time. */
 export function parseStatementDate(raw: string): number | undefined {
   const dayFirst = /^(\d{2})\/(\d{2})\/(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(raw);
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(raw);
+  const iso =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(
+      raw,
+    );
   let ms: number;
   if (dayFirst) {
     const [, d, m, y, hh = '00', mm = '00', ss = '00'] = dayFirst;
     ms = Date.UTC(Number(y), Number(m) - 1, Number(d), Number(hh), Number(mm), Number(ss));
-    if (new Date(ms).getUTCDate() !== Number(d) || new Date(ms).getUTCMonth() !== Number(m) - 1) return undefined;
+    if (new Date(ms).getUTCDate() !== Number(d) || new Date(ms).getUTCMonth() !== Number(m) - 1)
+      return undefined;
   } else if (iso) {
     const zone = iso[7] ?? 'Z';
     const [, y, m, d, hh = '00', mm = '00', ss = '00'] = iso;
-    ms = Date.parse(`${y}-${m}-${d}T${hh}:${mm}:${ss}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
-    if (!Number.isFinite(ms) || new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))).getUTCDate() !== Number(d)) return undefined;
+    ms = Date.parse(
+      `${y}-${m}-${d}T${hh}:${mm}:${ss}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
+    );
+    if (
+      !Number.isFinite(ms) ||
+      new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))).getUTCDate() !== Number(d)
+    )
+      return undefined;
   } else return undefined;
   const year = new Date(ms).getUTCFullYear();
   return Number.isFinite(ms) && year >= 2000 && year <= 9999 ? ms : undefined;
 }
 
-export type ReconciliationCategory = 'matched' | 'amount_mismatch' | 'status_mismatch' | 'duplicate' | 'missing_in_cauri' | 'missing_at_operator';
-export const RECONCILIATION_CATEGORIES: readonly ReconciliationCategory[] = ['matched', 'amount_mismatch', 'status_mismatch', 'duplicate', 'missing_in_cauri', 'missing_at_operator'];
+export type ReconciliationCategory =
+  | 'matched'
+  | 'amount_mismatch'
+  | 'status_mismatch'
+  | 'duplicate'
+  | 'missing_in_cauri'
+  | 'missing_at_operator';
+export const RECONCILIATION_CATEGORIES: readonly ReconciliationCategory[] = [
+  'matched',
+  'amount_mismatch',
+  'status_mismatch',
+  'duplicate',
+  'missing_in_cauri',
+  'missing_at_operator',
+];
 
 /** A payin or payout of Cauri's, as the comparison needs it. */
 export interface CauriRecord {
@@ -286,9 +422,15 @@ export interface Finding {
  * transaction is a duplicate. Cauri's completed transactions within [fromMs, toMs] that no line
  * lists are missing at the operator.
  */
-export function reconcile(lines: readonly StatementLine[], records: readonly CauriRecord[], fromMs: number, toMs: number): Finding[] {
+export function reconcile(
+  lines: readonly StatementLine[],
+  records: readonly CauriRecord[],
+  fromMs: number,
+  toMs: number,
+): Finding[] {
   const byReference = new Map<string, CauriRecord>();
-  for (const record of records) for (const reference of record.references) if (reference !== '') byReference.set(reference, record);
+  for (const record of records)
+    for (const reference of record.references) if (reference !== '') byReference.set(reference, record);
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const line of lines) {
@@ -302,7 +444,13 @@ export function reconcile(lines: readonly StatementLine[], records: readonly Cau
       occurredAtMs: line.occurredAtMs,
     };
     if (record === undefined) {
-      findings.push({ ...base, category: 'missing_in_cauri', subjectId: null, cauriAmountXof: null, cauriStatus: null });
+      findings.push({
+        ...base,
+        category: 'missing_in_cauri',
+        subjectId: null,
+        cauriAmountXof: null,
+        cauriStatus: null,
+      });
       continue;
     }
     const category: ReconciliationCategory = seen.has(record.subjectId)
@@ -313,10 +461,22 @@ export function reconcile(lines: readonly StatementLine[], records: readonly Cau
           ? 'status_mismatch'
           : 'matched';
     seen.add(record.subjectId);
-    findings.push({ ...base, category, subjectId: record.subjectId, cauriAmountXof: record.amountXof, cauriStatus: record.status });
+    findings.push({
+      ...base,
+      category,
+      subjectId: record.subjectId,
+      cauriAmountXof: record.amountXof,
+      cauriStatus: record.status,
+    });
   }
   for (const record of records) {
-    if (seen.has(record.subjectId) || record.status !== 'completed' || record.atMs < fromMs || record.atMs > toMs) continue;
+    if (
+      seen.has(record.subjectId) ||
+      record.status !== 'completed' ||
+      record.atMs < fromMs ||
+      record.atMs > toMs
+    )
+      continue;
     findings.push({
       category: 'missing_at_operator',
       lineNo: null,
@@ -334,7 +494,9 @@ export function reconcile(lines: readonly StatementLine[], records: readonly Cau
 }
 
 /** The period a statement covers when none is given: its first to its last line's day, whole days (UTC). */
-export function statementPeriod(lines: readonly StatementLine[]): { fromMs: number; toMs: number } | undefined {
+export function statementPeriod(
+  lines: readonly StatementLine[],
+): { fromMs: number; toMs: number } | undefined {
   const dates = lines.map((l) => l.occurredAtMs).filter((ms): ms is number => ms !== null);
   if (dates.length === 0) return undefined;
   const day = 86_400_000;

@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { type Xof, xof } from './money.js';
 import { isPartialRefund, refundAmountXof, refundableXof } from './refunds.js';
 
-const payin = (amountXof: number, refundedXof = 0, status = 'completed') => ({ status, amountXof: xof(amountXof), refundedXof: xof(refundedXof) });
+const payin = (amountXof: number, refundedXof = 0, status = 'completed') => ({
+  status,
+  amountXof: xof(amountXof),
+  refundedXof: xof(refundedXof),
+});
 
 describe('refundAmountXof', () => {
   it('defaults to what is left, and takes a smaller amount', () => {
@@ -13,24 +17,40 @@ describe('refundAmountXof', () => {
   });
 
   it('refuses what the closed list names', () => {
-    expect(refundAmountXof(payin(5000, 0, 'pending'), undefined)).toMatchObject({ ok: false, code: 'payin_not_completed' });
-    expect(refundAmountXof(payin(5000, 0, 'notcompleted'), 10 as Xof)).toMatchObject({ ok: false, code: 'payin_not_completed' });
-    expect(refundAmountXof(payin(5000, 5000), undefined)).toMatchObject({ ok: false, code: 'payin_fully_refunded' });
-    expect(refundAmountXof(payin(5000, 1000), 4001 as Xof)).toMatchObject({ ok: false, code: 'refund_exceeds_payin' });
+    expect(refundAmountXof(payin(5000, 0, 'pending'), undefined)).toMatchObject({
+      ok: false,
+      code: 'payin_not_completed',
+    });
+    expect(refundAmountXof(payin(5000, 0, 'notcompleted'), 10 as Xof)).toMatchObject({
+      ok: false,
+      code: 'payin_not_completed',
+    });
+    expect(refundAmountXof(payin(5000, 5000), undefined)).toMatchObject({
+      ok: false,
+      code: 'payin_fully_refunded',
+    });
+    expect(refundAmountXof(payin(5000, 1000), 4001 as Xof)).toMatchObject({
+      ok: false,
+      code: 'refund_exceeds_payin',
+    });
     expect(refundAmountXof(payin(5000), 0 as Xof)).toMatchObject({ ok: false, code: 'invalid_input' });
   });
 
   it('never lets the refunds of a payin add up to more than it paid', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2_000_000 }), fc.array(fc.option(fc.integer({ min: 1, max: 2_000_000 })), { maxLength: 30 }), (paid, asks) => {
-        let refunded = 0;
-        for (const ask of asks) {
-          const result = refundAmountXof(payin(paid, refunded), ask === null ? undefined : (ask as Xof));
-          if (result.ok) refunded += result.value;
-          expect(refunded).toBeLessThanOrEqual(paid);
-        }
-        expect(refundableXof(payin(paid, refunded))).toBe(paid - refunded);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2_000_000 }),
+        fc.array(fc.option(fc.integer({ min: 1, max: 2_000_000 })), { maxLength: 30 }),
+        (paid, asks) => {
+          let refunded = 0;
+          for (const ask of asks) {
+            const result = refundAmountXof(payin(paid, refunded), ask === null ? undefined : (ask as Xof));
+            if (result.ok) refunded += result.value;
+            expect(refunded).toBeLessThanOrEqual(paid);
+          }
+          expect(refundableXof(payin(paid, refunded))).toBe(paid - refunded);
+        },
+      ),
     );
   });
 

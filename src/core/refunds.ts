@@ -35,12 +35,17 @@ export function refundableXof(payin: RefundablePayin): Xof {
  * payin that is not completed, one already refunded in full, and an amount above what is left.
  */
 export function refundAmountXof(payin: RefundablePayin, askedXof: Xof | undefined): Result<Xof> {
-  if (payin.status !== 'completed') return fail('payin_not_completed', `The payin is ${payin.status}; only a completed payin can be refunded`);
+  if (payin.status !== 'completed')
+    return fail(
+      'payin_not_completed',
+      `The payin is ${payin.status}; only a completed payin can be refunded`,
+    );
   const leftXof = refundableXof(payin);
   if (leftXof <= 0) return fail('payin_fully_refunded', 'The payin is already refunded in full');
   if (askedXof === undefined) return ok(leftXof);
   if (askedXof <= 0) return fail('invalid_input', 'amount must be a positive integer');
-  if (askedXof > leftXof) return fail('refund_exceeds_payin', `At most ${leftXof} XOF is left to refund of this payin`);
+  if (askedXof > leftXof)
+    return fail('refund_exceeds_payin', `At most ${leftXof} XOF is left to refund of this payin`);
   return ok(askedXof);
 }
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { errorEnvelope } from '../http/envelope.js';
-import { type ResultCode, WIKI_BASE_URL, type Wiki, fail, ok, subCodeFor, subCodeTable, wikiUrl } from './result-codes.js';
+import {
+  type ResultCode,
+  WIKI_BASE_URL,
+  type Wiki,
+  fail,
+  ok,
+  subCodeFor,
+  subCodeTable,
+  wikiUrl,
+} from './result-codes.js';
 
 /**
  * Every code of the closed list. A `Record` over `ResultCode` makes the compiler insist that this
@@ -72,7 +81,9 @@ describe('subCodeFor', () => {
     expect(subCodeFor('createWithdrawal', 'wallet_not_found').code).toBe('02');
     expect(subCodeFor('createWithdrawal', 'subaccount_missing').code).toBe('03');
     expect(subCodeFor('createWithdrawal', 'subaccount_insufficient').code).toBe('04');
-    expect(subCodeFor('createWithdrawal', 'subaccount_insufficient').description).toBe('Merchant balance low');
+    expect(subCodeFor('createWithdrawal', 'subaccount_insufficient').description).toBe(
+      'Merchant balance low',
+    );
     expect(subCodeFor('createWithdrawal', 'amount_out_of_range').code).toBe('05');
     expect(subCodeFor('createWithdrawal', 'ip_denied').code).toBe('06');
     expect(subCodeFor('createWithdrawal', 'duplicate_transaction').code).toBe('07');
@@ -101,6 +112,10 @@ describe('ok and fail', () => {
   it('build results, with a detail only when given', () => {
     expect(ok(5)).toEqual({ ok: true, value: 5 });
     expect(fail('not_found')).toStrictEqual({ ok: false, code: 'not_found' });
-    expect(fail('not_found', 'no such payout')).toStrictEqual({ ok: false, code: 'not_found', detail: 'no such payout' });
+    expect(fail('not_found', 'no such payout')).toStrictEqual({
+      ok: false,
+      code: 'not_found',
+      detail: 'no such payout',
+    });
   });
 });

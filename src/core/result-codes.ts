@@ -119,7 +119,10 @@ const CREATE_WITHDRAWAL: Record<ResultCode, SubCode> = {
   wallet_not_found: sub('02', 'This customer is not registered on the platform'),
   operator_not_identified: sub('03', 'No merchant account on the specified network'),
   operator_not_enabled: sub('03', 'No merchant account on the specified network'),
-  operator_unavailable: sub('03', 'No merchant account on the specified network: operator unavailable on this gateway'),
+  operator_unavailable: sub(
+    '03',
+    'No merchant account on the specified network: operator unavailable on this gateway',
+  ),
   subaccount_missing: sub('03', 'No merchant account on the specified network'),
   subaccount_insufficient: sub('04', 'Merchant balance low'),
   insufficient_wallet_balance: sub('04', 'Merchant balance low'),
@@ -149,7 +152,10 @@ const CREATE_STRAIGHT_WITHDRAWAL: Record<ResultCode, SubCode> = {
   amount_out_of_range: sub('02', 'Request amount is out of range [20;1000000]'),
   subaccount_missing: sub('03', 'No merchant account on the specified network'),
   operator_not_enabled: sub('03', 'No merchant account on the specified network'),
-  operator_unavailable: sub('03', 'No merchant account on the specified network: operator unavailable on this gateway'),
+  operator_unavailable: sub(
+    '03',
+    'No merchant account on the specified network: operator unavailable on this gateway',
+  ),
   operator_not_identified: sub('05', 'Recipient operator not identified'),
   invalid_phone: sub('05', 'Recipient operator not identified'),
   subaccount_insufficient: sub('08', 'Merchant balance low'),

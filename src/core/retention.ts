@@ -3,7 +3,13 @@
  * past, not the money. Each target is a table whose rows age out; the ledger's transfers, payins,
  * payouts, their transaction events and the callback outbox are never targets.
  */
-export const RETENTION_TARGETS = ['callback_attempts', 'operator_exchanges', 'idempotency', 'console_audit', 'console_sessions'] as const;
+export const RETENTION_TARGETS = [
+  'callback_attempts',
+  'operator_exchanges',
+  'idempotency',
+  'console_audit',
+  'console_sessions',
+] as const;
 export type RetentionTarget = (typeof RETENTION_TARGETS)[number];
 
 export const DAY_MS = 86_400_000;
@@ -74,7 +80,11 @@ export const DEFAULT_RETENTION_POLICY: RetentionPolicy = {
 };
 
 /** Rows of `target` older than this time (ms) are due for deletion; undefined when kept forever. */
-export function retentionCutoffMs(policy: RetentionPolicy, target: RetentionTarget, nowMs: number): number | undefined {
+export function retentionCutoffMs(
+  policy: RetentionPolicy,
+  target: RetentionTarget,
+  nowMs: number,
+): number | undefined {
   const days = policy.keepDays[target];
   return days === 0 ? undefined : nowMs - days * DAY_MS;
 }

@@ -48,7 +48,10 @@ export function balanceChangeXof(kind: TransferKind, direction: Direction, amoun
 }
 
 /** Newest first: by seq, then credit side before debit side (a transfer between two of the project's sub-accounts). */
-export function compareEntries(a: Pick<StatementEntry, 'seq' | 'direction'>, b: Pick<StatementEntry, 'seq' | 'direction'>): number {
+export function compareEntries(
+  a: Pick<StatementEntry, 'seq' | 'direction'>,
+  b: Pick<StatementEntry, 'seq' | 'direction'>,
+): number {
   if (a.seq !== b.seq) return b.seq - a.seq;
   return SIDES[b.direction] - SIDES[a.direction];
 }

@@ -32,9 +32,16 @@ function signedWith(payload: string, key = secret): string {
 function signatureSpellings(signature: string): string[] {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   const last = alphabet.indexOf(signature.slice(-1));
-  const variants = [`${signature}=`, `${signature}==`, ` ${signature}`, `${signature.slice(0, 10)}!${signature.slice(10)}`, `${signature.slice(0, 20)}\n${signature.slice(20)}`];
+  const variants = [
+    `${signature}=`,
+    `${signature}==`,
+    ` ${signature}`,
+    `${signature.slice(0, 10)}!${signature.slice(10)}`,
+    `${signature.slice(0, 20)}\n${signature.slice(20)}`,
+  ];
   // 32 bytes take 42 characters and 4 bits: the last character's 2 low bits are unused.
-  for (let low = 1; low < 4; low++) variants.push(signature.slice(0, -1) + (alphabet[(last & ~3) | ((last + low) & 3)] ?? ''));
+  for (let low = 1; low < 4; low++)
+    variants.push(signature.slice(0, -1) + (alphabet[(last & ~3) | ((last + low) & 3)] ?? ''));
   variants.push(signature.replace(/-/g, '+').replace(/_/g, '/'));
   return variants.filter((variant) => variant !== signature);
 }
@@ -47,9 +54,17 @@ describe('signToken', () => {
 
   it('carries id_invoice for a payin and id_finance for a payout, with the dates of spec §8.3', () => {
     const [, payin] = parts(signToken('payin', '123456789012', createdAtMs, secret));
-    expect(decode(payin)).toEqual({ id_invoice: '123456789012', start_date: '2026-11-22 09:05:07+00', expiry_date: Math.floor(createdAtMs / 1000) + 86_400 });
+    expect(decode(payin)).toEqual({
+      id_invoice: '123456789012',
+      start_date: '2026-11-22 09:05:07+00',
+      expiry_date: Math.floor(createdAtMs / 1000) + 86_400,
+    });
     const [, payout] = parts(signToken('payout', '987654321098', createdAtMs, secret));
-    expect(decode(payout)).toEqual({ id_finance: '987654321098', start_date: '2026-11-22 09:05:07+00', expiry_date: Math.floor(createdAtMs / 1000) + 86_400 });
+    expect(decode(payout)).toEqual({
+      id_finance: '987654321098',
+      start_date: '2026-11-22 09:05:07+00',
+      expiry_date: Math.floor(createdAtMs / 1000) + 86_400,
+    });
   });
 
   it('formats start_date as YYYY-MM-DD HH:MM:SS+00 and sets expiry_date 86400 s later, for any instant', () => {
@@ -67,9 +82,14 @@ describe('signToken', () => {
 describe('verifyToken', () => {
   it('round-trips payin and payout tokens', () => {
     fc.assert(
-      fc.property(fc.constantFrom('payin' as const, 'payout' as const), fc.stringMatching(/^\d{1,20}$/), fc.nat(), (kind, number, ms) => {
-        expect(verifyToken(signToken(kind, number, ms, secret), secret)).toEqual({ kind, number });
-      }),
+      fc.property(
+        fc.constantFrom('payin' as const, 'payout' as const),
+        fc.stringMatching(/^\d{1,20}$/),
+        fc.nat(),
+        (kind, number, ms) => {
+          expect(verifyToken(signToken(kind, number, ms, secret), secret)).toEqual({ kind, number });
+        },
+      ),
     );
   });
 
@@ -79,7 +99,9 @@ describe('verifyToken', () => {
 
   it('refuses a tampered payload', () => {
     const [header, , signature] = parts(signToken('payin', '123456789012', createdAtMs, secret));
-    const forged = base64url(JSON.stringify({ id_invoice: '123456789013', start_date: wireDate(createdAtMs), expiry_date: 0 }));
+    const forged = base64url(
+      JSON.stringify({ id_invoice: '123456789013', start_date: wireDate(createdAtMs), expiry_date: 0 }),
+    );
     expect(verifyToken(`${header}.${forged}.${signature}`, secret)).toBeUndefined();
   });
 
@@ -131,7 +153,9 @@ describe('verifyToken', () => {
     const [header, payload, signature] = parts(token);
     expect(verifyToken(token, secret)).toEqual({ kind: 'payin', number: '123456789012' });
     for (const variant of signatureSpellings(signature)) {
-      expect(Buffer.from(variant, 'base64url').equals(Buffer.from(signature, 'base64url')), variant).toBe(true);
+      expect(Buffer.from(variant, 'base64url').equals(Buffer.from(signature, 'base64url')), variant).toBe(
+        true,
+      );
       expect(verifyToken(`${header}.${payload}.${variant}`, secret), variant).toBeUndefined();
     }
   });
@@ -140,7 +164,8 @@ describe('verifyToken', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^\d{1,20}$/), fc.nat(), (number, ms) => {
         const [header, payload, signature] = parts(signToken('payout', number, ms, secret));
-        for (const variant of signatureSpellings(signature)) expect(verifyToken(`${header}.${payload}.${variant}`, secret)).toBeUndefined();
+        for (const variant of signatureSpellings(signature))
+          expect(verifyToken(`${header}.${payload}.${variant}`, secret)).toBeUndefined();
       }),
       { seed: 10, numRuns: 200 },
     );

@@ -23,7 +23,11 @@ export function wireDate(ms: number): string {
 export function signToken(kind: TokenKind, number: string, createdAtMs: number, secret: string): string {
   const idKey = kind === 'payin' ? 'id_invoice' : 'id_finance';
   const payload = base64url(
-    JSON.stringify({ [idKey]: number, start_date: wireDate(createdAtMs), expiry_date: Math.floor(createdAtMs / 1000) + 86_400 }),
+    JSON.stringify({
+      [idKey]: number,
+      start_date: wireDate(createdAtMs),
+      expiry_date: Math.floor(createdAtMs / 1000) + 86_400,
+    }),
   );
   const signature = createHmac('sha256', secret).update(`${HEADER}.${payload}`).digest('base64url');
   return `${HEADER}.${payload}.${signature}`;
@@ -41,7 +45,9 @@ export function verifyToken(token: string, secret: string): { kind: TokenKind; n
   // bits), so comparing decoded bytes let many spellings of one token verify as that token:
   // other strings naming the same transaction, for a cache, a log or a lookup to tell apart.
   // The header and payload need no such care: the MAC covers their exact text.
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url'));
+  const expected = Buffer.from(
+    createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url'),
+  );
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   return claimsOf(payload);

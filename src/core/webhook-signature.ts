@@ -32,18 +32,27 @@ export function generateWebhookSecret(): string {
 
 /** The HMAC key of a secret: the bytes after `whsec_`, base64-decoded. */
 function secretKey(secret: string): Buffer {
-  const encoded = secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret;
+  const encoded = secret.startsWith(WEBHOOK_SECRET_PREFIX)
+    ? secret.slice(WEBHOOK_SECRET_PREFIX.length)
+    : secret;
   return Buffer.from(encoded, 'base64');
 }
 
 /** One `v1,<base64>` signature of a message. */
 export function signWebhook(secret: string, id: string, timestampSeconds: number, body: string): string {
-  const mac = createHmac('sha256', secretKey(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+  const mac = createHmac('sha256', secretKey(secret))
+    .update(`${id}.${timestampSeconds}.${body}`)
+    .digest('base64');
   return `v1,${mac}`;
 }
 
 /** The three headers of one delivery, signed with every given secret (the current one first). */
-export function webhookHeaders(secrets: readonly string[], id: string, timestampSeconds: number, body: string): WebhookHeaders {
+export function webhookHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): WebhookHeaders {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),
@@ -51,7 +60,8 @@ export function webhookHeaders(secrets: readonly string[], id: string, timestamp
   };
 }
 
-export type WebhookVerdict = 'ok' | 'missing_headers' | 'bad_timestamp' | 'too_old' | 'too_new' | 'bad_signature';
+export type WebhookVerdict =
+  'ok' | 'missing_headers' | 'bad_timestamp' | 'too_old' | 'too_new' | 'bad_signature';
 
 /**
  * What a merchant does on receipt, here for the tests and as the reference for the README: check
@@ -67,7 +77,8 @@ export function verifyWebhook(
   const id = headers['webhook-id'];
   const timestamp = headers['webhook-timestamp'];
   const signatures = headers['webhook-signature'];
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return 'missing_headers';
+  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string')
+    return 'missing_headers';
   if (!/^\d{1,12}$/.test(timestamp)) return 'bad_timestamp';
   const sentSeconds = Number(timestamp);
   if (sentSeconds < nowSeconds - toleranceSeconds) return 'too_old';

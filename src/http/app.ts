@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Gateway } from '../commands/context.js';
 import type { Wiki } from '../core/result-codes.js';
@@ -106,9 +111,14 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
     // A wrong path stays a wrong path whatever its body: Fastify parses bodies for the 404 route too.
     if (request.is404) return answerNotFound(request, reply);
     const wiki = wikiOf(request);
-    const inputError = error.code === 'CAURI_BAD_JSON' || error.code?.startsWith('FST_ERR_CTP') === true || (error.statusCode ?? 500) < 500;
+    const inputError =
+      error.code === 'CAURI_BAD_JSON' ||
+      error.code?.startsWith('FST_ERR_CTP') === true ||
+      (error.statusCode ?? 500) < 500;
     if (inputError) {
-      void reply.code(200).send(errorEnvelope(wiki, 'invalid_input', tooLarge ? 'Request body too large' : error.message));
+      void reply
+        .code(200)
+        .send(errorEnvelope(wiki, 'invalid_input', tooLarge ? 'Request body too large' : error.message));
       return;
     }
     request.log.error({ err: error, path: loggedPath(request.url) }, 'request failed');
@@ -163,7 +173,15 @@ function observeRequests(app: FastifyInstance, gw: Gateway, logger: AppOptions['
     metrics?.observeRequest(request.method, route, reply.statusCode, request.resultCode, reply.elapsedTime);
     if (accessLog) {
       request.log.info(
-        { method: request.method, route, path: loggedPath(request.url), status: reply.statusCode, result: request.resultCode, durationMs: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip },
+        {
+          method: request.method,
+          route,
+          path: loggedPath(request.url),
+          status: reply.statusCode,
+          result: request.resultCode,
+          durationMs: Math.round(reply.elapsedTime * 10) / 10,
+          ip: request.ip,
+        },
         'request',
       );
     }
@@ -176,7 +194,8 @@ function resultOf(payload: object): string {
   const code = resultCodeOf(payload);
   if (code !== undefined) return code;
   const body = payload as { response_code?: unknown; error?: unknown };
-  if (body.response_code !== undefined) return SUCCESS_CODES.has(body.response_code as string) ? 'ok' : 'error';
+  if (body.response_code !== undefined)
+    return SUCCESS_CODES.has(body.response_code as string) ? 'ok' : 'error';
   if (body.error === true) return 'error';
   return 'ok';
 }
@@ -189,7 +208,9 @@ function resultOf(payload: object): string {
 function answerNotFound(request: FastifyRequest, reply: FastifyReply): void {
   const path = request.url.split('?')[0] ?? '';
   const status = path === '/pay' || path.startsWith('/pay/') ? 200 : 404;
-  void reply.code(status).send(errorEnvelope('createInvoice', 'method_not_allowed', `No endpoint ${request.method} ${path}`));
+  void reply
+    .code(status)
+    .send(errorEnvelope('createInvoice', 'method_not_allowed', `No endpoint ${request.method} ${path}`));
 }
 
 /** A body the parser refuses; its 400 tells the scopes with their own error pages (console, payment page) that the client erred. */
@@ -261,12 +282,22 @@ export function answerFramingError(error: Error & { code?: string }, socket: Soc
   framingAnswered.add(socket);
   // An answer already under way on this socket (e.g. a body being drained) cannot be followed by another.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable || inFlight?.headersSent === true || draining.has(socket)) {
+  if (
+    error.code === 'ECONNRESET' ||
+    socket.destroyed ||
+    !socket.writable ||
+    inFlight?.headersSent === true ||
+    draining.has(socket)
+  ) {
     socket.destroy();
     return;
   }
   const detail =
-    error.code === 'HPE_HEADER_OVERFLOW' ? 'Request head too large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'Request took too long' : 'Malformed HTTP request';
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'Request head too large'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'Request took too long'
+        : 'Malformed HTTP request';
   const body = JSON.stringify(errorEnvelope('createInvoice', 'invalid_input', detail));
   socket.end(
     `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +

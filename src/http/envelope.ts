@@ -18,7 +18,13 @@ export const DESCRIPTION_LENGTH_MAX = 300;
 export function errorEnvelope(wiki: Wiki, code: ResultCode, detail?: string): ErrorEnvelope {
   const sub = subCodeFor(wiki, code);
   const description = (detail ?? sub.description).slice(0, DESCRIPTION_LENGTH_MAX);
-  const envelope: ErrorEnvelope = { response_code: '01', token: '', response_text: `Echec (Code${sub.code})`, description, wiki: wikiUrl(wiki) };
+  const envelope: ErrorEnvelope = {
+    response_code: '01',
+    token: '',
+    response_text: `Echec (Code${sub.code})`,
+    description,
+    wiki: wikiUrl(wiki),
+  };
   resultCodes.set(envelope, code);
   return envelope;
 }

@@ -75,7 +75,8 @@ function endOfString(text: string, start: number): number | 'nul' {
     if (code === QUOTE) return index + 1;
     if (code === 0) return 'nul';
     if (code === BACKSLASH) {
-      if (text.charCodeAt(index + 1) === 0x75 && /^0000$/.test(text.slice(index + 2, index + 6))) return 'nul';
+      if (text.charCodeAt(index + 1) === 0x75 && /^0000$/.test(text.slice(index + 2, index + 6)))
+        return 'nul';
       index += 2;
     } else {
       index++;

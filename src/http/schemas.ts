@@ -10,7 +10,12 @@ import { Compile } from 'typebox/compile';
 const Text = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null(), Type.Number()]);
 const Amount = Type.Union([Type.Number(), Type.String({ maxLength: 32 })]);
 const Url = Type.Union([Type.String({ maxLength: 2048 }), Type.Null()]);
-const CustomDataRaw = Type.Union([Type.Object({}, { additionalProperties: true }), Type.Array(Type.Unknown(), { maxItems: 0 }), Type.Null(), Type.String({ maxLength: 0 })]);
+const CustomDataRaw = Type.Union([
+  Type.Object({}, { additionalProperties: true }),
+  Type.Array(Type.Unknown(), { maxItems: 0 }),
+  Type.Null(),
+  Type.String({ maxLength: 0 }),
+]);
 
 export const Item = Type.Object({
   name: Type.Optional(Text(255)),
@@ -36,10 +41,19 @@ export const Invoice = Type.Object({
 export const PayinCommande = Type.Object({
   commande: Type.Object({
     invoice: Invoice,
-    store: Type.Optional(Type.Union([Type.Object({ name: Type.Optional(Text(255)), website_url: Type.Optional(Url) }), Type.Null()])),
+    store: Type.Optional(
+      Type.Union([
+        Type.Object({ name: Type.Optional(Text(255)), website_url: Type.Optional(Url) }),
+        Type.Null(),
+      ]),
+    ),
     actions: Type.Optional(
       Type.Union([
-        Type.Object({ cancel_url: Type.Optional(Url), return_url: Type.Optional(Url), callback_url: Type.Optional(Url) }),
+        Type.Object({
+          cancel_url: Type.Optional(Url),
+          return_url: Type.Optional(Url),
+          callback_url: Type.Optional(Url),
+        }),
         Type.Null(),
       ]),
     ),
@@ -67,7 +81,10 @@ export const payinCommande = Compile(PayinCommande);
 export const payoutCommande = Compile(PayoutCommande);
 
 /** The first validation error of a value, in words, for `description`. */
-export function firstError(validator: { Errors(value: unknown): Iterable<{ instancePath: string; message: string }> }, value: unknown): string {
+export function firstError(
+  validator: { Errors(value: unknown): Iterable<{ instancePath: string; message: string }> },
+  value: unknown,
+): string {
   for (const error of validator.Errors(value)) return `${error.instancePath || '/'} ${error.message}`;
   return 'invalid request';
 }

@@ -29,8 +29,22 @@ export interface ConfirmBody {
 }
 
 export const CONFIRM_KEYS = [
-  'response_code', 'token', 'response_text', 'description', 'custom_data', 'wiki', 'status', 'operator_id',
-  'operator_name', 'customer', 'montant', 'amount', 'date', 'external_id', 'request_id', 'transaction_id',
+  'response_code',
+  'token',
+  'response_text',
+  'description',
+  'custom_data',
+  'wiki',
+  'status',
+  'operator_id',
+  'operator_name',
+  'customer',
+  'montant',
+  'amount',
+  'date',
+  'external_id',
+  'request_id',
+  'transaction_id',
 ] as const;
 
 /** Wire status of a failed transaction: `notcompleted`, as the current docs say (spec §8.6, ADR 0004). */
@@ -50,7 +64,11 @@ export function payinConfirmBody(payin: PayinTable): ConfirmBody {
     token: '',
     response_text: '',
     description: '',
-    custom_data: customDataRows(customData, { hash: payin.hash, logfile: payin.logfile }, Number(payin.created_at_ms)),
+    custom_data: customDataRows(
+      customData,
+      { hash: payin.hash, logfile: payin.logfile },
+      Number(payin.created_at_ms),
+    ),
     wiki: wikiUrl('confirmInvoice'),
     status: payin.status,
     operator_id: pending || !operator ? '' : operator.id,
@@ -104,7 +122,10 @@ export function payinCreatedBody(payin: PayinTable, responseText: string) {
  * The create envelope of a payout. The docs show `custom_data: []` (E6) and `""` (E7), which the
  * Dart SDK cannot parse; Cauri echoes the object, which every SDK accepts (ADR 0004).
  */
-export function payoutCreatedBody(payout: PayoutTable, wiki: 'createWithdrawal' | 'createStraightWithdrawal') {
+export function payoutCreatedBody(
+  payout: PayoutTable,
+  wiki: 'createWithdrawal' | 'createStraightWithdrawal',
+) {
   return {
     response_code: '00' as const,
     token: payout.token,

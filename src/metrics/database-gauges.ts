@@ -36,7 +36,10 @@ interface LedgerCheck {
 export class DatabaseGauges {
   private snapshot: Promise<Snapshot> | undefined;
   private snapshotAtMs = -Infinity;
-  private last: Snapshot = { callbacks: { pending: 0, delivering: 0, oldestDueAgeSeconds: 0 }, payouts: { byOperatorState: new Map(), oldestDueAgeSeconds: 0 } };
+  private last: Snapshot = {
+    callbacks: { pending: 0, delivering: 0, oldestDueAgeSeconds: 0 },
+    payouts: { byOperatorState: new Map(), oldestDueAgeSeconds: 0 },
+  };
   private ledger: LedgerCheck | undefined;
   private ledgerRunning: Promise<void> | undefined;
   /** The last state change counted, and the newest one seen by the previous snapshot (see readEvents). */
@@ -59,14 +62,23 @@ export class DatabaseGauges {
     // The gauges' `collect` runs with `this` bound to the gauge; these reach the snapshot.
     const read = () => this.read();
     const checkLedger = () => this.checkLedger();
-    this.errors = new Counter({ name: `${METRIC_PREFIX}metrics_database_errors_total`, help: 'Scrape-time database reads that failed (the previous values are kept).', registers });
+    this.errors = new Counter({
+      name: `${METRIC_PREFIX}metrics_database_errors_total`,
+      help: 'Scrape-time database reads that failed (the previous values are kept).',
+      registers,
+    });
     this.events = new Counter({
       name: `${METRIC_PREFIX}transaction_events_total`,
       help: 'State changes of payins and payouts committed to the database since this process started (every instance counts the whole database), by kind, operator and status.',
       labelNames: ['kind', 'operator', 'status'],
       registers,
     });
-    this.ledgerChecks = new Counter({ name: `${METRIC_PREFIX}ledger_checks_total`, help: 'Ledger invariant checks run, by result (ok, failed).', labelNames: ['result'], registers });
+    this.ledgerChecks = new Counter({
+      name: `${METRIC_PREFIX}ledger_checks_total`,
+      help: 'Ledger invariant checks run, by result (ok, failed).',
+      labelNames: ['result'],
+      registers,
+    });
     new Gauge({
       name: `${METRIC_PREFIX}callback_backlog`,
       help: `Callback events waiting (pending) or being delivered (delivering); counts stop at ${COUNT_CAP}.`,
@@ -145,15 +157,17 @@ export class DatabaseGauges {
     const now = this.monotonicMs();
     if (this.snapshot === undefined || now - this.snapshotAtMs >= this.snapshotTtlMs) {
       this.snapshotAtMs = now;
-      this.snapshot = this.db.command((tx) => this.readIn(tx), SEPARATE).then(
-        (snapshot) => (this.last = snapshot),
-        () => {
-          this.errors.inc();
-          // The next scrape tries again rather than keep a failure for the whole TTL.
-          this.snapshotAtMs = -Infinity;
-          return this.last;
-        },
-      );
+      this.snapshot = this.db
+        .command((tx) => this.readIn(tx), SEPARATE)
+        .then(
+          (snapshot) => (this.last = snapshot),
+          () => {
+            this.errors.inc();
+            // The next scrape tries again rather than keep a failure for the whole TTL.
+            this.snapshotAtMs = -Infinity;
+            return this.last;
+          },
+        );
     }
     return this.snapshot;
   }
@@ -163,9 +177,17 @@ export class DatabaseGauges {
     const pending = await cappedCount(tx, 'outbox', 'status', ['pending']);
     const delivering = await cappedCount(tx, 'outbox', 'status', ['delivering']);
     // Minimums read the first entry of an index (outbox_due, payouts_dispatch).
-    const oldestCallback = await tx.selectFrom('outbox').select((eb) => eb.fn.min('next_attempt_at_ms').as('due')).where('status', '=', 'pending').executeTakeFirst();
+    const oldestCallback = await tx
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.min('next_attempt_at_ms').as('due'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     const payouts = await pendingPayouts(tx);
-    const oldestPayout = await tx.selectFrom('payouts').select((eb) => eb.fn.min('dispatch_after_ms').as('due')).where('dispatch_state', 'in', ['queued', 'sent']).executeTakeFirst();
+    const oldestPayout = await tx
+      .selectFrom('payouts')
+      .select((eb) => eb.fn.min('dispatch_after_ms').as('due'))
+      .where('dispatch_state', 'in', ['queued', 'sent'])
+      .executeTakeFirst();
     await this.readEvents(tx);
     return {
       callbacks: { pending, delivering, oldestDueAgeSeconds: ageSeconds(nowMs, oldestCallback?.due) },
@@ -181,7 +203,10 @@ export class DatabaseGauges {
    * is not skipped.
    */
   private async readEvents(tx: Tx): Promise<void> {
-    const newest = await tx.selectFrom('transaction_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const newest = await tx
+      .selectFrom('transaction_events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     const newestSeq = Number(newest?.seq ?? 0);
     if (this.eventsCursor === undefined) {
       this.eventsCursor = newestSeq;
@@ -193,16 +218,30 @@ export class DatabaseGauges {
     if (upTo <= this.eventsCursor) return;
     const rows = await tx
       .selectFrom('transaction_events as e')
-      .leftJoin('payins as pi', (join) => join.onRef('pi.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payin'))
-      .leftJoin('payouts as po', (join) => join.onRef('po.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payout'))
-      .select(['e.seq', 'e.subject_type', 'e.status', 'pi.operator_id as payin_operator', 'po.operator_id as payout_operator'])
+      .leftJoin('payins as pi', (join) =>
+        join.onRef('pi.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payin'),
+      )
+      .leftJoin('payouts as po', (join) =>
+        join.onRef('po.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payout'),
+      )
+      .select([
+        'e.seq',
+        'e.subject_type',
+        'e.status',
+        'pi.operator_id as payin_operator',
+        'po.operator_id as payout_operator',
+      ])
       .where('e.seq', '>', this.eventsCursor)
       .where('e.seq', '<=', upTo)
       .orderBy('e.seq')
       .limit(EVENTS_PER_SNAPSHOT_MAX)
       .execute();
     for (const row of rows) {
-      this.events.inc({ kind: boundedLabel(row.subject_type), operator: boundedLabel(row.payin_operator ?? row.payout_operator), status: boundedLabel(row.status) });
+      this.events.inc({
+        kind: boundedLabel(row.subject_type),
+        operator: boundedLabel(row.payin_operator ?? row.payout_operator),
+        status: boundedLabel(row.status),
+      });
       this.eventsCursor = Number(row.seq);
     }
     // Fewer than the bound: everything up to `upTo` is counted.
@@ -211,14 +250,24 @@ export class DatabaseGauges {
 
   /** The ledger invariants (src/core/ledger.ts): every transfer balances, so debits equal credits over all accounts. */
   private async checkLedger(): Promise<LedgerCheck | undefined> {
-    const due = this.ledger === undefined || this.clock.nowMs() - this.ledger.atMs >= LEDGER_CHECK_INTERVAL_MS || this.clock.nowMs() < this.ledger.atMs;
+    const due =
+      this.ledger === undefined ||
+      this.clock.nowMs() - this.ledger.atMs >= LEDGER_CHECK_INTERVAL_MS ||
+      this.clock.nowMs() < this.ledger.atMs;
     if (due) {
       this.ledgerRunning ??= this.db
         .command((tx) => ledgerCheck(tx, this.clock.nowMs()), SEPARATE)
         .then(
           (check) => {
             this.ledger = check;
-            this.ledgerChecks.inc({ result: check.postedImbalanceXof === 0 && check.pendingImbalanceXof === 0 && check.overdrawnAccounts === 0 ? 'ok' : 'failed' });
+            this.ledgerChecks.inc({
+              result:
+                check.postedImbalanceXof === 0 &&
+                check.pendingImbalanceXof === 0 &&
+                check.overdrawnAccounts === 0
+                  ? 'ok'
+                  : 'failed',
+            });
           },
           () => this.errors.inc(),
         )
@@ -232,7 +281,11 @@ export class DatabaseGauges {
 }
 
 async function cappedCount(tx: Tx, table: 'outbox', column: 'status', values: string[]): Promise<number> {
-  const { rows } = await sql<{ n: number | string }>`select count(*) as n from (select 1 as one from ${sql.table(table)} where ${sql.ref(column)} in (${sql.join(values)}) limit ${COUNT_CAP}) capped`.execute(tx);
+  const { rows } = await sql<{
+    n: number | string;
+  }>`select count(*) as n from (select 1 as one from ${sql.table(table)} where ${sql.ref(column)} in (${sql.join(values)}) limit ${COUNT_CAP}) capped`.execute(
+    tx,
+  );
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -243,19 +296,29 @@ async function pendingPayouts(tx: Tx): Promise<Map<string, number>> {
       select operator_id, dispatch_state from payouts where dispatch_state in ('queued', 'sent', 'review') limit ${COUNT_CAP}
     ) capped group by operator_id, dispatch_state`.execute(tx);
   const counts = new Map<string, number>();
-  for (const row of rows) counts.set(`${boundedLabel(row.operator_id)}\u0001${boundedLabel(row.dispatch_state)}`, Number(row.n));
+  for (const row of rows)
+    counts.set(`${boundedLabel(row.operator_id)}\u0001${boundedLabel(row.dispatch_state)}`, Number(row.n));
   return counts;
 }
 
 async function ledgerCheck(tx: Tx, nowMs: number): Promise<LedgerCheck> {
-  const { rows } = await sql<{ posted: number | string | null; pending: number | string | null; overdrawn: number | string | null }>`
+  const { rows } = await sql<{
+    posted: number | string | null;
+    pending: number | string | null;
+    overdrawn: number | string | null;
+  }>`
     select
       cast(sum(debits_posted_xof) - sum(credits_posted_xof) as bigint) as posted,
       cast(sum(debits_pending_xof) - sum(credits_pending_xof) as bigint) as pending,
       cast(sum(case when must_not_overdraw = 1 and credits_posted_xof - debits_posted_xof - debits_pending_xof < 0 then 1 else 0 end) as bigint) as overdrawn
     from accounts`.execute(tx);
   const row = rows[0];
-  return { postedImbalanceXof: Number(row?.posted ?? 0), pendingImbalanceXof: Number(row?.pending ?? 0), overdrawnAccounts: Number(row?.overdrawn ?? 0), atMs: nowMs };
+  return {
+    postedImbalanceXof: Number(row?.posted ?? 0),
+    pendingImbalanceXof: Number(row?.pending ?? 0),
+    overdrawnAccounts: Number(row?.overdrawn ?? 0),
+    atMs: nowMs,
+  };
 }
 
 function ageSeconds(nowMs: number, dueMs: number | string | bigint | null | undefined): number {

@@ -51,7 +51,11 @@ export class Heartbeat {
     if (this.stopped) return { alive: false, detail: 'stopped' };
     const since = this.lastBeatAt ?? this.startedAt;
     const silentMs = Math.round(this.now() - since);
-    if (silentMs > this.staleAfterMs) return { alive: false, detail: `no pass finished for ${silentMs} ms (limit ${this.staleAfterMs} ms)` };
-    return { alive: true, detail: this.lastBeatAt === undefined ? 'started' : `last pass ${silentMs} ms ago` };
+    if (silentMs > this.staleAfterMs)
+      return { alive: false, detail: `no pass finished for ${silentMs} ms (limit ${this.staleAfterMs} ms)` };
+    return {
+      alive: true,
+      detail: this.lastBeatAt === undefined ? 'started' : `last pass ${silentMs} ms ago`,
+    };
   }
 }

@@ -57,11 +57,19 @@ export class GatewayMetrics {
   private readonly callbackPosts: Counter<'result'>;
   private readonly callbackDuration: Histogram;
 
-  constructor(info: { mode: string; dialect: string; version: string }, options: { defaultMetrics?: boolean } = {}) {
+  constructor(
+    info: { mode: string; dialect: string; version: string },
+    options: { defaultMetrics?: boolean } = {},
+  ) {
     const registers = [this.registry];
     this.withProcessMetrics = options.defaultMetrics ?? true;
     if (this.withProcessMetrics) processMetrics();
-    new Gauge({ name: `${METRIC_PREFIX}info`, help: 'Always 1; the labels say what runs.', labelNames: ['mode', 'dialect', 'version'], registers }).set(info, 1);
+    new Gauge({
+      name: `${METRIC_PREFIX}info`,
+      help: 'Always 1; the labels say what runs.',
+      labelNames: ['mode', 'dialect', 'version'],
+      registers,
+    }).set(info, 1);
     this.requests = new Counter({
       name: `${METRIC_PREFIX}http_requests_total`,
       help: 'HTTP requests answered, by route pattern, HTTP status and result code (ok, or the error envelope code).',
@@ -138,7 +146,10 @@ export class GatewayMetrics {
   observeOperatorExchange(exchange: OperatorExchange): void {
     const operator = boundedLabel(exchange.operatorId);
     const labels = { operator, action: exchange.action };
-    this.operatorCalls.inc({ ...labels, outcome: exchange.error !== null ? 'error' : outcomeOf(exchange.outcome) });
+    this.operatorCalls.inc({
+      ...labels,
+      outcome: exchange.error !== null ? 'error' : outcomeOf(exchange.outcome),
+    });
     if (exchange.error !== null) this.operatorErrors.inc(labels);
     if (exchange.action !== 'notification') this.operatorDuration.observe(labels, exchange.latencyMs / 1000);
   }
@@ -147,14 +158,22 @@ export class GatewayMetrics {
   observeCallbackDelivery(verdict: string, posts: readonly CallbackPost[]): void {
     this.callbackDeliveries.inc({ verdict: boundedLabel(verdict) });
     for (const post of posts) {
-      this.callbackPosts.inc({ result: post.httpStatus === null ? 'error' : `${Math.min(5, Math.max(1, Math.floor(post.httpStatus / 100)))}xx` });
+      this.callbackPosts.inc({
+        result:
+          post.httpStatus === null
+            ? 'error'
+            : `${Math.min(5, Math.max(1, Math.floor(post.httpStatus / 100)))}xx`,
+      });
       this.callbackDuration.observe(post.latencyMs / 1000);
     }
   }
 
   /** The exposition text, in Prometheus's format. */
   async exposition(): Promise<{ contentType: string; body: string }> {
-    const [process, own] = await Promise.all([this.withProcessMetrics ? processMetrics().metrics() : Promise.resolve(''), this.registry.metrics()]);
+    const [process, own] = await Promise.all([
+      this.withProcessMetrics ? processMetrics().metrics() : Promise.resolve(''),
+      this.registry.metrics(),
+    ]);
     return { contentType: this.registry.contentType, body: process === '' ? own : `${process}\n${own}` };
   }
 }
@@ -171,7 +190,8 @@ const OUTCOMES = new Set(['completed', 'failed', 'pending', 'refused']);
 
 /** The state an operator answered (connector.ts outcomes), or `ok` for answers without one. */
 function outcomeOf(outcome: unknown): string {
-  const state = typeof outcome === 'object' && outcome !== null ? (outcome as { state?: unknown }).state : undefined;
+  const state =
+    typeof outcome === 'object' && outcome !== null ? (outcome as { state?: unknown }).state : undefined;
   if (typeof state !== 'string') return 'ok';
   return OUTCOMES.has(state) ? state : 'other';
 }

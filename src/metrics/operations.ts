@@ -50,7 +50,10 @@ export class Operations {
     private readonly clock: Clock,
     private readonly options: OperationsOptions,
   ) {
-    this.metrics = new GatewayMetrics({ mode: options.mode, dialect: db.dialect, version: options.version ?? 'unknown' }, { defaultMetrics: options.defaultMetrics ?? true });
+    this.metrics = new GatewayMetrics(
+      { mode: options.mode, dialect: db.dialect, version: options.version ?? 'unknown' },
+      { defaultMetrics: options.defaultMetrics ?? true },
+    );
     this.tokenDigest = options.metricsToken !== undefined ? digest(options.metricsToken) : undefined;
     new DatabaseGauges(db, clock, this.metrics.registry, options.metricsCacheMs);
     const heartbeats = this.heartbeats;
@@ -60,7 +63,8 @@ export class Operations {
       labelNames: ['worker'],
       registers: [this.metrics.registry],
       collect() {
-        for (const heartbeat of heartbeats) this.set({ worker: heartbeat.name }, heartbeat.state().alive ? 1 : 0);
+        for (const heartbeat of heartbeats)
+          this.set({ worker: heartbeat.name }, heartbeat.state().alive ? 1 : 0);
       },
     });
     registerStoreGauges(db, this.metrics);
@@ -79,7 +83,9 @@ export class Operations {
   metricsAccess(clientIp: string, authorization: string | undefined): MetricsAccess {
     if (this.tokenDigest !== undefined) {
       const match = /^Bearer (.+)$/.exec(authorization ?? '');
-      return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), this.tokenDigest) ? 'allowed' : 'unauthorized';
+      return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), this.tokenDigest)
+        ? 'allowed'
+        : 'unauthorized';
     }
     if (this.options.mode === 'sandbox') return 'allowed';
     const kind = classifyIp(clientIp);
@@ -97,17 +103,31 @@ export class Operations {
   private async runChecks(): Promise<Readiness> {
     const db = this.db;
     const [read, write, migrations] = await Promise.all([
-      bounded(db.command(async (tx) => {
-        await tx.selectFrom('settings').select('key').limit(1).execute();
-        return 'ok';
-      })),
+      bounded(
+        db.command(async (tx) => {
+          await tx.selectFrom('settings').select('key').limit(1).execute();
+          return 'ok';
+        }),
+      ),
       // A tiny write in a command of its own: the database takes writes (not read-only, not full, not locked out).
-      bounded(db.command(async (tx) => {
-        const value = String(this.clock.nowMs());
-        await tx.insertInto('settings').values({ key: 'ready_probe', value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
-        return 'ok';
-      })),
-      bounded(db.command((tx) => sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE_NAME)}`.execute(tx)).then(({ rows }) => migrationState(rows.map((r) => r.name)))),
+      bounded(
+        db.command(async (tx) => {
+          const value = String(this.clock.nowMs());
+          await tx
+            .insertInto('settings')
+            .values({ key: 'ready_probe', value })
+            .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+            .execute();
+          return 'ok';
+        }),
+      ),
+      bounded(
+        db
+          .command((tx) =>
+            sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE_NAME)}`.execute(tx),
+          )
+          .then(({ rows }) => migrationState(rows.map((r) => r.name))),
+      ),
     ]);
     const checks: Record<string, Check> = { database_read: read, database_write: write, migrations };
     for (const heartbeat of this.heartbeats) {
@@ -125,7 +145,10 @@ function migrationState(applied: readonly string[]): string {
   if (missing.length > 0) throw new Error(`not applied: ${missing.join(', ')}`);
   const known = new Set(MIGRATION_NAMES);
   const unknown = applied.filter((name) => !known.has(name));
-  if (unknown.length > 0) throw new Error(`the database has migrations this version does not know (a newer version ran): ${unknown.slice(0, 5).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `the database has migrations this version does not know (a newer version ran): ${unknown.slice(0, 5).join(', ')}`,
+    );
   return `${applied.length} applied`;
 }
 
@@ -133,13 +156,21 @@ function migrationState(applied: readonly string[]): string {
 async function bounded(work: Promise<string>): Promise<Check> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Check>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${READY_CHECK_TIMEOUT_MS} ms` }), READY_CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => resolve({ ok: false, detail: `no answer within ${READY_CHECK_TIMEOUT_MS} ms` }),
+      READY_CHECK_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([
       work.then(
         (detail): Check => ({ ok: true, detail }),
-        (error: unknown): Check => ({ ok: false, detail: (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 200) ?? 'failed' }),
+        (error: unknown): Check => ({
+          ok: false,
+          detail:
+            (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 200) ??
+            'failed',
+        }),
       ),
       timeout,
     ]);

@@ -144,7 +144,11 @@ export function withOperatorTimeout<T>(call: Promise<T>, timeoutMs: number): Pro
 }
 
 /** Whether the gateway's connector can do `action` for `operatorId` (see `OperatorConnector.serves`). */
-export function connectorServes(connector: OperatorConnector, operatorId: string, action: OperatorAction): boolean {
+export function connectorServes(
+  connector: OperatorConnector,
+  operatorId: string,
+  action: OperatorAction,
+): boolean {
   return connector.serves?.(operatorId, action) ?? true;
 }
 
@@ -152,7 +156,11 @@ export function connectorServes(connector: OperatorConnector, operatorId: string
  * How a refund of a payin through `operatorId` reaches the payer (ADR 0024): the operator's own
  * refund where the connector has one for it, else a payout to the payer's number, else none.
  */
-export function refundMethod(connector: OperatorConnector, operatorId: string, partial: boolean): 'operator' | 'payout' | undefined {
+export function refundMethod(
+  connector: OperatorConnector,
+  operatorId: string,
+  partial: boolean,
+): 'operator' | 'payout' | undefined {
   if (connector.refund !== undefined && (connector.refunds?.(operatorId, partial) ?? true)) return 'operator';
   return connectorServes(connector, operatorId, 'credit') ? 'payout' : undefined;
 }

@@ -1,5 +1,12 @@
 import { type OperatorFailureCode, operatorFailure } from '../core/operator-failures.js';
-import type { CreditRequest, DebitOutcome, DebitRequest, OperatorAction, OperatorConnector, OperatorOutcome } from './connector.js';
+import type {
+  CreditRequest,
+  DebitOutcome,
+  DebitRequest,
+  OperatorAction,
+  OperatorConnector,
+  OperatorOutcome,
+} from './connector.js';
 import { jsonOf, operatorHttp } from './http.js';
 import type { ConnectorDeps, ConnectorFactory } from './registry.js';
 import { ConnectorConfigError, type Settings } from './secrets.js';
@@ -67,7 +74,8 @@ export class MoovBurkinaConnector implements OperatorConnector {
   }
 
   async requestDebit(request: DebitRequest): Promise<DebitOutcome> {
-    if (this.settings.payinFlow === 'merchant_otp') return request.otp === '' ? this.createOtp(request) : this.commitOtp(request);
+    if (this.settings.payinFlow === 'merchant_otp')
+      return request.otp === '' ? this.createOtp(request) : this.commitOtp(request);
     // `remarks` carries Cauri's reference: no spaces (the gateway refuses them in some deployments)
     // and it ties Moov's statements to Cauri's records; `message` is what the customer's phone shows.
     const answer = await this.call(MOOV_COMMANDS.push, {
@@ -85,7 +93,8 @@ export class MoovBurkinaConnector implements OperatorConnector {
   }
 
   async requestCredit(request: CreditRequest): Promise<OperatorOutcome> {
-    if (!this.settings.payouts) return operatorFailure('operator_unavailable', 'payouts are disabled for Moov Africa Burkina');
+    if (!this.settings.payouts)
+      return operatorFailure('operator_unavailable', 'payouts are disabled for Moov Africa Burkina');
     const answer = await this.call(MOOV_COMMANDS.transfer, {
       'request-id': request.reference,
       destination: request.phone,
@@ -93,7 +102,8 @@ export class MoovBurkinaConnector implements OperatorConnector {
       remarks: request.reference,
       'extended-data': { ext2: request.reference },
     });
-    if (answer.status === 'success') return { state: 'completed', operatorReference: answer.transId ?? request.reference };
+    if (answer.status === 'success')
+      return { state: 'completed', operatorReference: answer.transId ?? request.reference };
     if (answer.status !== 'failed') return { state: 'pending' };
     // Money leaves here: a "12" could also be the gateway refusing a request-id it already knows
     // (a re-send after a lost answer), so the failure is confirmed by a status query first.
@@ -108,7 +118,9 @@ export class MoovBurkinaConnector implements OperatorConnector {
       case 'success':
         return { state: 'completed', operatorReference: answer.referenceId ?? answer.transId ?? reference };
       case 'failed':
-        return reference.startsWith('po_') || reference.startsWith('rf_') ? failure(answer, 'operator_error', 'payee') : failure(answer, 'declined', 'payer');
+        return reference.startsWith('po_') || reference.startsWith('rf_')
+          ? failure(answer, 'operator_error', 'payee')
+          : failure(answer, 'declined', 'payer');
       default:
         // "15" is Moov's "unknown": still running, or no such request. Never a final state.
         return { state: 'pending' };
@@ -125,7 +137,8 @@ export class MoovBurkinaConnector implements OperatorConnector {
       'extended-data': { module: 'MERCHOTPPAY' },
     });
     if (answer.status === 'failed') return failure(answer, 'operator_error', 'payer');
-    if (answer.status === 'success' && answer.transId !== undefined) this.rememberOtp(request.reference, answer.transId);
+    if (answer.status === 'success' && answer.transId !== undefined)
+      this.rememberOtp(request.reference, answer.transId);
     return { state: 'pending' };
   }
 
@@ -134,14 +147,24 @@ export class MoovBurkinaConnector implements OperatorConnector {
     const session = this.otpSessions.get(request.reference);
     if (session === undefined || this.deps.clock.nowMs() - session.createdAtMs > OTP_SESSION_TTL_MS) {
       this.otpSessions.delete(request.reference);
-      return { state: 'refused', code: 'otp_expired', reason: 'no Moov OTP session for this payment on this instance: a new code must be requested' };
+      return {
+        state: 'refused',
+        code: 'otp_expired',
+        reason: 'no Moov OTP session for this payment on this instance: a new code must be requested',
+      };
     }
     const answer = await this.call(MOOV_COMMANDS.commitOtp, {
       'request-id': request.reference,
       destination: request.phone,
       amount: String(request.amountXof),
       remarks: request.reference,
-      'extended-data': { module: 'MERCHOTPPAY', otp: request.otp, 'trans-id': session.transId, ext1: request.reference, ext2: request.reference },
+      'extended-data': {
+        module: 'MERCHOTPPAY',
+        otp: request.otp,
+        'trans-id': session.transId,
+        ext1: request.reference,
+        ext2: request.reference,
+      },
     });
     if (answer.status === 'success') {
       this.otpSessions.delete(request.reference);
@@ -151,7 +174,11 @@ export class MoovBurkinaConnector implements OperatorConnector {
     // Moov answers a wrong or stale code with "12" and words only; read them narrowly.
     if (/otp|code/i.test(answer.message)) {
       const expired = /expir/i.test(answer.message);
-      return { state: 'refused', code: expired ? 'otp_expired' : 'otp_invalid', reason: `Moov: ${cut(answer.message)}` };
+      return {
+        state: 'refused',
+        code: expired ? 'otp_expired' : 'otp_invalid',
+        reason: `Moov: ${cut(answer.message)}`,
+      };
     }
     return failure(answer, 'declined', 'payer');
   }
@@ -172,14 +199,26 @@ export class MoovBurkinaConnector implements OperatorConnector {
     const response = await operatorHttp({
       method: 'POST',
       url: this.settings.url,
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'command-id': commandId, authorization: this.settings.authorization },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'command-id': commandId,
+        authorization: this.settings.authorization,
+      },
       body: JSON.stringify(body),
       timeoutMs: this.deps.timeoutMs,
     });
-    if (response.status === 401 || response.status === 403) throw new Error(`Moov Africa Burkina refused the credentials (HTTP ${response.status}) on ${commandId}`);
-    if (response.status >= 500) throw new Error(`Moov Africa Burkina answered HTTP ${response.status} on ${commandId}`);
+    if (response.status === 401 || response.status === 403)
+      throw new Error(
+        `Moov Africa Burkina refused the credentials (HTTP ${response.status}) on ${commandId}`,
+      );
+    if (response.status >= 500)
+      throw new Error(`Moov Africa Burkina answered HTTP ${response.status} on ${commandId}`);
     const answer = answerOf(jsonOf(response.text));
-    if (answer === undefined) throw new Error(`Moov Africa Burkina answered HTTP ${response.status} without a status on ${commandId}`);
+    if (answer === undefined)
+      throw new Error(
+        `Moov Africa Burkina answered HTTP ${response.status} without a status on ${commandId}`,
+      );
     return answer;
   }
 }
@@ -190,13 +229,26 @@ function answerOf(json: unknown): MoovAnswer | undefined {
   const raw = record.status;
   if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
   const rawStatus = String(raw);
-  const status: MoovStatus = rawStatus === '0' ? 'success' : rawStatus === '12' ? 'failed' : rawStatus === '15' ? 'unknown' : 'other';
+  const status: MoovStatus =
+    rawStatus === '0' ? 'success' : rawStatus === '12' ? 'failed' : rawStatus === '15' ? 'unknown' : 'other';
   const message = textOf(record.message) ?? textOf(record.statusdescription) ?? '';
   const transId = textOf(record['trans-id']);
   const extended = record['extended-data'];
-  const data = extended !== null && typeof extended === 'object' ? (extended as Record<string, unknown>).data : undefined;
-  const referenceId = data !== null && typeof data === 'object' ? textOf((data as Record<string, unknown>)['reference-id']) : undefined;
-  return { status, rawStatus, message, ...(transId !== undefined ? { transId } : {}), ...(referenceId !== undefined ? { referenceId } : {}) };
+  const data =
+    extended !== null && typeof extended === 'object'
+      ? (extended as Record<string, unknown>).data
+      : undefined;
+  const referenceId =
+    data !== null && typeof data === 'object'
+      ? textOf((data as Record<string, unknown>)['reference-id'])
+      : undefined;
+  return {
+    status,
+    rawStatus,
+    message,
+    ...(transId !== undefined ? { transId } : {}),
+    ...(referenceId !== undefined ? { referenceId } : {}),
+  };
 }
 
 function textOf(value: unknown): string | undefined {
@@ -211,15 +263,24 @@ function cut(text: string): string {
  * Moov's failures carry one status ("12") and free French or English text. The text is read for
  * the few reasons it states plainly; anything else keeps the caller's default code.
  */
-export function moovFailureCode(message: string, fallback: OperatorFailureCode, party: 'payer' | 'payee'): OperatorFailureCode {
+export function moovFailureCode(
+  message: string,
+  fallback: OperatorFailureCode,
+  party: 'payer' | 'payee',
+): OperatorFailureCode {
   if (/insuffisan|insufficient/i.test(message)) return 'insufficient_funds';
   if (/plafond|limit/i.test(message)) return 'limit_reached';
   if (/bloqu|block|suspend|inacti/i.test(message)) return 'account_inactive';
-  if (/introuvable|inexistant|not found|unknown subscriber|n'existe/i.test(message)) return party === 'payer' ? 'payer_not_found' : 'payee_not_found';
+  if (/introuvable|inexistant|not found|unknown subscriber|n'existe/i.test(message))
+    return party === 'payer' ? 'payer_not_found' : 'payee_not_found';
   return fallback;
 }
 
-function failure(answer: MoovAnswer, fallback: OperatorFailureCode, party: 'payer' | 'payee'): OperatorOutcome {
+function failure(
+  answer: MoovAnswer,
+  fallback: OperatorFailureCode,
+  party: 'payer' | 'payee',
+): OperatorOutcome {
   const detail = `Moov status ${answer.rawStatus}${answer.message !== '' ? `: ${answer.message}` : ''}`;
   return operatorFailure(moovFailureCode(answer.message, fallback, party), detail, answer.transId);
 }
@@ -227,7 +288,8 @@ function failure(answer: MoovAnswer, fallback: OperatorFailureCode, party: 'paye
 function choice<T extends string>(settings: Settings, name: string, values: readonly T[], fallback: T): T {
   const value = settings.string(name, fallback);
   const found = values.find((v) => v === value);
-  if (found === undefined) throw new ConnectorConfigError(`moov-bf settings.${name} must be one of ${values.join(', ')}`);
+  if (found === undefined)
+    throw new ConnectorConfigError(`moov-bf settings.${name} must be one of ${values.join(', ')}`);
   return found;
 }
 

@@ -34,15 +34,30 @@ describe('MTN MoMo pure helpers', () => {
     ['SOMETHING_NEW', 'operator_error'],
   ])('maps the reason %s to %s', (reason, code) => {
     expect(failureCodeOf(reason)).toBe(code);
-    expect(outcomeOfTransaction({ status: 'FAILED', reason }, 'ref')).toMatchObject({ state: 'failed', code, reason: `${code}: ${reason}` });
-    expect(outcomeOfTransaction({ status: 'FAILED', reason: { code: reason, message: 'x' } }, 'ref')).toMatchObject({ state: 'failed', code });
+    expect(outcomeOfTransaction({ status: 'FAILED', reason }, 'ref')).toMatchObject({
+      state: 'failed',
+      code,
+      reason: `${code}: ${reason}`,
+    });
+    expect(
+      outcomeOfTransaction({ status: 'FAILED', reason: { code: reason, message: 'x' } }, 'ref'),
+    ).toMatchObject({ state: 'failed', code });
   });
 
   it('reads SUCCESSFUL and PENDING, and knows nothing of other bodies', () => {
-    expect(outcomeOfTransaction({ status: 'SUCCESSFUL', financialTransactionId: '1232581108' }, 'ref')).toEqual({ state: 'completed', operatorReference: '1232581108' });
-    expect(outcomeOfTransaction({ status: 'SUCCESSFUL' }, 'ref')).toEqual({ state: 'completed', operatorReference: 'ref' });
+    expect(
+      outcomeOfTransaction({ status: 'SUCCESSFUL', financialTransactionId: '1232581108' }, 'ref'),
+    ).toEqual({ state: 'completed', operatorReference: '1232581108' });
+    expect(outcomeOfTransaction({ status: 'SUCCESSFUL' }, 'ref')).toEqual({
+      state: 'completed',
+      operatorReference: 'ref',
+    });
     expect(outcomeOfTransaction({ status: 'PENDING' }, 'ref')).toEqual({ state: 'pending' });
-    expect(outcomeOfTransaction({ status: 'FAILED' }, 'ref')).toMatchObject({ state: 'failed', code: 'operator_error' });
-    for (const body of [null, 'SUCCESSFUL', {}, { status: 'successful' }, { status: 42 }]) expect(outcomeOfTransaction(body, 'ref')).toBeUndefined();
+    expect(outcomeOfTransaction({ status: 'FAILED' }, 'ref')).toMatchObject({
+      state: 'failed',
+      code: 'operator_error',
+    });
+    for (const body of [null, 'SUCCESSFUL', {}, { status: 'successful' }, { status: 42 }])
+      expect(outcomeOfTransaction(body, 'ref')).toBeUndefined();
   });
 });

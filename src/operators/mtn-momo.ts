@@ -110,13 +110,16 @@ export function failureCodeOf(reason: string): OperatorFailureCode {
 /** A MoMo reason, which is a string in current answers and `{code, message}` in older ones. */
 function reasonOf(value: unknown): string | undefined {
   if (typeof value === 'string' && value !== '') return value.slice(0, 64);
-  if (value !== null && typeof value === 'object' && typeof (value as { code?: unknown }).code === 'string') return ((value as { code: string }).code || undefined)?.slice(0, 64);
+  if (value !== null && typeof value === 'object' && typeof (value as { code?: unknown }).code === 'string')
+    return ((value as { code: string }).code || undefined)?.slice(0, 64);
   return undefined;
 }
 
 function stringField(body: object, name: string): string | undefined {
   const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' && value !== '' && value.length <= OPERATOR_REFERENCE_CHARS_MAX ? value : undefined;
+  return typeof value === 'string' && value !== '' && value.length <= OPERATOR_REFERENCE_CHARS_MAX
+    ? value
+    : undefined;
 }
 
 /**
@@ -124,7 +127,10 @@ function stringField(body: object, name: string): string | undefined {
  * not one: then nothing is known and the caller must not decide. Sandbox magic numbers answer
  * FAILED with APPROVAL_REJECTED and EXPIRED; REJECTED and TIMEOUT are accepted as statuses too.
  */
-export function outcomeOfTransaction(body: unknown, fallbackOperatorReference: string): OperatorOutcome | undefined {
+export function outcomeOfTransaction(
+  body: unknown,
+  fallbackOperatorReference: string,
+): OperatorOutcome | undefined {
   if (body === null || typeof body !== 'object') return undefined;
   const status = (body as { status?: unknown }).status;
   const financialId = stringField(body, 'financialTransactionId');
@@ -171,20 +177,26 @@ interface CachedToken {
 
 export function readMomoSettings(settings: Settings): MomoSettings {
   const currency = settings.string('currency', 'XOF');
-  if (!/^[A-Z]{3}$/.test(currency)) throw new ConnectorConfigError('mtn-momo settings.currency must be an ISO 4217 code such as XOF');
+  if (!/^[A-Z]{3}$/.test(currency))
+    throw new ConnectorConfigError('mtn-momo settings.currency must be an ISO 4217 code such as XOF');
   const product = (name: MomoProduct): MomoCredentials | undefined => {
     const apiUser = settings.optionalSecret(`${name}ApiUser`);
     const apiKey = settings.optionalSecret(`${name}ApiKey`);
     const subscriptionKey = settings.optionalSecret(`${name}SubscriptionKey`);
     if (apiUser === undefined && apiKey === undefined && subscriptionKey === undefined) return undefined;
     if (apiUser === undefined || apiKey === undefined || subscriptionKey === undefined) {
-      throw new ConnectorConfigError(`mtn-momo settings: ${name}SubscriptionKey, ${name}ApiUser and ${name}ApiKey go together`);
+      throw new ConnectorConfigError(
+        `mtn-momo settings: ${name}SubscriptionKey, ${name}ApiUser and ${name}ApiKey go together`,
+      );
     }
     return { apiUser, apiKey, subscriptionKey };
   };
   const collection = product('collection');
   const disbursement = product('disbursement');
-  if (collection === undefined && disbursement === undefined) throw new ConnectorConfigError('mtn-momo settings need the collection or the disbursement credentials, or both');
+  if (collection === undefined && disbursement === undefined)
+    throw new ConnectorConfigError(
+      'mtn-momo settings need the collection or the disbursement credentials, or both',
+    );
   return {
     baseUrl: settings.url('baseUrl', MOMO_SANDBOX_URL),
     targetEnvironment: settings.string('targetEnvironment', 'sandbox'),
@@ -206,11 +218,14 @@ export class MtnMomoConnector implements OperatorConnector {
 
   serves(operatorId: string, action: OperatorAction): boolean {
     if (!this.operators.includes(operatorId)) return false;
-    return action === 'debit' ? this.settings.collection !== undefined : this.settings.disbursement !== undefined;
+    return action === 'debit'
+      ? this.settings.collection !== undefined
+      : this.settings.disbursement !== undefined;
   }
 
   async requestDebit(request: DebitRequest): Promise<DebitOutcome> {
-    if (this.settings.collection === undefined) return operatorFailure('operator_unavailable', 'no MoMo collection credentials');
+    if (this.settings.collection === undefined)
+      return operatorFailure('operator_unavailable', 'no MoMo collection credentials');
     const body = {
       amount: String(request.amountXof),
       currency: this.settings.currency,
@@ -223,7 +238,8 @@ export class MtnMomoConnector implements OperatorConnector {
   }
 
   async requestCredit(request: CreditRequest): Promise<OperatorOutcome> {
-    if (this.settings.disbursement === undefined) return operatorFailure('operator_unavailable', 'no MoMo disbursement credentials');
+    if (this.settings.disbursement === undefined)
+      return operatorFailure('operator_unavailable', 'no MoMo disbursement credentials');
     const body = {
       amount: String(request.amountXof),
       currency: this.settings.currency,
@@ -237,21 +253,33 @@ export class MtnMomoConnector implements OperatorConnector {
 
   async queryStatus(reference: string, _operatorId: string): Promise<OperatorOutcome> {
     const product = productOfReference(reference);
-    if (product === undefined) throw new MomoUnknownOutcome(`MoMo: ${reference.slice(0, REFERENCE_CHARS_MAX)} is neither a payout nor a payin attempt reference`);
+    if (product === undefined)
+      throw new MomoUnknownOutcome(
+        `MoMo: ${reference.slice(0, REFERENCE_CHARS_MAX)} is neither a payout nor a payin attempt reference`,
+      );
     // Without the product's credentials nothing can be known: pending, never failed.
     if (this.settings[product] === undefined) return { state: 'pending' };
     const referenceId = momoReferenceId(reference);
-    const path = product === 'collection' ? `/collection/v1_0/requesttopay/${referenceId}` : `/disbursement/v1_0/transfer/${referenceId}`;
+    const path =
+      product === 'collection'
+        ? `/collection/v1_0/requesttopay/${referenceId}`
+        : `/disbursement/v1_0/transfer/${referenceId}`;
     const answer = await this.call(product, 'GET', path, {});
     // MoMo does not know the id (RESOURCE_NOT_FOUND): the request never arrived; the caller re-sends it.
     if (answer.status === 404) return { state: 'pending' };
-    if (answer.status !== 200) throw new MomoUnknownOutcome(`MoMo ${product} status answered HTTP ${answer.status}${codeSuffix(answer.text)}`);
+    if (answer.status !== 200)
+      throw new MomoUnknownOutcome(
+        `MoMo ${product} status answered HTTP ${answer.status}${codeSuffix(answer.text)}`,
+      );
     const body = jsonOf(answer.text);
-    const externalId = body !== null && typeof body === 'object' ? (body as { externalId?: unknown }).externalId : undefined;
+    const externalId =
+      body !== null && typeof body === 'object' ? (body as { externalId?: unknown }).externalId : undefined;
     // The id is ours, derived from the reference; another externalId means a collision or a defect.
-    if (externalId !== undefined && externalId !== reference) throw new MomoUnknownOutcome(`MoMo ${product} status of ${reference} names another externalId`);
+    if (externalId !== undefined && externalId !== reference)
+      throw new MomoUnknownOutcome(`MoMo ${product} status of ${reference} names another externalId`);
     const outcome = outcomeOfTransaction(body, referenceId);
-    if (outcome === undefined) throw new MomoUnknownOutcome(`MoMo ${product} status answer is not a transaction`);
+    if (outcome === undefined)
+      throw new MomoUnknownOutcome(`MoMo ${product} status answer is not a transaction`);
     return outcome;
   }
 
@@ -271,26 +299,46 @@ export class MtnMomoConnector implements OperatorConnector {
   }
 
   /** POST of a request that MoMo accepts with 202 and finishes later. */
-  private async create(product: MomoProduct, path: string, request: { reference: string; operatorId: string }, body: object): Promise<OperatorOutcome> {
-    const answer = await this.call(product, 'POST', path, {
-      'x-reference-id': momoReferenceId(request.reference),
-      'x-callback-url': notifyUrl(this.deps.publicUrl, request.operatorId),
-      'content-type': 'application/json',
-    }, JSON.stringify(body));
+  private async create(
+    product: MomoProduct,
+    path: string,
+    request: { reference: string; operatorId: string },
+    body: object,
+  ): Promise<OperatorOutcome> {
+    const answer = await this.call(
+      product,
+      'POST',
+      path,
+      {
+        'x-reference-id': momoReferenceId(request.reference),
+        'x-callback-url': notifyUrl(this.deps.publicUrl, request.operatorId),
+        'content-type': 'application/json',
+      },
+      JSON.stringify(body),
+    );
     if (answer.status === 202 || answer.status === 201 || answer.status === 200) return { state: 'pending' };
     const code = errorCodeOf(answer.text);
     // The same X-Reference-Id was accepted before (a re-send after a lost answer): the status decides.
     if (answer.status === 409 && code === 'RESOURCE_ALREADY_EXIST') return { state: 'pending' };
     // A 4xx with MoMo's error body is a refusal: the request does not exist, no money moved.
-    const definitive = answer.status >= 400 && answer.status < 500 && ![404, 408, 409, 429].includes(answer.status);
+    const definitive =
+      answer.status >= 400 && answer.status < 500 && ![404, 408, 409, 429].includes(answer.status);
     if (definitive && code !== undefined && !TRANSIENT_CODES.has(code)) {
       return operatorFailure(REASONS[code] ?? 'invalid_request', `${code} (HTTP ${answer.status})`);
     }
-    throw new MomoUnknownOutcome(`MoMo ${product} ${path} answered HTTP ${answer.status}${codeSuffix(answer.text)}`);
+    throw new MomoUnknownOutcome(
+      `MoMo ${product} ${path} answered HTTP ${answer.status}${codeSuffix(answer.text)}`,
+    );
   }
 
   /** One API call with the product's token; a 401 drops the token and tries once more with a new one. */
-  private async call(product: MomoProduct, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<OperatorHttpResponse> {
+  private async call(
+    product: MomoProduct,
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<OperatorHttpResponse> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.token(product);
       const answer = await operatorHttp({
@@ -301,7 +349,8 @@ export class MtnMomoConnector implements OperatorConnector {
         ...(body !== undefined ? { body } : {}),
       });
       if (answer.status !== 401 || attempt >= 2) {
-        if (answer.status === 401) throw new MomoUnknownOutcome(`MoMo ${product} refused a fresh access token (HTTP 401)`);
+        if (answer.status === 401)
+          throw new MomoUnknownOutcome(`MoMo ${product} refused a fresh access token (HTTP 401)`);
         return answer;
       }
       if (this.tokens.get(product)?.accessToken === token) this.tokens.delete(product);
@@ -310,7 +359,10 @@ export class MtnMomoConnector implements OperatorConnector {
 
   private productHeaders(product: MomoProduct): Record<string, string> {
     const credentials = this.credentials(product);
-    return { 'ocp-apim-subscription-key': credentials.subscriptionKey, 'x-target-environment': this.settings.targetEnvironment };
+    return {
+      'ocp-apim-subscription-key': credentials.subscriptionKey,
+      'x-target-environment': this.settings.targetEnvironment,
+    };
   }
 
   private credentials(product: MomoProduct): MomoCredentials {
@@ -322,7 +374,8 @@ export class MtnMomoConnector implements OperatorConnector {
   /** The cached token of a product, or one fetched now; concurrent callers share one fetch. */
   private token(product: MomoProduct): Promise<string> {
     const cached = this.tokens.get(product);
-    if (cached !== undefined && this.deps.clock.nowMs() < cached.refreshAtMs) return Promise.resolve(cached.accessToken);
+    if (cached !== undefined && this.deps.clock.nowMs() < cached.refreshAtMs)
+      return Promise.resolve(cached.accessToken);
     const inFlight = this.fetching.get(product);
     if (inFlight !== undefined) return inFlight;
     const fetching = this.fetchToken(product).finally(() => this.fetching.delete(product));
@@ -340,14 +393,25 @@ export class MtnMomoConnector implements OperatorConnector {
       headers: { authorization: `Basic ${basic}`, 'ocp-apim-subscription-key': credentials.subscriptionKey },
       timeoutMs: this.deps.timeoutMs,
     });
-    if (answer.status !== 200) throw new MomoUnknownOutcome(`MoMo ${product} token request answered HTTP ${answer.status}`);
+    if (answer.status !== 200)
+      throw new MomoUnknownOutcome(`MoMo ${product} token request answered HTTP ${answer.status}`);
     const body = jsonOf(answer.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
     const accessToken = body?.access_token;
     const expiresInS = body?.expires_in;
-    if (typeof accessToken !== 'string' || accessToken === '' || accessToken.length > TOKEN_CHARS_MAX || /[\r\n]/.test(accessToken)) {
+    if (
+      typeof accessToken !== 'string' ||
+      accessToken === '' ||
+      accessToken.length > TOKEN_CHARS_MAX ||
+      /[\r\n]/.test(accessToken)
+    ) {
       throw new MomoUnknownOutcome(`MoMo ${product} token answer has no usable access_token`);
     }
-    if (typeof expiresInS !== 'number' || !Number.isFinite(expiresInS) || expiresInS <= 0 || expiresInS > TOKEN_LIFETIME_S_MAX) {
+    if (
+      typeof expiresInS !== 'number' ||
+      !Number.isFinite(expiresInS) ||
+      expiresInS <= 0 ||
+      expiresInS > TOKEN_LIFETIME_S_MAX
+    ) {
       throw new MomoUnknownOutcome(`MoMo ${product} token answer has no usable expires_in`);
     }
     const lifetimeMs = Math.floor(expiresInS * 1000);

@@ -1,6 +1,17 @@
-import { OPERATOR_FAILURE_CODES, type OperatorFailureCode, operatorFailure } from '../core/operator-failures.js';
+import {
+  OPERATOR_FAILURE_CODES,
+  type OperatorFailureCode,
+  operatorFailure,
+} from '../core/operator-failures.js';
 import { operatorById } from '../core/operators.js';
-import type { DebitOutcome, DebitRefusal, DebitRequest, OperatorAction, OperatorConnector, OperatorOutcome } from './connector.js';
+import type {
+  DebitOutcome,
+  DebitRefusal,
+  DebitRequest,
+  OperatorAction,
+  OperatorConnector,
+  OperatorOutcome,
+} from './connector.js';
 import { operatorHttp } from './http.js';
 import type { ConnectorDeps, ConnectorFactory } from './registry.js';
 import { ConnectorConfigError, type Settings } from './secrets.js';
@@ -150,10 +161,22 @@ export function ompreqXml(fields: {
 export function parseStatusMap(text: string, field: string): Record<string, OrangeBfMeaning> {
   const out: Record<string, OrangeBfMeaning> = {};
   const meanings: readonly string[] = ['otp_invalid', 'otp_expired', ...OPERATOR_FAILURE_CODES];
-  for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const [status, meaning, extra] = entry.split('=').map((s) => s.trim());
-    if (status === undefined || !/^[\w.-]{1,20}$/.test(status) || meaning === undefined || !meanings.includes(meaning) || extra !== undefined || status === ORANGE_BF_SUCCESS) {
-      throw new ConnectorConfigError(`${field}: "${entry.slice(0, 40)}" must be STATUS=MEANING, MEANING one of ${meanings.join(', ')}`);
+    if (
+      status === undefined ||
+      !/^[\w.-]{1,20}$/.test(status) ||
+      meaning === undefined ||
+      !meanings.includes(meaning) ||
+      extra !== undefined ||
+      status === ORANGE_BF_SUCCESS
+    ) {
+      throw new ConnectorConfigError(
+        `${field}: "${entry.slice(0, 40)}" must be STATUS=MEANING, MEANING one of ${meanings.join(', ')}`,
+      );
     }
     out[status] = meaning as OrangeBfMeaning;
   }
@@ -173,7 +196,8 @@ interface OrangeBfOptions {
 export function burkinaNational(phone: string): string | undefined {
   const operator = operatorById(ORANGE_BF_OPERATOR);
   const code = operator?.countryCode ?? '226';
-  if (phone.startsWith(code) && phone.length === code.length + 8 && /^\d+$/.test(phone)) return phone.slice(code.length);
+  if (phone.startsWith(code) && phone.length === code.length + 8 && /^\d+$/.test(phone))
+    return phone.slice(code.length);
   return /^\d{8}$/.test(phone) ? phone : undefined;
 }
 
@@ -189,7 +213,12 @@ export class OrangeBfConnector implements OperatorConnector {
   }
 
   requestCredit(): Promise<OperatorOutcome> {
-    return Promise.resolve(operatorFailure('operator_unavailable', 'Orange Burkina payouts are not supported by the OTP payment API'));
+    return Promise.resolve(
+      operatorFailure(
+        'operator_unavailable',
+        'Orange Burkina payouts are not supported by the OTP payment API',
+      ),
+    );
   }
 
   /**
@@ -203,8 +232,10 @@ export class OrangeBfConnector implements OperatorConnector {
 
   async requestDebit(request: DebitRequest): Promise<DebitOutcome> {
     const customer = burkinaNational(request.phone);
-    if (customer === undefined) return operatorFailure('invalid_request', 'the customer number is not an 8-digit Burkina Faso number');
-    if (!/^\d{4,8}$/.test(request.otp)) return { state: 'refused', code: 'otp_invalid', reason: 'the payment code must be digits' };
+    if (customer === undefined)
+      return operatorFailure('invalid_request', 'the customer number is not an 8-digit Burkina Faso number');
+    if (!/^\d{4,8}$/.test(request.otp))
+      return { state: 'refused', code: 'otp_invalid', reason: 'the payment code must be digits' };
     const body = ompreqXml({
       customerMsisdn: customer,
       merchantMsisdn: this.options.merchantMsisdn,
@@ -223,12 +254,19 @@ export class OrangeBfConnector implements OperatorConnector {
       timeoutMs: this.options.timeoutMs,
     });
     // A gateway error in front of Orange says nothing about the debit.
-    if (response.status < 200 || response.status > 299) throw new Error(`Orange Burkina answered HTTP ${response.status}`);
+    if (response.status < 200 || response.status > 299)
+      throw new Error(`Orange Burkina answered HTTP ${response.status}`);
     const fields = parseFlatXml(response.text);
     const status = fields?.get('status');
-    if (fields === undefined || status === undefined || status === '' || status.length > 20) throw new Error('Orange Burkina answered something other than its XML status');
-    const outcome = this.outcomeOf(status, (fields.get('message') ?? '').slice(0, FIELD_CHARS_MAX), (fields.get('transID') ?? '').slice(0, FIELD_CHARS_MAX));
-    if (outcome.state === 'completed' || outcome.state === 'failed') this.remember(request.reference, outcome);
+    if (fields === undefined || status === undefined || status === '' || status.length > 20)
+      throw new Error('Orange Burkina answered something other than its XML status');
+    const outcome = this.outcomeOf(
+      status,
+      (fields.get('message') ?? '').slice(0, FIELD_CHARS_MAX),
+      (fields.get('transID') ?? '').slice(0, FIELD_CHARS_MAX),
+    );
+    if (outcome.state === 'completed' || outcome.state === 'failed')
+      this.remember(request.reference, outcome);
     return outcome;
   }
 
@@ -239,7 +277,8 @@ export class OrangeBfConnector implements OperatorConnector {
     }
     const detail = `status ${status}${message === '' ? '' : `: ${message}`}`;
     const meaning = this.options.statuses[status];
-    if (meaning === 'otp_invalid' || meaning === 'otp_expired') return { state: 'refused', code: meaning, reason: detail };
+    if (meaning === 'otp_invalid' || meaning === 'otp_expired')
+      return { state: 'refused', code: meaning, reason: detail };
     // The call is synchronous and only 200 debits (both community clients treat every other
     // status as "not paid"): an unlisted status is a definitive failure of the operator's own.
     return operatorFailure(meaning ?? 'operator_error', detail, transId === '' ? undefined : transId);
@@ -260,13 +299,19 @@ export const orangeBurkinaFactory: ConnectorFactory = {
   operators: [ORANGE_BF_OPERATOR],
   create(settings: Settings, _operators: readonly string[], deps: ConnectorDeps): OperatorConnector {
     const merchantMsisdn = burkinaNational(settings.string('merchantMsisdn'));
-    if (merchantMsisdn === undefined) throw new ConnectorConfigError('orange-bf-otp settings.merchantMsisdn must be the merchant number: 8 digits, or 226 and 8 digits');
+    if (merchantMsisdn === undefined)
+      throw new ConnectorConfigError(
+        'orange-bf-otp settings.merchantMsisdn must be the merchant number: 8 digits, or 226 and 8 digits',
+      );
     return new OrangeBfConnector({
       url: settings.url('url'),
       merchantMsisdn,
       apiUsername: settings.string('apiUsername'),
       apiPassword: settings.secret('apiPassword'),
-      statuses: { ...ORANGE_BF_STATUSES, ...parseStatusMap(settings.string('statusMap', ' '), 'orange-bf-otp settings.statusMap') },
+      statuses: {
+        ...ORANGE_BF_STATUSES,
+        ...parseStatusMap(settings.string('statusMap', ' '), 'orange-bf-otp settings.statusMap'),
+      },
       timeoutMs: deps.timeoutMs,
     });
   },

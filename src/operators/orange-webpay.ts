@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { operatorFailure } from '../core/operator-failures.js';
 import type { Clock } from '../commands/context.js';
-import type { DebitOutcome, DebitRequest, OperatorAction, OperatorConnector, OperatorNotification, OperatorOutcome, RawNotification } from './connector.js';
+import type {
+  DebitOutcome,
+  DebitRequest,
+  OperatorAction,
+  OperatorConnector,
+  OperatorNotification,
+  OperatorOutcome,
+  RawNotification,
+} from './connector.js';
 import { jsonOf, operatorHttp } from './http.js';
 import { type ConnectorDeps, type ConnectorFactory, notifyUrl } from './registry.js';
 import { ConnectorConfigError, type Settings } from './secrets.js';
@@ -49,7 +57,10 @@ export function orderIdOf(reference: string): string {
   if (reference.length <= ORDER_ID_CHARS_MAX) return reference;
   const short = reference.startsWith('pay_') ? reference.slice(4) : reference;
   if (short.length <= ORDER_ID_CHARS_MAX && /^[a-z2-7]{26}\.\d{1,3}$/.test(short)) return short;
-  return `h${createHash('sha256').update(reference).digest('hex').slice(0, ORDER_ID_CHARS_MAX - 1)}`;
+  return `h${createHash('sha256')
+    .update(reference)
+    .digest('hex')
+    .slice(0, ORDER_ID_CHARS_MAX - 1)}`;
 }
 
 /** The reference an order_id came from, when it is reversible. */
@@ -107,7 +118,11 @@ export interface WebPayOptions {
 }
 
 /** WebPay's status of a payment, as Cauri's outcome (ADR 0011). Undefined for an unknown status. */
-export function outcomeOfStatus(status: unknown, txnid: unknown, payToken: string): OperatorOutcome | undefined {
+export function outcomeOfStatus(
+  status: unknown,
+  txnid: unknown,
+  payToken: string,
+): OperatorOutcome | undefined {
   const ref = typeof txnid === 'string' && txnid !== '' ? txnid.slice(0, TEXT_CHARS_MAX) : payToken;
   switch (status) {
     case 'SUCCESS':
@@ -149,18 +164,31 @@ export class OrangeWebPayConnector implements OperatorConnector {
     const response = await operatorHttp({
       method: 'POST',
       url: this.options.tokenUrl,
-      headers: { authorization: this.options.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: {
+        authorization: this.options.authorization,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
       body: 'grant_type=client_credentials',
       timeoutMs: this.options.timeoutMs,
     });
     const json = jsonOf(response.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
     // Never the body in the message: a token endpoint may echo credentials.
-    if (response.status !== 200 || typeof json?.access_token !== 'string' || json.access_token === '' || json.access_token.length > 4096) {
+    if (
+      response.status !== 200 ||
+      typeof json?.access_token !== 'string' ||
+      json.access_token === '' ||
+      json.access_token.length > 4096
+    ) {
       throw new Error(`Orange OAuth token request answered HTTP ${response.status}`);
     }
     const expiresInS = typeof json.expires_in === 'number' ? json.expires_in : Number(json.expires_in);
-    const lifetimeMs = Number.isFinite(expiresInS) && expiresInS > 0 ? Math.min(expiresInS, 90 * 86_400) * 1000 : 3_600_000;
-    this.token = { value: json.access_token, expiresAtMs: nowMs + Math.max(lifetimeMs - TOKEN_MARGIN_MS, 1_000) };
+    const lifetimeMs =
+      Number.isFinite(expiresInS) && expiresInS > 0 ? Math.min(expiresInS, 90 * 86_400) * 1000 : 3_600_000;
+    this.token = {
+      value: json.access_token,
+      expiresAtMs: nowMs + Math.max(lifetimeMs - TOKEN_MARGIN_MS, 1_000),
+    };
     return json.access_token;
   }
 
@@ -171,7 +199,11 @@ export class OrangeWebPayConnector implements OperatorConnector {
       const response = await operatorHttp({
         method: 'POST',
         url,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body: JSON.stringify(body),
         timeoutMs: this.options.timeoutMs,
       });
@@ -184,7 +216,8 @@ export class OrangeWebPayConnector implements OperatorConnector {
   }
 
   async requestDebit(request: DebitRequest): Promise<DebitOutcome> {
-    if (!this.options.operators.includes(request.operatorId)) return operatorFailure('operator_unavailable', `not configured for operator ${request.operatorId}`);
+    if (!this.options.operators.includes(request.operatorId))
+      return operatorFailure('operator_unavailable', `not configured for operator ${request.operatorId}`);
     const orderId = orderIdOf(request.reference);
     const returnUrl = request.returnUrl !== '' ? request.returnUrl : this.options.publicUrl;
     const { status, json } = await this.post(this.url('webpayment'), {
@@ -198,14 +231,35 @@ export class OrangeWebPayConnector implements OperatorConnector {
       lang: this.options.lang,
       reference: request.merchantName.slice(0, 30),
     });
-    const answer = (json ?? {}) as { pay_token?: unknown; payment_url?: unknown; notif_token?: unknown; message?: unknown };
+    const answer = (json ?? {}) as {
+      pay_token?: unknown;
+      payment_url?: unknown;
+      notif_token?: unknown;
+      message?: unknown;
+    };
     if (status === 200 || status === 201) {
       const { pay_token: payToken, payment_url: paymentUrl, notif_token: notifToken } = answer;
-      if (typeof payToken !== 'string' || typeof notifToken !== 'string' || typeof paymentUrl !== 'string' || !isHttpUrl(paymentUrl) || payToken === '' || notifToken === '') {
-        throw new Error(`Orange WebPay answered HTTP ${status} without pay_token, notif_token and payment_url`);
+      if (
+        typeof payToken !== 'string' ||
+        typeof notifToken !== 'string' ||
+        typeof paymentUrl !== 'string' ||
+        !isHttpUrl(paymentUrl) ||
+        payToken === '' ||
+        notifToken === ''
+      ) {
+        throw new Error(
+          `Orange WebPay answered HTTP ${status} without pay_token, notif_token and payment_url`,
+        );
       }
       const notifKey = tokenKey(notifToken);
-      const remembered: Remembered = { reference: request.reference, operatorId: request.operatorId, orderId, amountXof: request.amountXof, payToken, notifKey };
+      const remembered: Remembered = {
+        reference: request.reference,
+        operatorId: request.operatorId,
+        orderId,
+        amountXof: request.amountXof,
+        payToken,
+        notifKey,
+      };
       this.byReference.set(request.reference, remembered);
       this.byNotifKey.set(notifKey, request.reference);
       // The gateway keeps this with the attempt, so that any instance can ask after any restart.
@@ -213,7 +267,8 @@ export class OrangeWebPayConnector implements OperatorConnector {
     }
     const message = typeof answer.message === 'string' ? answer.message.slice(0, 200) : '';
     // 400: Orange refused the request as malformed; no payment page exists.
-    if (status === 400) return operatorFailure('invalid_request', `HTTP 400${message === '' ? '' : `: ${message}`}`);
+    if (status === 400)
+      return operatorFailure('invalid_request', `HTTP 400${message === '' ? '' : `: ${message}`}`);
     // 403 is also the answer to a re-used order_id: a payment for this reference may exist.
     throw new Error(`Orange WebPay answered HTTP ${status}${message === '' ? '' : `: ${message}`}`);
   }
@@ -223,11 +278,20 @@ export class OrangeWebPayConnector implements OperatorConnector {
    * by the gateway as the attempt's operator state (after a restart, or on another instance). A
    * request known neither way stays pending; never a final answer Orange did not give.
    */
-  async queryStatus(reference: string, _operatorId?: string, operatorState?: string): Promise<OperatorOutcome> {
+  async queryStatus(
+    reference: string,
+    _operatorId?: string,
+    operatorState?: string,
+  ): Promise<OperatorOutcome> {
     const known = this.byReference.get(reference) ?? rememberedOf(reference, operatorState);
     if (known === undefined) return { state: 'pending' };
-    const { status, json } = await this.post(this.url('transactionstatus'), { order_id: known.orderId, amount: known.amountXof, pay_token: known.payToken });
-    if (status !== 200 && status !== 201) throw new Error(`Orange WebPay transactionstatus answered HTTP ${status}`);
+    const { status, json } = await this.post(this.url('transactionstatus'), {
+      order_id: known.orderId,
+      amount: known.amountXof,
+      pay_token: known.payToken,
+    });
+    if (status !== 200 && status !== 201)
+      throw new Error(`Orange WebPay transactionstatus answered HTTP ${status}`);
     const answer = (json ?? {}) as { status?: unknown; txnid?: unknown };
     const outcome = outcomeOfStatus(answer.status, answer.txnid, known.payToken);
     if (outcome === undefined) throw new Error('Orange WebPay transactionstatus answered an unknown status');
@@ -248,11 +312,15 @@ export class OrangeWebPayConnector implements OperatorConnector {
     const known = reference === undefined ? undefined : this.byReference.get(reference);
     if (known === undefined || known.notifKey !== tokenKey(notifToken)) {
       const hinted = typeof orderId === 'string' ? referenceOfOrderId(orderId) : undefined;
-      return hinted === undefined ? undefined : { reference: hinted, outcome: { state: 'pending' }, verify: true };
+      return hinted === undefined
+        ? undefined
+        : { reference: hinted, outcome: { state: 'pending' }, verify: true };
     }
     if (known.operatorId !== operatorId) return undefined;
     const outcome = outcomeOfStatus(status, txnid, known.payToken);
-    return outcome === undefined ? { reference: known.reference, outcome: { state: 'pending' }, verify: true } : { reference: known.reference, outcome };
+    return outcome === undefined
+      ? { reference: known.reference, outcome: { state: 'pending' }, verify: true }
+      : { reference: known.reference, outcome };
   }
 }
 
@@ -267,8 +335,15 @@ function rememberedOf(reference: string, operatorState: string | undefined): Rem
   const parsed = jsonOf(operatorState) as Partial<Record<keyof Remembered | 'v', unknown>> | undefined;
   if (parsed === undefined || parsed === null || parsed.v !== 1) return undefined;
   const { orderId, amountXof, payToken, notifKey, operatorId } = parsed;
-  if (typeof orderId !== 'string' || typeof payToken !== 'string' || typeof notifKey !== 'string' || typeof operatorId !== 'string') return undefined;
-  if (typeof amountXof !== 'number' || !Number.isSafeInteger(amountXof) || orderId !== orderIdOf(reference)) return undefined;
+  if (
+    typeof orderId !== 'string' ||
+    typeof payToken !== 'string' ||
+    typeof notifKey !== 'string' ||
+    typeof operatorId !== 'string'
+  )
+    return undefined;
+  if (typeof amountXof !== 'number' || !Number.isSafeInteger(amountXof) || orderId !== orderIdOf(reference))
+    return undefined;
   return { reference, operatorId, orderId, amountXof, payToken, notifKey };
 }
 
@@ -287,7 +362,9 @@ function basicAuthorization(settings: Settings): string {
   const clientId = settings.optionalSecret('clientId');
   const clientSecret = settings.optionalSecret('clientSecret');
   if (clientId === undefined || clientSecret === undefined) {
-    throw new ConnectorConfigError('orange-webpay settings need authorizationHeader, or clientId and clientSecret');
+    throw new ConnectorConfigError(
+      'orange-webpay settings need authorizationHeader, or clientId and clientSecret',
+    );
   }
   return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
 }
@@ -297,13 +374,23 @@ export const orangeWebPayFactory: ConnectorFactory = {
   operators: ORANGE_WEBPAY_OPERATORS,
   create(settings: Settings, operators: readonly string[], deps: ConnectorDeps): OperatorConnector {
     const env = settings.string('env');
-    if (!/^[a-z]{2,8}$/.test(env)) throw new ConnectorConfigError('orange-webpay settings.env must be the path segment of the country, e.g. "ci", "ml", or "dev"');
+    if (!/^[a-z]{2,8}$/.test(env))
+      throw new ConnectorConfigError(
+        'orange-webpay settings.env must be the path segment of the country, e.g. "ci", "ml", or "dev"',
+      );
     // One merchant key and one country path per entry: Côte d'Ivoire and Mali are two entries.
-    if (operators.length > 1 && env !== 'dev') throw new ConnectorConfigError('orange-webpay serves one country per entry (one merchant key, one env): list one operator');
+    if (operators.length > 1 && env !== 'dev')
+      throw new ConnectorConfigError(
+        'orange-webpay serves one country per entry (one merchant key, one env): list one operator',
+      );
     const currency = settings.string('currency', env === 'dev' ? 'OUV' : 'XOF');
-    if (!/^[A-Z]{3}$/.test(currency)) throw new ConnectorConfigError('orange-webpay settings.currency must be a 3-letter code (XOF, or OUV in dev)');
+    if (!/^[A-Z]{3}$/.test(currency))
+      throw new ConnectorConfigError(
+        'orange-webpay settings.currency must be a 3-letter code (XOF, or OUV in dev)',
+      );
     const lang = settings.string('lang', 'fr');
-    if (!/^[a-z]{2}$/.test(lang)) throw new ConnectorConfigError('orange-webpay settings.lang must be a 2-letter language');
+    if (!/^[a-z]{2}$/.test(lang))
+      throw new ConnectorConfigError('orange-webpay settings.lang must be a 2-letter language');
     return new OrangeWebPayConnector({
       tokenUrl: settings.url('tokenUrl', 'https://api.orange.com/oauth/v3/token'),
       baseUrl: settings.url('baseUrl', 'https://api.orange.com'),

@@ -1,13 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import type { Xof } from '../core/money.js';
 import type { SimDebitTable } from '../store/schema-payin-surface.js';
-import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorOutcome } from './connector.js';
-import { EXCHANGE_JSON_CHARS_MAX, type OperatorExchange, boundedJson, exchangeRow, recordExchanges, subjectOfReference } from './recording-connector.js';
-import { type SimulatorDesk, parseSimulatorNotification, signSimulatorNotification } from './simulator-desk.js';
+import type {
+  CreditRequest,
+  DebitOutcome,
+  DebitRequest,
+  OperatorConnector,
+  OperatorOutcome,
+} from './connector.js';
+import {
+  EXCHANGE_JSON_CHARS_MAX,
+  type OperatorExchange,
+  boundedJson,
+  exchangeRow,
+  recordExchanges,
+  subjectOfReference,
+} from './recording-connector.js';
+import {
+  type SimulatorDesk,
+  parseSimulatorNotification,
+  signSimulatorNotification,
+} from './simulator-desk.js';
 import { SimulatorConnector, simulatorDeskOf } from './simulator.js';
 
 const CLOCK = { nowMs: () => 1_700_000_000_000 };
-const CREDIT: CreditRequest = { reference: 'po_abc', operatorId: '11', phone: '22670111111', amountXof: 5000 as Xof };
+const CREDIT: CreditRequest = {
+  reference: 'po_abc',
+  operatorId: '11',
+  phone: '22670111111',
+  amountXof: 5000 as Xof,
+};
 const DEBIT: DebitRequest = {
   reference: 'pay_abc.2',
   operatorId: '11',
@@ -54,8 +76,26 @@ describe('recordExchanges', () => {
     expect(await recording.requestCredit(CREDIT)).toEqual({ state: 'completed', operatorReference: 'OP-1' });
     expect(await recording.queryStatus('po_abc', '11')).toEqual({ state: 'pending' });
     expect(records).toEqual([
-      { action: 'credit', reference: 'po_abc', operatorId: '11', request: CREDIT, outcome: { state: 'completed', operatorReference: 'OP-1' }, error: null, startedAtMs: CLOCK.nowMs(), latencyMs: expect.any(Number) as number },
-      { action: 'status', reference: 'po_abc', operatorId: '11', request: { reference: 'po_abc', operatorId: '11' }, outcome: { state: 'pending' }, error: null, startedAtMs: CLOCK.nowMs(), latencyMs: expect.any(Number) as number },
+      {
+        action: 'credit',
+        reference: 'po_abc',
+        operatorId: '11',
+        request: CREDIT,
+        outcome: { state: 'completed', operatorReference: 'OP-1' },
+        error: null,
+        startedAtMs: CLOCK.nowMs(),
+        latencyMs: expect.any(Number) as number,
+      },
+      {
+        action: 'status',
+        reference: 'po_abc',
+        operatorId: '11',
+        request: { reference: 'po_abc', operatorId: '11' },
+        outcome: { state: 'pending' },
+        error: null,
+        startedAtMs: CLOCK.nowMs(),
+        latencyMs: expect.any(Number) as number,
+      },
     ]);
     expect(records[0]?.latencyMs).toBeGreaterThanOrEqual(0);
   });
@@ -67,7 +107,13 @@ describe('recordExchanges', () => {
     operator.failure = failure;
     const recording = recordExchanges(operator, sink, CLOCK);
     await expect(recording.requestCredit(CREDIT)).rejects.toBe(failure);
-    expect(records).toMatchObject([{ action: 'credit', error: 'connection reset by the operator', outcome: { error: 'Error', message: 'connection reset by the operator' } }]);
+    expect(records).toMatchObject([
+      {
+        action: 'credit',
+        error: 'connection reset by the operator',
+        outcome: { error: 'Error', message: 'connection reset by the operator' },
+      },
+    ]);
     // Something thrown that is not an Error is passed on as it is too.
     operator.failure = 'timeout';
     await expect(recording.requestCredit(CREDIT)).rejects.toBe('timeout');
@@ -75,7 +121,11 @@ describe('recordExchanges', () => {
   });
 
   it('a sink that rejects or throws changes nothing for the caller', async () => {
-    const rejecting = recordExchanges(new ScriptedOperator(), () => Promise.reject(new Error('disk full')), CLOCK);
+    const rejecting = recordExchanges(
+      new ScriptedOperator(),
+      () => Promise.reject(new Error('disk full')),
+      CLOCK,
+    );
     expect(await rejecting.requestCredit(CREDIT)).toMatchObject({ state: 'completed' });
     const throwing = recordExchanges(
       new ScriptedOperator(),
@@ -87,13 +137,17 @@ describe('recordExchanges', () => {
     expect(await throwing.requestCredit(CREDIT)).toMatchObject({ state: 'completed' });
     const operator = new ScriptedOperator();
     operator.failure = new Error('refused');
-    await expect(recordExchanges(operator, () => Promise.reject(new Error('disk full')), CLOCK).requestCredit(CREDIT)).rejects.toThrow('refused');
+    await expect(
+      recordExchanges(operator, () => Promise.reject(new Error('disk full')), CLOCK).requestCredit(CREDIT),
+    ).rejects.toThrow('refused');
   });
 
   it("does not keep the customer's USSD payment code", async () => {
     const { records, sink } = recorder();
     await recordExchanges(new ScriptedOperator(), sink, CLOCK).requestDebit?.(DEBIT);
-    expect(records).toMatchObject([{ action: 'debit', reference: 'pay_abc.2', request: { ...DEBIT, otp: '***' } }]);
+    expect(records).toMatchObject([
+      { action: 'debit', reference: 'pay_abc.2', request: { ...DEBIT, otp: '***' } },
+    ]);
     expect(JSON.stringify(records)).not.toContain('123456');
   });
 
@@ -108,12 +162,30 @@ describe('recordExchanges', () => {
     const { records, sink } = recorder();
     const recording = recordExchanges(new SimulatorConnector(0, desk), sink, CLOCK);
     expect(simulatorDeskOf(recording)).toBe(desk);
-    const row = { reference: 'pay_abc.1', operator_id: '12', status: 'completed', reason: null, operator_reference: 'SIMX' } as SimDebitTable;
+    const row = {
+      reference: 'pay_abc.1',
+      operator_id: '12',
+      status: 'completed',
+      reason: null,
+      operator_reference: 'SIMX',
+    } as SimDebitTable;
     const genuine = signSimulatorNotification(desk.notificationKey, row);
-    expect(recording.parseNotification?.('12', genuine)).toEqual({ reference: 'pay_abc.1', outcome: { state: 'completed', operatorReference: 'SIMX' } });
+    expect(recording.parseNotification?.('12', genuine)).toEqual({
+      reference: 'pay_abc.1',
+      outcome: { state: 'completed', operatorReference: 'SIMX' },
+    });
     expect(recording.parseNotification?.('12', { headers: {}, body: genuine.body })).toBeUndefined();
     expect(records).toEqual([
-      { action: 'notification', reference: 'pay_abc.1', operatorId: '12', request: { body: genuine.body }, outcome: { state: 'completed', operatorReference: 'SIMX' }, error: null, startedAtMs: CLOCK.nowMs(), latencyMs: expect.any(Number) as number },
+      {
+        action: 'notification',
+        reference: 'pay_abc.1',
+        operatorId: '12',
+        request: { body: genuine.body },
+        outcome: { state: 'completed', operatorReference: 'SIMX' },
+        error: null,
+        startedAtMs: CLOCK.nowMs(),
+        latencyMs: expect.any(Number) as number,
+      },
     ]);
     // The signature header is a credential: it is not recorded.
     expect(JSON.stringify(records)).not.toContain(String(Object.values(genuine.headers)[0]));
@@ -121,16 +193,32 @@ describe('recordExchanges', () => {
 
   it('a notification whose record fails is still parsed', () => {
     const desk = fakeDesk();
-    const recording = recordExchanges(new SimulatorConnector(0, desk), () => Promise.reject(new Error('closed')), CLOCK);
-    const row = { reference: 'po_x', operator_id: '11', status: 'failed', reason: 'declined', operator_reference: 'SIMY' } as SimDebitTable;
-    expect(recording.parseNotification?.('11', signSimulatorNotification(desk.notificationKey, row))?.outcome).toMatchObject({ state: 'failed', reason: 'declined' });
+    const recording = recordExchanges(
+      new SimulatorConnector(0, desk),
+      () => Promise.reject(new Error('closed')),
+      CLOCK,
+    );
+    const row = {
+      reference: 'po_x',
+      operator_id: '11',
+      status: 'failed',
+      reason: 'declined',
+      operator_reference: 'SIMY',
+    } as SimDebitTable;
+    expect(
+      recording.parseNotification?.('11', signSimulatorNotification(desk.notificationKey, row))?.outcome,
+    ).toMatchObject({ state: 'failed', reason: 'declined' });
   });
 });
 
 /** A desk that only checks notifications, with its one key (the simulator asks it since token-secret rotation, ADR 0022). */
 function fakeDesk(): SimulatorDesk {
   const notificationKey = 'k'.repeat(64);
-  return { notificationKey, parseNotification: (operatorId: string, raw) => parseSimulatorNotification(notificationKey, operatorId, raw) } as Partial<SimulatorDesk> as SimulatorDesk;
+  return {
+    notificationKey,
+    parseNotification: (operatorId: string, raw) =>
+      parseSimulatorNotification(notificationKey, operatorId, raw),
+  } as Partial<SimulatorDesk> as SimulatorDesk;
 }
 
 describe('exchange rows', () => {
@@ -148,8 +236,26 @@ describe('exchange rows', () => {
     const long = boundedJson({ text: 'x'.repeat(10_000) });
     expect(long).toHaveLength(EXCHANGE_JSON_CHARS_MAX);
     expect(long.endsWith('…')).toBe(true);
-    const row = exchangeRow({ action: 'debit', reference: 'pay_abc.1', operatorId: '11', request: { big: 'y'.repeat(5000) }, outcome: { state: 'pending' }, error: null, startedAtMs: 5, latencyMs: 7 });
-    expect(row).toMatchObject({ subject_id: 'pay_abc', reference: 'pay_abc.1', operator_id: '11', action: 'debit', outcome: '{"state":"pending"}', error: null, started_at_ms: 5, latency_ms: 7 });
+    const row = exchangeRow({
+      action: 'debit',
+      reference: 'pay_abc.1',
+      operatorId: '11',
+      request: { big: 'y'.repeat(5000) },
+      outcome: { state: 'pending' },
+      error: null,
+      startedAtMs: 5,
+      latencyMs: 7,
+    });
+    expect(row).toMatchObject({
+      subject_id: 'pay_abc',
+      reference: 'pay_abc.1',
+      operator_id: '11',
+      action: 'debit',
+      outcome: '{"state":"pending"}',
+      error: null,
+      started_at_ms: 5,
+      latency_ms: 7,
+    });
     expect(row.id).toMatch(/^opx_[2-7a-z]{26}$/);
     expect(row.request).toHaveLength(EXCHANGE_JSON_CHARS_MAX);
   });

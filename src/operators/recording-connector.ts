@@ -60,29 +60,53 @@ export const EXCHANGE_ERROR_CHARS_MAX = 512;
  * still find the simulated operators' back office. Optional methods stay absent when the wrapped
  * connector lacks them (a credit-only connector must still read as one).
  */
-export function recordExchanges(connector: OperatorConnector, sink: ExchangeSink, clock: Clock): OperatorConnector {
-  const timed = <T>(action: ExchangeAction, reference: string, operatorId: string, request: unknown, call: () => Promise<T>): Promise<T> =>
-    timeCall({ sink, clock, action, reference, operatorId, request }, call);
+export function recordExchanges(
+  connector: OperatorConnector,
+  sink: ExchangeSink,
+  clock: Clock,
+): OperatorConnector {
+  const timed = <T>(
+    action: ExchangeAction,
+    reference: string,
+    operatorId: string,
+    request: unknown,
+    call: () => Promise<T>,
+  ): Promise<T> => timeCall({ sink, clock, action, reference, operatorId, request }, call);
   const recording = Object.create(connector) as OperatorConnector;
-  recording.requestCredit = (request) => timed('credit', request.reference, request.operatorId, request, () => connector.requestCredit(request));
+  recording.requestCredit = (request) =>
+    timed('credit', request.reference, request.operatorId, request, () => connector.requestCredit(request));
   // The operator state is not recorded: it may carry the operator's per-payment token.
   recording.queryStatus = (reference, operatorId, operatorState) =>
-    timed('status', reference, operatorId, { reference, operatorId }, () => connector.queryStatus(reference, operatorId, operatorState));
+    timed('status', reference, operatorId, { reference, operatorId }, () =>
+      connector.queryStatus(reference, operatorId, operatorState),
+    );
   const requestDebit = connector.requestDebit?.bind(connector);
   const parseNotification = connector.parseNotification?.bind(connector);
   const refund = connector.refund?.bind(connector);
   const queryRefund = connector.queryRefund?.bind(connector);
-  if (refund !== undefined) recording.refund = (request) => timed('refund', request.reference, request.operatorId, request, () => refund(request));
-  if (queryRefund !== undefined) recording.queryRefund = (request) => timed('status', request.reference, request.operatorId, request, () => queryRefund(request));
+  if (refund !== undefined)
+    recording.refund = (request) =>
+      timed('refund', request.reference, request.operatorId, request, () => refund(request));
+  if (queryRefund !== undefined)
+    recording.queryRefund = (request) =>
+      timed('status', request.reference, request.operatorId, request, () => queryRefund(request));
   if (requestDebit !== undefined) {
-    recording.requestDebit = (request) => timed('debit', request.reference, request.operatorId, maskedDebit(request), () => requestDebit(request));
+    recording.requestDebit = (request) =>
+      timed('debit', request.reference, request.operatorId, maskedDebit(request), () =>
+        requestDebit(request),
+      );
   }
   if (parseNotification !== undefined) {
     recording.parseNotification = (operatorId, raw) => {
       const startedAtMs = clock.nowMs();
       const started = performance.now();
       const parsed = parseNotification(operatorId, raw);
-      if (parsed !== undefined) void deliver(sink, newId('opx'), notificationExchange(operatorId, raw, parsed, startedAtMs, elapsedMs(started)));
+      if (parsed !== undefined)
+        void deliver(
+          sink,
+          newId('opx'),
+          notificationExchange(operatorId, raw, parsed, startedAtMs, elapsedMs(started)),
+        );
       return parsed;
     };
   }
@@ -123,16 +147,35 @@ async function timeCall<T>(context: CallContext, call: () => Promise<T>): Promis
   try {
     outcome = await call();
   } catch (error) {
-    await deliver(sink, id, exchange(describeError(error), bounded(errorMessage(error), EXCHANGE_ERROR_CHARS_MAX)));
+    await deliver(
+      sink,
+      id,
+      exchange(describeError(error), bounded(errorMessage(error), EXCHANGE_ERROR_CHARS_MAX)),
+    );
     throw error;
   }
   await deliver(sink, id, exchange(outcome, null));
   return outcome;
 }
 
-function notificationExchange(operatorId: string, raw: RawNotification, parsed: OperatorNotification, startedAtMs: number, latencyMs: number): OperatorExchange {
+function notificationExchange(
+  operatorId: string,
+  raw: RawNotification,
+  parsed: OperatorNotification,
+  startedAtMs: number,
+  latencyMs: number,
+): OperatorExchange {
   // The body only: the headers carry the operator's signature, which is a credential.
-  return { action: 'notification', reference: parsed.reference, operatorId, request: { body: raw.body }, outcome: parsed.outcome, error: null, startedAtMs, latencyMs };
+  return {
+    action: 'notification',
+    reference: parsed.reference,
+    operatorId,
+    request: { body: raw.body },
+    outcome: parsed.outcome,
+    error: null,
+    startedAtMs,
+    latencyMs,
+  };
 }
 
 /**
@@ -189,7 +232,11 @@ export function subjectOfReference(reference: string): string | null {
   return subject === '' ? null : subject;
 }
 
-export function exchangeRow(exchange: OperatorExchange, id: string = newId('opx'), phase: 'intent' | 'outcome' = 'outcome'): OperatorExchangeTable {
+export function exchangeRow(
+  exchange: OperatorExchange,
+  id: string = newId('opx'),
+  phase: 'intent' | 'outcome' = 'outcome',
+): OperatorExchangeTable {
   return {
     id,
     phase,
@@ -212,17 +259,32 @@ export function exchangeRow(exchange: OperatorExchange, id: string = newId('opx'
 export function storeExchanges(db: Database): ExchangeSinks {
   return {
     async intent(id, exchange) {
-      await db.command((tx) => tx.insertInto('operator_exchanges').values(exchangeRow(exchange, id, 'intent')).execute(), SEPARATE);
+      await db.command(
+        (tx) =>
+          tx
+            .insertInto('operator_exchanges')
+            .values(exchangeRow(exchange, id, 'intent'))
+            .execute(),
+        SEPARATE,
+      );
     },
     async outcome(id, exchange) {
       const row = exchangeRow(exchange, id, 'outcome');
-      await db.command((tx) =>
-        tx
-          .insertInto('operator_exchanges')
-          .values(row)
-          // The intent's row, when it was written; otherwise (its write was dropped) a new one.
-          .onConflict((oc) => oc.column('id').doUpdateSet({ outcome: row.outcome, error: row.error, latency_ms: row.latency_ms, phase: 'outcome' }))
-          .execute(),
+      await db.command(
+        (tx) =>
+          tx
+            .insertInto('operator_exchanges')
+            .values(row)
+            // The intent's row, when it was written; otherwise (its write was dropped) a new one.
+            .onConflict((oc) =>
+              oc.column('id').doUpdateSet({
+                outcome: row.outcome,
+                error: row.error,
+                latency_ms: row.latency_ms,
+                phase: 'outcome',
+              }),
+            )
+            .execute(),
         SEPARATE,
       );
     },

@@ -49,36 +49,73 @@ export function notifyUrl(publicUrl: string, operatorId: string): string {
 }
 
 /** Builds the router from the parsed connectors file. */
-export function connectorsFromJson(json: unknown, factories: readonly ConnectorFactory[], deps: ConnectorDeps): OperatorRouter {
-  if (json === null || typeof json !== 'object' || !Array.isArray((json as { connectors?: unknown }).connectors)) {
+export function connectorsFromJson(
+  json: unknown,
+  factories: readonly ConnectorFactory[],
+  deps: ConnectorDeps,
+): OperatorRouter {
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    !Array.isArray((json as { connectors?: unknown }).connectors)
+  ) {
     throw new ConnectorConfigError('the connectors file must be {"connectors": [...]}');
   }
   const entries = (json as { connectors: unknown[] }).connectors;
-  if (entries.length > CONNECTOR_ENTRIES_MAX) throw new ConnectorConfigError(`at most ${CONNECTOR_ENTRIES_MAX} connectors`);
+  if (entries.length > CONNECTOR_ENTRIES_MAX)
+    throw new ConnectorConfigError(`at most ${CONNECTOR_ENTRIES_MAX} connectors`);
   const byOperator = new Map<string, OperatorConnector>();
   entries.forEach((entry, index) => {
     const where = `connectors[${index}]`;
-    if (entry === null || typeof entry !== 'object') throw new ConnectorConfigError(`${where} must be an object`);
-    const { type, operators, settings } = entry as { type?: unknown; operators?: unknown; settings?: unknown };
+    if (entry === null || typeof entry !== 'object')
+      throw new ConnectorConfigError(`${where} must be an object`);
+    const { type, operators, settings } = entry as {
+      type?: unknown;
+      operators?: unknown;
+      settings?: unknown;
+    };
     const factory = factories.find((f) => f.type === type);
-    if (factory === undefined) throw new ConnectorConfigError(`${where}.type must be one of ${factories.map((f) => f.type).join(', ')}`);
-    if (!Array.isArray(operators) || operators.length === 0 || !operators.every((id): id is string => typeof id === 'string')) {
+    if (factory === undefined)
+      throw new ConnectorConfigError(
+        `${where}.type must be one of ${factories.map((f) => f.type).join(', ')}`,
+      );
+    if (
+      !Array.isArray(operators) ||
+      operators.length === 0 ||
+      !operators.every((id): id is string => typeof id === 'string')
+    ) {
       throw new ConnectorConfigError(`${where}.operators must be a non-empty list of operator ids`);
     }
     for (const id of operators) {
-      if (id === WALLET_OPERATOR.id || operatorById(id) === undefined) throw new ConnectorConfigError(`${where}.operators: ${id} is not a mobile-money operator of the catalogue`);
-      if (!factory.operators.includes(id)) throw new ConnectorConfigError(`${where}.operators: ${factory.type} does not serve operator ${id} (it serves ${factory.operators.join(', ')})`);
-      if (byOperator.has(id)) throw new ConnectorConfigError(`${where}.operators: operator ${id} already has a connector`);
+      if (id === WALLET_OPERATOR.id || operatorById(id) === undefined)
+        throw new ConnectorConfigError(
+          `${where}.operators: ${id} is not a mobile-money operator of the catalogue`,
+        );
+      if (!factory.operators.includes(id))
+        throw new ConnectorConfigError(
+          `${where}.operators: ${factory.type} does not serve operator ${id} (it serves ${factory.operators.join(', ')})`,
+        );
+      if (byOperator.has(id))
+        throw new ConnectorConfigError(`${where}.operators: operator ${id} already has a connector`);
     }
     const raw = settings === undefined ? {} : settings;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConnectorConfigError(`${where}.settings must be an object`);
-    const connector = factory.create(new Settings(raw as Record<string, unknown>, `${where}.settings`, deps.env), operators, deps);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ConnectorConfigError(`${where}.settings must be an object`);
+    const connector = factory.create(
+      new Settings(raw as Record<string, unknown>, `${where}.settings`, deps.env),
+      operators,
+      deps,
+    );
     for (const id of operators) byOperator.set(id, connector);
   });
   return new OperatorRouter(byOperator);
 }
 
-export function connectorsFromFile(file: string | undefined, factories: readonly ConnectorFactory[], deps: ConnectorDeps): OperatorRouter {
+export function connectorsFromFile(
+  file: string | undefined,
+  factories: readonly ConnectorFactory[],
+  deps: ConnectorDeps,
+): OperatorRouter {
   if (file === undefined || file === '') return new OperatorRouter(new Map());
   let text: string;
   try {
@@ -95,12 +132,14 @@ export function connectorsFromFile(file: string | undefined, factories: readonly
   try {
     return connectorsFromJson(json, factories, deps);
   } catch (error) {
-    if (error instanceof ConnectorConfigError) throw new ConnectorConfigError(`CAURI_CONNECTORS_FILE ${file}: ${error.message}`);
+    if (error instanceof ConnectorConfigError)
+      throw new ConnectorConfigError(`CAURI_CONNECTORS_FILE ${file}: ${error.message}`);
     throw error;
   }
 }
 
-const unavailable = (operatorId: string): OperatorOutcome => operatorFailure('operator_unavailable', `no connector for operator ${operatorId}`);
+const unavailable = (operatorId: string): OperatorOutcome =>
+  operatorFailure('operator_unavailable', `no connector for operator ${operatorId}`);
 
 /**
  * One connector per operator behind the gateway's single `OperatorConnector`. Commands ask
@@ -130,7 +169,9 @@ export class OperatorRouter implements OperatorConnector {
   queryStatus(reference: string, operatorId: string, operatorState?: string): Promise<OperatorOutcome> {
     const connector = this.byOperator.get(operatorId);
     // Unknown is pending, never failed: money already sent must not be released by a config change.
-    return connector ? connector.queryStatus(reference, operatorId, operatorState) : Promise.resolve({ state: 'pending' });
+    return connector
+      ? connector.queryStatus(reference, operatorId, operatorState)
+      : Promise.resolve({ state: 'pending' });
   }
 
   requestDebit(request: DebitRequest): Promise<DebitOutcome> {

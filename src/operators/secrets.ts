@@ -22,7 +22,8 @@ export function readSecret(ref: unknown, field: string, env: NodeJS.ProcessEnv):
   if (typeof ref === 'string') value = ref;
   else if (ref !== null && typeof ref === 'object' && 'env' in ref && typeof ref.env === 'string') {
     value = env[ref.env];
-    if (value === undefined || value === '') throw new ConnectorConfigError(`${field}: environment variable ${ref.env} is not set`);
+    if (value === undefined || value === '')
+      throw new ConnectorConfigError(`${field}: environment variable ${ref.env} is not set`);
   } else if (ref !== null && typeof ref === 'object' && 'file' in ref && typeof ref.file === 'string') {
     try {
       value = readFileSync(ref.file, 'utf8').trim();
@@ -32,7 +33,8 @@ export function readSecret(ref: unknown, field: string, env: NodeJS.ProcessEnv):
   } else {
     throw new ConnectorConfigError(`${field} must be a string, {"env": NAME} or {"file": PATH}`);
   }
-  if (value === '' || value.length > SECRET_CHARS_MAX) throw new ConnectorConfigError(`${field} must be 1 to ${SECRET_CHARS_MAX} characters`);
+  if (value === '' || value.length > SECRET_CHARS_MAX)
+    throw new ConnectorConfigError(`${field} must be 1 to ${SECRET_CHARS_MAX} characters`);
   return value;
 }
 
@@ -46,7 +48,8 @@ export class Settings {
 
   string(name: string, fallback?: string): string {
     const value = this.raw[name] ?? fallback;
-    if (typeof value !== 'string' || value === '' || value.length > 2_048) throw new ConnectorConfigError(`${this.prefix}.${name} must be a non-empty string`);
+    if (typeof value !== 'string' || value === '' || value.length > 2_048)
+      throw new ConnectorConfigError(`${this.prefix}.${name} must be a non-empty string`);
     return value;
   }
 
@@ -58,7 +61,8 @@ export class Settings {
     } catch {
       throw new ConnectorConfigError(`${this.prefix}.${name} must be an http or https URL`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConnectorConfigError(`${this.prefix}.${name} must be an http or https URL`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new ConnectorConfigError(`${this.prefix}.${name} must be an http or https URL`);
     return value.replace(/\/+$/, '');
   }
 

@@ -2,12 +2,25 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../commands/context.js';
 import { newId, randomDigits } from '../core/ids.js';
 import type { Xof } from '../core/money.js';
-import { type Operator, type PrefixTable, type ValidationMode, operatorById, operatorForPhone } from '../core/operators.js';
+import {
+  type Operator,
+  type PrefixTable,
+  type ValidationMode,
+  operatorById,
+  operatorForPhone,
+} from '../core/operators.js';
 import { generateOtpCode } from '../core/otp.js';
 import { normalizePhone } from '../core/phone.js';
 import type { Database, Tx } from '../store/database.js';
 import type { SimDebitTable } from '../store/schema-payin-surface.js';
-import type { CreditRequest, DebitOutcome, DebitRequest, OperatorNotification, OperatorOutcome, RawNotification } from './connector.js';
+import type {
+  CreditRequest,
+  DebitOutcome,
+  DebitRequest,
+  OperatorNotification,
+  OperatorOutcome,
+  RawNotification,
+} from './connector.js';
 
 /**
  * The simulated operators' back office: what a real operator keeps on its side of a payin. It has
@@ -68,8 +81,20 @@ export interface PendingApproval {
 }
 
 export type DialResult =
-  | { action: 'otp'; phone: string; operatorId: string; operatorName: string; otp: string; expiresAtMs: number }
-  | { action: 'approved'; phone: string; approval: PendingApproval; notification: { operatorId: string; raw: RawNotification } };
+  | {
+      action: 'otp';
+      phone: string;
+      operatorId: string;
+      operatorName: string;
+      otp: string;
+      expiresAtMs: number;
+    }
+  | {
+      action: 'approved';
+      phone: string;
+      approval: PendingApproval;
+      notification: { operatorId: string; raw: RawNotification };
+    };
 
 export interface DeskOptions {
   db: Database;
@@ -101,13 +126,18 @@ function operatorReferenceOf(reference: string): string {
 }
 
 /** The outcome a magic number imposes on a payin, if the number is one. */
-export function payinMagicOf(phone: string): { state: 'completed' } | { state: 'failed'; reason: string } | { state: 'pending' } | undefined {
+export function payinMagicOf(
+  phone: string,
+): { state: 'completed' } | { state: 'failed'; reason: string } | { state: 'pending' } | undefined {
   return PAYIN_MAGIC_SUFFIXES[phone.slice(-4) as keyof typeof PAYIN_MAGIC_SUFFIXES];
 }
 
-export function outcomeOf(row: Pick<SimDebitTable, 'status' | 'reason' | 'operator_reference'>): OperatorOutcome {
+export function outcomeOf(
+  row: Pick<SimDebitTable, 'status' | 'reason' | 'operator_reference'>,
+): OperatorOutcome {
   if (row.status === 'completed') return { state: 'completed', operatorReference: row.operator_reference };
-  if (row.status === 'failed') return { state: 'failed', reason: row.reason ?? 'failed', operatorReference: row.operator_reference };
+  if (row.status === 'failed')
+    return { state: 'failed', reason: row.reason ?? 'failed', operatorReference: row.operator_reference };
   return { state: 'pending' };
 }
 
@@ -127,7 +157,13 @@ function toApproval(row: SimDebitTable): PendingApproval {
 }
 
 /** The text a notification's signature covers: its fields in a fixed order. */
-function signedText(body: { reference: string; operator_id: string; status: string; reason: string; operator_reference: string }): string {
+function signedText(body: {
+  reference: string;
+  operator_id: string;
+  status: string;
+  reason: string;
+  operator_reference: string;
+}): string {
   return [body.reference, body.operator_id, body.status, body.reason, body.operator_reference].join('\n');
 }
 
@@ -144,7 +180,11 @@ export function signSimulatorNotification(key: string, row: SimDebitTable): RawN
 }
 
 /** Parses a simulator notification; undefined unless it is well formed and genuinely signed. */
-export function parseSimulatorNotification(key: string, operatorId: string, raw: RawNotification): OperatorNotification | undefined {
+export function parseSimulatorNotification(
+  key: string,
+  operatorId: string,
+  raw: RawNotification,
+): OperatorNotification | undefined {
   const signature = raw.headers[SIM_NOTIFICATION_HEADER];
   if (typeof signature !== 'string' || !/^[0-9a-f]{64}$/.test(signature)) return undefined;
   if (typeof raw.body !== 'object' || raw.body === null) return undefined;
@@ -162,7 +202,14 @@ export function parseSimulatorNotification(key: string, operatorId: string, raw:
   const expected = createHmac('sha256', key).update(signedText(body)).digest();
   if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return undefined;
   if (!['completed', 'failed', 'pending'].includes(body.status)) return undefined;
-  return { reference: body.reference, outcome: outcomeOf({ status: body.status, reason: body.reason, operator_reference: body.operator_reference }) };
+  return {
+    reference: body.reference,
+    outcome: outcomeOf({
+      status: body.status,
+      reason: body.reason,
+      operator_reference: body.operator_reference,
+    }),
+  };
 }
 
 export class SimulatorDesk {
@@ -176,7 +223,8 @@ export class SimulatorDesk {
   parseNotification(operatorId: string, raw: RawNotification): OperatorNotification | undefined {
     const parsed = parseSimulatorNotification(this.options.notificationKey, operatorId, raw);
     const previous = this.options.previousNotificationKey;
-    if (parsed !== undefined || previous === undefined || this.options.clock.nowMs() >= previous.untilMs) return parsed;
+    if (parsed !== undefined || previous === undefined || this.options.clock.nowMs() >= previous.untilMs)
+      return parsed;
     return parseSimulatorNotification(previous.key, operatorId, raw);
   }
 
@@ -185,10 +233,15 @@ export class SimulatorDesk {
     const { db, clock } = this.options;
     return db.command(async (tx) => {
       const nowMs = clock.nowMs();
-      const known = await tx.selectFrom('sim_debits').selectAll().where('reference', '=', request.reference).executeTakeFirst();
+      const known = await tx
+        .selectFrom('sim_debits')
+        .selectAll()
+        .where('reference', '=', request.reference)
+        .executeTakeFirst();
       if (known) return this.outcomeWithPortal(known);
       const operator = operatorById(request.operatorId);
-      if (!operator || operator.validationMode === 'sms_otp') return { state: 'failed', reason: 'operator_error: unknown operator' };
+      if (!operator || operator.validationMode === 'sms_otp')
+        return { state: 'failed', reason: 'operator_error: unknown operator' };
       const magic = payinMagicOf(request.phone);
       const kind: DebitKind = magic ? 'magic' : KIND_OF_MODE[operator.validationMode];
       let status = magic?.state ?? 'pending';
@@ -220,7 +273,8 @@ export class SimulatorDesk {
         decided_at_ms: status === 'pending' ? null : nowMs,
       };
       await tx.insertInto('sim_debits').values(row).execute();
-      if (kind === 'guided' || (kind === 'push' && operator.fallbackMode === 'guided_ussd')) await this.sendGuidedSms(tx, operator, row, nowMs);
+      if (kind === 'guided' || (kind === 'push' && operator.fallbackMode === 'guided_ussd'))
+        await this.sendGuidedSms(tx, operator, row, nowMs);
       return this.outcomeWithPortal(row);
     });
   }
@@ -235,7 +289,13 @@ export class SimulatorDesk {
       async (tx) => {
         await tx
           .insertInto('sim_credits')
-          .values({ reference: request.reference, operator_id: request.operatorId, phone: request.phone, amount_xof: request.amountXof, created_at_ms: clock.nowMs() })
+          .values({
+            reference: request.reference,
+            operator_id: request.operatorId,
+            phone: request.phone,
+            amount_xof: request.amountXof,
+            created_at_ms: clock.nowMs(),
+          })
           .onConflict((oc) => oc.column('reference').doNothing())
           .execute();
       },
@@ -246,13 +306,27 @@ export class SimulatorDesk {
 
   /** The number a credit was sent to, if the simulated operator received it. */
   creditPhone(reference: string): Promise<string | undefined> {
-    return this.options.db.command(async (tx) => (await tx.selectFrom('sim_credits').select('phone').where('reference', '=', reference).executeTakeFirst())?.phone, { separate: true, concurrent: true });
+    return this.options.db.command(
+      async (tx) =>
+        (
+          await tx
+            .selectFrom('sim_credits')
+            .select('phone')
+            .where('reference', '=', reference)
+            .executeTakeFirst()
+        )?.phone,
+      { separate: true, concurrent: true },
+    );
   }
 
   /** What the operator says about a request; `pending` for one it never received. */
   queryStatus(reference: string): Promise<OperatorOutcome> {
     return this.options.db.command(async (tx) => {
-      const row = await tx.selectFrom('sim_debits').selectAll().where('reference', '=', reference).executeTakeFirst();
+      const row = await tx
+        .selectFrom('sim_debits')
+        .selectAll()
+        .where('reference', '=', reference)
+        .executeTakeFirst();
       return row ? outcomeOf(row) : { state: 'pending' };
     });
   }
@@ -266,11 +340,15 @@ export class SimulatorDesk {
     const { db, clock, prefixes } = this.options;
     return db.command(async (tx) => {
       const phone = normalizePhone(phoneRaw);
-      if (phone === undefined) return { ok: false, error: `"${phoneRaw}" is not an international phone number` };
+      if (phone === undefined)
+        return { ok: false, error: `"${phoneRaw}" is not an international phone number` };
       const operator = operatorForPhone(phone, prefixes);
       if (!operator) return { ok: false, error: `no operator serves ${phone}` };
       if (code !== undefined && code.replace(/\s/g, '') !== (operator.ussdCode ?? '')) {
-        return { ok: false, error: `${operator.name} has no USSD code ${code}${operator.ussdCode ? `; dial ${operator.ussdCode}` : ''}` };
+        return {
+          ok: false,
+          error: `${operator.name} has no USSD code ${code}${operator.ussdCode ? `; dial ${operator.ussdCode}` : ''}`,
+        };
       }
       const nowMs = clock.nowMs();
       const waiting = await tx
@@ -282,20 +360,48 @@ export class SimulatorDesk {
         .orderBy('created_at_ms')
         .orderBy('id')
         .execute();
-      const guided = waiting.find((row) => row.kind === 'guided' || operatorById(row.operator_id)?.fallbackMode === 'guided_ussd');
+      const guided = waiting.find(
+        (row) => row.kind === 'guided' || operatorById(row.operator_id)?.fallbackMode === 'guided_ussd',
+      );
       if (guided) {
         const decided = await this.decideRow(tx, guided, 'approve', nowMs);
-        return { ok: true, value: { action: 'approved', phone, approval: toApproval(decided), notification: this.notificationOf(decided) } };
+        return {
+          ok: true,
+          value: {
+            action: 'approved',
+            phone,
+            approval: toApproval(decided),
+            notification: this.notificationOf(decided),
+          },
+        };
       }
       if (operator.validationMode !== 'ussd_otp') {
-        return { ok: false, error: `nothing to pay for ${phone}: ${operator.name} issues no payment code by USSD` };
+        return {
+          ok: false,
+          error: `nothing to pay for ${phone}: ${operator.name} issues no payment code by USSD`,
+        };
       }
       const otp = generateOtpCode();
-      const row = { phone, operator_id: operator.id, code_hash: codeHash(phone, otp), expires_at_ms: nowMs + SIM_USSD_CODE_TTL_MS, attempts: 0, created_at_ms: nowMs };
+      const row = {
+        phone,
+        operator_id: operator.id,
+        code_hash: codeHash(phone, otp),
+        expires_at_ms: nowMs + SIM_USSD_CODE_TTL_MS,
+        attempts: 0,
+        created_at_ms: nowMs,
+      };
       await tx
         .insertInto('sim_ussd_codes')
         .values(row)
-        .onConflict((oc) => oc.column('phone').doUpdateSet({ operator_id: row.operator_id, code_hash: row.code_hash, expires_at_ms: row.expires_at_ms, attempts: 0, created_at_ms: nowMs }))
+        .onConflict((oc) =>
+          oc.column('phone').doUpdateSet({
+            operator_id: row.operator_id,
+            code_hash: row.code_hash,
+            expires_at_ms: row.expires_at_ms,
+            attempts: 0,
+            created_at_ms: nowMs,
+          }),
+        )
         .execute();
       // The code appears on the phone's screen; the sandbox inbox keeps a copy for the console.
       await tx
@@ -307,7 +413,17 @@ export class SimulatorDesk {
           created_at_ms: nowMs,
         })
         .execute();
-      return { ok: true, value: { action: 'otp', phone, operatorId: operator.id, operatorName: operator.name, otp, expiresAtMs: row.expires_at_ms } };
+      return {
+        ok: true,
+        value: {
+          action: 'otp',
+          phone,
+          operatorId: operator.id,
+          operatorName: operator.name,
+          otp,
+          expiresAtMs: row.expires_at_ms,
+        },
+      };
     });
   }
 
@@ -322,13 +438,16 @@ export class SimulatorDesk {
         .orderBy('created_at_ms')
         .orderBy('id')
         .limit(Math.min(Math.max(1, limit), SIM_LIST_LIMIT_MAX));
-      if (phoneRaw !== undefined && phoneRaw !== '') query = query.where('phone', '=', normalizePhone(phoneRaw) ?? phoneRaw);
+      if (phoneRaw !== undefined && phoneRaw !== '')
+        query = query.where('phone', '=', normalizePhone(phoneRaw) ?? phoneRaw);
       return (await query.execute()).map(toApproval);
     });
   }
 
   /** One request by its id (`PSH…`) or Cauri reference. */
-  find(idOrReference: string): Promise<(PendingApproval & { status: string; returnUrl: string }) | undefined> {
+  find(
+    idOrReference: string,
+  ): Promise<(PendingApproval & { status: string; returnUrl: string }) | undefined> {
     return this.options.db.command(async (tx) => {
       const row = await tx
         .selectFrom('sim_debits')
@@ -340,7 +459,12 @@ export class SimulatorDesk {
   }
 
   /** The customer approves or declines a pending request; returns the notification to deliver. */
-  decide(idOrReference: string, decision: 'approve' | 'decline'): Promise<DeskResult<{ approval: PendingApproval; notification: { operatorId: string; raw: RawNotification } }>> {
+  decide(
+    idOrReference: string,
+    decision: 'approve' | 'decline',
+  ): Promise<
+    DeskResult<{ approval: PendingApproval; notification: { operatorId: string; raw: RawNotification } }>
+  > {
     const { db, clock } = this.options;
     return db.command(async (tx) => {
       const row = await tx
@@ -350,13 +474,22 @@ export class SimulatorDesk {
         .executeTakeFirst();
       if (!row) return { ok: false, error: `no request ${idOrReference}` };
       if (row.status !== 'pending') return { ok: false, error: `request ${row.id} is already ${row.status}` };
-      if (!APPROVABLE_KINDS.includes(row.kind as DebitKind)) return { ok: false, error: `request ${row.id} does not wait for a person` };
+      if (!APPROVABLE_KINDS.includes(row.kind as DebitKind))
+        return { ok: false, error: `request ${row.id} does not wait for a person` };
       const decided = await this.decideRow(tx, row, decision, clock.nowMs());
-      return { ok: true, value: { approval: toApproval(decided), notification: this.notificationOf(decided) } };
+      return {
+        ok: true,
+        value: { approval: toApproval(decided), notification: this.notificationOf(decided) },
+      };
     });
   }
 
-  private async decideRow(tx: Tx, row: SimDebitTable, decision: 'approve' | 'decline', nowMs: number): Promise<SimDebitTable> {
+  private async decideRow(
+    tx: Tx,
+    row: SimDebitTable,
+    decision: 'approve' | 'decline',
+    nowMs: number,
+  ): Promise<SimDebitTable> {
     const status = decision === 'approve' ? 'completed' : 'failed';
     const reason = decision === 'approve' ? null : 'declined';
     // Only a pending request changes, so two deciders cannot both win.
@@ -366,7 +499,8 @@ export class SimulatorDesk {
       .where('id', '=', row.id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return (await tx.selectFrom('sim_debits').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
+    if (Number(updated.numUpdatedRows) !== 1)
+      return await tx.selectFrom('sim_debits').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     return { ...row, status, reason, decided_at_ms: nowMs };
   }
 
@@ -377,15 +511,28 @@ export class SimulatorDesk {
   private outcomeWithPortal(row: SimDebitTable): DebitOutcome {
     const outcome = outcomeOf(row);
     if (outcome.state === 'pending' && row.kind === 'portal') {
-      return { state: 'pending', redirectUrl: `${this.options.publicUrl()}/sandbox/operator-portal/${row.id}` };
+      return {
+        state: 'pending',
+        redirectUrl: `${this.options.publicUrl()}/sandbox/operator-portal/${row.id}`,
+      };
     }
     return outcome;
   }
 
-  private async consumeCode(tx: Tx, phone: string, otp: string, nowMs: number): Promise<'accepted' | 'wrong' | 'expired'> {
-    const stored = await tx.selectFrom('sim_ussd_codes').selectAll().where('phone', '=', phone).executeTakeFirst();
+  private async consumeCode(
+    tx: Tx,
+    phone: string,
+    otp: string,
+    nowMs: number,
+  ): Promise<'accepted' | 'wrong' | 'expired'> {
+    const stored = await tx
+      .selectFrom('sim_ussd_codes')
+      .selectAll()
+      .where('phone', '=', phone)
+      .executeTakeFirst();
     if (!stored) return 'wrong';
-    if (nowMs >= Number(stored.expires_at_ms) || stored.attempts >= SIM_USSD_CODE_ATTEMPTS_MAX) return 'expired';
+    if (nowMs >= Number(stored.expires_at_ms) || stored.attempts >= SIM_USSD_CODE_ATTEMPTS_MAX)
+      return 'expired';
     const a = Buffer.from(stored.code_hash, 'hex');
     const b = Buffer.from(codeHash(phone, otp.trim()), 'hex');
     if (a.length === b.length && timingSafeEqual(a, b)) {
@@ -393,7 +540,11 @@ export class SimulatorDesk {
       await tx.deleteFrom('sim_ussd_codes').where('phone', '=', phone).execute();
       return 'accepted';
     }
-    await tx.updateTable('sim_ussd_codes').set({ attempts: stored.attempts + 1 }).where('phone', '=', phone).execute();
+    await tx
+      .updateTable('sim_ussd_codes')
+      .set({ attempts: stored.attempts + 1 })
+      .where('phone', '=', phone)
+      .execute();
     return 'wrong';
   }
 

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { CreditRequest, DebitOutcome, DebitRequest, OperatorConnector, OperatorNotification, OperatorOutcome, RawNotification, RefundRequest } from './connector.js';
+import type {
+  CreditRequest,
+  DebitOutcome,
+  DebitRequest,
+  OperatorConnector,
+  OperatorNotification,
+  OperatorOutcome,
+  RawNotification,
+  RefundRequest,
+} from './connector.js';
 import type { SimulatorDesk } from './simulator-desk.js';
 
 /**
@@ -17,7 +26,8 @@ export const MAGIC_SUFFIXES = {
 
 export function simulatedOutcome(reference: string, phone: string): OperatorOutcome {
   const magic = MAGIC_SUFFIXES[phone.slice(-4) as keyof typeof MAGIC_SUFFIXES] as OperatorOutcome | undefined;
-  const operatorReference = 'SIM' + createHash('sha256').update(reference).digest('hex').slice(0, 16).toUpperCase();
+  const operatorReference =
+    'SIM' + createHash('sha256').update(reference).digest('hex').slice(0, 16).toUpperCase();
   if (magic === undefined) return { state: 'completed', operatorReference };
   if (magic.state === 'failed') return { ...magic, operatorReference };
   return magic;
@@ -58,7 +68,8 @@ export class SimulatorConnector implements OperatorConnector {
 
   async requestDebit(request: DebitRequest): Promise<DebitOutcome> {
     await this.delay();
-    if (!this.desk) return { state: 'failed', reason: 'operator_error: the simulator has no back office for payins' };
+    if (!this.desk)
+      return { state: 'failed', reason: 'operator_error: the simulator has no back office for payins' };
     return this.desk.requestDebit(request);
   }
 
@@ -80,7 +91,9 @@ export class SimulatorConnector implements OperatorConnector {
 
   async queryRefund(request: RefundRequest): Promise<OperatorOutcome> {
     await this.delay();
-    return this.known.has(request.reference) ? simulatedOutcome(request.reference, request.phone) : { state: 'pending' };
+    return this.known.has(request.reference)
+      ? simulatedOutcome(request.reference, request.phone)
+      : { state: 'pending' };
   }
 
   private delay(): Promise<void> {

@@ -87,7 +87,8 @@ const WAVE_CHECKOUT_ERRORS: Readonly<Record<string, OperatorFailureCode>> = {
   'invalid-aggregated-merchant-id': 'invalid_request',
 };
 
-export type WaveRefund = { state: 'refunded'; operatorReference: string } | { state: 'refused'; reason: string };
+export type WaveRefund =
+  { state: 'refunded'; operatorReference: string } | { state: 'refused'; reason: string };
 
 export class WaveConnector implements OperatorConnector {
   constructor(
@@ -112,9 +113,11 @@ export class WaveConnector implements OperatorConnector {
         error_url: request.returnUrl,
       },
     });
-    if (response.status !== 200) return this.refusedOrThrow(response, WAVE_CHECKOUT_ERRORS, 'checkout session');
+    if (response.status !== 200)
+      return this.refusedOrThrow(response, WAVE_CHECKOUT_ERRORS, 'checkout session');
     const session = sessionOf(jsonOf(response.text));
-    if (session?.launchUrl === undefined) throw new Error('Wave answered a checkout session without wave_launch_url');
+    if (session?.launchUrl === undefined)
+      throw new Error('Wave answered a checkout session without wave_launch_url');
     const outcome = sessionOutcome([session]);
     return outcome.state === 'pending' ? { state: 'pending', redirectUrl: session.launchUrl } : outcome;
   }
@@ -156,7 +159,8 @@ export class WaveConnector implements OperatorConnector {
   parseNotification(operatorId: string, raw: RawNotification): OperatorNotification | undefined {
     if (operatorId !== WAVE_SN_OPERATOR_ID) return undefined;
     const body = rawBodyOf(raw);
-    if (body === undefined || !this.signatureValid(headerOf(raw.headers, 'wave-signature'), body)) return undefined;
+    if (body === undefined || !this.signatureValid(headerOf(raw.headers, 'wave-signature'), body))
+      return undefined;
     const event = jsonOf(body);
     if (event === null || typeof event !== 'object') return undefined;
     const { type, data } = event as { type?: unknown; data?: unknown };
@@ -167,16 +171,26 @@ export class WaveConnector implements OperatorConnector {
       return { reference: session.clientReference, outcome };
     }
     // A failed attempt leaves the session open for another try: only the status query decides.
-    if (type === 'checkout.session.payment_failed') return { reference: session.clientReference, outcome: { state: 'pending' }, verify: true };
+    if (type === 'checkout.session.payment_failed')
+      return { reference: session.clientReference, outcome: { state: 'pending' }, verify: true };
     return undefined;
   }
 
   /** Refunds a completed payin (POST /v1/checkout/sessions/:id/refund). Not yet called by the gateway. */
   async refundPayin(reference: string): Promise<WaveRefund> {
-    const sessions = await this.search('/v1/checkout/sessions/search', `client_reference=${encodeURIComponent(reference)}`, sessionOf);
+    const sessions = await this.search(
+      '/v1/checkout/sessions/search',
+      `client_reference=${encodeURIComponent(reference)}`,
+      sessionOf,
+    );
     const paid = sessions.find((s) => s.paymentStatus === 'succeeded');
-    if (paid === undefined) return { state: 'refused', reason: 'no paid Wave checkout session for this reference' };
-    const response = await this.http('POST', `/v1/checkout/sessions/${encodeURIComponent(paid.id)}/refund`, {});
+    if (paid === undefined)
+      return { state: 'refused', reason: 'no paid Wave checkout session for this reference' };
+    const response = await this.http(
+      'POST',
+      `/v1/checkout/sessions/${encodeURIComponent(paid.id)}/refund`,
+      {},
+    );
     if (response.status === 200) return { state: 'refunded', operatorReference: paid.id };
     return this.refusalOf(response);
   }
@@ -200,11 +214,16 @@ export class WaveConnector implements OperatorConnector {
     const done = refundedOutcome(sessions);
     if (done !== undefined) return done;
     const paid = sessions.find((s) => s.paymentStatus === 'succeeded');
-    if (paid === undefined) return operatorFailure('invalid_request', 'Wave has no paid checkout session for this payin');
-    const response = await this.http('POST', `/v1/checkout/sessions/${encodeURIComponent(paid.id)}/refund`, { idempotencyKey: request.reference });
+    if (paid === undefined)
+      return operatorFailure('invalid_request', 'Wave has no paid checkout session for this payin');
+    const response = await this.http('POST', `/v1/checkout/sessions/${encodeURIComponent(paid.id)}/refund`, {
+      idempotencyKey: request.reference,
+    });
     if (response.status === 200) return { state: 'completed', operatorReference: paid.id };
     const refusal = this.refusalOf(response);
-    return refusal.state === 'refused' ? operatorFailure('invalid_request', refusal.reason) : { state: 'completed', operatorReference: refusal.operatorReference };
+    return refusal.state === 'refused'
+      ? operatorFailure('invalid_request', refusal.reason)
+      : { state: 'completed', operatorReference: refusal.operatorReference };
   }
 
   /** Where a refund stands: completed once the payin's session reads refunded, else unknown (pending). */
@@ -213,15 +232,26 @@ export class WaveConnector implements OperatorConnector {
   }
 
   private sessionsOf(payinReference: string): Promise<WaveSession[]> {
-    return this.search('/v1/checkout/sessions/search', `client_reference=${encodeURIComponent(payinReference)}`, sessionOf);
+    return this.search(
+      '/v1/checkout/sessions/search',
+      `client_reference=${encodeURIComponent(payinReference)}`,
+      sessionOf,
+    );
   }
 
   /** Reverses a payout within Wave's three days (POST /v1/payout/:id/reverse). Not yet called by the gateway. */
   async reversePayout(reference: string): Promise<WaveRefund> {
-    const payouts = await this.search('/v1/payouts/search', `client_reference=${encodeURIComponent(reference)}`, payoutOf);
+    const payouts = await this.search(
+      '/v1/payouts/search',
+      `client_reference=${encodeURIComponent(reference)}`,
+      payoutOf,
+    );
     const paid = payouts.find((p) => p.status === 'succeeded');
-    if (paid === undefined) return { state: 'refused', reason: 'no succeeded Wave payout for this reference' };
-    const response = await this.http('POST', `/v1/payout/${encodeURIComponent(paid.id)}/reverse`, { idempotencyKey: `${reference}.reverse` });
+    if (paid === undefined)
+      return { state: 'refused', reason: 'no succeeded Wave payout for this reference' };
+    const response = await this.http('POST', `/v1/payout/${encodeURIComponent(paid.id)}/reverse`, {
+      idempotencyKey: `${reference}.reverse`,
+    });
     if (response.status === 200) return { state: 'refunded', operatorReference: paid.id };
     return this.refusalOf(response);
   }
@@ -233,20 +263,29 @@ export class WaveConnector implements OperatorConnector {
     for (const part of header.split(',')) {
       const [key, value] = splitOnce(part.trim(), '=');
       if (key === 't') timestamp = value;
-      else if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value) && signatures.length < SIGNATURES_MAX) signatures.push(value.toLowerCase());
+      else if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value) && signatures.length < SIGNATURES_MAX)
+        signatures.push(value.toLowerCase());
     }
     if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp) || signatures.length === 0) return false;
-    if (Math.abs(this.deps.clock.nowMs() - Number(timestamp) * 1000) > WAVE_SIGNATURE_TOLERANCE_MS) return false;
-    const expected = createHmac('sha256', this.settings.webhookSecret).update(timestamp + body, 'utf8').digest();
+    if (Math.abs(this.deps.clock.nowMs() - Number(timestamp) * 1000) > WAVE_SIGNATURE_TOLERANCE_MS)
+      return false;
+    const expected = createHmac('sha256', this.settings.webhookSecret)
+      .update(timestamp + body, 'utf8')
+      .digest();
     return signatures.some((candidate) => timingSafeEqual(expected, Buffer.from(candidate, 'hex')));
   }
 
-  private async search<T>(path: string, query: string, parse: (json: unknown) => T | undefined): Promise<T[]> {
+  private async search<T>(
+    path: string,
+    query: string,
+    parse: (json: unknown) => T | undefined,
+  ): Promise<T[]> {
     const response = await this.http('GET', `${path}?${query}`, {});
     if (response.status === 404) return [];
     if (response.status !== 200) return this.throwFor(response, 'search');
     const json = jsonOf(response.text);
-    const result = json !== null && typeof json === 'object' ? (json as { result?: unknown }).result : undefined;
+    const result =
+      json !== null && typeof json === 'object' ? (json as { result?: unknown }).result : undefined;
     if (!Array.isArray(result)) throw new Error(`Wave answered a search without a result list`);
     return result.slice(0, 100).flatMap((item) => {
       const parsed = parse(item);
@@ -255,28 +294,57 @@ export class WaveConnector implements OperatorConnector {
   }
 
   /** A refusal Wave states with a known code; any other answer leaves the outcome unknown (throws). */
-  private refusedOrThrow(response: OperatorHttpResponse, known: Readonly<Record<string, OperatorFailureCode>>, what: string): OperatorOutcome {
+  private refusedOrThrow(
+    response: OperatorHttpResponse,
+    known: Readonly<Record<string, OperatorFailureCode>>,
+    what: string,
+  ): OperatorOutcome {
     const error = errorOf(response.text);
-    const mapped = error !== undefined && response.status >= 400 && response.status < 500 && response.status !== 409 && response.status !== 429 ? known[error.code] : undefined;
-    if (error !== undefined && mapped !== undefined) return operatorFailure(mapped, `Wave ${error.code}${error.message !== '' ? `: ${error.message}` : ''}`);
+    const mapped =
+      error !== undefined &&
+      response.status >= 400 &&
+      response.status < 500 &&
+      response.status !== 409 &&
+      response.status !== 429
+        ? known[error.code]
+        : undefined;
+    if (error !== undefined && mapped !== undefined)
+      return operatorFailure(mapped, `Wave ${error.code}${error.message !== '' ? `: ${error.message}` : ''}`);
     return this.throwFor(response, what);
   }
 
   private refusalOf(response: OperatorHttpResponse): WaveRefund {
-    if (response.status >= 500 || response.status === 401 || response.status === 403 || response.status === 429) return this.throwFor(response, 'refund');
+    if (
+      response.status >= 500 ||
+      response.status === 401 ||
+      response.status === 403 ||
+      response.status === 429
+    )
+      return this.throwFor(response, 'refund');
     const error = errorOf(response.text);
-    return { state: 'refused', reason: error !== undefined ? `Wave ${error.code}: ${error.message}` : `Wave HTTP ${response.status}` };
+    return {
+      state: 'refused',
+      reason: error !== undefined ? `Wave ${error.code}: ${error.message}` : `Wave HTTP ${response.status}`,
+    };
   }
 
   private throwFor(response: OperatorHttpResponse, what: string): never {
     const error = errorOf(response.text);
     const code = error !== undefined ? ` ${error.code}` : '';
-    if (response.status === 401 || response.status === 403) throw new Error(`Wave refused the API key (HTTP ${response.status}${code}) on ${what}`);
+    if (response.status === 401 || response.status === 403)
+      throw new Error(`Wave refused the API key (HTTP ${response.status}${code}) on ${what}`);
     throw new Error(`Wave answered HTTP ${response.status}${code} on ${what}; the outcome is unknown`);
   }
 
-  private http(method: 'GET' | 'POST', path: string, options: { body?: Record<string, unknown>; idempotencyKey?: string }): Promise<OperatorHttpResponse> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.settings.apiKey}`, accept: 'application/json' };
+  private http(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { body?: Record<string, unknown>; idempotencyKey?: string },
+  ): Promise<OperatorHttpResponse> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.settings.apiKey}`,
+      accept: 'application/json',
+    };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
     return operatorHttp({
@@ -296,7 +364,11 @@ export function sessionOutcome(sessions: readonly WaveSession[]): OperatorOutcom
   const closed = (s: WaveSession) => s.checkoutStatus === 'expired' || s.paymentStatus === 'cancelled';
   const last = sessions[sessions.length - 1];
   if (last !== undefined && sessions.every(closed)) {
-    return operatorFailure('expired', `Wave checkout ${last.checkoutStatus}/${last.paymentStatus}${last.lastPaymentError !== undefined ? `, ${last.lastPaymentError}` : ''}`, last.id);
+    return operatorFailure(
+      'expired',
+      `Wave checkout ${last.checkoutStatus}/${last.paymentStatus}${last.lastPaymentError !== undefined ? `, ${last.lastPaymentError}` : ''}`,
+      last.id,
+    );
   }
   return { state: 'pending' };
 }
@@ -312,7 +384,8 @@ export function payoutOutcome(payouts: readonly WavePayout[]): OperatorOutcome {
   const paid = payouts.find((p) => p.status === 'succeeded');
   if (paid !== undefined) return { state: 'completed', operatorReference: paid.id };
   const last = payouts[payouts.length - 1];
-  if (last === undefined || payouts.some((p) => p.status !== 'failed' && p.status !== 'reversed')) return { state: 'pending' };
+  if (last === undefined || payouts.some((p) => p.status !== 'failed' && p.status !== 'reversed'))
+    return { state: 'pending' };
   if (last.status === 'reversed') return operatorFailure('operator_error', 'Wave payout reversed', last.id);
   const mapped = last.errorCode !== undefined ? WAVE_PAYOUT_ERRORS[last.errorCode] : undefined;
   const detail = `Wave payout failed${last.errorCode !== undefined ? `: ${last.errorCode}` : ''}${last.errorMessage !== undefined ? ` (${last.errorMessage})` : ''}`;
@@ -325,8 +398,15 @@ function sessionOf(json: unknown): WaveSession | undefined {
   const r = json as Record<string, unknown>;
   const id = text(r.id);
   if (id === undefined) return undefined;
-  const lastError = r.last_payment_error !== null && typeof r.last_payment_error === 'object' ? (r.last_payment_error as Record<string, unknown>) : undefined;
-  const session: WaveSession = { id, checkoutStatus: text(r.checkout_status) ?? '', paymentStatus: text(r.payment_status) ?? '' };
+  const lastError =
+    r.last_payment_error !== null && typeof r.last_payment_error === 'object'
+      ? (r.last_payment_error as Record<string, unknown>)
+      : undefined;
+  const session: WaveSession = {
+    id,
+    checkoutStatus: text(r.checkout_status) ?? '',
+    paymentStatus: text(r.payment_status) ?? '',
+  };
   const transactionId = text(r.transaction_id);
   const clientReference = text(r.client_reference);
   const launchUrl = httpUrl(text(r.wave_launch_url));
@@ -345,7 +425,10 @@ function payoutOf(json: unknown): WavePayout | undefined {
   const status = text(r.status);
   if (id === undefined || status === undefined) return undefined;
   const payout: WavePayout = { id, status };
-  const error = r.payout_error !== null && typeof r.payout_error === 'object' ? (r.payout_error as Record<string, unknown>) : undefined;
+  const error =
+    r.payout_error !== null && typeof r.payout_error === 'object'
+      ? (r.payout_error as Record<string, unknown>)
+      : undefined;
   const errorCode = error !== undefined ? text(error.error_code) : undefined;
   const errorMessage = error !== undefined ? text(error.error_message) : undefined;
   if (errorCode !== undefined) payout.errorCode = errorCode;
@@ -358,7 +441,9 @@ function errorOf(body: string): { code: string; message: string } | undefined {
   const json = jsonOf(body);
   if (json === null || typeof json !== 'object') return undefined;
   const code = text((json as Record<string, unknown>).code);
-  return code === undefined ? undefined : { code, message: text((json as Record<string, unknown>).message) ?? '' };
+  return code === undefined
+    ? undefined
+    : { code, message: text((json as Record<string, unknown>).message) ?? '' };
 }
 
 function text(value: unknown): string | undefined {

@@ -23,11 +23,21 @@ describe('SMS provider from the environment', () => {
   it('reads the SMPP settings, the password from a file when asked', async () => {
     expect(smsSettingsFromEnv({ ...smppEnv, CAURI_SMPP_SYSTEM_TYPE: 'OTP' })).toEqual({
       provider: 'smpp',
-      smpp: { url: 'smpp://smsc.example.test:2775', systemId: 'cauri', password: 's3cr3t!', sourceAddr: 'LIGDICASH', systemType: 'OTP' },
+      smpp: {
+        url: 'smpp://smsc.example.test:2775',
+        systemId: 'cauri',
+        password: 's3cr3t!',
+        sourceAddr: 'LIGDICASH',
+        systemType: 'OTP',
+      },
     });
     const file = join(mkdtempSync(join(tmpdir(), 'cauri-sms-')), 'password');
     writeFileSync(file, 'fromfile\n');
-    const settings = smsSettingsFromEnv({ ...smppEnv, CAURI_SMPP_PASSWORD: undefined, CAURI_SMPP_PASSWORD_FILE: file });
+    const settings = smsSettingsFromEnv({
+      ...smppEnv,
+      CAURI_SMPP_PASSWORD: undefined,
+      CAURI_SMPP_PASSWORD_FILE: file,
+    });
     expect(settings?.provider === 'smpp' && settings.smpp.password).toBe('fromfile');
     const provider = smsProviderFromEnv(smppEnv);
     expect(provider?.name).toBe('smpp');
@@ -36,7 +46,11 @@ describe('SMS provider from the environment', () => {
 
   it('reads the hook settings', async () => {
     const secret = generateWebhookSecret();
-    const provider = smsProviderFromEnv({ CAURI_SMS_PROVIDER: 'http', CAURI_SMS_HOOK_URL: 'https://sms.example.test/send', CAURI_SMS_HOOK_SECRET: secret });
+    const provider = smsProviderFromEnv({
+      CAURI_SMS_PROVIDER: 'http',
+      CAURI_SMS_HOOK_URL: 'https://sms.example.test/send',
+      CAURI_SMS_HOOK_SECRET: secret,
+    });
     expect(provider?.name).toBe('http');
     await provider?.close();
   });
@@ -44,15 +58,43 @@ describe('SMS provider from the environment', () => {
   it.each([
     [{ ...smppEnv, CAURI_SMS_PROVIDER: 'twilio' }, 'CAURI_SMS_PROVIDER must be smpp or http'],
     [{ ...smppEnv, CAURI_SMPP_URL: undefined }, 'CAURI_SMPP_URL must be set'],
-    [{ ...smppEnv, CAURI_SMPP_PASSWORD: undefined }, 'exactly one of CAURI_SMPP_PASSWORD and CAURI_SMPP_PASSWORD_FILE must be set'],
-    [{ ...smppEnv, CAURI_SMPP_PASSWORD_FILE: '/x' }, 'exactly one of CAURI_SMPP_PASSWORD and CAURI_SMPP_PASSWORD_FILE must be set'],
-    [{ ...smppEnv, CAURI_SMPP_PASSWORD: undefined, CAURI_SMPP_PASSWORD_FILE: '/nonexistent/cauri' }, 'CAURI_SMPP_PASSWORD_FILE: cannot read /nonexistent/cauri'],
-    [{ ...smppEnv, CAURI_SMPP_CA_FILE: '/nonexistent/ca.pem' }, 'CAURI_SMPP_CA_FILE: cannot read /nonexistent/ca.pem'],
-    [{ ...smppEnv, CAURI_SMPP_URL: 'http://smsc:2775' }, 'CAURI_SMS_PROVIDER=smpp: SMPP URL must start with smpp:// or smpps://'],
+    [
+      { ...smppEnv, CAURI_SMPP_PASSWORD: undefined },
+      'exactly one of CAURI_SMPP_PASSWORD and CAURI_SMPP_PASSWORD_FILE must be set',
+    ],
+    [
+      { ...smppEnv, CAURI_SMPP_PASSWORD_FILE: '/x' },
+      'exactly one of CAURI_SMPP_PASSWORD and CAURI_SMPP_PASSWORD_FILE must be set',
+    ],
+    [
+      { ...smppEnv, CAURI_SMPP_PASSWORD: undefined, CAURI_SMPP_PASSWORD_FILE: '/nonexistent/cauri' },
+      'CAURI_SMPP_PASSWORD_FILE: cannot read /nonexistent/cauri',
+    ],
+    [
+      { ...smppEnv, CAURI_SMPP_CA_FILE: '/nonexistent/ca.pem' },
+      'CAURI_SMPP_CA_FILE: cannot read /nonexistent/ca.pem',
+    ],
+    [
+      { ...smppEnv, CAURI_SMPP_URL: 'http://smsc:2775' },
+      'CAURI_SMS_PROVIDER=smpp: SMPP URL must start with smpp:// or smpps://',
+    ],
     [{ ...smppEnv, CAURI_SMS_SENDER: 'LIGDICASH-PAYMENTS' }, 'CAURI_SMS_PROVIDER=smpp: SMS sender must be'],
-    [{ ...smppEnv, CAURI_SMPP_PASSWORD: 'muchtoolongpassword' }, 'CAURI_SMS_PROVIDER=smpp: SMPP password must be at most 8 characters'],
-    [{ CAURI_SMS_PROVIDER: 'http', CAURI_SMS_HOOK_URL: 'https://sms.example.test/send' }, 'exactly one of CAURI_SMS_HOOK_SECRET'],
-    [{ CAURI_SMS_PROVIDER: 'http', CAURI_SMS_HOOK_URL: 'https://sms.example.test/send', CAURI_SMS_HOOK_SECRET: 'whsec_short' }, 'CAURI_SMS_PROVIDER=http: SMS hook secret must be'],
+    [
+      { ...smppEnv, CAURI_SMPP_PASSWORD: 'muchtoolongpassword' },
+      'CAURI_SMS_PROVIDER=smpp: SMPP password must be at most 8 characters',
+    ],
+    [
+      { CAURI_SMS_PROVIDER: 'http', CAURI_SMS_HOOK_URL: 'https://sms.example.test/send' },
+      'exactly one of CAURI_SMS_HOOK_SECRET',
+    ],
+    [
+      {
+        CAURI_SMS_PROVIDER: 'http',
+        CAURI_SMS_HOOK_URL: 'https://sms.example.test/send',
+        CAURI_SMS_HOOK_SECRET: 'whsec_short',
+      },
+      'CAURI_SMS_PROVIDER=http: SMS hook secret must be',
+    ],
   ])('rejects %o with one line', (env, expected) => {
     let caught: unknown;
     try {

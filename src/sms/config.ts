@@ -22,7 +22,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 function required(env: Env, name: string): string {
   const value = env[name];
   if (value === undefined || value === '') throw new SmsConfigError(`${name} must be set`);
-  if (value.length > VALUE_CHARS_MAX) throw new SmsConfigError(`${name} must be at most ${VALUE_CHARS_MAX} characters`);
+  if (value.length > VALUE_CHARS_MAX)
+    throw new SmsConfigError(`${name} must be at most ${VALUE_CHARS_MAX} characters`);
   return value;
 }
 
@@ -42,7 +43,8 @@ function secret(env: Env, name: string): string {
       throw new SmsConfigError(`${name}_FILE: cannot read ${file ?? ''}`);
     }
   }
-  if (value === '' || value.length > SECRET_CHARS_MAX) throw new SmsConfigError(`${name} must be 1 to ${SECRET_CHARS_MAX} characters`);
+  if (value === '' || value.length > SECRET_CHARS_MAX)
+    throw new SmsConfigError(`${name} must be 1 to ${SECRET_CHARS_MAX} characters`);
   return value;
 }
 
@@ -53,7 +55,8 @@ function pemFile(name: string, path: string): string {
   } catch {
     throw new SmsConfigError(`${name}: cannot read ${path}`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----') || text.length > 256 * 1024) throw new SmsConfigError(`${name}: ${path} is not a PEM certificate file`);
+  if (!text.includes('-----BEGIN CERTIFICATE-----') || text.length > 256 * 1024)
+    throw new SmsConfigError(`${name}: ${path} is not a PEM certificate file`);
   return text;
 }
 
@@ -75,20 +78,32 @@ export function smsSettingsFromEnv(env: Env): SmsSettings | undefined {
       },
     };
   }
-  if (provider === 'http') return { provider, http: { url: required(env, 'CAURI_SMS_HOOK_URL'), secret: secret(env, 'CAURI_SMS_HOOK_SECRET') } };
+  if (provider === 'http')
+    return {
+      provider,
+      http: { url: required(env, 'CAURI_SMS_HOOK_URL'), secret: secret(env, 'CAURI_SMS_HOOK_SECRET') },
+    };
   throw new SmsConfigError('CAURI_SMS_PROVIDER must be smpp or http');
 }
 
 /** The provider itself; an SMPP link opens on the first send or receipt listener, not here. */
-export function smsProviderFromEnv(env: Env, options: { log?: (line: string) => void } = {}): SmsProvider | undefined {
+export function smsProviderFromEnv(
+  env: Env,
+  options: { log?: (line: string) => void } = {},
+): SmsProvider | undefined {
   const settings = smsSettingsFromEnv(env);
   if (settings === undefined) return undefined;
   try {
-    if (settings.provider === 'smpp') return new SmppProvider({ ...settings.smpp, ...(options.log === undefined ? {} : { log: options.log }) });
+    if (settings.provider === 'smpp')
+      return new SmppProvider({
+        ...settings.smpp,
+        ...(options.log === undefined ? {} : { log: options.log }),
+      });
     return new HttpHookProvider(settings.http);
   } catch (error) {
     // The providers' messages name the setting ("SMPP URL must …"); say which provider was chosen.
-    if (error instanceof SmsConfigError) throw new SmsConfigError(`CAURI_SMS_PROVIDER=${settings.provider}: ${error.message}`);
+    if (error instanceof SmsConfigError)
+      throw new SmsConfigError(`CAURI_SMS_PROVIDER=${settings.provider}: ${error.message}`);
     throw error;
   }
 }

@@ -1,6 +1,13 @@
 import { WEBHOOK_SECRET_PREFIX, webhookHeaders } from '../core/webhook-signature.js';
 import { boundedHttp } from '../util/bounded-http.js';
-import { invalidMessage, SmsConfigError, withoutBody, type SmsMessage, type SmsProvider, type SmsSendResult } from './provider.js';
+import {
+  invalidMessage,
+  SmsConfigError,
+  withoutBody,
+  type SmsMessage,
+  type SmsProvider,
+  type SmsSendResult,
+} from './provider.js';
 
 /**
  * A "send SMS" hook (ADR 0014): Cauri POSTs each message as JSON to a URL the operator runs (an
@@ -47,10 +54,24 @@ function fail(error: string, retryable: boolean): SmsSendResult {
 }
 
 /** One POST, bounded in time and in bytes read (util/bounded-http.ts); rejects on a network error or the timeout. */
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HookAnswer> {
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<HookAnswer> {
   // Each request has its own connection (`agent: false`: OTPs are rare); what is past the limit
   // is not needed: the status decides, the JSON is a courtesy.
-  return boundedHttp({ method: 'POST', url: url.href, headers, body, timeoutMs, bytesMax: HOOK_ANSWER_BYTES_MAX, overflow: 'truncate', agent: false });
+  return boundedHttp({
+    method: 'POST',
+    url: url.href,
+    headers,
+    body,
+    timeoutMs,
+    bytesMax: HOOK_ANSWER_BYTES_MAX,
+    overflow: 'truncate',
+    agent: false,
+  });
 }
 
 /** The hook's `message_id`, when its answer is JSON carrying a short string or number there. */
@@ -70,7 +91,8 @@ function messageIdOf(text: string): string | null {
 export function hookResult(answer: HookAnswer): SmsSendResult {
   const { status } = answer;
   if (status >= 200 && status < 300) return { ok: true, providerMessageId: messageIdOf(answer.text) };
-  if (status >= 300 && status < 400) return fail(`hook answered HTTP ${status}; redirects are not followed`, false);
+  if (status >= 300 && status < 400)
+    return fail(`hook answered HTTP ${status}; redirects are not followed`, false);
   return fail(`hook answered HTTP ${status}`, status === 429 || status >= 500);
 }
 
@@ -88,14 +110,20 @@ export class HttpHookProvider implements SmsProvider {
     } catch {
       throw new HttpHookConfigError('SMS hook URL must be an http or https URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpHookConfigError('SMS hook URL must be an http or https URL');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new HttpHookConfigError('SMS hook URL must be an http or https URL');
     this.url = url;
-    const keyBytes = config.secret.startsWith(WEBHOOK_SECRET_PREFIX) ? Buffer.from(config.secret.slice(WEBHOOK_SECRET_PREFIX.length), 'base64').length : 0;
+    const keyBytes = config.secret.startsWith(WEBHOOK_SECRET_PREFIX)
+      ? Buffer.from(config.secret.slice(WEBHOOK_SECRET_PREFIX.length), 'base64').length
+      : 0;
     if (keyBytes < SECRET_BYTES_MIN || keyBytes > SECRET_BYTES_MAX) {
-      throw new HttpHookConfigError(`SMS hook secret must be ${WEBHOOK_SECRET_PREFIX} followed by base64 of ${SECRET_BYTES_MIN} to ${SECRET_BYTES_MAX} bytes`);
+      throw new HttpHookConfigError(
+        `SMS hook secret must be ${WEBHOOK_SECRET_PREFIX} followed by base64 of ${SECRET_BYTES_MIN} to ${SECRET_BYTES_MAX} bytes`,
+      );
     }
     const timeoutMs = config.timeoutMs ?? 4_000;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) throw new HttpHookConfigError('SMS hook timeout must be 1 to 120000 ms');
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000)
+      throw new HttpHookConfigError('SMS hook timeout must be 1 to 120000 ms');
     this.timeoutMs = timeoutMs;
     this.nowMs = config.nowMs ?? Date.now;
   }
@@ -105,7 +133,12 @@ export class HttpHookProvider implements SmsProvider {
     const invalid = invalidMessage(message);
     if (invalid !== undefined) return fail(invalid, false);
     const nowMs = this.nowMs();
-    const payload: HookPayload = { id: message.deliveryId, to: message.to, body: message.body, created_at: new Date(nowMs).toISOString() };
+    const payload: HookPayload = {
+      id: message.deliveryId,
+      to: message.to,
+      body: message.body,
+      created_at: new Date(nowMs).toISOString(),
+    };
     const raw = JSON.stringify(payload);
     // webhook-id is the delivery id, the same on every attempt, so the hook can drop a repeat.
     const signed = webhookHeaders([this.config.secret], message.deliveryId, Math.floor(nowMs / 1000), raw);

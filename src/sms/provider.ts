@@ -16,7 +16,8 @@ export interface SmsMessage {
   deliveryId: string;
 }
 
-export type SmsSendResult = { ok: true; providerMessageId: string | null } | { ok: false; error: string; retryable: boolean };
+export type SmsSendResult =
+  { ok: true; providerMessageId: string | null } | { ok: false; error: string; retryable: boolean };
 
 export type SmsReceipt = { providerMessageId: string; state: 'delivered' | 'failed'; detail: string };
 
@@ -42,10 +43,13 @@ export const SMS_BODY_CHARS_MAX = 612;
 
 /** Why a message cannot be sent at all, or undefined. The text never quotes the body. */
 export function invalidMessage(message: SmsMessage): string | undefined {
-  if (!new RegExp(`^[1-9][0-9]{6,${SMS_TO_DIGITS_MAX - 1}}$`).test(message.to)) return 'destination must be 7 to 15 international digits without +';
+  if (!new RegExp(`^[1-9][0-9]{6,${SMS_TO_DIGITS_MAX - 1}}$`).test(message.to))
+    return 'destination must be 7 to 15 international digits without +';
   if (message.body === '') return 'message body is empty';
-  if (message.body.length > SMS_BODY_CHARS_MAX) return `message body is over ${SMS_BODY_CHARS_MAX} characters`;
-  if (message.deliveryId === '' || message.deliveryId.length > 128) return 'delivery id must be 1 to 128 characters';
+  if (message.body.length > SMS_BODY_CHARS_MAX)
+    return `message body is over ${SMS_BODY_CHARS_MAX} characters`;
+  if (message.deliveryId === '' || message.deliveryId.length > 128)
+    return 'delivery id must be 1 to 128 characters';
   return undefined;
 }
 
@@ -79,16 +83,22 @@ class SmsAttemptTimeout extends Error {}
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function boundedInt(value: number, name: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
   return value;
 }
 
 /** One attempt as a result: a rejection (a provider bug) or a timeout becomes a retryable failure. */
-async function attempt(provider: SmsProvider, message: SmsMessage, timeoutMs: number): Promise<SmsSendResult> {
+async function attempt(
+  provider: SmsProvider,
+  message: SmsMessage,
+  timeoutMs: number,
+): Promise<SmsSendResult> {
   try {
     return await withTimeout(provider.send(message), timeoutMs, () => new SmsAttemptTimeout());
   } catch (error) {
-    if (error instanceof SmsAttemptTimeout) return { ok: false, error: `${provider.name}: no answer within ${timeoutMs} ms`, retryable: true };
+    if (error instanceof SmsAttemptTimeout)
+      return { ok: false, error: `${provider.name}: no answer within ${timeoutMs} ms`, retryable: true };
     const text = error instanceof Error ? error.message : String(error);
     return { ok: false, error: `${provider.name}: ${text}`, retryable: true };
   }

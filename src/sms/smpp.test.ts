@@ -1,16 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { parseReceipt, sameMessageId, smppEndpoint, sourceAddress, statusName, submitFields, SmppConfigError } from './smpp.js';
+import {
+  parseReceipt,
+  sameMessageId,
+  smppEndpoint,
+  sourceAddress,
+  statusName,
+  submitFields,
+  SmppConfigError,
+} from './smpp.js';
 
 const text = (stat: string, err = '000'): string =>
   `id:1a2b3c sub:001 dlvrd:001 submit date:2612040330 done date:2612040331 stat:${stat} err:${err} text:482913 est votre c`;
 
 describe('SMPP delivery receipts', () => {
   it('reads the Appendix B text, without its text field', () => {
-    expect(parseReceipt({ short_message: { message: text('DELIVRD') } })).toEqual({ providerMessageId: '1a2b3c', state: 'delivered', detail: 'stat:DELIVRD err:000' });
+    expect(parseReceipt({ short_message: { message: text('DELIVRD') } })).toEqual({
+      providerMessageId: '1a2b3c',
+      state: 'delivered',
+      detail: 'stat:DELIVRD err:000',
+    });
     for (const stat of ['UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED', 'UNKNOWN']) {
-      expect(parseReceipt({ short_message: { message: text(stat, '011') } })).toEqual({ providerMessageId: '1a2b3c', state: 'failed', detail: `stat:${stat} err:011` });
+      expect(parseReceipt({ short_message: { message: text(stat, '011') } })).toEqual({
+        providerMessageId: '1a2b3c',
+        state: 'failed',
+        detail: `stat:${stat} err:011`,
+      });
     }
-    expect(JSON.stringify(parseReceipt({ short_message: { message: text('DELIVRD') } }))).not.toContain('482913');
+    expect(JSON.stringify(parseReceipt({ short_message: { message: text('DELIVRD') } }))).not.toContain(
+      '482913',
+    );
   });
 
   it('ignores intermediate states and texts that are not receipts', () => {
@@ -21,12 +39,22 @@ describe('SMPP delivery receipts', () => {
   });
 
   it('prefers the receipted_message_id and message_state TLVs, and reads message_payload', () => {
-    expect(parseReceipt({ receipted_message_id: 'ABC', message_state: 5, short_message: { message: text('DELIVRD') } })).toEqual({
+    expect(
+      parseReceipt({
+        receipted_message_id: 'ABC',
+        message_state: 5,
+        short_message: { message: text('DELIVRD') },
+      }),
+    ).toEqual({
       providerMessageId: 'ABC',
       state: 'failed',
       detail: 'stat:UNDELIV err:000',
     });
-    expect(parseReceipt({ receipted_message_id: 'ABC', message_state: 2 })).toEqual({ providerMessageId: 'ABC', state: 'delivered', detail: 'stat:DELIVRD' });
+    expect(parseReceipt({ receipted_message_id: 'ABC', message_state: 2 })).toEqual({
+      providerMessageId: 'ABC',
+      state: 'delivered',
+      detail: 'stat:DELIVRD',
+    });
     expect(parseReceipt({ message_payload: { message: text('REJECTD') } })?.state).toBe('failed');
   });
 });
@@ -43,8 +71,16 @@ describe('SMPP message ids', () => {
 
 describe('SMPP addressing and coding', () => {
   it('parses the SMSC URL', () => {
-    expect(smppEndpoint('smpp://smsc.example.test')).toEqual({ host: 'smsc.example.test', port: 2775, tls: false });
-    expect(smppEndpoint('smpps://smsc.example.test:3551')).toEqual({ host: 'smsc.example.test', port: 3551, tls: true });
+    expect(smppEndpoint('smpp://smsc.example.test')).toEqual({
+      host: 'smsc.example.test',
+      port: 2775,
+      tls: false,
+    });
+    expect(smppEndpoint('smpps://smsc.example.test:3551')).toEqual({
+      host: 'smsc.example.test',
+      port: 3551,
+      tls: true,
+    });
     expect(() => smppEndpoint('smpp://user:pw@smsc')).toThrow(SmppConfigError);
     expect(() => smppEndpoint('tcp://smsc')).toThrow(SmppConfigError);
   });
@@ -58,14 +94,22 @@ describe('SMPP addressing and coding', () => {
 
   it('chooses GSM 03.38 or UCS2, short_message or message_payload', () => {
     const base = { to: '22670123456', deliveryId: 'sms_1' };
-    expect(submitFields({ ...base, body: 'Code 482913' }, 'LIGDICASH')).toMatchObject({ data_coding: 0, short_message: { message: 'Code 482913' } });
+    expect(submitFields({ ...base, body: 'Code 482913' }, 'LIGDICASH')).toMatchObject({
+      data_coding: 0,
+      short_message: { message: 'Code 482913' },
+    });
     expect(submitFields({ ...base, body: 'Code 482913 ✓' }, 'LIGDICASH')).toMatchObject({ data_coding: 8 });
     expect(submitFields({ ...base, body: 'x'.repeat(160) }, 'LIGDICASH')).toHaveProperty('short_message');
     expect(submitFields({ ...base, body: 'x'.repeat(161) }, 'LIGDICASH')).toHaveProperty('message_payload');
     // The GSM extension characters take two septets each.
     expect(submitFields({ ...base, body: '€'.repeat(81) }, 'LIGDICASH')).toHaveProperty('message_payload');
-    expect(submitFields({ ...base, body: 'é'.repeat(71) }, 'LIGDICASH')).toMatchObject({ data_coding: 0, short_message: {} });
-    expect(submitFields({ ...base, body: 'Code' }, 'LIGDICASH', 300)).toMatchObject({ validity_period: '000000000500000R' });
+    expect(submitFields({ ...base, body: 'é'.repeat(71) }, 'LIGDICASH')).toMatchObject({
+      data_coding: 0,
+      short_message: {},
+    });
+    expect(submitFields({ ...base, body: 'Code' }, 'LIGDICASH', 300)).toMatchObject({
+      validity_period: '000000000500000R',
+    });
   });
 
   it('names command statuses', () => {

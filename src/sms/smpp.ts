@@ -1,6 +1,14 @@
 import { isIP } from 'node:net';
 import smpp from 'smpp';
-import { invalidMessage, SmsConfigError, withoutBody, type SmsMessage, type SmsProvider, type SmsReceipt, type SmsSendResult } from './provider.js';
+import {
+  invalidMessage,
+  SmsConfigError,
+  withoutBody,
+  type SmsMessage,
+  type SmsProvider,
+  type SmsReceipt,
+  type SmsSendResult,
+} from './provider.js';
 
 /**
  * An SMSC reached over SMPP 3.4 (ADR 0014), with the `smpp` package (farhadi/node-smpp 0.5).
@@ -88,8 +96,10 @@ export function smppEndpoint(url: string): Endpoint {
     throw new SmppConfigError('SMPP URL must look like smpp://host:2775 or smpps://host:3550');
   }
   const tls = parsed.protocol === 'smpps:' || parsed.protocol === 'ssmpp:';
-  if (!tls && parsed.protocol !== 'smpp:') throw new SmppConfigError('SMPP URL must start with smpp:// or smpps://');
-  if (parsed.hostname === '' || parsed.username !== '' || parsed.password !== '') throw new SmppConfigError('SMPP URL must name a host and no credentials');
+  if (!tls && parsed.protocol !== 'smpp:')
+    throw new SmppConfigError('SMPP URL must start with smpp:// or smpps://');
+  if (parsed.hostname === '' || parsed.username !== '' || parsed.password !== '')
+    throw new SmppConfigError('SMPP URL must name a host and no credentials');
   const port = parsed.port === '' ? (tls ? 3550 : 2775) : Number(parsed.port);
   return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port, tls };
 }
@@ -97,10 +107,15 @@ export function smppEndpoint(url: string): Endpoint {
 /** Source address type (SMPP 3.4 §5.2.5–5.2.6): digits are an international number, else alphanumeric. */
 export function sourceAddress(sourceAddr: string): { ton: number; npi: number } {
   if (/^[1-9][0-9]{2,14}$/.test(sourceAddr)) return { ton: TON_INTERNATIONAL, npi: NPI_ISDN };
-  if (new RegExp(`^[A-Za-z0-9 ._-]{1,${ALPHANUMERIC_SENDER_CHARS_MAX}}$`).test(sourceAddr) && /[A-Za-z]/.test(sourceAddr)) {
+  if (
+    new RegExp(`^[A-Za-z0-9 ._-]{1,${ALPHANUMERIC_SENDER_CHARS_MAX}}$`).test(sourceAddr) &&
+    /[A-Za-z]/.test(sourceAddr)
+  ) {
     return { ton: TON_ALPHANUMERIC, npi: NPI_UNKNOWN };
   }
-  throw new SmppConfigError(`SMS sender must be 3 to 15 digits or 1 to ${ALPHANUMERIC_SENDER_CHARS_MAX} letters and digits`);
+  throw new SmppConfigError(
+    `SMS sender must be 3 to 15 digits or 1 to ${ALPHANUMERIC_SENDER_CHARS_MAX} letters and digits`,
+  );
 }
 
 /** The name of an SMPP command_status, e.g. `ESME_RTHROTTLED (0x00000058)`. */
@@ -123,10 +138,16 @@ function relativeValidity(seconds: number): string {
 }
 
 /** The submit_sm fields of one message: GSM 03.38 when every character has a GSM code, else UCS2. */
-export function submitFields(message: SmsMessage, sourceAddr: string, validitySeconds?: number): Record<string, unknown> {
+export function submitFields(
+  message: SmsMessage,
+  sourceAddr: string,
+  validitySeconds?: number,
+): Record<string, unknown> {
   const source = sourceAddress(sourceAddr);
   const gsm = smpp.encodings.ASCII.match(message.body);
-  const octets = gsm ? smpp.encodings.ASCII.encode(message.body).length : smpp.encodings.UCS2.encode(message.body).length;
+  const octets = gsm
+    ? smpp.encodings.ASCII.encode(message.body).length
+    : smpp.encodings.UCS2.encode(message.body).length;
   const single = octets <= (gsm ? SINGLE_GSM_OCTETS_MAX : SINGLE_UCS2_OCTETS_MAX);
   return {
     source_addr_ton: source.ton,
@@ -140,11 +161,18 @@ export function submitFields(message: SmsMessage, sourceAddr: string, validitySe
     data_coding: gsm ? DATA_CODING_DEFAULT : DATA_CODING_UCS2,
     ...(validitySeconds === undefined ? {} : { validity_period: relativeValidity(validitySeconds) }),
     // A text longer than one SMS goes in message_payload (SMPP 3.4 §5.3.2.32); the SMSC splits it.
-    ...(single ? { short_message: { message: message.body } } : { message_payload: { message: message.body } }),
+    ...(single
+      ? { short_message: { message: message.body } }
+      : { message_payload: { message: message.body } }),
   };
 }
 
-type ReceiptFields = { receipted_message_id?: string; message_state?: number; short_message?: unknown; message_payload?: unknown };
+type ReceiptFields = {
+  receipted_message_id?: string;
+  message_state?: number;
+  short_message?: unknown;
+  message_payload?: unknown;
+};
 
 /** SMPP 3.4 Appendix B `stat:` values, and §5.2.28 message_state values, that are final. */
 const STAT_STATES: Record<string, 'delivered' | 'failed'> = {
@@ -155,7 +183,14 @@ const STAT_STATES: Record<string, 'delivered' | 'failed'> = {
   DELETED: 'failed',
   UNKNOWN: 'failed',
 };
-const MESSAGE_STATE_STATS: Record<number, string> = { 2: 'DELIVRD', 3: 'EXPIRED', 4: 'DELETED', 5: 'UNDELIV', 7: 'UNKNOWN', 8: 'REJECTD' };
+const MESSAGE_STATE_STATS: Record<number, string> = {
+  2: 'DELIVRD',
+  3: 'EXPIRED',
+  4: 'DELETED',
+  5: 'UNDELIV',
+  7: 'UNKNOWN',
+  8: 'REJECTD',
+};
 
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -175,12 +210,20 @@ export function parseReceipt(pdu: ReceiptFields): SmsReceipt | undefined {
   const textId = /(?:^|\s)id:([^\s]+)/i.exec(text)?.[1];
   const textStat = /(?:^|\s)stat:([A-Za-z]+)/i.exec(text)?.[1]?.toUpperCase();
   const err = /(?:^|\s)err:([0-9A-Za-z]{1,8})/i.exec(text)?.[1];
-  const id = pdu.receipted_message_id !== undefined && pdu.receipted_message_id !== '' ? pdu.receipted_message_id : textId;
+  const id =
+    pdu.receipted_message_id !== undefined && pdu.receipted_message_id !== ''
+      ? pdu.receipted_message_id
+      : textId;
   if (id === undefined || id.length > MESSAGE_ID_CHARS_MAX) return undefined;
-  const stat = (pdu.message_state === undefined ? undefined : MESSAGE_STATE_STATS[pdu.message_state]) ?? textStat;
+  const stat =
+    (pdu.message_state === undefined ? undefined : MESSAGE_STATE_STATS[pdu.message_state]) ?? textStat;
   const state = stat === undefined ? undefined : STAT_STATES[stat];
   if (stat === undefined || state === undefined) return undefined;
-  return { providerMessageId: id, state, detail: err === undefined ? `stat:${stat}` : `stat:${stat} err:${err}` };
+  return {
+    providerMessageId: id,
+    state,
+    detail: err === undefined ? `stat:${stat}` : `stat:${stat} err:${err}`,
+  };
 }
 
 /**
@@ -223,20 +266,39 @@ export class SmppProvider implements SmsProvider {
   constructor(private readonly config: SmppConfig) {
     this.endpoint = smppEndpoint(config.url);
     sourceAddress(config.sourceAddr);
-    const bounded = (value: number | undefined, fallback: number, name: string, min: number, max: number): number => {
+    const bounded = (
+      value: number | undefined,
+      fallback: number,
+      name: string,
+      min: number,
+      max: number,
+    ): number => {
       const v = value ?? fallback;
-      if (!Number.isSafeInteger(v) || v < min || v > max) throw new SmppConfigError(`${name} must be an integer from ${min} to ${max}`);
+      if (!Number.isSafeInteger(v) || v < min || v > max)
+        throw new SmppConfigError(`${name} must be an integer from ${min} to ${max}`);
       return v;
     };
-    if (config.systemId === '' || config.systemId.length > SYSTEM_ID_CHARS_MAX) throw new SmppConfigError(`SMPP system id must be 1 to ${SYSTEM_ID_CHARS_MAX} characters`);
-    if (config.password.length > PASSWORD_CHARS_MAX) throw new SmppConfigError(`SMPP password must be at most ${PASSWORD_CHARS_MAX} characters (SMPP 3.4 §4.1)`);
-    if ((config.systemType ?? '').length > SYSTEM_TYPE_CHARS_MAX) throw new SmppConfigError(`SMPP system type must be at most ${SYSTEM_TYPE_CHARS_MAX} characters`);
+    if (config.systemId === '' || config.systemId.length > SYSTEM_ID_CHARS_MAX)
+      throw new SmppConfigError(`SMPP system id must be 1 to ${SYSTEM_ID_CHARS_MAX} characters`);
+    if (config.password.length > PASSWORD_CHARS_MAX)
+      throw new SmppConfigError(
+        `SMPP password must be at most ${PASSWORD_CHARS_MAX} characters (SMPP 3.4 §4.1)`,
+      );
+    if ((config.systemType ?? '').length > SYSTEM_TYPE_CHARS_MAX)
+      throw new SmppConfigError(`SMPP system type must be at most ${SYSTEM_TYPE_CHARS_MAX} characters`);
     this.enquireLinkMs = bounded(config.enquireLinkMs, 30_000, 'enquireLinkMs', 10, 600_000);
     this.connectTimeoutMs = bounded(config.connectTimeoutMs, 10_000, 'connectTimeoutMs', 10, 120_000);
     this.submitTimeoutMs = bounded(config.submitTimeoutMs, 4_000, 'submitTimeoutMs', 10, 120_000);
     this.reconnectDelayMinMs = bounded(config.reconnectDelayMinMs, 1_000, 'reconnectDelayMinMs', 1, 600_000);
-    this.reconnectDelayMaxMs = bounded(config.reconnectDelayMaxMs, 60_000, 'reconnectDelayMaxMs', this.reconnectDelayMinMs, 3_600_000);
-    if (config.validitySeconds !== undefined) bounded(config.validitySeconds, 0, 'validitySeconds', 60, 86_400 * 7);
+    this.reconnectDelayMaxMs = bounded(
+      config.reconnectDelayMaxMs,
+      60_000,
+      'reconnectDelayMaxMs',
+      this.reconnectDelayMinMs,
+      3_600_000,
+    );
+    if (config.validitySeconds !== undefined)
+      bounded(config.validitySeconds, 0, 'validitySeconds', 60, 86_400 * 7);
     this.reconnectDelayMs = this.reconnectDelayMinMs;
     this.log = config.log ?? ((): void => undefined);
   }
@@ -247,7 +309,8 @@ export class SmppProvider implements SmsProvider {
   }
 
   onReceipt(listener: (receipt: SmsReceipt) => void): void {
-    if (this.listeners.length >= LISTENERS_MAX) throw new RangeError(`at most ${LISTENERS_MAX} receipt listeners`);
+    if (this.listeners.length >= LISTENERS_MAX)
+      throw new RangeError(`at most ${LISTENERS_MAX} receipt listeners`);
     this.listeners.push(listener);
     // Receipts arrive on the bound link only: listening is a reason to open it.
     this.ensureConnecting();
@@ -256,7 +319,8 @@ export class SmppProvider implements SmsProvider {
   async send(message: SmsMessage): Promise<SmsSendResult> {
     const invalid = invalidMessage(message);
     if (invalid !== undefined) return fail(invalid, false);
-    if (this.waiters.size + this.inflight.size >= SENDS_PENDING_MAX) return fail(`over ${SENDS_PENDING_MAX} messages pending`, true);
+    if (this.waiters.size + this.inflight.size >= SENDS_PENDING_MAX)
+      return fail(`over ${SENDS_PENDING_MAX} messages pending`, true);
     const deadlineMs = Date.now() + this.submitTimeoutMs;
     const link = await this.whenBound(this.submitTimeoutMs);
     if ('failure' in link) return link.failure;
@@ -315,13 +379,21 @@ export class SmppProvider implements SmsProvider {
     });
     this.session = session;
     this.bound = false;
-    this.connectTimer = setTimeout(() => this.drop(session, `no bind within ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);
+    this.connectTimer = setTimeout(
+      () => this.drop(session, `no bind within ${this.connectTimeoutMs} ms`),
+      this.connectTimeoutMs,
+    );
     // Every 'error' needs a listener, or the EventEmitter throws. A stale session's events are ignored.
     session.on('error', (error: Error) => this.drop(session, `link error (${error.message})`));
     session.on('close', () => this.drop(session, 'link closed'));
     session.once(tls ? 'secureConnect' : 'connect', () => {
       session.bind_transceiver(
-        { system_id: this.config.systemId, password: this.config.password, system_type: this.config.systemType ?? '', interface_version: 0x34 },
+        {
+          system_id: this.config.systemId,
+          password: this.config.password,
+          system_type: this.config.systemType ?? '',
+          interface_version: 0x34,
+        },
         (pdu) => this.onBound(session, pdu),
       );
     });
@@ -411,7 +483,9 @@ export class SmppProvider implements SmsProvider {
   }
 
   /** The bound session, waiting up to `timeoutMs` for a (re)connection, or the failure to return. */
-  private async whenBound(timeoutMs: number): Promise<{ session: smpp.Session } | { failure: SmsSendResult }> {
+  private async whenBound(
+    timeoutMs: number,
+  ): Promise<{ session: smpp.Session } | { failure: SmsSendResult }> {
     const deadlineMs = Date.now() + timeoutMs;
     for (;;) {
       if (this.closed) return { failure: fail('provider is closed', false) };
@@ -442,11 +516,17 @@ export class SmppProvider implements SmsProvider {
         this.inflight.delete(finish);
         resolve(result);
       };
-      const timer = setTimeout(() => finish(fail(`no submit_sm_resp within ${this.submitTimeoutMs} ms`, true)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(fail(`no submit_sm_resp within ${this.submitTimeoutMs} ms`, true)),
+        timeoutMs,
+      );
       this.inflight.add(finish);
       let written = false;
       try {
-        written = session.submit_sm(submitFields(message, this.config.sourceAddr, this.config.validitySeconds), (pdu) => finish(this.submitted(session, pdu)));
+        written = session.submit_sm(
+          submitFields(message, this.config.sourceAddr, this.config.validitySeconds),
+          (pdu) => finish(this.submitted(session, pdu)),
+        );
       } catch {
         // The library's own message could quote the text; this one does not.
         finish(fail('submit_sm could not be encoded', false));
@@ -459,7 +539,12 @@ export class SmppProvider implements SmsProvider {
   private submitted(session: smpp.Session, pdu: smpp.PDU): SmsSendResult {
     const status = pdu.command_status;
     if (status === 0) {
-      const id = typeof pdu.message_id === 'string' && pdu.message_id !== '' && pdu.message_id.length <= MESSAGE_ID_CHARS_MAX ? pdu.message_id : null;
+      const id =
+        typeof pdu.message_id === 'string' &&
+        pdu.message_id !== '' &&
+        pdu.message_id.length <= MESSAGE_ID_CHARS_MAX
+          ? pdu.message_id
+          : null;
       return { ok: true, providerMessageId: id };
     }
     const key = statusKey(status);

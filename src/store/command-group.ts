@@ -76,7 +76,10 @@ export function endWave(tx: Tx): void {
  * resolves once every earlier user of the others has finished. Outside a wave, `ready` is already
  * resolved. Throws WaveConflict when it would have to wait while using other rows.
  */
-export function takeRows(tx: Tx, ids: readonly string[]): { fresh: string[]; ready: Promise<unknown> | undefined } {
+export function takeRows(
+  tx: Tx,
+  ids: readonly string[],
+): { fresh: string[]; ready: Promise<unknown> | undefined } {
   const state = transactionState(tx);
   const member = members.get(tx);
   if (member === undefined) return { fresh: ids.filter((id) => !state.held.has(id)), ready: undefined };

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type Driver, Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, sql } from 'kysely';
+import {
+  type Driver,
+  Kysely,
+  type KyselyConfig,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase as KyselySqliteDatabase,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { endWave, joinWave } from './command-group.js';
 import { migrate } from './migrations.js';
@@ -80,7 +88,11 @@ class CommitListeners {
 
   on(kind: Wakeup, listener: () => void): () => void {
     this.listeners.set(kind, [...(this.listeners.get(kind) ?? []), listener]);
-    return () => this.listeners.set(kind, (this.listeners.get(kind) ?? []).filter((l) => l !== listener));
+    return () =>
+      this.listeners.set(
+        kind,
+        (this.listeners.get(kind) ?? []).filter((l) => l !== listener),
+      );
   }
 
   /** Tells each kind's listeners once; a listener's failure is its own. */
@@ -101,7 +113,12 @@ class CommitListeners {
 export function uniqueViolation(error: unknown): string | undefined {
   const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
   if (e.code === '23505') return typeof e.constraint === 'string' ? e.constraint : 'unknown';
-  if (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && typeof e.message === 'string' && e.message.includes('UNIQUE')) {
+  if (
+    typeof e.code === 'string' &&
+    e.code.startsWith('SQLITE_CONSTRAINT') &&
+    typeof e.message === 'string' &&
+    e.message.includes('UNIQUE')
+  ) {
     return e.message;
   }
   return undefined;
@@ -140,14 +157,26 @@ export class DatabaseUnavailable extends Error {
 }
 
 /** Network-level failures: the server may come up. Anything else (auth, unknown database) is final. */
-const TRANSIENT_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', '57P03', '53300']);
+const TRANSIENT_CONNECT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  '57P03',
+  '53300',
+]);
 const CONNECT_BACKOFF_FIRST_MS = 250;
 const CONNECT_BACKOFF_MAX_MS = 5_000;
 
 function describeConnectError(error: unknown): { transient: boolean; reason: string } {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const transient = (typeof code === 'string' && TRANSIENT_CONNECT.has(code)) || /timeout|terminated unexpectedly/i.test(message);
+  const transient =
+    (typeof code === 'string' && TRANSIENT_CONNECT.has(code)) ||
+    /timeout|terminated unexpectedly/i.test(message);
   const line = message.split('\n')[0] ?? message;
   return { transient, reason: typeof code === 'string' && !line.includes(code) ? `${code}: ${line}` : line };
 }
@@ -171,11 +200,19 @@ async function waitForPostgres(store: PostgresStore, options: OpenOptions): Prom
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const url = options.databaseUrl?.trim();
-  if (url !== undefined && url !== '' && !/^postgres(ql)?:\/\//.test(url)) throw new DatabaseUnavailable('the database URL must be a postgres:// or postgresql:// URL');
-  const database = url !== undefined && url !== '' ? openPostgres(url, options.poolSize ?? 10) : openSqliteOrExplain(options.dataDir);
+  if (url !== undefined && url !== '' && !/^postgres(ql)?:\/\//.test(url))
+    throw new DatabaseUnavailable('the database URL must be a postgres:// or postgresql:// URL');
+  const database =
+    url !== undefined && url !== ''
+      ? openPostgres(url, options.poolSize ?? 10)
+      : openSqliteOrExplain(options.dataDir);
   try {
     if (database.dialect === 'postgres') await waitForPostgres(database, options);
-    const schema = database.dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(database.kysely)).rows[0]?.name : undefined;
+    const schema =
+      database.dialect === 'postgres'
+        ? (await sql<{ name: string }>`select current_schema() as name`.execute(database.kysely)).rows[0]
+            ?.name
+        : undefined;
     await migrate(database.kysely as Kysely<unknown>, schema);
   } catch (error) {
     await database.close();
@@ -215,7 +252,10 @@ class SqliteStore implements Database {
   private readonly listeners = new CommitListeners();
 
   /** Transaction control, run on the connection directly: these run several times per command. */
-  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', SqliteDatabase.Statement>;
+  private readonly control: Record<
+    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
+    SqliteDatabase.Statement
+  >;
 
   constructor(
     private readonly raw: SqliteDatabase.Database,
@@ -337,7 +377,9 @@ function openSqliteOrExplain(dataDir: string): SqliteStore {
   try {
     return openSqlite(dataDir);
   } catch (error) {
-    throw new DatabaseUnavailable(`cannot open the SQLite database in ${dataDir}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new DatabaseUnavailable(
+      `cannot open the SQLite database in ${dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -454,7 +496,13 @@ class PostgresStore implements Database {
     if (this.closed) return Promise.reject(new Error('database is closed'));
     const lane = options?.separate ? this.side : this.main;
     return new Promise<T>((resolve, reject) => {
-      lane.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, kinds: new Set(), concurrent: options?.concurrent === true });
+      lane.queue.push({
+        fn,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        kinds: new Set(),
+        concurrent: options?.concurrent === true,
+      });
       if (!lane.draining) {
         lane.draining = true;
         setImmediate(() => void this.drain(lane));
@@ -573,10 +621,17 @@ class PostgresStore implements Database {
     await sql.raw('/*cauri:owner -1*/').execute(conn);
     await sql.raw(PIPELINE_ON).execute(conn);
     const connection = await conn.getExecutor().provideConnection((c) => Promise.resolve(c));
-    const executor = conn.getExecutor().withConnectionProvider({ provideConnection: (consumer) => consumer(connection) });
+    const executor = conn
+      .getExecutor()
+      .withConnectionProvider({ provideConnection: (consumer) => consumer(connection) });
     const settled = await Promise.allSettled(
       wave.map((job, i) => {
-        const tx = new Kysely<DB>({ config: this.config, dialect: this.config.dialect, driver: this.driver, executor });
+        const tx = new Kysely<DB>({
+          config: this.config,
+          dialect: this.config.dialect,
+          driver: this.driver,
+          executor,
+        });
         bindDialect(tx, 'postgres');
         const finish = joinWave(tx, conn);
         return runCommand(tx, job.fn, job.kinds)
@@ -738,9 +793,15 @@ function extendClient(client: pg.PoolClient): void {
       throw detachedFailure ?? error;
     });
   /** Sends `writes` (and, as the statement's last part, `last`), noting whose writes they were should it fail. */
-  const sendGroup = (writes: DeferredWrite[], last?: { text: string; values: unknown[] }): Promise<pg.QueryResult> => {
+  const sendGroup = (
+    writes: DeferredWrite[],
+    last?: { text: string; values: unknown[] },
+  ): Promise<pg.QueryResult> => {
     const group = combine(last ? [...writes, { verb: 'select', table: '', owner, ...last }] : writes);
-    const owners = { from: Math.min(...writes.map((w) => w.owner)), to: Math.max(...writes.map((w) => w.owner)) };
+    const owners = {
+      from: Math.min(...writes.map((w) => w.owner)),
+      to: Math.max(...writes.map((w) => w.owner)),
+    };
     const result = send(group.text, group.values);
     result.catch(() => {
       lastFailure = owners;
@@ -768,7 +829,13 @@ function extendClient(client: pg.PoolClient): void {
     const params = values ?? [];
     const mark = DEFER_MARK.exec(config);
     if (mark) {
-      const write = { verb: mark[1] ?? '', table: mark[2] ?? '', text: config.slice(mark[0].length), values: params, owner };
+      const write = {
+        verb: mark[1] ?? '',
+        table: mark[2] ?? '',
+        text: config.slice(mark[0].length),
+        values: params,
+        owner,
+      };
       const full = conflicts(pending, write) || pending.length >= DEFERRED_MAX;
       if (full && pipelined()) {
         // Pipelined (a wave): the waiting writes go now and nobody waits for their answer; an error
@@ -798,11 +865,13 @@ function extendClient(client: pg.PoolClient): void {
       owner = Number(ownerMark[1]);
       return Promise.resolve(EMPTY_RESULT);
     }
-    if (config === LAST_FAILURE) return Promise.resolve({ ...EMPTY_RESULT, rows: lastFailure ? [lastFailure] : [] });
+    if (config === LAST_FAILURE)
+      return Promise.resolve({ ...EMPTY_RESULT, rows: lastFailure ? [lastFailure] : [] });
     if (config === PIPELINE_ON || config === PIPELINE_OFF) {
       const state = client as unknown as PipelineState;
       if (config === PIPELINE_ON) state.pipeline = true;
-      else if (state._queryQueue.length === 0 && state._sentQueryQueue.length === 0 && !state._activeQuery) state.pipeline = false;
+      else if (state._queryQueue.length === 0 && state._sentQueryQueue.length === 0 && !state._activeQuery)
+        state.pipeline = false;
       return Promise.resolve(EMPTY_RESULT);
     }
     if (config === FLUSH_DEFERRED) {
@@ -824,7 +893,8 @@ function extendClient(client: pg.PoolClient): void {
     if (!/^\s*commit\s*$/i.test(config)) return result;
     // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, and no error: never take that for a commit.
     return result.then((answer) => {
-      if (answer.command === 'ROLLBACK') throw detachedFailure ?? new Error('COMMIT rolled back: a statement of the transaction had failed');
+      if (answer.command === 'ROLLBACK')
+        throw detachedFailure ?? new Error('COMMIT rolled back: a statement of the transaction had failed');
       return answer;
     });
   };
@@ -847,7 +917,9 @@ const EMPTY_RESULT = { command: '', rowCount: 0, rows: [], fields: [], oid: 0 } 
 async function blame(tx: Tx, running: number): Promise<{ from: number; to: number }> {
   const { rows } = await sql<{ from: number; to: number }>`${sql.raw(LAST_FAILURE)}`.execute(tx);
   const carried = rows[0];
-  return carried === undefined ? { from: running, to: running } : { from: Math.min(carried.from, running), to: Math.max(carried.to, running) };
+  return carried === undefined
+    ? { from: running, to: running }
+    : { from: Math.min(carried.from, running), to: Math.max(carried.to, running) };
 }
 
 /** Sends the deferred writes of a PostgreSQL transaction now, so that their errors belong to this command. */
@@ -856,7 +928,12 @@ function flushDeferred(tx: Tx): Promise<unknown> {
 }
 
 function openPostgres(url: string, poolSize: number): PostgresStore {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, statement_timeout: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: 30_000,
+  });
   pool.on('connect', extendClient);
   return new PostgresStore(pool, url.replace(/\/\/[^@/]*@/, '//***@'), PG_GROUP_COMMANDS_MAX);
 }

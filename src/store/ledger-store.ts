@@ -1,6 +1,13 @@
 import { assert } from '../core/assert.js';
 import { newId } from '../core/ids.js';
-import { type AccountBalance, type AccountKind, type Transfer, type TransferKind, applyTransfer, postedBalanceXof } from '../core/ledger.js';
+import {
+  type AccountBalance,
+  type AccountKind,
+  type Transfer,
+  type TransferKind,
+  applyTransfer,
+  postedBalanceXof,
+} from '../core/ledger.js';
 import { type Xof, xof } from '../core/money.js';
 import type { Dialect, Tx } from './database.js';
 import { caseById } from './case-by-id.js';
@@ -41,14 +48,25 @@ const insertAccountIfMissing = prepared((tx, row: AccountTable) =>
     .values(row)
     .onConflict((oc) => oc.column('id').doNothing()),
 );
-const selectAccounts = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id'));
-const selectAccountsForUpdate = prepared((tx, p: { ids: string[] }) => tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate());
+const selectAccounts = prepared((tx, p: { ids: string[] }) =>
+  tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id'),
+);
+const selectAccountsForUpdate = prepared((tx, p: { ids: string[] }) =>
+  tx.selectFrom('accounts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate(),
+);
 /** Pending transfers, each with the transfer that resolved it if any (one round trip for all). */
 const pendingTransfers = prepared((tx, p: { ids: string[] }) =>
   tx
     .selectFrom('transfers as t')
     .selectAll('t')
-    .select((eb) => eb.selectFrom('transfers as r').select('r.id').whereRef('r.pending_id', '=', 't.id').limit(1).as('resolved_by'))
+    .select((eb) =>
+      eb
+        .selectFrom('transfers as r')
+        .select('r.id')
+        .whereRef('r.pending_id', '=', 't.id')
+        .limit(1)
+        .as('resolved_by'),
+    )
     .where('t.id', 'in', p.ids),
 );
 const insertTransfer = prepared((tx, row: TransferTable) => tx.insertInto('transfers').values(row));
@@ -102,9 +120,14 @@ export async function ensureAccount(tx: Tx, account: NewAccount, nowMs: number):
  * order every command uses, so two commands never wait on each other in a cycle. On SQLite the
  * surrounding `BEGIN IMMEDIATE` already holds the only write lock.
  */
-export async function lockAccounts(tx: Tx, dialect: Dialect, ids: readonly string[]): Promise<Map<string, AccountBalance>> {
+export async function lockAccounts(
+  tx: Tx,
+  dialect: Dialect,
+  ids: readonly string[],
+): Promise<Map<string, AccountBalance>> {
   const unique = [...new Set(ids)].sort();
-  if (dialect !== 'postgres') return new Map((await selectAccounts.rows(tx, { ids: unique })).map((row) => [row.id, toBalance(row)]));
+  if (dialect !== 'postgres')
+    return new Map((await selectAccounts.rows(tx, { ids: unique })).map((row) => [row.id, toBalance(row)]));
   return (await lockUnheld(tx, unique, (ids) => selectAccountsForUpdate.ride(tx, { ids }))).accounts;
 }
 
@@ -140,26 +163,35 @@ function pick(accounts: Map<string, AccountBalance>, ids: readonly string[]): Ma
   return picked;
 }
 
-const selectAccountsAndPayout = prepared((tx, p: { ids: string[]; projectId: string; merchantTransactionId: string; forUpdate?: true | undefined }) => {
-  const query = tx
-    .selectFrom('accounts')
-    .selectAll('accounts')
-    .select((eb) =>
-      eb
-        .selectFrom('payouts')
-        .select('payouts.id')
-        .where('payouts.project_id', '=', p.projectId)
-        .where('payouts.merchant_transaction_id', '=', p.merchantTransactionId)
-        .limit(1)
-        .as('payout_id'),
-    )
-    .where('accounts.id', 'in', p.ids)
-    .orderBy('accounts.id');
-  return p.forUpdate ? query.forUpdate() : query;
-});
+const selectAccountsAndPayout = prepared(
+  (
+    tx,
+    p: { ids: string[]; projectId: string; merchantTransactionId: string; forUpdate?: true | undefined },
+  ) => {
+    const query = tx
+      .selectFrom('accounts')
+      .selectAll('accounts')
+      .select((eb) =>
+        eb
+          .selectFrom('payouts')
+          .select('payouts.id')
+          .where('payouts.project_id', '=', p.projectId)
+          .where('payouts.merchant_transaction_id', '=', p.merchantTransactionId)
+          .limit(1)
+          .as('payout_id'),
+      )
+      .where('accounts.id', 'in', p.ids)
+      .orderBy('accounts.id');
+    return p.forUpdate ? query.forUpdate() : query;
+  },
+);
 
 const payoutIdByMerchantId = prepared((tx, p: { projectId: string; merchantTransactionId: string }) =>
-  tx.selectFrom('payouts').select('id').where('project_id', '=', p.projectId).where('merchant_transaction_id', '=', p.merchantTransactionId),
+  tx
+    .selectFrom('payouts')
+    .select('id')
+    .where('project_id', '=', p.projectId)
+    .where('merchant_transaction_id', '=', p.merchantTransactionId),
 );
 
 /**
@@ -176,7 +208,10 @@ export async function lockAccountsForPayout(
   const unique = [...new Set(ids)].sort();
   if (dialect !== 'postgres') {
     const rows = await selectAccountsAndPayout.rows(tx, { ids: unique, ...payout });
-    return { accounts: new Map(rows.map((row) => [row.id, toBalance(row)])), duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null };
+    return {
+      accounts: new Map(rows.map((row) => [row.id, toBalance(row)])),
+      duplicate: rows.length === 0 ? undefined : rows[0]?.payout_id != null,
+    };
   }
   // The duplicate check rides too, and may then miss a payout this transaction wrote a moment
   // ago: the unique index on (project, transaction id) stops that one, and the command runs again
@@ -188,7 +223,11 @@ export async function lockAccountsForPayout(
     (missing) => selectAccountsAndPayout.ride(tx, { ids: missing, ...payout, forUpdate: true }),
     () => payoutIdByMerchantId.ride(tx, payout),
   );
-  return { accounts, duplicate: other !== undefined ? other.length > 0 : rows.length === 0 ? undefined : rows[0]?.payout_id != null };
+  return {
+    accounts,
+    duplicate:
+      other !== undefined ? other.length > 0 : rows.length === 0 ? undefined : rows[0]?.payout_id != null,
+  };
 }
 
 export interface TransferPlan {
@@ -211,7 +250,8 @@ function isResolve(plan: TransferPlan | ResolvePlan): plan is ResolvePlan {
   return plan.kind === 'post_pending' || plan.kind === 'void_pending';
 }
 
-export type PostResult = { ok: true; transfers: Transfer[] } | { ok: false; reason: 'insufficient_funds'; accountId: string };
+export type PostResult =
+  { ok: true; transfers: Transfer[] } | { ok: false; reason: 'insufficient_funds'; accountId: string };
 
 /**
  * Posts transfers atomically: either every transfer applies and is written, or nothing is written
@@ -227,14 +267,21 @@ export async function postTransfers(
 ): Promise<PostResult> {
   const resolved: Transfer[] = [];
   const resolving = [...new Set(plans.filter(isResolve).map((plan) => plan.pendingId))];
-  const holds = new Map(resolving.length === 0 ? [] : (await pendingTransfers.rows(tx, { ids: resolving })).map((row) => [row.id, row]));
+  const holds = new Map(
+    resolving.length === 0
+      ? []
+      : (await pendingTransfers.rows(tx, { ids: resolving })).map((row) => [row.id, row]),
+  );
   const resolvedHere = new Set<string>();
   for (const plan of plans) {
     if (isResolve(plan)) {
       const pending = holds.get(plan.pendingId);
       assert(!resolvedHere.has(plan.pendingId), `pending transfer ${plan.pendingId} is resolved twice`);
       resolvedHere.add(plan.pendingId);
-      assert(pending !== undefined && pending.kind === 'pending', `transfer ${plan.pendingId} is not a pending transfer`);
+      assert(
+        pending !== undefined && pending.kind === 'pending',
+        `transfer ${plan.pendingId} is not a pending transfer`,
+      );
       assert(pending.resolved_by === null, `pending transfer ${plan.pendingId} is already resolved`);
       resolved.push({
         id: newId('tr'),
@@ -256,7 +303,10 @@ export async function postTransfers(
     }
   }
   const needed = resolved.flatMap((t) => [t.debitAccountId, t.creditAccountId]);
-  const accounts = locked && needed.every((id) => locked.has(id)) ? new Map(locked) : await lockAccounts(tx, dialect, needed);
+  const accounts =
+    locked && needed.every((id) => locked.has(id))
+      ? new Map(locked)
+      : await lockAccounts(tx, dialect, needed);
   const before = new Map(accounts);
   // Each transfer's accounts' posted balances once it applied, for the statement (ADR 0023).
   const balancesAfter: [number, number][] = [];

@@ -9,8 +9,14 @@ const ms = 'bigint' as const;
 
 export const callbacksMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema.alterTable('projects').addColumn('callback_mode', 'text', (c) => c.notNull().defaultTo('ligdicash')).execute();
-    await db.schema.alterTable('projects').addColumn('webhook_secret', 'text', (c) => c.notNull().defaultTo('')).execute();
+    await db.schema
+      .alterTable('projects')
+      .addColumn('callback_mode', 'text', (c) => c.notNull().defaultTo('ligdicash'))
+      .execute();
+    await db.schema
+      .alterTable('projects')
+      .addColumn('webhook_secret', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
     await db.schema.alterTable('projects').addColumn('webhook_secret_previous', 'text').execute();
     await db.schema.alterTable('projects').addColumn('webhook_secret_rotated_at_ms', ms).execute();
     // Existing projects get a secret of their own, readable with `cauri project rotate-webhook-secret`.
@@ -26,7 +32,10 @@ export const callbacksMigration: Migration = {
         .execute();
     }
 
-    await db.schema.alterTable('outbox').addColumn('cycle_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('outbox')
+      .addColumn('cycle_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
     await db.schema.alterTable('outbox').addColumn('lease_id', 'text').execute();
     await db.schema.alterTable('outbox').addColumn('delivered_at_ms', ms).execute();
 

@@ -53,7 +53,11 @@ export const payinSurfaceMigration: Migration = {
       .addColumn('created_at_ms', ms, (c) => c.notNull())
       .addColumn('decided_at_ms', ms)
       .execute();
-    await db.schema.createIndex('sim_debits_pending').on('sim_debits').columns(['status', 'phone', 'created_at_ms']).execute();
+    await db.schema
+      .createIndex('sim_debits_pending')
+      .on('sim_debits')
+      .columns(['status', 'phone', 'created_at_ms'])
+      .execute();
 
     await db.schema
       .createTable('sim_ussd_codes')

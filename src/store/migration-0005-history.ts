@@ -25,7 +25,9 @@ export const historyMigration: Migration = {
     const postgres = isPostgres(db);
     await db.schema
       .createTable('transaction_events')
-      .addColumn('seq', postgres ? 'bigint' : 'integer', (c) => (postgres ? c.generatedAlwaysAsIdentity().primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('seq', postgres ? 'bigint' : 'integer', (c) =>
+        postgres ? c.generatedAlwaysAsIdentity().primaryKey() : c.primaryKey().autoIncrement(),
+      )
       .addColumn('subject_id', 'text', (c) => c.notNull())
       .addColumn('subject_type', 'text', (c) => c.notNull())
       .addColumn('project_id', 'text', (c) => c.notNull())
@@ -34,7 +36,11 @@ export const historyMigration: Migration = {
       .addColumn('dispatch_state', 'text')
       .addColumn('at_ms', ms, (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('transaction_events_subject').on('transaction_events').columns(['subject_id', 'seq']).execute();
+    await db.schema
+      .createIndex('transaction_events_subject')
+      .on('transaction_events')
+      .columns(['subject_id', 'seq'])
+      .execute();
 
     await db.schema
       .createTable('operator_exchanges')
@@ -49,15 +55,28 @@ export const historyMigration: Migration = {
       .addColumn('started_at_ms', ms, (c) => c.notNull())
       .addColumn('latency_ms', 'integer', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('operator_exchanges_subject').on('operator_exchanges').columns(['subject_id', 'started_at_ms']).execute();
+    await db.schema
+      .createIndex('operator_exchanges_subject')
+      .on('operator_exchanges')
+      .columns(['subject_id', 'started_at_ms'])
+      .execute();
 
     // The console's most common question is "what happened to this customer's money": searching by
     // phone must not scan every transaction. Other filters (token, status, project) already have
     // an index, or are narrowed by one; these two are the only indexes added to the hot tables.
-    await db.schema.createIndex('payins_customer_created').on('payins').columns(['customer', 'created_at_ms']).execute();
-    await db.schema.createIndex('payouts_customer_created').on('payouts').columns(['customer', 'created_at_ms']).execute();
+    await db.schema
+      .createIndex('payins_customer_created')
+      .on('payins')
+      .columns(['customer', 'created_at_ms'])
+      .execute();
+    await db.schema
+      .createIndex('payouts_customer_created')
+      .on('payouts')
+      .columns(['customer', 'created_at_ms'])
+      .execute();
 
-    for (const statement of postgres ? postgresTriggers() : sqliteTriggers()) await sql.raw(statement).execute(db);
+    for (const statement of postgres ? postgresTriggers() : sqliteTriggers())
+      await sql.raw(statement).execute(db);
   },
 };
 
@@ -72,7 +91,12 @@ interface Subject {
 
 const SUBJECTS: Subject[] = [
   { table: 'payins', type: 'payin', watched: ['status', 'status_reason'], dispatchState: 'NULL' },
-  { table: 'payouts', type: 'payout', watched: ['status', 'status_reason', 'dispatch_state'], dispatchState: 'NEW.dispatch_state' },
+  {
+    table: 'payouts',
+    type: 'payout',
+    watched: ['status', 'status_reason', 'dispatch_state'],
+    dispatchState: 'NEW.dispatch_state',
+  },
 ];
 
 function eventInsert(s: Subject): string {

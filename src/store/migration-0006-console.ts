@@ -31,7 +31,11 @@ export const consoleMigration: Migration = {
       .addColumn('ip', 'text', (c) => c.notNull())
       .addColumn('user_agent', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('console_sessions_user').on('console_sessions').columns(['user_id']).execute();
+    await db.schema
+      .createIndex('console_sessions_user')
+      .on('console_sessions')
+      .columns(['user_id'])
+      .execute();
 
     await db.schema
       .createTable('console_audit')

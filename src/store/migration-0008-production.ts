@@ -12,7 +12,10 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const productionMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema.alterTable('operator_exchanges').addColumn('phase', 'text', (c) => c.notNull().defaultTo('outcome')).execute();
+    await db.schema
+      .alterTable('operator_exchanges')
+      .addColumn('phase', 'text', (c) => c.notNull().defaultTo('outcome'))
+      .execute();
     await db.schema.alterTable('invoices').addColumn('operator_state', 'text').execute();
     await db.schema
       .createTable('otp_deliveries')
@@ -27,7 +30,15 @@ export const productionMigration: Migration = {
       .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
       .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('otp_deliveries_message').on('otp_deliveries').columns(['provider', 'provider_message_id']).execute();
-    await db.schema.createIndex('otp_deliveries_phone').on('otp_deliveries').columns(['phone', 'created_at_ms']).execute();
+    await db.schema
+      .createIndex('otp_deliveries_message')
+      .on('otp_deliveries')
+      .columns(['provider', 'provider_message_id'])
+      .execute();
+    await db.schema
+      .createIndex('otp_deliveries_phone')
+      .on('otp_deliveries')
+      .columns(['phone', 'created_at_ms'])
+      .execute();
   },
 };

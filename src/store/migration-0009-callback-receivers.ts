@@ -11,6 +11,10 @@ export const callbackReceiversMigration: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('outbox').addColumn('receiver', 'text').execute();
     await db.schema.dropIndex('outbox_due').execute();
-    await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_attempt_at_ms', 'receiver']).execute();
+    await db.schema
+      .createIndex('outbox_due')
+      .on('outbox')
+      .columns(['status', 'next_attempt_at_ms', 'receiver'])
+      .execute();
   },
 };

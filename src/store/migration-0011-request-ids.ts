@@ -25,7 +25,12 @@ interface Subject {
 
 const SUBJECTS: Subject[] = [
   { table: 'payins', type: 'payin', watched: ['status', 'status_reason'], dispatchState: 'NULL' },
-  { table: 'payouts', type: 'payout', watched: ['status', 'status_reason', 'dispatch_state'], dispatchState: 'NEW.dispatch_state' },
+  {
+    table: 'payouts',
+    type: 'payout',
+    watched: ['status', 'status_reason', 'dispatch_state'],
+    dispatchState: 'NEW.dispatch_state',
+  },
 ];
 
 function eventInsert(s: Subject, requestId: string): string {
@@ -70,6 +75,7 @@ export const requestIdsMigration: Migration = {
     await db.schema.alterTable('payins').addColumn('last_request_id', 'text').execute();
     await db.schema.alterTable('payouts').addColumn('last_request_id', 'text').execute();
     await db.schema.alterTable('transaction_events').addColumn('request_id', 'text').execute();
-    for (const statement of isPostgres(db) ? postgresFunctions() : sqliteTriggers()) await sql.raw(statement).execute(db);
+    for (const statement of isPostgres(db) ? postgresFunctions() : sqliteTriggers())
+      await sql.raw(statement).execute(db);
   },
 };

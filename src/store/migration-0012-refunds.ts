@@ -14,7 +14,12 @@ export const refundsMigration: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema
       .alterTable('payins')
-      .addColumn('refunded_xof', money, (c) => c.notNull().defaultTo(0).check(sql`refunded_xof >= 0 AND refunded_xof <= amount_xof`))
+      .addColumn('refunded_xof', money, (c) =>
+        c
+          .notNull()
+          .defaultTo(0)
+          .check(sql`refunded_xof >= 0 AND refunded_xof <= amount_xof`),
+      )
       .execute();
     await db.schema
       .createTable('refunds')
@@ -41,8 +46,21 @@ export const refundsMigration: Migration = {
       .addColumn('updated_at_ms', ms, (c) => c.notNull())
       .execute();
     // A merchant reference names one refund of the project: a repeated request is a duplicate.
-    await db.schema.createIndex('refunds_project_reference').on('refunds').columns(['project_id', 'merchant_reference']).unique().execute();
-    await db.schema.createIndex('refunds_payin').on('refunds').columns(['payin_id', 'created_at_ms']).execute();
-    await db.schema.createIndex('refunds_dispatch').on('refunds').columns(['dispatch_state', 'dispatch_after_ms']).execute();
+    await db.schema
+      .createIndex('refunds_project_reference')
+      .on('refunds')
+      .columns(['project_id', 'merchant_reference'])
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('refunds_payin')
+      .on('refunds')
+      .columns(['payin_id', 'created_at_ms'])
+      .execute();
+    await db.schema
+      .createIndex('refunds_dispatch')
+      .on('refunds')
+      .columns(['dispatch_state', 'dispatch_after_ms'])
+      .execute();
   },
 };

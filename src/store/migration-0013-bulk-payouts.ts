@@ -20,8 +20,16 @@ export const bulkPayoutsMigration: Migration = {
       .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
       .addColumn('processed_at_ms', 'bigint')
       .execute();
-    await db.schema.createIndex('payout_batches_project_created').on('payout_batches').columns(['project_id', 'created_at_ms']).execute();
-    await db.schema.createIndex('payout_batches_created').on('payout_batches').columns(['created_at_ms']).execute();
+    await db.schema
+      .createIndex('payout_batches_project_created')
+      .on('payout_batches')
+      .columns(['project_id', 'created_at_ms'])
+      .execute();
+    await db.schema
+      .createIndex('payout_batches_created')
+      .on('payout_batches')
+      .columns(['created_at_ms'])
+      .execute();
 
     await db.schema
       .createTable('payout_batch_items')
@@ -36,6 +44,10 @@ export const bulkPayoutsMigration: Migration = {
       .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('payout_batch_items_pk', ['batch_id', 'item_index'])
       .execute();
-    await db.schema.createIndex('payout_batch_items_payout').on('payout_batch_items').columns(['payout_id']).execute();
+    await db.schema
+      .createIndex('payout_batch_items_payout')
+      .on('payout_batch_items')
+      .columns(['payout_id'])
+      .execute();
   },
 };

@@ -8,7 +8,11 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const operatorHealthMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema.createIndex('operator_exchanges_operator_started').on('operator_exchanges').columns(['operator_id', 'started_at_ms']).execute();
+    await db.schema
+      .createIndex('operator_exchanges_operator_started')
+      .on('operator_exchanges')
+      .columns(['operator_id', 'started_at_ms'])
+      .execute();
     await db.schema
       .createTable('operator_health')
       .addColumn('operator_id', 'text', (c) => c.primaryKey())

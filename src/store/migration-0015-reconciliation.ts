@@ -23,7 +23,11 @@ export const reconciliationMigration: Migration = {
       .addColumn('imported_by', 'text', (c) => c.notNull())
       .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('reconciliation_imports_created').on('reconciliation_imports').columns(['created_at_ms']).execute();
+    await db.schema
+      .createIndex('reconciliation_imports_created')
+      .on('reconciliation_imports')
+      .columns(['created_at_ms'])
+      .execute();
     await db.schema
       .createTable('reconciliation_lines')
       .addColumn('import_id', 'text', (c) => c.notNull())
@@ -41,6 +45,10 @@ export const reconciliationMigration: Migration = {
       .addColumn('occurred_at_ms', 'bigint')
       .addPrimaryKeyConstraint('reconciliation_lines_pk', ['import_id', 'seq'])
       .execute();
-    await db.schema.createIndex('reconciliation_lines_category').on('reconciliation_lines').columns(['import_id', 'category', 'seq']).execute();
+    await db.schema
+      .createIndex('reconciliation_lines_category')
+      .on('reconciliation_lines')
+      .columns(['import_id', 'category', 'seq'])
+      .execute();
   },
 };

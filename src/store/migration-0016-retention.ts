@@ -8,10 +8,22 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const retentionMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema.createIndex('callback_attempts_started').on('callback_attempts').columns(['started_at_ms']).execute();
-    await db.schema.createIndex('operator_exchanges_started').on('operator_exchanges').columns(['started_at_ms']).execute();
+    await db.schema
+      .createIndex('callback_attempts_started')
+      .on('callback_attempts')
+      .columns(['started_at_ms'])
+      .execute();
+    await db.schema
+      .createIndex('operator_exchanges_started')
+      .on('operator_exchanges')
+      .columns(['started_at_ms'])
+      .execute();
     await db.schema.createIndex('idempotency_created').on('idempotency').columns(['created_at_ms']).execute();
     await db.schema.createIndex('console_audit_at').on('console_audit').columns(['at_ms']).execute();
-    await db.schema.createIndex('console_sessions_expires').on('console_sessions').columns(['expires_at_ms']).execute();
+    await db.schema
+      .createIndex('console_sessions_expires')
+      .on('console_sessions')
+      .columns(['expires_at_ms'])
+      .execute();
   },
 };

@@ -67,8 +67,16 @@ export const statementMigration: Migration = {
     await db.schema.alterTable('transfers').addColumn('debit_balance_after_xof', 'bigint').execute();
     await db.schema.alterTable('transfers').addColumn('credit_balance_after_xof', 'bigint').execute();
     await backfillStatementBalances(db);
-    await db.schema.createIndex('transfers_debit_seq').on('transfers').columns(['debit_account_id', 'seq']).execute();
-    await db.schema.createIndex('transfers_credit_seq').on('transfers').columns(['credit_account_id', 'seq']).execute();
+    await db.schema
+      .createIndex('transfers_debit_seq')
+      .on('transfers')
+      .columns(['debit_account_id', 'seq'])
+      .execute();
+    await db.schema
+      .createIndex('transfers_credit_seq')
+      .on('transfers')
+      .columns(['credit_account_id', 'seq'])
+      .execute();
     await db.schema.dropIndex('transfers_debit').execute();
     await db.schema.dropIndex('transfers_credit').execute();
   },

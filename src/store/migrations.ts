@@ -103,7 +103,11 @@ const init: Migration = {
       .addColumn('created_at_ms', ms, (c) => c.notNull())
       .addColumn('updated_at_ms', ms, (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('payins_project_created').on('payins').columns(['project_id', 'created_at_ms']).execute();
+    await db.schema
+      .createIndex('payins_project_created')
+      .on('payins')
+      .columns(['project_id', 'created_at_ms'])
+      .execute();
 
     await db.schema
       .createTable('payouts')
@@ -141,7 +145,11 @@ const init: Migration = {
       .columns(['project_id', 'merchant_transaction_id'])
       .unique()
       .execute();
-    await db.schema.createIndex('payouts_dispatch').on('payouts').columns(['dispatch_state', 'dispatch_after_ms']).execute();
+    await db.schema
+      .createIndex('payouts_dispatch')
+      .on('payouts')
+      .columns(['dispatch_state', 'dispatch_after_ms'])
+      .execute();
 
     await db.schema
       .createTable('otps')
@@ -178,7 +186,11 @@ const init: Migration = {
       .addColumn('next_attempt_at_ms', ms, (c) => c.notNull())
       .addColumn('created_at_ms', ms, (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_attempt_at_ms']).execute();
+    await db.schema
+      .createIndex('outbox_due')
+      .on('outbox')
+      .columns(['status', 'next_attempt_at_ms'])
+      .execute();
     await db.schema.createIndex('outbox_subject').on('outbox').columns(['subject_id']).execute();
 
     await db.schema
@@ -301,9 +313,17 @@ export async function migrate(db: Kysely<unknown>, schema?: string): Promise<voi
     const failed = results?.find((r) => r.status === 'Error');
     // No migration ran when the introspection failed, so trying again is safe.
     const code = (error as { code?: unknown } | undefined)?.code;
-    if (failed === undefined && typeof code === 'string' && INTROSPECTION_RACES.has(code) && attempt < MIGRATE_ATTEMPTS_MAX) continue;
+    if (
+      failed === undefined &&
+      typeof code === 'string' &&
+      INTROSPECTION_RACES.has(code) &&
+      attempt < MIGRATE_ATTEMPTS_MAX
+    )
+      continue;
     if (error !== undefined || failed) {
-      throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+      throw new Error(
+        `database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`,
+      );
     }
     return;
   }

@@ -17,8 +17,12 @@ describe('prepared queries', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const insertSetting = prepared((tx, row: { key: string; value: string }) => tx.insertInto('settings').values(row));
-  const byKeys = prepared((tx, p: { keys: string[] }) => tx.selectFrom('settings').select(['key', 'value']).where('key', 'in', p.keys).orderBy('key'));
+  const insertSetting = prepared((tx, row: { key: string; value: string }) =>
+    tx.insertInto('settings').values(row),
+  );
+  const byKeys = prepared((tx, p: { keys: string[] }) =>
+    tx.selectFrom('settings').select(['key', 'value']).where('key', 'in', p.keys).orderBy('key'),
+  );
   const filtered = prepared((tx, p: { limit: number; value?: string | undefined }) => {
     let query = tx.selectFrom('settings').select('key').orderBy('key').limit(p.limit);
     if (p.value !== undefined) query = query.where('value', '=', p.value);
@@ -27,7 +31,12 @@ describe('prepared queries', () => {
 
   it('binds each call its own values, in commands and outside them', async () => {
     await db.command(async (tx) => {
-      for (const [key, value] of [['p1', 'a'], ['p2', 'b'], ['p3', 'a']] as const) await insertSetting.run(tx, { key, value });
+      for (const [key, value] of [
+        ['p1', 'a'],
+        ['p2', 'b'],
+        ['p3', 'a'],
+      ] as const)
+        await insertSetting.run(tx, { key, value });
     });
     const inCommand = await db.command((tx) => byKeys.rows(tx, { keys: ['p3', 'p1'] }));
     expect(inCommand).toEqual([
@@ -50,7 +59,14 @@ describe('prepared queries', () => {
   });
 
   it('refuses a builder that puts a parameter into the SQL text', async () => {
-    const bad = prepared((tx, p: { column: string }) => tx.selectFrom('settings').select('key').orderBy(p.column as 'key'));
-    await expect(db.command((tx) => bad.rows(tx, { column: 'key' }))).rejects.toThrow(/parameter inside its SQL text/);
+    const bad = prepared((tx, p: { column: string }) =>
+      tx
+        .selectFrom('settings')
+        .select('key')
+        .orderBy(p.column as 'key'),
+    );
+    await expect(db.command((tx) => bad.rows(tx, { column: 'key' }))).rejects.toThrow(
+      /parameter inside its SQL text/,
+    );
   });
 });

@@ -92,7 +92,9 @@ function hasShape(compiled: Compiled<unknown>, dialect: Dialect, params: Record<
   return i === names.length;
 }
 
-export function prepared<P extends object, R>(build: (tx: Tx, params: P) => Compilable<R>): PreparedQuery<P, R> {
+export function prepared<P extends object, R>(
+  build: (tx: Tx, params: P) => Compilable<R>,
+): PreparedQuery<P, R> {
   // Shapes come from code, so they are few; the bound only guards against a runaway caller.
   let shapes: Compiled<R>[] = [];
 
@@ -105,10 +107,13 @@ export function prepared<P extends object, R>(build: (tx: Tx, params: P) => Comp
       if (value === undefined) continue;
       names.push(name);
       lengths.push(Array.isArray(value) ? value.length : -1);
-      placeholders[name] = Array.isArray(value) ? value.map((_, i) => `${MARK}${name}${SEP}${i}`) : `${MARK}${name}${SEP}-1`;
+      placeholders[name] = Array.isArray(value)
+        ? value.map((_, i) => `${MARK}${name}${SEP}${i}`)
+        : `${MARK}${name}${SEP}-1`;
     }
     const query = build(tx, placeholders as P).compile();
-    if (query.sql.includes(MARK)) throw new Error(`prepared query has a parameter inside its SQL text: ${query.sql}`);
+    if (query.sql.includes(MARK))
+      throw new Error(`prepared query has a parameter inside its SQL text: ${query.sql}`);
     const slots = query.parameters.map((value): Slot => {
       if (typeof value !== 'string' || !value.startsWith(MARK)) return { value };
       const [param = '', index = '-1'] = value.slice(MARK.length).split(SEP);
@@ -124,7 +129,8 @@ export function prepared<P extends object, R>(build: (tx: Tx, params: P) => Comp
     const dialect = dialects.get(tx);
     if (dialect === undefined) return tx.executeQuery(build(tx, params));
     const values = params as Record<string, unknown>;
-    const shape = shapes.find((candidate) => hasShape(candidate, dialect, values)) ?? compile(tx, dialect, values);
+    const shape =
+      shapes.find((candidate) => hasShape(candidate, dialect, values)) ?? compile(tx, dialect, values);
     const parameters = shape.slots.map((slot) => {
       if ('value' in slot) return slot.value;
       const value = values[slot.param];

@@ -1,8 +1,19 @@
 import type { Generated } from 'kysely';
 import type { PayoutBatchItemTable, PayoutBatchTable } from './schema-bulk.js';
-import type { OperatorHealthTable, ReconciliationImportTable, ReconciliationLineTable } from './schema-operators.js';
+import type {
+  OperatorHealthTable,
+  ReconciliationImportTable,
+  ReconciliationLineTable,
+} from './schema-operators.js';
 import type { RefundTable } from './schema-refunds.js';
-import type { ConsoleAuditTable, ConsoleSessionTable, ConsoleUserTable, InvoiceTable, SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
+import type {
+  ConsoleAuditTable,
+  ConsoleSessionTable,
+  ConsoleUserTable,
+  InvoiceTable,
+  SimDebitTable,
+  SimUssdCodeTable,
+} from './schema-payin-surface.js';
 
 /**
  * Table types for Kysely. Column names carry units (`amount_xof`, `created_at_ms`); booleans are

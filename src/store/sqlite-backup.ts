@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type AccountBalance, ledgerTotals } from '../core/ledger.js';
@@ -84,19 +96,32 @@ function count(db: SqliteDatabase.Database, table: string): number {
 
 /** The problems that make a copy unusable, empty when it is sound. Reads only. */
 function problemsOf(db: SqliteDatabase.Database): string[] {
-  const integrity = (db.pragma(`integrity_check(${PROBLEMS_SHOWN_MAX})`) as { integrity_check: string }[]).map((row) => row.integrity_check);
-  if (integrity.length !== 1 || integrity[0] !== 'ok') return integrity.map((line) => `integrity_check: ${line}`);
-  const tables = new Set((db.prepare(`select name from sqlite_master where type = 'table'`).all() as { name: string }[]).map((row) => row.name));
+  const integrity = (
+    db.pragma(`integrity_check(${PROBLEMS_SHOWN_MAX})`) as { integrity_check: string }[]
+  ).map((row) => row.integrity_check);
+  if (integrity.length !== 1 || integrity[0] !== 'ok')
+    return integrity.map((line) => `integrity_check: ${line}`);
+  const tables = new Set(
+    (db.prepare(`select name from sqlite_master where type = 'table'`).all() as { name: string }[]).map(
+      (row) => row.name,
+    ),
+  );
   const missing = REQUIRED_TABLES.filter((table) => !tables.has(table));
   if (missing.length > 0) return [`not a Cauri database: no table ${missing.join(', ')}`];
   const problems: string[] = [];
   const foreignKeys = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-  for (const row of foreignKeys.slice(0, PROBLEMS_SHOWN_MAX)) problems.push(`foreign_key_check: ${row.table} row ${row.rowid} refers to a missing ${row.parent}`);
-  const unknownKinds = db.prepare(`select count(*) as n from transfers where kind not in ('single', 'pending', 'post_pending', 'void_pending')`).get() as { n: number };
+  for (const row of foreignKeys.slice(0, PROBLEMS_SHOWN_MAX))
+    problems.push(`foreign_key_check: ${row.table} row ${row.rowid} refers to a missing ${row.parent}`);
+  const unknownKinds = db
+    .prepare(
+      `select count(*) as n from transfers where kind not in ('single', 'pending', 'post_pending', 'void_pending')`,
+    )
+    .get() as { n: number };
   if (unknownKinds.n > 0) problems.push(`${unknownKinds.n} transfers of an unknown kind`);
   const totals = totalsOf(db);
   if (!totals.balanced) problems.push(`the ledger does not balance: ${JSON.stringify(totals)}`);
-  for (const row of db.prepare(RECOMPUTED_MISMATCHES).all() as { id: string }[]) problems.push(`account ${row.id}: its balance differs from the sum of its transfers`);
+  for (const row of db.prepare(RECOMPUTED_MISMATCHES).all() as { id: string }[])
+    problems.push(`account ${row.id}: its balance differs from the sum of its transfers`);
   return problems;
 }
 
@@ -122,8 +147,10 @@ function checkCopy(file: string): DatabaseCheck {
     db.pragma('journal_mode = DELETE');
     const problems = problemsOf(db);
     if (problems.length > 0) throw new BackupError(`the copy failed its check:\n  ${problems.join('\n  ')}`);
-    const mode = db.prepare(`select value from settings where key = 'created_mode'`).get() as { value: string } | undefined;
-    const migration = db.prepare(`select name from "${MIGRATION_TABLE}" order by name desc limit 1`).get() as { name: string } | undefined;
+    const mode = db.prepare(`select value from settings where key = 'created_mode'`).get() as
+      { value: string } | undefined;
+    const migration = db.prepare(`select name from "${MIGRATION_TABLE}" order by name desc limit 1`).get() as
+      { name: string } | undefined;
     return {
       file,
       bytes: 0,
@@ -167,7 +194,11 @@ function realFile(file: string): string | undefined {
 }
 
 /** Copies `source` with the online backup API to a new file beside `target`, and checks the copy. */
-async function checkedCopy(source: SqliteDatabase.Database, target: string, suffix: string): Promise<{ temp: string; check: DatabaseCheck }> {
+async function checkedCopy(
+  source: SqliteDatabase.Database,
+  target: string,
+  suffix: string,
+): Promise<{ temp: string; check: DatabaseCheck }> {
   const temp = `${target}.${suffix}-${randomBytes(4).toString('hex')}`;
   try {
     await source.backup(temp, { progress: () => BACKUP_PAGES_PER_STEP });
@@ -175,7 +206,8 @@ async function checkedCopy(source: SqliteDatabase.Database, target: string, suff
     fsyncPath(temp);
     return { temp, check: { ...check, file: target, bytes: statSync(temp).size } };
   } catch (error) {
-    for (const leftover of [temp, `${temp}-journal`, `${temp}-wal`, `${temp}-shm`]) rmSync(leftover, { force: true });
+    for (const leftover of [temp, `${temp}-journal`, `${temp}-wal`, `${temp}-shm`])
+      rmSync(leftover, { force: true });
     if (error instanceof BackupError) throw error;
     throw new BackupError(`cannot copy ${source.name} to ${path.dirname(target)}: ${messageOf(error)}`);
   }
@@ -186,14 +218,21 @@ async function checkedCopy(source: SqliteDatabase.Database, target: string, suff
  * written under a temporary name, checked, then renamed to FILE. An existing FILE is replaced
  * only with `force`.
  */
-export async function backupSqlite(dataDir: string, target: string, options: { force: boolean }): Promise<DatabaseCheck> {
+export async function backupSqlite(
+  dataDir: string,
+  target: string,
+  options: { force: boolean },
+): Promise<DatabaseCheck> {
   const live = sqliteFileOf(dataDir);
   if (!existsSync(live)) throw new BackupError(`there is no database at ${live} (CAURI_DATA_DIR=${dataDir})`);
   const file = path.resolve(target);
-  if (!existsSync(path.dirname(file))) throw new BackupError(`the directory ${path.dirname(file)} does not exist`);
+  if (!existsSync(path.dirname(file)))
+    throw new BackupError(`the directory ${path.dirname(file)} does not exist`);
   const liveReal = realFile(live);
-  if ([liveReal, `${liveReal}-wal`, `${liveReal}-shm`].includes(realFile(file))) throw new BackupError(`${file} is the live database itself`);
-  if (existsSync(file) && !options.force) throw new BackupError(`${file} exists; choose a new name, or add --force to replace it`);
+  if ([liveReal, `${liveReal}-wal`, `${liveReal}-shm`].includes(realFile(file)))
+    throw new BackupError(`${file} is the live database itself`);
+  if (existsSync(file) && !options.force)
+    throw new BackupError(`${file} exists; choose a new name, or add --force to replace it`);
   const source = new SqliteDatabase(live, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   let copy: { temp: string; check: DatabaseCheck };
   try {
@@ -227,7 +266,9 @@ function takeSoleAccess(file: string): SqliteDatabase.Database {
   } catch (error) {
     db.close();
     if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
-      throw new BackupError(`${file} is in use (a gateway or another cauri command has it open): stop every gateway on CAURI_DATA_DIR first`);
+      throw new BackupError(
+        `${file} is in use (a gateway or another cauri command has it open): stop every gateway on CAURI_DATA_DIR first`,
+      );
     }
     throw new BackupError(`cannot open the current database ${file}: ${messageOf(error)}`);
   }
@@ -240,17 +281,25 @@ function takeSoleAccess(file: string): SqliteDatabase.Database {
  * the database's name in one atomic rename, so a gateway started at any moment finds either the
  * old database or the restored one, never none.
  */
-export async function restoreSqlite(dataDir: string, backupFile: string, options: { force: boolean; nowMs: number }): Promise<RestoreOutcome> {
+export async function restoreSqlite(
+  dataDir: string,
+  backupFile: string,
+  options: { force: boolean; nowMs: number },
+): Promise<RestoreOutcome> {
   const from = path.resolve(backupFile);
   if (!existsSync(from)) throw new BackupError(`there is no file ${from}`);
   const target = sqliteFileOf(dataDir);
-  if (realFile(from) !== undefined && realFile(from) === realFile(target)) throw new BackupError(`${from} is the database itself`);
+  if (realFile(from) !== undefined && realFile(from) === realFile(target))
+    throw new BackupError(`${from} is the database itself`);
   const exists = existsSync(target);
   if (exists && !options.force) {
-    throw new BackupError(`a database exists at ${target}; stop every gateway using it, then add --force to replace it (it is kept as ${SQLITE_FILE_NAME}.replaced-…)`);
+    throw new BackupError(
+      `a database exists at ${target}; stop every gateway using it, then add --force to replace it (it is kept as ${SQLITE_FILE_NAME}.replaced-…)`,
+    );
   }
   // A WAL left by a database that is gone would be replayed into the restored file and corrupt it.
-  if (!exists && existsSync(`${target}-wal`)) throw new BackupError(`${target}-wal exists without its database; move it away first`);
+  if (!exists && existsSync(`${target}-wal`))
+    throw new BackupError(`${target}-wal exists without its database; move it away first`);
   mkdirSync(dataDir, { recursive: true });
   // Taken first and held to the end: nobody opens the database while it is being replaced.
   const current = exists ? takeSoleAccess(target) : undefined;
@@ -262,7 +311,12 @@ export async function restoreSqlite(dataDir: string, backupFile: string, options
 }
 
 /** Copies and checks the backup beside the database, keeps the current database aside (if any), and renames the copy into place. */
-async function installCopy(from: string, target: string, replacing: boolean, nowMs: number): Promise<RestoreOutcome> {
+async function installCopy(
+  from: string,
+  target: string,
+  replacing: boolean,
+  nowMs: number,
+): Promise<RestoreOutcome> {
   // A backup in WAL mode (a file copied from a stopped gateway) gets a -wal and a -shm beside it
   // when it is read; the ones this command created go again, so that FILE is left as it was.
   const created = [`${from}-wal`, `${from}-shm`].filter((file) => !existsSync(file));

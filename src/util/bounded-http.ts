@@ -60,35 +60,50 @@ export function boundedHttp(req: BoundedHttpRequest): Promise<BoundedHttpRespons
       clearTimeout(timer);
       fn();
     };
-    const outgoing = send(url, { method: req.method, headers, ...(req.agent === false ? { agent: false } : {}) }, (incoming) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      const answer = (): void => {
-        const flat: Record<string, string> = {};
-        for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-        finish(() => resolve({ status: incoming.statusCode ?? 0, headers: flat, text: Buffer.concat(chunks).toString('utf8') }));
-      };
-      incoming.on('data', (chunk: Buffer) => {
-        const room = req.bytesMax - bytes;
-        bytes += chunk.length;
-        if (bytes <= req.bytesMax) {
-          chunks.push(chunk);
-          return;
-        }
-        outgoing.destroy();
-        if (req.overflow === 'fail') {
-          finish(() => reject(new HttpTransportError(`answer over ${req.bytesMax} bytes`, 'too_large')));
-          return;
-        }
-        if (room > 0) chunks.push(chunk.subarray(0, room));
-        answer();
-      });
-      incoming.on('end', answer);
-      incoming.on('error', (error) => finish(() => reject(new HttpTransportError(error.message, 'network'))));
-    });
+    const outgoing = send(
+      url,
+      { method: req.method, headers, ...(req.agent === false ? { agent: false } : {}) },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        const answer = (): void => {
+          const flat: Record<string, string> = {};
+          for (const [name, value] of Object.entries(incoming.headers))
+            if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+          finish(() =>
+            resolve({
+              status: incoming.statusCode ?? 0,
+              headers: flat,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+        };
+        incoming.on('data', (chunk: Buffer) => {
+          const room = req.bytesMax - bytes;
+          bytes += chunk.length;
+          if (bytes <= req.bytesMax) {
+            chunks.push(chunk);
+            return;
+          }
+          outgoing.destroy();
+          if (req.overflow === 'fail') {
+            finish(() => reject(new HttpTransportError(`answer over ${req.bytesMax} bytes`, 'too_large')));
+            return;
+          }
+          if (room > 0) chunks.push(chunk.subarray(0, room));
+          answer();
+        });
+        incoming.on('end', answer);
+        incoming.on('error', (error) =>
+          finish(() => reject(new HttpTransportError(error.message, 'network'))),
+        );
+      },
+    );
     const timer = setTimeout(() => {
       outgoing.destroy();
-      finish(() => reject(new HttpTransportError(`timed out: no answer within ${req.timeoutMs} ms`, 'timeout')));
+      finish(() =>
+        reject(new HttpTransportError(`timed out: no answer within ${req.timeoutMs} ms`, 'timeout')),
+      );
     }, req.timeoutMs);
     outgoing.on('error', (error) => finish(() => reject(new HttpTransportError(error.message, 'network'))));
     if (req.body !== undefined) outgoing.write(req.body);

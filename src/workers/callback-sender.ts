@@ -55,14 +55,27 @@ export const CALLBACK_IDLE_SOCKET_MS = 2_000;
 /** Idle connections kept, every receiver together. */
 export const CALLBACK_IDLE_SOCKETS_MAX = 256;
 
-const AGENT_OPTIONS = { keepAlive: true, timeout: CALLBACK_IDLE_SOCKET_MS, maxFreeSockets: CALLBACK_IDLE_SOCKETS_MAX, scheduling: 'lifo' } as const;
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  timeout: CALLBACK_IDLE_SOCKET_MS,
+  maxFreeSockets: CALLBACK_IDLE_SOCKETS_MAX,
+  scheduling: 'lifo',
+} as const;
 const HTTP_AGENT = new http.Agent(AGENT_OPTIONS);
 const HTTPS_AGENT = new https.Agent(AGENT_OPTIONS);
 
-export async function postCallback(post: CallbackPost, resolve: Resolver = systemResolver): Promise<PostOutcome> {
+export async function postCallback(
+  post: CallbackPost,
+  resolve: Resolver = systemResolver,
+): Promise<PostOutcome> {
   const startedAt = performance.now();
   const elapsed = () => Math.round(performance.now() - startedAt);
-  const failure = (error: string, permanent: boolean): PostOutcome => ({ kind: 'error', error: errorText(error), permanent, latencyMs: elapsed() });
+  const failure = (error: string, permanent: boolean): PostOutcome => ({
+    kind: 'error',
+    error: errorText(error),
+    permanent,
+    latencyMs: elapsed(),
+  });
 
   let url: URL;
   try {
@@ -70,14 +83,19 @@ export async function postCallback(post: CallbackPost, resolve: Resolver = syste
   } catch {
     return failure('invalid callback URL', true);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return failure(`callback URL scheme ${url.protocol} is not http or https`, true);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return failure(`callback URL scheme ${url.protocol} is not http or https`, true);
   // LigdiCash asks for URLs without basic auth (spec §3.1); credentials would be sent in clear logs.
-  if (url.username !== '' || url.password !== '') return failure('callback URL must not carry credentials', true);
+  if (url.username !== '' || url.password !== '')
+    return failure('callback URL must not carry credentials', true);
 
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: ResolvedAddress[];
   try {
-    addresses = isIP(hostname) !== 0 ? [{ address: hostname, family: isIP(hostname) }] : await withTimeout(resolve(hostname), post.timeoutMs, () => new DeadlineError('deadline'));
+    addresses =
+      isIP(hostname) !== 0
+        ? [{ address: hostname, family: isIP(hostname) }]
+        : await withTimeout(resolve(hostname), post.timeoutMs, () => new DeadlineError('deadline'));
   } catch (error) {
     if (error instanceof DeadlineError) return failure(`timeout after ${post.timeoutMs} ms (DNS)`, false);
     return failure(`DNS lookup of ${hostname} failed: ${codeOf(error)}`, false);
@@ -96,14 +114,30 @@ export async function postCallback(post: CallbackPost, resolve: Resolver = syste
   // A kept-alive connection the receiver closed meanwhile fails before any answer: the POST never
   // reached its handler, so it goes once more, on a new connection, within the same deadline.
   if (outcome.kind !== 'stale') return outcome;
-  const fresh = await send(url, hostname, first, post, Math.max(1, post.timeoutMs - elapsed()), elapsed, false);
+  const fresh = await send(
+    url,
+    hostname,
+    first,
+    post,
+    Math.max(1, post.timeoutMs - elapsed()),
+    elapsed,
+    false,
+  );
   return fresh.kind === 'stale' ? failure('connection closed by the receiver', false) : fresh;
 }
 
 /** What a POST on a reused connection that the receiver had closed comes to. */
 type Stale = { kind: 'stale' };
 
-function send(url: URL, hostname: string, target: ResolvedAddress, post: CallbackPost, remainingMs: number, elapsed: () => number, reuse = true): Promise<PostOutcome | Stale> {
+function send(
+  url: URL,
+  hostname: string,
+  target: ResolvedAddress,
+  post: CallbackPost,
+  remainingMs: number,
+  elapsed: () => number,
+  reuse = true,
+): Promise<PostOutcome | Stale> {
   return new Promise<PostOutcome | Stale>((settle) => {
     let settled = false;
     const finish = (outcome: PostOutcome | Stale) => {
@@ -122,17 +156,29 @@ function send(url: URL, hostname: string, target: ResolvedAddress, post: Callbac
       path: `${url.pathname}${url.search}`,
       method: 'POST',
       agent: !reuse ? false : url.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT,
-      headers: { ...post.headers, host: url.host, 'content-length': String(body.length), 'user-agent': USER_AGENT },
+      headers: {
+        ...post.headers,
+        host: url.host,
+        'content-length': String(body.length),
+        'user-agent': USER_AGENT,
+      },
       ...(url.protocol === 'https:' && isIP(hostname) === 0 ? { servername: hostname } : {}),
     };
     const request = (url.protocol === 'https:' ? https : http).request(options, (response) => {
       const status = response.statusCode ?? 0;
       const chunks: Buffer[] = [];
       let size = 0;
-      const done = () => finish({ kind: 'answered', httpStatus: status, excerpt: responseExcerpt(Buffer.concat(chunks)), latencyMs: elapsed() });
+      const done = () =>
+        finish({
+          kind: 'answered',
+          httpStatus: status,
+          excerpt: responseExcerpt(Buffer.concat(chunks)),
+          latencyMs: elapsed(),
+        });
       answered = done;
       response.on('data', (chunk: Buffer) => {
-        if (size < CALLBACK_RESPONSE_BYTES_MAX) chunks.push(chunk.subarray(0, CALLBACK_RESPONSE_BYTES_MAX - size));
+        if (size < CALLBACK_RESPONSE_BYTES_MAX)
+          chunks.push(chunk.subarray(0, CALLBACK_RESPONSE_BYTES_MAX - size));
         size += chunk.length;
         if (size >= CALLBACK_RESPONSE_BYTES_MAX) {
           done();
@@ -150,13 +196,18 @@ function send(url: URL, hostname: string, target: ResolvedAddress, post: Callbac
     request.on('error', (error) => {
       if (answered) return answered();
       const code = (error as { code?: unknown }).code;
-      if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return finish({ kind: 'stale' });
-      finish({ kind: 'error', error: errorText(error instanceof DeadlineError ? error.message : describe(error)), permanent: false, latencyMs: elapsed() });
+      if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'))
+        return finish({ kind: 'stale' });
+      finish({
+        kind: 'error',
+        error: errorText(error instanceof DeadlineError ? error.message : describe(error)),
+        permanent: false,
+        latencyMs: elapsed(),
+      });
     });
     request.end(body);
   });
 }
-
 
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown }).code;
@@ -165,5 +216,7 @@ function codeOf(error: unknown): string {
 
 function describe(error: Error): string {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  return typeof code === 'string' && !error.message.includes(code)
+    ? `${code}: ${error.message}`
+    : error.message;
 }

@@ -145,13 +145,19 @@ export class CallbackWorker {
       this.again = false;
       try {
         for (let claims = 0; claims < CLAIMS_PER_PASS_MAX; claims++) {
-          const { events, settled, skipped } = await this.recordAndClaim(this.unrecorded.splice(0, CALLBACK_RECORD_BATCH_MAX));
+          const { events, settled, skipped } = await this.recordAndClaim(
+            this.unrecorded.splice(0, CALLBACK_RECORD_BATCH_MAX),
+          );
           for (const event of events) void this.track(event);
           // Events settled without a POST took no room, and events skipped because their receiver
           // is full may hide others behind them, which the next claim's scan reaches: more may be
           // due right now. Deliveries that finished meanwhile are recorded right away.
           if (this.stopped) break;
-          if (this.unrecorded.length === 0 && ((settled === 0 && skipped === 0) || this.inFlight.size >= this.inflightMax)) break;
+          if (
+            this.unrecorded.length === 0 &&
+            ((settled === 0 && skipped === 0) || this.inFlight.size >= this.inflightMax)
+          )
+            break;
         }
       } catch (error) {
         this.onError(error);
@@ -244,7 +250,8 @@ export class CallbackWorker {
 
   private recordSoon(): void {
     this.recording ??= (async () => {
-      while (this.unrecorded.length > 0) await this.recordAlone(this.unrecorded.splice(0, CALLBACK_RECORD_BATCH_MAX));
+      while (this.unrecorded.length > 0)
+        await this.recordAlone(this.unrecorded.splice(0, CALLBACK_RECORD_BATCH_MAX));
     })().finally(() => {
       this.recording = undefined;
     });
@@ -253,7 +260,10 @@ export class CallbackWorker {
   private async recordAlone(batch: readonly Unrecorded[]): Promise<void> {
     const { gw } = this;
     try {
-      const states = await gw.db.command((tx) => recordDeliveries(tx, batch, gw.clock.nowMs(), this.random), SEPARATE);
+      const states = await gw.db.command(
+        (tx) => recordDeliveries(tx, batch, gw.clock.nowMs(), this.random),
+        SEPARATE,
+      );
       batch.forEach((item, i) => item.settle(states[i] ?? 'lease_lost'));
     } catch (error) {
       for (const item of batch) item.fail(error);
@@ -269,8 +279,15 @@ export class CallbackWorker {
       const body = encodeCallback(event.payload, encoding);
       const startedAtMs = gw.clock.nowMs();
       const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[encoding] };
-      if (event.secrets.length > 0) Object.assign(headers, webhookHeaders(event.secrets, event.eventId, Math.floor(startedAtMs / 1000), body));
-      const outcome = await postCallback({ url: event.url, body, headers, timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate }, this.resolver);
+      if (event.secrets.length > 0)
+        Object.assign(
+          headers,
+          webhookHeaders(event.secrets, event.eventId, Math.floor(startedAtMs / 1000), body),
+        );
+      const outcome = await postCallback(
+        { url: event.url, body, headers, timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate },
+        this.resolver,
+      );
       const answered = outcome.kind === 'answered';
       attempts.push({
         encoding,

@@ -1,5 +1,10 @@
 import { claimProbe, noteOperatorStatus, readOperatorHealth } from '../commands/operator-health.js';
-import { DEGRADED_RECHECK_MS, type OperatorHealth, dispatchGate, unavailableReason } from '../core/operator-health.js';
+import {
+  DEGRADED_RECHECK_MS,
+  type OperatorHealth,
+  dispatchGate,
+  unavailableReason,
+} from '../core/operator-health.js';
 import type { Database, Tx } from '../store/database.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
@@ -41,7 +46,17 @@ interface Verdict {
 export type GateDecision = { missing: string[] } | { send: Set<string>; deferrals: Deferral[] };
 
 /** The verdict of an operator whose calls cannot be read: recording must never stop a payment, so it is up. */
-const UNREAD: OperatorHealth = { status: 'up', downSinceMs: null, calls: 0, failures: 0, successRate: 1, latencyP50Ms: null, latencyP95Ms: null, consecutiveFailures: 0, lastFailureAtMs: null };
+const UNREAD: OperatorHealth = {
+  status: 'up',
+  downSinceMs: null,
+  calls: 0,
+  failures: 0,
+  successRate: 1,
+  latencyP50Ms: null,
+  latencyP95Ms: null,
+  consecutiveFailures: 0,
+  lastFailureAtMs: null,
+};
 
 export class OperatorHealthGate {
   /** Recent verdicts per operator, so that a busy dispatcher does not read the exchanges each pass. */
@@ -72,7 +87,10 @@ export class OperatorHealthGate {
     }
     const missing = [...byOperator.keys()].filter((operatorId) => {
       const verdict = this.fresh(operatorId, nowMs);
-      return verdict === undefined || (dispatchGate(verdict.health, nowMs).kind === 'probe' && verdict.probe === undefined);
+      return (
+        verdict === undefined ||
+        (dispatchGate(verdict.health, nowMs).kind === 'probe' && verdict.probe === undefined)
+      );
     });
     if (missing.length > 0) return { missing };
     const send = new Set<string>();
@@ -94,7 +112,11 @@ export class OperatorHealthGate {
       if (verdict.health.status === 'down') {
         const retryAtMs = gate.kind === 'hold' ? gate.retryAtMs : nowMs + DEGRADED_RECHECK_MS;
         this.held.set(operatorId, retryAtMs);
-        deferrals.push({ ids: rest, afterMs: retryAtMs, reason: unavailableReason(operatorId, verdict.sinceMs) });
+        deferrals.push({
+          ids: rest,
+          afterMs: retryAtMs,
+          reason: unavailableReason(operatorId, verdict.sinceMs),
+        });
       } else {
         deferrals.push({ ids: rest, afterMs: nowMs + DEGRADED_RECHECK_MS });
       }
@@ -113,7 +135,12 @@ export class OperatorHealthGate {
           const health = await readOperatorHealth(tx, operatorId, nowMs, this.timeoutMs);
           const sinceMs = await noteOperatorStatus(tx, operatorId, health, nowMs);
           if (dispatchGate(health, nowMs).kind !== 'probe') return { atMs: nowMs, health, sinceMs };
-          return { atMs: nowMs, health, sinceMs, probe: (await claimProbe(tx, operatorId, nowMs, this.probeLeaseMs)) ? 'granted' : 'denied' };
+          return {
+            atMs: nowMs,
+            health,
+            sinceMs,
+            probe: (await claimProbe(tx, operatorId, nowMs, this.probeLeaseMs)) ? 'granted' : 'denied',
+          };
         }, SEPARATE);
         this.cache.set(operatorId, verdict);
       } catch {
@@ -140,14 +167,21 @@ export class OperatorHealthGate {
 
   private fresh(operatorId: string, nowMs: number): Verdict | undefined {
     const verdict = this.cache.get(operatorId);
-    return verdict !== undefined && nowMs >= verdict.atMs && nowMs - verdict.atMs < HEALTH_CACHE_MS ? verdict : undefined;
+    return verdict !== undefined && nowMs >= verdict.atMs && nowMs - verdict.atMs < HEALTH_CACHE_MS
+      ? verdict
+      : undefined;
   }
 }
 
 /** Moves deferred payouts' dispatch later, and records why while their operator is down. */
 export async function deferPayouts(tx: Tx, deferrals: readonly Deferral[], nowMs: number): Promise<void> {
   for (const { ids, afterMs, reason } of deferrals) {
-    await tx.updateTable('payouts').set({ dispatch_after_ms: afterMs, dispatch_owner: null }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+    await tx
+      .updateTable('payouts')
+      .set({ dispatch_after_ms: afterMs, dispatch_owner: null })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .execute();
     if (reason === undefined) continue;
     // Only a changed reason is written: each write is a state change in the payout's story (migration 0005).
     await tx

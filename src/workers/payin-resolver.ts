@@ -35,7 +35,9 @@ async function renewPayinLeases(tx: Tx, payinIds: readonly string[], untilMs: nu
     .updateTable('invoices')
     .set({ resolve_after_ms: untilMs })
     .where('payin_id', 'in', ids)
-    .where('payin_id', 'in', (eb) => eb.selectFrom('payins').select('id').where('id', 'in', ids).where('status', '=', 'pending'))
+    .where('payin_id', 'in', (eb) =>
+      eb.selectFrom('payins').select('id').where('id', 'in', ids).where('status', '=', 'pending'),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -68,10 +70,26 @@ export class PayinResolver {
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.heartbeat = new Heartbeat('resolver', options.intervalMs, PASS_BUDGET_MS + gw.config.operatorTimeoutMs);
+    this.heartbeat = new Heartbeat(
+      'resolver',
+      options.intervalMs,
+      PASS_BUDGET_MS + gw.config.operatorTimeoutMs,
+    );
     const until = () => gw.clock.nowMs() + options.leaseMs;
-    this.payinLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayinLeases(tx, ids, until()), SEPARATE), onError);
-    this.payoutLeases = new LeaseKeeper(options.leaseMs, (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, until()), SEPARATE), onError);
+    this.payinLeases = new LeaseKeeper(
+      options.leaseMs,
+      (ids) => gw.db.command((tx) => renewPayinLeases(tx, ids, until()), SEPARATE),
+      onError,
+    );
+    this.payoutLeases = new LeaseKeeper(
+      options.leaseMs,
+      (ids) =>
+        gw.db.command(
+          (tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, until()),
+          SEPARATE,
+        ),
+      onError,
+    );
   }
 
   start(): void {
@@ -111,7 +129,13 @@ export class PayinResolver {
       let query = tx
         .selectFrom('invoices')
         .innerJoin('payins', 'payins.id', 'invoices.payin_id')
-        .select(['invoices.payin_id', 'invoices.reference', 'invoices.resolve_attempts', 'invoices.operator_state', 'payins.operator_id'])
+        .select([
+          'invoices.payin_id',
+          'invoices.reference',
+          'invoices.resolve_attempts',
+          'invoices.operator_state',
+          'payins.operator_id',
+        ])
         .where('payins.status', '=', 'pending')
         .where('invoices.reference', 'is not', null)
         .where('invoices.resolve_after_ms', '<=', nowMs)
@@ -130,7 +154,17 @@ export class PayinResolver {
         )
         .execute();
       return rows.flatMap((row) =>
-        row.reference !== null && row.operator_id !== null ? [{ payinId: row.payin_id, reference: row.reference, operatorId: row.operator_id, query: row.resolve_attempts + 1, operatorState: row.operator_state ?? undefined }] : [],
+        row.reference !== null && row.operator_id !== null
+          ? [
+              {
+                payinId: row.payin_id,
+                reference: row.reference,
+                operatorId: row.operator_id,
+                query: row.resolve_attempts + 1,
+                operatorState: row.operator_state ?? undefined,
+              },
+            ]
+          : [],
       );
     });
   }
@@ -145,7 +179,10 @@ export class PayinResolver {
 
   private async ask(reference: string, operatorId: string, operatorState?: string): Promise<OperatorOutcome> {
     try {
-      return await withOperatorTimeout(this.gw.connector.queryStatus(reference, operatorId, operatorState), this.gw.config.operatorTimeoutMs);
+      return await withOperatorTimeout(
+        this.gw.connector.queryStatus(reference, operatorId, operatorState),
+        this.gw.config.operatorTimeoutMs,
+      );
     } catch (error) {
       this.onError(error);
       return { state: 'pending' };
@@ -169,7 +206,11 @@ export class PayinResolver {
       let expired = 0;
       for (const row of rows) {
         const payin = await lockPayin(tx, gw.db, row.id);
-        const invoice = await tx.selectFrom('invoices').select('reference').where('payin_id', '=', row.id).executeTakeFirstOrThrow();
+        const invoice = await tx
+          .selectFrom('invoices')
+          .select('reference')
+          .where('payin_id', '=', row.id)
+          .executeTakeFirstOrThrow();
         if (payin.status !== 'pending' || invoice.reference !== null) continue;
         await closeUnpaid(tx, payin, 'payment page expired unused after 24 hours', nowMs);
         expired++;
@@ -210,7 +251,9 @@ export class PayinResolver {
       const outcome = await this.ask(payout.id, payout.operator_id);
       await this.payoutLeases.release(payout.id);
       // Still pending keeps it in review with a fresh reason and the next query an hour later.
-      await gw.db.command((tx) => settlePayout(gw, tx, payout.id, outcome, DISPATCH_ATTEMPTS_MAX, this.options.instanceId));
+      await gw.db.command((tx) =>
+        settlePayout(gw, tx, payout.id, outcome, DISPATCH_ATTEMPTS_MAX, this.options.instanceId),
+      );
     }
     return claimed.length;
   }

@@ -1,5 +1,10 @@
 import type { Gateway } from '../commands/context.js';
-import { DISPATCH_ATTEMPTS_MAX, type SettleItem, retryDelayMs, settlePayouts } from '../commands/payout-settle.js';
+import {
+  DISPATCH_ATTEMPTS_MAX,
+  type SettleItem,
+  retryDelayMs,
+  settlePayouts,
+} from '../commands/payout-settle.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
 import type { Xof } from '../core/money.js';
 import type { Tx } from '../store/database.js';
@@ -56,13 +61,24 @@ export interface LeaseOptions {
  * PostgreSQL a row another transaction has locked (a settlement in progress) is skipped rather than
  * waited for: a heartbeat that queues behind locks is a heartbeat that comes too late.
  */
-export async function renewPayoutLeases(tx: Tx, dialect: 'sqlite' | 'postgres', ids: readonly string[], instanceId: string, untilMs: number): Promise<number> {
+export async function renewPayoutLeases(
+  tx: Tx,
+  dialect: 'sqlite' | 'postgres',
+  ids: readonly string[],
+  instanceId: string,
+  untilMs: number,
+): Promise<number> {
   if (ids.length === 0) return 0;
   const result = await tx
     .updateTable('payouts')
     .set({ dispatch_after_ms: untilMs })
     .where('id', 'in', (eb) => {
-      const held = eb.selectFrom('payouts').select('id').where('id', 'in', [...ids]).where('dispatch_owner', '=', instanceId).where('status', '=', 'pending');
+      const held = eb
+        .selectFrom('payouts')
+        .select('id')
+        .where('id', 'in', [...ids])
+        .where('dispatch_owner', '=', instanceId)
+        .where('status', '=', 'pending');
       return dialect === 'postgres' ? held.forUpdate().skipLocked() : held;
     })
     .executeTakeFirst();
@@ -92,12 +108,20 @@ export class PayoutDispatcher {
     private readonly onError: (error: unknown) => void,
   ) {
     // The probe's lease covers the call and its settlement; another instance may probe after it.
-    this.health = new OperatorHealthGate(gw.config.operatorTimeoutMs, options.leaseMs + gw.config.operatorTimeoutMs);
+    this.health = new OperatorHealthGate(
+      gw.config.operatorTimeoutMs,
+      options.leaseMs + gw.config.operatorTimeoutMs,
+    );
     this.heartbeat = new Heartbeat('payouts', options.intervalMs);
     this.passes = new PassLoop(options.intervalMs, this.heartbeat, () => this.pass(), onError);
     this.leases = new LeaseKeeper(
       options.leaseMs,
-      (ids) => gw.db.command((tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs), SEPARATE),
+      (ids) =>
+        gw.db.command(
+          (tx) =>
+            renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs),
+          SEPARATE,
+        ),
       onError,
     );
   }
@@ -129,7 +153,11 @@ export class PayoutDispatcher {
   /** Claims batches while there is room in flight; each payout settles on its own and makes room. */
   private async pass(): Promise<void> {
     try {
-      for (let room = DISPATCH_INFLIGHT_MAX - this.inFlight.size; room > 0 && !this.passes.stopped; room = DISPATCH_INFLIGHT_MAX - this.inFlight.size) {
+      for (
+        let room = DISPATCH_INFLIGHT_MAX - this.inFlight.size;
+        room > 0 && !this.passes.stopped;
+        room = DISPATCH_INFLIGHT_MAX - this.inFlight.size
+      ) {
         const claimed = await this.claim(Math.min(room, DISPATCH_BATCH_MAX));
         this.leases.hold(claimed.map((payout) => payout.id));
         for (const payout of claimed) {
@@ -183,7 +211,10 @@ export class PayoutDispatcher {
       const due = await query.execute();
       if (due.length === 0) return [];
       // Whether each operator may be called now (ADR 0026): the others' payouts stay pending, deferred.
-      const gate = this.health.decide(due.map((r) => ({ id: r.id, operatorId: r.operator_id })), nowMs);
+      const gate = this.health.decide(
+        due.map((r) => ({ id: r.id, operatorId: r.operator_id })),
+        nowMs,
+      );
       if (!('send' in gate)) return { missing: gate.missing };
       await deferPayouts(tx, gate.deferrals, nowMs);
       const rows = due.filter((r) => gate.send.has(r.id));
@@ -202,7 +233,13 @@ export class PayoutDispatcher {
           rows.map((r) => r.id),
         )
         .execute();
-      return rows.map((r) => ({ id: r.id, operatorId: r.operator_id, phone: r.customer, amountXof: Number(r.amount_xof) as Xof, attempts: r.dispatch_attempts }));
+      return rows.map((r) => ({
+        id: r.id,
+        operatorId: r.operator_id,
+        phone: r.customer,
+        amountXof: Number(r.amount_xof) as Xof,
+        attempts: r.dispatch_attempts,
+      }));
     }, SEPARATE);
   }
 
@@ -220,7 +257,8 @@ export class PayoutDispatcher {
     }
     const attempts = payout.attempts + 1;
     await this.settle({ payoutId: payout.id, outcome, attempts, holder: this.options.instanceId });
-    if (outcome.state === 'pending' && attempts < DISPATCH_ATTEMPTS_MAX) this.scheduleRecheck(retryDelayMs(attempts));
+    if (outcome.state === 'pending' && attempts < DISPATCH_ATTEMPTS_MAX)
+      this.scheduleRecheck(retryDelayMs(attempts));
   }
 
   /** Outcomes waiting for the next settlement command, and whether one is running. */
@@ -234,7 +272,10 @@ export class PayoutDispatcher {
    */
   private settle(item: SettleItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.settling.push({ ...item, done: (error?: unknown) => (error === undefined ? resolve() : reject(error as Error)) });
+      this.settling.push({
+        ...item,
+        done: (error?: unknown) => (error === undefined ? resolve() : reject(error as Error)),
+      });
       if (!this.settlingNow) void this.settleQueued();
     });
   }
@@ -270,11 +311,15 @@ export class PayoutDispatcher {
       const status = await connector.queryStatus(payout.id, payout.operatorId);
       if (status.state !== 'pending') return status;
     }
-    return connector.requestCredit({ reference: payout.id, operatorId: payout.operatorId, phone: payout.phone, amountXof: payout.amountXof });
+    return connector.requestCredit({
+      reference: payout.id,
+      operatorId: payout.operatorId,
+      phone: payout.phone,
+      amountXof: payout.amountXof,
+    });
   }
 
   private scheduleRecheck(delayMs: number): void {
     setTimeout(() => this.kick(), delayMs).unref();
   }
 }
-

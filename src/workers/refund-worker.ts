@@ -38,7 +38,11 @@ export class RefundWorker {
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.heartbeat = new Heartbeat('refunds', options.intervalMs, PASS_BUDGET_MS + gw.config.operatorTimeoutMs);
+    this.heartbeat = new Heartbeat(
+      'refunds',
+      options.intervalMs,
+      PASS_BUDGET_MS + gw.config.operatorTimeoutMs,
+    );
     this.passes = new PassLoop(options.intervalMs, this.heartbeat, () => this.pass(), onError);
   }
 
@@ -97,7 +101,12 @@ export class RefundWorker {
       if (rows.length === 0) return [];
       await tx
         .updateTable('refunds')
-        .set((eb) => ({ dispatch_state: 'sent', dispatch_after_ms: nowMs + leaseMs, dispatch_owner: options.instanceId, dispatch_attempts: eb('dispatch_attempts', '+', 1) }))
+        .set((eb) => ({
+          dispatch_state: 'sent',
+          dispatch_after_ms: nowMs + leaseMs,
+          dispatch_owner: options.instanceId,
+          dispatch_attempts: eb('dispatch_attempts', '+', 1),
+        }))
         .where(
           'id',
           'in',
@@ -142,7 +151,12 @@ export class RefundWorker {
         const status = await connector.queryStatus(request.reference, request.operatorId);
         if (status.state !== 'pending') return status;
       }
-      return connector.requestCredit({ reference: request.reference, operatorId: request.operatorId, phone: request.phone, amountXof: request.amountXof });
+      return connector.requestCredit({
+        reference: request.reference,
+        operatorId: request.operatorId,
+        phone: request.phone,
+        amountXof: request.amountXof,
+      });
     }
     // A connector removed from the configuration since: unknown, never failed (the refund may have gone).
     if (connector.refund === undefined) return { state: 'pending' };

@@ -34,11 +34,14 @@ export class RetentionWorker {
     const { intervalMs } = this.policy;
     if (intervalMs === 0) return;
     this.heartbeat.start();
-    this.first = setTimeout(() => {
-      this.tick();
-      this.timer = setInterval(() => this.tick(), intervalMs);
-      this.timer.unref();
-    }, Math.floor(Math.random() * intervalMs));
+    this.first = setTimeout(
+      () => {
+        this.tick();
+        this.timer = setInterval(() => this.tick(), intervalMs);
+        this.timer.unref();
+      },
+      Math.floor(Math.random() * intervalMs),
+    );
     this.first.unref();
   }
 

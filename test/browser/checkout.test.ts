@@ -42,7 +42,11 @@ describe.skipIf(!browserAvailable)('payment page in Chromium', () => {
       locale: 'fr-FR',
     });
     await context.route('https://shop.example/**', (route) =>
-      route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html><title>Shop</title><h1>Merchant page</h1><p>${new URL(route.request().url()).pathname}</p>` }),
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: `<!doctype html><title>Shop</title><h1>Merchant page</h1><p>${new URL(route.request().url()).pathname}</p>`,
+      }),
     );
   }, 60_000);
 
@@ -60,8 +64,12 @@ describe.skipIf(!browserAvailable)('payment page in Chromium', () => {
     });
   });
 
-  async function invoice(options: Parameters<typeof checkoutBody>[0] = {}): Promise<{ url: string; token: string }> {
-    const created = await gw.call('POST', E1, { body: checkoutBody({ store: { name: XSS_STORE, website_url: 'https://shop.example' }, ...options }) });
+  async function invoice(
+    options: Parameters<typeof checkoutBody>[0] = {},
+  ): Promise<{ url: string; token: string }> {
+    const created = await gw.call('POST', E1, {
+      body: checkoutBody({ store: { name: XSS_STORE, website_url: 'https://shop.example' }, ...options }),
+    });
     expect(created.response_code).toBe('00');
     return { url: String(created.response_text), token: String(created.token) };
   }

@@ -9,13 +9,24 @@ import { OPERATOR } from '../console-helpers.js';
  * skipped with a printed reason, unless CAURI_REQUIRE_BROWSER=1 (as in CI) makes that a failure.
  */
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** Where each suite keeps a screenshot of every page it visits. */
 export const SHOTS = path.resolve('test-artifacts', 'screenshots');
 
 export const browserAvailable = existsSync(CHROMIUM);
-if (!browserAvailable && process.env.CAURI_REQUIRE_BROWSER === '1') throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (!browserAvailable) console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!browserAvailable && process.env.CAURI_REQUIRE_BROWSER === '1')
+  throw new Error(`CAURI_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
+if (!browserAvailable)
+  console.warn(`[cauri tests] skipping browser suites: ${CHROMIUM} is missing (apt-get install chromium)`);
 
 /** Opens the console at `baseUrl`, is sent to the sign-in page, and signs in as the test operator. */
 export async function signInToConsole(page: Page, baseUrl: string): Promise<void> {

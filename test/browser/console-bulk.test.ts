@@ -32,15 +32,37 @@ describe.skipIf(!browserAvailable)('bulk payout pages in Chromium', () => {
     await gw.wallet(WALLET, 0);
     await gw.fundSub('11', 100_000);
     const items = [
-      { kind: 'customer', amount: 1500, customer: WALLET, description: 'Refund', top_up_wallet: 1, custom_data: { transaction_id: 'BULK-UI-1' } },
-      { kind: 'merchant', amount: 2500, customer: '22670445566', description: 'Supplier', custom_data: { transaction_id: 'BULK-UI-2' } },
+      {
+        kind: 'customer',
+        amount: 1500,
+        customer: WALLET,
+        description: 'Refund',
+        top_up_wallet: 1,
+        custom_data: { transaction_id: 'BULK-UI-1' },
+      },
+      {
+        kind: 'merchant',
+        amount: 2500,
+        customer: '22670445566',
+        description: 'Supplier',
+        custom_data: { transaction_id: 'BULK-UI-2' },
+      },
       { kind: 'merchant', amount: 5, customer: '22670445566' },
     ];
-    const created = await gw.call('POST', '/cauri/v1/payouts/bulk', { body: { items }, headers: { 'idempotency-key': 'ui-batch' } });
+    const created = await gw.call('POST', '/cauri/v1/payouts/bulk', {
+      body: { items },
+      headers: { 'idempotency-key': 'ui-batch' },
+    });
     batchId = String(created.batch_id);
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-console-bulk-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-US',
+    });
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -54,13 +76,16 @@ describe.skipIf(!browserAvailable)('bulk payout pages in Chromium', () => {
   });
 
   const base = () => gw.gw.config.publicUrl;
-  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(SHOTS, `console-bulk-${name}.png`), fullPage: true });
+  const shot = (p: Page, name: string) =>
+    p.screenshot({ path: path.join(SHOTS, `console-bulk-${name}.png`), fullPage: true });
   const unlabelledFields = (p: Page) =>
     p.$$eval('input:not([type=hidden]), select, textarea', (fields) =>
-      fields.filter((f) => ((f as HTMLInputElement).labels?.length ?? 0) === 0 && !f.getAttribute('aria-label')).map((f) => f.outerHTML),
+      fields
+        .filter((f) => ((f as HTMLInputElement).labels?.length ?? 0) === 0 && !f.getAttribute('aria-label'))
+        .map((f) => f.outerHTML),
     );
 
-  it('goes from the navigation to the batches, to one batch, to an item\'s payout story', async () => {
+  it("goes from the navigation to the batches, to one batch, to an item's payout story", async () => {
     await signInToConsole(page, base());
 
     await page.locator('nav.main').getByRole('link', { name: 'Bulk payouts', exact: true }).click();
@@ -102,7 +127,10 @@ describe.skipIf(!browserAvailable)('bulk payout pages in Chromium', () => {
     await phone.setViewportSize({ width: 390, height: 844 });
     for (const url of ['/console/payouts/bulk', `/console/payouts/bulk/${batchId}`]) {
       await phone.goto(`${base()}${url}`);
-      expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), url).toBeLessThanOrEqual(0);
+      expect(
+        await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+        url,
+      ).toBeLessThanOrEqual(0);
     }
     await shot(phone, '04-mobile-batch');
     await phone.close();

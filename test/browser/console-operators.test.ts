@@ -44,17 +44,34 @@ describe.skipIf(!browserAvailable)('console operator pages in Chromium', () => {
     await addConsoleUser(gw);
     await gw.fundSub('11', 50_000);
     for (let i = 0; i < DOWN_CONSECUTIVE_FAILURES + 2; i++) {
-      await gw.call('POST', E7, { body: { commande: { amount: 1_000 + i, description: 'Supplier', customer: PHONE, callback_url: 'https://shop.example/cb', custom_data: {} } } });
+      await gw.call('POST', E7, {
+        body: {
+          commande: {
+            amount: 1_000 + i,
+            description: 'Supplier',
+            customer: PHONE,
+            callback_url: 'https://shop.example/cb',
+            custom_data: {},
+          },
+        },
+      });
       gw.clock.advance(1);
     }
     await gw.dispatcher.runOnce();
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-console-ops-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-US',
+    });
     page = await context.newPage();
     page.on('console', (message) => {
       // A refused upload answers 400, which Chromium reports; nothing else may.
-      if (message.type() === 'error' && !message.text().includes('status of 400')) consoleErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().includes('status of 400'))
+        consoleErrors.push(message.text());
     });
     await page.goto(`${gw.gw.config.publicUrl}/console`);
     await page.getByLabel('Username').fill(OPERATOR.username);
@@ -69,9 +86,14 @@ describe.skipIf(!browserAvailable)('console operator pages in Chromium', () => {
     if (profile !== '') rmSync(profile, { recursive: true, force: true });
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `console-operators-${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(SHOTS, `console-operators-${name}.png`), fullPage: true });
   const unlabelledFields = () =>
-    page.$$eval('input:not([type=hidden]), select, textarea', (fields) => fields.filter((f) => ((f as HTMLInputElement).labels?.length ?? 0) === 0 && !f.getAttribute('aria-label')).map((f) => f.outerHTML));
+    page.$$eval('input:not([type=hidden]), select, textarea', (fields) =>
+      fields
+        .filter((f) => ((f as HTMLInputElement).labels?.length ?? 0) === 0 && !f.getAttribute('aria-label'))
+        .map((f) => f.outerHTML),
+    );
 
   it('shows the down operator and its queued payouts from the navigation', async () => {
     await page.locator('nav.main').getByRole('link', { name: 'Operators', exact: true }).click();
@@ -91,13 +113,21 @@ describe.skipIf(!browserAvailable)('console operator pages in Chromium', () => {
     await page.waitForURL(/\/console\/reconciliation$/);
     expect(await unlabelledFields()).toEqual([]);
     await page.getByLabel('Operator').selectOption('11');
-    await page.getByLabel('Statement file (CSV)').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('reference;amount;status\npo_a;10;success\npo_b;ten;success\n') });
+    await page.getByLabel('Statement file (CSV)').setInputFiles({
+      name: 'broken.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('reference;amount;status\npo_a;10;success\npo_b;ten;success\n'),
+    });
     await page.getByRole('button', { name: 'Import and compare' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('line 3: "ten" is not a whole amount of XOF');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('line 3: "ten" is not a whole amount of XOF');
     await shot('2-refused');
     const csv = 'Référence;Montant;Statut;Date\npo_notincauri;2500;Réussi;22/11/2026 09:30\n';
     await page.getByLabel('Operator').selectOption('11');
-    await page.getByLabel('Statement file (CSV)').setInputFiles({ name: 'orange-2026-11-22.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page
+      .getByLabel('Statement file (CSV)')
+      .setInputFiles({ name: 'orange-2026-11-22.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Import and compare' }).click();
     await page.waitForURL(/\/console\/reconciliation\/rcn_[a-z2-7]+\?done=imported$/);
     expect(await page.getByRole('status').textContent()).toBe('Statement imported: 1 mismatch.');

@@ -27,9 +27,14 @@ describe.skipIf(!browserAvailable)('refunds in the operator console (Chromium)',
   let orangePayinId = '';
 
   const base = () => gw.gw.config.publicUrl;
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `console-refunds-${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(SHOTS, `console-refunds-${name}.png`), fullPage: true });
   const payinIdOf = async (token: unknown) =>
-    (await gw.gw.db.command((tx) => tx.selectFrom('payins').select('id').where('token', '=', String(token)).executeTakeFirstOrThrow())).id;
+    (
+      await gw.gw.db.command((tx) =>
+        tx.selectFrom('payins').select('id').where('token', '=', String(token)).executeTakeFirstOrThrow(),
+      )
+    ).id;
   const refundRows = () => page.locator('#refund-list tbody tr');
 
   beforeAll(async () => {
@@ -39,14 +44,24 @@ describe.skipIf(!browserAvailable)('refunds in the operator console (Chromium)',
     await addConsoleUser(gw);
     await gw.wallet(WALLET, 100_000);
     await gw.call('GET', `/pay/v02/debitotp/${WALLET}/4000`);
-    const wallet = await gw.call('POST', '/pay/v02/debitwallet/withotp', { body: walletPayinBody(WALLET, 4000, await latestOtp(gw, WALLET), { transaction_id: 'ORD-W' }) });
+    const wallet = await gw.call('POST', '/pay/v02/debitwallet/withotp', {
+      body: walletPayinBody(WALLET, 4000, await latestOtp(gw, WALLET), { transaction_id: 'ORD-W' }),
+    });
     walletPayinId = await payinIdOf(wallet.token);
     const otp = await ussdOtp(gw, NUMBERS.ussd_otp.phone);
-    const orange = await gw.call('POST', E2, { body: straightBody(NUMBERS.ussd_otp.phone, { otp, amount: 6000 }) });
+    const orange = await gw.call('POST', E2, {
+      body: straightBody(NUMBERS.ussd_otp.phone, { otp, amount: 6000 }),
+    });
     orangePayinId = await payinIdOf(orange.token);
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-console-refunds-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-US',
+    });
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -116,7 +131,9 @@ describe.skipIf(!browserAvailable)('refunds in the operator console (Chromium)',
   });
 
   it('keeps every refund on the audit trail, with who and from where', async () => {
-    const audit = await gw.gw.db.command((tx) => tx.selectFrom('console_audit').selectAll().where('action', '=', 'refund').orderBy('at_ms').execute());
+    const audit = await gw.gw.db.command((tx) =>
+      tx.selectFrom('console_audit').selectAll().where('action', '=', 'refund').orderBy('at_ms').execute(),
+    );
     expect(audit).toHaveLength(3);
     for (const entry of audit) {
       expect(entry.username).toBe(OPERATOR.username);

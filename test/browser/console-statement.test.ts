@@ -36,17 +36,35 @@ describe.skipIf(!browserAvailable)('console statement in Chromium', () => {
       gw.clock.advance(60_000);
     }
     await gw.fundSub('12', 7_777);
-    const created = await gw.call('POST', '/pay/v01/straight/payout', { body: { commande: { amount: 2_000, description: 'Supplier', customer: '22670445566', custom_data: { transaction_id: 'PO-CONSOLE' } } } });
+    const created = await gw.call('POST', '/pay/v01/straight/payout', {
+      body: {
+        commande: {
+          amount: 2_000,
+          description: 'Supplier',
+          customer: '22670445566',
+          custom_data: { transaction_id: 'PO-CONSOLE' },
+        },
+      },
+    });
     expect(created.response_code).toBe('00');
     await gw.dispatcher.runOnce();
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(path.join(tmpdir(), 'cauri-statement-'));
     downloads = mkdtempSync(path.join(tmpdir(), 'cauri-statement-dl-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, locale: 'en-US', acceptDownloads: true, downloadsPath: downloads });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-US',
+      acceptDownloads: true,
+      downloadsPath: downloads,
+    });
     page = await context.newPage();
     page.on('console', (message) => {
       // The bad date of the second test answers 400, which Chromium reports; nothing else may.
-      if (message.type() === 'error' && !message.text().includes('status of 400')) consoleErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().includes('status of 400'))
+        consoleErrors.push(message.text());
     });
     await signInToConsole(page, base());
   }, 90_000);
@@ -67,7 +85,9 @@ describe.skipIf(!browserAvailable)('console statement in Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Statement: Test shop');
     const orange = page.locator('table').first().locator('tbody tr', { hasText: '(11)' });
     const posted = Array.from({ length: 60 }, (_, i) => 1_001 + i).reduce((a, b) => a + b, 0) - 2_000;
-    expect(await orange.locator('td').first().textContent()).toBe(`${posted.toLocaleString('en-US').replace(/,/g, '\u202f')} XOF`);
+    expect(await orange.locator('td').first().textContent()).toBe(
+      `${posted.toLocaleString('en-US').replace(/,/g, '\u202f')} XOF`,
+    );
     const rows = page.locator('table').nth(1).locator('tbody tr');
     expect(await rows.count()).toBe(50);
     expect(await rows.first().textContent()).toContain('PO-CONSOLE');
@@ -96,7 +116,10 @@ describe.skipIf(!browserAvailable)('console statement in Chromium', () => {
 
   it('downloads the filtered statement as CSV', async () => {
     await page.goto(`${base()}/console/statement?project=${gw.project.id}&operator=11`);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^statement-prj_[a-z2-7]+-\d{4}-\d{2}-\d{2}\.csv$/);
     const file = await download.path();
     const [header, ...records] = parseCsv(readFileSync(file, 'utf8'));

@@ -32,11 +32,19 @@ describe.skipIf(!browserAvailable)('operator console in Chromium', () => {
     await gw.fundSub(NUMBERS.push_with_guided_fallback.operatorId, 50_000);
     for (const amount of [2_500, 4_000]) {
       await gw.call('GET', `/pay/v02/debitotp/${WALLET}/${amount}`);
-      await gw.call('POST', '/pay/v02/debitwallet/withotp', { body: walletPayinBody(WALLET, amount, await latestOtp(gw, WALLET), { transaction_id: `ORD-${amount}` }) });
+      await gw.call('POST', '/pay/v02/debitwallet/withotp', {
+        body: walletPayinBody(WALLET, amount, await latestOtp(gw, WALLET), {
+          transaction_id: `ORD-${amount}`,
+        }),
+      });
       gw.clock.advance(60_000);
     }
-    await gw.call('POST', '/pay/v01/withdrawal/create', { body: payoutBody(WALLET, 1_500, { custom_data: { transaction_id: 'RF-1' } }) });
-    const push = await gw.call('POST', E2, { body: straightBody(NUMBERS.push_with_guided_fallback.phone, { customData: { transaction_id: 'DP-1' } }) });
+    await gw.call('POST', '/pay/v01/withdrawal/create', {
+      body: payoutBody(WALLET, 1_500, { custom_data: { transaction_id: 'RF-1' } }),
+    });
+    const push = await gw.call('POST', E2, {
+      body: straightBody(NUMBERS.push_with_guided_fallback.phone, { customData: { transaction_id: 'DP-1' } }),
+    });
     pushPayinToken = String(push.token);
     // The callbacks go to https://shop.example, which this closed machine cannot reach: each
     // attempt is recorded as failed, which is what a resend is for.
@@ -63,13 +71,17 @@ describe.skipIf(!browserAvailable)('operator console in Chromium', () => {
     await addConsoleUser(gw);
     await traffic();
     mkdirSync(SHOTS, { recursive: true });
-    profiles = [mkdtempSync(path.join(tmpdir(), 'cauri-console-')), mkdtempSync(path.join(tmpdir(), 'cauri-console-m-'))];
+    profiles = [
+      mkdtempSync(path.join(tmpdir(), 'cauri-console-')),
+      mkdtempSync(path.join(tmpdir(), 'cauri-console-m-')),
+    ];
     desktop = await newContext(profiles[0] ?? '', false);
     mobile = await newContext(profiles[1] ?? '', true);
     page = await desktop.newPage();
     page.on('console', (message) => {
       // The wrong password of the first test answers 401, which Chromium reports; nothing else may.
-      if (message.type() === 'error' && !message.text().includes('status of 401')) consoleErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().includes('status of 401'))
+        consoleErrors.push(message.text());
     });
   }, 90_000);
 
@@ -84,9 +96,12 @@ describe.skipIf(!browserAvailable)('operator console in Chromium', () => {
   /** Inputs and selects a screen reader could not name: no <label> and no aria-label. */
   const unlabelledFields = (p: Page) =>
     p.$$eval('input:not([type=hidden]), select, textarea', (fields) =>
-      fields.filter((f) => ((f as HTMLInputElement).labels?.length ?? 0) === 0 && !f.getAttribute('aria-label')).map((f) => f.outerHTML),
+      fields
+        .filter((f) => ((f as HTMLInputElement).labels?.length ?? 0) === 0 && !f.getAttribute('aria-label'))
+        .map((f) => f.outerHTML),
     );
-  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(SHOTS, `console-${name}.png`), fullPage: true });
+  const shot = (p: Page, name: string) =>
+    p.screenshot({ path: path.join(SHOTS, `console-${name}.png`), fullPage: true });
 
   async function signIn(p: Page): Promise<void> {
     await p.goto(`${base()}/console`);
@@ -111,8 +126,26 @@ describe.skipIf(!browserAvailable)('operator console in Chromium', () => {
   });
 
   it('walks every page of the navigation', async () => {
-    const links = await page.locator('nav.main a').evaluateAll((anchors) => anchors.map((a) => ({ text: a.textContent ?? '', href: a.getAttribute('href') ?? '' })));
-    expect(links.map((l) => l.text)).toEqual(['Dashboard', 'Transactions', 'Bulk payouts', 'Projects', 'Balances', 'Statements', 'Wallets', 'Activity', 'Operators', 'Reconciliation', 'SMS inbox', 'Pending pushes', 'Magic numbers']);
+    const links = await page
+      .locator('nav.main a')
+      .evaluateAll((anchors) =>
+        anchors.map((a) => ({ text: a.textContent ?? '', href: a.getAttribute('href') ?? '' })),
+      );
+    expect(links.map((l) => l.text)).toEqual([
+      'Dashboard',
+      'Transactions',
+      'Bulk payouts',
+      'Projects',
+      'Balances',
+      'Statements',
+      'Wallets',
+      'Activity',
+      'Operators',
+      'Reconciliation',
+      'SMS inbox',
+      'Pending pushes',
+      'Magic numbers',
+    ]);
     for (const [index, link] of links.entries()) {
       await page.locator('nav.main').getByRole('link', { name: link.text, exact: true }).click();
       await page.waitForURL(`${base()}${link.href}`);
@@ -163,7 +196,13 @@ describe.skipIf(!browserAvailable)('operator console in Chromium', () => {
     expect(eventId).toMatch(/^evt_/);
     await page.getByRole('button', { name: 'Resend this callback' }).first().click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Callback queued/);
-    const event = await gw.gw.db.command((tx) => tx.selectFrom('outbox').select(['status', 'cycle_attempts']).where('id', '=', eventId).executeTakeFirstOrThrow());
+    const event = await gw.gw.db.command((tx) =>
+      tx
+        .selectFrom('outbox')
+        .select(['status', 'cycle_attempts'])
+        .where('id', '=', eventId)
+        .executeTakeFirstOrThrow(),
+    );
     expect(event).toEqual({ status: 'pending', cycle_attempts: 0 });
     await page.goto(`${base()}/console/activity`);
     expect(await page.locator('main').textContent()).toContain('callback resend');
@@ -172,7 +211,14 @@ describe.skipIf(!browserAvailable)('operator console in Chromium', () => {
   it('fits a phone screen: no page scrolls sideways, tables scroll inside their box', async () => {
     const phone = await mobile.newPage();
     await signIn(phone);
-    for (const path_ of ['/console', '/console/transactions', '/console/projects', '/console/balances', '/console/wallets', '/console/sandbox/pushes']) {
+    for (const path_ of [
+      '/console',
+      '/console/transactions',
+      '/console/projects',
+      '/console/balances',
+      '/console/wallets',
+      '/console/sandbox/pushes',
+    ]) {
       await phone.goto(`${base()}${path_}`);
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, path_).toBeLessThanOrEqual(0);

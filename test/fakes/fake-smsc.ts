@@ -93,7 +93,9 @@ export class FakeSmsc {
     this.systemId = options.systemId ?? 'cauri';
     this.password = options.password ?? 'secret1';
     this.tls = options.tls ?? false;
-    this.server = smpp.createServer(this.tls ? { key: FAKE_SMSC_KEY, cert: FAKE_SMSC_CERT } : {}, (session) => this.serve(session));
+    this.server = smpp.createServer(this.tls ? { key: FAKE_SMSC_KEY, cert: FAKE_SMSC_CERT } : {}, (session) =>
+      this.serve(session),
+    );
   }
 
   static async start(options: FakeSmscOptions = {}): Promise<FakeSmsc> {
@@ -137,7 +139,13 @@ export class FakeSmsc {
     const quoted = (message?.body ?? '').slice(0, 20);
     const date = '2612040330';
     const text = `id:${messageId} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:${date} done date:${date} stat:${stat} err:${err} text:${quoted}`;
-    const states: Record<ReceiptStat, number> = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, UNDELIV: 5, REJECTD: 8 };
+    const states: Record<ReceiptStat, number> = {
+      ENROUTE: 1,
+      DELIVRD: 2,
+      EXPIRED: 3,
+      UNDELIV: 5,
+      REJECTD: 8,
+    };
     for (const session of this.bound.keys()) {
       session.deliver_sm(
         {
@@ -165,7 +173,13 @@ export class FakeSmsc {
     session.on('close', () => this.bound.delete(session));
     session.on('bind_transceiver', (pdu: smpp.PDU) => {
       const good = pdu.system_id === this.systemId && pdu.password === this.password;
-      const status = this.refuseBindsWith ?? (good ? 0 : pdu.system_id === this.systemId ? smpp.errors.ESME_RINVPASWD : smpp.errors.ESME_RINVSYSID);
+      const status =
+        this.refuseBindsWith ??
+        (good
+          ? 0
+          : pdu.system_id === this.systemId
+            ? smpp.errors.ESME_RINVPASWD
+            : smpp.errors.ESME_RINVSYSID);
       if (status !== 0) {
         this.bindRefusals++;
         session.send(pdu.response({ command_status: status }));
@@ -209,7 +223,13 @@ export class FakeSmsc {
     const payload = pdu.message_payload;
     const text = (value: unknown): string => {
       if (typeof value === 'string') return value;
-      if (value !== null && typeof value === 'object' && 'message' in value && typeof value.message === 'string') return value.message;
+      if (
+        value !== null &&
+        typeof value === 'object' &&
+        'message' in value &&
+        typeof value.message === 'string'
+      )
+        return value.message;
       return '';
     };
     const messageId = (this.nextId++).toString(16);

@@ -23,7 +23,10 @@ export interface LoopbackOptions {
   resetConnections?: () => boolean;
 }
 
-export async function listenLoopback(handler: RequestListener, options: LoopbackOptions = {}): Promise<LoopbackServer> {
+export async function listenLoopback(
+  handler: RequestListener,
+  options: LoopbackOptions = {},
+): Promise<LoopbackServer> {
   const sockets = new Set<Socket>();
   const server = createServer(handler);
   server.on('connection', (socket) => {

@@ -121,7 +121,8 @@ export class MoovBurkinaFake {
       res.end('<html><body>Internal Server Error</body></html>');
       return;
     }
-    if (req.method !== 'POST' || req.url !== MOOV_FAKE_PATH) return send(404, { status: '404', message: 'Not Found' });
+    if (req.method !== 'POST' || req.url !== MOOV_FAKE_PATH)
+      return send(404, { status: '404', message: 'Not Found' });
     const expected = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
     if (req.headers.authorization !== expected) return send(401, { status: '401', message: 'Unauthorized' });
     const command = typeof req.headers['command-id'] === 'string' ? req.headers['command-id'] : '';
@@ -141,13 +142,24 @@ export class MoovBurkinaFake {
     if (requestId === '') return { status: '12', message: 'request-id is mandatory' };
     if (command === 'process-check-transaction') return this.check(requestId);
     const destination = typeof body.destination === 'string' ? body.destination : '';
-    const amount = typeof body.amount === 'number' ? body.amount : typeof body.amount === 'string' && /^\d+$/.test(body.amount) ? Number(body.amount) : NaN;
-    if (!/^226\d{8}$/.test(destination) || !Number.isSafeInteger(amount) || amount <= 0) return { status: '12', message: 'Invalid destination or amount' };
-    if (typeof body.remarks !== 'string' || body.remarks === '') return { status: '12', message: 'remarks is mandatory' };
+    const amount =
+      typeof body.amount === 'number'
+        ? body.amount
+        : typeof body.amount === 'string' && /^\d+$/.test(body.amount)
+          ? Number(body.amount)
+          : NaN;
+    if (!/^226\d{8}$/.test(destination) || !Number.isSafeInteger(amount) || amount <= 0)
+      return { status: '12', message: 'Invalid destination or amount' };
+    if (typeof body.remarks !== 'string' || body.remarks === '')
+      return { status: '12', message: 'remarks is mandatory' };
     // A request-id the gateway already knows answers the same transaction: nothing moves twice.
     const known = this.transactions.get(requestId);
-    if (known !== undefined) return { 'trans-id': known.transId, status: known.status, message: known.message };
-    const extended = body['extended-data'] !== null && typeof body['extended-data'] === 'object' ? (body['extended-data'] as Record<string, unknown>) : undefined;
+    if (known !== undefined)
+      return { 'trans-id': known.transId, status: known.status, message: known.message };
+    const extended =
+      body['extended-data'] !== null && typeof body['extended-data'] === 'object'
+        ? (body['extended-data'] as Record<string, unknown>)
+        : undefined;
     switch (command) {
       case 'mror-transaction-ussd':
         return this.push(requestId, destination, amount);
@@ -164,8 +176,24 @@ export class MoovBurkinaFake {
     }
   }
 
-  private record(requestId: string, command: string, destination: string, amountXof: number, status: MoovTransaction['status'], message: string, prefix: string): MoovTransaction {
-    const transaction = { requestId, command, destination, amountXof, status, message, transId: this.nextTransId(prefix) };
+  private record(
+    requestId: string,
+    command: string,
+    destination: string,
+    amountXof: number,
+    status: MoovTransaction['status'],
+    message: string,
+    prefix: string,
+  ): MoovTransaction {
+    const transaction = {
+      requestId,
+      command,
+      destination,
+      amountXof,
+      status,
+      message,
+      transId: this.nextTransId(prefix),
+    };
     this.transactions.set(requestId, transaction);
     if (status === '0') this.moved.set(requestId, this.movedCount(requestId) + 1);
     return transaction;
@@ -174,7 +202,15 @@ export class MoovBurkinaFake {
   private push(requestId: string, destination: string, amount: number): Record<string, unknown> {
     const rule = this.numbers.get(destination);
     if (rule?.status === '12') return { status: '12', message: rule.message };
-    const transaction = this.record(requestId, 'mror-transaction-ussd', destination, amount, '15', 'Pending subscriber confirmation', 'MROR');
+    const transaction = this.record(
+      requestId,
+      'mror-transaction-ussd',
+      destination,
+      amount,
+      '15',
+      'Pending subscriber confirmation',
+      'MROR',
+    );
     if (this.autoPush !== undefined) {
       if (this.autoPush.status === '0') this.approve(requestId);
       else if (this.autoPush.status === '12') this.decline(requestId, this.autoPush.message);
@@ -189,35 +225,77 @@ export class MoovBurkinaFake {
       this.record(requestId, 'transfer-api-transaction', destination, amount, '12', rule.message, 'CT');
       return { status: '12', message: rule.message };
     }
-    const transaction = this.record(requestId, 'transfer-api-transaction', destination, amount, rule.status, rule.message, 'CT');
-    return { 'trans-id': transaction.transId, status: transaction.status, statusdescription: rule.status === '0' ? 'SUCCESS' : 'PENDING' };
+    const transaction = this.record(
+      requestId,
+      'transfer-api-transaction',
+      destination,
+      amount,
+      rule.status,
+      rule.message,
+      'CT',
+    );
+    return {
+      'trans-id': transaction.transId,
+      status: transaction.status,
+      statusdescription: rule.status === '0' ? 'SUCCESS' : 'PENDING',
+    };
   }
 
   private createOtp(destination: string, amount: number): Record<string, unknown> {
     const rule = this.numbers.get(destination);
     if (rule?.status === '12') return { status: '12', message: rule.message };
     const transId = this.nextTransId('OMROR');
-    this.otps.set(transId, { transId, destination, amountXof: amount, code: String(100000 + this.serial), expired: false });
-    return { 'trans-id': transId, status: '0', message: 'OTP généré avec succès, le SMS sera envoyé au numéro de client' };
+    this.otps.set(transId, {
+      transId,
+      destination,
+      amountXof: amount,
+      code: String(100000 + this.serial),
+      expired: false,
+    });
+    return {
+      'trans-id': transId,
+      status: '0',
+      message: 'OTP généré avec succès, le SMS sera envoyé au numéro de client',
+    };
   }
 
-  private commitOtp(requestId: string, destination: string, amount: number, extended: Record<string, unknown> | undefined): Record<string, unknown> {
-    const session = typeof extended?.['trans-id'] === 'string' ? this.otps.get(extended['trans-id']) : undefined;
-    if (extended?.module !== 'MERCHOTPPAY' || session === undefined || session.destination !== destination || session.amountXof !== amount) {
+  private commitOtp(
+    requestId: string,
+    destination: string,
+    amount: number,
+    extended: Record<string, unknown> | undefined,
+  ): Record<string, unknown> {
+    const session =
+      typeof extended?.['trans-id'] === 'string' ? this.otps.get(extended['trans-id']) : undefined;
+    if (
+      extended?.module !== 'MERCHOTPPAY' ||
+      session === undefined ||
+      session.destination !== destination ||
+      session.amountXof !== amount
+    ) {
       return { status: '12', message: 'Transaction OTP introuvable' };
     }
     if (session.expired) return { status: '12', message: 'OTP expire' };
     if (extended.otp !== session.code) return { status: '12', message: 'OTP invalide' };
     const rule = this.numbers.get(destination);
     const status = rule?.status === '12' ? '12' : '0';
-    const transaction = this.record(requestId, 'process-commit-otppay', destination, amount, status, rule?.message ?? 'Commit Success', 'OMRCH');
+    const transaction = this.record(
+      requestId,
+      'process-commit-otppay',
+      destination,
+      amount,
+      status,
+      rule?.message ?? 'Commit Success',
+      'OMRCH',
+    );
     this.otps.delete(session.transId);
     return { 'trans-id': transaction.transId, status, message: transaction.message };
   }
 
   private check(requestId: string): Record<string, unknown> {
     const transaction = this.transactions.get(requestId);
-    if (transaction === undefined) return { 'trans-id': this.nextTransId('CHK'), status: '15', message: 'Transaction not found' };
+    if (transaction === undefined)
+      return { 'trans-id': this.nextTransId('CHK'), status: '15', message: 'Transaction not found' };
     return {
       'trans-id': this.nextTransId('CHK'),
       status: transaction.status,

@@ -31,7 +31,11 @@ export type FakeOutcome =
   | { status: 'FAILED'; reason: string }
   | { status: 'PENDING' }
   /** Pending, then `then` after `afterMs` (the sandbox's 46733123453 does it after 30 s). */
-  | { status: 'PENDING_THEN'; afterMs: number; then: { status: 'SUCCESSFUL' } | { status: 'FAILED'; reason: string } };
+  | {
+      status: 'PENDING_THEN';
+      afterMs: number;
+      then: { status: 'SUCCESSFUL' } | { status: 'FAILED'; reason: string };
+    };
 
 export interface FakeCredentials {
   subscriptionKey: string;
@@ -102,8 +106,16 @@ export interface MtnMomoFakeOptions {
   reasonAsObject?: boolean;
 }
 
-export const FAKE_COLLECTION: FakeCredentials = { subscriptionKey: 'coll-sub-key-0001', apiUser: '0b7d3f2a-8c4e-4a61-9d3b-2f1e6a7c8d90', apiKey: 'coll-api-key-secret' };
-export const FAKE_DISBURSEMENT: FakeCredentials = { subscriptionKey: 'disb-sub-key-0002', apiUser: '5e2c9a1b-3d4f-4e8a-b7c6-1a2b3c4d5e6f', apiKey: 'disb-api-key-secret' };
+export const FAKE_COLLECTION: FakeCredentials = {
+  subscriptionKey: 'coll-sub-key-0001',
+  apiUser: '0b7d3f2a-8c4e-4a61-9d3b-2f1e6a7c8d90',
+  apiKey: 'coll-api-key-secret',
+};
+export const FAKE_DISBURSEMENT: FakeCredentials = {
+  subscriptionKey: 'disb-sub-key-0002',
+  apiUser: '5e2c9a1b-3d4f-4e8a-b7c6-1a2b3c4d5e6f',
+  apiKey: 'disb-api-key-secret',
+};
 
 export const MAGIC = {
   failed: '46733123450',
@@ -135,7 +147,10 @@ export class MtnMomoFake {
   private readonly pendingCallbacks = new Set<Promise<void>>();
   private down = false;
   private financialSeq = 1_000_000;
-  readonly options: Required<Omit<MtnMomoFakeOptions, 'collection' | 'disbursement'>> & { collection: FakeCredentials; disbursement: FakeCredentials };
+  readonly options: Required<Omit<MtnMomoFakeOptions, 'collection' | 'disbursement'>> & {
+    collection: FakeCredentials;
+    disbursement: FakeCredentials;
+  };
 
   constructor(options: MtnMomoFakeOptions = {}) {
     this.options = {
@@ -151,7 +166,9 @@ export class MtnMomoFake {
 
   async start(): Promise<this> {
     // While down, the port stays open and every new connection is reset.
-    this.server = await listenLoopback((req, res) => this.handle(req, res), { resetConnections: () => this.down });
+    this.server = await listenLoopback((req, res) => this.handle(req, res), {
+      resetConnections: () => this.down,
+    });
     this.url = this.server.origin;
     return this;
   }
@@ -204,15 +221,21 @@ export class MtnMomoFake {
 
   /** Created transfers (Disbursement) for an X-Reference-Id: a number above 1 is a double payment. */
   creditsByReferenceId(referenceId: string): number {
-    return [...this.transactions.values()].filter((t) => t.product === 'disbursement' && t.referenceId === referenceId).length;
+    return [...this.transactions.values()].filter(
+      (t) => t.product === 'disbursement' && t.referenceId === referenceId,
+    ).length;
   }
 
   creditsByExternalId(externalId: string): number {
-    return [...this.transactions.values()].filter((t) => t.product === 'disbursement' && t.externalId === externalId).length;
+    return [...this.transactions.values()].filter(
+      (t) => t.product === 'disbursement' && t.externalId === externalId,
+    ).length;
   }
 
   debitsByExternalId(externalId: string): number {
-    return [...this.transactions.values()].filter((t) => t.product === 'collection' && t.externalId === externalId).length;
+    return [...this.transactions.values()].filter(
+      (t) => t.product === 'collection' && t.externalId === externalId,
+    ).length;
   }
 
   transactionOf(externalId: string): FakeTransaction | undefined {
@@ -220,7 +243,10 @@ export class MtnMomoFake {
   }
 
   /** Ends a pending transaction as the customer or MoMo would, and sends its callback once. */
-  async settle(externalId: string, outcome: { status: 'SUCCESSFUL' } | { status: 'FAILED'; reason: string }): Promise<void> {
+  async settle(
+    externalId: string,
+    outcome: { status: 'SUCCESSFUL' } | { status: 'FAILED'; reason: string },
+  ): Promise<void> {
     const transaction = this.transactionOf(externalId);
     if (transaction === undefined) throw new Error(`fake MoMo: no transaction ${externalId}`);
     this.finish(transaction, outcome);
@@ -244,7 +270,9 @@ export class MtnMomoFake {
     this.advance(transaction);
     const party = { partyIdType: 'MSISDN', partyId: transaction.partyId };
     return {
-      ...(transaction.financialTransactionId !== undefined ? { financialTransactionId: transaction.financialTransactionId } : {}),
+      ...(transaction.financialTransactionId !== undefined
+        ? { financialTransactionId: transaction.financialTransactionId }
+        : {}),
       externalId: transaction.externalId,
       amount: transaction.amount,
       currency: transaction.currency,
@@ -253,7 +281,11 @@ export class MtnMomoFake {
       payeeNote: transaction.payeeNote,
       status: transaction.status,
       ...(transaction.reason !== undefined
-        ? { reason: this.options.reasonAsObject ? { code: transaction.reason, message: `${transaction.reason} (fake)` } : transaction.reason }
+        ? {
+            reason: this.options.reasonAsObject
+              ? { code: transaction.reason, message: `${transaction.reason} (fake)` }
+              : transaction.reason,
+          }
         : {}),
     };
   }
@@ -311,8 +343,10 @@ export class MtnMomoFake {
     const token = /^\/(collection|disbursement)\/token\/?$/.exec(path);
     if (token && req.method === 'POST') return this.issueToken(req, token[1] as MomoProduct);
     const create = /^\/(collection)\/v1_0\/requesttopay$|^\/(disbursement)\/v1_0\/transfer$/.exec(path);
-    if (create && req.method === 'POST') return this.authorized(req, (create[1] ?? create[2]) as MomoProduct, (p) => this.create(req, p, body));
-    const status = /^\/(collection)\/v1_0\/requesttopay\/([^/]+)$|^\/(disbursement)\/v1_0\/transfer\/([^/]+)$/.exec(path);
+    if (create && req.method === 'POST')
+      return this.authorized(req, (create[1] ?? create[2]) as MomoProduct, (p) => this.create(req, p, body));
+    const status =
+      /^\/(collection)\/v1_0\/requesttopay\/([^/]+)$|^\/(disbursement)\/v1_0\/transfer\/([^/]+)$/.exec(path);
     if (status && req.method === 'GET') {
       const product = (status[1] ?? status[3]) as MomoProduct;
       const referenceId = decodeURIComponent(status[2] ?? status[4] ?? '');
@@ -325,36 +359,84 @@ export class MtnMomoFake {
     const credentials = this.options[product];
     const expected = `Basic ${Buffer.from(`${credentials.apiUser}:${credentials.apiKey}`).toString('base64')}`;
     if (req.headers['ocp-apim-subscription-key'] !== credentials.subscriptionKey) {
-      return { status: 401, body: { statusCode: 401, message: 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.' } };
+      return {
+        status: 401,
+        body: {
+          statusCode: 401,
+          message:
+            'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
+        },
+      };
     }
     if (req.headers.authorization !== expected) return { status: 401, body: { error: 'login_failed' } };
     const accessToken = randomBytes(24).toString('base64url');
     this.tokens.set(accessToken, { product, expiresAtMs: Date.now() + this.options.tokenLifetimeS * 1000 });
     this.tokensIssued[product] += 1;
-    return { status: 200, body: { access_token: accessToken, token_type: 'access_token', expires_in: this.options.tokenLifetimeS } };
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        token_type: 'access_token',
+        expires_in: this.options.tokenLifetimeS,
+      },
+    };
   }
 
   /** Subscription key, then bearer token of the same product, then target environment. */
-  private authorized(req: IncomingMessage, product: MomoProduct, then: (product: MomoProduct) => { status: number; body?: unknown }): { status: number; body?: unknown } {
+  private authorized(
+    req: IncomingMessage,
+    product: MomoProduct,
+    then: (product: MomoProduct) => { status: number; body?: unknown },
+  ): { status: number; body?: unknown } {
     if (req.headers['ocp-apim-subscription-key'] !== this.options[product].subscriptionKey) {
-      return { status: 401, body: { statusCode: 401, message: 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.' } };
+      return {
+        status: 401,
+        body: {
+          statusCode: 401,
+          message:
+            'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
+        },
+      };
     }
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const token = bearer === undefined ? undefined : this.tokens.get(bearer);
     if (token === undefined || token.product !== product || token.expiresAtMs <= Date.now()) {
-      return { status: 401, body: { code: 'UNAUTHORIZED', message: 'Access token is missing, invalid or expired' } };
+      return {
+        status: 401,
+        body: { code: 'UNAUTHORIZED', message: 'Access token is missing, invalid or expired' },
+      };
     }
     if (req.headers['x-target-environment'] !== this.options.targetEnvironment) {
-      return { status: 403, body: { code: 'NOT_ALLOWED_TARGET_ENVIRONMENT', message: 'Access to target environment is forbidden.' } };
+      return {
+        status: 403,
+        body: {
+          code: 'NOT_ALLOWED_TARGET_ENVIRONMENT',
+          message: 'Access to target environment is forbidden.',
+        },
+      };
     }
     return then(product);
   }
 
-  private create(req: IncomingMessage, product: MomoProduct, text: string): { status: number; body?: unknown } {
+  private create(
+    req: IncomingMessage,
+    product: MomoProduct,
+    text: string,
+  ): { status: number; body?: unknown } {
     const referenceId = String(req.headers['x-reference-id'] ?? '');
-    if (!UUID.test(referenceId)) return { status: 400, body: { code: 'INVALID_REFERENCE_ID', message: 'X-Reference-Id must be a UUID' } };
+    if (!UUID.test(referenceId))
+      return {
+        status: 400,
+        body: { code: 'INVALID_REFERENCE_ID', message: 'X-Reference-Id must be a UUID' },
+      };
     if (this.transactions.has(`${product}:${referenceId}`)) {
-      return { status: 409, body: { code: 'RESOURCE_ALREADY_EXIST', message: 'Duplicated reference id. Creation of resource failed.' } };
+      return {
+        status: 409,
+        body: {
+          code: 'RESOURCE_ALREADY_EXIST',
+          message: 'Duplicated reference id. Creation of resource failed.',
+        },
+      };
     }
     let body: Record<string, unknown>;
     try {
@@ -365,9 +447,18 @@ export class MtnMomoFake {
     const partyKey = product === 'collection' ? 'payer' : 'payee';
     const party = body[partyKey] as { partyIdType?: unknown; partyId?: unknown } | undefined;
     const amount = body.amount;
-    if (typeof amount !== 'string' || !/^\d+(\.\d+)?$/.test(amount) || Number(amount) <= 0) return { status: 400, body: { code: 'INVALID_AMOUNT', message: 'amount must be a positive number in a string' } };
-    if (body.currency !== this.options.currency) return { status: 400, body: { code: 'INVALID_CURRENCY', message: 'Currency not supported.' } };
-    if (party?.partyIdType !== 'MSISDN' || typeof party.partyId !== 'string' || !/^\d{6,15}$/.test(party.partyId)) {
+    if (typeof amount !== 'string' || !/^\d+(\.\d+)?$/.test(amount) || Number(amount) <= 0)
+      return {
+        status: 400,
+        body: { code: 'INVALID_AMOUNT', message: 'amount must be a positive number in a string' },
+      };
+    if (body.currency !== this.options.currency)
+      return { status: 400, body: { code: 'INVALID_CURRENCY', message: 'Currency not supported.' } };
+    if (
+      party?.partyIdType !== 'MSISDN' ||
+      typeof party.partyId !== 'string' ||
+      !/^\d{6,15}$/.test(party.partyId)
+    ) {
       return { status: 400, body: { code: 'INVALID_PARTY', message: `${partyKey} must be an MSISDN` } };
     }
     const callbackUrl = req.headers['x-callback-url'];
@@ -404,7 +495,11 @@ export class MtnMomoFake {
 
   private status(product: MomoProduct, referenceId: string): { status: number; body?: unknown } {
     const transaction = this.transactions.get(`${product}:${referenceId}`);
-    if (transaction === undefined) return { status: 404, body: { code: 'RESOURCE_NOT_FOUND', message: 'Requested resource was not found.' } };
+    if (transaction === undefined)
+      return {
+        status: 404,
+        body: { code: 'RESOURCE_NOT_FOUND', message: 'Requested resource was not found.' },
+      };
     return { status: 200, body: this.bodyOf(transaction) };
   }
 
@@ -419,7 +514,11 @@ export class MtnMomoFake {
       case MAGIC.timeout:
         return { status: 'FAILED', reason: 'EXPIRED' };
       case MAGIC.pendingThenSuccess:
-        return { status: 'PENDING_THEN', afterMs: this.options.magicPendingMs, then: { status: 'SUCCESSFUL' } };
+        return {
+          status: 'PENDING_THEN',
+          afterMs: this.options.magicPendingMs,
+          then: { status: 'SUCCESSFUL' },
+        };
       case MAGIC.pending:
         return { status: 'PENDING' };
       default:
@@ -429,13 +528,22 @@ export class MtnMomoFake {
 
   /** A PENDING_THEN transaction whose time has come becomes final. */
   private advance(transaction: FakeTransaction): void {
-    if (transaction.status === 'PENDING' && transaction.finalAtMs !== undefined && transaction.finalOutcome !== undefined && Date.now() >= transaction.finalAtMs) {
+    if (
+      transaction.status === 'PENDING' &&
+      transaction.finalAtMs !== undefined &&
+      transaction.finalOutcome !== undefined &&
+      Date.now() >= transaction.finalAtMs
+    ) {
       this.finish(transaction, transaction.finalOutcome);
     }
   }
 
   /** Makes a transaction final (once) and sends its one callback unless `notify` is false. */
-  private finish(transaction: FakeTransaction, outcome: { status: 'SUCCESSFUL' } | { status: 'FAILED'; reason: string }, notify = true): void {
+  private finish(
+    transaction: FakeTransaction,
+    outcome: { status: 'SUCCESSFUL' } | { status: 'FAILED'; reason: string },
+    notify = true,
+  ): void {
     if (transaction.status === 'PENDING') {
       transaction.status = outcome.status;
       if (outcome.status === 'SUCCESSFUL') transaction.financialTransactionId = String(this.financialSeq++);
@@ -445,9 +553,14 @@ export class MtnMomoFake {
   }
 
   private sendCallback(transaction: FakeTransaction, duplicate: boolean): Promise<void> {
-    if (transaction.callbackUrl === undefined || (!this.callbacksEnabled && !duplicate)) return Promise.resolve();
+    if (transaction.callbackUrl === undefined || (!this.callbacksEnabled && !duplicate))
+      return Promise.resolve();
     transaction.callbacksSent += 1;
-    const callback: FakeCallback = { url: transaction.callbackUrl, method: 'POST', body: this.bodyOf(transaction) };
+    const callback: FakeCallback = {
+      url: transaction.callbackUrl,
+      method: 'POST',
+      body: this.bodyOf(transaction),
+    };
     const entry = { ...callback, delivered: false };
     this.callbacks.push(entry);
     // Sent once: a failure is recorded and never retried (momodeveloper.mtn.com/api-documentation/callback).
@@ -477,13 +590,21 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
     return;
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
 /** The default sender: one HTTP POST with a 2 s bound, as MoMo's callback times out after 2 s. */
 async function postCallback(callback: FakeCallback): Promise<void> {
-  const response = await fetch(callback.url, { method: callback.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(callback.body), signal: AbortSignal.timeout(2_000) });
+  const response = await fetch(callback.url, {
+    method: callback.method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(callback.body),
+    signal: AbortSignal.timeout(2_000),
+  });
   if (!response.ok) throw new Error(`callback answered ${response.status}`);
 }
 

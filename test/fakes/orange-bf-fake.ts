@@ -17,7 +17,17 @@ export const FAKE_STATUS_OTP_EXPIRED = 'T-OTP-EXPIRED';
 export const FAKE_STATUS_INSUFFICIENT = 'T-NO-FUNDS';
 export const FAKE_STATUS_MAP = `${FAKE_STATUS_OTP_INVALID}=otp_invalid,${FAKE_STATUS_OTP_EXPIRED}=otp_expired,${FAKE_STATUS_INSUFFICIENT}=insufficient_funds`;
 
-export type BfOutcome = 'success' | 'otp_invalid' | 'otp_expired' | 'otp_used' | 'insufficient' | 'unknown_number' | 'amount_mismatch' | 'garbled' | 'http500' | 'hostile_message';
+export type BfOutcome =
+  | 'success'
+  | 'otp_invalid'
+  | 'otp_expired'
+  | 'otp_used'
+  | 'insufficient'
+  | 'unknown_number'
+  | 'amount_mismatch'
+  | 'garbled'
+  | 'http500'
+  | 'hostile_message';
 
 export interface BfCommand {
   fields: Record<string, string>;
@@ -97,27 +107,38 @@ export async function startOrangeBfFake(): Promise<OrangeBfFake> {
     const forced = outcomes.get(national) ?? outcomes.get('*');
     if (forced === 'garbled') return { text: '<status>200</status><message>Succes' };
     if (forced === 'http500') return { http: 500, text: '<html>Internal Server Error</html>' };
-    if (fields.TYPE !== 'OMPREQ' || fields.PROVIDER !== '101' || fields.PAYID !== '12') return { text: answer('08', 'Requete invalide', '') };
-    if (fields.api_username !== fake.apiUsername || fields.api_password !== fake.apiPassword || fields.merchant_msisdn !== fake.merchantMsisdn) {
+    if (fields.TYPE !== 'OMPREQ' || fields.PROVIDER !== '101' || fields.PAYID !== '12')
+      return { text: answer('08', 'Requete invalide', '') };
+    if (
+      fields.api_username !== fake.apiUsername ||
+      fields.api_password !== fake.apiPassword ||
+      fields.merchant_msisdn !== fake.merchantMsisdn
+    ) {
       return { text: answer('00013', 'Authentification echouee', '') };
     }
     const amount = Number(fields.amount);
-    if (!Number.isSafeInteger(amount) || amount <= 0 || forced === 'amount_mismatch') return { text: answer('08', 'Le montant ne correspond pas', '') };
-    if (forced === 'unknown_number' || !/^\d{8}$/.test(national)) return { text: answer('990422', 'Numero invalide', '') };
+    if (!Number.isSafeInteger(amount) || amount <= 0 || forced === 'amount_mismatch')
+      return { text: answer('08', 'Le montant ne correspond pas', '') };
+    if (forced === 'unknown_number' || !/^\d{8}$/.test(national))
+      return { text: answer('990422', 'Numero invalide', '') };
     if (forced === 'otp_invalid') return { text: answer(FAKE_STATUS_OTP_INVALID, 'Code OTP invalide', '') };
     if (forced === 'otp_expired') return { text: answer(FAKE_STATUS_OTP_EXPIRED, 'Code OTP expire', '') };
     const issued = otps.get(national);
-    if (forced === 'otp_used' || issued?.used === true) return { text: answer('990418', 'Le code OTP a deja ete utilise', '') };
-    if (issued === undefined || issued.otp !== fields.otp) return { text: answer(FAKE_STATUS_OTP_INVALID, 'Code OTP invalide', '') };
+    if (forced === 'otp_used' || issued?.used === true)
+      return { text: answer('990418', 'Le code OTP a deja ete utilise', '') };
+    if (issued === undefined || issued.otp !== fields.otp)
+      return { text: answer(FAKE_STATUS_OTP_INVALID, 'Code OTP invalide', '') };
     const balance = fake.balances.get(national) ?? 1_000_000;
-    if (forced === 'insufficient' || balance < amount) return { text: answer(FAKE_STATUS_INSUFFICIENT, 'Solde insuffisant', '') };
+    if (forced === 'insufficient' || balance < amount)
+      return { text: answer(FAKE_STATUS_INSUFFICIENT, 'Solde insuffisant', '') };
     issued.used = true;
     fake.balances.set(national, balance - amount);
     const reference = fields.ext_txn_id ?? '';
     debits.set(reference, (debits.get(reference) ?? 0) + 1);
     txnCounter += 1;
     const transId = `OM${String(txnCounter).padStart(6, '0')}.1234.C0${txnCounter}`;
-    const message = forced === 'hostile_message' ? 'Paiement &lt;b&gt;reussi&lt;/b&gt; &amp; merci' : 'Succes';
+    const message =
+      forced === 'hostile_message' ? 'Paiement &lt;b&gt;reussi&lt;/b&gt; &amp; merci' : 'Succes';
     return { text: answer('200', message, transId) };
   }
 

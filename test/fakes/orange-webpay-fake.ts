@@ -82,7 +82,11 @@ export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFak
     withholdNotifications: false,
     duplicateNotifications: false,
     deliver: async (notifUrl, body) => {
-      await fetch(notifUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await fetch(notifUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     },
     async finish(orderId, status) {
       const payment = fake.payments.get(orderId);
@@ -104,17 +108,31 @@ export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFak
   };
 
   type Reply = { status: number; json: unknown };
-  const expected = (): string => `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64')}`;
+  const expected = (): string =>
+    `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64')}`;
 
   function token(req: IncomingMessage, raw: string): Reply {
-    if (req.headers.authorization !== expected()) return { status: 401, json: { error: 'invalid_client', error_description: 'The requested service needs credentials, but the ones provided were invalid.' } };
-    if (!/^application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') || new URLSearchParams(raw).get('grant_type') !== 'client_credentials') {
+    if (req.headers.authorization !== expected())
+      return {
+        status: 401,
+        json: {
+          error: 'invalid_client',
+          error_description: 'The requested service needs credentials, but the ones provided were invalid.',
+        },
+      };
+    if (
+      !/^application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') ||
+      new URLSearchParams(raw).get('grant_type') !== 'client_credentials'
+    ) {
       return { status: 400, json: { error: 'invalid_request' } };
     }
     const accessToken = randomBytes(16).toString('hex');
     validTokens.add(accessToken);
     fake.tokensIssued += 1;
-    return { status: 200, json: { token_type: 'Bearer', access_token: accessToken, expires_in: fake.tokenLifetimeS } };
+    return {
+      status: 200,
+      json: { token_type: 'Bearer', access_token: accessToken, expires_in: fake.tokenLifetimeS },
+    };
   }
 
   function authorized(req: IncomingMessage): boolean {
@@ -123,14 +141,33 @@ export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFak
   }
 
   function webpayment(body: Record<string, unknown>): Reply {
-    if (fake.failCreatesWith !== undefined) return { status: fake.failCreatesWith, json: { code: 1, message: 'Fake failure', description: 'forced' } };
+    if (fake.failCreatesWith !== undefined)
+      return {
+        status: fake.failCreatesWith,
+        json: { code: 1, message: 'Fake failure', description: 'forced' },
+      };
     const orderId = typeof body.order_id === 'string' ? body.order_id : '';
     creates.set(orderId, (creates.get(orderId) ?? 0) + 1);
-    if (body.merchant_key !== fake.merchantKey) return { status: 403, json: { code: 60, message: 'Forbidden', description: 'invalid merchant key' } };
-    if (orderId === '' || typeof body.amount !== 'number' || !Number.isSafeInteger(body.amount) || typeof body.notif_url !== 'string' || typeof body.return_url !== 'string') {
-      return { status: 400, json: { code: 21, message: 'Missing or invalid body', description: 'order_id, amount, notif_url, return_url required' } };
+    if (body.merchant_key !== fake.merchantKey)
+      return { status: 403, json: { code: 60, message: 'Forbidden', description: 'invalid merchant key' } };
+    if (
+      orderId === '' ||
+      typeof body.amount !== 'number' ||
+      !Number.isSafeInteger(body.amount) ||
+      typeof body.notif_url !== 'string' ||
+      typeof body.return_url !== 'string'
+    ) {
+      return {
+        status: 400,
+        json: {
+          code: 21,
+          message: 'Missing or invalid body',
+          description: 'order_id, amount, notif_url, return_url required',
+        },
+      };
     }
-    if (fake.payments.has(orderId)) return { status: 403, json: { code: 61, message: 'Forbidden', description: 'order_id already used' } };
+    if (fake.payments.has(orderId))
+      return { status: 403, json: { code: 61, message: 'Forbidden', description: 'order_id already used' } };
     const payToken = `v1${randomBytes(20).toString('hex')}`;
     const payment: WebPayPayment = {
       orderId,
@@ -145,13 +182,23 @@ export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFak
       body,
     };
     fake.payments.set(orderId, payment);
-    return { status: 201, json: { status: 201, message: 'OK', pay_token: payToken, payment_url: `${fake.url.replace(/\/orange-money-webpay.*$/, '')}/payment/pay_token/${payToken}`, notif_token: payment.notifToken } };
+    return {
+      status: 201,
+      json: {
+        status: 201,
+        message: 'OK',
+        pay_token: payToken,
+        payment_url: `${fake.url.replace(/\/orange-money-webpay.*$/, '')}/payment/pay_token/${payToken}`,
+        notif_token: payment.notifToken,
+      },
+    };
   }
 
   function transactionStatus(body: Record<string, unknown>): Reply {
     fake.statusQueries += 1;
     const payment = typeof body.order_id === 'string' ? fake.payments.get(body.order_id) : undefined;
-    if (payment === undefined || payment.payToken !== body.pay_token || payment.amount !== body.amount) return { status: 404, json: { code: 404, message: 'Transaction not found' } };
+    if (payment === undefined || payment.payToken !== body.pay_token || payment.amount !== body.amount)
+      return { status: 404, json: { code: 404, message: 'Transaction not found' } };
     return { status: 201, json: { status: payment.status, order_id: payment.orderId, txnid: payment.txnid } };
   }
 
@@ -159,15 +206,25 @@ export async function startOrangeWebPayFake(env = 'ci'): Promise<OrangeWebPayFak
     if (req.method !== 'POST') return { status: 405, json: {} };
     if (req.url === '/oauth/v3/token') return token(req, raw);
     const base = `/orange-money-webpay/${fake.env}/v1/`;
-    if (!req.url?.startsWith(base)) return { status: 404, json: { code: 404, message: 'Resource not found' } };
-    if (!authorized(req)) return { status: 401, json: { code: 42, message: 'Expired credentials', description: 'The requested service needs credentials, and the ones provided were out-of-date.' } };
+    if (!req.url?.startsWith(base))
+      return { status: 404, json: { code: 404, message: 'Resource not found' } };
+    if (!authorized(req))
+      return {
+        status: 401,
+        json: {
+          code: 42,
+          message: 'Expired credentials',
+          description: 'The requested service needs credentials, and the ones provided were out-of-date.',
+        },
+      };
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
       return { status: 400, json: { code: 21, message: 'Invalid JSON' } };
     }
-    if (body === null || typeof body !== 'object') return { status: 400, json: { code: 21, message: 'Invalid JSON' } };
+    if (body === null || typeof body !== 'object')
+      return { status: 400, json: { code: 21, message: 'Invalid JSON' } };
     const action = req.url.slice(base.length);
     if (action === 'webpayment') return webpayment(body as Record<string, unknown>);
     if (action === 'transactionstatus') return transactionStatus(body as Record<string, unknown>);

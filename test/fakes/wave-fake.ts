@@ -66,7 +66,8 @@ export class WaveFake {
   readonly refundsPerSession = new Map<string, number>();
   /** Money sent per idempotency key: must never exceed 1. */
   readonly paidPerKey = new Map<string, number>();
-  readonly requests: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[] = [];
+  readonly requests: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[] =
+    [];
   /** Where signed webhooks go; absent or `webhooks = 'withheld'` means they are never sent. */
   deliver: ((webhook: SignedWebhook) => Promise<void>) | undefined;
   webhooks: 'sent' | 'withheld' | 'twice' = 'sent';
@@ -129,16 +130,26 @@ export class WaveFake {
     const payout = this.payoutFor(clientReference);
     if (payout === undefined) throw new Error(`no Wave payout ${clientReference}`);
     payout.status = status;
-    payout.payout_error = errorCode !== undefined ? { error_code: errorCode, error_message: 'Payout failed' } : null;
+    payout.payout_error =
+      errorCode !== undefined ? { error_code: errorCode, error_message: 'Payout failed' } : null;
   }
 
   /** A webhook as Wave signs it; `at` in ms and `secret` let tests forge old or wrong ones. */
-  signed(type: string, data: unknown, options: { atMs?: number; secret?: string; extraSignatures?: string[] } = {}): SignedWebhook {
+  signed(
+    type: string,
+    data: unknown,
+    options: { atMs?: number; secret?: string; extraSignatures?: string[] } = {},
+  ): SignedWebhook {
     const payload = JSON.stringify({ id: `EV_${String(++this.serial).padStart(10, '0')}`, type, data });
     const t = String(Math.floor((options.atMs ?? this.nowMs()) / 1000));
-    const v1 = createHmac('sha256', options.secret ?? this.webhookSecret).update(t + payload).digest('hex');
+    const v1 = createHmac('sha256', options.secret ?? this.webhookSecret)
+      .update(t + payload)
+      .digest('hex');
     const signatures = [...(options.extraSignatures ?? []), v1].map((s) => `v1=${s}`).join(',');
-    return { headers: { 'content-type': 'application/json', 'wave-signature': `t=${t},${signatures}` }, payload };
+    return {
+      headers: { 'content-type': 'application/json', 'wave-signature': `t=${t},${signatures}` },
+      payload,
+    };
   }
 
   private async send(type: string, session: WaveSessionRecord): Promise<void> {
@@ -159,7 +170,12 @@ export class WaveFake {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://wave.fake');
-    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body: raw });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      headers: req.headers,
+      body: raw,
+    });
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const send = (status: number, body?: unknown) => {
       if (res.destroyed) return;
@@ -176,47 +192,74 @@ export class WaveFake {
       return send(500, { code: 'internal-server-error', message: 'Internal server error' });
     }
     const auth = req.headers.authorization;
-    if (auth === undefined) return send(401, { code: 'missing-auth-header', message: 'Missing Authorization header' });
-    if (auth !== `Bearer ${this.apiKey}`) return send(401, { code: 'invalid-auth', message: 'Invalid API key' });
+    if (auth === undefined)
+      return send(401, { code: 'missing-auth-header', message: 'Missing Authorization header' });
+    if (auth !== `Bearer ${this.apiKey}`)
+      return send(401, { code: 'invalid-auth', message: 'Invalid API key' });
     const answer = this.route(req.method ?? '', url, raw, req.headers);
     send(answer.status, answer.body);
   }
 
-  private route(method: string, url: URL, raw: string, headers: IncomingMessage['headers']): { status: number; body?: unknown } {
+  private route(
+    method: string,
+    url: URL,
+    raw: string,
+    headers: IncomingMessage['headers'],
+  ): { status: number; body?: unknown } {
     const path = url.pathname;
-    if (method === 'POST' && path === '/v1/checkout/sessions') return this.idempotently(headers, raw, () => this.createSession(raw));
+    if (method === 'POST' && path === '/v1/checkout/sessions')
+      return this.idempotently(headers, raw, () => this.createSession(raw));
     if (method === 'GET' && path === '/v1/checkout/sessions/search') {
       const ref = url.searchParams.get('client_reference');
-      return { status: 200, body: { result: [...this.sessions.values()].filter((s) => s.client_reference === ref) } };
+      return {
+        status: 200,
+        body: { result: [...this.sessions.values()].filter((s) => s.client_reference === ref) },
+      };
     }
     let match = /^\/v1\/checkout\/sessions\/([^/]+)(\/refund)?$/.exec(path);
     if (match !== null) {
       const session = this.sessions.get(decodeURIComponent(match[1] ?? ''));
-      if (session === undefined) return { status: 404, body: { code: 'not-found', message: 'Checkout session not found' } };
+      if (session === undefined)
+        return { status: 404, body: { code: 'not-found', message: 'Checkout session not found' } };
       if (match[2] === undefined && method === 'GET') return { status: 200, body: session };
       if (match[2] !== undefined && method === 'POST') {
-        if (session.payment_status !== 'succeeded') return { status: 400, body: { code: 'checkout-refund-failed', message: 'Session is not paid' } };
+        if (session.payment_status !== 'succeeded')
+          return { status: 400, body: { code: 'checkout-refund-failed', message: 'Session is not paid' } };
         session.payment_status = 'refunded';
         this.refundsPerSession.set(session.id, (this.refundsPerSession.get(session.id) ?? 0) + 1);
         return { status: 200 };
       }
     }
     if (method === 'POST' && path === '/v1/payout') {
-      if (typeof headers['idempotency-key'] !== 'string') return { status: 400, body: { code: 'request-validation-error', message: 'idempotency-key is required' } };
-      return this.idempotently(headers, raw, () => this.createPayout(raw, String(headers['idempotency-key'])));
+      if (typeof headers['idempotency-key'] !== 'string')
+        return {
+          status: 400,
+          body: { code: 'request-validation-error', message: 'idempotency-key is required' },
+        };
+      return this.idempotently(headers, raw, () =>
+        this.createPayout(raw, String(headers['idempotency-key'])),
+      );
     }
     if (method === 'GET' && path === '/v1/payouts/search') {
       const ref = url.searchParams.get('client_reference');
-      return { status: 200, body: { result: [...this.payouts.values()].filter((p) => p.client_reference === ref) } };
+      return {
+        status: 200,
+        body: { result: [...this.payouts.values()].filter((p) => p.client_reference === ref) },
+      };
     }
     match = /^\/v1\/payout\/([^/]+)(\/reverse)?$/.exec(path);
     if (match !== null) {
       const payout = this.payouts.get(decodeURIComponent(match[1] ?? ''));
-      if (payout === undefined) return { status: 404, body: { code: 'not-found', message: 'Payout not found' } };
+      if (payout === undefined)
+        return { status: 404, body: { code: 'not-found', message: 'Payout not found' } };
       if (match[2] === undefined && method === 'GET') return { status: 200, body: payout };
       if (match[2] !== undefined && method === 'POST') {
         if (payout.status === 'reversed') return { status: 200 };
-        if (payout.status !== 'succeeded') return { status: 400, body: { code: 'payout-reversal-failed', message: 'Payout is not succeeded' } };
+        if (payout.status !== 'succeeded')
+          return {
+            status: 400,
+            body: { code: 'payout-reversal-failed', message: 'Payout is not succeeded' },
+          };
         payout.status = 'reversed';
         return { status: 200 };
       }
@@ -225,29 +268,44 @@ export class WaveFake {
   }
 
   /** docs.wave.com: the same key and body answer the first answer again; another body is 409. */
-  private idempotently(headers: IncomingMessage['headers'], raw: string, create: () => { status: number; body?: unknown }): { status: number; body?: unknown } {
+  private idempotently(
+    headers: IncomingMessage['headers'],
+    raw: string,
+    create: () => { status: number; body?: unknown },
+  ): { status: number; body?: unknown } {
     const key = headers['idempotency-key'];
     if (typeof key !== 'string') return create();
     const seen = this.idempotent.get(key);
     if (seen !== undefined) {
-      if (seen.body !== raw) return { status: 409, body: { code: 'idempotency-mismatch', message: 'Idempotency key reused with another request' } };
+      if (seen.body !== raw)
+        return {
+          status: 409,
+          body: { code: 'idempotency-mismatch', message: 'Idempotency key reused with another request' },
+        };
       return { status: seen.status, body: seen.answer };
     }
     const answer = create();
     // Server errors are not remembered: the client may retry with the same key.
-    if (answer.status < 500) this.idempotent.set(key, { body: raw, status: answer.status, answer: answer.body });
+    if (answer.status < 500)
+      this.idempotent.set(key, { body: raw, status: answer.status, answer: answer.body });
     return answer;
   }
 
   private createSession(raw: string): { status: number; body?: unknown } {
     const body = parse(raw);
-    if (body === undefined) return { status: 400, body: { code: 'request-not-json', message: 'Body is not JSON' } };
-    const invalid = (message: string) => ({ status: 400, body: { code: 'request-validation-error', message } });
-    if (typeof body.amount !== 'string' || !/^[1-9]\d*$/.test(body.amount)) return invalid('amount must be a string of digits');
+    if (body === undefined)
+      return { status: 400, body: { code: 'request-not-json', message: 'Body is not JSON' } };
+    const invalid = (message: string) => ({
+      status: 400,
+      body: { code: 'request-validation-error', message },
+    });
+    if (typeof body.amount !== 'string' || !/^[1-9]\d*$/.test(body.amount))
+      return invalid('amount must be a string of digits');
     if (body.currency !== 'XOF') return invalid('currency must be XOF');
     for (const field of ['success_url', 'error_url'] as const) {
       const value = body[field];
-      if (typeof value !== 'string' || !value.startsWith('https://')) return invalid(`${field} must be an https URL`);
+      if (typeof value !== 'string' || !value.startsWith('https://'))
+        return invalid(`${field} must be an https URL`);
     }
     const id = `cos-${String(++this.serial).padStart(12, '0')}`;
     const nowMs = this.nowMs();
@@ -273,11 +331,17 @@ export class WaveFake {
 
   private createPayout(raw: string, key: string): { status: number; body?: unknown } {
     const body = parse(raw);
-    if (body === undefined) return { status: 400, body: { code: 'request-not-json', message: 'Body is not JSON' } };
-    const invalid = (message: string) => ({ status: 400, body: { code: 'request-validation-error', message } });
+    if (body === undefined)
+      return { status: 400, body: { code: 'request-not-json', message: 'Body is not JSON' } };
+    const invalid = (message: string) => ({
+      status: 400,
+      body: { code: 'request-validation-error', message },
+    });
     if (body.currency !== 'XOF') return invalid('currency must be XOF');
-    if (typeof body.receive_amount !== 'string' || !/^[1-9]\d*$/.test(body.receive_amount)) return invalid('receive_amount must be a string of digits');
-    if (typeof body.mobile !== 'string' || !/^\+\d{8,15}$/.test(body.mobile)) return invalid('mobile must be E.164');
+    if (typeof body.receive_amount !== 'string' || !/^[1-9]\d*$/.test(body.receive_amount))
+      return invalid('receive_amount must be a string of digits');
+    if (typeof body.mobile !== 'string' || !/^\+\d{8,15}$/.test(body.mobile))
+      return invalid('mobile must be E.164');
     const rule = this.payoutRules.get(body.mobile) ?? { kind: 'status', status: 'succeeded' };
     if (rule.kind === 'error') return { status: rule.http, body: { code: rule.code, message: rule.message } };
     const payout: WavePayoutRecord = {
@@ -290,7 +354,10 @@ export class WaveFake {
       client_reference: typeof body.client_reference === 'string' ? body.client_reference : null,
       status: rule.status,
       timestamp: new Date(this.nowMs()).toISOString(),
-      payout_error: rule.status === 'failed' ? { error_code: rule.errorCode ?? 'internal-error', error_message: 'Payout failed' } : null,
+      payout_error:
+        rule.status === 'failed'
+          ? { error_code: rule.errorCode ?? 'internal-error', error_message: 'Payout failed' }
+          : null,
     };
     this.payouts.set(payout.id, payout);
     if (rule.status !== 'failed') this.paidPerKey.set(key, (this.paidPerKey.get(key) ?? 0) + 1);

@@ -12,7 +12,11 @@ export const CSRF_COOKIE = 'cauri_csrf';
 const VALUE = /^[0-9a-f]{32}$/;
 
 /** A cookie's value from the request's Cookie header, read only when the header is at most `headerBytesMax` long. */
-export function cookieValue(request: FastifyRequest, name: string, headerBytesMax: number): string | undefined {
+export function cookieValue(
+  request: FastifyRequest,
+  name: string,
+  headerBytesMax: number,
+): string | undefined {
   const header = request.headers.cookie;
   if (typeof header !== 'string' || header.length > headerBytesMax) return undefined;
   for (const part of header.split(';')) {

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 
 describe('HTML escaping', () => {
   it('escapes the five HTML metacharacters and the backtick', () => {
-    expect(escapeHtml(`<a href="x" onclick='y'>&\`</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" onclick='y'>&\`</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;',
+    );
   });
 
   it('leaves no markup character in any string', () => {
@@ -31,7 +33,10 @@ describe('page layout', () => {
     expect(PAGE_CSP).toContain(`style-src 'sha256-${hash}'`);
     expect(PAGE_CSP).toContain("script-src 'none'");
     expect(PAGE_CSP).toContain("frame-ancestors 'none'");
-    const page = layout({ lang: 'fr', title: '<t>', refreshSeconds: 3, refreshUrl: '/x?a=1&b="2"' }, html`<p>ok</p>`);
+    const page = layout(
+      { lang: 'fr', title: '<t>', refreshSeconds: 3, refreshUrl: '/x?a=1&b="2"' },
+      html`<p>ok</p>`,
+    );
     expect(page).toContain('<title>&lt;t&gt;</title>');
     expect(page).toContain('<meta http-equiv="refresh" content="3;url=/x?a=1&amp;b=&quot;2&quot;">');
     expect(page).not.toMatch(/<script/i);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { MESSAGES, PAGE_ERRORS, errorText, fill, formatXof, isPageError, modeHint, negotiateLang } from './i18n.js';
+import {
+  MESSAGES,
+  PAGE_ERRORS,
+  errorText,
+  fill,
+  formatXof,
+  isPageError,
+  modeHint,
+  negotiateLang,
+} from './i18n.js';
 
 describe('payment page language', () => {
   it.each([
@@ -27,7 +36,9 @@ describe('payment page language', () => {
   });
 
   it('fills placeholders and leaves unknown ones', () => {
-    expect(fill('Composez {code} sur le {phone} {x}', { code: '*133#', phone: '2250511223344' })).toBe('Composez *133# sur le 2250511223344 {x}');
+    expect(fill('Composez {code} sur le {phone} {x}', { code: '*133#', phone: '2250511223344' })).toBe(
+      'Composez *133# sur le 2250511223344 {x}',
+    );
   });
 
   it('formats amounts per language', () => {

@@ -34,7 +34,8 @@ const fr = {
   failedText: "Le paiement n'a pas été effectué : aucun montant n'a été débité.",
   cancelledTitle: 'Paiement annulé',
   cancelledText: "Vous avez annulé le paiement : aucun montant n'a été débité.",
-  leftText: 'Vous avez quitté la page. Si vous avez déjà validé sur votre téléphone, le paiement sera quand même pris en compte.',
+  leftText:
+    'Vous avez quitté la page. Si vous avez déjà validé sur votre téléphone, le paiement sera quand même pris en compte.',
   returnToShop: 'Retourner à la boutique',
   redirecting: 'Vous allez être redirigé vers la boutique.',
   notFoundTitle: 'Facture introuvable',
@@ -105,10 +106,15 @@ export const MESSAGES: Record<Lang, Messages> = { fr, en };
 const MODE_HINTS: Record<Lang, Record<ValidationMode, { before: string; waiting: string }>> = {
   fr: {
     sms_otp: { before: 'Vous recevrez un code par SMS.', waiting: 'Saisissez le code reçu par SMS.' },
-    ussd_otp: { before: 'Composez {code} sur votre téléphone pour obtenir votre code de paiement.', waiting: 'Votre paiement est en cours de traitement.' },
+    ussd_otp: {
+      before: 'Composez {code} sur votre téléphone pour obtenir votre code de paiement.',
+      waiting: 'Votre paiement est en cours de traitement.',
+    },
     ussd_push: {
-      before: 'Vous recevrez une demande de paiement sur votre téléphone : validez-la avec votre code secret.',
-      waiting: 'Une demande de paiement a été envoyée au {phone}. Validez-la avec votre code secret {operator}.',
+      before:
+        'Vous recevrez une demande de paiement sur votre téléphone : validez-la avec votre code secret.',
+      waiting:
+        'Une demande de paiement a été envoyée au {phone}. Validez-la avec votre code secret {operator}.',
     },
     guided_ussd: {
       before: 'Vous recevrez un SMS avec le code USSD à composer pour payer.',
@@ -124,8 +130,14 @@ const MODE_HINTS: Record<Lang, Record<ValidationMode, { before: string; waiting:
     },
   },
   en: {
-    sms_otp: { before: 'You will receive a code by text message.', waiting: 'Enter the code you received by text message.' },
-    ussd_otp: { before: 'Dial {code} on your phone to get your payment code.', waiting: 'Your payment is being processed.' },
+    sms_otp: {
+      before: 'You will receive a code by text message.',
+      waiting: 'Enter the code you received by text message.',
+    },
+    ussd_otp: {
+      before: 'Dial {code} on your phone to get your payment code.',
+      waiting: 'Your payment is being processed.',
+    },
     ussd_push: {
       before: 'You will receive a payment request on your phone: approve it with your PIN.',
       waiting: 'A payment request was sent to {phone}. Approve it with your {operator} PIN.',
@@ -150,13 +162,26 @@ export function modeHint(lang: Lang, mode: ValidationMode, when: 'before' | 'wai
 }
 
 /** Page errors come from this closed list, passed in the URL as a code, never as text. */
-export const PAGE_ERRORS = ['otp_invalid', 'otp_expired', 'otp_missing', 'phone_invalid', 'phone_mismatch', 'operator_unavailable', 'too_many_attempts', 'busy', 'final', 'csrf', 'dial_failed'] as const;
+export const PAGE_ERRORS = [
+  'otp_invalid',
+  'otp_expired',
+  'otp_missing',
+  'phone_invalid',
+  'phone_mismatch',
+  'operator_unavailable',
+  'too_many_attempts',
+  'busy',
+  'final',
+  'csrf',
+  'dial_failed',
+] as const;
 export type PageError = (typeof PAGE_ERRORS)[number];
 
 const ERRORS: Record<Lang, Record<PageError, string>> = {
   fr: {
     otp_invalid: 'Code de paiement incorrect.',
-    otp_expired: 'Ce code de paiement a expiré ou a déjà servi. Composez à nouveau le code USSD pour en obtenir un autre.',
+    otp_expired:
+      'Ce code de paiement a expiré ou a déjà servi. Composez à nouveau le code USSD pour en obtenir un autre.',
     otp_missing: 'Saisissez votre code de paiement.',
     phone_invalid: "Numéro invalide : saisissez-le avec l'indicatif du pays.",
     phone_mismatch: 'Ce numéro ne correspond pas au moyen de paiement choisi.',
@@ -169,7 +194,8 @@ const ERRORS: Record<Lang, Record<PageError, string>> = {
   },
   en: {
     otp_invalid: 'Wrong payment code.',
-    otp_expired: 'This payment code has expired or was already used. Dial the USSD code again to get a new one.',
+    otp_expired:
+      'This payment code has expired or was already used. Dial the USSD code again to get a new one.',
     otp_missing: 'Enter your payment code.',
     phone_invalid: 'Invalid number: enter it with the country code.',
     phone_mismatch: 'This number does not belong to the chosen payment method.',

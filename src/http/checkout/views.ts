@@ -24,8 +24,24 @@ export interface InvoiceView {
 
 export type Screen =
   | { kind: 'choose'; operators: Operator[]; canCancel: boolean }
-  | { kind: 'form'; operator: Operator; phone: string; canChange: boolean; canCancel: boolean; simCode?: string }
-  | { kind: 'waiting'; operator: Operator; phone: string; mode: ValidationMode; redirectUrl?: string; go: boolean; canCancel: boolean; canSimulate: boolean }
+  | {
+      kind: 'form';
+      operator: Operator;
+      phone: string;
+      canChange: boolean;
+      canCancel: boolean;
+      simCode?: string;
+    }
+  | {
+      kind: 'waiting';
+      operator: Operator;
+      phone: string;
+      mode: ValidationMode;
+      redirectUrl?: string;
+      go: boolean;
+      canCancel: boolean;
+      canSimulate: boolean;
+    }
   | { kind: 'completed' | 'failed' | 'cancelled'; target?: string }
   | { kind: 'left'; target?: string };
 
@@ -44,7 +60,9 @@ function hidden(view: InvoiceView): SafeHtml {
 function invoiceCard(view: InvoiceView): SafeHtml {
   const t = MESSAGES[view.lang];
   // store.website_url is free text (a bare domain is common, ADR 0016): a link only when it is http(s).
-  const store = /^https?:\/\//i.test(view.storeUrl) ? html`<a href="${view.storeUrl}" rel="noopener noreferrer">${view.storeName}</a>` : view.storeName;
+  const store = /^https?:\/\//i.test(view.storeUrl)
+    ? html`<a href="${view.storeUrl}" rel="noopener noreferrer">${view.storeName}</a>`
+    : view.storeName;
   const items =
     view.items.length === 0
       ? ''
@@ -81,7 +99,8 @@ function chooseScreen(view: InvoiceView, screen: Extract<Screen, { kind: 'choose
     screen.operators.length === 0
       ? html`<p class="error">${t.noOperator}</p>`
       : html`<ul class="ops">${screen.operators.map(
-          (op) => html`<li><a href="${view.basePath}${query(view, { op: op.id })}"><span>${op.name}</span><span class="country">${op.country}</span></a></li>`,
+          (op) =>
+            html`<li><a href="${view.basePath}${query(view, { op: op.id })}"><span>${op.name}</span><span class="country">${op.country}</span></a></li>`,
         )}</ul>`;
   return html`<section class="card"><h2>${t.chooseOperator}</h2>${list}${screen.canCancel ? cancelForm(view) : ''}</section>`;
 }
@@ -91,7 +110,10 @@ function formScreen(view: InvoiceView, screen: Extract<Screen, { kind: 'form' }>
   const op = screen.operator;
   const example = `${op.countryCode}${'7'.repeat(op.nationalLength)}`;
   const needsOtp = op.validationMode === 'ussd_otp';
-  const hint = fill(modeHint(view.lang, op.validationMode, 'before'), { code: op.ussdCode ?? '', operator: op.name });
+  const hint = fill(modeHint(view.lang, op.validationMode, 'before'), {
+    code: op.ussdCode ?? '',
+    operator: op.name,
+  });
   const otp = needsOtp
     ? html`<label for="otp">${t.otpLabel}</label>
 <input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="12" required>`
@@ -122,9 +144,15 @@ ${screen.canCancel ? cancelForm(view) : ''}
 function waitingScreen(view: InvoiceView, screen: Extract<Screen, { kind: 'waiting' }>): SafeHtml {
   const t = MESSAGES[view.lang];
   const op = screen.operator;
-  const text = fill(modeHint(view.lang, screen.mode, 'waiting'), { code: op.ussdCode ?? '', operator: op.name, phone: screen.phone });
+  const text = fill(modeHint(view.lang, screen.mode, 'waiting'), {
+    code: op.ussdCode ?? '',
+    operator: op.name,
+    phone: screen.phone,
+  });
   const portal =
-    screen.redirectUrl !== undefined ? html`<a class="button" href="${screen.redirectUrl}" rel="noopener noreferrer">${fill(t.continueTo, { operator: op.name })}</a>` : '';
+    screen.redirectUrl !== undefined
+      ? html`<a class="button" href="${screen.redirectUrl}" rel="noopener noreferrer">${fill(t.continueTo, { operator: op.name })}</a>`
+      : '';
   const simulate = !screen.canSimulate
     ? ''
     : screen.mode === 'guided_ussd'
@@ -143,7 +171,10 @@ ${screen.canCancel ? cancelForm(view) : ''}
 </section>${simulate}`;
 }
 
-function finalScreen(view: InvoiceView, screen: Extract<Screen, { kind: 'completed' | 'failed' | 'cancelled' | 'left' }>): SafeHtml {
+function finalScreen(
+  view: InvoiceView,
+  screen: Extract<Screen, { kind: 'completed' | 'failed' | 'cancelled' | 'left' }>,
+): SafeHtml {
   const t = MESSAGES[view.lang];
   const words = {
     completed: { icon: '✓', cls: 'ok', title: t.completedTitle, text: t.completedText },
@@ -174,7 +205,8 @@ export function renderInvoicePage(view: InvoiceView, screen: Screen, error: Page
     case 'waiting':
       body = waitingScreen(view, screen);
       refreshSeconds = screen.go && screen.redirectUrl !== undefined ? 0 : WAITING_REFRESH_SECONDS;
-      refreshUrl = screen.go && screen.redirectUrl !== undefined ? screen.redirectUrl : `${view.basePath}${query(view)}`;
+      refreshUrl =
+        screen.go && screen.redirectUrl !== undefined ? screen.redirectUrl : `${view.basePath}${query(view)}`;
       break;
     default:
       body = finalScreen(view, screen);
@@ -191,15 +223,29 @@ ${invoiceCard(view)}
 ${body}
 <footer>Cauri</footer>
 </main>`;
-  return layout({ lang: view.lang, title: `${t.title} — ${view.storeName}`, ...(refreshSeconds !== undefined ? { refreshSeconds } : {}), ...(refreshUrl !== undefined ? { refreshUrl } : {}) }, page);
+  return layout(
+    {
+      lang: view.lang,
+      title: `${t.title} — ${view.storeName}`,
+      ...(refreshSeconds !== undefined ? { refreshSeconds } : {}),
+      ...(refreshUrl !== undefined ? { refreshUrl } : {}),
+    },
+    page,
+  );
 }
 
 export function renderNotFound(lang: Lang): string {
   const t = MESSAGES[lang];
-  return layout({ lang, title: t.notFoundTitle }, html`<main><section class="card" data-testid="not-found"><h1>${t.notFoundTitle}</h1><p>${t.notFoundText}</p></section></main>`);
+  return layout(
+    { lang, title: t.notFoundTitle },
+    html`<main><section class="card" data-testid="not-found"><h1>${t.notFoundTitle}</h1><p>${t.notFoundText}</p></section></main>`,
+  );
 }
 
 export function renderError(lang: Lang): string {
   const t = MESSAGES[lang];
-  return layout({ lang, title: t.title }, html`<main><section class="card"><p class="error">${t.error}</p></section></main>`);
+  return layout(
+    { lang, title: t.title },
+    html`<main><section class="card"><p class="error">${t.error}</p></section></main>`,
+  );
 }

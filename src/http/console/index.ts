@@ -39,17 +39,41 @@ import { ConsoleRouter } from './router.js';
 export function registerConsole(app: FastifyInstance, gw: Gateway): void {
   void app.register(
     (scope, _options, done) => {
-      scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, parsed) => {
-        parsed(null, typeof body === 'string' ? body : body.toString('utf8'));
-      });
-      scope.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: MULTIPART_BODY_BYTES_MAX }, multipartParser);
+      scope.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string' },
+        (_request, body, parsed) => {
+          parsed(null, typeof body === 'string' ? body : body.toString('utf8'));
+        },
+      );
+      scope.addContentTypeParser(
+        'multipart/form-data',
+        { parseAs: 'buffer', bodyLimit: MULTIPART_BODY_BYTES_MAX },
+        multipartParser,
+      );
       scope.setNotFoundHandler((_request, reply) => {
-        void sendConsole(reply, 404, consolePage(undefined, { title: 'Not found', section: 'none', body: html`<p>There is no such console page. <a href="/console">Go to the dashboard</a>.</p>` }));
+        void sendConsole(
+          reply,
+          404,
+          consolePage(undefined, {
+            title: 'Not found',
+            section: 'none',
+            body: html`<p>There is no such console page. <a href="/console">Go to the dashboard</a>.</p>`,
+          }),
+        );
       });
       scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
         const status = error.statusCode !== undefined && error.statusCode < 500 ? 400 : 500;
         if (status === 500) request.log.error({ err: error, url: request.url }, 'console request failed');
-        void sendConsole(reply, status, consolePage(undefined, { title: status === 500 ? 'Something went wrong' : 'Bad request', section: 'none', body: html`<p>${status === 500 ? 'The console could not complete this request; nothing was half-done. The details are in the server log.' : 'The request could not be read.'} <a href="/console">Back to the dashboard</a>.</p>` }));
+        void sendConsole(
+          reply,
+          status,
+          consolePage(undefined, {
+            title: status === 500 ? 'Something went wrong' : 'Bad request',
+            section: 'none',
+            body: html`<p>${status === 500 ? 'The console could not complete this request; nothing was half-done. The details are in the server log.' : 'The request could not be read.'} <a href="/console">Back to the dashboard</a>.</p>`,
+          }),
+        );
       });
       registerConsoleAuth(scope, gw);
       const router = new ConsoleRouter(scope, gw);

@@ -8,7 +8,21 @@ export const CONSOLE_CSS = CONSOLE_BASE_CSS + CHART_CSS;
 /** No script at all, our own forms only, no framing, nothing from elsewhere (ADR 0008). */
 export const CONSOLE_CSP = pageCsp(CONSOLE_CSS);
 
-export type Section = 'dashboard' | 'transactions' | 'bulk' | 'projects' | 'balances' | 'statement' | 'wallets' | 'activity' | 'operators' | 'reconciliation' | 'sms' | 'pushes' | 'magic' | 'none';
+export type Section =
+  | 'dashboard'
+  | 'transactions'
+  | 'bulk'
+  | 'projects'
+  | 'balances'
+  | 'statement'
+  | 'wallets'
+  | 'activity'
+  | 'operators'
+  | 'reconciliation'
+  | 'sms'
+  | 'pushes'
+  | 'magic'
+  | 'none';
 
 interface NavItem {
   section: Section;

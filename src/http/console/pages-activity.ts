@@ -10,7 +10,10 @@ export function registerActivityPage(router: ConsoleRouter): void {
   router.page('/activity', async (r) => {
     const beforeRaw = Number(r.query.before ?? '');
     const before = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
-    const { lines, users } = await r.gw.db.command(async (tx) => ({ lines: await listAudit(tx, AUDIT_PAGE_ROWS, before), users: await listConsoleUsers(tx) }));
+    const { lines, users } = await r.gw.db.command(async (tx) => ({
+      lines: await listAudit(tx, AUDIT_PAGE_ROWS, before),
+      users: await listConsoleUsers(tx),
+    }));
     const last = lines[lines.length - 1];
     const body = html`<h2>Console users</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">User</th><th scope="col">Last sign-in</th><th scope="col">State</th></tr></thead>

@@ -7,10 +7,17 @@ import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { consolePage, sendConsole } from './layout.js';
 import { parseForm, one } from './router.js';
-import { clearSessionCookie, csrfMatches, safeNext, sameSiteRequest, secureCookies, sessionCookieOf, setSessionCookie } from './session.js';
+import {
+  clearSessionCookie,
+  csrfMatches,
+  safeNext,
+  sameSiteRequest,
+  secureCookies,
+  sessionCookieOf,
+  setSessionCookie,
+} from './session.js';
 import { FailureThrottle, addressKey } from './throttle.js';
 import { DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER } from '../../sandbox-seed.js';
-
 
 const IP_FAILURES_MAX = 30;
 const IP_WINDOW_MS = 15 * 60_000;
@@ -30,16 +37,31 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
     const form = parseForm(typeof request.body === 'string' ? request.body : '');
     const next = safeNext(one(form, 'next'));
     if (!csrfValid(request, one(form, 'csrf'), gw.config.publicUrl)) {
-      return loginPage(request, reply, gw, { next, status: 403, error: 'The sign-in form expired. Please try again.' });
+      return loginPage(request, reply, gw, {
+        next,
+        status: 403,
+        error: 'The sign-in form expired. Please try again.',
+      });
     }
     const ip = normalizeIp(request.ip);
     const address = addressKey(ip);
     const nowMs = gw.clock.nowMs();
     if (throttle.blocked(address, nowMs)) {
-      return loginPage(request, reply, gw, { next, status: 429, error: 'Too many failed sign-ins from this address. Wait a few minutes and try again.' });
+      return loginPage(request, reply, gw, {
+        next,
+        status: 429,
+        error: 'Too many failed sign-ins from this address. Wait a few minutes and try again.',
+      });
     }
     const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '';
-    const result = await signIn(gw.db, { username: one(form, 'username'), password: form.password?.[0] ?? '', ip, addressKey: address, userAgent, nowMs: () => gw.clock.nowMs() });
+    const result = await signIn(gw.db, {
+      username: one(form, 'username'),
+      password: form.password?.[0] ?? '',
+      ip,
+      addressKey: address,
+      userAgent,
+      nowMs: () => gw.clock.nowMs(),
+    });
     if (result.outcome === 'signed_in') {
       setSessionCookie(reply, result.token, secure);
       return reply.code(303).header('location', next).send();
@@ -48,7 +70,11 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
     // every slot that frees up, and never reach the limit that would stop it.
     throttle.fail(address, nowMs);
     if (result.outcome === 'busy') {
-      return loginPage(request, reply, gw, { next, status: 503, error: 'Too many sign-ins at once. Try again in a moment.' });
+      return loginPage(request, reply, gw, {
+        next,
+        status: 503,
+        error: 'Too many sign-ins at once. Try again in a moment.',
+      });
     }
     const error = `Wrong username or password. After ${CONSOLE_POLICY.failedAttemptsMax} failures in a row an account is locked for ${LOCK_MINUTES} minutes.`;
     return loginPage(request, reply, gw, { next, status: 401, error, username: one(form, 'username') });
@@ -58,7 +84,11 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
     const token = sessionCookieOf(request) ?? '';
     const form = parseForm(typeof request.body === 'string' ? request.body : '');
     // Signing out needs the form's token too, so that another site cannot sign a user out.
-    if (token !== '' && csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, gw.config.publicUrl)) {
+    if (
+      token !== '' &&
+      csrfMatches(token, one(form, 'csrf')) &&
+      sameSiteRequest(request, gw.config.publicUrl)
+    ) {
       await gw.db.command((tx) => endSession(tx, token));
       clearSessionCookie(reply, secure);
     }
@@ -73,7 +103,12 @@ interface LoginOptions {
   username?: string;
 }
 
-function loginPage(request: FastifyRequest, reply: FastifyReply, gw: Gateway, options: LoginOptions): FastifyReply {
+function loginPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  gw: Gateway,
+  options: LoginOptions,
+): FastifyReply {
   const csrf = ensureCsrf(request, reply, gw.config.publicUrl);
   const body = html`<div class="login card">
 <form method="post" action="/console/login" class="stack">
@@ -87,7 +122,11 @@ function loginPage(request: FastifyRequest, reply: FastifyReply, gw: Gateway, op
 </form>
 ${gw.config.mode === 'sandbox' ? sandboxHint() : html`<p class="muted">Accounts are created with <code>npx cauri console user create NAME</code>.</p>`}
 </div>`;
-  return sendConsole(reply, options.status, consolePage(undefined, { title: 'Sign in', section: 'none', body, error: options.error }));
+  return sendConsole(
+    reply,
+    options.status,
+    consolePage(undefined, { title: 'Sign in', section: 'none', body, error: options.error }),
+  );
 }
 
 function sandboxHint(): SafeHtml {

@@ -1,4 +1,10 @@
-import { type AccountLine, type BalancesView, type PostingCheck, balancesWithProof, verifyAgainstPostings } from '../../console/stats.js';
+import {
+  type AccountLine,
+  type BalancesView,
+  type PostingCheck,
+  balancesWithProof,
+  verifyAgainstPostings,
+} from '../../console/stats.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, badge, csrfField, xof } from './layout.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
@@ -12,7 +18,11 @@ export function registerBalancesPage(router: ConsoleRouter): void {
   router.page('/balances', async (r) => balancesPage(r));
   router.action('/balances/verify', async (r) => {
     const check = await r.gw.db.command((tx) => verifyAgainstPostings(tx));
-    await r.audit('ledger_verify', 'ledger', `${check.accountsChecked} accounts, ${check.mismatches.length} mismatches`);
+    await r.audit(
+      'ledger_verify',
+      'ledger',
+      `${check.accountsChecked} accounts, ${check.mismatches.length} mismatches`,
+    );
     return balancesPage(r, check);
   });
 }
@@ -24,7 +34,13 @@ async function balancesPage(r: ConsoleRequest, check?: PostingCheck): Promise<Ou
 ${
   view.projects.length === 0
     ? html`<p>No sub-account yet.</p>`
-    : view.projects.map((p) => accountTable(`${p.projectName}: posted ${xof(p.postedXof)}, available ${xof(p.availableXof)}`, p.accounts, (a) => a.operatorName ?? a.operatorId ?? a.accountId))
+    : view.projects.map((p) =>
+        accountTable(
+          `${p.projectName}: posted ${xof(p.postedXof)}, available ${xof(p.availableXof)}`,
+          p.accounts,
+          (a) => a.operatorName ?? a.operatorId ?? a.accountId,
+        ),
+      )
 }
 <h2>Operator accounts</h2>
 <p class="muted">Money at the operators, outside Cauri: negative when Cauri holds it for merchants and customers.</p>
@@ -67,6 +83,7 @@ function accountTable(caption: string, accounts: AccountLine[], name: (a: Accoun
   return html`<div class="table-wrap"><table><caption>${caption}</caption>
 <thead><tr><th scope="col">Account</th><th scope="col" class="num">Debits posted</th><th scope="col" class="num">Credits posted</th><th scope="col" class="num">Balance</th><th scope="col" class="num">Held</th><th scope="col" class="num">Available</th></tr></thead>
 <tbody>${accounts.map(
-    (a) => html`<tr><th scope="row">${name(a)}<br><code class="muted">${a.accountId}</code></th><td class="num">${xof(a.debitsPostedXof)}</td><td class="num">${xof(a.creditsPostedXof)}</td><td class="num">${xof(a.postedXof)}</td><td class="num">${xof(a.debitsPendingXof)}</td><td class="num">${xof(a.availableXof)}</td></tr>`,
+    (a) =>
+      html`<tr><th scope="row">${name(a)}<br><code class="muted">${a.accountId}</code></th><td class="num">${xof(a.debitsPostedXof)}</td><td class="num">${xof(a.creditsPostedXof)}</td><td class="num">${xof(a.postedXof)}</td><td class="num">${xof(a.debitsPendingXof)}</td><td class="num">${xof(a.availableXof)}</td></tr>`,
   )}</tbody></table></div>`;
 }

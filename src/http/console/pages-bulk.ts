@@ -1,5 +1,13 @@
 import { projectChoices } from '../../commands/projects.js';
-import { BATCH_LIST_PAGE_MAX, type BatchSummary, type BatchView, batchCounts, batchTotals, listBatches, readBatch } from '../../commands/payout-bulk-view.js';
+import {
+  BATCH_LIST_PAGE_MAX,
+  type BatchSummary,
+  type BatchView,
+  batchCounts,
+  batchTotals,
+  listBatches,
+  readBatch,
+} from '../../commands/payout-bulk-view.js';
 import type { ResultCode } from '../../core/result-codes.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { errorEnvelope } from '../envelope.js';
@@ -23,7 +31,11 @@ async function listPage(r: ConsoleRequest): Promise<Outcome> {
   const beforeRaw = Number(r.query.before ?? '');
   const beforeMs = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
   const { batches, projects } = await r.gw.db.command(async (tx) => ({
-    batches: await listBatches(tx, { limit: BATCH_LIST_PAGE_MAX, ...(projectId !== undefined ? { projectId } : {}), ...(beforeMs !== undefined ? { beforeMs } : {}) }),
+    batches: await listBatches(tx, {
+      limit: BATCH_LIST_PAGE_MAX,
+      ...(projectId !== undefined ? { projectId } : {}),
+      ...(beforeMs !== undefined ? { beforeMs } : {}),
+    }),
     projects: await projectChoices(tx),
   }));
   const last = batches[batches.length - 1];
@@ -42,7 +54,8 @@ function batchTable(batches: BatchSummary[]): SafeHtml {
   return html`<div class="table-wrap"><table><caption>Newest first</caption>
 <thead><tr><th scope="col">Created (UTC)</th><th scope="col">Batch</th><th scope="col">Project</th><th scope="col" class="num">Items</th><th scope="col" class="num">Payouts</th><th scope="col" class="num">Amount</th><th scope="col">Status</th></tr></thead>
 <tbody>${batches.map(
-    (b) => html`<tr><td>${utc(b.createdAtMs)}</td><td><a href="/console/payouts/bulk/${b.id}"><code>${b.id}</code></a></td><td><a href="/console/projects/${b.projectId}">${b.projectName}</a></td><td class="num">${b.itemCount}</td><td class="num">${b.payoutCount}</td><td class="num">${xof(b.acceptedXof)}</td><td>${badge(b.status)}</td></tr>`,
+    (b) =>
+      html`<tr><td>${utc(b.createdAtMs)}</td><td><a href="/console/payouts/bulk/${b.id}"><code>${b.id}</code></a></td><td><a href="/console/projects/${b.projectId}">${b.projectName}</a></td><td class="num">${b.itemCount}</td><td class="num">${b.payoutCount}</td><td class="num">${xof(b.acceptedXof)}</td><td>${badge(b.status)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -52,12 +65,23 @@ async function batchPage(r: ConsoleRequest): Promise<Outcome> {
     ? await r.gw.db.command(async (tx) => {
         const view = await readBatch(tx, batchId);
         if (!view) return undefined;
-        const project = await tx.selectFrom('projects').select('name').where('id', '=', view.batch.project_id).executeTakeFirst();
+        const project = await tx
+          .selectFrom('projects')
+          .select('name')
+          .where('id', '=', view.batch.project_id)
+          .executeTakeFirst();
         return { view, projectName: project?.name ?? view.batch.project_id };
       })
     : undefined;
   if (found === undefined) {
-    return { status: 404, page: { title: 'No such batch', section: 'bulk', body: html`<p>No bulk payout <code>${batchId}</code>. <a href="/console/payouts/bulk">All batches</a></p>` } };
+    return {
+      status: 404,
+      page: {
+        title: 'No such batch',
+        section: 'bulk',
+        body: html`<p>No bulk payout <code>${batchId}</code>. <a href="/console/payouts/bulk">All batches</a></p>`,
+      },
+    };
   }
   const { view, projectName } = found;
   const body = html`${batchFacts(view, projectName)}
@@ -85,7 +109,11 @@ function batchFacts(view: BatchView, projectName: string): SafeHtml {
 
 function resultOf(item: BatchView['items'][number]): SafeHtml {
   if (item.resultCode === 'ok') return html`accepted`;
-  const envelope = errorEnvelope(item.kind === 'merchant' ? 'createStraightWithdrawal' : 'createWithdrawal', item.resultCode as ResultCode, item.resultDetail === '' ? undefined : item.resultDetail);
+  const envelope = errorEnvelope(
+    item.kind === 'merchant' ? 'createStraightWithdrawal' : 'createWithdrawal',
+    item.resultCode as ResultCode,
+    item.resultDetail === '' ? undefined : item.resultDetail,
+  );
   return html`${envelope.response_text} <span class="muted">${envelope.description}</span>`;
 }
 
@@ -94,6 +122,7 @@ function itemTable(view: BatchView): SafeHtml {
   return html`<div class="table-wrap"><table><caption>In the order of the request</caption>
 <thead><tr><th scope="col" class="num">#</th><th scope="col">Kind</th><th scope="col">Customer</th><th scope="col" class="num">Amount</th><th scope="col">Result</th><th scope="col">Status</th><th scope="col">Payout</th></tr></thead>
 <tbody>${view.items.map(
-    (item) => html`<tr><td class="num">${item.index}</td><td>${item.kind || '—'}</td><td>${item.customer || '—'}</td><td class="num">${item.amountXof === null ? '—' : xof(item.amountXof)}</td><td>${resultOf(item)}</td><td>${badge(item.status)}${item.statusReason !== null && item.statusReason !== '' ? html` <span class="muted">${item.statusReason}</span>` : ''}</td><td>${item.payoutId === null ? '—' : html`<a href="/console/transactions/${item.payoutId}">story</a>`}</td></tr>`,
+    (item) =>
+      html`<tr><td class="num">${item.index}</td><td>${item.kind || '—'}</td><td>${item.customer || '—'}</td><td class="num">${item.amountXof === null ? '—' : xof(item.amountXof)}</td><td>${resultOf(item)}</td><td>${badge(item.status)}${item.statusReason !== null && item.statusReason !== '' ? html` <span class="muted">${item.statusReason}</span>` : ''}</td><td>${item.payoutId === null ? '—' : html`<a href="/console/transactions/${item.payoutId}">story</a>`}</td></tr>`,
   )}</tbody></table></div>`;
 }

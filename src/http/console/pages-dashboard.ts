@@ -85,8 +85,16 @@ function operatorCharts(stats: DashboardStats): SafeHtml {
     labels,
     labelHeading: 'Operator',
     series: [
-      { name: 'Payins', values: stats.operators.map((o) => o.totals.payins.volumeXof), className: 'bar-payin' },
-      { name: 'Payouts', values: stats.operators.map((o) => o.totals.payouts.volumeXof), className: 'bar-payout' },
+      {
+        name: 'Payins',
+        values: stats.operators.map((o) => o.totals.payins.volumeXof),
+        className: 'bar-payin',
+      },
+      {
+        name: 'Payouts',
+        values: stats.operators.map((o) => o.totals.payouts.volumeXof),
+        className: 'bar-payout',
+      },
     ],
     formatValue: xof,
     formatTick: compact,
@@ -102,8 +110,16 @@ function operatorCharts(stats: DashboardStats): SafeHtml {
     labels,
     labelHeading: 'Operator',
     series: [
-      { name: 'Payins', values: stats.operators.map((o) => percent(o.totals.payins)), className: 'bar-payin' },
-      { name: 'Payouts', values: stats.operators.map((o) => percent(o.totals.payouts)), className: 'bar-payout' },
+      {
+        name: 'Payins',
+        values: stats.operators.map((o) => percent(o.totals.payins)),
+        className: 'bar-payin',
+      },
+      {
+        name: 'Payouts',
+        values: stats.operators.map((o) => percent(o.totals.payouts)),
+        className: 'bar-payout',
+      },
     ],
     formatValue: (n) => `${n} %`,
   });
@@ -112,7 +128,8 @@ function operatorCharts(stats: DashboardStats): SafeHtml {
 
 function operatorTable(stats: DashboardStats): SafeHtml {
   if (stats.operators.length === 0) return html`<p>No payin or payout in this period.</p>`;
-  const cells = (c: Counts) => html`<td class="num">${c.created}</td><td class="num">${c.completed}</td><td class="num">${c.failed}</td><td class="num">${rateText(c)}</td><td class="num">${xof(c.volumeXof)}</td>`;
+  const cells = (c: Counts) =>
+    html`<td class="num">${c.created}</td><td class="num">${c.completed}</td><td class="num">${c.failed}</td><td class="num">${rateText(c)}</td><td class="num">${xof(c.volumeXof)}</td>`;
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col" rowspan="2">Operator</th><th scope="colgroup" colspan="5">Payins</th><th scope="colgroup" colspan="5">Payouts</th></tr>
 <tr>${[0, 1].map(() => html`<th scope="col" class="num">Created</th><th scope="col" class="num">Completed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Success</th><th scope="col" class="num">Volume</th>`)}</tr></thead>

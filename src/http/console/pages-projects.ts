@@ -1,6 +1,13 @@
 import { rotateWebhookSecret } from '../../commands/callbacks.js';
 import { recordAudit } from '../../commands/console-users.js';
-import { type Project, type ProjectInput, createProject, rotateApiCredentials, toProject, updateProject } from '../../commands/projects.js';
+import {
+  type Project,
+  type ProjectInput,
+  createProject,
+  rotateApiCredentials,
+  toProject,
+  updateProject,
+} from '../../commands/projects.js';
 import { fundSubaccount, listBalances } from '../../commands/wallets.js';
 import { CALLBACK_MODES, type CallbackMode } from '../../core/callbacks.js';
 import { parseAmountXof } from '../../core/money.js';
@@ -24,7 +31,13 @@ const DONE = new Map([
 
 export function registerProjectPages(router: ConsoleRouter): void {
   router.page('/projects', async (r) => {
-    return { page: { title: 'Projects', section: 'projects', body: html`${projectTable(await newestProjects(r))}${createForm(r.viewer)}` } };
+    return {
+      page: {
+        title: 'Projects',
+        section: 'projects',
+        body: html`${projectTable(await newestProjects(r))}${createForm(r.viewer)}`,
+      },
+    };
   });
 
   router.action('/projects', async (r) => {
@@ -32,7 +45,18 @@ export function registerProjectPages(router: ConsoleRouter): void {
     if (typeof input === 'string') return projectsError(r, input);
     const created = await r.gw.db.command(async (tx) => {
       const result = await createProject(tx, input, r.nowMs);
-      if (result.ok) await recordAudit(tx, { username: r.viewer.username, action: 'project_create', target: result.value.project.id, detail: input.name, ip: r.ip }, r.nowMs);
+      if (result.ok)
+        await recordAudit(
+          tx,
+          {
+            username: r.viewer.username,
+            action: 'project_create',
+            target: result.value.project.id,
+            detail: input.name,
+            ip: r.ip,
+          },
+          r.nowMs,
+        );
       return result;
     });
     if (!created.ok) return projectsError(r, created.detail ?? created.code);
@@ -52,7 +76,18 @@ export function registerProjectPages(router: ConsoleRouter): void {
     if (typeof input === 'string') return projectPage(r, undefined, input);
     const updated = await r.gw.db.command(async (tx) => {
       const result = await updateProject(tx, r.params.id ?? '', input);
-      if (result.ok) await recordAudit(tx, { username: r.viewer.username, action: 'project_update', target: result.value.id, detail: describeSettings(result.value), ip: r.ip }, r.nowMs);
+      if (result.ok)
+        await recordAudit(
+          tx,
+          {
+            username: r.viewer.username,
+            action: 'project_update',
+            target: result.value.id,
+            detail: describeSettings(result.value),
+            ip: r.ip,
+          },
+          r.nowMs,
+        );
       return result;
     });
     if (!updated.ok) return projectPage(r, undefined, updated.detail ?? updated.code);
@@ -60,10 +95,25 @@ export function registerProjectPages(router: ConsoleRouter): void {
   });
 
   router.action('/projects/:id/rotate-credentials', async (r) => {
-    if (one(r.form, 'confirm') !== 'yes') return projectPage(r, undefined, 'Tick the box to confirm: the current credentials stop working at once.');
+    if (one(r.form, 'confirm') !== 'yes')
+      return projectPage(
+        r,
+        undefined,
+        'Tick the box to confirm: the current credentials stop working at once.',
+      );
     const rotated = await r.gw.db.command(async (tx) => {
       const result = await rotateApiCredentials(tx, r.params.id ?? '', r.nowMs);
-      if (result.ok) await recordAudit(tx, { username: r.viewer.username, action: 'credentials_rotate', target: result.value.project.id, ip: r.ip }, r.nowMs);
+      if (result.ok)
+        await recordAudit(
+          tx,
+          {
+            username: r.viewer.username,
+            action: 'credentials_rotate',
+            target: result.value.project.id,
+            ip: r.ip,
+          },
+          r.nowMs,
+        );
       return result;
     });
     if (!rotated.ok) return notFound(r);
@@ -77,7 +127,17 @@ export function registerProjectPages(router: ConsoleRouter): void {
   router.action('/projects/:id/rotate-webhook-secret', async (r) => {
     const rotated = await r.gw.db.command(async (tx) => {
       const result = await rotateWebhookSecret(tx, r.params.id ?? '', r.nowMs);
-      if (result.ok) await recordAudit(tx, { username: r.viewer.username, action: 'webhook_secret_rotate', target: result.value.projectId, ip: r.ip }, r.nowMs);
+      if (result.ok)
+        await recordAudit(
+          tx,
+          {
+            username: r.viewer.username,
+            action: 'webhook_secret_rotate',
+            target: result.value.projectId,
+            ip: r.ip,
+          },
+          r.nowMs,
+        );
       return result;
     });
     if (!rotated.ok) return notFound(r);
@@ -93,11 +153,23 @@ export function registerProjectPages(router: ConsoleRouter): void {
 async function fundAction(r: ConsoleRequest): Promise<Outcome> {
   const projectId = r.params.id ?? '';
   const amount = parseAmountXof(one(r.form, 'amount'));
-  if (amount === undefined || amount <= 0) return projectPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
+  if (amount === undefined || amount <= 0)
+    return projectPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
   const operatorId = one(r.form, 'operator');
   const funded = await r.gw.db.command(async (tx) => {
     const result = await fundSubaccount(tx, r.gw.db.dialect, projectId, operatorId, amount, r.nowMs);
-    if (result.ok) await recordAudit(tx, { username: r.viewer.username, action: 'subaccount_fund', target: result.value.accountId, detail: `${amount} XOF`, ip: r.ip }, r.nowMs);
+    if (result.ok)
+      await recordAudit(
+        tx,
+        {
+          username: r.viewer.username,
+          action: 'subaccount_fund',
+          target: result.value.accountId,
+          detail: `${amount} XOF`,
+          ip: r.ip,
+        },
+        r.nowMs,
+      );
     return result;
   });
   if (!funded.ok) return projectPage(r, undefined, funded.detail ?? funded.code.replace(/_/g, ' '));
@@ -108,7 +180,9 @@ async function projectPage(r: ConsoleRequest, notice?: string, error?: string): 
   const projectId = r.params.id ?? '';
   const found = await r.gw.db.command(async (tx) => {
     const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
-    return row === undefined ? undefined : { project: toProject(row), balances: await listBalances(tx, { projectId }) };
+    return row === undefined
+      ? undefined
+      : { project: toProject(row), balances: await listBalances(tx, { projectId }) };
   });
   if (found === undefined) return notFound(r);
   const { project, balances } = found;
@@ -140,28 +214,56 @@ ${fundForm(r.viewer, project)}
 }
 
 function notFound(r: ConsoleRequest): Outcome {
-  return { status: 404, page: { title: 'No such project', section: 'projects', body: html`<p>No project <code>${r.params.id ?? ''}</code>. <a href="/console/projects">All projects</a></p>` } };
+  return {
+    status: 404,
+    page: {
+      title: 'No such project',
+      section: 'projects',
+      body: html`<p>No project <code>${r.params.id ?? ''}</code>. <a href="/console/projects">All projects</a></p>`,
+    },
+  };
 }
 
 async function projectsError(r: ConsoleRequest, error: string): Promise<Outcome> {
-  return { status: 400, page: { title: 'Projects', section: 'projects', error, body: html`${projectTable(await newestProjects(r))}${createForm(r.viewer, r.form)}` } };
+  return {
+    status: 400,
+    page: {
+      title: 'Projects',
+      section: 'projects',
+      error,
+      body: html`${projectTable(await newestProjects(r))}${createForm(r.viewer, r.form)}`,
+    },
+  };
 }
 
 async function newestProjects(r: ConsoleRequest): Promise<Project[]> {
-  const rows = await r.gw.db.command((tx) => tx.selectFrom('projects').selectAll().orderBy('created_at_ms', 'desc').limit(PROJECTS_LISTED_MAX).execute());
+  const rows = await r.gw.db.command((tx) =>
+    tx
+      .selectFrom('projects')
+      .selectAll()
+      .orderBy('created_at_ms', 'desc')
+      .limit(PROJECTS_LISTED_MAX)
+      .execute(),
+  );
   return rows.map(toProject);
 }
 
 /** A project's settings as a form submitted them, before validation; also what the form shows again. */
-type ProjectDraft = Pick<Project, 'name' | 'payinEnabled' | 'payoutEnabled' | 'allowedIps' | 'operatorIds' | 'callbackUrl'> & { callbackMode: string };
+type ProjectDraft = Pick<
+  Project,
+  'name' | 'payinEnabled' | 'payoutEnabled' | 'allowedIps' | 'operatorIds' | 'callbackUrl'
+> & { callbackMode: string };
 
 function draftOf(form: Form): ProjectDraft {
   return {
     name: one(form, 'name'),
     payinEnabled: one(form, 'payin') === 'on',
     payoutEnabled: one(form, 'payout') === 'on',
-    allowedIps: one(form, 'allowed_ips').split(/[\s,]+/).filter((ip) => ip !== ''),
-    operatorIds: form.operators_submitted === undefined ? ALL_OPERATORS.map((op) => op.id) : all(form, 'operators'),
+    allowedIps: one(form, 'allowed_ips')
+      .split(/[\s,]+/)
+      .filter((ip) => ip !== ''),
+    operatorIds:
+      form.operators_submitted === undefined ? ALL_OPERATORS.map((op) => op.id) : all(form, 'operators'),
     callbackUrl: one(form, 'callback_url'),
     callbackMode: one(form, 'callback_mode') || 'ligdicash',
   };
@@ -186,7 +288,8 @@ function projectTable(projects: Project[]): SafeHtml {
 <caption>${projects.length} project${projects.length === 1 ? '' : 's'}</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Apikey</th><th scope="col">Payin</th><th scope="col">Payout</th><th scope="col">Allowed IPs</th><th scope="col">Operators</th><th scope="col">Created</th></tr></thead>
 <tbody>${projects.map(
-    (p) => html`<tr><td><a href="/console/projects/${p.id}">${p.name}</a></td><td><code>${p.apikey}</code></td><td>${badge(p.payinEnabled ? 'on' : 'off')}</td><td>${badge(p.payoutEnabled ? 'on' : 'off')}</td><td>${p.allowedIps.join(', ') || '—'}</td><td class="num">${p.operatorIds.length}</td><td>${utc(p.createdAtMs)}</td></tr>`,
+    (p) =>
+      html`<tr><td><a href="/console/projects/${p.id}">${p.name}</a></td><td><code>${p.apikey}</code></td><td>${badge(p.payinEnabled ? 'on' : 'off')}</td><td>${badge(p.payoutEnabled ? 'on' : 'off')}</td><td>${p.allowedIps.join(', ') || '—'}</td><td class="num">${p.operatorIds.length}</td><td>${utc(p.createdAtMs)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -227,7 +330,8 @@ function subaccountTable(lines: Awaited<ReturnType<typeof listBalances>>): SafeH
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">Operator</th><th scope="col" class="num">Posted</th><th scope="col" class="num">Held</th><th scope="col" class="num">Available</th></tr></thead>
 <tbody>${subaccounts.map(
-    (l) => html`<tr><td>${operatorById(l.operatorId ?? '')?.name ?? l.operatorId ?? ''}</td><td class="num">${xof(l.postedXof)}</td><td class="num">${xof(l.heldXof)}</td><td class="num">${xof(l.availableXof)}</td></tr>`,
+    (l) =>
+      html`<tr><td>${operatorById(l.operatorId ?? '')?.name ?? l.operatorId ?? ''}</td><td class="num">${xof(l.postedXof)}</td><td class="num">${xof(l.heldXof)}</td><td class="num">${xof(l.availableXof)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -244,4 +348,3 @@ export function secretBox(secrets: Array<[string, string]>): SafeHtml {
   return html`<div class="secret" role="status"><p><strong>Copy these now: they are shown only once.</strong> Cauri keeps only what it needs to check or sign with them.</p>
 ${secrets.map(([label, value]) => html`<p>${label}</p><code>${value}</code>`)}</div>`;
 }
-

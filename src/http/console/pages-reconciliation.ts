@@ -1,7 +1,21 @@
 import { recordAudit } from '../../commands/console-users.js';
-import { type FindingView, type ImportView, importStatement, listImports, showImport } from '../../commands/reconciliation.js';
+import {
+  type FindingView,
+  type ImportView,
+  importStatement,
+  listImports,
+  showImport,
+} from '../../commands/reconciliation.js';
 import { OPERATORS, operatorById } from '../../core/operators.js';
-import { RECONCILIATION_CATEGORIES, type ReconciliationCategory, STATEMENT_BYTES_MAX, STATEMENT_FORMATS, STATEMENT_ROWS_MAX, type StatementFormat, parseColumnMapping } from '../../core/reconciliation.js';
+import {
+  RECONCILIATION_CATEGORIES,
+  type ReconciliationCategory,
+  STATEMENT_BYTES_MAX,
+  STATEMENT_FORMATS,
+  STATEMENT_ROWS_MAX,
+  type StatementFormat,
+  parseColumnMapping,
+} from '../../core/reconciliation.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, csrfField, utc, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
@@ -41,8 +55,10 @@ async function upload(r: ConsoleRequest): Promise<Outcome> {
   const file = r.files.statement;
   const operatorId = one(r.form, 'operator');
   const format = (one(r.form, 'format') || 'generic') as StatementFormat;
-  if (file === undefined || file.content === '') return listPage(r, ['Choose the statement file (CSV) to import.']);
-  if (operatorById(operatorId) === undefined || operatorId === '0') return listPage(r, ['Choose the operator whose statement this is.']);
+  if (file === undefined || file.content === '')
+    return listPage(r, ['Choose the statement file (CSV) to import.']);
+  if (operatorById(operatorId) === undefined || operatorId === '0')
+    return listPage(r, ['Choose the operator whose statement this is.']);
   if (!STATEMENT_FORMATS.includes(format)) return listPage(r, ['Unknown statement format.']);
   const columns = parseColumnMapping(one(r.form, 'columns'));
   if (typeof columns === 'string') return listPage(r, [`Column names: ${columns}`]);
@@ -61,22 +77,46 @@ async function upload(r: ConsoleRequest): Promise<Outcome> {
       ...(fromMs !== undefined ? { fromMs } : {}),
       ...(toMs !== undefined ? { toMs } : {}),
     });
-    if (imported.ok) await recordAudit(tx, { username: r.viewer.username, action: 'reconciliation_import', target: imported.importId, detail: `operator ${operatorId}, ${imported.linesCount} lines`, ip: r.ip }, r.nowMs);
+    if (imported.ok)
+      await recordAudit(
+        tx,
+        {
+          username: r.viewer.username,
+          action: 'reconciliation_import',
+          target: imported.importId,
+          detail: `operator ${operatorId}, ${imported.linesCount} lines`,
+          ip: r.ip,
+        },
+        r.nowMs,
+      );
     return imported;
   });
   if (!outcome.ok) {
-    const more = outcome.errorsCount > outcome.errors.length ? [`… and ${outcome.errorsCount - outcome.errors.length} more.`] : [];
-    return listPage(r, [`${file.filename || 'The file'} was refused; nothing was imported.`, ...outcome.errors, ...more]);
+    const more =
+      outcome.errorsCount > outcome.errors.length
+        ? [`… and ${outcome.errorsCount - outcome.errors.length} more.`]
+        : [];
+    return listPage(r, [
+      `${file.filename || 'The file'} was refused; nothing was imported.`,
+      ...outcome.errors,
+      ...more,
+    ]);
   }
   return { redirect: `/console/reconciliation/${outcome.importId}?done=imported` };
 }
 
 async function listPage(r: ConsoleRequest, errors?: string[]): Promise<Outcome> {
   const imports = await r.gw.db.command((tx) => listImports(tx));
-  const problems = errors === undefined ? '' : html`<div class="error" role="alert" id="upload-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>`;
+  const problems =
+    errors === undefined
+      ? ''
+      : html`<div class="error" role="alert" id="upload-errors"><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>`;
   const body = html`${problems}${uploadForm(r.viewer, r.form)}
 ${imports.length === 0 ? html`<p>No statement imported yet.</p>` : importsTable(imports)}`;
-  return { status: errors === undefined ? 200 : 400, page: { title: 'Reconciliation', section: 'reconciliation', body } };
+  return {
+    status: errors === undefined ? 200 : 400,
+    page: { title: 'Reconciliation', section: 'reconciliation', body },
+  };
 }
 
 function uploadForm(viewer: Viewer, form: Record<string, string[]>): SafeHtml {
@@ -108,20 +148,42 @@ async function importPage(r: ConsoleRequest): Promise<Outcome> {
   const categoryRaw = r.query.category ?? '';
   const category = RECONCILIATION_CATEGORIES.find((c) => c === categoryRaw);
   const options = categoryRaw === 'all' ? { all: true } : category !== undefined ? { category } : {};
-  const shown = IMPORT_ID.test(importId) ? await r.gw.db.command((tx) => showImport(tx, importId, options)) : undefined;
-  if (shown === undefined) return { status: 404, page: { title: 'No such import', section: 'reconciliation', body: html`<p>There is no such import. <a href="/console/reconciliation">Back to the imports</a>.</p>` } };
+  const shown = IMPORT_ID.test(importId)
+    ? await r.gw.db.command((tx) => showImport(tx, importId, options))
+    : undefined;
+  if (shown === undefined)
+    return {
+      status: 404,
+      page: {
+        title: 'No such import',
+        section: 'reconciliation',
+        body: html`<p>There is no such import. <a href="/console/reconciliation">Back to the imports</a>.</p>`,
+      },
+    };
   const view = shown.import;
   const counts = html`<ul class="counts">${RECONCILIATION_CATEGORIES.map(
-    (c) => html`<li><a href="/console/reconciliation/${view.id}?category=${c}"${c === category ? html` aria-current="true"` : ''}>${LABELS[c]}: <strong>${view.summary[c] ?? 0}</strong></a></li>`,
+    (c) =>
+      html`<li><a href="/console/reconciliation/${view.id}?category=${c}"${c === category ? html` aria-current="true"` : ''}>${LABELS[c]}: <strong>${view.summary[c] ?? 0}</strong></a></li>`,
   )}<li><a href="/console/reconciliation/${view.id}?category=all">Every line</a></li></ul>`;
-  const heading = categoryRaw === 'all' ? 'Every line' : category !== undefined ? LABELS[category] : 'Mismatches';
+  const heading =
+    categoryRaw === 'all' ? 'Every line' : category !== undefined ? LABELS[category] : 'Mismatches';
   const body = html`<p>${operatorById(view.operatorId)?.name ?? view.operatorId}, ${utc(view.fromMs).slice(0, 10)} to ${utc(view.toMs).slice(0, 10)}: ${view.linesCount} statement lines from <code>${view.fileName}</code>, imported ${utc(view.createdAtMs)} by ${view.importedBy}.</p>
 ${counts}
 <h2>${heading}</h2>
 ${shown.findings.length === 0 ? html`<p>${category === undefined && categoryRaw !== 'all' ? 'No mismatches: the statement and Cauri agree.' : 'None.'}</p>` : findingsTable(shown.findings)}
 ${shown.truncated ? html`<p class="muted">Only the first lines are shown; choose a category to narrow the list.</p>` : ''}
 <p><a href="/console/reconciliation">Back to the imports</a></p>`;
-  return { page: { title: `Import ${view.id}`, section: 'reconciliation', body, notice: r.query.done === 'imported' ? `Statement imported: ${view.mismatchesCount} mismatch${view.mismatchesCount === 1 ? '' : 'es'}.` : undefined } };
+  return {
+    page: {
+      title: `Import ${view.id}`,
+      section: 'reconciliation',
+      body,
+      notice:
+        r.query.done === 'imported'
+          ? `Statement imported: ${view.mismatchesCount} mismatch${view.mismatchesCount === 1 ? '' : 'es'}.`
+          : undefined,
+    },
+  };
 }
 
 function findingsTable(findings: readonly FindingView[]): SafeHtml {

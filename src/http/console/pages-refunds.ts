@@ -39,21 +39,54 @@ export function registerRefundPages(router: ConsoleRouter): void {
 
 async function refundAction(r: ConsoleRequest): Promise<Outcome> {
   const id = r.params.id ?? '';
-  const back = (query: string) => ({ redirect: `/console/transactions/${encodeURIComponent(id)}?${query}#refunds` });
+  const back = (query: string) => ({
+    redirect: `/console/transactions/${encodeURIComponent(id)}?${query}#refunds`,
+  });
   if (!PAYIN_ID.test(id)) return back('refund_error=not_found');
   const amountRaw = one(r.form, 'amount');
   const amountXof = amountRaw === '' ? undefined : parseAmountXof(amountRaw);
   const reason = one(r.form, 'reason').slice(0, REFUND_REASON_CHARS_MAX);
-  if ((amountRaw !== '' && (amountXof === undefined || amountXof <= 0)) || reason === '' || /\p{Cc}/u.test(reason)) return back('refund_error=invalid_input');
+  if (
+    (amountRaw !== '' && (amountXof === undefined || amountXof <= 0)) ||
+    reason === '' ||
+    /\p{Cc}/u.test(reason)
+  )
+    return back('refund_error=invalid_input');
   const result = await r.gw.db.command(async (tx) => {
-    const payin = await tx.selectFrom('payins').select(['id', 'project_id']).where('id', '=', id).executeTakeFirst();
+    const payin = await tx
+      .selectFrom('payins')
+      .select(['id', 'project_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (payin === undefined) return { ok: false as const, code: 'not_found' as const };
-    const project = toProject(await tx.selectFrom('projects').selectAll().where('id', '=', payin.project_id).executeTakeFirstOrThrow());
+    const project = toProject(
+      await tx
+        .selectFrom('projects')
+        .selectAll()
+        .where('id', '=', payin.project_id)
+        .executeTakeFirstOrThrow(),
+    );
     // The console's refunds carry a reference of their own, which no merchant reference can take.
     const merchantReference = `console:${randomBytes(9).toString('base64url')}`;
-    const created = await createRefund(r.gw, tx, project, { payin: id, amountXof, reason, merchantReference, callbackUrl: '' });
+    const created = await createRefund(r.gw, tx, project, {
+      payin: id,
+      amountXof,
+      reason,
+      merchantReference,
+      callbackUrl: '',
+    });
     if (created.ok) {
-      await recordAudit(tx, { username: r.viewer.username, action: 'refund', target: created.value.id, detail: `${id} ${Number(created.value.amount_xof)} XOF: ${reason}`, ip: r.ip }, r.nowMs);
+      await recordAudit(
+        tx,
+        {
+          username: r.viewer.username,
+          action: 'refund',
+          target: created.value.id,
+          detail: `${id} ${Number(created.value.amount_xof)} XOF: ${reason}`,
+          ip: r.ip,
+        },
+        r.nowMs,
+      );
     }
     return created;
   });
@@ -62,8 +95,13 @@ async function refundAction(r: ConsoleRequest): Promise<Outcome> {
 }
 
 /** The refunds part of a payin's story page: the list, and the form where a refund is possible. */
-export async function refundsSection(r: ConsoleRequest, payin: Pick<PayinTable, 'id' | 'project_id'>): Promise<SafeHtml> {
-  const listed = await r.gw.db.command((tx) => listPayinRefunds(r.gw, tx, { id: payin.project_id }, payin.id));
+export async function refundsSection(
+  r: ConsoleRequest,
+  payin: Pick<PayinTable, 'id' | 'project_id'>,
+): Promise<SafeHtml> {
+  const listed = await r.gw.db.command((tx) =>
+    listPayinRefunds(r.gw, tx, { id: payin.project_id }, payin.id),
+  );
   if (!listed.ok) return html``;
   const { refunds, refundedXof, refundableXof } = listed.value;
   return html`<p>Refunded ${xof(refundedXof)}; ${xof(refundableXof)} left to refund.</p>

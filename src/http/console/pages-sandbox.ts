@@ -16,7 +16,9 @@ const SMS_LISTED_MAX = 100;
 export function registerSandboxPages(router: ConsoleRouter): void {
   router.page('/sandbox/sms', async (r) => {
     const phone = r.query.phone ?? '';
-    const messages = await r.gw.db.command((tx) => listSms(tx, phone === '' ? undefined : phone, SMS_LISTED_MAX));
+    const messages = await r.gw.db.command((tx) =>
+      listSms(tx, phone === '' ? undefined : phone, SMS_LISTED_MAX),
+    );
     const body = html`<form method="get" action="/console/sandbox/sms" class="filters" role="search">
 <div><label for="sms-phone">Phone</label><input id="sms-phone" name="phone" type="search" inputmode="tel" value="${phone}"></div>
 <div><button type="submit" class="secondary">Filter</button></div></form>
@@ -35,16 +37,21 @@ ${
   router.action('/sandbox/pushes/:id/:decision', async (r) => {
     const desk = simulatorDeskOf(r.gw.connector);
     const decision = r.params.decision;
-    if (desk === undefined || (decision !== 'approve' && decision !== 'decline')) return pushesPage(r, undefined, 'The operator simulator is not in use.');
+    if (desk === undefined || (decision !== 'approve' && decision !== 'decline'))
+      return pushesPage(r, undefined, 'The operator simulator is not in use.');
     const decided = await desk.decide(r.params.id ?? '', decision);
     if (!decided.ok) return pushesPage(r, undefined, decided.error);
     const delivered = await deliverNotification(r.gw, decided.value.notification);
     await r.audit(`push_${decision}`, decided.value.approval.id, decided.value.approval.reference);
     const settled = delivered === 'rejected' ? 'rejected by the gateway' : 'settled';
-    return { redirect: `/console/sandbox/pushes?done=${encodeURIComponent(`${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}, ${settled}`)}` };
+    return {
+      redirect: `/console/sandbox/pushes?done=${encodeURIComponent(`${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}, ${settled}`)}`,
+    };
   });
 
-  router.page('/sandbox/magic-numbers', () => Promise.resolve({ page: { title: 'Magic numbers', section: 'magic', body: magicTable() } }));
+  router.page('/sandbox/magic-numbers', () =>
+    Promise.resolve({ page: { title: 'Magic numbers', section: 'magic', body: magicTable() } }),
+  );
 }
 
 async function pushesPage(r: ConsoleRequest, notice?: string, error?: string): Promise<Outcome> {
@@ -52,18 +59,27 @@ async function pushesPage(r: ConsoleRequest, notice?: string, error?: string): P
   const pushes = desk === undefined ? [] : await desk.listPending(undefined, SIM_LIST_LIMIT_MAX);
   const doneText = r.query.done ?? '';
   // The notice echoes only what this page itself wrote: an id, a verb and an outcome.
-  const shownNotice = notice ?? (/^PSH\d{8} (approved|declined), (settled|rejected by the gateway)$/.test(doneText) ? doneText : undefined);
+  const shownNotice =
+    notice ??
+    (/^PSH\d{8} (approved|declined), (settled|rejected by the gateway)$/.test(doneText)
+      ? doneText
+      : undefined);
   const body =
     pushes.length === 0
       ? html`<p>No request is waiting for a customer. Start a payin on a push, guided-USSD, app or portal operator and it appears here.</p>`
       : html`<div class="table-wrap"><table><caption>Requests waiting for the customer's answer, oldest first</caption>
 <thead><tr><th scope="col">Request</th><th scope="col">Operator</th><th scope="col">Phone</th><th scope="col" class="num">Amount</th><th scope="col">Kind</th><th scope="col">Merchant</th><th scope="col">Answer</th></tr></thead>
 <tbody>${pushes.map(
-          (p) => html`<tr><td><code>${p.id}</code></td><td>${p.operatorName}</td><td>${p.phone}</td><td class="num">${xof(p.amountXof)}</td><td>${badge(p.kind)}</td><td>${p.merchantName}<br><span class="muted">${p.description}</span></td>
+          (
+            p,
+          ) => html`<tr><td><code>${p.id}</code></td><td>${p.operatorName}</td><td>${p.phone}</td><td class="num">${xof(p.amountXof)}</td><td>${badge(p.kind)}</td><td>${p.merchantName}<br><span class="muted">${p.description}</span></td>
 <td><div class="actions"><form method="post" action="/console/sandbox/pushes/${p.id}/approve" class="inline">${csrfField(r.viewer)}<button type="submit" class="small" aria-label="Approve ${p.id}">Approve</button></form>
 <form method="post" action="/console/sandbox/pushes/${p.id}/decline" class="inline">${csrfField(r.viewer)}<button type="submit" class="small danger" aria-label="Decline ${p.id}">Decline</button></form></div></td></tr>`,
         )}</tbody></table></div>`;
-  return { status: error === undefined ? 200 : 409, page: { title: 'Pending pushes', section: 'pushes', body, notice: shownNotice, error } };
+  return {
+    status: error === undefined ? 200 : 409,
+    page: { title: 'Pending pushes', section: 'pushes', body, notice: shownNotice, error },
+  };
 }
 
 function describe(outcome: { state: string; reason?: string }): string {
@@ -72,14 +88,18 @@ function describe(outcome: { state: string; reason?: string }): string {
 }
 
 function magicTable(): SafeHtml {
-  const suffixes = [...new Set([...Object.keys(PAYIN_MAGIC_SUFFIXES), ...Object.keys(MAGIC_SUFFIXES)])].sort();
+  const suffixes = [
+    ...new Set([...Object.keys(PAYIN_MAGIC_SUFFIXES), ...Object.keys(MAGIC_SUFFIXES)]),
+  ].sort();
   const example = OPERATORS.find((op) => op.id === '11') ?? OPERATORS[0];
   return html`<p>The operator simulator decides some outcomes from the last four digits of the customer's number, without anyone approving anything. Any other number follows the operator's real validation mode.</p>
 <div class="table-wrap"><table><caption>Outcome by the number's last four digits</caption>
 <thead><tr><th scope="col">Ends with</th><th scope="col">Payin</th><th scope="col">Payout to mobile money</th><th scope="col">Example</th></tr></thead>
 <tbody>${suffixes.map((suffix) => {
-    const payin = PAYIN_MAGIC_SUFFIXES[suffix as keyof typeof PAYIN_MAGIC_SUFFIXES] as { state: string; reason?: string } | undefined;
-    const payout = MAGIC_SUFFIXES[suffix as keyof typeof MAGIC_SUFFIXES] as { state: string; reason?: string } | undefined;
+    const payin = PAYIN_MAGIC_SUFFIXES[suffix as keyof typeof PAYIN_MAGIC_SUFFIXES] as
+      { state: string; reason?: string } | undefined;
+    const payout = MAGIC_SUFFIXES[suffix as keyof typeof MAGIC_SUFFIXES] as
+      { state: string; reason?: string } | undefined;
     return html`<tr><td><code>${suffix}</code></td><td>${payin ? describe(payin) : 'the operator’s mode'}</td><td>${payout ? describe(payout) : 'completes'}</td><td><code>2267000${suffix}</code></td></tr>`;
   })}
 <tr><td>anything else</td><td>the operator’s mode: a dialled USSD code or an approval</td><td>completes</td><td><code>22670123456</code></td></tr>

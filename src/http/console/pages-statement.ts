@@ -31,7 +31,10 @@ function apiQuery(query: Record<string, string>, extra: Record<string, string> =
   for (const name of FILTERS) {
     const value = (query[name] ?? '').trim();
     if (value === '') continue;
-    out[name] = name === 'to' && DAY.test(value) && Number.isFinite(Date.parse(`${value}T00:00:00Z`)) ? nextDay(value) : value;
+    out[name] =
+      name === 'to' && DAY.test(value) && Number.isFinite(Date.parse(`${value}T00:00:00Z`))
+        ? nextDay(value)
+        : value;
   }
   return { ...out, ...extra };
 }
@@ -58,12 +61,20 @@ async function statementView(r: ConsoleRequest): Promise<Outcome> {
       read: project ? await readStatement(tx, project, apiQuery(r.query, extra)) : undefined,
     };
   });
-  const error = read !== undefined && 'response_code' in read ? read.description : (r.query.project ?? '') !== '' && project === undefined ? 'No such project.' : undefined;
+  const error =
+    read !== undefined && 'response_code' in read
+      ? read.description
+      : (r.query.project ?? '') !== '' && project === undefined
+        ? 'No such project.'
+        : undefined;
   const page = read !== undefined && 'page' in read ? read.page : undefined;
   const body = html`${filterForm(r.query, projects)}
 ${project && balances ? balanceTable(project, balances) : html`<p>Choose a project to see its balances and statement.</p>`}
 ${project && page ? statementTable(r.query, project, page) : ''}`;
-  return { status: error === undefined ? 200 : 400, page: { title: project ? `Statement: ${project.name}` : 'Statement', section: 'statement', body, error } };
+  return {
+    status: error === undefined ? 200 : 400,
+    page: { title: project ? `Statement: ${project.name}` : 'Statement', section: 'statement', body, error },
+  };
 }
 
 async function statementDownload(r: ConsoleRequest): Promise<Outcome> {
@@ -71,14 +82,37 @@ async function statementDownload(r: ConsoleRequest): Promise<Outcome> {
     const project = await projectOf(tx, r.query.project);
     if (!project) return { error: 'No such project.' };
     // One page of the API's largest CSV size: one snapshot, one bounded read.
-    const read = await readStatement(tx, project, apiQuery(r.query, { format: 'csv', limit: String(STATEMENT_CSV_LIMIT_MAX) }));
+    const read = await readStatement(
+      tx,
+      project,
+      apiQuery(r.query, { format: 'csv', limit: String(STATEMENT_CSV_LIMIT_MAX) }),
+    );
     if ('response_code' in read) return { error: read.description };
     return { project, page: read.page };
   });
-  if ('error' in result) return { status: 400, page: { title: 'Statement', section: 'statement', body: html`<p><a href="/console/statement">Back to the statement</a>.</p>`, error: result.error } };
-  await r.audit('statement_export', result.project.id, `${result.page.entries.length} entries${result.page.next ? ', more not included' : ''}`);
+  if ('error' in result)
+    return {
+      status: 400,
+      page: {
+        title: 'Statement',
+        section: 'statement',
+        body: html`<p><a href="/console/statement">Back to the statement</a>.</p>`,
+        error: result.error,
+      },
+    };
+  await r.audit(
+    'statement_export',
+    result.project.id,
+    `${result.page.entries.length} entries${result.page.next ? ', more not included' : ''}`,
+  );
   const day = new Date(r.nowMs).toISOString().slice(0, 10);
-  return { file: { contentType: 'text/csv; charset=utf-8', filename: `statement-${result.project.id}-${day}.csv`, body: statementCsv(result.page.entries) } };
+  return {
+    file: {
+      contentType: 'text/csv; charset=utf-8',
+      filename: `statement-${result.project.id}-${day}.csv`,
+      body: statementCsv(result.page.entries),
+    },
+  };
 }
 
 function filterForm(query: Record<string, string>, projects: { id: string; name: string }[]): SafeHtml {
@@ -88,10 +122,20 @@ function filterForm(query: Record<string, string>, projects: { id: string; name:
   const select = (name: string, label: string, options: Array<[string, string]>, any: string | undefined) =>
     html`<div><label for="s-${name}">${label}</label><select id="s-${name}" name="${name}">${any !== undefined ? html`<option value="">${any}</option>` : ''}${options.map(([v, text]) => html`<option value="${v}"${v === value(name) ? html` selected` : ''}>${text}</option>`)}</select></div>`;
   return html`<form method="get" action="/console/statement" class="filters card" role="search" aria-label="Statement filters">
-${select('project', 'Project', projects.map((p) => [p.id, p.name]), 'Choose…')}
+${select(
+  'project',
+  'Project',
+  projects.map((p) => [p.id, p.name]),
+  'Choose…',
+)}
 ${input('from', 'From (UTC day)', 'date')}
 ${input('to', 'To (UTC day, included)', 'date')}
-${select('operator', 'Operator', ALL_OPERATORS.map((op) => [op.id, op.name]), 'Any')}
+${select(
+  'operator',
+  'Operator',
+  ALL_OPERATORS.map((op) => [op.id, op.name]),
+  'Any',
+)}
 ${input('type', 'Types (comma-separated)', 'search', html` placeholder="payout,wallet_payment"`)}
 <div><button type="submit">Show</button> <a href="/console/statement">Clear</a></div>
 </form>`;
@@ -102,7 +146,8 @@ function balanceTable(project: Project, view: ProjectBalances): SafeHtml {
   return html`<div class="table-wrap"><table><caption>Balances of ${project.name} (<code>${project.id}</code>)</caption>
 <thead><tr><th scope="col">Operator</th><th scope="col" class="num">Posted</th><th scope="col" class="num">Held</th><th scope="col" class="num">Incoming</th><th scope="col" class="num">Available</th></tr></thead>
 <tbody>${view.balances.map(
-    (b) => html`<tr><th scope="row">${b.operatorName} <span class="muted">(${b.operatorId})</span></th><td class="num">${xof(b.postedXof)}</td><td class="num">${xof(b.heldXof)}</td><td class="num">${xof(b.incomingXof)}</td><td class="num">${xof(b.availableXof)}</td></tr>`,
+    (b) =>
+      html`<tr><th scope="row">${b.operatorName} <span class="muted">(${b.operatorId})</span></th><td class="num">${xof(b.postedXof)}</td><td class="num">${xof(b.heldXof)}</td><td class="num">${xof(b.incomingXof)}</td><td class="num">${xof(b.availableXof)}</td></tr>`,
   )}</tbody>
 <tfoot><tr><th scope="row">Total</th><td class="num">${xof(t.postedXof)}</td><td class="num">${xof(t.heldXof)}</td><td class="num">${xof(t.incomingXof)}</td><td class="num">${xof(t.availableXof)}</td></tr></tfoot>
 </table></div>`;
@@ -128,6 +173,10 @@ ${
 function entryRow(e: StatementEntry): SafeHtml {
   const sign = e.direction === 'credit' ? '+' : '−';
   const subject =
-    e.subjectId === null ? html`—` : e.subjectType === null ? html`<code>${e.subjectId}</code>` : html`<a href="/console/transactions/${e.subjectId}"><code>${e.subjectId}</code></a>`;
+    e.subjectId === null
+      ? html`—`
+      : e.subjectType === null
+        ? html`<code>${e.subjectId}</code>`
+        : html`<a href="/console/transactions/${e.subjectId}"><code>${e.subjectId}</code></a>`;
   return html`<tr><td>${utc(e.createdAtMs)}</td><td>${operatorById(e.operatorId)?.name ?? e.operatorId}</td><td>${badge(e.kind)}</td><td><code>${e.type}</code></td><td class="num">${sign}${xof(e.amountXof)}</td><td class="num">${xof(e.balanceAfterXof)}</td><td>${subject}</td><td>${e.merchantTransactionId ?? '—'}</td></tr>`;
 }

@@ -2,7 +2,14 @@ import { requestResend } from '../../commands/callbacks.js';
 import { recordAudit } from '../../commands/console-users.js';
 import { projectChoices } from '../../commands/projects.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
-import { type StoryCallback, type TransactionFilter, type TransactionRow, type TransactionStory, searchTransactions, transactionStory } from '../../console/transactions.js';
+import {
+  type StoryCallback,
+  type TransactionFilter,
+  type TransactionRow,
+  type TransactionStory,
+  searchTransactions,
+  transactionStory,
+} from '../../console/transactions.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
 import { refundRefusal, refundsSection } from './pages-refunds.js';
@@ -15,7 +22,18 @@ import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
  */
 const PAGE_ROWS = 50;
 const STATUSES = ['pending', 'completed', 'notcompleted', 'nocompleted'] as const;
-const FIELDS = ['kind', 'token', 'request_id', 'phone', 'merchant_transaction_id', 'status', 'operator', 'project', 'from', 'to'] as const;
+const FIELDS = [
+  'kind',
+  'token',
+  'request_id',
+  'phone',
+  'merchant_transaction_id',
+  'status',
+  'operator',
+  'project',
+  'from',
+  'to',
+] as const;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const EVENT_ID = /^evt_[a-z2-7]{1,64}$/;
 const DAY_MS = 86_400_000;
@@ -28,13 +46,23 @@ export function registerTransactionPages(router: ConsoleRouter): void {
     const id = r.params.id ?? '';
     if (!EVENT_ID.test(eventId)) return storyPage(r, undefined, 'No such callback event.');
     const resent = await r.gw.db.command(async (tx) => {
-      const event = await tx.selectFrom('outbox').select('subject_id').where('id', '=', eventId).executeTakeFirst();
+      const event = await tx
+        .selectFrom('outbox')
+        .select('subject_id')
+        .where('id', '=', eventId)
+        .executeTakeFirst();
       if (event?.subject_id !== id) return undefined;
       const result = await requestResend(tx, eventId, undefined, r.nowMs);
-      if (result.ok) await recordAudit(tx, { username: r.viewer.username, action: 'callback_resend', target: eventId, detail: id, ip: r.ip }, r.nowMs);
+      if (result.ok)
+        await recordAudit(
+          tx,
+          { username: r.viewer.username, action: 'callback_resend', target: eventId, detail: id, ip: r.ip },
+          r.nowMs,
+        );
       return result;
     });
-    if (resent === undefined || !resent.ok) return storyPage(r, undefined, 'No such callback event for this transaction.');
+    if (resent === undefined || !resent.ok)
+      return storyPage(r, undefined, 'No such callback event for this transaction.');
     return { redirect: `/console/transactions/${encodeURIComponent(id)}?done=resent#callbacks` };
   });
 }
@@ -50,7 +78,10 @@ function filterOf(query: Record<string, string>): TransactionFilter | string {
   if (text('status') !== '') filter.status = text('status');
   if (text('operator') !== '') filter.operatorId = text('operator');
   if (text('project') !== '') filter.projectId = text('project');
-  for (const [name, key] of [['from', 'fromMs'], ['to', 'toMs']] as const) {
+  for (const [name, key] of [
+    ['from', 'fromMs'],
+    ['to', 'toMs'],
+  ] as const) {
     const day = text(name);
     if (day === '') continue;
     const ms = DAY.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
@@ -65,15 +96,28 @@ function filterOf(query: Record<string, string>): TransactionFilter | string {
 async function searchPage(r: ConsoleRequest): Promise<Outcome> {
   const filter = filterOf(r.query);
   const projects = await r.gw.db.command((tx) => projectChoices(tx));
-  const rows = typeof filter === 'string' ? [] : await r.gw.db.command((tx) => searchTransactions(tx, filter, PAGE_ROWS));
+  const rows =
+    typeof filter === 'string'
+      ? []
+      : await r.gw.db.command((tx) => searchTransactions(tx, filter, PAGE_ROWS));
   const names = new Map(projects.map((p) => [p.id, p.name]));
   const last = rows[rows.length - 1];
-  const params = new URLSearchParams(Object.entries(r.query).filter(([k, v]) => (FIELDS as readonly string[]).includes(k) && v !== ''));
+  const params = new URLSearchParams(
+    Object.entries(r.query).filter(([k, v]) => (FIELDS as readonly string[]).includes(k) && v !== ''),
+  );
   if (last !== undefined) params.set('before', String(last.createdAtMs));
   const body = html`${searchForm(r.query, projects)}
 ${rows.length === 0 ? html`<p>No transaction matches.</p>` : resultTable(rows, names)}
 ${rows.length === PAGE_ROWS ? html`<div class="pager"><a href="/console/transactions?${params.toString()}">Older transactions</a></div>` : ''}`;
-  return { status: typeof filter === 'string' ? 400 : 200, page: { title: 'Transactions', section: 'transactions', body, error: typeof filter === 'string' ? filter : undefined } };
+  return {
+    status: typeof filter === 'string' ? 400 : 200,
+    page: {
+      title: 'Transactions',
+      section: 'transactions',
+      body,
+      error: typeof filter === 'string' ? filter : undefined,
+    },
+  };
 }
 
 function searchForm(query: Record<string, string>, projects: { id: string; name: string }[]): SafeHtml {
@@ -83,14 +127,29 @@ function searchForm(query: Record<string, string>, projects: { id: string; name:
   const select = (name: string, label: string, options: Array<[string, string]>) =>
     html`<div><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}"><option value="">Any</option>${options.map(([v, text]) => html`<option value="${v}"${v === value(name) ? html` selected` : ''}>${text}</option>`)}</select></div>`;
   return html`<form method="get" action="/console/transactions" class="filters card" role="search" aria-label="Search transactions">
-${select('kind', 'Kind', [['payin', 'Payin'], ['payout', 'Payout']])}
+${select('kind', 'Kind', [
+  ['payin', 'Payin'],
+  ['payout', 'Payout'],
+])}
 ${input('token', 'Token')}
 ${input('request_id', 'Request id (P…)')}
 ${input('phone', 'Phone')}
 ${input('merchant_transaction_id', 'Merchant transaction id')}
-${select('status', 'Status', STATUSES.map((s) => [s, s]))}
-${select('operator', 'Operator', ALL_OPERATORS.map((op) => [op.id, op.name]))}
-${select('project', 'Project', projects.map((p) => [p.id, p.name]))}
+${select(
+  'status',
+  'Status',
+  STATUSES.map((s) => [s, s]),
+)}
+${select(
+  'operator',
+  'Operator',
+  ALL_OPERATORS.map((op) => [op.id, op.name]),
+)}
+${select(
+  'project',
+  'Project',
+  projects.map((p) => [p.id, p.name]),
+)}
 ${input('from', 'From (UTC day)', 'date')}
 ${input('to', 'To (UTC day)', 'date')}
 <div><button type="submit">Search</button> <a href="/console/transactions">Clear</a></div>
@@ -101,7 +160,8 @@ function resultTable(rows: TransactionRow[], projects: Map<string, string>): Saf
   return html`<div class="table-wrap"><table><caption>Newest first</caption>
 <thead><tr><th scope="col">Created (UTC)</th><th scope="col">Transaction</th><th scope="col">Kind</th><th scope="col">Project</th><th scope="col">Customer</th><th scope="col">Operator</th><th scope="col" class="num">Amount</th><th scope="col">Status</th><th scope="col">Merchant id</th></tr></thead>
 <tbody>${rows.map(
-    (t) => html`<tr><td>${utc(t.createdAtMs)}</td><td><a href="/console/transactions/${t.id}"><code>${t.requestId}</code></a></td><td>${t.kind} · ${t.subtype}</td><td>${projects.get(t.projectId) ?? t.projectId}</td><td>${t.customer ?? '—'}</td><td>${operatorById(t.operatorId ?? '')?.name ?? '—'}</td><td class="num">${xof(t.amountXof)}</td><td>${badge(t.status)}</td><td>${t.merchantTransactionId ?? '—'}</td></tr>`,
+    (t) =>
+      html`<tr><td>${utc(t.createdAtMs)}</td><td><a href="/console/transactions/${t.id}"><code>${t.requestId}</code></a></td><td>${t.kind} · ${t.subtype}</td><td>${projects.get(t.projectId) ?? t.projectId}</td><td>${t.customer ?? '—'}</td><td>${operatorById(t.operatorId ?? '')?.name ?? '—'}</td><td class="num">${xof(t.amountXof)}</td><td>${badge(t.status)}</td><td>${t.merchantTransactionId ?? '—'}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -109,7 +169,14 @@ async function storyPage(r: ConsoleRequest, notice?: string, error?: string): Pr
   const id = r.params.id ?? '';
   const story = id.length > 100 ? undefined : await r.gw.db.command((tx) => transactionStory(tx, id));
   if (story === undefined) {
-    return { status: 404, page: { title: 'No such transaction', section: 'transactions', body: html`<p>No payin or payout <code>${id}</code>. <a href="/console/transactions">Search</a></p>` } };
+    return {
+      status: 404,
+      page: {
+        title: 'No such transaction',
+        section: 'transactions',
+        body: html`<p>No payin or payout <code>${id}</code>. <a href="/console/transactions">Search</a></p>`,
+      },
+    };
   }
   const shownNotice =
     notice ??
@@ -120,7 +187,8 @@ async function storyPage(r: ConsoleRequest, notice?: string, error?: string): Pr
         : undefined);
   const row = story.row;
   // Refunds of a payin (ADR 0024): listed, with the refund form; a refusal comes back as its code.
-  const refunds = story.kind === 'payin' ? html`<h2 id="refunds">Refunds</h2>${await refundsSection(r, row)}` : '';
+  const refunds =
+    story.kind === 'payin' ? html`<h2 id="refunds">Refunds</h2>${await refundsSection(r, row)}` : '';
   error ??= refundRefusal(r.query.refund_error);
   const title = `${story.kind === 'payin' ? 'Payin' : 'Payout'} ${row.request_id}`;
   const body = html`${facts(story)}
@@ -129,7 +197,10 @@ async function storyPage(r: ConsoleRequest, notice?: string, error?: string): Pr
 <h2 id="operator">Operator exchanges</h2>${exchanges(story)}
 <h2 id="callbacks">Callbacks</h2>${callbacks(story.callbacks, r.viewer, row.id)}
 ${refunds}`;
-  return { status: error === undefined || r.query.refund_error !== undefined ? 200 : 404, page: { title, section: 'transactions', body, notice: shownNotice, error } };
+  return {
+    status: error === undefined || r.query.refund_error !== undefined ? 200 : 404,
+    page: { title, section: 'transactions', body, notice: shownNotice, error },
+  };
 }
 
 function facts(story: TransactionStory): SafeHtml {
@@ -160,7 +231,8 @@ ${payout !== undefined ? html`<dt>Top up wallet</dt><dd>${payout.top_up_wallet =
 function history(story: TransactionStory): SafeHtml {
   if (story.events.length === 0) return html`<p>No state change recorded.</p>`;
   return html`<ol class="timeline">${story.events.map(
-    (e) => html`<li><time>${utc(e.atMs)}</time> ${badge(e.status)}${e.reason !== null ? html` ${e.reason}` : ''}${e.dispatchState !== null ? html` <span class="muted">dispatch ${e.dispatchState}</span>` : ''}${e.requestId !== null ? html` <span class="muted">request <code>${e.requestId}</code></span>` : ''}</li>`,
+    (e) =>
+      html`<li><time>${utc(e.atMs)}</time> ${badge(e.status)}${e.reason !== null ? html` ${e.reason}` : ''}${e.dispatchState !== null ? html` <span class="muted">dispatch ${e.dispatchState}</span>` : ''}${e.requestId !== null ? html` <span class="muted">request <code>${e.requestId}</code></span>` : ''}</li>`,
   )}</ol>`;
 }
 
@@ -169,7 +241,8 @@ function transfers(story: TransactionStory): SafeHtml {
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Transfer</th><th scope="col">Kind</th><th scope="col">Debit</th><th scope="col">Credit</th><th scope="col" class="num">Amount</th><th scope="col">Reason</th></tr></thead>
 <tbody>${story.transfers.map(
-    (t) => html`<tr><td>${utc(t.createdAtMs)}</td><td><code>${t.id}</code>${t.pendingId !== null ? html`<br><span class="muted">of ${t.pendingId}</span>` : ''}</td><td>${t.kind}</td><td><code>${t.debitAccountId}</code></td><td><code>${t.creditAccountId}</code></td><td class="num">${xof(t.amountXof)}</td><td>${t.reason}</td></tr>`,
+    (t) =>
+      html`<tr><td>${utc(t.createdAtMs)}</td><td><code>${t.id}</code>${t.pendingId !== null ? html`<br><span class="muted">of ${t.pendingId}</span>` : ''}</td><td>${t.kind}</td><td><code>${t.debitAccountId}</code></td><td><code>${t.creditAccountId}</code></td><td class="num">${xof(t.amountXof)}</td><td>${t.reason}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -178,12 +251,14 @@ function exchanges(story: TransactionStory): SafeHtml {
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Action</th><th scope="col">Operator</th><th scope="col">Reference</th><th scope="col" class="num">Latency</th><th scope="col">Request</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${story.exchanges.map(
-    (x) => html`<tr><td>${utc(x.startedAtMs)}</td><td>${x.action}</td><td>${operatorById(x.operatorId)?.name ?? x.operatorId}</td><td><code>${x.reference}</code></td><td class="num">${x.inFlight ? '—' : `${x.latencyMs} ms`}</td><td><pre>${x.request}</pre></td><td>${x.inFlight ? 'no answer recorded: in flight, or cut by a restart' : html`<pre>${x.error ?? x.outcome}</pre>`}</td></tr>`,
+    (x) =>
+      html`<tr><td>${utc(x.startedAtMs)}</td><td>${x.action}</td><td>${operatorById(x.operatorId)?.name ?? x.operatorId}</td><td><code>${x.reference}</code></td><td class="num">${x.inFlight ? '—' : `${x.latencyMs} ms`}</td><td><pre>${x.request}</pre></td><td>${x.inFlight ? 'no answer recorded: in flight, or cut by a restart' : html`<pre>${x.error ?? x.outcome}</pre>`}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
 function callbacks(events: StoryCallback[], viewer: Viewer, subjectId: string): SafeHtml {
-  if (events.length === 0) return html`<p>No callback event (none is sent while a transaction is pending, or without a callback URL).</p>`;
+  if (events.length === 0)
+    return html`<p>No callback event (none is sent while a transaction is pending, or without a callback URL).</p>`;
   return html`${events.map(
     (e) => html`<div class="card"><h3>${e.eventType} ${badge(e.status)}</h3>
 <p class="muted"><code>${e.eventId}</code> · created ${utc(e.createdAtMs)} · ${e.attemptsMade} attempt(s) · ${e.deliveredAtMs !== null ? `delivered ${utc(e.deliveredAtMs)}` : e.status === 'failed' ? 'gave up' : `next attempt ${utc(e.nextAttemptAtMs)}`}</p>
@@ -193,7 +268,8 @@ ${
     : html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">#</th><th scope="col">When (UTC)</th><th scope="col">Encoding</th><th scope="col">URL</th><th scope="col">Answer</th><th scope="col" class="num">Latency</th><th scope="col">Response</th></tr></thead>
 <tbody>${e.posts.map(
-        (p) => html`<tr><td>${p.attempt}</td><td>${utc(p.startedAtMs)}</td><td>${p.encoding}</td><td><code>${p.url}</code></td><td>${p.httpStatus !== null ? badge(p.httpStatus >= 200 && p.httpStatus < 300 ? 'ok' : 'ko') : badge('ko')} ${p.httpStatus ?? p.error ?? ''}</td><td class="num">${p.latencyMs} ms</td><td>${p.responseExcerpt === '' ? '—' : html`<pre>${p.responseExcerpt}</pre>`}</td></tr>`,
+        (p) =>
+          html`<tr><td>${p.attempt}</td><td>${utc(p.startedAtMs)}</td><td>${p.encoding}</td><td><code>${p.url}</code></td><td>${p.httpStatus !== null ? badge(p.httpStatus >= 200 && p.httpStatus < 300 ? 'ok' : 'ko') : badge('ko')} ${p.httpStatus ?? p.error ?? ''}</td><td class="num">${p.latencyMs} ms</td><td>${p.responseExcerpt === '' ? '—' : html`<pre>${p.responseExcerpt}</pre>`}</td></tr>`,
       )}</tbody></table></div>`
 }
 <form method="post" action="/console/transactions/${subjectId}/callbacks/${e.eventId}/resend">${csrfField(viewer)}<button type="submit" class="secondary small">Resend this callback</button></form>

@@ -25,8 +25,10 @@ export function registerWalletPages(router: ConsoleRouter): void {
     const name = one(r.form, 'holder_name');
     const fundRaw = one(r.form, 'amount');
     const amount = fundRaw === '' ? undefined : parseAmountXof(fundRaw);
-    if (amount !== undefined && amount <= 0) return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
-    if (fundRaw !== '' && amount === undefined) return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
+    if (amount !== undefined && amount <= 0)
+      return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
+    if (fundRaw !== '' && amount === undefined)
+      return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
     const result = await r.gw.db.command(async (tx) => {
       const created = await createWallet(tx, phone, name === '' ? null : name, r.nowMs);
       if (!created.ok) return created;
@@ -34,7 +36,17 @@ export function registerWalletPages(router: ConsoleRouter): void {
         const funded = await fundWallet(tx, r.gw.db.dialect, created.value.phone, amount, r.nowMs);
         if (!funded.ok) return funded;
       }
-      await recordAudit(tx, { username: r.viewer.username, action: 'wallet_create', target: created.value.phone, detail: amount === undefined ? '' : `funded ${amount} XOF`, ip: r.ip }, r.nowMs);
+      await recordAudit(
+        tx,
+        {
+          username: r.viewer.username,
+          action: 'wallet_create',
+          target: created.value.phone,
+          detail: amount === undefined ? '' : `funded ${amount} XOF`,
+          ip: r.ip,
+        },
+        r.nowMs,
+      );
       return created;
     });
     if (!result.ok) return walletsPage(r, undefined, result.detail ?? result.code.replace(/_/g, ' '));
@@ -44,10 +56,22 @@ export function registerWalletPages(router: ConsoleRouter): void {
 
   router.action('/wallets/fund', async (r) => {
     const amount = parseAmountXof(one(r.form, 'amount'));
-    if (amount === undefined || amount <= 0) return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
+    if (amount === undefined || amount <= 0)
+      return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
     const result = await r.gw.db.command(async (tx) => {
       const funded = await fundWallet(tx, r.gw.db.dialect, one(r.form, 'phone'), amount, r.nowMs);
-      if (funded.ok) await recordAudit(tx, { username: r.viewer.username, action: 'wallet_fund', target: funded.value.phone, detail: `${amount} XOF`, ip: r.ip }, r.nowMs);
+      if (funded.ok)
+        await recordAudit(
+          tx,
+          {
+            username: r.viewer.username,
+            action: 'wallet_fund',
+            target: funded.value.phone,
+            detail: `${amount} XOF`,
+            ip: r.ip,
+          },
+          r.nowMs,
+        );
       return funded;
     });
     if (!result.ok) return walletsPage(r, undefined, result.detail ?? result.code.replace(/_/g, ' '));
@@ -59,7 +83,12 @@ async function walletsPage(r: ConsoleRequest, notice?: string, error?: string): 
   const search = r.query.phone ?? '';
   const phone = search === '' ? undefined : (normalizePhone(search) ?? search);
   const rows = await r.gw.db.command((tx) => {
-    let query = tx.selectFrom('accounts').selectAll().where('kind', '=', 'wallet').orderBy('created_at_ms', 'desc').limit(WALLETS_LISTED_MAX);
+    let query = tx
+      .selectFrom('accounts')
+      .selectAll()
+      .where('kind', '=', 'wallet')
+      .orderBy('created_at_ms', 'desc')
+      .limit(WALLETS_LISTED_MAX);
     if (phone !== undefined) query = query.where('phone', '=', phone);
     return query.execute();
   });
@@ -78,7 +107,10 @@ async function walletsPage(r: ConsoleRequest, notice?: string, error?: string): 
 <div><button type="submit" class="secondary">Find</button></div></form>
 ${table}
 <div class="grid">${createWalletForm(r.viewer)}${fundWalletForm(r.viewer, phone)}</div>`;
-  return { status: error === undefined ? 200 : 400, page: { title: 'Wallets', section: 'wallets', body, notice, error } };
+  return {
+    status: error === undefined ? 200 : 400,
+    page: { title: 'Wallets', section: 'wallets', body, notice, error },
+  };
 }
 
 function createWalletForm(viewer: Viewer): SafeHtml {

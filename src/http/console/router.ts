@@ -30,7 +30,10 @@ export interface ConsoleRequest {
   audit(action: string, target: string, detail?: string): Promise<void>;
 }
 
-export type Outcome = { page: PageSpec; status?: number } | { redirect: string } | { file: { contentType: string; filename: string; body: string } };
+export type Outcome =
+  | { page: PageSpec; status?: number }
+  | { redirect: string }
+  | { file: { contentType: string; filename: string; body: string } };
 
 type Handler = (request: ConsoleRequest) => Promise<Outcome>;
 
@@ -68,7 +71,8 @@ export function all(form: Form, name: string): string[] {
 function textRecord(value: unknown): Record<string, string> {
   const out = emptyMap<string>();
   if (value === null || typeof value !== 'object') return out;
-  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v.slice(0, FIELD_LENGTH_MAX);
+  for (const [key, v] of Object.entries(value))
+    if (typeof v === 'string') out[key] = v.slice(0, FIELD_LENGTH_MAX);
   return out;
 }
 
@@ -86,12 +90,23 @@ export class ConsoleRouter {
     this.scope.post(path, async (request, reply) => this.run(request, reply, handler, true));
   }
 
-  private async run(request: FastifyRequest, reply: FastifyReply, handler: Handler, mutating: boolean): Promise<FastifyReply> {
+  private async run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    handler: Handler,
+    mutating: boolean,
+  ): Promise<FastifyReply> {
     const token = sessionCookieOf(request) ?? '';
     const nowMs = this.gw.clock.nowMs();
-    const session = token === '' ? undefined : await this.gw.db.command((tx) => resolveSession(tx, token, nowMs));
+    const session =
+      token === '' ? undefined : await this.gw.db.command((tx) => resolveSession(tx, token, nowMs));
     if (session === undefined) {
-      if (mutating) return sendConsole(reply, 403, consolePage(undefined, { title: 'Signed out', section: 'none', body: signInAgain() }));
+      if (mutating)
+        return sendConsole(
+          reply,
+          403,
+          consolePage(undefined, { title: 'Signed out', section: 'none', body: signInAgain() }),
+        );
       const next = encodeURIComponent(request.url.slice(0, 400));
       return reply.code(303).header('location', `/console/login?next=${next}`).send();
     }
@@ -100,13 +115,35 @@ export class ConsoleRouter {
     const params = textRecord(request.params);
     const query = textRecord(request.query);
     // PostgreSQL text cannot hold a NUL: refused here, as JSON bodies are (issue 10, ADR 0015).
-    if ([params, query].some((fields) => Object.values(fields).some(hasNul)) || Object.values(form).some((values) => values.some(hasNul))) {
-      return sendConsole(reply, 400, consolePage(undefined, { title: 'Bad request', section: 'none', body: html`<p>A field holds a character the console does not accept. <a href="/console">Go to the dashboard</a>.</p>` }));
+    if (
+      [params, query].some((fields) => Object.values(fields).some(hasNul)) ||
+      Object.values(form).some((values) => values.some(hasNul))
+    ) {
+      return sendConsole(
+        reply,
+        400,
+        consolePage(undefined, {
+          title: 'Bad request',
+          section: 'none',
+          body: html`<p>A field holds a character the console does not accept. <a href="/console">Go to the dashboard</a>.</p>`,
+        }),
+      );
     }
-    if (mutating && !(csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, this.gw.config.publicUrl))) {
-      return sendConsole(reply, 403, consolePage(undefined, { title: 'Form expired', section: 'none', body: signInAgain() }));
+    if (
+      mutating &&
+      !(csrfMatches(token, one(form, 'csrf')) && sameSiteRequest(request, this.gw.config.publicUrl))
+    ) {
+      return sendConsole(
+        reply,
+        403,
+        consolePage(undefined, { title: 'Form expired', section: 'none', body: signInAgain() }),
+      );
     }
-    const viewer: Viewer = { username: session.username, csrf: csrfTokenFor(token), mode: this.gw.config.mode };
+    const viewer: Viewer = {
+      username: session.username,
+      csrf: csrfTokenFor(token),
+      mode: this.gw.config.mode,
+    };
     const ip = normalizeIp(request.ip);
     const outcome = await handler({
       gw: this.gw,
@@ -118,7 +155,10 @@ export class ConsoleRouter {
       files: multipart?.files ?? emptyMap<UploadedFile>(),
       ip,
       nowMs,
-      audit: (action, target, detail) => this.gw.db.command((tx) => recordAudit(tx, { username: session.username, action, target, detail, ip }, nowMs)),
+      audit: (action, target, detail) =>
+        this.gw.db.command((tx) =>
+          recordAudit(tx, { username: session.username, action, target, detail, ip }, nowMs),
+        ),
     });
     if ('redirect' in outcome) return reply.code(303).header('location', outcome.redirect).send();
     // A download (the statement's CSV): an attachment, never rendered in the console's origin.
@@ -126,7 +166,10 @@ export class ConsoleRouter {
       return reply
         .code(200)
         .header('content-type', outcome.file.contentType)
-        .header('content-disposition', `attachment; filename="${outcome.file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
+        .header(
+          'content-disposition',
+          `attachment; filename="${outcome.file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+        )
         .header('x-content-type-options', 'nosniff')
         .send(outcome.file.body);
     }

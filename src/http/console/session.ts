@@ -23,11 +23,17 @@ export function secureCookies(publicUrl: string, mode: string): boolean {
 
 export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
   const maxAgeSeconds = Math.floor(CONSOLE_POLICY.sessionAbsoluteMs / 1000);
-  void reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/console; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
+  void reply.header(
+    'set-cookie',
+    `${SESSION_COOKIE}=${token}; Path=/console; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
+  );
 }
 
 export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
-  void reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
+  void reply.header(
+    'set-cookie',
+    `${SESSION_COOKIE}=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
+  );
 }
 
 /** The CSRF token of a session: not stored, derived from the session's secret cookie. */
@@ -50,5 +56,7 @@ export function sameSiteRequest(request: FastifyRequest, publicUrl: string): boo
 /** Where to go after sign-in: only a path inside the console, never another site. */
 export function safeNext(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length > 500) return '/console';
-  return /^\/console([/?][A-Za-z0-9_\-./?=&%]*)?$/.test(raw) && !raw.includes('//') && !raw.includes('\\') ? raw : '/console';
+  return /^\/console([/?][A-Za-z0-9_\-./?=&%]*)?$/.test(raw) && !raw.includes('//') && !raw.includes('\\')
+    ? raw
+    : '/console';
 }

@@ -32,16 +32,22 @@ describe('console stylesheet contrast', () => {
     for (const [, selector = '', declarations = ''] of CONSOLE_CSS.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
       const text = colour(declarations, /(?:^|;)color:(#[0-9a-fA-F]{3,6})/);
       const background = colour(declarations, /background(?:-color)?:(#[0-9a-fA-F]{3,6})/);
-      if (text !== undefined && background !== undefined) pairs.push({ selector: selector.trim(), text, background });
+      if (text !== undefined && background !== undefined)
+        pairs.push({ selector: selector.trim(), text, background });
     }
     expect(pairs.length).toBeGreaterThan(10);
-    for (const pair of pairs) expect(contrast(pair.text, pair.background), `${pair.selector}: ${pair.text} on ${pair.background}`).toBeGreaterThanOrEqual(4.5);
+    for (const pair of pairs)
+      expect(
+        contrast(pair.text, pair.background),
+        `${pair.selector}: ${pair.text} on ${pair.background}`,
+      ).toBeGreaterThanOrEqual(4.5);
   });
 
   it('keeps body, muted and link text readable on the page, on cards and on table headers', () => {
     const backgrounds = ['#f4f5f2', '#ffffff', '#f0f3f1', '#e3ebe6'];
     for (const text of ['#1b231f', '#56605a', '#0a5e45', '#16362b', '#6b4700']) {
-      for (const background of backgrounds) expect(contrast(text, background), `${text} on ${background}`).toBeGreaterThanOrEqual(4.5);
+      for (const background of backgrounds)
+        expect(contrast(text, background), `${text} on ${background}`).toBeGreaterThanOrEqual(4.5);
     }
   });
 });

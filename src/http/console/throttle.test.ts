@@ -20,9 +20,17 @@ describe('failed sign-ins per address', () => {
     throttle.fail('a', 0);
     throttle.fail('b', 500);
     throttle.fail('c', 1200);
-    expect([throttle.blocked('a', 1200), throttle.blocked('b', 1200), throttle.blocked('c', 1200)]).toEqual([false, true, true]);
+    expect([throttle.blocked('a', 1200), throttle.blocked('b', 1200), throttle.blocked('c', 1200)]).toEqual([
+      false,
+      true,
+      true,
+    ]);
     throttle.fail('d', 1300);
-    expect([throttle.blocked('b', 1300), throttle.blocked('c', 1300), throttle.blocked('d', 1300)]).toEqual([false, true, true]);
+    expect([throttle.blocked('b', 1300), throttle.blocked('c', 1300), throttle.blocked('d', 1300)]).toEqual([
+      false,
+      true,
+      true,
+    ]);
   });
 });
 

@@ -37,7 +37,8 @@ export class FailureThrottle {
 
   /** Drops ended windows, and when all are live the oldest entry (Map keeps insertion order). */
   private evict(nowMs: number): void {
-    for (const [key, entry] of this.failures) if (nowMs - entry.windowStartMs >= this.windowMs) this.failures.delete(key);
+    for (const [key, entry] of this.failures)
+      if (nowMs - entry.windowStartMs >= this.windowMs) this.failures.delete(key);
     if (this.failures.size >= this.entriesMax) {
       const oldest = this.failures.keys().next();
       if (oldest.done !== true) this.failures.delete(oldest.value);
@@ -53,7 +54,10 @@ export class FailureThrottle {
 export function addressKey(ip: string): string {
   const bare = ip.split('%')[0] ?? '';
   if (isIP(bare) !== 6) return ip;
-  return `${ipv6Groups(bare).slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+  return `${ipv6Groups(bare)
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`isIP` has checked it): `::` expanded, a dotted IPv4 tail as two groups. */

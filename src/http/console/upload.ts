@@ -21,7 +21,10 @@ export function multipartParser(request: FastifyRequest, body: Buffer | string, 
   const path = request.url.split('?', 1)[0] ?? '';
   if (!UPLOAD_PATHS.has(path)) return done(refused('no upload here', 415));
   const boundary = boundaryOf(request.headers['content-type']);
-  const parsed = boundary === undefined ? undefined : parseMultipart(typeof body === 'string' ? Buffer.from(body, 'latin1') : body, boundary);
+  const parsed =
+    boundary === undefined
+      ? undefined
+      : parseMultipart(typeof body === 'string' ? Buffer.from(body, 'latin1') : body, boundary);
   if (parsed === undefined) return done(refused('the form could not be read', 400));
   done(null, parsed);
 }

@@ -76,25 +76,46 @@ export interface Operation {
 
 const HTML = 'text/html';
 
-const pathParam = (name: string, description: string, schema: TSchema = Type.String()): Parameter => ({ name, in: 'path', required: true, description, schema });
-const queryParam = (name: string, description: string): Parameter => ({ name, in: 'query', required: false, description, schema: Type.String() });
+const pathParam = (name: string, description: string, schema: TSchema = Type.String()): Parameter => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema,
+});
+const queryParam = (name: string, description: string): Parameter => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema: Type.String(),
+});
 
 const IDEMPOTENCY_KEY: Parameter = {
   name: 'Idempotency-Key',
   in: 'header',
   required: false,
-  description: 'Cauri extension: a repeated key with the same body replays the recorded success; with another body it is refused (Code08/09/10).',
+  description:
+    'Cauri extension: a repeated key with the same body replays the recorded success; with another body it is refused (Code08/09/10).',
   schema: Type.String({ minLength: 1, maxLength: 255 }),
 };
 
-const ERRORS_AS_200 = 'Errors are HTTP 200 too, with the error envelope: `response_code` "01" and `Echec (CodeXX)` in `response_text`, the sub-code of this endpoint family.';
+const ERRORS_AS_200 =
+  'Errors are HTTP 200 too, with the error envelope: `response_code` "01" and `Echec (CodeXX)` in `response_text`, the sub-code of this endpoint family.';
 
 function createResponse(what: string): Operation['responses'] {
-  return { '200': { description: `${what}, or the error envelope. ${ERRORS_AS_200}`, schema: CreateResponse } };
+  return {
+    '200': { description: `${what}, or the error envelope. ${ERRORS_AS_200}`, schema: CreateResponse },
+  };
 }
 
 function confirmResponse(): Operation['responses'] {
-  return { '200': { description: `The 16-key status body, or the error envelope (confirmInvoice codes). ${ERRORS_AS_200}`, schema: ConfirmResponse } };
+  return {
+    '200': {
+      description: `The 16-key status body, or the error envelope (confirmInvoice codes). ${ERRORS_AS_200}`,
+      schema: ConfirmResponse,
+    },
+  };
 }
 
 const PAGE_RESPONSES: Operation['responses'] = {
@@ -110,26 +131,36 @@ function walletOperations(version: 'v01' | 'v02'): Operation[] {
       path: `/pay/${version}/debitotp/{phone}/{amount}`,
       operationId: `debitOtp_${version}`,
       summary: `Send a wallet OTP to the customer (E4)${alias}`,
-      description: 'Sends a six-digit code by SMS (in sandbox mode, to the SMS inbox). This endpoint alone answers `{error, message}` instead of the LigdiCash envelope. Moves no money.',
+      description:
+        'Sends a six-digit code by SMS (in sandbox mode, to the SMS inbox). This endpoint alone answers `{error, message}` instead of the LigdiCash envelope. Moves no money.',
       tags: ['Payin'],
       authenticated: true,
       parameters: [
         pathParam('phone', 'The customer wallet number, e.g. 22670111111 (also +226…, 00226…).'),
         pathParam('amount', 'The amount in XOF, a whole number.'),
       ],
-      responses: { '200': { description: '`{error: false}` once sent; `{error: true, message}` when refused (HTTP 200 as well).', schema: DebitOtpBody } },
+      responses: {
+        '200': {
+          description:
+            '`{error: false}` once sent; `{error: true, message}` when refused (HTTP 200 as well).',
+          schema: DebitOtpBody,
+        },
+      },
     },
     {
       method: 'post',
       path: `/pay/${version}/debitwallet/withotp`,
       operationId: `debitWalletWithOtp_${version}`,
       summary: `Pay from the customer's wallet with the OTP (E5)${alias}`,
-      description: '`commande.invoice.customer` is the wallet number and `commande.invoice.otp` the code sent by debitotp. Wrong OTP: Code15; expired: Code16.',
+      description:
+        '`commande.invoice.customer` is the wallet number and `commande.invoice.otp` the code sent by debitotp. Wrong OTP: Code15; expired: Code16.',
       tags: ['Payin'],
       authenticated: true,
       parameters: [IDEMPOTENCY_KEY],
       requestBody: { schema: PayinCommande, required: true },
-      responses: createResponse('The create envelope, `response_text` "Votre requête est en cours de traitement"'),
+      responses: createResponse(
+        'The create envelope, `response_text` "Votre requête est en cours de traitement"',
+      ),
     },
   ];
 }
@@ -143,10 +174,14 @@ function checkoutPageOperations(base: string, name: string): Operation[] {
       route: `${base}/*`,
       operationId: `checkoutPage_${name}`,
       summary: `The hosted payment page${documented}`,
-      description: 'The URL E1 answers in `response_text`. The token is the capability: whoever has the link may pay. Query: `lang` (fr, en), and the page\'s own state (`op`, `phone`, `e`, …).',
+      description:
+        "The URL E1 answers in `response_text`. The token is the capability: whoever has the link may pay. Query: `lang` (fr, en), and the page's own state (`op`, `phone`, `e`, …).",
       tags: ['Payment page'],
       authenticated: false,
-      parameters: [pathParam('token', 'The invoice token.'), queryParam('lang', '`fr` or `en`; else Accept-Language.')],
+      parameters: [
+        pathParam('token', 'The invoice token.'),
+        queryParam('lang', '`fr` or `en`; else Accept-Language.'),
+      ],
       responses: PAGE_RESPONSES,
     },
     {
@@ -155,21 +190,51 @@ function checkoutPageOperations(base: string, name: string): Operation[] {
       route: `${base}/*`,
       operationId: `checkoutPageAction_${name}`,
       summary: `A form post of the payment page${documented}`,
-      description: 'Form posts with the CSRF field, answered with a 303 redirect to the page (PRG). `simulate` and `dial` act in sandbox mode only.',
+      description:
+        'Form posts with the CSRF field, answered with a 303 redirect to the page (PRG). `simulate` and `dial` act in sandbox mode only.',
       tags: ['Payment page'],
       authenticated: false,
       parameters: [
         pathParam('token', 'The invoice token.'),
-        pathParam('action', 'What the customer does.', Type.Union([Type.Literal('pay'), Type.Literal('cancel'), Type.Literal('simulate'), Type.Literal('dial')])),
+        pathParam(
+          'action',
+          'What the customer does.',
+          Type.Union([
+            Type.Literal('pay'),
+            Type.Literal('cancel'),
+            Type.Literal('simulate'),
+            Type.Literal('dial'),
+          ]),
+        ),
       ],
       requestBody: { schema: FormFields, contentType: 'application/x-www-form-urlencoded', required: true },
-      responses: { ...PAGE_RESPONSES, '303': { description: 'Back to the page, or to the operator.', headers: { location: 'The page URL with its state.' } } },
+      responses: {
+        ...PAGE_RESPONSES,
+        '303': {
+          description: 'Back to the page, or to the operator.',
+          headers: { location: 'The page URL with its state.' },
+        },
+      },
     },
   ];
 }
 
-function confirmOperations(path: string, id: string, summary: string, description: string, request: TSchema, names: Parameter[]): Operation[] {
-  const common = { path, summary, description, tags: ['Status'], authenticated: true, responses: confirmResponse() };
+function confirmOperations(
+  path: string,
+  id: string,
+  summary: string,
+  description: string,
+  request: TSchema,
+  names: Parameter[],
+): Operation[] {
+  const common = {
+    path,
+    summary,
+    description,
+    tags: ['Status'],
+    authenticated: true,
+    responses: confirmResponse(),
+  };
   return [
     { ...common, method: 'get', operationId: `${id}_get`, parameters: names },
     {
@@ -177,12 +242,19 @@ function confirmOperations(path: string, id: string, summary: string, descriptio
       method: 'post',
       operationId: `${id}_post`,
       parameters: names,
-      requestBody: { schema: request, required: false, description: 'The token may also come in a JSON body.' },
+      requestBody: {
+        schema: request,
+        required: false,
+        description: 'The token may also come in a JSON body.',
+      },
     },
   ];
 }
 
-const INVOICE_TOKEN = [queryParam('invoiceToken', 'The invoice token (as the SDKs send it).'), queryParam('token', 'Same, as the docs\' reference page names it.')];
+const INVOICE_TOKEN = [
+  queryParam('invoiceToken', 'The invoice token (as the SDKs send it).'),
+  queryParam('token', "Same, as the docs' reference page names it."),
+];
 const PAYOUT_TOKEN = [
   queryParam('withdrawalToken', 'The payout token (docs, customer payouts).'),
   queryParam('payoutToken', 'The payout token (SDKs, merchant payouts).'),
@@ -200,7 +272,8 @@ function notifyOperation(method: Method, operationId: string, summary: string): 
     path: '/operators/{operatorId}/notify',
     operationId,
     summary,
-    description: 'Where operators report on requests. Authenticated by the operator connector (signature), not by Apikey. Plain HTTP statuses.',
+    description:
+      'Where operators report on requests. Authenticated by the operator connector (signature), not by Apikey. Plain HTTP statuses.',
     tags: ['Operators'],
     authenticated: false,
     parameters: [pathParam('operatorId', 'The operator, e.g. 11.')],
@@ -220,7 +293,8 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/pay/v01/redirect/checkout-invoice/create',
     operationId: 'createRedirectInvoice',
     summary: 'Create a checkout invoice paid on the hosted page (E1)',
-    description: 'Answers the payment page URL in `response_text` and the invoice token. `actions.callback_url` is the callback; `return_url`/`cancel_url` receive the browser with `?token=`.',
+    description:
+      'Answers the payment page URL in `response_text` and the invoice token. `actions.callback_url` is the callback; `return_url`/`cancel_url` receive the browser with `?token=`.',
     tags: ['Payin'],
     authenticated: true,
     parameters: [IDEMPOTENCY_KEY],
@@ -253,21 +327,36 @@ export const OPERATIONS: readonly Operation[] = [
     operationId: 'createWithdrawal',
     summary: 'Customer payout (E6)',
     description:
-      '`top_up_wallet` 1/0 (docs, Python, PHP, Dart) or `to_ligdicash` true/false (JS SDK): 1 credits the customer\'s LigdiCash wallet (the default), 0 pays the mobile-money account. `custom_data` is echoed as an object (the docs show `[]`, which the Dart SDK cannot parse).',
+      "`top_up_wallet` 1/0 (docs, Python, PHP, Dart) or `to_ligdicash` true/false (JS SDK): 1 credits the customer's LigdiCash wallet (the default), 0 pays the mobile-money account. `custom_data` is echoed as an object (the docs show `[]`, which the Dart SDK cannot parse).",
     tags: ['Payout'],
     authenticated: true,
     parameters: [IDEMPOTENCY_KEY],
     requestBody: { schema: PayoutCommande, required: true },
     responses: createResponse('The create envelope with the payout token'),
   },
-  ...confirmOperations('/pay/v01/withdrawal/confirm', 'confirmWithdrawal', 'Payout status (E8)', PAYOUT_STATUS, PayoutConfirmRequest, PAYOUT_TOKEN),
-  ...confirmOperations('/pay/v01/straight/payout/confirm', 'confirmStraightPayout', 'Merchant payout status (E9)', PAYOUT_STATUS, PayoutConfirmRequest, PAYOUT_TOKEN),
+  ...confirmOperations(
+    '/pay/v01/withdrawal/confirm',
+    'confirmWithdrawal',
+    'Payout status (E8)',
+    PAYOUT_STATUS,
+    PayoutConfirmRequest,
+    PAYOUT_TOKEN,
+  ),
+  ...confirmOperations(
+    '/pay/v01/straight/payout/confirm',
+    'confirmStraightPayout',
+    'Merchant payout status (E9)',
+    PAYOUT_STATUS,
+    PayoutConfirmRequest,
+    PAYOUT_TOKEN,
+  ),
   {
     method: 'post',
     path: '/pay/v01/straight/payout',
     operationId: 'createStraightPayout',
     summary: 'Merchant payout (E7)',
-    description: 'The customer payout\'s body without the wallet flag, answered with the createStraightWithdrawal codes.',
+    description:
+      "The customer payout's body without the wallet flag, answered with the createStraightWithdrawal codes.",
     tags: ['Payout'],
     authenticated: true,
     parameters: [IDEMPOTENCY_KEY],
@@ -278,17 +367,26 @@ export const OPERATIONS: readonly Operation[] = [
   ...checkoutPageOperations('/pay/invoice', 'payInvoice'),
   notifyOperation('post', 'operatorNotify', 'Operator notification (not a LigdiCash endpoint)'),
   // MTN MoMo may call back with PUT as well as POST (ADR 0010).
-  notifyOperation('put', 'operatorNotifyPut', 'Operator notification by PUT (MTN MoMo may call back with PUT)'),
+  notifyOperation(
+    'put',
+    'operatorNotifyPut',
+    'Operator notification by PUT (MTN MoMo may call back with PUT)',
+  ),
   {
     method: 'post',
     path: '/cauri/v1/callbacks/{eventId}/resend',
     operationId: 'resendCallback',
     summary: 'Send a callback event again (Cauri extension)',
-    description: 'Queues the event now with a fresh retry cycle. An event of another project is "not found" (Code02, confirmInvoice codes).',
+    description:
+      'Queues the event now with a fresh retry cycle. An event of another project is "not found" (Code02, confirmInvoice codes).',
     tags: ['Callbacks'],
     authenticated: true,
-    parameters: [pathParam('eventId', 'The event id, `evt_…`.', Type.String({ pattern: '^evt_[a-z2-7]{1,64}$' }))],
-    responses: { '200': { description: `Queued, or the error envelope. ${ERRORS_AS_200}`, schema: ResendResponse } },
+    parameters: [
+      pathParam('eventId', 'The event id, `evt_…`.', Type.String({ pattern: '^evt_[a-z2-7]{1,64}$' })),
+    ],
+    responses: {
+      '200': { description: `Queued, or the error envelope. ${ERRORS_AS_200}`, schema: ResendResponse },
+    },
   },
   {
     method: 'get',
@@ -308,7 +406,9 @@ export const OPERATIONS: readonly Operation[] = [
     description: 'The OpenAPI 3.1 document of the gateway.',
     tags: ['Operations'],
     authenticated: false,
-    responses: { '200': { description: 'The document.', schema: Type.Object({ openapi: Type.Literal('3.1.0') }) } },
+    responses: {
+      '200': { description: 'The document.', schema: Type.Object({ openapi: Type.Literal('3.1.0') }) },
+    },
   },
   {
     method: 'get',
@@ -346,7 +446,10 @@ export const OPERATIONS: readonly Operation[] = [
       '200': { description: 'The code, or the approved request.', schema: DialBody },
       '400': { description: 'Nothing to dial for.', schema: PlainError },
       '409': { description: 'The operator simulator is not in use.', schema: PlainError },
-      '415': { description: 'Not sent as application/json (a cross-site form or text/plain post).', schema: PlainError },
+      '415': {
+        description: 'Not sent as application/json (a cross-site form or text/plain post).',
+        schema: PlainError,
+      },
     },
   },
   {
@@ -359,23 +462,36 @@ export const OPERATIONS: readonly Operation[] = [
     authenticated: false,
     sandboxOnly: true,
     parameters: [queryParam('phone', 'Only this number.'), queryParam('limit', 'Default 20.')],
-    responses: { '200': { description: 'The requests.', schema: PushList }, '409': { description: 'The operator simulator is not in use.', schema: PlainError } },
+    responses: {
+      '200': { description: 'The requests.', schema: PushList },
+      '409': { description: 'The operator simulator is not in use.', schema: PlainError },
+    },
   },
   {
     method: 'post',
     path: '/sandbox/pushes/{id}/{decision}',
     operationId: 'sandboxPushDecision',
     summary: "The customer's answer to a request",
-    description: 'Reaches the gateway as the operator\'s signed notification.',
+    description: "Reaches the gateway as the operator's signed notification.",
     tags: ['Sandbox'],
     authenticated: false,
     sandboxOnly: true,
-    parameters: [pathParam('id', 'The request id.'), pathParam('decision', 'approve or decline.', Type.Union([Type.Literal('approve'), Type.Literal('decline')]))],
+    parameters: [
+      pathParam('id', 'The request id.'),
+      pathParam(
+        'decision',
+        'approve or decline.',
+        Type.Union([Type.Literal('approve'), Type.Literal('decline')]),
+      ),
+    ],
     responses: {
       '200': { description: 'Decided.', schema: PushDecision },
       '404': { description: 'Neither approve nor decline.', schema: PlainError },
       '409': { description: 'Already decided, or no simulator.', schema: PlainError },
-      '415': { description: 'Not sent as application/json (a cross-site form or text/plain post).', schema: PlainError },
+      '415': {
+        description: 'Not sent as application/json (a cross-site form or text/plain post).',
+        schema: PlainError,
+      },
     },
   },
   {
@@ -387,19 +503,26 @@ export const OPERATIONS: readonly Operation[] = [
     tags: ['Sandbox'],
     authenticated: false,
     sandboxOnly: true,
-    responses: { '200': { description: 'The page.', contentType: HTML }, '409': { description: 'No simulator.', schema: PlainError } },
+    responses: {
+      '200': { description: 'The page.', contentType: HTML },
+      '409': { description: 'No simulator.', schema: PlainError },
+    },
   },
   {
     method: 'post',
     path: '/sandbox/console',
     operationId: 'sandboxConsoleAction',
     summary: 'A form post of the sandbox console',
-    description: 'Fields `csrf`, `action` (approve, decline, dial), `id`, `phone`; answered with a 303 to the console.',
+    description:
+      'Fields `csrf`, `action` (approve, decline, dial), `id`, `phone`; answered with a 303 to the console.',
     tags: ['Sandbox'],
     authenticated: false,
     sandboxOnly: true,
     requestBody: { schema: FormFields, contentType: 'application/x-www-form-urlencoded', required: true },
-    responses: { '200': { description: 'Not used: the answer is a redirect.', contentType: HTML }, '303': { description: 'Back to the console with a message.' } },
+    responses: {
+      '200': { description: 'Not used: the answer is a redirect.', contentType: HTML },
+      '303': { description: 'Back to the console with a message.' },
+    },
   },
   {
     method: 'get',
@@ -411,7 +534,10 @@ export const OPERATIONS: readonly Operation[] = [
     authenticated: false,
     sandboxOnly: true,
     parameters: [pathParam('id', 'The portal request id.')],
-    responses: { '200': { description: 'The page.', contentType: HTML }, '404': { description: 'No such request.', contentType: HTML } },
+    responses: {
+      '200': { description: 'The page.', contentType: HTML },
+      '404': { description: 'No such request.', contentType: HTML },
+    },
   },
   {
     method: 'post',
@@ -492,7 +618,8 @@ export const WEBHOOK_RESPONSES: Readonly<Record<string, ResponseSpec>> = {
 
 const CALLBACK_DELIVERY =
   "POSTed to the transaction's callback URL (else the project's) once the final status is committed, so confirm already returns it. In `ligdicash` mode (the default) it is sent twice, as JSON then as a form, with the same `webhook-id`; in `json` mode as JSON only. Confirm with the creation token before acting (spec §3.4).";
-const PAYIN_QUIRKS = 'Amounts are integers, `token` is empty, `operator_id` a string; `custom_data` comes as rows with `hash` and `logfile` added.';
+const PAYIN_QUIRKS =
+  'Amounts are integers, `token` is empty, `operator_id` a string; `custom_data` comes as rows with `hash` and `logfile` added.';
 const PAYOUT_QUIRKS =
   'Amounts are digit strings, `operator_id` a number, `token` a payout token other than the creation token (confirm accepts both); wallet payouts name their operator `LigdiCash …`.';
 
@@ -542,7 +669,10 @@ const WEBHOOK_BY_EVENT: Readonly<Record<EventType, Omit<Webhook, 'event'>>> = {
   },
 };
 
-export const WEBHOOKS: readonly Webhook[] = Object.entries(WEBHOOK_BY_EVENT).map(([event, webhook]) => ({ event: event as EventType, ...webhook }));
+export const WEBHOOKS: readonly Webhook[] = Object.entries(WEBHOOK_BY_EVENT).map(([event, webhook]) => ({
+  event: event as EventType,
+  ...webhook,
+}));
 
 /** The Fastify route of an operation: `route`, or `path` with `{name}` as `:name`. */
 export function routeOf(operation: Operation): string {
@@ -570,28 +700,43 @@ function plain(schema: TSchema): Json {
 function responseObject(response: ResponseSpec): Json {
   const out: { [key: string]: Json } = { description: response.description };
   if (response.headers) {
-    out.headers = Object.fromEntries(Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
+    out.headers = Object.fromEntries(
+      Object.entries(response.headers).map(([name, description]) => [
+        name,
+        { description, schema: { type: 'string' } },
+      ]),
+    );
   }
   if (response.contentType !== undefined || response.schema !== undefined) {
-    const media: { [key: string]: Json } = response.schema !== undefined ? { schema: plain(response.schema) } : { schema: { type: 'string' } };
+    const media: { [key: string]: Json } =
+      response.schema !== undefined ? { schema: plain(response.schema) } : { schema: { type: 'string' } };
     out.content = { [response.contentType ?? 'application/json']: media };
   }
   return out;
 }
 
 function parameterObject(p: Parameter): Json {
-  return { name: p.name, in: p.in, required: p.required, description: p.description, schema: plain(p.schema) };
+  return {
+    name: p.name,
+    in: p.in,
+    required: p.required,
+    description: p.description,
+    schema: plain(p.schema),
+  };
 }
 
 function operationObject(operation: Operation): Json {
   const out: { [key: string]: Json } = {
     operationId: operation.operationId,
     summary: operation.summary,
-    description: operation.sandboxOnly === true ? `${operation.description} Sandbox mode only.` : operation.description,
+    description:
+      operation.sandboxOnly === true ? `${operation.description} Sandbox mode only.` : operation.description,
     tags: operation.tags,
     security: operation.authenticated ? [{ apikey: [], bearer: [] }] : [],
     parameters: (operation.parameters ?? []).map(parameterObject),
-    responses: Object.fromEntries(Object.entries(operation.responses).map(([status, response]) => [status, responseObject(response)])),
+    responses: Object.fromEntries(
+      Object.entries(operation.responses).map(([status, response]) => [status, responseObject(response)]),
+    ),
   };
   if (operation.requestBody) {
     const body = operation.requestBody;
@@ -615,13 +760,16 @@ function webhookObject(webhook: Webhook): Json {
       parameters: WEBHOOK_HEADERS.map(parameterObject),
       requestBody: {
         required: true,
-        description: "The same event in either encoding; in the form every value is a string, and nested values (`custom_data`, a payin's `customer_details`) are JSON text (spec §3.1).",
+        description:
+          "The same event in either encoding; in the form every value is a string, and nested values (`custom_data`, a payin's `customer_details`) are JSON text (spec §3.1).",
         content: {
           [CONTENT_TYPES.json]: { schema: plain(webhook.schema) },
           [CONTENT_TYPES.form]: { schema: plain(webhook.formSchema) },
         },
       },
-      responses: Object.fromEntries(Object.entries(WEBHOOK_RESPONSES).map(([status, response]) => [status, responseObject(response)])),
+      responses: Object.fromEntries(
+        Object.entries(WEBHOOK_RESPONSES).map(([status, response]) => [status, responseObject(response)]),
+      ),
     },
   };
 }
@@ -657,8 +805,17 @@ export function buildOpenApiDocument(options: DocumentOptions): { [key: string]:
     webhooks: Object.fromEntries(WEBHOOKS.map((webhook) => [webhook.event, webhookObject(webhook)])),
     components: {
       securitySchemes: {
-        apikey: { type: 'apiKey', in: 'header', name: 'Apikey', description: 'The project API key (matched case-insensitively).' },
-        bearer: { type: 'http', scheme: 'bearer', description: 'The project API token, `Authorization: Bearer <token>`.' },
+        apikey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Apikey',
+          description: 'The project API key (matched case-insensitively).',
+        },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The project API token, `Authorization: Bearer <token>`.',
+        },
       },
     },
   };

@@ -9,12 +9,20 @@ import { ErrorEnvelope, formVariant } from './schemas.js';
  * The refund endpoints and callback of ADR 0024 in the OpenAPI document: `REFUND_OPERATIONS` joins
  * document.ts's list of operations, `RefundCallback` its webhooks.
  */
-const WireDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\+00$', description: 'UTC: `YYYY-MM-DD HH:MM:SS+00`.' });
-const RefundStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')], {
-  description: '`completed` once the money is back with the payer; `failed` gives the amount back to what is left to refund.',
+const WireDate = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\+00$',
+  description: 'UTC: `YYYY-MM-DD HH:MM:SS+00`.',
 });
+const RefundStatus = Type.Union(
+  [Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')],
+  {
+    description:
+      '`completed` once the money is back with the payer; `failed` gives the amount back to what is left to refund.',
+  },
+);
 const RefundMethod = Type.Union([Type.Literal('wallet'), Type.Literal('operator'), Type.Literal('payout')], {
-  description: "`wallet`: back to the payer's LigdiCash wallet at once; `operator`: the operator's own refund; `payout`: a payout to the payer's number, where the operator has no refund (ADR 0024).",
+  description:
+    "`wallet`: back to the payer's LigdiCash wallet at once; `operator`: the operator's own refund; `payout`: a payout to the payer's number, where the operator has no refund (ADR 0024).",
 });
 
 export const Refund = Type.Object(
@@ -29,7 +37,9 @@ export const Refund = Type.Object(
     reason: Type.String(),
     customer: Type.String({ description: 'The payer, who gets the money back.' }),
     operator_id: Type.String(),
-    operator_reference: Type.String({ description: "The operator's reference of the refund, once it has one; else empty." }),
+    operator_reference: Type.String({
+      description: "The operator's reference of the refund, once it has one; else empty.",
+    }),
     status_reason: Type.String(),
     created_at: WireDate,
     updated_at: WireDate,
@@ -37,8 +47,15 @@ export const Refund = Type.Object(
   { additionalProperties: false, title: 'Refund' },
 );
 
-const envelope = { response_code: Type.Literal('00'), response_text: Type.String(), description: Type.String() };
-export const RefundBody = Type.Object({ ...envelope, refund: Refund }, { additionalProperties: false, title: 'RefundBody' });
+const envelope = {
+  response_code: Type.Literal('00'),
+  response_text: Type.String(),
+  description: Type.String(),
+};
+export const RefundBody = Type.Object(
+  { ...envelope, refund: Refund },
+  { additionalProperties: false, title: 'RefundBody' },
+);
 export const RefundListBody = Type.Object(
   {
     ...envelope,
@@ -46,8 +63,14 @@ export const RefundListBody = Type.Object(
     payin_token: Type.String(),
     payin_status: Type.String(),
     payin_amount: Type.Integer({ minimum: 0 }),
-    refunded_amount: Type.Integer({ minimum: 0, description: 'The sum of the refunds that have not failed.' }),
-    refundable_amount: Type.Integer({ minimum: 0, description: 'What is left to refund; 0 for a payin that is not completed.' }),
+    refunded_amount: Type.Integer({
+      minimum: 0,
+      description: 'The sum of the refunds that have not failed.',
+    }),
+    refundable_amount: Type.Integer({
+      minimum: 0,
+      description: 'What is left to refund; 0 for a payin that is not completed.',
+    }),
     refunds: Type.Array(Refund, { maxItems: REFUNDS_LIST_MAX }),
   },
   { additionalProperties: false, title: 'RefundListBody' },
@@ -85,13 +108,21 @@ const refundTypesDescribed: Static<typeof RefundCallback> extends RefundCallback
 void refundKeysDescribed;
 void refundTypesDescribed;
 
-const ERRORS_AS_200 = 'Errors are HTTP 200 too, with the error envelope: `response_code` "01" and `Echec (CodeXX)` in `response_text` (confirmInvoice codes; refunds add Code05 payin not completed, Code06 already refunded in full, Code07 more than is left, Code08 refunds unavailable).';
-const REFUND_ID = { name: 'refundId', in: 'path' as const, required: true, description: 'The refund id, `rf_…`.', schema: Type.String({ pattern: '^rf_[a-z2-7]{1,64}$' }) };
+const ERRORS_AS_200 =
+  'Errors are HTTP 200 too, with the error envelope: `response_code` "01" and `Echec (CodeXX)` in `response_text` (confirmInvoice codes; refunds add Code05 payin not completed, Code06 already refunded in full, Code07 more than is left, Code08 refunds unavailable).';
+const REFUND_ID = {
+  name: 'refundId',
+  in: 'path' as const,
+  required: true,
+  description: 'The refund id, `rf_…`.',
+  schema: Type.String({ pattern: '^rf_[a-z2-7]{1,64}$' }),
+};
 const IDEMPOTENCY_KEY = {
   name: 'Idempotency-Key',
   in: 'header' as const,
   required: false,
-  description: 'A repeated key with the same body replays the recorded success; with another body it is refused (Code04).',
+  description:
+    'A repeated key with the same body replays the recorded success; with another body it is refused (Code04).',
   schema: Type.String({ minLength: 1, maxLength: 255 }),
 };
 
@@ -107,7 +138,12 @@ export const REFUND_OPERATIONS: readonly Operation[] = [
     authenticated: true,
     parameters: [IDEMPOTENCY_KEY],
     requestBody: { schema: RefundCreateBody, required: true },
-    responses: { '200': { description: `The refund, or the error envelope. ${ERRORS_AS_200}`, schema: Type.Union([RefundBody, ErrorEnvelope], { title: 'RefundResponse' }) } },
+    responses: {
+      '200': {
+        description: `The refund, or the error envelope. ${ERRORS_AS_200}`,
+        schema: Type.Union([RefundBody, ErrorEnvelope], { title: 'RefundResponse' }),
+      },
+    },
   },
   {
     method: 'get',
@@ -118,7 +154,12 @@ export const REFUND_OPERATIONS: readonly Operation[] = [
     tags: ['Refunds'],
     authenticated: true,
     parameters: [REFUND_ID],
-    responses: { '200': { description: `The refund, or the error envelope. ${ERRORS_AS_200}`, schema: Type.Union([RefundBody, ErrorEnvelope], { title: 'RefundGetResponse' }) } },
+    responses: {
+      '200': {
+        description: `The refund, or the error envelope. ${ERRORS_AS_200}`,
+        schema: Type.Union([RefundBody, ErrorEnvelope], { title: 'RefundGetResponse' }),
+      },
+    },
   },
   {
     method: 'get',
@@ -128,8 +169,21 @@ export const REFUND_OPERATIONS: readonly Operation[] = [
     description: `Oldest first, at most ${REFUNDS_LIST_MAX}.`,
     tags: ['Refunds'],
     authenticated: true,
-    parameters: [{ name: 'payin', in: 'query', required: true, description: 'The payin token, or its `pay_…` id.', schema: Type.String({ minLength: 1, maxLength: 1024 }) }],
-    responses: { '200': { description: `The payin's refunds, or the error envelope. ${ERRORS_AS_200}`, schema: Type.Union([RefundListBody, ErrorEnvelope], { title: 'RefundListResponse' }) } },
+    parameters: [
+      {
+        name: 'payin',
+        in: 'query',
+        required: true,
+        description: 'The payin token, or its `pay_…` id.',
+        schema: Type.String({ minLength: 1, maxLength: 1024 }),
+      },
+    ],
+    responses: {
+      '200': {
+        description: `The payin's refunds, or the error envelope. ${ERRORS_AS_200}`,
+        schema: Type.Union([RefundListBody, ErrorEnvelope], { title: 'RefundListResponse' }),
+      },
+    },
   },
   {
     method: 'post',
@@ -137,15 +191,30 @@ export const REFUND_OPERATIONS: readonly Operation[] = [
     operationId: 'consoleRefundPayin',
     summary: 'Refund a payin from its story page (console)',
     description:
-      'Form fields: `amount` (whole XOF; empty: what is left to refund), `reason`, and `csrf`. Needs a console session. Refunds for the payin\'s project through the same command as `POST /cauri/v1/refunds`, on the audit trail. Answered with a 303 to the story page, which shows the refund or why it was refused.',
+      "Form fields: `amount` (whole XOF; empty: what is left to refund), `reason`, and `csrf`. Needs a console session. Refunds for the payin's project through the same command as `POST /cauri/v1/refunds`, on the audit trail. Answered with a 303 to the story page, which shows the refund or why it was refused.",
     tags: ['Console'],
     authenticated: false,
-    parameters: [{ name: 'id', in: 'path', required: true, description: 'The payin id (`pay_…`).', schema: Type.String() }],
-    requestBody: { schema: Type.Record(Type.String(), Type.String(), { description: 'Form fields, always with `csrf`.' }), contentType: 'application/x-www-form-urlencoded', required: true },
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'The payin id (`pay_…`).',
+        schema: Type.String(),
+      },
+    ],
+    requestBody: {
+      schema: Type.Record(Type.String(), Type.String(), { description: 'Form fields, always with `csrf`.' }),
+      contentType: 'application/x-www-form-urlencoded',
+      required: true,
+    },
     responses: {
       '200': { description: 'Not used: the answer is a redirect.', contentType: 'text/html' },
       '303': { description: 'Back to the story page, with the refund or the reason it was refused.' },
-      '403': { description: 'No session, or a missing or wrong CSRF token, or a cross-site post.', contentType: 'text/html' },
+      '403': {
+        description: 'No session, or a missing or wrong CSRF token, or a cross-site post.',
+        contentType: 'text/html',
+      },
     },
   },
 ];

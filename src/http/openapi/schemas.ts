@@ -1,5 +1,8 @@
 import { type Static, type TObject, type TSchema, Type } from 'typebox';
-import type { PayinCallback as PayinCallbackPayload, PayoutCallback as PayoutCallbackPayload } from '../../core/callbacks.js';
+import type {
+  PayinCallback as PayinCallbackPayload,
+  PayoutCallback as PayoutCallbackPayload,
+} from '../../core/callbacks.js';
 import { CONFIRM_KEYS } from '../wire.js';
 
 /**
@@ -9,16 +12,27 @@ import { CONFIRM_KEYS } from '../wire.js';
  * strings, errors are HTTP 200 with `Echec (CodeXX)`.
  */
 
-const WikiUrl = Type.String({ pattern: '^https://client\\.ligdicash\\.com/wiki/(createInvoice|confirmInvoice|createWithdrawal|createStraightWithdrawal)$' });
+const WikiUrl = Type.String({
+  pattern:
+    '^https://client\\.ligdicash\\.com/wiki/(createInvoice|confirmInvoice|createWithdrawal|createStraightWithdrawal)$',
+});
 
 /** The create envelope of E1, E2, E5, E6, E7: `custom_data` echoed as an object, with `logfile`. */
 export const CreateEnvelope = Type.Object(
   {
     response_code: Type.Literal('00'),
-    token: Type.String({ minLength: 1, description: 'The invoice or payout token, for the confirm endpoints.' }),
-    response_text: Type.String({ description: 'Payment page URL (E1, E2 redirect modes), operator portal URL, or "Votre requête est en cours de traitement".' }),
+    token: Type.String({
+      minLength: 1,
+      description: 'The invoice or payout token, for the confirm endpoints.',
+    }),
+    response_text: Type.String({
+      description:
+        'Payment page URL (E1, E2 redirect modes), operator portal URL, or "Votre requête est en cours de traitement".',
+    }),
     description: Type.String(),
-    custom_data: Type.Record(Type.String(), Type.String(), { description: "The merchant's custom data as an object, plus `logfile`." }),
+    custom_data: Type.Record(Type.String(), Type.String(), {
+      description: "The merchant's custom data as an object, plus `logfile`.",
+    }),
     wiki: WikiUrl,
   },
   { additionalProperties: false, title: 'CreateEnvelope' },
@@ -29,7 +43,10 @@ export const ErrorEnvelope = Type.Object(
   {
     response_code: Type.Literal('01'),
     token: Type.Literal(''),
-    response_text: Type.String({ pattern: '^Echec \\(Code\\d{2}\\)$', description: 'The SDKs extract the sub-code with /\\d{2,3}[a-z]?/.' }),
+    response_text: Type.String({
+      pattern: '^Echec \\(Code\\d{2}\\)$',
+      description: 'The SDKs extract the sub-code with /\\d{2,3}[a-z]?/.',
+    }),
     description: Type.String({ maxLength: 300 }),
     wiki: WikiUrl,
   },
@@ -48,9 +65,13 @@ export const CustomDataRow = Type.Object(
 const DigitString = Type.String({ pattern: '^\\d+$' });
 
 /** Wire statuses: `notcompleted` as the current docs say; old SDKs and samples spell it `nocompleted`. */
-export const WireStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('notcompleted')], {
-  description: 'Cauri emits `notcompleted` (current docs). The JS and Dart SDK types and old PHP samples say `nocompleted`: treat anything not `completed` or `pending` as failed.',
-});
+export const WireStatus = Type.Union(
+  [Type.Literal('pending'), Type.Literal('completed'), Type.Literal('notcompleted')],
+  {
+    description:
+      'Cauri emits `notcompleted` (current docs). The JS and Dart SDK types and old PHP samples say `nocompleted`: treat anything not `completed` or `pending` as failed.',
+  },
+);
 
 /** The confirm body of E3, E8, E9: exactly 16 keys (the Python SDK rejects any other). */
 export const ConfirmBody = Type.Object(
@@ -59,7 +80,9 @@ export const ConfirmBody = Type.Object(
     token: Type.String({ description: 'Empty for payins, the payout token for payouts.' }),
     response_text: Type.String(),
     description: Type.String({ description: 'The failure reason of a `notcompleted` payout, else empty.' }),
-    custom_data: Type.Array(CustomDataRow, { description: 'Rows, not an object; `hash` and `logfile` rows are added. Empty for payouts.' }),
+    custom_data: Type.Array(CustomDataRow, {
+      description: 'Rows, not an object; `hash` and `logfile` rows are added. Empty for payouts.',
+    }),
     wiki: WikiUrl,
     status: WireStatus,
     operator_id: Type.String({ description: 'A string, empty while a payin is pending.' }),
@@ -81,7 +104,12 @@ void confirmKeys;
 
 /** E4 `debitotp` alone answers `{error, message}`, not the envelope (spec §2.4). */
 export const DebitOtpBody = Type.Object(
-  { error: Type.Boolean(), message: Type.String({ description: '"OTP sent. Please check your phone." or the reason of the refusal.' }) },
+  {
+    error: Type.Boolean(),
+    message: Type.String({
+      description: '"OTP sent. Please check your phone." or the reason of the refusal.',
+    }),
+  },
   { additionalProperties: false, title: 'DebitOtpBody' },
 );
 
@@ -89,9 +117,16 @@ export const CreateResponse = Type.Union([CreateEnvelope, ErrorEnvelope], { titl
 export const ConfirmResponse = Type.Union([ConfirmBody, ErrorEnvelope], { title: 'ConfirmResponse' });
 
 /** The token of a confirm request, by any accepted name, in the query or (POST) the JSON body. */
-export const PayinConfirmRequest = Type.Object({ invoiceToken: Type.Optional(Type.String()), token: Type.Optional(Type.String()) }, { title: 'PayinConfirmRequest' });
+export const PayinConfirmRequest = Type.Object(
+  { invoiceToken: Type.Optional(Type.String()), token: Type.Optional(Type.String()) },
+  { title: 'PayinConfirmRequest' },
+);
 export const PayoutConfirmRequest = Type.Object(
-  { withdrawalToken: Type.Optional(Type.String()), payoutToken: Type.Optional(Type.String()), token: Type.Optional(Type.String()) },
+  {
+    withdrawalToken: Type.Optional(Type.String()),
+    payoutToken: Type.Optional(Type.String()),
+    token: Type.Optional(Type.String()),
+  },
   { title: 'PayoutConfirmRequest' },
 );
 
@@ -119,34 +154,69 @@ const CallbackStatus = Type.Union([Type.Literal('completed'), Type.Literal('notc
 });
 
 const CallbackCustomData = Type.Array(CustomDataRow, {
-  description: "Rows, not an object: the merchant's custom data in the order given, then a `hash` row and a `logfile` row.",
+  description:
+    "Rows, not an object: the merchant's custom data in the order given, then a `hash` row and a `logfile` row.",
 });
 
 /** The payin callback of src/core/callbacks.ts (spec §3.2): the documented keys in order, then `transaction_id` and `hash`. */
 export const PayinCallback = Type.Object(
   {
-    date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\+00$', description: 'The final status change, UTC: `YYYY-MM-DD HH:MM:SS+00`.' }),
+    date: Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\+00$',
+      description: 'The final status change, UTC: `YYYY-MM-DD HH:MM:SS+00`.',
+    }),
     wiki: Type.Literal('https://client.ligdicash.com/wiki/confirmInvoice'),
-    token: Type.Literal('', { description: 'Always empty for payins (spec §3.2): use the creation token to confirm.' }),
-    amount: Type.Integer({ minimum: 0, description: 'XOF, an integer here (a digit string in confirm answers).' }),
+    token: Type.Literal('', {
+      description: 'Always empty for payins (spec §3.2): use the creation token to confirm.',
+    }),
+    amount: Type.Integer({
+      minimum: 0,
+      description: 'XOF, an integer here (a digit string in confirm answers).',
+    }),
     status: CallbackStatus,
     montant: Type.Integer({ minimum: 0, description: 'Same as `amount`.' }),
-    customer: Type.String({ description: 'The payer\'s number; empty if none was recorded.' }),
+    customer: Type.String({ description: "The payer's number; empty if none was recorded." }),
     oreference: Type.Literal('', { description: 'Documented, always empty.' }),
-    request_id: Type.String({ pattern: '^P\\d{13}$', description: 'LigdiCash\'s short id: `P` and 13 digits.' }),
+    request_id: Type.String({
+      pattern: '^P\\d{13}$',
+      description: "LigdiCash's short id: `P` and 13 digits.",
+    }),
     custom_data: CallbackCustomData,
     description: Type.Literal(''),
-    external_id: Type.String({ description: 'The values of the custom-data keys that contain "id", concatenated in order.' }),
-    operator_id: Type.String({ description: 'A string here (a number in payout callbacks): "0" for the LigdiCash wallet, empty if no operator was chosen.' }),
+    external_id: Type.String({
+      description: 'The values of the custom-data keys that contain "id", concatenated in order.',
+    }),
+    operator_id: Type.String({
+      description:
+        'A string here (a number in payout callbacks): "0" for the LigdiCash wallet, empty if no operator was chosen.',
+    }),
     operator_name: Type.String({ description: 'Empty if no operator was chosen.' }),
-    response_code: Type.Literal('00', { description: 'Always "00", a failed payin included: read `status`.' }),
+    response_code: Type.Literal('00', {
+      description: 'Always "00", a failed payin included: read `status`.',
+    }),
     response_text: Type.Literal(''),
     customer_details: Type.Object(
-      { email: Type.Literal(''), phone: Type.String(), details: Type.Literal(''), lastname: Type.Literal(''), firstname: Type.Literal('') },
-      { additionalProperties: false, description: 'Documented with the payer\'s names; Cauri keeps none, so only `phone` (same as `customer`) is filled.' },
+      {
+        email: Type.Literal(''),
+        phone: Type.String(),
+        details: Type.Literal(''),
+        lastname: Type.Literal(''),
+        firstname: Type.Literal(''),
+      },
+      {
+        additionalProperties: false,
+        description:
+          "Documented with the payer's names; Cauri keeps none, so only `phone` (same as `customer`) is filled.",
+      },
     ),
-    transaction_id: Type.String({ description: 'Not in the LigdiCash docs (merchants read it): `custom_data.transaction_id`, else `external_id`; the value confirm returns.' }),
-    hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Not in the LigdiCash docs: the value of the `hash` row.' }),
+    transaction_id: Type.String({
+      description:
+        'Not in the LigdiCash docs (merchants read it): `custom_data.transaction_id`, else `external_id`; the value confirm returns.',
+    }),
+    hash: Type.String({
+      pattern: '^[0-9a-f]{64}$',
+      description: 'Not in the LigdiCash docs: the value of the `hash` row.',
+    }),
   },
   { additionalProperties: false, title: 'PayinCallback' },
 );
@@ -154,21 +224,32 @@ export const PayinCallback = Type.Object(
 /** The payout callback of src/core/callbacks.ts (spec §3.3): exactly the documented keys, in order. */
 export const PayoutCallback = Type.Object(
   {
-    response_code: Type.Literal('00', { description: 'Always "00", a failed payout included: read `status`.' }),
+    response_code: Type.Literal('00', {
+      description: 'Always "00", a failed payout included: read `status`.',
+    }),
     token: Type.String({
       pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
-      description: 'A payout token (JWT) different from the creation token, the same on every attempt; confirm accepts either.',
+      description:
+        'A payout token (JWT) different from the creation token, the same on every attempt; confirm accepts either.',
     }),
     response_text: Type.Literal(''),
     status: CallbackStatus,
     custom_data: CallbackCustomData,
-    operator_id: Type.Integer({ description: 'A number here (a string in payin callbacks and in confirm answers), e.g. 11.' }),
-    operator_name: Type.String({ description: 'Prefixed `LigdiCash ` for customer payouts to the wallet, e.g. "LigdiCash ORANGE BURKINA".' }),
+    operator_id: Type.Integer({
+      description: 'A number here (a string in payin callbacks and in confirm answers), e.g. 11.',
+    }),
+    operator_name: Type.String({
+      description:
+        'Prefixed `LigdiCash ` for customer payouts to the wallet, e.g. "LigdiCash ORANGE BURKINA".',
+    }),
     url: Type.String({ description: 'The callback URL this request was sent to.' }),
     url_method: Type.Literal(''),
     transaction_id: Type.String({ description: 'Equal to `external_id`.' }),
     external_id: Type.String({ description: "The merchant's identifier given at creation." }),
-    montant: Type.String({ pattern: '^\\d+$', description: 'XOF, a digit string here (an integer in payin callbacks).' }),
+    montant: Type.String({
+      pattern: '^\\d+$',
+      description: 'XOF, a digit string here (an integer in payin callbacks).',
+    }),
     amount: Type.String({ pattern: '^\\d+$', description: 'Same as `montant`.' }),
   },
   { additionalProperties: false, title: 'PayoutCallback' },
@@ -195,7 +276,9 @@ void payoutDescribed;
  * it: the same keys, every value a string; integers as their digits, nested values as JSON text.
  */
 export function formVariant(schema: TObject, title: string): TObject {
-  const fields = Object.fromEntries(Object.entries(schema.properties).map(([key, property]) => [key, formField(property)]));
+  const fields = Object.fromEntries(
+    Object.entries(schema.properties).map(([key, property]) => [key, formField(property)]),
+  );
   const of = (schema as { title?: string }).title ?? 'the JSON payload';
   const nested = Object.entries(schema.properties)
     .filter(([, property]) => Type.IsObject(property) || Type.IsArray(property))
@@ -210,9 +293,14 @@ export function formVariant(schema: TObject, title: string): TObject {
 
 function formField(property: TSchema): TSchema {
   const description = (property as { description?: string }).description;
-  if (Type.IsInteger(property)) return Type.String({ pattern: '^\\d+$', description: 'The integer of the JSON payload, as digits.' });
+  if (Type.IsInteger(property))
+    return Type.String({ pattern: '^\\d+$', description: 'The integer of the JSON payload, as digits.' });
   if (Type.IsObject(property) || Type.IsArray(property)) {
-    return Type.String({ contentMediaType: 'application/json', contentSchema: property, description: `The JSON value, as JSON text. ${description ?? ''}`.trim() });
+    return Type.String({
+      contentMediaType: 'application/json',
+      contentSchema: property,
+      description: `The JSON value, as JSON text. ${description ?? ''}`.trim(),
+    });
   }
   return property;
 }
@@ -220,7 +308,10 @@ function formField(property: TSchema): TSchema {
 export const PayinCallbackForm = formVariant(PayinCallback, 'PayinCallbackForm');
 export const PayoutCallbackForm = formVariant(PayoutCallback, 'PayoutCallbackForm');
 
-export const HealthBody = Type.Object({ status: Type.Literal('ok'), mode: Type.String() }, { additionalProperties: false, title: 'HealthBody' });
+export const HealthBody = Type.Object(
+  { status: Type.Literal('ok'), mode: Type.String() },
+  { additionalProperties: false, title: 'HealthBody' },
+);
 
 export const NotifyBody = Type.Object(
   { received: Type.Literal(true), reference: Type.String(), result: Type.String() },
@@ -228,12 +319,18 @@ export const NotifyBody = Type.Object(
 );
 
 /** A plain `{error}` of the non-LigdiCash endpoints (operator notifications, sandbox actions). */
-export const PlainError = Type.Object({ error: Type.String() }, { additionalProperties: false, title: 'PlainError' });
+export const PlainError = Type.Object(
+  { error: Type.String() },
+  { additionalProperties: false, title: 'PlainError' },
+);
 
 export const SmsInbox = Type.Object(
   {
     messages: Type.Array(
-      Type.Object({ id: Type.String(), phone: Type.String(), body: Type.String(), createdAt: Type.String() }, { additionalProperties: false }),
+      Type.Object(
+        { id: Type.String(), phone: Type.String(), body: Type.String(), createdAt: Type.String() },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false, title: 'SmsInbox' },
@@ -255,7 +352,10 @@ export const PendingApproval = Type.Object(
   { title: 'PendingApproval' },
 );
 
-export const DialRequest = Type.Object({ phone: Type.String(), code: Type.Optional(Type.String()) }, { title: 'DialRequest' });
+export const DialRequest = Type.Object(
+  { phone: Type.String(), code: Type.Optional(Type.String()) },
+  { title: 'DialRequest' },
+);
 
 export const DialBody = Type.Union(
   [
@@ -267,13 +367,24 @@ export const DialBody = Type.Union(
       otp: Type.String(),
       expires_at: Type.String(),
     }),
-    Type.Object({ action: Type.Literal('approved'), phone: Type.String(), push: PendingApproval, settled: Type.String() }),
+    Type.Object({
+      action: Type.Literal('approved'),
+      phone: Type.String(),
+      push: PendingApproval,
+      settled: Type.String(),
+    }),
   ],
   { title: 'DialBody' },
 );
 
 export const PushList = Type.Object({ pushes: Type.Array(PendingApproval) }, { title: 'PushList' });
-export const PushDecision = Type.Object({ push: PendingApproval, decision: Type.String(), settled: Type.String() }, { title: 'PushDecision' });
+export const PushDecision = Type.Object(
+  { push: PendingApproval, decision: Type.String(), settled: Type.String() },
+  { title: 'PushDecision' },
+);
 
 /** The urlencoded fields of the payment page's and the sandbox pages' forms. */
-export const FormFields = Type.Record(Type.String(), Type.String(), { title: 'FormFields', description: 'application/x-www-form-urlencoded fields, with `csrf`.' });
+export const FormFields = Type.Record(Type.String(), Type.String(), {
+  title: 'FormFields',
+  description: 'application/x-www-form-urlencoded fields, with `csrf`.',
+});

@@ -15,7 +15,8 @@ export function registerCallbackResendRoutes(app: FastifyInstance, gw: Gateway):
   const handler = (request: FastifyRequest<{ Params: { eventId: string } }>) =>
     authenticated(gw, request, 'confirmInvoice', async (tx, project) => {
       const { eventId } = request.params;
-      if (!EVENT_ID.test(eventId)) return errorEnvelope('confirmInvoice', 'not_found', 'No such callback event');
+      if (!EVENT_ID.test(eventId))
+        return errorEnvelope('confirmInvoice', 'not_found', 'No such callback event');
       const resent = await requestResend(tx, eventId, project.id, gw.clock.nowMs());
       if (!resent.ok) return envelopeOf('confirmInvoice', resent);
       return {

@@ -6,13 +6,24 @@ describe('/cauri/v1 shared parsing', () => {
     expect(parseInstantMs('2026-03-01')).toBe(Date.UTC(2026, 2, 1));
     expect(parseInstantMs('2026-03-01T10:00:00Z')).toBe(Date.UTC(2026, 2, 1, 10));
     expect(parseInstantMs('2026-03-01T10:00:00.250+01:00')).toBe(Date.UTC(2026, 2, 1, 9, 0, 0, 250));
-    for (const bad of ['2026-02-30', '2026-13-01', '1999-12-31', 'yesterday', '1700000000000', '2026-03-01T10:00:00', '2026-3-1', '']) expect(parseInstantMs(bad), bad).toBeUndefined();
+    for (const bad of [
+      '2026-02-30',
+      '2026-13-01',
+      '1999-12-31',
+      'yesterday',
+      '1700000000000',
+      '2026-03-01T10:00:00',
+      '2026-3-1',
+      '',
+    ])
+      expect(parseInstantMs(bad), bad).toBeUndefined();
   });
 
   it('bounds page sizes', () => {
     expect(parseLimit(undefined, 100, 1000)).toBe(100);
     expect(parseLimit('1000', 100, 1000)).toBe(1000);
-    for (const bad of ['0', '1001', '-1', '1.5', '1e3', ' 5', '0x10']) expect(parseLimit(bad, 100, 1000), bad).toBeUndefined();
+    for (const bad of ['0', '1001', '-1', '1.5', '1e3', ' 5', '0x10'])
+      expect(parseLimit(bad, 100, 1000), bad).toBeUndefined();
   });
 
   it('round-trips cursors and refuses what it did not make', () => {

@@ -28,7 +28,10 @@ import { authenticated } from './common.js';
 export const CAURI_V1_READ_WIKI: Wiki = 'confirmInvoice';
 
 /** The success envelope: `response_code` "00" and the route's data beside it. */
-export function success<T extends Record<string, unknown>>(body: T, description = ''): { response_code: '00'; response_text: ''; description: string } & T {
+export function success<T extends Record<string, unknown>>(
+  body: T,
+  description = '',
+): { response_code: '00'; response_text: ''; description: string } & T {
   return { response_code: '00', response_text: '', description, ...body };
 }
 
@@ -36,12 +39,21 @@ export function success<T extends Record<string, unknown>>(body: T, description 
  * Runs a `/cauri/v1/` handler as one authenticated command (`authenticated()` in common.ts). The
  * work returns the body: `success({...})` or an error envelope.
  */
-export function cauriV1(gw: Gateway, request: FastifyRequest, wiki: Wiki, work: (tx: Tx, project: Project) => Promise<unknown>): Promise<unknown> {
+export function cauriV1(
+  gw: Gateway,
+  request: FastifyRequest,
+  wiki: Wiki,
+  work: (tx: Tx, project: Project) => Promise<unknown>,
+): Promise<unknown> {
   return authenticated(gw, request, wiki, work);
 }
 
 /** For routes that move money out of a project: the caller's IP must be on the project's list. */
-export function requireAllowedIp(request: FastifyRequest, project: Project, wiki: Wiki): ReturnType<typeof errorEnvelope> | undefined {
+export function requireAllowedIp(
+  request: FastifyRequest,
+  project: Project,
+  wiki: Wiki,
+): ReturnType<typeof errorEnvelope> | undefined {
   if (ipAllowed(project, request.ip)) return undefined;
   return errorEnvelope(wiki, 'ip_denied', `IP ${request.ip} is not allowed for this project`);
 }
@@ -69,7 +81,11 @@ export function queryValidator<T>(schema: TSchema): QueryValidator<T> {
 }
 
 /** Page sizes: `limit` defaults to `defaultCount` and may not exceed `maxCount`. */
-export function parseLimit(raw: string | undefined, defaultCount: number, maxCount: number): number | undefined {
+export function parseLimit(
+  raw: string | undefined,
+  defaultCount: number,
+  maxCount: number,
+): number | undefined {
   if (raw === undefined || raw === '') return defaultCount;
   if (!/^[0-9]{1,6}$/.test(raw)) return undefined;
   const count = Number(raw);

@@ -16,7 +16,13 @@ import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
 import { hasNul } from '../json-guard.js';
 import { sendPage } from '../checkout/html.js';
 import { type Lang, type PageError, isPageError, negotiateLang } from '../checkout/i18n.js';
-import { type InvoiceView, type Screen, renderError, renderInvoicePage, renderNotFound } from '../checkout/views.js';
+import {
+  type InvoiceView,
+  type Screen,
+  renderError,
+  renderInvoicePage,
+  renderNotFound,
+} from '../checkout/views.js';
 
 /**
  * The hosted payment page (spec §2.10; ADR 0007), at the URL E1 puts in `response_text`:
@@ -41,21 +47,32 @@ interface Loaded {
 export function registerCheckoutPageRoutes(app: FastifyInstance, gw: Gateway): void {
   void app.register((scope, _options, done) => {
     // The page's forms are urlencoded; the API's lenient JSON parser stays everywhere else.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      // No prototype: a field named `__proto__` or `constructor` is a field like any other (issue 10).
-      const fields = Object.create(null) as Record<string, string>;
-      let count = 0;
-      for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))) {
-        if (++count > FIELDS_MAX) break;
-        // PostgreSQL text cannot hold a NUL: refused at the edge, as in JSON bodies (ADR 0015).
-        if (hasNul(name) || hasNul(value)) return done(Object.assign(new Error('NUL character in a form field'), { statusCode: 400 }), undefined);
-        fields[name] = value.slice(0, FIELD_LENGTH_MAX);
-      }
-      done(null, fields);
-    });
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => {
+        // No prototype: a field named `__proto__` or `constructor` is a field like any other (issue 10).
+        const fields = Object.create(null) as Record<string, string>;
+        let count = 0;
+        for (const [name, value] of new URLSearchParams(
+          typeof body === 'string' ? body : body.toString('utf8'),
+        )) {
+          if (++count > FIELDS_MAX) break;
+          // PostgreSQL text cannot hold a NUL: refused at the edge, as in JSON bodies (ADR 0015).
+          if (hasNul(name) || hasNul(value))
+            return done(
+              Object.assign(new Error('NUL character in a form field'), { statusCode: 400 }),
+              undefined,
+            );
+          fields[name] = value.slice(0, FIELD_LENGTH_MAX);
+        }
+        done(null, fields);
+      },
+    );
     scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
       // A body that cannot be read (malformed or refused JSON, too large) is the client's fault: 400.
-      if (error.statusCode !== undefined && error.statusCode < 500) return sendPage(reply, 400, renderError(langOf(request)));
+      if (error.statusCode !== undefined && error.statusCode < 500)
+        return sendPage(reply, 400, renderError(langOf(request)));
       request.log.error({ err: error, url: request.url }, 'payment page failed');
       void sendPage(reply, 500, renderError(langOf(request)));
     });
@@ -68,7 +85,10 @@ export function registerCheckoutPageRoutes(app: FastifyInstance, gw: Gateway): v
 }
 
 function langOf(request: FastifyRequest): Lang {
-  return negotiateLang((request.query as Record<string, unknown> | undefined)?.lang, request.headers['accept-language']);
+  return negotiateLang(
+    (request.query as Record<string, unknown> | undefined)?.lang,
+    request.headers['accept-language'],
+  );
 }
 
 /** The token and the action of `<base>/<token>[/<action>]`. */
@@ -83,11 +103,23 @@ async function load(gw: Gateway, token: string): Promise<Loaded | undefined> {
   const claims = verifyGatewayToken(gw, token);
   if (claims?.kind !== 'payin') return undefined;
   return gw.db.command(async (tx) => {
-    const payin = await tx.selectFrom('payins').selectAll().where('number', '=', claims.number).executeTakeFirst();
+    const payin = await tx
+      .selectFrom('payins')
+      .selectAll()
+      .where('number', '=', claims.number)
+      .executeTakeFirst();
     if (!payin) return undefined;
-    const invoice = await tx.selectFrom('invoices').selectAll().where('payin_id', '=', payin.id).executeTakeFirst();
+    const invoice = await tx
+      .selectFrom('invoices')
+      .selectAll()
+      .where('payin_id', '=', payin.id)
+      .executeTakeFirst();
     if (!invoice) return undefined;
-    const project = await tx.selectFrom('projects').selectAll().where('id', '=', payin.project_id).executeTakeFirstOrThrow();
+    const project = await tx
+      .selectFrom('projects')
+      .selectAll()
+      .where('id', '=', payin.project_id)
+      .executeTakeFirstOrThrow();
     return { payin, invoice, project };
   });
 }
@@ -95,10 +127,13 @@ async function load(gw: Gateway, token: string): Promise<Loaded | undefined> {
 /** Where the browser goes when the customer is done: `return_url` or `cancel_url` with `?token=`, else the shop. */
 function merchantTarget(loaded: Loaded, which: 'return' | 'cancel'): string | undefined {
   const { invoice, payin } = loaded;
-  const order = which === 'return' ? [invoice.return_url, invoice.cancel_url] : [invoice.cancel_url, invoice.return_url];
+  const order =
+    which === 'return' ? [invoice.return_url, invoice.cancel_url] : [invoice.cancel_url, invoice.return_url];
   const url = order.find((candidate) => candidate !== '' && checkUrl(candidate) !== undefined);
   if (url !== undefined) return withToken(url, payin.token);
-  return invoice.store_website_url !== '' && checkUrl(invoice.store_website_url) !== undefined ? invoice.store_website_url : undefined;
+  return invoice.store_website_url !== '' && checkUrl(invoice.store_website_url) !== undefined
+    ? invoice.store_website_url
+    : undefined;
 }
 
 function screenOf(gw: Gateway, loaded: Loaded, q: Record<string, unknown>): Screen {
@@ -107,13 +142,19 @@ function screenOf(gw: Gateway, loaded: Loaded, q: Record<string, unknown>): Scre
   if (payin.status === 'completed') return withTarget('completed', merchantTarget(loaded, 'return'));
   if (payin.status !== 'pending') {
     const cancelled = payin.status_reason?.startsWith('cancelled by the customer') === true;
-    return withTarget(cancelled ? 'cancelled' : 'failed', merchantTarget(loaded, cancelled ? 'cancel' : 'return'));
+    return withTarget(
+      cancelled ? 'cancelled' : 'failed',
+      merchantTarget(loaded, cancelled ? 'cancel' : 'return'),
+    );
   }
   if (q.left === '1' && hosted) return withTarget('left', merchantTarget(loaded, 'cancel'));
   const operator = payin.operator_id !== null ? operatorById(payin.operator_id) : undefined;
   if (invoice.reference !== null && operator !== undefined) {
     const redirectUrl = invoice.redirect_url !== null ? checkUrl(invoice.redirect_url) : undefined;
-    const canSimulate = gw.config.mode === 'sandbox' && simulatorDeskOf(gw.connector) !== undefined && invoice.validation_mode !== 'ussd_otp';
+    const canSimulate =
+      gw.config.mode === 'sandbox' &&
+      simulatorDeskOf(gw.connector) !== undefined &&
+      invoice.validation_mode !== 'ussd_otp';
     return {
       kind: 'waiting',
       operator,
@@ -126,12 +167,19 @@ function screenOf(gw: Gateway, loaded: Loaded, q: Record<string, unknown>): Scre
     };
   }
   const project = toProject(loaded.project);
-  const filter = invoice.customer_filter !== '' ? operatorForPhone(invoice.customer_filter, gw.prefixes) : undefined;
-  const offered = project.payinEnabled ? offeredOperators(payinOperatorIds(gw, project), Number(payin.amount_xof) as Xof, filter) : [];
+  const filter =
+    invoice.customer_filter !== '' ? operatorForPhone(invoice.customer_filter, gw.prefixes) : undefined;
+  const offered = project.payinEnabled
+    ? offeredOperators(payinOperatorIds(gw, project), Number(payin.amount_xof) as Xof, filter)
+    : [];
   const selected = offered.find((op) => op.id === q.op) ?? (offered.length === 1 ? offered[0] : undefined);
-  if (!hosted || selected === undefined) return { kind: 'choose', operators: hosted ? offered : [], canCancel: hosted };
+  if (!hosted || selected === undefined)
+    return { kind: 'choose', operators: hosted ? offered : [], canCancel: hosted };
   const typed = typeof q.phone === 'string' && /^\+?\d{8,15}$/.test(q.phone) ? q.phone : undefined;
-  const simCode = gw.config.mode === 'sandbox' && typeof q.simcode === 'string' && /^\d{4,8}$/.test(q.simcode) ? q.simcode : undefined;
+  const simCode =
+    gw.config.mode === 'sandbox' && typeof q.simcode === 'string' && /^\d{4,8}$/.test(q.simcode)
+      ? q.simcode
+      : undefined;
   return {
     kind: 'form',
     operator: selected,
@@ -146,7 +194,12 @@ function withTarget(kind: 'completed' | 'failed' | 'cancelled' | 'left', target:
   return target !== undefined ? { kind, target } : { kind };
 }
 
-async function showPage(gw: Gateway, request: FastifyRequest, reply: FastifyReply, base: string): Promise<FastifyReply> {
+async function showPage(
+  gw: Gateway,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  base: string,
+): Promise<FastifyReply> {
   const lang = langOf(request);
   const { token, action } = splitPath(request);
   const loaded = action === undefined ? await load(gw, token) : undefined;
@@ -174,26 +227,56 @@ function viewOf(gw: Gateway, loaded: Loaded, lang: Lang, basePath: string, csrf:
 }
 
 function redirectTo(reply: FastifyReply, path: string, params: Record<string, string>): FastifyReply {
-  return reply.code(303).header('location', `${path}?${new URLSearchParams(params).toString()}`).send();
+  return reply
+    .code(303)
+    .header('location', `${path}?${new URLSearchParams(params).toString()}`)
+    .send();
 }
 
-async function handlePost(gw: Gateway, request: FastifyRequest, reply: FastifyReply, base: string): Promise<FastifyReply> {
+async function handlePost(
+  gw: Gateway,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  base: string,
+): Promise<FastifyReply> {
   const { token, action } = splitPath(request);
-  const fields = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+  const fields = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+    string,
+    unknown
+  >;
   const lang = negotiateLang(fields.lang, request.headers['accept-language']);
   const loaded = await load(gw, token);
   if (!loaded || action === undefined) return sendPage(reply, 404, renderNotFound(lang));
   const page = `${base}/${token}`;
-  if (!csrfValid(request, fields.csrf, gw.config.publicUrl)) return redirectTo(reply, page, { lang, e: 'csrf' });
+  if (!csrfValid(request, fields.csrf, gw.config.publicUrl))
+    return redirectTo(reply, page, { lang, e: 'csrf' });
   const field = (name: string) => (typeof fields[name] === 'string' ? fields[name] : '');
   const hosted = loaded.invoice.channel === 'hosted';
   switch (action) {
     case 'pay': {
       if (!hosted) return redirectTo(reply, page, { lang });
-      const begun = await commandFor(gw.db, request.id, (tx) => beginHostedAttempt(gw, tx, loaded.payin.id, { operatorId: field('operator'), phone: field('phone'), otp: field('otp') }));
-      if (!begun.ok) return redirectTo(reply, page, { lang, op: field('operator'), phone: field('phone'), e: begun.error });
+      const begun = await commandFor(gw.db, request.id, (tx) =>
+        beginHostedAttempt(gw, tx, loaded.payin.id, {
+          operatorId: field('operator'),
+          phone: field('phone'),
+          otp: field('otp'),
+        }),
+      );
+      if (!begun.ok)
+        return redirectTo(reply, page, {
+          lang,
+          op: field('operator'),
+          phone: field('phone'),
+          e: begun.error,
+        });
       const recorded = await sendAttempt(gw, begun.attempt, request.id);
-      if (recorded.disposition === 'refused') return redirectTo(reply, page, { lang, op: field('operator'), phone: field('phone'), e: recorded.refusal ?? 'otp_invalid' });
+      if (recorded.disposition === 'refused')
+        return redirectTo(reply, page, {
+          lang,
+          op: field('operator'),
+          phone: field('phone'),
+          e: recorded.refusal ?? 'otp_invalid',
+        });
       return redirectTo(reply, page, recorded.redirectUrl !== undefined ? { lang, go: '1' } : { lang });
     }
     case 'cancel': {
@@ -211,10 +294,22 @@ async function handlePost(gw: Gateway, request: FastifyRequest, reply: FastifyRe
 }
 
 /** Sandbox only: the customer's answer to a push, app or portal request, as if given on the phone. */
-async function simulate(gw: Gateway, reply: FastifyReply, loaded: Loaded, page: string, lang: Lang, decision: string): Promise<FastifyReply> {
+async function simulate(
+  gw: Gateway,
+  reply: FastifyReply,
+  loaded: Loaded,
+  page: string,
+  lang: Lang,
+  decision: string,
+): Promise<FastifyReply> {
   const desk = simulatorDeskOf(gw.connector);
   const reference = loaded.invoice.reference;
-  if (gw.config.mode !== 'sandbox' || desk === undefined || reference === null || (decision !== 'approve' && decision !== 'decline')) {
+  if (
+    gw.config.mode !== 'sandbox' ||
+    desk === undefined ||
+    reference === null ||
+    (decision !== 'approve' && decision !== 'decline')
+  ) {
     return redirectTo(reply, page, { lang });
   }
   const decided = await desk.decide(reference, decision);
@@ -223,7 +318,14 @@ async function simulate(gw: Gateway, reply: FastifyReply, loaded: Loaded, page: 
 }
 
 /** Sandbox only: the customer dials the operator's USSD code (a payment code, or a guided USSD approval). */
-async function dial(gw: Gateway, reply: FastifyReply, page: string, lang: Lang, operatorId: string, phone: string): Promise<FastifyReply> {
+async function dial(
+  gw: Gateway,
+  reply: FastifyReply,
+  page: string,
+  lang: Lang,
+  operatorId: string,
+  phone: string,
+): Promise<FastifyReply> {
   const desk = simulatorDeskOf(gw.connector);
   if (gw.config.mode !== 'sandbox' || desk === undefined) return redirectTo(reply, page, { lang });
   const dialled = await desk.dial(phone);
@@ -232,5 +334,10 @@ async function dial(gw: Gateway, reply: FastifyReply, page: string, lang: Lang, 
     await deliverNotification(gw, dialled.value.notification);
     return redirectTo(reply, page, { lang });
   }
-  return redirectTo(reply, page, { lang, op: operatorId, phone: dialled.value.phone, simcode: dialled.value.otp });
+  return redirectTo(reply, page, {
+    lang,
+    op: operatorId,
+    phone: dialled.value.phone,
+    simcode: dialled.value.otp,
+  });
 }

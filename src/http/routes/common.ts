@@ -26,11 +26,16 @@ export function authenticated(
   options?: CommandOptions,
 ): Promise<unknown> {
   // What the command writes to payins and payouts names this request (ADR 0020).
-  return commandFor(gw.db, request.id, async (tx) => {
-    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
-    if (!auth.ok) return envelopeOf(wiki, auth);
-    return work(tx, auth.value);
-  }, options);
+  return commandFor(
+    gw.db,
+    request.id,
+    async (tx) => {
+      const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
+      if (!auth.ok) return envelopeOf(wiki, auth);
+      return work(tx, auth.value);
+    },
+    options,
+  );
 }
 
 /** The `Idempotency-Key` header: absent, or false when it is empty or too long. */
@@ -62,7 +67,8 @@ export async function idempotentCreate(
   } catch (error) {
     // A safety net: claimKey's ON CONFLICT DO NOTHING leaves no unique violation on the key, but
     // should one occur, the loser rolled back entirely and a second run replays the winner's answer.
-    if (uniqueViolation(error)?.includes('idempotency')) return idempotentCreateOnce(gw, request, wiki, endpoint, create, options);
+    if (uniqueViolation(error)?.includes('idempotency'))
+      return idempotentCreateOnce(gw, request, wiki, endpoint, create, options);
     throw error;
   }
 }
@@ -77,21 +83,32 @@ function idempotentCreateOnce(
 ): Promise<unknown> {
   const key = idempotencyKeyOf(request);
   const commandOptions = key === undefined ? options : { ...options, concurrent: false };
-  return authenticated(gw, request, wiki, async (tx, project) => {
-    if (key === false) return errorEnvelope(wiki, 'invalid_input', `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
-    if (key === undefined) return (await create(tx, project)).body;
-    const hash = requestHash(endpoint, request.body);
-    // The key is taken first, before any balance row: a concurrent retry waits here for this
-    // request's commit and replays its answer (ADR 0016). No command takes a key after a balance
-    // row, so the order cannot deadlock.
-    const owner = { projectId: project.id, key };
-    const claim = await claimKey(tx, gw.db.dialect, owner, endpoint, hash, gw.clock.nowMs());
-    if (claim.kind === 'replay') return claim.response;
-    if (claim.kind === 'conflict') return errorEnvelope(wiki, 'idempotency_conflict');
-    const { body, succeeded } = await create(tx, project);
-    await settleKey(tx, owner, succeeded ? { succeeded, body } : { succeeded });
-    return body;
-  }, commandOptions);
+  return authenticated(
+    gw,
+    request,
+    wiki,
+    async (tx, project) => {
+      if (key === false)
+        return errorEnvelope(
+          wiki,
+          'invalid_input',
+          `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`,
+        );
+      if (key === undefined) return (await create(tx, project)).body;
+      const hash = requestHash(endpoint, request.body);
+      // The key is taken first, before any balance row: a concurrent retry waits here for this
+      // request's commit and replays its answer (ADR 0016). No command takes a key after a balance
+      // row, so the order cannot deadlock.
+      const owner = { projectId: project.id, key };
+      const claim = await claimKey(tx, gw.db.dialect, owner, endpoint, hash, gw.clock.nowMs());
+      if (claim.kind === 'replay') return claim.response;
+      if (claim.kind === 'conflict') return errorEnvelope(wiki, 'idempotency_conflict');
+      const { body, succeeded } = await create(tx, project);
+      await settleKey(tx, owner, succeeded ? { succeeded, body } : { succeeded });
+      return body;
+    },
+    commandOptions,
+  );
 }
 
 /** Query parameter by any of its accepted names (spec §2.3, §2.8). */

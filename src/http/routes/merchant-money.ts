@@ -1,13 +1,28 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Gateway } from '../../commands/context.js';
-import { type StatementFilter, type StatementPage, projectBalances, statementPage } from '../../commands/merchant-money.js';
+import {
+  type StatementFilter,
+  type StatementPage,
+  projectBalances,
+  statementPage,
+} from '../../commands/merchant-money.js';
 import type { Project } from '../../commands/projects.js';
 import { operatorById } from '../../core/operators.js';
 import { type StatementEntry, statementCsv } from '../../core/statement.js';
 import type { Tx } from '../../store/database.js';
 import { errorEnvelope } from '../envelope.js';
-import { CAURI_V1_READ_WIKI, CURSOR_LENGTH_MAX, cauriV1, decodeCursor, encodeCursor, parseInstantMs, parseLimit, queryValidator, success } from './cauri-v1.js';
+import {
+  CAURI_V1_READ_WIKI,
+  CURSOR_LENGTH_MAX,
+  cauriV1,
+  decodeCursor,
+  encodeCursor,
+  parseInstantMs,
+  parseLimit,
+  queryValidator,
+  success,
+} from './cauri-v1.js';
 
 /**
  * The merchant's money (issue 12, ADR 0023), Cauri extensions in the shape of cauri-v1.ts:
@@ -31,15 +46,34 @@ const TYPE = /^[a-z][a-z0-9_]{0,39}$/;
 
 export const StatementQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ maxLength: 40, description: 'Inclusive start: YYYY-MM-DD (UTC) or an RFC 3339 date-time.' })),
-    to: Type.Optional(Type.String({ maxLength: 40, description: 'Exclusive end, same forms as `from`.' })),
-    operator: Type.Optional(Type.String({ maxLength: 8, description: 'Operator id: only that sub-account.' })),
-    type: Type.Optional(Type.String({ maxLength: 400, description: `Comma-separated transfer reasons (at most ${STATEMENT_TYPES_MAX}), e.g. wallet_payment,payout.` })),
-    limit: Type.Optional(
-      Type.String({ maxLength: 6, description: `Entries per page: JSON ${STATEMENT_LIMIT_DEFAULT} by default, at most ${STATEMENT_LIMIT_MAX}; CSV ${STATEMENT_CSV_LIMIT_DEFAULT}, at most ${STATEMENT_CSV_LIMIT_MAX}.` }),
+    from: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description: 'Inclusive start: YYYY-MM-DD (UTC) or an RFC 3339 date-time.',
+      }),
     ),
-    cursor: Type.Optional(Type.String({ maxLength: CURSOR_LENGTH_MAX, description: 'The `next_cursor` of the previous page.' })),
-    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: '`csv` answers text/csv.' })),
+    to: Type.Optional(Type.String({ maxLength: 40, description: 'Exclusive end, same forms as `from`.' })),
+    operator: Type.Optional(
+      Type.String({ maxLength: 8, description: 'Operator id: only that sub-account.' }),
+    ),
+    type: Type.Optional(
+      Type.String({
+        maxLength: 400,
+        description: `Comma-separated transfer reasons (at most ${STATEMENT_TYPES_MAX}), e.g. wallet_payment,payout.`,
+      }),
+    ),
+    limit: Type.Optional(
+      Type.String({
+        maxLength: 6,
+        description: `Entries per page: JSON ${STATEMENT_LIMIT_DEFAULT} by default, at most ${STATEMENT_LIMIT_MAX}; CSV ${STATEMENT_CSV_LIMIT_DEFAULT}, at most ${STATEMENT_CSV_LIMIT_MAX}.`,
+      }),
+    ),
+    cursor: Type.Optional(
+      Type.String({ maxLength: CURSOR_LENGTH_MAX, description: 'The `next_cursor` of the previous page.' }),
+    ),
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: '`csv` answers text/csv.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -52,19 +86,30 @@ const balancesQuery = queryValidator<Static<typeof BalancesQuery>>(BalancesQuery
 const invalid = (detail: string) => errorEnvelope(CAURI_V1_READ_WIKI, 'invalid_input', detail);
 
 /** The query string as a filter, or the input error envelope. */
-export function parseStatementQuery(query: StatementQuery, csv: boolean): StatementFilter | ReturnType<typeof invalid> {
+export function parseStatementQuery(
+  query: StatementQuery,
+  csv: boolean,
+): StatementFilter | ReturnType<typeof invalid> {
   const fromMs = query.from === undefined ? undefined : parseInstantMs(query.from);
-  if (query.from !== undefined && fromMs === undefined) return invalid(`from "${query.from}" is not a date (YYYY-MM-DD) or an RFC 3339 date-time`);
+  if (query.from !== undefined && fromMs === undefined)
+    return invalid(`from "${query.from}" is not a date (YYYY-MM-DD) or an RFC 3339 date-time`);
   const toMs = query.to === undefined ? undefined : parseInstantMs(query.to);
-  if (query.to !== undefined && toMs === undefined) return invalid(`to "${query.to}" is not a date (YYYY-MM-DD) or an RFC 3339 date-time`);
+  if (query.to !== undefined && toMs === undefined)
+    return invalid(`to "${query.to}" is not a date (YYYY-MM-DD) or an RFC 3339 date-time`);
   if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) return invalid('from must be before to');
-  if (query.operator !== undefined && operatorById(query.operator) === undefined) return invalid(`unknown operator id "${query.operator}"`);
+  if (query.operator !== undefined && operatorById(query.operator) === undefined)
+    return invalid(`unknown operator id "${query.operator}"`);
   const types = query.type === undefined ? undefined : query.type.split(',');
   if (types !== undefined && (types.length > STATEMENT_TYPES_MAX || !types.every((t) => TYPE.test(t)))) {
     return invalid(`type must be up to ${STATEMENT_TYPES_MAX} comma-separated transfer reasons`);
   }
-  const limit = csv ? parseLimit(query.limit, STATEMENT_CSV_LIMIT_DEFAULT, STATEMENT_CSV_LIMIT_MAX) : parseLimit(query.limit, STATEMENT_LIMIT_DEFAULT, STATEMENT_LIMIT_MAX);
-  if (limit === undefined) return invalid(`limit must be an integer from 1 to ${csv ? STATEMENT_CSV_LIMIT_MAX : STATEMENT_LIMIT_MAX}`);
+  const limit = csv
+    ? parseLimit(query.limit, STATEMENT_CSV_LIMIT_DEFAULT, STATEMENT_CSV_LIMIT_MAX)
+    : parseLimit(query.limit, STATEMENT_LIMIT_DEFAULT, STATEMENT_LIMIT_MAX);
+  if (limit === undefined)
+    return invalid(
+      `limit must be an integer from 1 to ${csv ? STATEMENT_CSV_LIMIT_MAX : STATEMENT_LIMIT_MAX}`,
+    );
   let after: StatementFilter['after'];
   if (query.cursor !== undefined) {
     after = parseStatementCursor(query.cursor);
@@ -81,7 +126,8 @@ function parseStatementCursor(raw: string): { seq: number; side: 0 | 1 } | undef
   const parts = decodeCursor(raw);
   if (parts?.length !== 3 || parts[0] !== 's1') return undefined;
   const [, seq, side] = parts;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || (side !== 0 && side !== 1)) return undefined;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || (side !== 0 && side !== 1))
+    return undefined;
   return { seq, side };
 }
 
@@ -105,7 +151,11 @@ export function entryJson(entry: StatementEntry) {
 }
 
 /** The statement page of a project for a query string: the page, or the error envelope to send. */
-export async function readStatement(tx: Tx, project: Project, rawQuery: unknown): Promise<{ page: StatementPage; csv: boolean } | ReturnType<typeof invalid>> {
+export async function readStatement(
+  tx: Tx,
+  project: Project,
+  rawQuery: unknown,
+): Promise<{ page: StatementPage; csv: boolean } | ReturnType<typeof invalid>> {
   const parsed = statementQuery.parse(rawQuery);
   if (!parsed.ok) return invalid(parsed.detail);
   const csv = parsed.value.format === 'csv';
@@ -130,20 +180,33 @@ export function registerMerchantMoneyRoutes(app: FastifyInstance, gw: Gateway): 
           incoming_xof: b.incomingXof,
           available_xof: b.availableXof,
         })),
-        totals: { posted_xof: totals.postedXof, held_xof: totals.heldXof, incoming_xof: totals.incomingXof, available_xof: totals.availableXof },
+        totals: {
+          posted_xof: totals.postedXof,
+          held_xof: totals.heldXof,
+          incoming_xof: totals.incomingXof,
+          available_xof: totals.availableXof,
+        },
       });
     }),
   );
   app.get('/cauri/v1/statement', config, async (request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await cauriV1(gw, request, CAURI_V1_READ_WIKI, (tx, project) => readStatement(tx, project, request.query));
+    const answer = await cauriV1(gw, request, CAURI_V1_READ_WIKI, (tx, project) =>
+      readStatement(tx, project, request.query),
+    );
     if (typeof answer !== 'object' || answer === null || !('page' in answer)) return answer;
     const { page, csv } = answer as { page: StatementPage; csv: boolean };
     const nextCursor = page.next === undefined ? null : statementCursor(page.next);
     if (csv) {
       if (nextCursor !== null) void reply.header(NEXT_CURSOR_HEADER, nextCursor);
-      void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="statement.csv"');
+      void reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="statement.csv"');
       return statementCsv(page.entries);
     }
-    return success({ entries: page.entries.map(entryJson), next_cursor: nextCursor, has_more: nextCursor !== null });
+    return success({
+      entries: page.entries.map(entryJson),
+      next_cursor: nextCursor,
+      has_more: nextCursor !== null,
+    });
   });
 }

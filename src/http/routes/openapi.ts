@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { type Wiki, subCodeTable, wikiUrl } from '../../core/result-codes.js';
 import { type SafeHtml, html, layout, sendPage } from '../checkout/html.js';
-import { type Operation, WEBHOOKS, WEBHOOK_HEADERS, WEBHOOK_RESPONSES, type Webhook, buildOpenApiDocument, operationsFor } from '../openapi/document.js';
+import {
+  type Operation,
+  WEBHOOKS,
+  WEBHOOK_HEADERS,
+  WEBHOOK_RESPONSES,
+  type Webhook,
+  buildOpenApiDocument,
+  operationsFor,
+} from '../openapi/document.js';
 
 /**
  * `GET /openapi.json`, the OpenAPI 3.1 document of the endpoints this gateway serves (sandbox
@@ -40,7 +48,8 @@ function renderOperation(op: Operation): SafeHtml {
 ${
   params.length > 0
     ? html`<h3>Parameters</h3><table><tbody>${params.map(
-        (p) => html`<tr><td><code>${p.name}</code></td><td>${p.in}${p.required ? ', required' : ''}</td><td>${p.description}</td></tr>`,
+        (p) =>
+          html`<tr><td><code>${p.name}</code></td><td>${p.in}${p.required ? ', required' : ''}</td><td>${p.description}</td></tr>`,
       )}</tbody></table>`
     : ''
 }
@@ -51,7 +60,10 @@ ${
 }
 <h3>Responses</h3>
 ${Object.entries(op.responses).map(
-  ([status, response]) => html`<p><strong>${status}</strong> ${response.contentType ?? (response.schema !== undefined ? 'application/json' : '')}: ${response.description}</p>
+  ([
+    status,
+    response,
+  ]) => html`<p><strong>${status}</strong> ${response.contentType ?? (response.schema !== undefined ? 'application/json' : '')}: ${response.description}</p>
 ${response.schema !== undefined ? html`<details><summary>Schema</summary><pre>${json(response.schema)}</pre></details>` : ''}`,
 )}
 </section>`;
@@ -71,7 +83,10 @@ function renderQuirks(): SafeHtml {
 <li><strong>JS direct-payin callback bug.</strong> With <code>actions.callback_url: null</code>, the callback is <code>actions.cancel_url</code> (E2 and E5).</li>
 </ul>
 ${WIKIS.map(
-  ({ wiki, endpoints }) => html`<h3><code>${wiki}</code>: ${endpoints}</h3><p class="muted">${wikiUrl(wiki)}</p>
+  ({
+    wiki,
+    endpoints,
+  }) => html`<h3><code>${wiki}</code>: ${endpoints}</h3><p class="muted">${wikiUrl(wiki)}</p>
 <table><tbody>${subCodeTable(wiki).map((sub) => html`<tr><td><code>Echec (Code${sub.code})</code></td><td>${sub.description}</td></tr>`)}</tbody></table>`,
 )}
 </section>`;
@@ -84,7 +99,8 @@ function renderWebhooks(webhooks: readonly Webhook[]): SafeHtml {
   return html`<section class="card" id="callbacks" data-testid="webhooks"><h2>Callbacks</h2>
 <p>Cauri POSTs these to the merchant (OpenAPI <code>webhooks</code>), as <code>application/json</code> and, in the default <code>ligdicash</code> mode, again as <code>application/x-www-form-urlencoded</code> with nested values as JSON strings. See the README, "Callbacks".</p>
 <ul>${webhooks.map(
-    (w) => html`<li id="${w.operationId}"><code>POST ${w.event}</code> <strong>${w.summary}</strong> (${titleOf(w.schema)}, ${titleOf(w.formSchema)}): ${w.description}</li>`,
+    (w) =>
+      html`<li id="${w.operationId}"><code>POST ${w.event}</code> <strong>${w.summary}</strong> (${titleOf(w.schema)}, ${titleOf(w.formSchema)}): ${w.description}</li>`,
   )}</ul>
 <h3>Headers</h3><table><tbody>${WEBHOOK_HEADERS.map((p) => html`<tr><td><code>${p.name}</code></td><td>${p.description}</td></tr>`)}</tbody></table>
 <h3>Answers</h3>

@@ -20,14 +20,23 @@ export function registerOperationsRoutes(app: FastifyInstance, gw: Gateway): voi
   app.get('/ready', async (_request, reply) => {
     if (gw.ops === undefined) return { status: 'ready', checks: {} };
     const readiness = await gw.ops.ready();
-    return reply.code(readiness.ready ? 200 : 503).send({ status: readiness.ready ? 'ready' : 'not_ready', checks: readiness.checks });
+    return reply
+      .code(readiness.ready ? 200 : 503)
+      .send({ status: readiness.ready ? 'ready' : 'not_ready', checks: readiness.checks });
   });
 
   app.get('/metrics', async (request, reply) => {
     const ops = gw.ops;
     const access = ops?.metricsAccess(request.ip, request.headers.authorization) ?? 'hidden';
-    if (ops === undefined || access === 'hidden') return reply.code(404).send(errorEnvelope('createInvoice', 'method_not_allowed', 'No endpoint GET /metrics'));
-    if (access === 'unauthorized') return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'metrics need Authorization: Bearer <CAURI_METRICS_TOKEN>' });
+    if (ops === undefined || access === 'hidden')
+      return reply
+        .code(404)
+        .send(errorEnvelope('createInvoice', 'method_not_allowed', 'No endpoint GET /metrics'));
+    if (access === 'unauthorized')
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'metrics need Authorization: Bearer <CAURI_METRICS_TOKEN>' });
     const { contentType, body } = await ops.metrics.exposition();
     return reply.type(contentType).send(body);
   });

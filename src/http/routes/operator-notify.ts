@@ -15,7 +15,12 @@ export function registerOperatorNotifyRoutes(app: FastifyInstance, gw: Gateway):
     url: '/operators/:operatorId/notify',
     handler: async (request, reply) => {
       const rawBody = rawBodyOf(request);
-      const ingested = await ingestNotification(gw, request.params.operatorId, { headers: request.headers, body: request.body, ...(rawBody !== undefined ? { rawBody } : {}) }, request.id);
+      const ingested = await ingestNotification(
+        gw,
+        request.params.operatorId,
+        { headers: request.headers, body: request.body, ...(rawBody !== undefined ? { rawBody } : {}) },
+        request.id,
+      );
       if (!ingested.accepted) return reply.code(401).send({ error: 'notification not authenticated' });
       return { received: true, reference: ingested.reference, result: ingested.result };
     },

@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Gateway } from '../../commands/context.js';
-import { type OperatorAvailability, operatorAvailability, queuedPayoutCounts } from '../../commands/operator-health.js';
+import {
+  type OperatorAvailability,
+  operatorAvailability,
+  queuedPayoutCounts,
+} from '../../commands/operator-health.js';
 import { HEALTH_WINDOW_MS } from '../../core/operator-health.js';
 import { WALLET_OPERATOR, operatorById } from '../../core/operators.js';
 import { errorEnvelope } from '../envelope.js';
@@ -52,7 +56,9 @@ export function registerOperatorAvailabilityRoutes(app: FastifyInstance, gw: Gat
     cauriV1(gw, request, CAURI_V1_READ_WIKI, async (tx, project) => {
       const parsed = query.parse(request.query);
       if (!parsed.ok) return errorEnvelope(CAURI_V1_READ_WIKI, 'invalid_input', parsed.detail);
-      const operatorIds = project.operatorIds.filter((id) => id !== WALLET_OPERATOR.id && operatorById(id) !== undefined);
+      const operatorIds = project.operatorIds.filter(
+        (id) => id !== WALLET_OPERATOR.id && operatorById(id) !== undefined,
+      );
       const nowMs = gw.clock.nowMs();
       const availability = await operatorAvailability(tx, operatorIds, nowMs, gw.config.operatorTimeoutMs);
       const queued = await queuedPayoutCounts(tx, operatorIds, project.id);

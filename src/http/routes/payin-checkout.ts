@@ -2,7 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { sendAttempt } from '../../commands/payin-flow.js';
 import { commandFor } from '../../commands/request-context.js';
-import { type Attempt, type CheckoutRequest, type PayinChannel, type Recorded, createDirectPayin, createHostedInvoice } from '../../commands/payin-operator.js';
+import {
+  type Attempt,
+  type CheckoutRequest,
+  type PayinChannel,
+  type Recorded,
+  createDirectPayin,
+  createHostedInvoice,
+} from '../../commands/payin-operator.js';
 import { authenticate } from '../../commands/projects.js';
 import { type DisplayItem, checkUrl, paymentPageUrl } from '../../core/checkout.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
@@ -25,33 +32,51 @@ import { PAYIN_ACCEPTED_TEXT, parsePayinCommande } from './payin-wallet-otp.js';
  */
 export function registerPayinCheckoutRoutes(app: FastifyInstance, gw: Gateway): void {
   app.post('/pay/v01/redirect/checkout-invoice/create', { config: { wiki: 'createInvoice' } }, (request) =>
-    idempotentCreate(gw, request, 'createInvoice', 'redirect/checkout-invoice/create', async (tx, project) => {
-      const parsed = parseCheckoutCommande(request.body, 'hosted');
-      if (!parsed.ok) return { body: envelopeOf('createInvoice', parsed), succeeded: false };
-      const payin = await createHostedInvoice(gw, tx, project, parsed.value);
-      if (!payin.ok) return { body: envelopeOf('createInvoice', payin), succeeded: false };
-      return { body: payinCreatedBody(payin.value, paymentPageUrl(gw.config.publicUrl, payin.value.token)), succeeded: true };
-    }),
+    idempotentCreate(
+      gw,
+      request,
+      'createInvoice',
+      'redirect/checkout-invoice/create',
+      async (tx, project) => {
+        const parsed = parseCheckoutCommande(request.body, 'hosted');
+        if (!parsed.ok) return { body: envelopeOf('createInvoice', parsed), succeeded: false };
+        const payin = await createHostedInvoice(gw, tx, project, parsed.value);
+        if (!payin.ok) return { body: envelopeOf('createInvoice', payin), succeeded: false };
+        return {
+          body: payinCreatedBody(payin.value, paymentPageUrl(gw.config.publicUrl, payin.value.token)),
+          succeeded: true,
+        };
+      },
+    ),
   );
 
-  app.post('/pay/v01/straight/checkout-invoice/create', { config: { wiki: 'createInvoice' } }, (request) => createStraight(gw, request));
+  app.post('/pay/v01/straight/checkout-invoice/create', { config: { wiki: 'createInvoice' } }, (request) =>
+    createStraight(gw, request),
+  );
 }
 
 async function createStraight(gw: Gateway, request: FastifyRequest): Promise<unknown> {
   // First command: authenticate, check, and commit the payin with its hold (the intent).
-  const started = await commandFor(gw.db, request.id, async (tx): Promise<{ envelope: unknown } | { attempt: Attempt }> => {
-    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
-    if (!auth.ok) return { envelope: envelopeOf('createInvoice', auth) };
-    const parsed = parseCheckoutCommande(request.body, 'direct');
-    if (!parsed.ok) return { envelope: envelopeOf('createInvoice', parsed) };
-    const attempt = await createDirectPayin(gw, tx, auth.value, parsed.value);
-    return attempt.ok ? { attempt: attempt.value } : { envelope: envelopeOf('createInvoice', attempt) };
-  });
+  const started = await commandFor(
+    gw.db,
+    request.id,
+    async (tx): Promise<{ envelope: unknown } | { attempt: Attempt }> => {
+      const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
+      if (!auth.ok) return { envelope: envelopeOf('createInvoice', auth) };
+      const parsed = parseCheckoutCommande(request.body, 'direct');
+      if (!parsed.ok) return { envelope: envelopeOf('createInvoice', parsed) };
+      const attempt = await createDirectPayin(gw, tx, auth.value, parsed.value);
+      return attempt.ok ? { attempt: attempt.value } : { envelope: envelopeOf('createInvoice', attempt) };
+    },
+  );
   if ('envelope' in started) return started.envelope;
   // Then the operator, with no transaction open, and its answer in a second command.
   const recorded = await sendAttempt(gw, started.attempt, request.id);
-  if (recorded.disposition === 'refused') return errorEnvelope('createInvoice', recorded.refusal ?? 'otp_invalid');
-  const payin = await gw.db.command((tx) => tx.selectFrom('payins').selectAll().where('id', '=', started.attempt.payinId).executeTakeFirstOrThrow());
+  if (recorded.disposition === 'refused')
+    return errorEnvelope('createInvoice', recorded.refusal ?? 'otp_invalid');
+  const payin = await gw.db.command((tx) =>
+    tx.selectFrom('payins').selectAll().where('id', '=', started.attempt.payinId).executeTakeFirstOrThrow(),
+  );
   return payinCreatedBody(payin, responseTextOf(gw, started.attempt, recorded, payin));
 }
 

@@ -15,7 +15,8 @@ export function registerPayinConfirmRoutes(app: FastifyInstance, gw: Gateway): v
   const handler = (request: FastifyRequest) =>
     authenticated(gw, request, 'confirmInvoice', async (tx, project) => {
       const token = queryParam(request, ['invoiceToken', 'token']);
-      if (token === undefined) return errorEnvelope('confirmInvoice', 'invalid_input', 'invoiceToken is required');
+      if (token === undefined)
+        return errorEnvelope('confirmInvoice', 'invalid_input', 'invoiceToken is required');
       const payin = await findPayinByToken(tx, gw, project, token);
       if (!payin.ok) return envelopeOf('confirmInvoice', payin);
       return payinConfirmBody(payin.value);

@@ -1,7 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
-import { OTP_SENT_MESSAGE, type PayinRequest, issueWalletOtp, payWithWalletOtp } from '../../commands/payin-wallet.js';
+import {
+  OTP_SENT_MESSAGE,
+  type PayinRequest,
+  issueWalletOtp,
+  payWithWalletOtp,
+} from '../../commands/payin-wallet.js';
 import { authenticate } from '../../commands/projects.js';
 import { type OutboundSms, sendOtpSms } from '../../commands/otp-delivery.js';
 import { checkUrl } from '../../core/checkout.js';
@@ -33,19 +38,35 @@ export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void
         type Answer = { error: boolean; message: string; outbound?: OutboundSms; walletMissing?: true };
         const answer = await gw.db.command(async (tx): Promise<Answer> => {
           const amountXof = parseAmountXof(request.params.amount);
-          const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
-          if (!auth.ok) return { error: true, message: subCodeFor('createInvoice', 'auth_failed').description };
+          const auth = await authenticate(
+            tx,
+            request.headers.apikey,
+            request.headers.authorization,
+            gw.projects,
+          );
+          if (!auth.ok)
+            return { error: true, message: subCodeFor('createInvoice', 'auth_failed').description };
           if (amountXof === undefined) return { error: true, message: 'Invalid amount' };
           const issued = await issueWalletOtp(gw, tx, auth.value, request.params.phone, amountXof);
-          if (!issued.ok) return { error: true, message: issued.detail ?? subCodeFor('createInvoice', issued.code).description };
+          if (!issued.ok)
+            return {
+              error: true,
+              message: issued.detail ?? subCodeFor('createInvoice', issued.code).description,
+            };
           const { outbound, walletMissing } = issued.value;
-          return { error: false, message: OTP_SENT_MESSAGE, ...(outbound ? { outbound } : {}), ...(walletMissing ? { walletMissing } : {}) };
+          return {
+            error: false,
+            message: OTP_SENT_MESSAGE,
+            ...(outbound ? { outbound } : {}),
+            ...(walletMissing ? { walletMissing } : {}),
+          };
         });
         const { outbound, walletMissing, ...wire } = answer;
         if (gw.sms === undefined) return wire;
         // A number without a wallet gets no SMS, yet answers as a real send just did, as late and
         // with the same outcome, so that neither the text nor the timing tells it apart (ADR 0016).
-        if (walletMissing) return (await recentSends.imitate()) ? wire : { error: true, message: OTP_NOT_SENT_MESSAGE };
+        if (walletMissing)
+          return (await recentSends.imitate()) ? wire : { error: true, message: OTP_NOT_SENT_MESSAGE };
         if (outbound === undefined) return wire;
         // The SMS leaves after the commit (ADR 0014); "sent" is said only once the provider took it.
         const startedMs = performance.now();
@@ -102,15 +123,18 @@ export function parsePayinCommande(body: unknown): Result<PayinRequest> {
   if (!payinCommande.Check(body)) return fail('invalid_input', firstError(payinCommande, body));
   const { invoice, actions } = body.commande;
   const amountXof = parseAmountXof(invoice.total_amount);
-  if (amountXof === undefined) return fail('amount_out_of_range', 'total_amount must be a whole number of XOF');
+  if (amountXof === undefined)
+    return fail('amount_out_of_range', 'total_amount must be a whole number of XOF');
   const devise = text(invoice.devise);
   if (devise !== '' && devise.toUpperCase() !== 'XOF') return fail('invalid_input', 'devise must be XOF');
   const customData = parseCustomData(body.commande.custom_data);
   if (typeof customData === 'string') return fail('invalid_input', customData);
   const callback = text(actions?.callback_url);
-  const callbackUrl = callback !== '' ? callback : actions?.callback_url === null ? text(actions.cancel_url) : '';
+  const callbackUrl =
+    callback !== '' ? callback : actions?.callback_url === null ? text(actions.cancel_url) : '';
   // Checked when the payin is created, not first when the callback fails (ADR 0016).
-  if (checkUrl(callbackUrl) === undefined) return fail('invalid_input', 'actions.callback_url must be an http(s) URL');
+  if (checkUrl(callbackUrl) === undefined)
+    return fail('invalid_input', 'actions.callback_url must be an http(s) URL');
   return ok({
     amountXof,
     customer: text(invoice.customer),

@@ -16,17 +16,25 @@ export function registerPayoutStraightRoutes(app: FastifyInstance, gw: Gateway):
   const wiki = 'createStraightWithdrawal';
   app.post('/pay/v01/straight/payout', { config: { wiki } }, async (request) => {
     try {
-      return await idempotentCreate(gw, request, wiki, 'straight/payout', async (tx, project) => {
-        const parsed = parsePayoutCommande(request.body);
-        if (!parsed.ok) return { body: envelopeOf(wiki, parsed), succeeded: false };
-        const payout = await createMerchantPayout(gw, tx, project, request.ip, parsed.value);
-        if (!payout.ok) return { body: envelopeOf(wiki, payout), succeeded: false };
-        return { body: payoutCreatedBody(payout.value, wiki), succeeded: true };
-        // A payout touches balance rows through the ledger alone and otherwise inserts (database.ts).
-      }, { concurrent: true });
+      return await idempotentCreate(
+        gw,
+        request,
+        wiki,
+        'straight/payout',
+        async (tx, project) => {
+          const parsed = parsePayoutCommande(request.body);
+          if (!parsed.ok) return { body: envelopeOf(wiki, parsed), succeeded: false };
+          const payout = await createMerchantPayout(gw, tx, project, request.ip, parsed.value);
+          if (!payout.ok) return { body: envelopeOf(wiki, payout), succeeded: false };
+          return { body: payoutCreatedBody(payout.value, wiki), succeeded: true };
+          // A payout touches balance rows through the ledger alone and otherwise inserts (database.ts).
+        },
+        { concurrent: true },
+      );
     } catch (error) {
       // Two payouts with one transaction_id raced on PostgreSQL; the unique index stopped the second.
-      if (uniqueViolation(error)?.includes('merchant_transaction')) return errorEnvelope(wiki, 'duplicate_transaction');
+      if (uniqueViolation(error)?.includes('merchant_transaction'))
+        return errorEnvelope(wiki, 'duplicate_transaction');
       throw error;
     }
   });

@@ -3,7 +3,14 @@ import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Gateway } from '../../commands/context.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, requestHash } from '../../commands/idempotency.js';
-import { BULK_ENDPOINT, BULK_ITEMS_MAX, type BulkItemInput, type OpenedBatch, openBatch, processBatch } from '../../commands/payout-bulk.js';
+import {
+  BULK_ENDPOINT,
+  BULK_ITEMS_MAX,
+  type BulkItemInput,
+  type OpenedBatch,
+  openBatch,
+  processBatch,
+} from '../../commands/payout-bulk.js';
 import { type BatchView, batchCounts, batchTotals, readBatch } from '../../commands/payout-bulk-view.js';
 import { type Project, authenticate } from '../../commands/projects.js';
 import { checkUrl } from '../../core/checkout.js';
@@ -45,14 +52,21 @@ const bulkItem = Compile(BulkItem);
 const bulkRequest = Compile(BulkRequest);
 
 export function registerPayoutBulkRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.post('/cauri/v1/payouts/bulk', { bodyLimit: BULK_BODY_LIMIT_BYTES, config: { wiki: POST_WIKI } }, (request) => createBatch(gw, request));
-  app.get('/cauri/v1/payouts/bulk/:batchId', { config: { wiki: CAURI_V1_READ_WIKI } }, (request: FastifyRequest<{ Params: { batchId: string } }>) =>
-    cauriV1(gw, request, CAURI_V1_READ_WIKI, async (tx, project) => {
-      const { batchId } = request.params;
-      const view = BATCH_ID.test(batchId) ? await readBatch(tx, batchId, project.id) : undefined;
-      if (!view) return errorEnvelope(CAURI_V1_READ_WIKI, 'not_found', 'No such batch');
-      return batchBody(view, true);
-    }),
+  app.post(
+    '/cauri/v1/payouts/bulk',
+    { bodyLimit: BULK_BODY_LIMIT_BYTES, config: { wiki: POST_WIKI } },
+    (request) => createBatch(gw, request),
+  );
+  app.get(
+    '/cauri/v1/payouts/bulk/:batchId',
+    { config: { wiki: CAURI_V1_READ_WIKI } },
+    (request: FastifyRequest<{ Params: { batchId: string } }>) =>
+      cauriV1(gw, request, CAURI_V1_READ_WIKI, async (tx, project) => {
+        const { batchId } = request.params;
+        const view = BATCH_ID.test(batchId) ? await readBatch(tx, batchId, project.id) : undefined;
+        if (!view) return errorEnvelope(CAURI_V1_READ_WIKI, 'not_found', 'No such batch');
+        return batchBody(view, true);
+      }),
   );
 }
 
@@ -62,10 +76,17 @@ async function createBatch(gw: Gateway, request: FastifyRequest): Promise<unknow
   const opened = await gw.db.command(async (tx): Promise<Result<OpenedBatch & { project: Project }>> => {
     const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
     if (!auth.ok) return auth;
-    if (key === false) return fail('invalid_input', `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
+    if (key === false)
+      return fail('invalid_input', `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
     if (!parsed.ok) return parsed;
     const hash = requestHash(BULK_ENDPOINT, request.body);
-    const batch = await openBatch(gw, tx, auth.value, { key, hash, itemCount: parsed.value.items.length, callbackUrl: parsed.value.callbackUrl, clientIp: request.ip });
+    const batch = await openBatch(gw, tx, auth.value, {
+      key,
+      hash,
+      itemCount: parsed.value.items.length,
+      callbackUrl: parsed.value.callbackUrl,
+      clientIp: request.ip,
+    });
     return batch.ok ? ok({ ...batch.value, project: auth.value }) : batch;
   });
   if (!opened.ok) return envelopeOf(POST_WIKI, opened);
@@ -80,25 +101,37 @@ async function createBatch(gw: Gateway, request: FastifyRequest): Promise<unknow
 export function parseBulkRequest(body: unknown): Result<{ items: BulkItemInput[]; callbackUrl: string }> {
   if (!bulkRequest.Check(body)) {
     const items = (body as { items?: unknown } | null)?.items;
-    if (Array.isArray(items) && items.length > BULK_ITEMS_MAX) return fail('invalid_input', `items: at most ${BULK_ITEMS_MAX} per batch, got ${items.length}`);
+    if (Array.isArray(items) && items.length > BULK_ITEMS_MAX)
+      return fail('invalid_input', `items: at most ${BULK_ITEMS_MAX} per batch, got ${items.length}`);
     return fail('invalid_input', firstError(bulkRequest, body));
   }
   const callbackUrl = text(body.callback_url);
-  if (checkUrl(callbackUrl) === undefined) return fail('invalid_input', 'callback_url must be an http(s) URL');
+  if (checkUrl(callbackUrl) === undefined)
+    return fail('invalid_input', 'callback_url must be an http(s) URL');
   const items = body.items.map((raw) => parseItem(raw, callbackUrl));
   refuseRepeatedTransactionIds(items);
   return ok({ items, callbackUrl });
 }
 
 function parseItem(raw: unknown, batchCallbackUrl: string): BulkItemInput {
-  const fields = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const fields =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const kind = fields.kind === 'customer' || fields.kind === 'merchant' ? fields.kind : '';
-  const customer = typeof fields.customer === 'string' || typeof fields.customer === 'number' ? String(fields.customer).trim().slice(0, 32) : '';
+  const customer =
+    typeof fields.customer === 'string' || typeof fields.customer === 'number'
+      ? String(fields.customer).trim().slice(0, 32)
+      : '';
   const amountXof = parseAmountXof(fields.amount) ?? null;
-  if (!bulkItem.Check(raw)) return { kind, amountXof, customer, request: fail('invalid_input', firstError(bulkItem, raw)) };
+  if (!bulkItem.Check(raw))
+    return { kind, amountXof, customer, request: fail('invalid_input', firstError(bulkItem, raw)) };
   // An item without its own callback URL reports to the batch's, else to the project's.
   const callbackUrl = text(raw.callback_url) === '' ? batchCallbackUrl : raw.callback_url;
-  return { kind, amountXof, customer, request: parsePayoutCommande({ commande: { ...raw, callback_url: callbackUrl } }) };
+  return {
+    kind,
+    amountXof,
+    customer,
+    request: parsePayoutCommande({ commande: { ...raw, callback_url: callbackUrl } }),
+  };
 }
 
 /**
@@ -114,7 +147,8 @@ function refuseRepeatedTransactionIds(items: BulkItemInput[]): void {
     if (id === undefined) continue;
     const first = seen.get(id);
     if (first === undefined) seen.set(id, index);
-    else item.request = fail('duplicate_transaction', `transaction_id ${id} is already used by item ${first}`);
+    else
+      item.request = fail('duplicate_transaction', `transaction_id ${id} is already used by item ${first}`);
   }
 }
 
@@ -132,11 +166,30 @@ export function batchBody(view: BatchView, live: boolean) {
   const byIndex = new Map(view.items.map((item) => [item.index, item]));
   const items = Array.from({ length: batch.item_count }, (_, index) => {
     const item = byIndex.get(index);
-    if (!item) return { index, kind: '', ...errorEnvelope('createWithdrawal', 'internal_error', 'Not processed yet: send the request again with the same Idempotency-Key') };
+    if (!item)
+      return {
+        index,
+        kind: '',
+        ...errorEnvelope(
+          'createWithdrawal',
+          'internal_error',
+          'Not processed yet: send the request again with the same Idempotency-Key',
+        ),
+      };
     const result =
       item.resultCode === 'ok'
-        ? { response_code: '00' as const, token: item.token, response_text: '', description: '', wiki: wikiUrl(itemWiki(item.kind)) }
-        : errorEnvelope(itemWiki(item.kind), item.resultCode as ResultCode, item.resultDetail === '' ? undefined : item.resultDetail);
+        ? {
+            response_code: '00' as const,
+            token: item.token,
+            response_text: '',
+            description: '',
+            wiki: wikiUrl(itemWiki(item.kind)),
+          }
+        : errorEnvelope(
+            itemWiki(item.kind),
+            item.resultCode as ResultCode,
+            item.resultDetail === '' ? undefined : item.resultDetail,
+          );
     const base = { index, kind: item.kind, ...result, amount_xof: item.amountXof, customer: item.customer };
     return live ? { ...base, status: item.status, status_reason: item.statusReason ?? '' } : base;
   });
@@ -149,14 +202,17 @@ export function batchBody(view: BatchView, live: boolean) {
     refused_count: view.items.filter((item) => item.payoutId === null).length,
     created_at: new Date(batch.created_at_ms).toISOString(),
   };
-  const description = processed ? 'Batch processed' : 'Batch partly processed: send the request again with the same Idempotency-Key';
+  const description = processed
+    ? 'Batch processed'
+    : 'Batch partly processed: send the request again with the same Idempotency-Key';
   if (!live) return success({ wiki: wikiUrl(POST_WIKI), ...summary, items }, description);
   const totals = batchTotals(view);
   return success(
     {
       wiki: wikiUrl(CAURI_V1_READ_WIKI),
       ...summary,
-      processed_at: batch.processed_at_ms === null ? null : new Date(Number(batch.processed_at_ms)).toISOString(),
+      processed_at:
+        batch.processed_at_ms === null ? null : new Date(Number(batch.processed_at_ms)).toISOString(),
       counts: batchCounts(view),
       accepted_amount_xof: totals.acceptedXof,
       completed_amount_xof: totals.completedXof,

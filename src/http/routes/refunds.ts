@@ -2,10 +2,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Gateway } from '../../commands/context.js';
-import { type RefundInput, type RefundView, createRefund, getRefund, listPayinRefunds } from '../../commands/refunds.js';
+import {
+  type RefundInput,
+  type RefundView,
+  createRefund,
+  getRefund,
+  listPayinRefunds,
+} from '../../commands/refunds.js';
 import { checkUrl } from '../../core/checkout.js';
 import { parseAmountXof } from '../../core/money.js';
-import { REFUND_REASON_CHARS_MAX, REFUND_REFERENCE_CHARS_MAX, REFUND_REFERENCE_PATTERN } from '../../core/refunds.js';
+import {
+  REFUND_REASON_CHARS_MAX,
+  REFUND_REFERENCE_CHARS_MAX,
+  REFUND_REFERENCE_PATTERN,
+} from '../../core/refunds.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
 import { wireDate } from '../../core/tokens.js';
 import { uniqueViolation } from '../../store/database.js';
@@ -30,10 +40,22 @@ const REFUND_ID = /^rf_[a-z2-7]{1,64}$/;
 const PAYIN_REF_CHARS_MAX = 1024;
 
 export const RefundCreateBody = Type.Object({
-  payin: Type.String({ minLength: 1, maxLength: PAYIN_REF_CHARS_MAX, description: 'The payin token its creation returned, or its `pay_…` id.' }),
-  amount: Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 32 }), Type.Null()], { description: 'Whole XOF; absent or null: what is left to refund.' })),
+  payin: Type.String({
+    minLength: 1,
+    maxLength: PAYIN_REF_CHARS_MAX,
+    description: 'The payin token its creation returned, or its `pay_…` id.',
+  }),
+  amount: Type.Optional(
+    Type.Union([Type.Number(), Type.String({ maxLength: 32 }), Type.Null()], {
+      description: 'Whole XOF; absent or null: what is left to refund.',
+    }),
+  ),
   reason: Type.String({ minLength: 1, maxLength: REFUND_REASON_CHARS_MAX }),
-  merchant_refund_reference: Type.String({ minLength: 1, maxLength: REFUND_REFERENCE_CHARS_MAX, pattern: REFUND_REFERENCE_PATTERN.source }),
+  merchant_refund_reference: Type.String({
+    minLength: 1,
+    maxLength: REFUND_REFERENCE_CHARS_MAX,
+    pattern: REFUND_REFERENCE_PATTERN.source,
+  }),
   callback_url: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
 });
 const refundCreateBody = Compile(RefundCreateBody);
@@ -43,13 +65,22 @@ export function parseRefundBody(body: unknown): Result<RefundInput> {
   let amountXof: RefundInput['amountXof'];
   if (body.amount !== undefined && body.amount !== null && body.amount !== '') {
     amountXof = parseAmountXof(body.amount);
-    if (amountXof === undefined || amountXof <= 0) return fail('invalid_input', 'amount must be a positive whole number of XOF');
+    if (amountXof === undefined || amountXof <= 0)
+      return fail('invalid_input', 'amount must be a positive whole number of XOF');
   }
   const reason = body.reason.trim();
-  if (reason === '' || /\p{Cc}/u.test(reason)) return fail('invalid_input', 'reason must be text without control characters');
+  if (reason === '' || /\p{Cc}/u.test(reason))
+    return fail('invalid_input', 'reason must be text without control characters');
   const callbackUrl = text(body.callback_url);
-  if (checkUrl(callbackUrl) === undefined) return fail('invalid_input', 'callback_url must be an http(s) URL');
-  return ok({ payin: body.payin, amountXof, reason, merchantReference: body.merchant_refund_reference, callbackUrl });
+  if (checkUrl(callbackUrl) === undefined)
+    return fail('invalid_input', 'callback_url must be an http(s) URL');
+  return ok({
+    payin: body.payin,
+    amountXof,
+    reason,
+    merchantReference: body.merchant_refund_reference,
+    callbackUrl,
+  });
 }
 
 /** A refund on the wire: amounts are integers, times as LigdiCash writes them. */
@@ -82,7 +113,12 @@ function refundBody(refund: RefundView) {
   return success({ refund: refundJson(refund) }, DESCRIPTIONS[refund.status] ?? '');
 }
 
-const listQuery = queryValidator<{ payin: string }>(Type.Object({ payin: Type.String({ minLength: 1, maxLength: PAYIN_REF_CHARS_MAX }) }, { additionalProperties: false }));
+const listQuery = queryValidator<{ payin: string }>(
+  Type.Object(
+    { payin: Type.String({ minLength: 1, maxLength: PAYIN_REF_CHARS_MAX }) },
+    { additionalProperties: false },
+  ),
+);
 
 export function registerRefundRoutes(app: FastifyInstance, gw: Gateway): void {
   app.post('/cauri/v1/refunds', { config: { wiki: WIKI } }, async (request) => {
@@ -98,18 +134,26 @@ export function registerRefundRoutes(app: FastifyInstance, gw: Gateway): void {
       });
     } catch (error) {
       // Two refunds of two payins with one merchant reference raced on PostgreSQL; the unique index stopped the second.
-      if (uniqueViolation(error)?.includes('refunds_project_reference')) return errorEnvelope(WIKI, 'duplicate_transaction', 'A refund with this merchant reference exists already');
+      if (uniqueViolation(error)?.includes('refunds_project_reference'))
+        return errorEnvelope(
+          WIKI,
+          'duplicate_transaction',
+          'A refund with this merchant reference exists already',
+        );
       throw error;
     }
   });
 
-  app.get('/cauri/v1/refunds/:refundId', { config: { wiki: WIKI } }, (request: FastifyRequest<{ Params: { refundId: string } }>) =>
-    cauriV1(gw, request, WIKI, async (tx, project) => {
-      const { refundId } = request.params;
-      if (!REFUND_ID.test(refundId)) return errorEnvelope(WIKI, 'not_found', 'No such refund');
-      const refund = await getRefund(tx, project.id, refundId);
-      return refund.ok ? refundBody(refund.value) : envelopeOf(WIKI, refund);
-    }),
+  app.get(
+    '/cauri/v1/refunds/:refundId',
+    { config: { wiki: WIKI } },
+    (request: FastifyRequest<{ Params: { refundId: string } }>) =>
+      cauriV1(gw, request, WIKI, async (tx, project) => {
+        const { refundId } = request.params;
+        if (!REFUND_ID.test(refundId)) return errorEnvelope(WIKI, 'not_found', 'No such refund');
+        const refund = await getRefund(tx, project.id, refundId);
+        return refund.ok ? refundBody(refund.value) : envelopeOf(WIKI, refund);
+      }),
   );
 
   app.get('/cauri/v1/refunds', { config: { wiki: WIKI } }, (request) =>

@@ -25,9 +25,18 @@ import { formatXof, negotiateLang } from '../checkout/i18n.js';
  */
 export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway): void {
   void app.register((scope, _options, done) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries([...new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))].slice(0, 16)));
-    });
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => {
+        done(
+          null,
+          Object.fromEntries(
+            [...new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))].slice(0, 16),
+          ),
+        );
+      },
+    );
     const deskOr = (reply: FastifyReply): SimulatorDesk | undefined => {
       const desk = simulatorDeskOf(gw.connector);
       if (!desk) void reply.code(409).send({ error: 'the operator simulator is not in use' });
@@ -43,47 +52,74 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       if (!dialled.ok) return reply.code(400).send({ error: dialled.error });
       const value = dialled.value;
       if (value.action === 'otp') {
-        return { action: 'otp', phone: value.phone, operator_id: value.operatorId, operator_name: value.operatorName, otp: value.otp, expires_at: new Date(value.expiresAtMs).toISOString() };
+        return {
+          action: 'otp',
+          phone: value.phone,
+          operator_id: value.operatorId,
+          operator_name: value.operatorName,
+          otp: value.otp,
+          expires_at: new Date(value.expiresAtMs).toISOString(),
+        };
       }
       const settled = await deliverNotification(gw, value.notification);
       return { action: 'approved', phone: value.phone, push: value.approval, settled };
     });
 
-    scope.get<{ Querystring: { phone?: string; limit?: string } }>('/sandbox/pushes', async (request, reply) => {
-      const desk = deskOr(reply);
-      if (!desk) return reply;
-      const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), SIM_LIST_LIMIT_MAX);
-      return { pushes: await desk.listPending(request.query.phone, limit) };
-    });
+    scope.get<{ Querystring: { phone?: string; limit?: string } }>(
+      '/sandbox/pushes',
+      async (request, reply) => {
+        const desk = deskOr(reply);
+        if (!desk) return reply;
+        const limit = Math.min(Math.max(Number(request.query.limit ?? 20) || 20, 1), SIM_LIST_LIMIT_MAX);
+        return { pushes: await desk.listPending(request.query.phone, limit) };
+      },
+    );
 
-    scope.post<{ Params: { id: string; decision: string } }>('/sandbox/pushes/:id/:decision', { onRequest: requireJson }, async (request, reply) => {
-      const desk = deskOr(reply);
-      if (!desk) return reply;
-      const { id, decision } = request.params;
-      if (decision !== 'approve' && decision !== 'decline') return reply.code(404).send({ error: 'approve or decline' });
-      const decided = await desk.decide(id, decision);
-      if (!decided.ok) return reply.code(409).send({ error: decided.error });
-      const settled = await deliverNotification(gw, decided.value.notification);
-      return { push: decided.value.approval, decision, settled };
-    });
+    scope.post<{ Params: { id: string; decision: string } }>(
+      '/sandbox/pushes/:id/:decision',
+      { onRequest: requireJson },
+      async (request, reply) => {
+        const desk = deskOr(reply);
+        if (!desk) return reply;
+        const { id, decision } = request.params;
+        if (decision !== 'approve' && decision !== 'decline')
+          return reply.code(404).send({ error: 'approve or decline' });
+        const decided = await desk.decide(id, decision);
+        if (!decided.ok) return reply.code(409).send({ error: decided.error });
+        const settled = await deliverNotification(gw, decided.value.notification);
+        return { push: decided.value.approval, decision, settled };
+      },
+    );
 
     scope.get('/sandbox/console', async (request, reply) => {
       const desk = deskOr(reply);
       if (!desk) return reply;
-      return sendPage(reply, 200, await renderConsole(gw, desk, request, ensureCsrf(request, reply, gw.config.publicUrl)));
+      return sendPage(
+        reply,
+        200,
+        await renderConsole(gw, desk, request, ensureCsrf(request, reply, gw.config.publicUrl)),
+      );
     });
 
     scope.post('/sandbox/console', async (request, reply) => {
       const desk = deskOr(reply);
       if (!desk) return reply;
       const body = bodyOf(request);
-      const back = (params: Record<string, string>) => reply.code(303).header('location', `/sandbox/console?${new URLSearchParams(params).toString()}`).send();
-      if (!csrfValid(request, body.csrf, gw.config.publicUrl)) return back({ message: 'The page expired; try again.' });
+      const back = (params: Record<string, string>) =>
+        reply
+          .code(303)
+          .header('location', `/sandbox/console?${new URLSearchParams(params).toString()}`)
+          .send();
+      if (!csrfValid(request, body.csrf, gw.config.publicUrl))
+        return back({ message: 'The page expired; try again.' });
       const text = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
       if (text('action') === 'dial') {
         const dialled = await desk.dial(text('phone'));
         if (!dialled.ok) return back({ message: dialled.error });
-        if (dialled.value.action === 'otp') return back({ message: `${dialled.value.operatorName} ${dialled.value.phone}: payment code ${dialled.value.otp}` });
+        if (dialled.value.action === 'otp')
+          return back({
+            message: `${dialled.value.operatorName} ${dialled.value.phone}: payment code ${dialled.value.otp}`,
+          });
         await deliverNotification(gw, dialled.value.notification);
         return back({ message: `${dialled.value.approval.id} approved by dialling` });
       }
@@ -91,15 +127,28 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       const decided = await desk.decide(text('id'), decision);
       if (!decided.ok) return back({ message: decided.error });
       await deliverNotification(gw, decided.value.notification);
-      return back({ message: `${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}` });
+      return back({
+        message: `${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}`,
+      });
     });
 
     scope.get<{ Params: { id: string } }>('/sandbox/operator-portal/:id', async (request, reply) => {
       const desk = deskOr(reply);
       if (!desk) return reply;
-      const lang = negotiateLang((request.query as Record<string, unknown>).lang, request.headers['accept-language']);
+      const lang = negotiateLang(
+        (request.query as Record<string, unknown>).lang,
+        request.headers['accept-language'],
+      );
       const found = await desk.find(request.params.id);
-      if (!found || found.kind !== 'portal') return sendPage(reply, 404, layout({ lang, title: 'Not found' }, html`<main><section class="card"><h1>Not found</h1></section></main>`));
+      if (!found || found.kind !== 'portal')
+        return sendPage(
+          reply,
+          404,
+          layout(
+            { lang, title: 'Not found' },
+            html`<main><section class="card"><h1>Not found</h1></section></main>`,
+          ),
+        );
       const csrf = ensureCsrf(request, reply, gw.config.publicUrl);
       const operatorName = operatorById(found.operatorId)?.name ?? found.operatorId;
       const decided = found.status !== 'pending';
@@ -125,13 +174,17 @@ ${
       const body = bodyOf(request);
       const found = await desk.find(request.params.id);
       if (!found || found.kind !== 'portal') return reply.code(404).send({ error: 'no such request' });
-      if (!csrfValid(request, body.csrf, gw.config.publicUrl)) return reply.code(303).header('location', `/sandbox/operator-portal/${found.id}`).send();
+      if (!csrfValid(request, body.csrf, gw.config.publicUrl))
+        return reply.code(303).header('location', `/sandbox/operator-portal/${found.id}`).send();
       const decision = body.decision === 'approve' ? 'approve' : 'decline';
       const decided = await desk.decide(found.id, decision);
       if (decided.ok) await deliverNotification(gw, decided.value.notification);
       // The portal sends the browser back where Cauri asked: the payment page, which shows the outcome.
       const back = checkUrl(found.returnUrl);
-      return reply.code(303).header('location', back !== undefined && back !== '' ? back : `/sandbox/operator-portal/${found.id}`).send();
+      return reply
+        .code(303)
+        .header('location', back !== undefined && back !== '' ? back : `/sandbox/operator-portal/${found.id}`)
+        .send();
     });
     done();
   });
@@ -144,13 +197,28 @@ export const CONSOLE_LIST_MAX = 50;
  * for an approval, with Approve and Decline; a Dial form (payment codes, guided USSD); the latest
  * SMS. Plain HTML like the payment page, under the same CSP and CSRF rules.
  */
-async function renderConsole(gw: Gateway, desk: SimulatorDesk, request: FastifyRequest, csrf: string): Promise<string> {
+async function renderConsole(
+  gw: Gateway,
+  desk: SimulatorDesk,
+  request: FastifyRequest,
+  csrf: string,
+): Promise<string> {
   const pending = await desk.listPending(undefined, CONSOLE_LIST_MAX);
-  const sms = await gw.db.command((tx) => tx.selectFrom('sms').selectAll().orderBy('created_at_ms', 'desc').orderBy('id', 'desc').limit(10).execute());
+  const sms = await gw.db.command((tx) =>
+    tx
+      .selectFrom('sms')
+      .selectAll()
+      .orderBy('created_at_ms', 'desc')
+      .orderBy('id', 'desc')
+      .limit(10)
+      .execute(),
+  );
   const message = (request.query as Record<string, unknown>).message;
   const hidden = html`<input type="hidden" name="csrf" value="${csrf}">`;
   const rows = pending.map(
-    (p) => html`<tr><td><code>${p.id}</code><br><span class="muted">${p.kind}</span></td><td>${p.phone}<br><span class="muted">${p.operatorName}</span></td><td class="num">${formatXof('en', p.amountXof)}<br><span class="muted">${p.merchantName}</span></td>
+    (
+      p,
+    ) => html`<tr><td><code>${p.id}</code><br><span class="muted">${p.kind}</span></td><td>${p.phone}<br><span class="muted">${p.operatorName}</span></td><td class="num">${formatXof('en', p.amountXof)}<br><span class="muted">${p.merchantName}</span></td>
 <td><div class="row"><form method="post" action="/sandbox/console">${hidden}<input type="hidden" name="id" value="${p.id}"><input type="hidden" name="action" value="approve"><button type="submit">Approve</button></form>
 <form method="post" action="/sandbox/console">${hidden}<input type="hidden" name="id" value="${p.id}"><input type="hidden" name="action" value="decline"><button class="danger" type="submit">Decline</button></form></div></td></tr>`,
   );
@@ -182,5 +250,7 @@ async function requireJson(request: FastifyRequest, reply: FastifyReply): Promis
 }
 
 function bodyOf(request: FastifyRequest): Record<string, unknown> {
-  return typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+  return typeof request.body === 'object' && request.body !== null
+    ? (request.body as Record<string, unknown>)
+    : {};
 }

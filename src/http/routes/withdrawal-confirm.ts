@@ -14,7 +14,8 @@ export function registerWithdrawalConfirmRoutes(app: FastifyInstance, gw: Gatewa
   const handler = (request: FastifyRequest) =>
     authenticated(gw, request, 'confirmInvoice', async (tx, project) => {
       const token = queryParam(request, ['withdrawalToken', 'payoutToken', 'token']);
-      if (token === undefined) return errorEnvelope('confirmInvoice', 'invalid_input', 'withdrawalToken is required');
+      if (token === undefined)
+        return errorEnvelope('confirmInvoice', 'invalid_input', 'withdrawalToken is required');
       const payout = await findPayoutByToken(tx, gw, project, token);
       if (!payout.ok) return envelopeOf('confirmInvoice', payout);
       return payoutConfirmBody(payout.value);

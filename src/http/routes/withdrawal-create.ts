@@ -15,17 +15,25 @@ import { errorEnvelope } from '../envelope.js';
 export function registerWithdrawalCreateRoutes(app: FastifyInstance, gw: Gateway): void {
   app.post('/pay/v01/withdrawal/create', { config: { wiki: 'createWithdrawal' } }, async (request) => {
     try {
-      return await idempotentCreate(gw, request, 'createWithdrawal', 'withdrawal/create', async (tx, project) => {
-        const parsed = parsePayoutCommande(request.body);
-        if (!parsed.ok) return { body: envelopeOf('createWithdrawal', parsed), succeeded: false };
-        const payout = await createCustomerPayout(gw, tx, project, request.ip, parsed.value);
-        if (!payout.ok) return { body: envelopeOf('createWithdrawal', payout), succeeded: false };
-        return { body: payoutCreatedBody(payout.value, 'createWithdrawal'), succeeded: true };
-        // A payout touches balance rows through the ledger alone and otherwise inserts (database.ts).
-      }, { concurrent: true });
+      return await idempotentCreate(
+        gw,
+        request,
+        'createWithdrawal',
+        'withdrawal/create',
+        async (tx, project) => {
+          const parsed = parsePayoutCommande(request.body);
+          if (!parsed.ok) return { body: envelopeOf('createWithdrawal', parsed), succeeded: false };
+          const payout = await createCustomerPayout(gw, tx, project, request.ip, parsed.value);
+          if (!payout.ok) return { body: envelopeOf('createWithdrawal', payout), succeeded: false };
+          return { body: payoutCreatedBody(payout.value, 'createWithdrawal'), succeeded: true };
+          // A payout touches balance rows through the ledger alone and otherwise inserts (database.ts).
+        },
+        { concurrent: true },
+      );
     } catch (error) {
       // Two payouts with one transaction_id raced on PostgreSQL; the unique index stopped the second.
-      if (uniqueViolation(error)?.includes('merchant_transaction')) return errorEnvelope('createWithdrawal', 'duplicate_transaction');
+      if (uniqueViolation(error)?.includes('merchant_transaction'))
+        return errorEnvelope('createWithdrawal', 'duplicate_transaction');
       throw error;
     }
   });
@@ -56,7 +64,8 @@ export function parsePayoutCommande(body: unknown): Result<PayoutRequest> {
   // The callback URL is checked when the payout is created, as a payin's is (ADR 0016), so that a
   // merchant learns of a typo at once rather than from callbacks that never arrive.
   const callbackUrl = text(commande.callback_url);
-  if (checkUrl(callbackUrl) === undefined) return fail('invalid_input', 'callback_url must be an http(s) URL');
+  if (checkUrl(callbackUrl) === undefined)
+    return fail('invalid_input', 'callback_url must be an http(s) URL');
   return ok({
     amountXof,
     customer: text(commande.customer),
