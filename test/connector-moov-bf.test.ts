@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/commands/context.js';
+import { systemClock } from '../src/core/clock.js';
 import type { Xof } from '../src/core/money.js';
 import type { CreditRequest, DebitRequest, OperatorConnector } from '../src/operators/connector.js';
 import { MOOV_COMMANDS, moovBurkinaFactory } from '../src/operators/moov-bf.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/commands/context.js';
+import { systemClock } from '../src/core/clock.js';
 import { moovBurkinaFactory } from '../src/operators/moov-bf.js';
 import { connectorsFromJson } from '../src/operators/registry.js';
 import { waveFactory } from '../src/operators/wave.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/commands/context.js';
+import { systemClock } from '../src/core/clock.js';
 import { retryDelayMs } from '../src/commands/payout-settle.js';
 import { mtnMomoFactory } from '../src/operators/mtn-momo.js';
 import { connectorsFromJson } from '../src/operators/registry.js';

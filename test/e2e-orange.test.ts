@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/commands/context.js';
+import { systemClock } from '../src/core/clock.js';
 import { loadConfig } from '../src/config.js';
 import { startGateway } from '../src/gateway.js';
 import { orangeBurkinaFactory, orangeWebPayFactory } from '../src/operators/orange-money.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../src/config.js';
 import { loadConfig } from '../src/config.js';
-import type { Clock } from '../src/commands/context.js';
+import type { Clock } from '../src/core/clock.js';
 import { createProject } from '../src/commands/projects.js';
 import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallets.js';
 import type { Xof } from '../src/core/money.js';

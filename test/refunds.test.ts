@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/commands/context.js';
+import { systemClock } from '../src/core/clock.js';
 import { accountIds } from '../src/core/ledger.js';
 import type { Xof } from '../src/core/money.js';
 import { postTransfers } from '../src/store/ledger-store.js';

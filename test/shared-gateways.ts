@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Clock } from '../src/commands/context.js';
+import type { Clock } from '../src/core/clock.js';
 import type { Config } from '../src/config.js';
 import { type Running, startGateway } from '../src/gateway.js';
 import type { Database } from '../src/store/database.js';

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
-import { type Gateway, systemClock } from '../commands/context.js';
+import { systemClock } from '../core/clock.js';
+import { type Gateway } from '../commands/context.js';
 import { deliverNotification } from '../commands/operator-notification.js';
 import { loadPrefixes, tokenSecretOf } from '../gateway.js';
 import { SIM_LIST_LIMIT_MAX, SimulatorDesk, simulatorKey } from '../operators/simulator-desk.js';

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { sql } from 'kysely';
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import type { Database, Tx } from '../store/database.js';
 import { METRIC_PREFIX, boundedLabel } from './metrics.js';
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Gauge } from 'prom-client';
 import { sql } from 'kysely';
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import { classifyIp } from '../core/ip-ranges.js';
 import type { Database } from '../store/database.js';
 import { MIGRATION_NAMES, MIGRATION_TABLE_NAME } from '../store/migrations.js';

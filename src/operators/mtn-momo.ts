@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import { type OperatorFailureCode, operatorFailure } from '../core/operator-failures.js';
 import type {
   CreditRequest,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { operatorFailure } from '../core/operator-failures.js';
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import type {
   DebitOutcome,
   DebitRequest,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Database } from '../store/database.js';
 import type { OperatorExchangeTable } from '../store/schema.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import { operatorFailure } from '../core/operator-failures.js';
 import { WALLET_OPERATOR, operatorById } from '../core/operators.js';
 import type {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import { newId, randomDigits } from '../core/ids.js';
 import type { Xof } from '../core/money.js';
 import {

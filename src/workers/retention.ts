@@ -1,4 +1,4 @@
-import type { Clock } from '../commands/context.js';
+import type { Clock } from '../core/clock.js';
 import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
 import { type RetentionOutcome, runRetention } from '../commands/retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
