@@ -17,6 +17,7 @@ import { operatorHealthMigration } from './migration-0014-operator-health.js';
 import { reconciliationMigration } from './migration-0015-reconciliation.js';
 import { retentionMigration } from './migration-0016-retention.js';
 import { simulatorCreditsMigration } from './migration-0018-simulator-credits.js';
+import { reasonCodesMigration } from './migration-0019-reason-codes.js';
 
 /**
  * Migrations are code, shared by SQLite and PostgreSQL through Kysely's schema builder. Kysely's
@@ -263,6 +264,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016_retention': retentionMigration,
   '0017_statement': statementMigration,
   '0018_simulator_credits': simulatorCreditsMigration,
+  '0019_reason_codes': reasonCodesMigration,
 };
 
 /** The migrations this code knows, for `/ready` (ADR 0020): a database that lacks one, or has one more, is not this code's. */

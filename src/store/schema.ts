@@ -102,6 +102,8 @@ export interface PayinTable {
   logfile: string;
   hash: string;
   status_reason: string | null;
+  /** The code of `status_reason` (migration 0019): a `PayinReasonCode` (src/core/payin.ts). */
+  status_reason_code?: string | null;
   created_at_ms: number;
   updated_at_ms: number;
   /** The sum of the payin's refunds that have not failed (migration 0012); never above `amount_xof`. */
@@ -143,6 +145,8 @@ export interface PayoutTable {
   last_request_id?: string | null;
   operator_reference: string | null;
   status_reason: string | null;
+  /** The code of `status_reason` (migration 0019): a `PayoutReasonCode` (src/core/payout.ts). */
+  status_reason_code?: string | null;
   created_at_ms: number;
   updated_at_ms: number;
 }

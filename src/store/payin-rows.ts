@@ -1,0 +1,79 @@
+import { assert } from '../core/assert.js';
+import { xof } from '../core/money.js';
+import {
+  PAYIN_REASON_CODES,
+  type PayinReasonCode,
+  type Payin,
+  PayinKind,
+  PayinStatus,
+} from '../core/payin.js';
+import type { PayinTable } from './schema.js';
+
+const PAYIN_STATUSES: readonly string[] = ['pending', 'completed', 'notcompleted'] satisfies PayinStatus[];
+const PAYIN_KINDS: readonly string[] = ['wallet', 'hosted', 'direct'] satisfies PayinKind[];
+
+/** The one mapping of a `payins` row to the core's `Payin`: a status or kind outside the unions is a bug. */
+export function payinFromRow(row: PayinTable): Payin {
+  assert(PAYIN_STATUSES.includes(row.status), `payin ${row.id} has unknown status ${row.status}`);
+  assert(PAYIN_KINDS.includes(row.kind), `payin ${row.id} has unknown kind ${row.kind}`);
+  return {
+    id: row.id,
+    number: row.number,
+    token: row.token,
+    projectId: row.project_id,
+    requestId: row.request_id,
+    kind: row.kind as PayinKind,
+    status: row.status as PayinStatus,
+    amountXof: xof(Number(row.amount_xof)),
+    customer: row.customer,
+    operatorId: row.operator_id,
+    description: row.description,
+    customData: row.custom_data,
+    externalId: row.external_id,
+    merchantTransactionId: row.merchant_transaction_id,
+    callbackUrl: row.callback_url,
+    logfile: row.logfile,
+    hash: row.hash,
+    statusReason: row.status_reason,
+    statusReasonCode: reasonCodeOf(row),
+    createdAtMs: Number(row.created_at_ms),
+    updatedAtMs: Number(row.updated_at_ms),
+    refundedXof: xof(Number(row.refunded_xof ?? 0)),
+  };
+}
+
+/** The row a new payin is inserted as (the database fills `refunded_xof` and the request stamp). */
+export function payinToRow(payin: Payin): PayinTable {
+  return {
+    id: payin.id,
+    number: payin.number,
+    token: payin.token,
+    project_id: payin.projectId,
+    request_id: payin.requestId,
+    kind: payin.kind,
+    status: payin.status,
+    amount_xof: payin.amountXof,
+    customer: payin.customer,
+    operator_id: payin.operatorId,
+    description: payin.description,
+    custom_data: payin.customData,
+    external_id: payin.externalId,
+    merchant_transaction_id: payin.merchantTransactionId,
+    callback_url: payin.callbackUrl,
+    logfile: payin.logfile,
+    hash: payin.hash,
+    status_reason: payin.statusReason,
+    status_reason_code: payin.statusReasonCode,
+    created_at_ms: payin.createdAtMs,
+    updated_at_ms: payin.updatedAtMs,
+  };
+}
+
+function reasonCodeOf(row: PayinTable): PayinReasonCode | null {
+  const code = row.status_reason_code ?? null;
+  assert(
+    code === null || (PAYIN_REASON_CODES as readonly string[]).includes(code),
+    `payin ${row.id} has unknown reason code ${String(code)}`,
+  );
+  return code as PayinReasonCode | null;
+}
