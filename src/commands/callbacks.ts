@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import {
-  type CallbackEncoding,
+  type AttemptRecord,
   type CallbackMode,
   callbackReceiver,
   callbackRetryDelayMs,
@@ -10,6 +10,7 @@ import {
   refundCallbackPayload,
 } from '../core/callbacks.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
+import { type DeliveryListing, callbackEventsOf } from '../store/callback-events.js';
 import { unverifiedTokenClaims } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { type Dialect, type Tx, afterCommit } from '../store/database.js';
@@ -481,17 +482,6 @@ export async function renewLeases(
   return Number(result.numUpdatedRows);
 }
 
-/** One POST as recorded. */
-export interface AttemptRecord {
-  encoding: CallbackEncoding;
-  url: string;
-  startedAtMs: number;
-  latencyMs: number;
-  httpStatus: number | null;
-  error: string | null;
-  responseExcerpt: string;
-}
-
 /** `delivered`: a 2xx; `retry`: try again on schedule; `give_up`: trying again cannot help. */
 export type DeliveryVerdict = 'delivered' | 'retry' | 'give_up';
 export type RecordedState = 'delivered' | 'pending' | 'failed' | 'lease_lost';
@@ -655,29 +645,6 @@ export async function rotateWebhookSecret(
 
 // ---------------------------------------------------------------- listing
 
-export interface DeliveryListing {
-  subject: { type: 'payin' | 'payout'; id: string; status: string; projectId: string };
-  events: {
-    id: string;
-    type: string;
-    status: string;
-    attempts: number;
-    nextAttemptAtMs: number;
-    deliveredAtMs: number | null;
-    createdAtMs: number;
-    posts: {
-      attempt: number;
-      encoding: string;
-      url: string;
-      startedAtMs: number;
-      latencyMs: number;
-      httpStatus: number | null;
-      error: string | null;
-      responseExcerpt: string;
-    }[];
-  }[];
-}
-
 /** A transaction's callback events and every POST made for them, by payin or payout id, token, or event id. */
 export async function listDeliveries(tx: Tx, reference: string): Promise<Result<DeliveryListing>> {
   const ref = reference.trim();
@@ -707,56 +674,4 @@ export async function listDeliveries(tx: Tx, reference: string): Promise<Result<
   }
   if (!subject) return fail('not_found', `no payin or payout matches ${ref.slice(0, 80)}`);
   return ok({ subject, events: await callbackEventsOf(tx, subject.id, LIST_EVENTS_MAX, LIST_ATTEMPTS_MAX) });
-}
-
-/** A payin's or payout's callback events, oldest first, each with its POSTs in attempt order. */
-export async function callbackEventsOf(
-  tx: Tx,
-  subjectId: string,
-  eventsMax: number,
-  postsMax: number,
-): Promise<DeliveryListing['events']> {
-  const events = await tx
-    .selectFrom('outbox')
-    .selectAll()
-    .where('subject_id', '=', subjectId)
-    .orderBy('created_at_ms')
-    .orderBy('id')
-    .limit(eventsMax)
-    .execute();
-  if (events.length === 0) return [];
-  const posts = await tx
-    .selectFrom('callback_attempts')
-    .selectAll()
-    .where(
-      'event_id',
-      'in',
-      events.map((e) => e.id),
-    )
-    .orderBy('event_id')
-    .orderBy('attempt')
-    .orderBy('encoding', 'desc')
-    .limit(postsMax)
-    .execute();
-  return events.map((e) => ({
-    id: e.id,
-    type: e.event_type,
-    status: e.status,
-    attempts: Number(e.attempts),
-    nextAttemptAtMs: Number(e.next_attempt_at_ms),
-    deliveredAtMs: e.delivered_at_ms === null ? null : Number(e.delivered_at_ms),
-    createdAtMs: Number(e.created_at_ms),
-    posts: posts
-      .filter((p) => p.event_id === e.id)
-      .map((p) => ({
-        attempt: Number(p.attempt),
-        encoding: p.encoding,
-        url: p.url,
-        startedAtMs: Number(p.started_at_ms),
-        latencyMs: Number(p.latency_ms),
-        httpStatus: p.http_status === null ? null : Number(p.http_status),
-        error: p.error,
-        responseExcerpt: p.response_excerpt,
-      })),
-  }));
 }

@@ -1,4 +1,5 @@
-import { type AttemptRecord, callbackEventsOf } from '../commands/callbacks.js';
+import type { AttemptRecord } from '../core/callbacks.js';
+import { callbackEventsOf } from '../store/callback-events.js';
 import { normalizePhone } from '../core/phone.js';
 import { unverifiedTokenClaims } from '../core/tokens.js';
 import type { Tx } from '../store/database.js';

@@ -375,3 +375,14 @@ export function refundCallbackPayload(refund: RefundFacts): RefundCallback {
     status_reason: refund.status_reason ?? '',
   };
 }
+
+/** One POST as recorded. */
+export interface AttemptRecord {
+  encoding: CallbackEncoding;
+  url: string;
+  startedAtMs: number;
+  latencyMs: number;
+  httpStatus: number | null;
+  error: string | null;
+  responseExcerpt: string;
+}

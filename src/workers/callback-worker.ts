@@ -1,5 +1,5 @@
+import type { AttemptRecord } from '../core/callbacks.js';
 import {
-  type AttemptRecord,
   type ClaimResult,
   type ClaimedEvent,
   type DeliveryVerdict,
