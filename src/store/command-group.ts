@@ -1,5 +1,5 @@
 import type { AccountBalance } from '../core/ledger.js';
-import type { Tx } from './database.js';
+import type { Tx } from './tx.js';
 
 /**
  * What one PostgreSQL transaction knows while the commands of its group commit run in it

@@ -15,9 +15,9 @@ import { endWave, joinWave } from './command-group.js';
 import { migrate } from './migrations.js';
 import { DEFER_MARK, RIDE_MARK, bindDialect } from './prepared.js';
 import type { DB } from './schema.js';
+import type { Dialect, Tx } from './tx.js';
 
-export type Dialect = 'sqlite' | 'postgres';
-export type Tx = Kysely<DB>;
+export type { Dialect, Tx } from './tx.js';
 
 /**
  * The store's one entry point. `command` runs a function as one atomic unit of work: all of its

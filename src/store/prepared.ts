@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
-import type { Dialect, Tx } from './database.js';
+import type { Dialect, Tx } from './tx.js';
 
 /**
  * Queries built with Kysely once and run many times. Building and compiling a Kysely query costs
