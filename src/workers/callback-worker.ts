@@ -2,13 +2,15 @@ import type { AttemptRecord } from '../core/callbacks.js';
 import {
   type ClaimResult,
   type ClaimedEvent,
+  claimDueEvents,
+  renewLeases,
+} from '../commands/callback-claims.js';
+import {
   type DeliveryVerdict,
   type FinishedDelivery,
   type RecordedState,
-  claimDueEvents,
   recordDeliveries,
-  renewLeases,
-} from '../commands/callbacks.js';
+} from '../commands/callback-deliveries.js';
 import type { Gateway } from '../commands/context.js';
 import type { Tx } from '../store/database.js';
 import {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requestResend } from '../../commands/callbacks.js';
+import { requestResend } from '../../commands/callback-admin.js';
 import type { Gateway } from '../../commands/context.js';
 import { errorEnvelope } from '../envelope.js';
 import { authenticated, envelopeOf } from './common.js';

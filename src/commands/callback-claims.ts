@@ -1,48 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type AttemptRecord,
   type CallbackMode,
   callbackReceiver,
-  callbackRetryDelayMs,
   payinCallbackPayload,
   payoutCallbackPayload,
   refundCallbackPayload,
 } from '../core/callbacks.js';
-import { type Result, fail, ok } from '../core/result-codes.js';
-import { type DeliveryListing, callbackEventsOf } from '../store/callback-events.js';
-import { unverifiedTokenClaims } from '../core/tokens.js';
-import { generateWebhookSecret } from '../core/webhook-signature.js';
-import { type Dialect, type Tx, afterCommit } from '../store/database.js';
+import type { Dialect, Tx } from '../store/database.js';
 import {
   type CallbackSubjects,
   type DueEvent,
-  type NextEventState,
   type ProjectSigning,
   type UndeliverableEvent,
   busyReceivers,
   callbackSubjects,
   dueEvents,
   failUndeliverable,
-  findCallbackEvent,
-  findCallbackSubject,
-  findEventSubject,
-  findWebhookSecret,
-  insertAttemptPosts,
   leaseEvents,
   rememberReceivers,
   renewEventLeases,
-  replaceWebhookSecret,
-  restartEventCycle,
-  settleEvents,
   takeClaimTurn,
 } from '../store/callbacks.js';
 
 /**
- * The database side of callback delivery (ADR 0006, ADR 0017). A worker claims due events in one
+ * Claiming callback events for delivery (ADR 0006, ADR 0017). A worker claims due events in one
  * transaction (a lease, with `FOR UPDATE SKIP LOCKED` on PostgreSQL so that several processes never
- * claim the same row), sends them with no transaction open, renews the leases of its deliveries in
- * flight, and records finished deliveries and their next state in a transaction of its own, several
- * at a time; each takes effect only while the lease is still the worker's.
+ * claim the same row), each with its payload and signing secrets, then sends them with no
+ * transaction open and renews the leases of its deliveries in flight; their outcome is recorded
+ * by callback-deliveries.ts, and takes effect only while the lease is still the worker's.
  */
 
 /**
@@ -54,9 +39,6 @@ export const CLAIM_SCAN_MIN = 32;
 export const CLAIM_SCAN_MAX = 512;
 /** After a rotation, the previous secret keeps signing this long, next to the new one. */
 export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3_600_000;
-/** Bounds of `cauri callbacks list`. */
-export const LIST_EVENTS_MAX = 50;
-export const LIST_ATTEMPTS_MAX = 500;
 
 export interface ClaimedEvent {
   eventId: string;
@@ -271,98 +253,4 @@ export async function renewLeases(
 ): Promise<number> {
   if (leaseIds.length === 0) return 0;
   return renewEventLeases(tx, leaseIds, nowMs, leaseMs);
-}
-
-/** `delivered`: a 2xx; `retry`: try again on schedule; `give_up`: trying again cannot help. */
-export type DeliveryVerdict = 'delivered' | 'retry' | 'give_up';
-export type RecordedState = 'delivered' | 'pending' | 'failed' | 'lease_lost';
-
-export interface FinishedDelivery {
-  event: Pick<ClaimedEvent, 'eventId' | 'projectId' | 'attempt' | 'cycleAttempt' | 'leaseId'>;
-  attempts: readonly AttemptRecord[];
-  verdict: DeliveryVerdict;
-}
-
-export async function recordDelivery(
-  tx: Tx,
-  event: FinishedDelivery['event'],
-  attempts: readonly AttemptRecord[],
-  verdict: DeliveryVerdict,
-  nowMs: number,
-  random: () => number,
-): Promise<RecordedState> {
-  const [state] = await recordDeliveries(tx, [{ event, attempts, verdict }], nowMs, random);
-  return state ?? 'lease_lost';
-}
-
-/**
- * Records finished deliveries, their POSTs and each event's next state, in three statements
- * whatever their number; returns each one's state, in order. An event whose lease is no longer
- * the delivery's (a resend, a takeover) keeps its state: `lease_lost`.
- */
-export async function recordDeliveries(
-  tx: Tx,
-  finished: readonly FinishedDelivery[],
-  nowMs: number,
-  random: () => number,
-): Promise<RecordedState[]> {
-  if (finished.length === 0) return [];
-  // The attempts happened whether or not the leases are still ours: they are always recorded.
-  await insertAttemptPosts(tx, finished);
-  const next = finished.map(({ event, verdict }): NextEventState => {
-    const delayMs = verdict === 'retry' ? callbackRetryDelayMs(event.cycleAttempt, random) : undefined;
-    const state = verdict === 'delivered' ? 'delivered' : delayMs === undefined ? 'failed' : 'pending';
-    return { id: event.eventId, leaseId: event.leaseId, state, nextAttemptAtMs: nowMs + (delayMs ?? 0) };
-  });
-  const kept = await settleEvents(tx, next, nowMs);
-  return next.map((n) => (kept.has(n.id) ? n.state : 'lease_lost'));
-}
-
-/**
- * Sends an event again, now, with a fresh retry cycle: whatever its state (delivered, failed, or
- * waiting for a retry). An event of another project is `not_found`. A delivery in progress is not
- * interrupted, but its outcome no longer counts.
- */
-export async function requestResend(
-  tx: Tx,
-  eventId: string,
-  projectId: string | undefined,
-  nowMs: number,
-): Promise<Result<{ eventId: string; previousStatus: string }>> {
-  const event = await findCallbackEvent(tx, eventId);
-  if (!event || (projectId !== undefined && event.projectId !== projectId))
-    return fail('not_found', `No callback event ${eventId}`);
-  await restartEventCycle(tx, eventId, nowMs);
-  afterCommit(tx, 'callbacks');
-  return ok({ eventId, previousStatus: event.status });
-}
-
-export async function rotateWebhookSecret(
-  tx: Tx,
-  projectId: string,
-  nowMs: number,
-): Promise<Result<{ projectId: string; webhookSecret: string }>> {
-  const previous = await findWebhookSecret(tx, projectId);
-  if (previous === undefined) return fail('not_found', `no project ${projectId}`);
-  const webhookSecret = generateWebhookSecret();
-  await replaceWebhookSecret(tx, projectId, { current: webhookSecret, previous: previous || null }, nowMs);
-  return ok({ projectId, webhookSecret });
-}
-
-// ---------------------------------------------------------------- listing
-
-/** A transaction's callback events and every POST made for them, by payin or payout id, token, or event id. */
-export async function listDeliveries(tx: Tx, reference: string): Promise<Result<DeliveryListing>> {
-  const ref = reference.trim();
-  const fromEvent = ref.startsWith('evt_') ? await findEventSubject(tx, ref) : undefined;
-  const claims = unverifiedTokenClaims(ref);
-  const type =
-    fromEvent?.subjectType ??
-    (ref.startsWith('pay_') ? 'payin' : ref.startsWith('po_') ? 'payout' : claims?.kind);
-  const id = fromEvent?.subjectId ?? ref;
-  const key = claims && !fromEvent ? { number: claims.number } : { id };
-  const subject =
-    type === 'payin' || type === 'payout' ? await findCallbackSubject(tx, type, key) : undefined;
-  if (!subject) return fail('not_found', `no payin or payout matches ${ref.slice(0, 80)}`);
-  return ok({ subject, events: await callbackEventsOf(tx, subject.id, LIST_EVENTS_MAX, LIST_ATTEMPTS_MAX) });
 }
