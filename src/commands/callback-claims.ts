@@ -117,6 +117,7 @@ export async function claimDueEvents(
   const { chosen, undeliverable, learned } = await choose(tx, due, inFlight, nowMs, limits);
   await failUndeliverable(tx, undeliverable, nowMs);
   await rememberReceivers(tx, learned);
+  // One lease for every event of the claim, so that the worker renews them in one statement.
   const leaseId = chosen[0]?.leaseId;
   if (leaseId !== undefined) await leaseEvents(tx, leaseId, chosen, nowMs, limits.leaseMs);
   return { events: chosen, settled: undeliverable.length, skipped: learned.length };

@@ -364,7 +364,7 @@ export async function failUndeliverable(
 
 // ---------------------------------------------------------------- leases and deliveries
 
-/** Extends the leases still held by these claims; returns the events renewed. */
+/** Extends the leases still held by these claims (at least one); returns the events renewed. */
 export async function renewEventLeases(
   tx: Tx,
   leaseIds: readonly string[],
