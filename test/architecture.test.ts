@@ -55,7 +55,6 @@ const QUERY =
 /** Files outside src/store that still build queries: to be moved into store modules. */
 const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'cli/main.ts',
-  'commands/callbacks.ts',
   'commands/console-users.ts',
   'commands/database-mode.ts',
   'commands/idempotency.ts',
@@ -64,7 +63,6 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'commands/operator-health.ts',
   'commands/operator-notification.ts',
   'commands/otp-delivery.ts',
-  'commands/outbox.ts',
   'commands/payin-flow.ts',
   'commands/payin-operator.ts',
   'commands/payin-wallet.ts',
@@ -117,7 +115,6 @@ const GATEWAY_USERS: readonly string[] = [
   'commands/refunds.ts',
   'http/console/pages-auth.ts',
   'http/console/router.ts',
-  'http/routes/callbacks-resend.ts',
   'http/routes/cauri-v1.ts',
   'http/routes/checkout-page.ts',
   'http/routes/common.ts',
@@ -136,7 +133,6 @@ const GATEWAY_USERS: readonly string[] = [
   'http/routes/sandbox.ts',
   'http/routes/withdrawal-confirm.ts',
   'http/routes/withdrawal-create.ts',
-  'workers/callback-worker.ts',
   'workers/payin-resolver.ts',
   'workers/payout-dispatcher.ts',
   'workers/refund-worker.ts',

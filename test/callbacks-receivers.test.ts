@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claimDueEvents, recordDeliveries, requestResend } from '../src/commands/callbacks.js';
+import { requestResend } from '../src/commands/callback-admin.js';
+import { claimDueEvents } from '../src/commands/callback-claims.js';
+import { recordDeliveries } from '../src/commands/callback-deliveries.js';
 import type { Gateway } from '../src/commands/context.js';
 import { createProject } from '../src/commands/projects.js';
 import { createWallet, fundSubaccount, fundWallet } from '../src/commands/wallets.js';

@@ -1,7 +1,8 @@
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listDeliveries, requestResend, rotateWebhookSecret } from '../src/commands/callbacks.js';
+import { requestResend, rotateWebhookSecret } from '../src/commands/callback-admin.js';
+import { listDeliveries } from '../src/commands/callback-listing.js';
 import { updateProject } from '../src/commands/projects.js';
 import { verifyWebhook } from '../src/core/webhook-signature.js';
 import { callbacksMigration } from '../src/store/migration-0002-callbacks.js';

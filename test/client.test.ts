@@ -17,6 +17,8 @@ import {
 } from '../client/src/index.js';
 import { encodeCallback, payinCallbackPayload, payoutCallbackPayload } from '../src/core/callbacks.js';
 import { generateWebhookSecret, signWebhook, webhookHeaders } from '../src/core/webhook-signature.js';
+import { payinFromRow } from '../src/store/payin-rows.js';
+import { payoutFromRow } from '../src/store/payout-rows.js';
 import type { PayinTable, PayoutTable } from '../src/store/schema.js';
 import { type TestGateway, startTestGateway } from './harness.js';
 
@@ -354,7 +356,7 @@ describe('callback helpers', () => {
 
   it('parses both encodings of a payin callback into the same object', async () => {
     const token = await walletPayin('ORD-CB');
-    const payload = payinCallbackPayload(await payinRow(token));
+    const payload = payinCallbackPayload(payinFromRow(await payinRow(token)));
     const json = parsed(encodeCallback(payload, 'json'), 'application/json');
     const form = parsed(encodeCallback(payload, 'form'), 'application/x-www-form-urlencoded; charset=utf-8');
     expect(json).toMatchObject({
@@ -386,7 +388,7 @@ describe('callback helpers', () => {
       }),
     );
     const payload = payoutCallbackPayload(
-      await payoutRow(created.token),
+      payoutFromRow(await payoutRow(created.token)),
       'https://shop.example/cb',
       gw.gw.tokenSecret,
     );

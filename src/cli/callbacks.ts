@@ -1,4 +1,5 @@
-import { listDeliveries, requestResend, rotateWebhookSecret } from '../commands/callbacks.js';
+import { requestResend, rotateWebhookSecret } from '../commands/callback-admin.js';
+import { listDeliveries } from '../commands/callback-listing.js';
 import type { Result } from '../core/result-codes.js';
 import type { Database } from '../store/database.js';
 import { type ParsedArgs, UsageError, checkFlags } from './args.js';

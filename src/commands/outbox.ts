@@ -1,8 +1,6 @@
 import { newId } from '../core/ids.js';
-import type { Insertable } from 'kysely';
+import { insertCallbackEvent } from '../store/callbacks.js';
 import { type Tx, afterCommit } from '../store/database.js';
-import { prepared } from '../store/prepared.js';
-import type { OutboxTable } from '../store/schema.js';
 
 /**
  * Callback events, written in the same transaction as the state change they announce, so that an
@@ -17,8 +15,6 @@ export type EventType =
   | 'refund.completed'
   | 'refund.failed';
 
-const insertEvent = prepared((tx, row: Insertable<OutboxTable>) => tx.insertInto('outbox').values(row));
-
 export async function enqueueEvent(
   tx: Tx,
   event: {
@@ -30,20 +26,17 @@ export async function enqueueEvent(
   nowMs: number,
 ): Promise<string> {
   const id = newId('evt');
-  await insertEvent.defer(tx, {
-    id,
-    project_id: event.projectId,
-    event_type: event.type,
-    subject_type: event.subjectType,
-    subject_id: event.subjectId,
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at_ms: nowMs,
-    created_at_ms: nowMs,
-    cycle_attempts: 0,
-    lease_id: null,
-    delivered_at_ms: null,
-  });
+  await insertCallbackEvent(
+    tx,
+    {
+      id,
+      projectId: event.projectId,
+      eventType: event.type,
+      subjectType: event.subjectType,
+      subjectId: event.subjectId,
+    },
+    nowMs,
+  );
   afterCommit(tx, 'callbacks');
   return id;
 }

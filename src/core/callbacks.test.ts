@@ -18,6 +18,7 @@ import {
   responseExcerpt,
   wireStatus,
 } from './callbacks.js';
+import { xof } from './money.js';
 import { signToken, verifyToken } from './tokens.js';
 
 const createdAtMs = Date.UTC(2026, 4, 9, 7, 20, 23, 362);
@@ -67,16 +68,16 @@ describe('the retry schedule', () => {
 
 const payin: PayinFacts = {
   status: 'completed',
-  amount_xof: 4200,
+  amountXof: xof(4200),
   customer: '22676275726',
-  request_id: 'P2777636082026',
-  custom_data: JSON.stringify({ transaction_id: 'ART5A7044E5', order_id: 'O-9' }),
-  external_id: 'ART5A7044E5O-9',
-  operator_id: '11',
+  requestId: 'P2777636082026',
+  customData: JSON.stringify({ transaction_id: 'ART5A7044E5', order_id: 'O-9' }),
+  externalId: 'ART5A7044E5O-9',
+  operatorId: '11',
   hash: 'f'.repeat(64),
   logfile: '2026050907202369fee03756652',
-  created_at_ms: createdAtMs,
-  updated_at_ms: createdAtMs,
+  createdAtMs,
+  updatedAtMs: createdAtMs,
 };
 
 describe('payinCallbackPayload (spec §3.2)', () => {
@@ -141,14 +142,14 @@ const payout: PayoutFacts = {
   number: '123558481000',
   kind: 'customer',
   status: 'completed',
-  amount_xof: 100,
-  operator_id: '12',
-  custom_data: JSON.stringify({ transaction_id: '502d36d2086249118198d06780b1c9fd' }),
-  external_id: '502d36d2086249118198d06780b1c9fd',
+  amountXof: xof(100),
+  operatorId: '12',
+  customData: JSON.stringify({ transaction_id: '502d36d2086249118198d06780b1c9fd' }),
+  externalId: '502d36d2086249118198d06780b1c9fd',
   hash: 'a'.repeat(64),
   logfile: '2026051116273569fee03756652',
-  created_at_ms: createdAtMs,
-  updated_at_ms: createdAtMs,
+  createdAtMs,
+  updatedAtMs: createdAtMs,
 };
 
 describe('payoutCallbackPayload (spec §3.3)', () => {
@@ -190,7 +191,7 @@ describe('payoutCallbackPayload (spec §3.3)', () => {
   });
 
   it('carries a token different from the creation token that still names the payout', () => {
-    const creation = signToken('payout', payout.number, payout.created_at_ms, secret);
+    const creation = signToken('payout', payout.number, payout.createdAtMs, secret);
     const body = payoutCallbackPayload(payout, '', secret);
     expect(body.token).not.toBe(creation);
     expect(verifyToken(body.token, secret)).toEqual({ kind: 'payout', number: payout.number });

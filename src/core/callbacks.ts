@@ -1,5 +1,7 @@
 import { type CustomData, type CustomDataRow, customDataRows } from './custom-data.js';
 import { operatorById } from './operators.js';
+import type { Payin } from './payin.js';
+import type { Payout } from './payout.js';
 import { wikiUrl } from './result-codes.js';
 import { signToken, wireDate } from './tokens.js';
 
@@ -123,20 +125,23 @@ export function wireStatus(status: string): 'completed' | 'pending' | 'notcomple
   return status === 'completed' || status === 'pending' ? status : 'notcompleted';
 }
 
-/** The columns of a payin that its callback needs (a `payins` row fits). */
-export interface PayinFacts {
-  status: string;
-  amount_xof: number;
-  customer: string | null;
-  request_id: string;
-  custom_data: string;
-  external_id: string;
-  operator_id: string | null;
-  hash: string;
-  logfile: string;
-  created_at_ms: number;
-  updated_at_ms: number;
-}
+/**
+ * What of a payin its callback needs (a `Payin` fits). The status is any text: whatever is not
+ * completed or pending goes out as `notcompleted`.
+ */
+export type PayinFacts = Pick<
+  Payin,
+  | 'amountXof'
+  | 'customer'
+  | 'requestId'
+  | 'customData'
+  | 'externalId'
+  | 'operatorId'
+  | 'hash'
+  | 'logfile'
+  | 'createdAtMs'
+  | 'updatedAtMs'
+> & { status: string };
 
 /** The payin callback, §3.2, keys in the documented order, then two that merchant code reads. */
 export interface PayinCallback {
@@ -171,12 +176,12 @@ function parseCustomData(json: string): CustomData {
  * `transaction_id` is the same value confirm returns, and `hash` repeats the custom-data row.
  */
 export function payinCallbackPayload(payin: PayinFacts): PayinCallback {
-  const customData = parseCustomData(payin.custom_data);
-  const operator = payin.operator_id !== null ? operatorById(payin.operator_id) : undefined;
-  const amount = Number(payin.amount_xof);
+  const customData = parseCustomData(payin.customData);
+  const operator = payin.operatorId !== null ? operatorById(payin.operatorId) : undefined;
+  const amount = Number(payin.amountXof);
   const customer = payin.customer ?? '';
   return {
-    date: wireDate(Number(payin.updated_at_ms)),
+    date: wireDate(Number(payin.updatedAtMs)),
     wiki: wikiUrl('confirmInvoice'),
     token: '',
     amount,
@@ -184,38 +189,39 @@ export function payinCallbackPayload(payin: PayinFacts): PayinCallback {
     montant: amount,
     customer,
     oreference: '',
-    request_id: payin.request_id,
+    request_id: payin.requestId,
     custom_data: customDataRows(
       customData,
       { hash: payin.hash, logfile: payin.logfile },
-      Number(payin.created_at_ms),
+      Number(payin.createdAtMs),
     ),
     description: '',
-    external_id: payin.external_id,
+    external_id: payin.externalId,
     operator_id: operator?.id ?? '',
     operator_name: operator?.name ?? '',
     response_code: '00',
     response_text: '',
     customer_details: { email: '', phone: customer, details: '', lastname: '', firstname: '' },
-    transaction_id: customData.transaction_id ?? payin.external_id,
+    transaction_id: customData.transaction_id ?? payin.externalId,
     hash: payin.hash,
   };
 }
 
-/** The columns of a payout that its callback needs (a `payouts` row fits). */
-export interface PayoutFacts {
-  number: string;
-  kind: string;
-  status: string;
-  amount_xof: number;
-  operator_id: string;
-  custom_data: string;
-  external_id: string;
-  hash: string;
-  logfile: string;
-  created_at_ms: number;
-  updated_at_ms: number;
-}
+/** What of a payout its callback needs (a `Payout` fits). */
+export type PayoutFacts = Pick<
+  Payout,
+  | 'number'
+  | 'kind'
+  | 'status'
+  | 'amountXof'
+  | 'operatorId'
+  | 'customData'
+  | 'externalId'
+  | 'hash'
+  | 'logfile'
+  | 'createdAtMs'
+  | 'updatedAtMs'
+>;
 
 /** The payout callback, §3.3, exactly the documented keys in the documented order. */
 export interface PayoutCallback {
@@ -240,10 +246,8 @@ export interface PayoutCallback {
  * creation token's even for a payout completed at creation (spec §3.3: the callback token is a
  * different JWT). Being a function of the row, it is the same on every attempt.
  */
-export function payoutCallbackTokenTimeMs(
-  payout: Pick<PayoutFacts, 'created_at_ms' | 'updated_at_ms'>,
-): number {
-  return Math.max(Number(payout.updated_at_ms), Number(payout.created_at_ms) + SECOND);
+export function payoutCallbackTokenTimeMs(payout: Pick<PayoutFacts, 'createdAtMs' | 'updatedAtMs'>): number {
+  return Math.max(Number(payout.updatedAtMs), Number(payout.createdAtMs) + SECOND);
 }
 
 /**
@@ -253,26 +257,26 @@ export function payoutCallbackTokenTimeMs(
  * for payins. The token is signed like the creation token, so confirm accepts it too.
  */
 export function payoutCallbackPayload(payout: PayoutFacts, url: string, tokenSecret: string): PayoutCallback {
-  const operator = operatorById(payout.operator_id);
+  const operator = operatorById(payout.operatorId);
   const operatorName = operator?.name ?? '';
-  const amount = String(payout.amount_xof);
+  const amount = String(payout.amountXof);
   return {
     response_code: '00',
     token: signToken('payout', payout.number, payoutCallbackTokenTimeMs(payout), tokenSecret),
     response_text: '',
     status: wireStatus(payout.status),
     custom_data: customDataRows(
-      parseCustomData(payout.custom_data),
+      parseCustomData(payout.customData),
       { hash: payout.hash, logfile: payout.logfile },
-      Number(payout.created_at_ms),
+      Number(payout.createdAtMs),
     ),
-    operator_id: Number(operator?.id ?? payout.operator_id),
+    operator_id: Number(operator?.id ?? payout.operatorId),
     operator_name:
       payout.kind === 'customer' && operatorName !== '' ? `LigdiCash ${operatorName}` : operatorName,
     url,
     url_method: '',
-    transaction_id: payout.external_id,
-    external_id: payout.external_id,
+    transaction_id: payout.externalId,
+    external_id: payout.externalId,
     montant: amount,
     amount,
   };

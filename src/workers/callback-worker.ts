@@ -2,14 +2,16 @@ import type { AttemptRecord } from '../core/callbacks.js';
 import {
   type ClaimResult,
   type ClaimedEvent,
+  claimDueEvents,
+  renewLeases,
+} from '../commands/callback-claims.js';
+import {
   type DeliveryVerdict,
   type FinishedDelivery,
   type RecordedState,
-  claimDueEvents,
   recordDeliveries,
-  renewLeases,
-} from '../commands/callbacks.js';
-import type { Gateway } from '../commands/context.js';
+} from '../commands/callback-deliveries.js';
+import type { WithClock, WithDb, WithOps, WithTokens } from '../commands/context.js';
 import type { Tx } from '../store/database.js';
 import {
   CALLBACK_INFLIGHT_MAX_DEFAULT,
@@ -81,7 +83,7 @@ export class CallbackWorker {
   readonly heartbeat: Heartbeat;
 
   constructor(
-    private readonly gw: Gateway,
+    private readonly deps: WithDb & WithClock & WithTokens & WithOps,
     private readonly options: CallbackWorkerOptions,
     private readonly onError: (error: unknown) => void,
   ) {
@@ -136,8 +138,8 @@ export class CallbackWorker {
   async renewLeases(): Promise<number> {
     const leaseIds = [...this.leases.keys()];
     if (leaseIds.length === 0) return 0;
-    const { gw } = this;
-    return gw.db.command((tx) => renewLeases(tx, leaseIds, gw.clock.nowMs(), this.leaseMs), SEPARATE);
+    const { deps } = this;
+    return deps.db.command((tx) => renewLeases(tx, leaseIds, deps.clock.nowMs(), this.leaseMs), SEPARATE);
   }
 
   private async pump(): Promise<void> {
@@ -169,16 +171,16 @@ export class CallbackWorker {
   }
 
   private claim(): Promise<ClaimResult> {
-    return this.gw.db.command((tx) => this.claimIn(tx, 0), SEPARATE);
+    return this.deps.db.command((tx) => this.claimIn(tx, 0), SEPARATE);
   }
 
   private claimIn(tx: Tx, freed: number): Promise<ClaimResult> {
-    const { gw, options } = this;
-    return claimDueEvents(tx, gw.db.dialect, gw.clock.nowMs(), {
+    const { deps, options } = this;
+    return claimDueEvents(tx, deps.db.dialect, deps.clock.nowMs(), {
       capacity: this.inflightMax - this.inFlight.size + freed,
       receiverConcurrencyMax: options.receiverConcurrencyMax,
       leaseMs: this.leaseMs,
-      tokenSecret: gw.tokenSecret,
+      tokenSecret: deps.tokenSecret,
     });
   }
 
@@ -188,10 +190,10 @@ export class CallbackWorker {
    * the records go alone, so that no delivery is sent again for it.
    */
   private async recordAndClaim(batch: Unrecorded[]): Promise<ClaimResult> {
-    const { gw } = this;
+    const { deps } = this;
     try {
-      const { states, claimed } = await gw.db.command(async (tx) => {
-        const recorded = await recordDeliveries(tx, batch, gw.clock.nowMs(), this.random);
+      const { states, claimed } = await deps.db.command(async (tx) => {
+        const recorded = await recordDeliveries(tx, batch, deps.clock.nowMs(), this.random);
         return { states: recorded, claimed: await this.claimIn(tx, batch.length) };
       }, SEPARATE);
       batch.forEach((item, i) => item.settle(states[i] ?? 'lease_lost'));
@@ -258,10 +260,10 @@ export class CallbackWorker {
   }
 
   private async recordAlone(batch: readonly Unrecorded[]): Promise<void> {
-    const { gw } = this;
+    const { deps } = this;
     try {
-      const states = await gw.db.command(
-        (tx) => recordDeliveries(tx, batch, gw.clock.nowMs(), this.random),
+      const states = await deps.db.command(
+        (tx) => recordDeliveries(tx, batch, deps.clock.nowMs(), this.random),
         SEPARATE,
       );
       batch.forEach((item, i) => item.settle(states[i] ?? 'lease_lost'));
@@ -272,12 +274,12 @@ export class CallbackWorker {
 
   /** Every encoding of the event, in order, then one transaction that records them and the next state. */
   private async deliver(event: ClaimedEvent): Promise<RecordedState> {
-    const { gw, options } = this;
+    const { deps, options } = this;
     const attempts: AttemptRecord[] = [];
     let verdict: DeliveryVerdict = 'retry';
     for (const encoding of encodingsFor(event.mode)) {
       const body = encodeCallback(event.payload, encoding);
-      const startedAtMs = gw.clock.nowMs();
+      const startedAtMs = deps.clock.nowMs();
       const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[encoding] };
       if (event.secrets.length > 0)
         Object.assign(
@@ -305,7 +307,7 @@ export class CallbackWorker {
         break;
       }
     }
-    this.gw.ops?.metrics.observeCallbackDelivery(verdict, attempts);
+    this.deps.ops?.metrics.observeCallbackDelivery(verdict, attempts);
     return this.record({ event, attempts, verdict });
   }
 }

@@ -1,4 +1,4 @@
-import { rotateWebhookSecret } from '../../commands/callbacks.js';
+import { rotateWebhookSecret } from '../../commands/callback-admin.js';
 import { recordAudit } from '../../commands/console-users.js';
 import {
   type Project,

@@ -1,4 +1,4 @@
-import { requestResend } from '../../commands/callbacks.js';
+import { requestResend } from '../../commands/callback-admin.js';
 import { recordAudit } from '../../commands/console-users.js';
 import { projectChoices } from '../../commands/projects.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';

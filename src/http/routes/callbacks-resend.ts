@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requestResend } from '../../commands/callbacks.js';
-import type { Gateway } from '../../commands/context.js';
+import { requestResend } from '../../commands/callback-admin.js';
+import type { WithClock, WithDb, WithProjectCache } from '../../commands/context.js';
 import { errorEnvelope } from '../envelope.js';
 import { authenticated, envelopeOf } from './common.js';
 
@@ -11,13 +11,16 @@ import { authenticated, envelopeOf } from './common.js';
  */
 const EVENT_ID = /^evt_[a-z2-7]{1,64}$/;
 
-export function registerCallbackResendRoutes(app: FastifyInstance, gw: Gateway): void {
+export function registerCallbackResendRoutes(
+  app: FastifyInstance,
+  deps: WithDb & WithClock & WithProjectCache,
+): void {
   const handler = (request: FastifyRequest<{ Params: { eventId: string } }>) =>
-    authenticated(gw, request, 'confirmInvoice', async (tx, project) => {
+    authenticated(deps, request, 'confirmInvoice', async (tx, project) => {
       const { eventId } = request.params;
       if (!EVENT_ID.test(eventId))
         return errorEnvelope('confirmInvoice', 'not_found', 'No such callback event');
-      const resent = await requestResend(tx, eventId, project.id, gw.clock.nowMs());
+      const resent = await requestResend(tx, eventId, project.id, deps.clock.nowMs());
       if (!resent.ok) return envelopeOf('confirmInvoice', resent);
       return {
         response_code: '00',
