@@ -159,7 +159,7 @@ const XOF_CASTS: readonly string[] = [
 ];
 
 /** Files under operators/ or console/ that still import from commands/ or http/. */
-const UPWARD_IMPORTS: readonly string[] = ['console/charts.ts'];
+const UPWARD_IMPORTS: readonly string[] = [];
 
 /** Files that still decide on a status reason's prose instead of its code. */
 const PROSE_READERS: readonly string[] = ['http/routes/checkout-page.ts'];

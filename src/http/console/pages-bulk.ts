@@ -10,7 +10,7 @@ import {
 } from '../../commands/payout-bulk-view.js';
 import type { ResultCode } from '../../core/result-codes.js';
 import { projectNameById } from '../../store/console-transactions.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { errorEnvelope } from '../envelope.js';
 import { badge, utc, xof } from './layout.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';

@@ -6,7 +6,7 @@ import { parseAmountXof } from '../../core/money.js';
 import { REFUND_REASON_CHARS_MAX } from '../../core/refunds.js';
 import type { ResultCode } from '../../core/result-codes.js';
 import { payinProjectRow } from '../../store/console-refunds.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
 

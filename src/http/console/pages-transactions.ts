@@ -11,7 +11,7 @@ import {
   transactionStory,
 } from '../../console/transactions.js';
 import { callbackEventSubject } from '../../store/console-transactions.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
 import { refundRefusal, refundsSection } from './pages-refunds.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';

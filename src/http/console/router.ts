@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
 import { type ConsoleSession, recordAudit, resolveSession } from '../../commands/console-users.js';
 import { normalizeIp } from '../../commands/projects.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { hasNul } from '../json-guard.js';
 import { type PageSpec, type Viewer, consolePage, sendConsole } from './layout.js';
 import { csrfMatches, csrfTokenFor, sameSiteRequest, sessionCookieOf } from './session.js';
