@@ -7,14 +7,16 @@ import { hasNul } from '../json-guard.js';
 import { type PageSpec, type Viewer, consolePage, sendConsole } from './layout.js';
 import { csrfMatches, csrfTokenFor, sameSiteRequest, sessionCookieOf } from './session.js';
 import { type UploadedFile, isMultipartBody } from './multipart.js';
+import { FIELD_LENGTH_MAX, type Form, emptyMap, one, parseForm } from './form.js';
+
+// The pages import the form helpers from here, beside the router they register with.
+export { type Form, all, emptyMap, one, parseForm } from './form.js';
 
 /**
  * The console's small router: every page needs a live session (else the browser goes to the
  * sign-in page), every action also a valid CSRF token and a same-site request. Handlers get a
  * `ConsoleRequest` with the viewer, the parsed form and the query, and return a page or a redirect.
  */
-export type Form = Record<string, string[]>;
-
 export interface ConsoleRequest {
   gw: Gateway;
   viewer: Viewer;
@@ -36,37 +38,6 @@ export type Outcome =
   | { file: { contentType: string; filename: string; body: string } };
 
 type Handler = (request: ConsoleRequest) => Promise<Outcome>;
-
-const FIELDS_MAX = 64;
-const FIELD_LENGTH_MAX = 4096;
-
-/**
- * A map with no prototype, for keys chosen by the client: `{}` would answer `__proto__`,
- * `constructor` or `toString` with `Object.prototype`'s members (issue 10: a field so named made
- * the console answer 500).
- */
-export function emptyMap<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
-}
-
-/** `application/x-www-form-urlencoded`, bounded: at most 64 fields of 4 KiB each. */
-export function parseForm(body: string): Form {
-  const form = emptyMap<string[]>();
-  let count = 0;
-  for (const [name, value] of new URLSearchParams(body)) {
-    if (++count > FIELDS_MAX) break;
-    (form[name] ??= []).push(value.slice(0, FIELD_LENGTH_MAX));
-  }
-  return form;
-}
-
-export function one(form: Form, name: string): string {
-  return form[name]?.[0]?.trim() ?? '';
-}
-
-export function all(form: Form, name: string): string[] {
-  return (form[name] ?? []).map((v) => v.trim()).filter((v) => v !== '');
-}
 
 function textRecord(value: unknown): Record<string, string> {
   const out = emptyMap<string>();
