@@ -111,7 +111,6 @@ const GATEWAY_USERS: readonly string[] = [
   'commands/payout-settle.ts',
   'commands/refunds.ts',
   'http/console/pages-auth.ts',
-  'http/console/router.ts',
   'http/routes/callbacks-resend.ts',
   'http/routes/cauri-v1.ts',
   'http/routes/checkout-page.ts',
