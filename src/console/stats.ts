@@ -24,6 +24,7 @@ export {
   balancesWithProof,
   verifyAgainstPostings,
 } from './balances.js';
+
 /** The longest period the dashboard covers; a bound on the series and on the rows scanned. */
 export const STATS_DAYS_MAX = 90;
 

@@ -4,7 +4,7 @@ import {
   type SearchCriteria,
   type TransactionKind,
   type TransactionRow,
-  searchTable,
+  findTransactions,
 } from '../store/console-transactions.js';
 import type { Tx } from '../store/database.js';
 
@@ -64,7 +64,7 @@ export async function searchTransactions(
   const found: TransactionRow[] = [];
   for (const table of ['payins', 'payouts'] as const) {
     const kind = table === 'payins' ? 'payin' : 'payout';
-    if (criteria.kinds.includes(kind)) found.push(...(await searchTable(tx, table, criteria, rowsMax)));
+    if (criteria.kinds.includes(kind)) found.push(...(await findTransactions(tx, table, criteria, rowsMax)));
   }
   return found.sort(newestFirst).slice(0, rowsMax);
 }

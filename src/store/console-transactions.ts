@@ -55,7 +55,7 @@ export interface TransactionRow {
 }
 
 /** The newest `rowsMax` payins or payouts that match, newest first. */
-export async function searchTable(
+export async function findTransactions(
   tx: Tx,
   table: 'payins' | 'payouts',
   criteria: SearchCriteria,
