@@ -158,21 +158,26 @@ export class ConsoleRouter {
           recordAudit(tx, { username: session.username, action, target, detail, ip }, nowMs),
         ),
     });
-    if ('redirect' in outcome) return reply.code(303).header('location', outcome.redirect).send();
-    // A download (the statement's CSV): an attachment, never rendered in the console's origin.
-    if ('file' in outcome) {
-      return reply
-        .code(200)
-        .header('content-type', outcome.file.contentType)
-        .header(
-          'content-disposition',
-          `attachment; filename="${outcome.file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-        )
-        .header('x-content-type-options', 'nosniff')
-        .send(outcome.file.body);
-    }
-    return sendConsole(reply, outcome.status ?? 200, consolePage(viewer, outcome.page));
+    return sendOutcome(reply, outcome, viewer);
   }
+}
+
+/** A handler's outcome on the wire: a redirect, a download, or a console page. */
+function sendOutcome(reply: FastifyReply, outcome: Outcome, viewer: Viewer): FastifyReply {
+  if ('redirect' in outcome) return reply.code(303).header('location', outcome.redirect).send();
+  // A download (the statement's CSV): an attachment, never rendered in the console's origin.
+  if ('file' in outcome) {
+    return reply
+      .code(200)
+      .header('content-type', outcome.file.contentType)
+      .header(
+        'content-disposition',
+        `attachment; filename="${outcome.file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      )
+      .header('x-content-type-options', 'nosniff')
+      .send(outcome.file.body);
+  }
+  return sendConsole(reply, outcome.status ?? 200, consolePage(viewer, outcome.page));
 }
 
 function signInAgain(): SafeHtml {
