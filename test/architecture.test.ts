@@ -76,14 +76,9 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'commands/retention.ts',
   'commands/sms.ts',
   'commands/wallets.ts',
-  'console/stats.ts',
-  'console/transactions.ts',
   'gateway.ts',
-  'http/console/pages-bulk.ts',
   'http/console/pages-projects.ts',
-  'http/console/pages-refunds.ts',
   'http/console/pages-statement.ts',
-  'http/console/pages-transactions.ts',
   'http/console/pages-wallets.ts',
   'http/routes/checkout-page.ts',
   'http/routes/payin-checkout.ts',
@@ -114,7 +109,6 @@ const GATEWAY_USERS: readonly string[] = [
   'commands/payout-settle.ts',
   'commands/refunds.ts',
   'http/console/pages-auth.ts',
-  'http/console/router.ts',
   'http/routes/cauri-v1.ts',
   'http/routes/checkout-page.ts',
   'http/routes/common.ts',
@@ -142,8 +136,6 @@ const GATEWAY_USERS: readonly string[] = [
 const CYCLES: readonly string[] = [
   'commands/project-cache.ts > commands/projects.ts',
   'http/app.ts > http/routes/index.ts > http/routes/operator-notify.ts',
-  'http/console/multipart.ts > http/console/router.ts',
-  'http/openapi/bulk-operations.ts > http/openapi/console-operations.ts > http/openapi/document.ts > http/openapi/money-operations.ts > http/openapi/operator-operations.ts > http/openapi/ops-operations.ts > http/openapi/refund-operations.ts',
 ];
 
 /** Files that still cast to `Xof` instead of calling `xof()`. */
@@ -159,7 +151,7 @@ const XOF_CASTS: readonly string[] = [
 ];
 
 /** Files under operators/ or console/ that still import from commands/ or http/. */
-const UPWARD_IMPORTS: readonly string[] = ['console/charts.ts'];
+const UPWARD_IMPORTS: readonly string[] = [];
 
 /** Files that still decide on a status reason's prose instead of its code. */
 const PROSE_READERS: readonly string[] = ['http/routes/checkout-page.ts'];

@@ -1,4 +1,4 @@
-import { type SafeHtml, html } from '../http/checkout/html.js';
+import { type SafeHtml, html } from '../util/html.js';
 
 /**
  * Server-rendered SVG charts for the operator console: pure functions from numbers to escaped

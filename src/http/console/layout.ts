@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { CHART_CSS } from '../../console/charts.js';
-import { SafeHtml, html, pageCsp } from '../checkout/html.js';
+import { SafeHtml, html, pageCsp } from '../../util/html.js';
 import { CONSOLE_BASE_CSS } from './style.js';
 
 /** One stylesheet for every console page, allowed by its hash. */

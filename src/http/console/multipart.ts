@@ -1,4 +1,4 @@
-import type { Form } from './router.js';
+import type { Form } from './form.js';
 
 /**
  * A bounded `multipart/form-data` reader (RFC 7578) for the console's one upload, the operator

@@ -1,5 +1,5 @@
 import { listAudit, listConsoleUsers } from '../../commands/console-users.js';
-import { html } from '../checkout/html.js';
+import { html } from '../../util/html.js';
 import { badge, utc } from './layout.js';
 import type { ConsoleRouter } from './router.js';
 

@@ -9,7 +9,8 @@ import {
   readBatch,
 } from '../../commands/payout-bulk-view.js';
 import type { ResultCode } from '../../core/result-codes.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { projectNameById } from '../../store/console-transactions.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { errorEnvelope } from '../envelope.js';
 import { badge, utc, xof } from './layout.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
@@ -65,12 +66,8 @@ async function batchPage(r: ConsoleRequest): Promise<Outcome> {
     ? await r.gw.db.command(async (tx) => {
         const view = await readBatch(tx, batchId);
         if (!view) return undefined;
-        const project = await tx
-          .selectFrom('projects')
-          .select('name')
-          .where('id', '=', view.batch.project_id)
-          .executeTakeFirst();
-        return { view, projectName: project?.name ?? view.batch.project_id };
+        const projectName = await projectNameById(tx, view.batch.project_id);
+        return { view, projectName: projectName ?? view.batch.project_id };
       })
     : undefined;
   if (found === undefined) {

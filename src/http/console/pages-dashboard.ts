@@ -1,7 +1,7 @@
 import { projectChoices } from '../../commands/projects.js';
 import { barChart, formatPercent, rateChart } from '../../console/charts.js';
 import { type Counts, type DashboardStats, dashboardStats, successRate } from '../../console/stats.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { xof } from './layout.js';
 import type { ConsoleRouter } from './router.js';
 

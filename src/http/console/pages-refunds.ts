@@ -5,8 +5,8 @@ import { type RefundView, createRefund, listPayinRefunds } from '../../commands/
 import { parseAmountXof } from '../../core/money.js';
 import { REFUND_REASON_CHARS_MAX } from '../../core/refunds.js';
 import type { ResultCode } from '../../core/result-codes.js';
-import type { PayinTable } from '../../store/schema.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { payinProjectRow } from '../../store/console-refunds.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
 
@@ -53,19 +53,9 @@ async function refundAction(r: ConsoleRequest): Promise<Outcome> {
   )
     return back('refund_error=invalid_input');
   const result = await r.gw.db.command(async (tx) => {
-    const payin = await tx
-      .selectFrom('payins')
-      .select(['id', 'project_id'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (payin === undefined) return { ok: false as const, code: 'not_found' as const };
-    const project = toProject(
-      await tx
-        .selectFrom('projects')
-        .selectAll()
-        .where('id', '=', payin.project_id)
-        .executeTakeFirstOrThrow(),
-    );
+    const projectRow = await payinProjectRow(tx, id);
+    if (projectRow === undefined) return { ok: false as const, code: 'not_found' as const };
+    const project = toProject(projectRow);
     // The console's refunds carry a reference of their own, which no merchant reference can take.
     const merchantReference = `console:${randomBytes(9).toString('base64url')}`;
     const created = await createRefund(r.gw, tx, project, {
@@ -97,11 +87,9 @@ async function refundAction(r: ConsoleRequest): Promise<Outcome> {
 /** The refunds part of a payin's story page: the list, and the form where a refund is possible. */
 export async function refundsSection(
   r: ConsoleRequest,
-  payin: Pick<PayinTable, 'id' | 'project_id'>,
+  payin: { id: string; projectId: string },
 ): Promise<SafeHtml> {
-  const listed = await r.gw.db.command((tx) =>
-    listPayinRefunds(r.gw, tx, { id: payin.project_id }, payin.id),
-  );
+  const listed = await r.gw.db.command((tx) => listPayinRefunds(r.gw, tx, { id: payin.projectId }, payin.id));
   if (!listed.ok) return html``;
   const { refunds, refundedXof, refundableXof } = listed.value;
   return html`<p>Refunded ${xof(refundedXof)}; ${xof(refundableXof)} left to refund.</p>

@@ -10,7 +10,8 @@ import {
   searchTransactions,
   transactionStory,
 } from '../../console/transactions.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { callbackEventSubject } from '../../store/console-transactions.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
 import { refundRefusal, refundsSection } from './pages-refunds.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
@@ -46,12 +47,7 @@ export function registerTransactionPages(router: ConsoleRouter): void {
     const id = r.params.id ?? '';
     if (!EVENT_ID.test(eventId)) return storyPage(r, undefined, 'No such callback event.');
     const resent = await r.gw.db.command(async (tx) => {
-      const event = await tx
-        .selectFrom('outbox')
-        .select('subject_id')
-        .where('id', '=', eventId)
-        .executeTakeFirst();
-      if (event?.subject_id !== id) return undefined;
+      if ((await callbackEventSubject(tx, eventId)) !== id) return undefined;
       const result = await requestResend(tx, eventId, undefined, r.nowMs);
       if (result.ok)
         await recordAudit(
@@ -188,7 +184,9 @@ async function storyPage(r: ConsoleRequest, notice?: string, error?: string): Pr
   const row = story.row;
   // Refunds of a payin (ADR 0024): listed, with the refund form; a refusal comes back as its code.
   const refunds =
-    story.kind === 'payin' ? html`<h2 id="refunds">Refunds</h2>${await refundsSection(r, row)}` : '';
+    story.kind === 'payin'
+      ? html`<h2 id="refunds">Refunds</h2>${await refundsSection(r, { id: row.id, projectId: row.project_id })}`
+      : '';
   error ??= refundRefusal(r.query.refund_error);
   const title = `${story.kind === 'payin' ? 'Payin' : 'Payout'} ${row.request_id}`;
   const body = html`${facts(story)}

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { Operation, Parameter } from './document.js';
+import type { Operation, Parameter } from './operation.js';
 
 /**
  * The console's pages and form posts (ADR 0008), listed so that the document covers every route

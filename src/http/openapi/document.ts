@@ -9,6 +9,7 @@ import { REFUND_OPERATIONS, RefundCallback, RefundCallbackForm } from './refund-
 import { MONEY_OPERATIONS } from './money-operations.js';
 import { OPERATOR_OPERATIONS } from './operator-operations.js';
 import { OPS_OPERATIONS } from './ops-operations.js';
+import type { Method, Operation, Parameter, ResponseSpec } from './operation.js';
 import {
   ConfirmResponse,
   CreateResponse,
@@ -37,42 +38,7 @@ import {
  * OpenAPI 3.1 embeds as is). Served at `GET /openapi.json`, rendered at `GET /docs` (routes/openapi.ts).
  */
 
-export type Method = 'get' | 'post' | 'put';
-
-export interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header';
-  required: boolean;
-  description: string;
-  schema: TSchema;
-}
-
-export interface ResponseSpec {
-  description: string;
-  /** `application/json` unless told. */
-  contentType?: string;
-  schema?: TSchema;
-  headers?: Record<string, string>;
-}
-
-export interface Operation {
-  method: Method;
-  /** The OpenAPI path, `{name}` for parameters. */
-  path: string;
-  /** The Fastify route serving it, when it is not `path` with `{name}` turned into `:name`. */
-  route?: string;
-  operationId: string;
-  summary: string;
-  description: string;
-  tags: string[];
-  /** Sends Apikey and Authorization: Bearer. */
-  authenticated: boolean;
-  /** Served in sandbox mode only. */
-  sandboxOnly?: boolean;
-  parameters?: Parameter[];
-  requestBody?: { schema: TSchema; contentType?: string; required: boolean; description?: string };
-  responses: Record<string, ResponseSpec> & { '200': ResponseSpec };
-}
+export type { Method, Operation, Parameter, ResponseSpec } from './operation.js';
 
 const HTML = 'text/html';
 

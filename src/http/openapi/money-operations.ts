@@ -8,7 +8,7 @@ import {
   STATEMENT_LIMIT_MAX,
   STATEMENT_TYPES_MAX,
 } from '../routes/merchant-money.js';
-import type { Operation, Parameter } from './document.js';
+import type { Operation, Parameter } from './operation.js';
 import { ErrorEnvelope } from './schemas.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { Operation, Parameter } from './document.js';
+import type { Operation, Parameter } from './operation.js';
 import { ErrorEnvelope } from './schemas.js';
 
 /**

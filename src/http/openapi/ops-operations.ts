@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { Operation } from './document.js';
+import type { Operation } from './operation.js';
 
 /** The operations endpoints beside `/health` (routes/operations.ts, ADR 0020). */
 const Check = Type.Object(

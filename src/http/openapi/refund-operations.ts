@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox';
 import type { RefundCallback as RefundCallbackPayload } from '../../core/callbacks.js';
 import { REFUNDS_LIST_MAX } from '../../core/refunds.js';
 import { RefundCreateBody } from '../routes/refunds.js';
-import type { Operation } from './document.js';
+import type { Operation } from './operation.js';
 import { ErrorEnvelope, formVariant } from './schemas.js';
 
 /**
