@@ -12,8 +12,7 @@ import {
 } from '../core/refunds.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import type { Payin } from '../core/payin.js';
-import { stillPending } from '../core/payout.js';
-import { type OperatorOutcome, refundMethod } from '../operators/connector.js';
+import { refundMethod } from '../operators/connector.js';
 import { type Tx, afterCommit } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
 import {
@@ -21,13 +20,9 @@ import {
   countPayinRefunds,
   findPayinToRefund,
   findProjectRefund,
-  findRefundPayinId,
-  getRefundRow,
   insertRefund,
   listRefundsOfPayin,
   lockPayinToRefund,
-  markRefundFinal,
-  markRefundStillPending,
   refundReferenceTaken,
 } from '../store/refunds.js';
 import type { RefundTable } from '../store/schema-refunds.js';
@@ -46,8 +41,8 @@ import type { Project } from './projects.js';
  * customer's wallet, final at once. An operator payin's refund holds the money on the project's
  * sub-account for that operator (a pending transfer to the operator's settlement account) and is
  * queued for the refund worker, which calls the operator with no transaction open, asking for the
- * status of the refund's fixed reference before any re-send; `settleRefund` then posts or voids the
- * hold. A failed refund gives its amount back to what is left to refund.
+ * status of the refund's fixed reference before any re-send; `settleRefund` (refund-settle.ts) then
+ * posts or voids the hold. A failed refund gives its amount back to what is left to refund.
  */
 export interface RefundInput {
   /** The payin's token, or its `pay_` id. */
@@ -249,71 +244,6 @@ async function holdForOperator(
   const hold = posted.transfers[0];
   assert(hold !== undefined, 'a posted hold has its transfer');
   return ok(hold.id);
-}
-
-export type RefundSettlement = 'completed' | 'failed' | 'still_pending' | 'already_final';
-
-/**
- * Records what the operator said about a refund, in one transaction, idempotently: a final refund
- * stays as it is. A pending answer keeps the hold (releasing it while the operator may still pay
- * would create money) and schedules the next status query; after the last one the refund waits
- * for a person, like a payout. `holder` as in `settlePayouts`: a pending answer from an instance
- * whose lease was taken over leaves the refund to the new holder.
- */
-export async function settleRefund(
-  deps: WithDb & WithClock,
-  tx: Tx,
-  refundId: string,
-  outcome: OperatorOutcome,
-  attempts: number,
-  holder?: string,
-): Promise<RefundSettlement> {
-  const nowMs = deps.clock.nowMs();
-  const payinId = await findRefundPayinId(tx, refundId);
-  assert(payinId !== undefined, `no refund ${refundId}`);
-  // Lock order as in createRefund: the payin row, then the balance rows.
-  await lockPayinToRefund(tx, deps.db.dialect, payinId);
-  const refund = await getRefundRow(tx, refundId);
-  if (refund.status !== 'pending') return 'already_final';
-  if (outcome.state === 'pending') {
-    if (holder !== undefined && refund.dispatch_owner !== null && refund.dispatch_owner !== holder)
-      return 'still_pending';
-    await markRefundStillPending(tx, refundId, stillPending(attempts, nowMs), nowMs);
-    return 'still_pending';
-  }
-  assert(refund.pending_transfer_id !== null, `refund ${refundId} has no hold to settle`);
-  const completed = outcome.state === 'completed';
-  const posted = await postTransfers(
-    tx,
-    deps.db.dialect,
-    [
-      {
-        kind: completed ? 'post_pending' : 'void_pending',
-        pendingId: refund.pending_transfer_id,
-        reason: completed ? 'refund' : 'refund_failed',
-        subjectId: refundId,
-      },
-    ],
-    nowMs,
-  );
-  assert(posted.ok, `settling the hold of refund ${refundId} failed`);
-  await markRefundFinal(tx, refund, {
-    completed,
-    operatorReference: outcome.operatorReference ?? null,
-    statusReason: outcome.state === 'failed' ? outcome.reason.slice(0, 500) : null,
-    nowMs,
-  });
-  await enqueueEvent(
-    tx,
-    {
-      projectId: refund.project_id,
-      type: completed ? 'refund.completed' : 'refund.failed',
-      subjectType: 'refund',
-      subjectId: refundId,
-    },
-    nowMs,
-  );
-  return completed ? 'completed' : 'failed';
 }
 
 /** A refund of the project; another project's is not found. */

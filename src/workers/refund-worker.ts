@@ -1,7 +1,7 @@
 import type { WithClock, WithConfig, WithConnector, WithDb } from '../commands/context.js';
 import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
 import { PassLoop } from './pass-loop.js';
-import { settleRefund } from '../commands/refunds.js';
+import { settleRefund } from '../commands/refund-settle.js';
 import { type OperatorOutcome, type RefundRequest, withOperatorTimeout } from '../operators/connector.js';
 import { findDueRefunds, markRefundsSent } from '../store/refunds.js';
 import type { LeaseOptions } from './payout-dispatcher.js';
