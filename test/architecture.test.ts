@@ -66,13 +66,8 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'commands/payin-flow.ts',
   'commands/payin-operator.ts',
   'commands/payin-wallet.ts',
-  'commands/payout-bulk-view.ts',
-  'commands/payout-bulk.ts',
-  'commands/payout-customer.ts',
-  'commands/payout-settle.ts',
   'commands/projects.ts',
   'commands/reconciliation.ts',
-  'commands/refunds.ts',
   'commands/retention.ts',
   'commands/sms.ts',
   'commands/wallets.ts',
@@ -90,8 +85,6 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'sandbox-seed.ts',
   'workers/operator-health.ts',
   'workers/payin-resolver.ts',
-  'workers/payout-dispatcher.ts',
-  'workers/refund-worker.ts',
 ];
 
 /** Files that still take the whole `Gateway` instead of the dependencies they use. */
@@ -103,15 +96,8 @@ const GATEWAY_USERS: readonly string[] = [
   'commands/payin-operator.ts',
   'commands/payin-row.ts',
   'commands/payin-wallet.ts',
-  'commands/payout-bulk.ts',
-  'commands/payout-customer.ts',
-  'commands/payout-merchant.ts',
-  'commands/payout-settle.ts',
-  'commands/refunds.ts',
   'http/console/pages-auth.ts',
-  'http/routes/cauri-v1.ts',
   'http/routes/checkout-page.ts',
-  'http/routes/common.ts',
   'http/routes/merchant-money.ts',
   'http/routes/openapi.ts',
   'http/routes/operations.ts',
@@ -120,16 +106,9 @@ const GATEWAY_USERS: readonly string[] = [
   'http/routes/payin-checkout.ts',
   'http/routes/payin-confirm.ts',
   'http/routes/payin-wallet-otp.ts',
-  'http/routes/payout-straight.ts',
-  'http/routes/payouts-bulk.ts',
-  'http/routes/refunds.ts',
   'http/routes/sandbox-operators.ts',
   'http/routes/sandbox.ts',
-  'http/routes/withdrawal-confirm.ts',
-  'http/routes/withdrawal-create.ts',
   'workers/payin-resolver.ts',
-  'workers/payout-dispatcher.ts',
-  'workers/refund-worker.ts',
 ];
 
 /** Import cycles that remain, each named by its files in sorted order joined with ' > '. */
@@ -146,8 +125,6 @@ const XOF_CASTS: readonly string[] = [
   'http/routes/checkout-page.ts',
   'operators/simulator-desk.ts',
   'sandbox-seed.ts',
-  'workers/payout-dispatcher.ts',
-  'workers/refund-worker.ts',
 ];
 
 /** Files under operators/ or console/ that still import from commands/ or http/. */

@@ -1,7 +1,9 @@
 import { verifyTokenRotated } from '../core/tokens.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import type { Tx } from '../store/database.js';
-import type { PayinTable, PayoutTable } from '../store/schema.js';
+import type { Payout } from '../core/payout.js';
+import { payoutFromRow } from '../store/payout-rows.js';
+import type { PayinTable } from '../store/schema.js';
 import type { Gateway } from './context.js';
 import type { Project } from './projects.js';
 
@@ -43,7 +45,7 @@ export async function findPayoutByToken(
   verifier: TokenVerifier,
   project: Project,
   token: string,
-): Promise<Result<PayoutTable>> {
+): Promise<Result<Payout>> {
   const claims = verifyGatewayToken(verifier, token.trim());
   if (claims?.kind !== 'payout') return fail('not_found');
   const row = await tx
@@ -52,5 +54,5 @@ export async function findPayoutByToken(
     .where('number', '=', claims.number)
     .executeTakeFirst();
   if (!row || row.project_id !== project.id) return fail('not_found');
-  return ok(row);
+  return ok(payoutFromRow(row));
 }

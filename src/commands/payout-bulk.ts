@@ -2,13 +2,18 @@ import { newId } from '../core/ids.js';
 import { commandFor } from './request-context.js';
 import type { Xof } from '../core/money.js';
 import { type Result, type ResultCode, fail, ok } from '../core/result-codes.js';
+import type { Payout } from '../core/payout.js';
+import {
+  findBatchToResume,
+  insertBatch as insertBatchRow,
+  insertBatchItem,
+  markBatchProcessed,
+} from '../store/bulk-payouts.js';
 import { type Tx, uniqueViolation } from '../store/database.js';
-import { prepared } from '../store/prepared.js';
 import type { PayoutBatchItemTable, PayoutBatchTable } from '../store/schema-bulk.js';
-import type { PayoutTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
+import type { WithClock, WithDb } from './context.js';
 import { claimKey, settleKey } from './idempotency.js';
-import { type PayoutRequest, createCustomerPayout } from './payout-customer.js';
+import { type PayoutDeps, type PayoutRequest, createCustomerPayout } from './payout-customer.js';
 import { createMerchantPayout } from './payout-merchant.js';
 import { type Project, ipAllowed } from './projects.js';
 
@@ -57,7 +62,7 @@ export interface OpenedBatch {
  * The whole request is refused when no item could pass: payouts off, or a denied IP.
  */
 export async function openBatch(
-  gw: Gateway,
+  deps: WithDb & WithClock,
   tx: Tx,
   project: Project,
   p: { key: string | undefined; hash: string; itemCount: number; callbackUrl: string; clientIp: string },
@@ -65,10 +70,10 @@ export async function openBatch(
   if (!project.payoutEnabled) return fail('payout_disabled');
   if (!ipAllowed(project, p.clientIp))
     return fail('ip_denied', `IP ${p.clientIp} is not allowed for this project`);
-  const nowMs = gw.clock.nowMs();
+  const nowMs = deps.clock.nowMs();
   if (p.key !== undefined) {
     const owner = { projectId: project.id, key: p.key };
-    const claim = await claimKey(tx, gw.db.dialect, owner, BULK_ENDPOINT, p.hash, nowMs);
+    const claim = await claimKey(tx, deps.db.dialect, owner, BULK_ENDPOINT, p.hash, nowMs);
     if (claim.kind === 'conflict') return fail('idempotency_conflict');
     if (claim.kind === 'replay') return resumeBatch(tx, project.id, claim.response);
     const batch = await insertBatch(tx, project, p, nowMs);
@@ -95,31 +100,20 @@ async function insertBatch(
     created_at_ms: nowMs,
     processed_at_ms: null,
   };
-  await tx.insertInto('payout_batches').values(batch).execute();
+  await insertBatchRow(tx, batch);
   return batch;
 }
 
 async function resumeBatch(tx: Tx, projectId: string, recorded: unknown): Promise<Result<OpenedBatch>> {
   const batchId = (recorded as { batch_id?: unknown } | null)?.batch_id;
   if (typeof batchId !== 'string') return fail('idempotency_conflict');
-  const batch = await tx
-    .selectFrom('payout_batches')
-    .selectAll()
-    .where('id', '=', batchId)
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
-  if (!batch) return fail('idempotency_conflict');
-  const rows = await tx
-    .selectFrom('payout_batch_items')
-    .select('item_index')
-    .where('batch_id', '=', batchId)
-    .execute();
-  return ok({ batch, doneIndexes: new Set(rows.map((r) => Number(r.item_index))) });
+  const found = await findBatchToResume(tx, batchId, projectId);
+  return found === undefined ? fail('idempotency_conflict') : ok(found);
 }
 
 /** One item's command: its payout (or its refusal) and its row, in one transaction. */
 export async function runBatchItem(
-  gw: Gateway,
+  deps: PayoutDeps,
   tx: Tx,
   project: Project,
   clientIp: string,
@@ -127,47 +121,40 @@ export async function runBatchItem(
   index: number,
   item: BulkItemInput,
 ): Promise<void> {
-  const payout = await payoutOf(gw, tx, project, clientIp, item);
+  const payout = await payoutOf(deps, tx, project, clientIp, item);
   await insertItem(tx, {
     batch_id: batchId,
     item_index: index,
     kind: item.kind,
-    amount_xof: payout.ok ? payout.value.amount_xof : item.amountXof,
+    amount_xof: payout.ok ? payout.value.amountXof : item.amountXof,
     customer: payout.ok ? payout.value.customer : item.customer,
     payout_id: payout.ok ? payout.value.id : null,
     result_code: payout.ok ? 'ok' : payout.code,
     result_detail: payout.ok ? '' : (payout.detail ?? '').slice(0, RESULT_DETAIL_LENGTH_MAX),
-    created_at_ms: gw.clock.nowMs(),
+    created_at_ms: deps.clock.nowMs(),
   });
 }
 
 function payoutOf(
-  gw: Gateway,
+  deps: PayoutDeps,
   tx: Tx,
   project: Project,
   clientIp: string,
   item: BulkItemInput,
-): Promise<Result<PayoutTable>> {
+): Promise<Result<Payout>> {
   if (!item.request.ok) return Promise.resolve(item.request);
-  if (item.kind === 'customer') return createCustomerPayout(gw, tx, project, clientIp, item.request.value);
-  return createMerchantPayout(gw, tx, project, clientIp, item.request.value);
+  if (item.kind === 'customer') return createCustomerPayout(deps, tx, project, clientIp, item.request.value);
+  return createMerchantPayout(deps, tx, project, clientIp, item.request.value);
 }
 
-/**
- * An item's row. Deferred (prepared.ts): on PostgreSQL it travels with the command's other writes
- * instead of costing a round trip of its own; a collision on its key still fails the command.
- */
-const insertItemRow = prepared((tx, row: PayoutBatchItemTable) =>
-  tx.insertInto('payout_batch_items').values(row),
-);
-
+/** An item's row, deferred (store/bulk-payouts.ts): on PostgreSQL it travels with the command's other writes. */
 function insertItem(tx: Tx, row: PayoutBatchItemTable): Promise<void> {
-  return insertItemRow.defer(tx, row);
+  return insertBatchItem(tx, row);
 }
 
 /** A refusal recorded after the item's own command failed on a unique index (see `runItem`). */
 async function recordRefusal(
-  gw: Gateway,
+  deps: WithClock,
   tx: Tx,
   batchId: string,
   index: number,
@@ -183,7 +170,7 @@ async function recordRefusal(
     payout_id: null,
     result_code: code,
     result_detail: '',
-    created_at_ms: gw.clock.nowMs(),
+    created_at_ms: deps.clock.nowMs(),
   });
 }
 
@@ -194,7 +181,7 @@ async function recordRefusal(
  * item without a row, so the batch stays `processing` and a retry with the same key runs it.
  */
 async function runItem(
-  gw: Gateway,
+  deps: PayoutDeps,
   project: Project,
   clientIp: string,
   batchId: string,
@@ -206,9 +193,9 @@ async function runItem(
     // Like a single payout: the item's writes name the request (ADR 0020), and items run as a
     // wave on PostgreSQL (ADR 0019): a payout and an item row, inserted, touch nothing else.
     await commandFor(
-      gw.db,
+      deps.db,
       requestId,
-      (tx) => runBatchItem(gw, tx, project, clientIp, batchId, index, item),
+      (tx) => runBatchItem(deps, tx, project, clientIp, batchId, index, item),
       { concurrent: true },
     );
     return true;
@@ -217,7 +204,7 @@ async function runItem(
     if (violated?.includes('payout_batch_items') === true) return true;
     if (violated?.includes('merchant_transaction') !== true) return false;
     try {
-      await gw.db.command((tx) => recordRefusal(gw, tx, batchId, index, item, 'duplicate_transaction'));
+      await deps.db.command((tx) => recordRefusal(deps, tx, batchId, index, item, 'duplicate_transaction'));
       return true;
     } catch (second) {
       return uniqueViolation(second)?.includes('payout_batch_items') === true;
@@ -230,7 +217,7 @@ async function runItem(
  * batch `processed` once every item has its row. Answers how many items are still without one.
  */
 export async function processBatch(
-  gw: Gateway,
+  deps: PayoutDeps,
   project: Project,
   clientIp: string,
   opened: OpenedBatch,
@@ -245,7 +232,7 @@ export async function processBatch(
       const index = todo[position] as number;
       if (
         !(await runItem(
-          gw,
+          deps,
           project,
           clientIp,
           opened.batch.id,
@@ -259,22 +246,6 @@ export async function processBatch(
   };
   await Promise.all(Array.from({ length: Math.min(BULK_ITEMS_IN_FLIGHT_MAX, todo.length) }, lane));
   if (missing === 0 && opened.batch.status !== 'processed')
-    await gw.db.command((tx) => markProcessed(tx, opened.batch, gw.clock.nowMs()));
+    await deps.db.command((tx) => markBatchProcessed(tx, opened.batch, deps.clock.nowMs()));
   return missing;
-}
-
-async function markProcessed(tx: Tx, batch: PayoutBatchTable, nowMs: number): Promise<void> {
-  // Counted again inside the transaction: the batch is processed only if every item has its row.
-  const counted = await tx
-    .selectFrom('payout_batch_items')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('batch_id', '=', batch.id)
-    .executeTakeFirst();
-  if (Number(counted?.n ?? 0) < batch.item_count) return;
-  await tx
-    .updateTable('payout_batches')
-    .set({ status: 'processed', processed_at_ms: nowMs })
-    .where('id', '=', batch.id)
-    .where('status', '=', 'processing')
-    .execute();
 }

@@ -3,15 +3,15 @@ import { type CustomData, externalIdOf, logfileFor } from '../core/custom-data.j
 import { newId, newRequestId, randomDigits } from '../core/ids.js';
 import { type AccountBalance, accountIds } from '../core/ledger.js';
 import type { Xof } from '../core/money.js';
+import type { Payout, PayoutKind } from '../core/payout.js';
 import { operatorForPhone } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { signToken } from '../core/tokens.js';
 import { type Tx, afterCommit } from '../store/database.js';
 import { lockAccounts, lockAccountsForPayout, postTransfers } from '../store/ledger-store.js';
-import { prepared } from '../store/prepared.js';
-import type { PayoutTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
+import { insertPayout, payoutExists } from '../store/payouts.js';
+import type { WithClock, WithConnector, WithDb, WithPrefixes, WithTokens } from './context.js';
 import { enqueueEvent } from './outbox.js';
 import { type Project, ipAllowed } from './projects.js';
 import { requestStamp } from './request-context.js';
@@ -39,22 +39,16 @@ export interface PayoutRequest {
   customData: CustomData;
 }
 
-const payoutByMerchantId = prepared((tx, p: { projectId: string; merchantTransactionId: string }) =>
-  tx
-    .selectFrom('payouts')
-    .select('id')
-    .where('project_id', '=', p.projectId)
-    .where('merchant_transaction_id', '=', p.merchantTransactionId),
-);
-export const insertPayout = prepared((tx, row: PayoutTable) => tx.insertInto('payouts').values(row));
+/** What creating a payout needs: the store, the clock, the token secret, and the operators and their numbers. */
+export type PayoutDeps = WithDb & WithClock & WithTokens & WithPrefixes & WithConnector;
 
 export async function createCustomerPayout(
-  gw: Gateway,
+  deps: PayoutDeps,
   tx: Tx,
   project: Project,
   clientIp: string,
   input: PayoutRequest,
-): Promise<Result<PayoutTable>> {
+): Promise<Result<Payout>> {
   if (!project.payoutEnabled) return fail('payout_disabled');
   if (!ipAllowed(project, clientIp))
     return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
@@ -62,7 +56,7 @@ export async function createCustomerPayout(
     return fail('amount_out_of_range');
   const phone = normalizePhone(input.customer);
   if (phone === undefined) return fail('invalid_phone');
-  const operator = operatorForPhone(phone, gw.prefixes);
+  const operator = operatorForPhone(phone, deps.prefixes);
   const walletId = accountIds.wallet(phone);
   const subaccountId = operator ? accountIds.subaccount(project.id, operator.id) : '';
   const settlementId = operator ? accountIds.settlement(operator.id) : '';
@@ -73,7 +67,7 @@ export async function createCustomerPayout(
       ? [walletId, subaccountId]
       : [walletId, subaccountId, settlementId];
   const { accounts, isDuplicate } = await lockPayoutAccounts(
-    gw,
+    deps,
     tx,
     touched,
     project.id,
@@ -84,16 +78,16 @@ export async function createCustomerPayout(
   if (!project.operatorIds.includes(operator.id))
     return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
   // A wallet top-up stays inside the ledger; only money sent on to mobile money needs the operator.
-  if (!input.topUpWallet && !connectorServes(gw.connector, operator.id, 'credit'))
+  if (!input.topUpWallet && !connectorServes(deps.connector, operator.id, 'credit'))
     return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
   if (await isDuplicate()) return fail('duplicate_transaction');
   if (!accounts.has(subaccountId))
     return fail('subaccount_missing', `No merchant account on ${operator.name}`);
-  const nowMs = gw.clock.nowMs();
+  const nowMs = deps.clock.nowMs();
   const payoutId = newId('po');
   const posted = await postTransfers(
     tx,
-    gw.db.dialect,
+    deps.db.dialect,
     [
       input.topUpWallet
         ? {
@@ -117,7 +111,7 @@ export async function createCustomerPayout(
     accounts,
   );
   if (!posted.ok) return fail('subaccount_insufficient');
-  const row = newPayoutRow(gw, project, {
+  const payout = newPayout(deps, project, {
     id: payoutId,
     kind: 'customer',
     topUpWallet: input.topUpWallet,
@@ -128,8 +122,7 @@ export async function createCustomerPayout(
     nowMs,
   });
   // The payout's history names the request that created it (migration 0011, ADR 0020).
-  row.last_request_id = requestStamp(tx);
-  await insertPayout.defer(tx, row);
+  await insertPayout(tx, payout, requestStamp(tx));
   // A held payout waits for the dispatcher, which is woken once this commits.
   if (!input.topUpWallet) afterCommit(tx, 'payouts');
   if (input.topUpWallet) {
@@ -139,7 +132,7 @@ export async function createCustomerPayout(
       nowMs,
     );
   }
-  return ok(row);
+  return ok(payout);
 }
 
 /**
@@ -148,7 +141,7 @@ export async function createCustomerPayout(
  * row came back to carry its answer, it is asked on its own, and only if the caller asks.
  */
 export async function lockPayoutAccounts(
-  gw: Gateway,
+  deps: WithDb,
   tx: Tx,
   ids: readonly string[],
   projectId: string,
@@ -156,10 +149,10 @@ export async function lockPayoutAccounts(
 ): Promise<{ accounts: Map<string, AccountBalance>; isDuplicate: () => Promise<boolean> }> {
   if (merchantTransactionId === null)
     return {
-      accounts: await lockAccounts(tx, gw.db.dialect, ids),
+      accounts: await lockAccounts(tx, deps.db.dialect, ids),
       isDuplicate: () => Promise.resolve(false),
     };
-  const { accounts, duplicate } = await lockAccountsForPayout(tx, gw.db.dialect, ids, {
+  const { accounts, duplicate } = await lockAccountsForPayout(tx, deps.db.dialect, ids, {
     projectId,
     merchantTransactionId,
   });
@@ -172,28 +165,16 @@ export async function lockPayoutAccounts(
   };
 }
 
-/** Whether the project already has a payout with this merchant transaction id (Code07). */
-export async function payoutExists(
-  tx: Tx,
-  projectId: string,
-  merchantTransactionId: string,
-): Promise<boolean> {
-  // Waiting writes may ride along (prepared.ts, `ride`): a payout this transaction wrote a moment
-  // ago may then be missed, and the unique index on (project, transaction id) stops it instead.
-  const [duplicate] = await payoutByMerchantId.ride(tx, { projectId, merchantTransactionId });
-  return duplicate !== undefined;
-}
-
 /**
- * The row of a new payout, customer or merchant. A payout that moved its money at once
- * (`top_up_wallet: 1`) is completed; one with a hold is pending and queued for the dispatcher.
+ * A new payout, customer or merchant. A payout that moved its money at once (`top_up_wallet: 1`)
+ * is completed; one with a hold is pending and queued for the dispatcher.
  */
-export function newPayoutRow(
-  gw: Gateway,
+export function newPayout(
+  deps: WithTokens,
   project: Project,
   p: {
     id: string;
-    kind: 'customer' | 'merchant';
+    kind: PayoutKind;
     topUpWallet: boolean;
     phone: string;
     operatorId: string;
@@ -201,37 +182,39 @@ export function newPayoutRow(
     pendingTransferId: string | null;
     nowMs: number;
   },
-): PayoutTable {
+): Payout {
   const number = randomDigits(12);
-  const token = signToken('payout', number, p.nowMs, gw.tokenSecret);
+  const token = signToken('payout', number, p.nowMs, deps.tokenSecret);
   const merchantTransactionId = p.input.customData.transaction_id ?? null;
   const held = p.pendingTransferId !== null;
   return {
     id: p.id,
     number,
     token,
-    project_id: project.id,
-    request_id: newRequestId(),
+    projectId: project.id,
+    requestId: newRequestId(),
     kind: p.kind,
-    top_up_wallet: p.topUpWallet ? 1 : 0,
+    topUpWallet: p.topUpWallet,
     status: held ? 'pending' : 'completed',
-    amount_xof: p.input.amountXof,
+    amountXof: p.input.amountXof,
     customer: p.phone,
-    operator_id: p.operatorId,
+    operatorId: p.operatorId,
     description: p.input.description,
-    custom_data: JSON.stringify(p.input.customData),
-    external_id: merchantTransactionId ?? externalIdOf(p.input.customData),
-    merchant_transaction_id: merchantTransactionId,
-    callback_url: p.input.callbackUrl,
+    customData: JSON.stringify(p.input.customData),
+    externalId: merchantTransactionId ?? externalIdOf(p.input.customData),
+    merchantTransactionId,
+    callbackUrl: p.input.callbackUrl,
     logfile: logfileFor(p.nowMs),
     hash: transactionHash(project.apikey, token),
-    pending_transfer_id: p.pendingTransferId,
-    dispatch_state: held ? 'queued' : 'none',
-    dispatch_attempts: 0,
-    dispatch_after_ms: p.nowMs,
-    operator_reference: null,
-    status_reason: null,
-    created_at_ms: p.nowMs,
-    updated_at_ms: p.nowMs,
+    pendingTransferId: p.pendingTransferId,
+    dispatchState: held ? 'queued' : 'none',
+    dispatchAttempts: 0,
+    dispatchAfterMs: p.nowMs,
+    dispatchOwner: null,
+    operatorReference: null,
+    statusReason: null,
+    statusReasonCode: null,
+    createdAtMs: p.nowMs,
+    updatedAtMs: p.nowMs,
   };
 }

@@ -6,15 +6,15 @@ import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { type Tx, afterCommit } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
-import type { PayoutTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
+import type { Payout } from '../core/payout.js';
+import { insertPayout } from '../store/payouts.js';
 import {
   PAYOUT_MAX_XOF,
   PAYOUT_MIN_XOF,
+  type PayoutDeps,
   type PayoutRequest,
-  insertPayout,
   lockPayoutAccounts,
-  newPayoutRow,
+  newPayout,
 } from './payout-customer.js';
 import { type Project, ipAllowed } from './projects.js';
 import { requestStamp } from './request-context.js';
@@ -28,12 +28,12 @@ import { requestStamp } from './request-context.js';
  * ADR 0004): IP denied Code14, operator not identified Code05, balance low Code08.
  */
 export async function createMerchantPayout(
-  gw: Gateway,
+  deps: PayoutDeps,
   tx: Tx,
   project: Project,
   clientIp: string,
   input: Omit<PayoutRequest, 'topUpWallet'>,
-): Promise<Result<PayoutTable>> {
+): Promise<Result<Payout>> {
   if (!project.payoutEnabled) return fail('payout_disabled');
   if (!ipAllowed(project, clientIp))
     return fail('ip_denied', `IP ${clientIp} is not allowed for this project`);
@@ -42,17 +42,17 @@ export async function createMerchantPayout(
   const phone = normalizePhone(input.customer);
   if (phone === undefined)
     return fail('invalid_phone', 'Recipient operator not identified: invalid phone number');
-  const operator = operatorForPhone(phone, gw.prefixes);
+  const operator = operatorForPhone(phone, deps.prefixes);
   if (!operator) return fail('operator_not_identified', `No operator serves ${phone}`);
   if (!project.operatorIds.includes(operator.id))
     return fail('operator_not_enabled', `${operator.name} is not enabled for this project`);
-  if (!connectorServes(gw.connector, operator.id, 'credit'))
+  if (!connectorServes(deps.connector, operator.id, 'credit'))
     return fail('operator_unavailable', `${operator.name} is not available on this gateway`);
-  const nowMs = gw.clock.nowMs();
+  const nowMs = deps.clock.nowMs();
   const subaccountId = accountIds.subaccount(project.id, operator.id);
   const settlementId = accountIds.settlement(operator.id);
   const locked = await lockPayoutAccounts(
-    gw,
+    deps,
     tx,
     [subaccountId, settlementId],
     project.id,
@@ -67,14 +67,14 @@ export async function createMerchantPayout(
       { id: settlementId, kind: 'settlement', operatorId: operator.id, mustNotOverdraw: false },
       nowMs,
     );
-    accounts = await lockAccounts(tx, gw.db.dialect, [subaccountId, settlementId]);
+    accounts = await lockAccounts(tx, deps.db.dialect, [subaccountId, settlementId]);
   }
   if (!accounts.has(subaccountId))
     return fail('subaccount_missing', `No merchant account on ${operator.name}`);
   const payoutId = newId('po');
   const posted = await postTransfers(
     tx,
-    gw.db.dialect,
+    deps.db.dialect,
     [
       {
         kind: 'pending',
@@ -89,7 +89,7 @@ export async function createMerchantPayout(
     accounts,
   );
   if (!posted.ok) return fail('subaccount_insufficient');
-  const row = newPayoutRow(gw, project, {
+  const payout = newPayout(deps, project, {
     id: payoutId,
     kind: 'merchant',
     topUpWallet: false,
@@ -100,9 +100,8 @@ export async function createMerchantPayout(
     nowMs,
   });
   // The payout's history names the request that created it (migration 0011, ADR 0020).
-  row.last_request_id = requestStamp(tx);
-  await insertPayout.defer(tx, row);
+  await insertPayout(tx, payout, requestStamp(tx));
   // The dispatcher is woken once this commits.
   afterCommit(tx, 'payouts');
-  return ok(row);
+  return ok(payout);
 }

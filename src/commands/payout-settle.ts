@@ -1,63 +1,27 @@
 import { assert } from '../core/assert.js';
+import { type Payout, dispatchMove, payoutTransition, stillPending } from '../core/payout.js';
 import type { OperatorOutcome } from '../operators/connector.js';
 import type { Tx } from '../store/database.js';
-import { caseById } from '../store/case-by-id.js';
 import { postTransfers } from '../store/ledger-store.js';
-import { prepared } from '../store/prepared.js';
-import type { PayoutTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
+import {
+  type PayoutFinal,
+  lockPayoutsToSettle,
+  markPayoutStillPending,
+  markPayoutsFinal,
+} from '../store/payouts.js';
+import type { WithClock, WithDb } from './context.js';
 import { enqueueEvent } from './outbox.js';
 
 /**
  * Records what the operator said about a payout's onward transfer, in one transaction. It is
  * idempotent: a payout already final is left as it is, whatever the operator reports again.
  */
-export const DISPATCH_ATTEMPTS_MAX = 20;
-/** First wait before asking the operator again about a pending transfer; it doubles each time, up to an hour. */
-export const DISPATCH_RETRY_MS = 5_000;
-export const DISPATCH_RETRY_MAX_MS = 3_600_000;
-
-export function retryDelayMs(attempts: number): number {
-  return Math.min(DISPATCH_RETRY_MS * 2 ** Math.max(0, attempts - 1), DISPATCH_RETRY_MAX_MS);
-}
-
-const payoutsById = prepared((tx, p: { ids: string[] }) =>
-  tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids).orderBy('id'),
-);
-const payoutsForUpdate = prepared((tx, p: { ids: string[] }) =>
-  tx.selectFrom('payouts').selectAll().where('id', 'in', p.ids).orderBy('id').forUpdate(),
-);
-/** Final rows of several payouts in one statement (one CASE per column, keyed by id). */
-const finalizeRows = prepared(
-  (
-    tx,
-    p: {
-      ids: string[];
-      statuses: string[];
-      reasons: Array<string | null>;
-      references: Array<string | null>;
-      updated_at_ms: number;
-    },
-  ) =>
-    tx
-      .updateTable('payouts')
-      .set(() => {
-        const column = (values: Array<string | null>) =>
-          caseById(
-            p.ids.map((id, i) => [id, values[i] ?? null] as const),
-            'text',
-          );
-        return {
-          status: column(p.statuses),
-          dispatch_state: 'done',
-          dispatch_owner: null,
-          status_reason: column(p.reasons),
-          operator_reference: column(p.references),
-          updated_at_ms: p.updated_at_ms,
-        };
-      })
-      .where('id', 'in', p.ids),
-);
+export {
+  DISPATCH_ATTEMPTS_MAX,
+  DISPATCH_RETRY_MAX_MS,
+  DISPATCH_RETRY_MS,
+  retryDelayMs,
+} from '../core/payout.js';
 
 export type SettleResult = 'completed' | 'notcompleted' | 'still_pending' | 'already_final';
 
@@ -68,14 +32,14 @@ export type SettleResult = 'completed' | 'notcompleted' | 'still_pending' | 'alr
  * whoever reports it.
  */
 export async function settlePayout(
-  gw: Gateway,
+  deps: WithDb & WithClock,
   tx: Tx,
   payoutId: string,
   outcome: OperatorOutcome,
   attempts = 1,
   holder?: string,
 ): Promise<SettleResult> {
-  const [result] = await settlePayouts(gw, tx, [
+  const [result] = await settlePayouts(deps, tx, [
     { payoutId, outcome, attempts, ...(holder !== undefined ? { holder } : {}) },
   ]);
   return result ?? 'already_final';
@@ -88,6 +52,12 @@ export interface SettleItem {
   holder?: string;
 }
 
+/** A payout the operator has decided, with what its row will say. */
+interface Decided {
+  payout: Payout;
+  final: PayoutFinal;
+}
+
 /**
  * `settlePayout` for several outcomes in one command, as the dispatcher gathers them: the payouts
  * are read (and on PostgreSQL locked) together, the holds of those that are final are resolved
@@ -95,24 +65,15 @@ export interface SettleItem {
  * payout twice is settled once; the second sees it final.
  */
 export async function settlePayouts(
-  gw: Gateway,
+  deps: WithDb & WithClock,
   tx: Tx,
   items: readonly SettleItem[],
 ): Promise<SettleResult[]> {
   if (items.length === 0) return [];
-  const nowMs = gw.clock.nowMs();
+  const nowMs = deps.clock.nowMs();
   const ids = [...new Set(items.map((item) => item.payoutId))].sort();
-  // On PostgreSQL the rows are locked, in id order, so that any other settler of the same payout
-  // waits and then reads what this one wrote (READ COMMITTED returns the newest version of a row
-  // locked FOR UPDATE).
-  const rows = await (gw.db.dialect === 'postgres' ? payoutsForUpdate : payoutsById).rows(tx, { ids });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  const finals: Array<{
-    payout: PayoutTable;
-    status: 'completed' | 'failed';
-    reason: string | null;
-    operatorReference: string | null;
-  }> = [];
+  const byId = new Map((await lockPayoutsToSettle(tx, deps.db.dialect, ids)).map((row) => [row.id, row]));
+  const decided: Decided[] = [];
   const settled = new Set<string>();
   const results: SettleResult[] = [];
   for (const { payoutId, outcome, attempts, holder } of items) {
@@ -122,23 +83,30 @@ export async function settlePayouts(
       results.push('already_final');
       continue;
     }
-    const owner = payout.dispatch_owner ?? null;
+    const owner = payout.dispatchOwner;
     if (outcome.state === 'pending') {
       if (holder === undefined || owner === null || owner === holder)
-        await keepPending(tx, payoutId, attempts, nowMs);
+        await keepPending(tx, payout, attempts, nowMs);
       results.push('still_pending');
       continue;
     }
     settled.add(payoutId);
-    finals.push({
+    const status = outcome.state === 'completed' ? 'completed' : 'notcompleted';
+    payoutTransition(payout.status, status);
+    dispatchMove(payout.dispatchState, 'done');
+    decided.push({
       payout,
-      status: outcome.state,
-      reason: outcome.state === 'failed' ? outcome.reason : null,
-      operatorReference: outcome.operatorReference ?? null,
+      final: {
+        id: payout.id,
+        status,
+        statusReason: outcome.state === 'failed' ? outcome.reason : null,
+        statusReasonCode: outcome.state === 'failed' ? 'operator_failed' : null,
+        operatorReference: outcome.operatorReference ?? null,
+      },
     });
-    results.push(outcome.state === 'completed' ? 'completed' : 'notcompleted');
+    results.push(status);
   }
-  await finalizePayouts(gw, tx, finals, nowMs);
+  await finalizePayouts(deps, tx, decided, nowMs);
   return results;
 }
 
@@ -148,67 +116,43 @@ export async function settlePayouts(
  * recorded (README, "Payouts"). A pending answer from a holder whose lease another instance has
  * taken over since (ADR 0018) leaves the payout to the new holder: the caller does not come here.
  */
-async function keepPending(tx: Tx, payoutId: string, attempts: number, nowMs: number): Promise<void> {
-  await tx.updateTable('payouts').set(stillPending(attempts, nowMs)).where('id', '=', payoutId).execute();
-}
-
-/**
- * What an operator's "still pending" after `attempts` calls changes on a payout or a refund: asked
- * again after the back-off, or, after the last attempt, left for a person with the reason recorded.
- */
-export function stillPending(attempts: number, nowMs: number) {
-  const exhausted = attempts >= DISPATCH_ATTEMPTS_MAX;
-  return {
-    dispatch_state: exhausted ? 'review' : 'sent',
-    dispatch_after_ms: nowMs + retryDelayMs(attempts),
-    dispatch_owner: null,
-    status_reason: exhausted
-      ? `operator still pending after ${attempts} attempts; needs review`
-      : 'awaiting operator',
-    updated_at_ms: nowMs,
-  };
+async function keepPending(tx: Tx, payout: Payout, attempts: number, nowMs: number): Promise<void> {
+  const pending = stillPending(attempts, nowMs);
+  payoutTransition(payout.status, 'pending');
+  dispatchMove(payout.dispatchState, pending.dispatchState);
+  await markPayoutStillPending(tx, payout.id, pending, nowMs);
 }
 
 /** Posts or voids the holds of payouts the operator has decided, and writes their rows and events. */
 async function finalizePayouts(
-  gw: Gateway,
+  deps: WithDb,
   tx: Tx,
-  finals: ReadonlyArray<{
-    payout: PayoutTable;
-    status: 'completed' | 'failed';
-    reason: string | null;
-    operatorReference: string | null;
-  }>,
+  decided: readonly Decided[],
   nowMs: number,
 ): Promise<void> {
-  if (finals.length === 0) return;
-  const plans = finals.map(({ payout, status }) => {
-    assert(payout.pending_transfer_id !== null, `payout ${payout.id} has no hold to settle`);
+  if (decided.length === 0) return;
+  const plans = decided.map(({ payout, final }) => {
+    assert(payout.pendingTransferId !== null, `payout ${payout.id} has no hold to settle`);
     return {
-      kind: status === 'completed' ? ('post_pending' as const) : ('void_pending' as const),
-      pendingId: payout.pending_transfer_id,
-      reason: status === 'completed' ? 'payout' : 'payout_reversal',
+      kind: final.status === 'completed' ? ('post_pending' as const) : ('void_pending' as const),
+      pendingId: payout.pendingTransferId,
+      reason: final.status === 'completed' ? 'payout' : 'payout_reversal',
       subjectId: payout.id,
     };
   });
-  const posted = await postTransfers(tx, gw.db.dialect, plans, nowMs);
-  assert(posted.ok, `settling the holds of payouts ${finals.map((f) => f.payout.id).join(', ')} failed`);
-  const statusOf = (status: 'completed' | 'failed') =>
-    status === 'completed' ? 'completed' : 'notcompleted';
-  await finalizeRows.defer(tx, {
-    ids: finals.map((f) => f.payout.id),
-    statuses: finals.map((f) => statusOf(f.status)),
-    reasons: finals.map((f) => f.reason),
-    references: finals.map((f) => f.operatorReference),
-    updated_at_ms: nowMs,
-  });
-  for (const { payout, status } of finals) {
-    const final = statusOf(status);
+  const posted = await postTransfers(tx, deps.db.dialect, plans, nowMs);
+  assert(posted.ok, `settling the holds of payouts ${decided.map((d) => d.payout.id).join(', ')} failed`);
+  await markPayoutsFinal(
+    tx,
+    decided.map((d) => d.final),
+    nowMs,
+  );
+  for (const { payout, final } of decided) {
     await enqueueEvent(
       tx,
       {
-        projectId: payout.project_id,
-        type: final === 'completed' ? 'payout.completed' : 'payout.notcompleted',
+        projectId: payout.projectId,
+        type: final.status === 'completed' ? 'payout.completed' : 'payout.notcompleted',
         subjectType: 'payout',
         subjectId: payout.id,
       },

@@ -1,7 +1,7 @@
 import { assert } from '../core/assert.js';
 import { newId } from '../core/ids.js';
 import { accountIds } from '../core/ledger.js';
-import { type Xof, xof } from '../core/money.js';
+import type { Xof } from '../core/money.js';
 import { WALLET_OPERATOR } from '../core/operators.js';
 import {
   REFUNDS_LIST_MAX,
@@ -11,16 +11,24 @@ import {
   refundAmountXof,
 } from '../core/refunds.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
-import { type OperatorOutcome, refundMethod } from '../operators/connector.js';
+import type { Payin } from '../core/payin.js';
+import { refundMethod } from '../operators/connector.js';
 import { type Tx, afterCommit } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
+import {
+  type RefundView,
+  countPayinRefunds,
+  findPayinToRefund,
+  findProjectRefund,
+  insertRefund,
+  listRefundsOfPayin,
+  lockPayinToRefund,
+  refundReferenceTaken,
+} from '../store/refunds.js';
 import type { RefundTable } from '../store/schema-refunds.js';
-import type { PayinTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
+import type { WithClock, WithConnector, WithDb } from './context.js';
 import { type TokenVerifier, verifyGatewayToken } from './lookup.js';
 import { enqueueEvent } from './outbox.js';
-import { lockPayin } from './payin-operator.js';
-import { stillPending } from './payout-settle.js';
 import type { Project } from './projects.js';
 
 /**
@@ -33,8 +41,8 @@ import type { Project } from './projects.js';
  * customer's wallet, final at once. An operator payin's refund holds the money on the project's
  * sub-account for that operator (a pending transfer to the operator's settlement account) and is
  * queued for the refund worker, which calls the operator with no transaction open, asking for the
- * status of the refund's fixed reference before any re-send; `settleRefund` then posts or voids the
- * hold. A failed refund gives its amount back to what is left to refund.
+ * status of the refund's fixed reference before any re-send; `settleRefund` (refund-settle.ts) then
+ * posts or voids the hold. A failed refund gives its amount back to what is left to refund.
  */
 export interface RefundInput {
   /** The payin's token, or its `pay_` id. */
@@ -47,10 +55,10 @@ export interface RefundInput {
   callbackUrl: string;
 }
 
-/** A refund as the API and the console show it, with what is left to refund of its payin. */
-export interface RefundView extends RefundTable {
-  payin_token: string;
-}
+export type { RefundView };
+
+/** What a refund's commands need: the store, the clock and, for the operator leg, the connector. */
+export type RefundDeps = WithDb & WithClock & WithConnector;
 
 const PAYIN_ID = /^pay_[a-z2-7]{1,64}$/;
 
@@ -59,57 +67,45 @@ const PAYIN_ID = /^pay_[a-z2-7]{1,64}$/;
  * or by id; another project's payin is not found.
  */
 export async function findProjectPayin(
-  gw: TokenVerifier,
+  verifier: TokenVerifier,
   tx: Tx,
   project: Pick<Project, 'id'>,
   ref: string,
-): Promise<PayinTable | undefined> {
+): Promise<Payin | undefined> {
   const trimmed = ref.trim();
-  let query = tx.selectFrom('payins').selectAll();
+  let payin: Payin | undefined;
   if (PAYIN_ID.test(trimmed)) {
-    query = query.where('id', '=', trimmed);
+    payin = await findPayinToRefund(tx, { id: trimmed });
   } else {
-    const claims = verifyGatewayToken(gw, trimmed);
+    const claims = verifyGatewayToken(verifier, trimmed);
     if (claims?.kind !== 'payin') return undefined;
-    query = query.where('number', '=', claims.number);
+    payin = await findPayinToRefund(tx, { number: claims.number });
   }
-  const row = await query.executeTakeFirst();
-  return row !== undefined && row.project_id === project.id ? row : undefined;
+  return payin !== undefined && payin.projectId === project.id ? payin : undefined;
 }
 
 export async function createRefund(
-  gw: Gateway,
+  deps: RefundDeps & TokenVerifier,
   tx: Tx,
   project: Project,
   input: RefundInput,
 ): Promise<Result<RefundView>> {
-  const found = await findProjectPayin(gw, tx, project, input.payin);
+  const found = await findProjectPayin(deps, tx, project, input.payin);
   if (found === undefined) return fail('not_found', 'No such payin');
   // The payin row is the refunds' lock: on PostgreSQL every refund of it waits here for the one
   // before to commit and then reads what it wrote; SQLite's BEGIN IMMEDIATE serializes them anyway.
-  const payin = await lockPayin(tx, gw.db, found.id);
-  const duplicate = await tx
-    .selectFrom('refunds')
-    .select('id')
-    .where('project_id', '=', project.id)
-    .where('merchant_reference', '=', input.merchantReference)
-    .executeTakeFirst();
-  if (duplicate !== undefined)
+  const payin = await lockPayinToRefund(tx, deps.db.dialect, found.id);
+  if (await refundReferenceTaken(tx, project.id, input.merchantReference))
     return fail('duplicate_transaction', 'A refund with this merchant reference exists already');
-  const count = await tx
-    .selectFrom('refunds')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('payin_id', '=', payin.id)
-    .executeTakeFirstOrThrow();
-  if (Number(count.n) >= REFUNDS_PER_PAYIN_MAX)
+  if ((await countPayinRefunds(tx, payin.id)) >= REFUNDS_PER_PAYIN_MAX)
     return fail('invalid_input', `A payin can have at most ${REFUNDS_PER_PAYIN_MAX} refunds`);
-  const amountXofPaid = xof(Number(payin.amount_xof));
+  const amountXofPaid = payin.amountXof;
   const amount = refundAmountXof(
-    { status: payin.status, amountXof: amountXofPaid, refundedXof: xof(Number(payin.refunded_xof ?? 0)) },
+    { status: payin.status, amountXof: amountXofPaid, refundedXof: payin.refundedXof },
     input.amountXof,
   );
   if (!amount.ok) return amount;
-  const operatorId = payin.operator_id;
+  const operatorId = payin.operatorId;
   assert(
     operatorId !== null && payin.customer !== null,
     `completed payin ${payin.id} has no operator or customer`,
@@ -117,18 +113,18 @@ export async function createRefund(
   const method: RefundMethod | undefined =
     payin.kind === 'wallet'
       ? 'wallet'
-      : refundMethod(gw.connector, operatorId, isPartialRefund({ amountXof: amountXofPaid }, amount.value));
+      : refundMethod(deps.connector, operatorId, isPartialRefund({ amountXof: amountXofPaid }, amount.value));
   if (method === undefined)
     return fail(
       'refund_unsupported',
       'This gateway can neither refund through this operator nor pay the payer back',
     );
-  const nowMs = gw.clock.nowMs();
+  const nowMs = deps.clock.nowMs();
   const id = newId('rf');
   const moved =
     method === 'wallet'
-      ? await returnToWallet(gw, tx, project, payin.customer, amount.value, id, nowMs)
-      : await holdForOperator(gw, tx, project, operatorId, amount.value, id, nowMs);
+      ? await returnToWallet(deps, tx, project, payin.customer, amount.value, id, nowMs)
+      : await holdForOperator(deps, tx, project, operatorId, amount.value, id, nowMs);
   if (!moved.ok) return moved;
   const row: RefundTable = {
     id,
@@ -153,12 +149,7 @@ export async function createRefund(
     created_at_ms: nowMs,
     updated_at_ms: nowMs,
   };
-  await tx.insertInto('refunds').values(row).execute();
-  await tx
-    .updateTable('payins')
-    .set((eb) => ({ refunded_xof: eb('refunded_xof', '+', amount.value) }))
-    .where('id', '=', payin.id)
-    .execute();
+  await insertRefund(tx, row);
   if (method === 'wallet')
     await enqueueEvent(
       tx,
@@ -171,7 +162,7 @@ export async function createRefund(
 
 /** The wallet payin's money goes back in one transfer; the sub-account must still hold it. */
 async function returnToWallet(
-  gw: Gateway,
+  deps: WithDb,
   tx: Tx,
   project: Project,
   phone: string,
@@ -181,13 +172,13 @@ async function returnToWallet(
 ): Promise<Result<null>> {
   const walletId = accountIds.wallet(phone);
   const subaccountId = accountIds.subaccount(project.id, WALLET_OPERATOR.id);
-  const accounts = await lockAccounts(tx, gw.db.dialect, [walletId, subaccountId]);
+  const accounts = await lockAccounts(tx, deps.db.dialect, [walletId, subaccountId]);
   assert(accounts.has(walletId), `the wallet ${walletId} of a completed payin is missing`);
   if (!accounts.has(subaccountId))
     return fail('subaccount_insufficient', 'The project wallet sub-account holds too little for this refund');
   const posted = await postTransfers(
     tx,
-    gw.db.dialect,
+    deps.db.dialect,
     [
       {
         kind: 'single',
@@ -208,7 +199,7 @@ async function returnToWallet(
 
 /** The operator leg's hold: from the project's sub-account to the operator's settlement account. */
 async function holdForOperator(
-  gw: Gateway,
+  deps: WithDb,
   tx: Tx,
   project: Project,
   operatorId: string,
@@ -223,7 +214,7 @@ async function holdForOperator(
     { id: settlementId, kind: 'settlement', operatorId, mustNotOverdraw: false },
     nowMs,
   );
-  const accounts = await lockAccounts(tx, gw.db.dialect, [settlementId, subaccountId]);
+  const accounts = await lockAccounts(tx, deps.db.dialect, [settlementId, subaccountId]);
   if (!accounts.has(subaccountId))
     return fail(
       'subaccount_insufficient',
@@ -231,7 +222,7 @@ async function holdForOperator(
     );
   const posted = await postTransfers(
     tx,
-    gw.db.dialect,
+    deps.db.dialect,
     [
       {
         kind: 'pending',
@@ -255,128 +246,27 @@ async function holdForOperator(
   return ok(hold.id);
 }
 
-export type RefundSettlement = 'completed' | 'failed' | 'still_pending' | 'already_final';
-
-/**
- * Records what the operator said about a refund, in one transaction, idempotently: a final refund
- * stays as it is. A pending answer keeps the hold (releasing it while the operator may still pay
- * would create money) and schedules the next status query; after the last one the refund waits
- * for a person, like a payout. `holder` as in `settlePayouts`: a pending answer from an instance
- * whose lease was taken over leaves the refund to the new holder.
- */
-export async function settleRefund(
-  gw: Gateway,
-  tx: Tx,
-  refundId: string,
-  outcome: OperatorOutcome,
-  attempts: number,
-  holder?: string,
-): Promise<RefundSettlement> {
-  const nowMs = gw.clock.nowMs();
-  const first = await tx
-    .selectFrom('refunds')
-    .select(['payin_id'])
-    .where('id', '=', refundId)
-    .executeTakeFirst();
-  assert(first !== undefined, `no refund ${refundId}`);
-  // Lock order as in createRefund: the payin row, then the balance rows.
-  await lockPayin(tx, gw.db, first.payin_id);
-  const refund = await tx
-    .selectFrom('refunds')
-    .selectAll()
-    .where('id', '=', refundId)
-    .executeTakeFirstOrThrow();
-  if (refund.status !== 'pending') return 'already_final';
-  if (outcome.state === 'pending') {
-    if (holder !== undefined && refund.dispatch_owner !== null && refund.dispatch_owner !== holder)
-      return 'still_pending';
-    await tx.updateTable('refunds').set(stillPending(attempts, nowMs)).where('id', '=', refundId).execute();
-    return 'still_pending';
-  }
-  assert(refund.pending_transfer_id !== null, `refund ${refundId} has no hold to settle`);
-  const completed = outcome.state === 'completed';
-  const posted = await postTransfers(
-    tx,
-    gw.db.dialect,
-    [
-      {
-        kind: completed ? 'post_pending' : 'void_pending',
-        pendingId: refund.pending_transfer_id,
-        reason: completed ? 'refund' : 'refund_failed',
-        subjectId: refundId,
-      },
-    ],
-    nowMs,
-  );
-  assert(posted.ok, `settling the hold of refund ${refundId} failed`);
-  await tx
-    .updateTable('refunds')
-    .set({
-      status: completed ? 'completed' : 'failed',
-      dispatch_state: 'done',
-      dispatch_owner: null,
-      operator_reference: outcome.operatorReference ?? null,
-      status_reason: outcome.state === 'failed' ? outcome.reason.slice(0, 500) : null,
-      updated_at_ms: nowMs,
-    })
-    .where('id', '=', refundId)
-    .execute();
-  if (!completed) {
-    await tx
-      .updateTable('payins')
-      .set((eb) => ({ refunded_xof: eb('refunded_xof', '-', Number(refund.amount_xof)) }))
-      .where('id', '=', refund.payin_id)
-      .execute();
-  }
-  await enqueueEvent(
-    tx,
-    {
-      projectId: refund.project_id,
-      type: completed ? 'refund.completed' : 'refund.failed',
-      subjectType: 'refund',
-      subjectId: refundId,
-    },
-    nowMs,
-  );
-  return completed ? 'completed' : 'failed';
-}
-
-const refundWithToken = (tx: Tx) =>
-  tx
-    .selectFrom('refunds')
-    .innerJoin('payins', 'payins.id', 'refunds.payin_id')
-    .selectAll('refunds')
-    .select('payins.token as payin_token');
-
 /** A refund of the project; another project's is not found. */
 export async function getRefund(tx: Tx, projectId: string, refundId: string): Promise<Result<RefundView>> {
-  const row = await refundWithToken(tx)
-    .where('refunds.id', '=', refundId)
-    .where('refunds.project_id', '=', projectId)
-    .executeTakeFirst();
+  const row = await findProjectRefund(tx, projectId, refundId);
   return row === undefined ? fail('not_found', 'No such refund') : ok(row);
 }
 
 /** A payin's refunds, oldest first, with what is left to refund of it. */
 export async function listPayinRefunds(
-  gw: TokenVerifier,
+  verifier: TokenVerifier,
   tx: Tx,
   project: Pick<Project, 'id'>,
   payinRef: string,
-): Promise<Result<{ payin: PayinTable; refunds: RefundView[]; refundedXof: number; refundableXof: number }>> {
-  const payin = await findProjectPayin(gw, tx, project, payinRef);
+): Promise<Result<{ payin: Payin; refunds: RefundView[]; refundedXof: number; refundableXof: number }>> {
+  const payin = await findProjectPayin(verifier, tx, project, payinRef);
   if (payin === undefined) return fail('not_found', 'No such payin');
-  const refunds = await refundWithToken(tx)
-    .where('refunds.payin_id', '=', payin.id)
-    .orderBy('refunds.created_at_ms')
-    .orderBy('refunds.id')
-    .limit(REFUNDS_LIST_MAX)
-    .execute();
-  const refundedXof = Number(payin.refunded_xof ?? 0);
+  const refunds = await listRefundsOfPayin(tx, payin.id, REFUNDS_LIST_MAX);
+  const refundedXof: number = payin.refundedXof;
   return ok({
     payin,
     refunds,
     refundedXof,
-    refundableXof: payin.status === 'completed' ? Number(payin.amount_xof) - refundedXof : 0,
+    refundableXof: payin.status === 'completed' ? payin.amountXof - refundedXof : 0,
   });
 }

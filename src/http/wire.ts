@@ -2,7 +2,7 @@ import { type CustomData, customDataRows } from '../core/custom-data.js';
 import { operatorById } from '../core/operators.js';
 import { wikiUrl } from '../core/result-codes.js';
 import { wireDate } from '../core/tokens.js';
-import type { PayinTable, PayoutTable } from '../store/schema.js';
+import type { PayinTable } from '../store/schema.js';
 
 /**
  * Response bodies the SDKs parse (official-sdks §1). The confirm body has exactly 16 keys, in
@@ -83,29 +83,6 @@ export function payinConfirmBody(payin: PayinTable): ConfirmBody {
   };
 }
 
-export function payoutConfirmBody(payout: PayoutTable): ConfirmBody {
-  const operator = operatorById(payout.operator_id);
-  const amount = String(payout.amount_xof);
-  return {
-    response_code: '00',
-    token: payout.token,
-    response_text: '',
-    description: payout.status === FAILED_STATUS && payout.status_reason ? payout.status_reason : '',
-    custom_data: [],
-    wiki: wikiUrl('createStraightWithdrawal'),
-    status: payout.status,
-    operator_id: operator?.id ?? '',
-    operator_name: operator?.name ?? '',
-    customer: payout.customer,
-    montant: amount,
-    amount,
-    date: wireDate(Number(payout.updated_at_ms)),
-    external_id: payout.external_id,
-    request_id: payout.request_id,
-    transaction_id: payout.merchant_transaction_id ?? payout.external_id,
-  };
-}
-
 /** The create envelope of a payin (E2/E5): `custom_data` echoed as an object plus `logfile`. */
 export function payinCreatedBody(payin: PayinTable, responseText: string) {
   return {
@@ -115,23 +92,5 @@ export function payinCreatedBody(payin: PayinTable, responseText: string) {
     description: '',
     custom_data: { ...parseCustomData(payin.custom_data), logfile: payin.logfile },
     wiki: wikiUrl('createInvoice'),
-  };
-}
-
-/**
- * The create envelope of a payout. The docs show `custom_data: []` (E6) and `""` (E7), which the
- * Dart SDK cannot parse; Cauri echoes the object, which every SDK accepts (ADR 0004).
- */
-export function payoutCreatedBody(
-  payout: PayoutTable,
-  wiki: 'createWithdrawal' | 'createStraightWithdrawal',
-) {
-  return {
-    response_code: '00' as const,
-    token: payout.token,
-    response_text: '',
-    description: '',
-    custom_data: { ...parseCustomData(payout.custom_data), logfile: payout.logfile },
-    wiki: wikiUrl(wiki),
   };
 }

@@ -12,7 +12,13 @@ import type { PayoutTable } from './schema.js';
 
 const PAYOUT_STATUSES: readonly string[] = ['pending', 'completed', 'notcompleted'] satisfies PayoutStatus[];
 const PAYOUT_KINDS: readonly string[] = ['customer', 'merchant'] satisfies PayoutKind[];
-const DISPATCH_STATES: readonly string[] = ['none', 'queued', 'sent', 'done'] satisfies DispatchState[];
+const DISPATCH_STATES: readonly string[] = [
+  'none',
+  'queued',
+  'sent',
+  'review',
+  'done',
+] satisfies DispatchState[];
 
 /** The one mapping of a `payouts` row to the core's `Payout`: a status, kind or state outside the unions is a bug. */
 export function payoutFromRow(row: PayoutTable): Payout {

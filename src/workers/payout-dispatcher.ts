@@ -1,13 +1,8 @@
-import type { Gateway } from '../commands/context.js';
-import {
-  DISPATCH_ATTEMPTS_MAX,
-  type SettleItem,
-  retryDelayMs,
-  settlePayouts,
-} from '../commands/payout-settle.js';
+import type { WithClock, WithConfig, WithConnector, WithDb } from '../commands/context.js';
+import { type SettleItem, settlePayouts } from '../commands/payout-settle.js';
+import { DISPATCH_ATTEMPTS_MAX, retryDelayMs } from '../core/payout.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
-import type { Xof } from '../core/money.js';
-import type { Tx } from '../store/database.js';
+import { type DuePayout, findDuePayouts, markPayoutsSent, renewPayoutLeases } from '../store/payouts.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { PassLoop } from './pass-loop.js';
 import { Heartbeat } from '../metrics/heartbeat.js';
@@ -56,42 +51,14 @@ export interface LeaseOptions {
   instanceId: string;
 }
 
-/**
- * Extends the leases this instance still holds on pending payouts by one lease from now. On
- * PostgreSQL a row another transaction has locked (a settlement in progress) is skipped rather than
- * waited for: a heartbeat that queues behind locks is a heartbeat that comes too late.
- */
-export async function renewPayoutLeases(
-  tx: Tx,
-  dialect: 'sqlite' | 'postgres',
-  ids: readonly string[],
-  instanceId: string,
-  untilMs: number,
-): Promise<number> {
-  if (ids.length === 0) return 0;
-  const result = await tx
-    .updateTable('payouts')
-    .set({ dispatch_after_ms: untilMs })
-    .where('id', 'in', (eb) => {
-      const held = eb
-        .selectFrom('payouts')
-        .select('id')
-        .where('id', 'in', [...ids])
-        .where('dispatch_owner', '=', instanceId)
-        .where('status', '=', 'pending');
-      return dialect === 'postgres' ? held.forUpdate().skipLocked() : held;
-    })
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
+/** The lease renewal, in the store; the payin resolver renews its payouts' leases with it too. */
+export { renewPayoutLeases };
 
-interface Claimed {
-  id: string;
-  operatorId: string;
-  phone: string;
-  amountXof: Xof;
-  attempts: number;
-}
+/** A claimed payout: due, and now leased to this instance. */
+type Claimed = DuePayout;
+
+/** What the dispatcher needs: the store, the clock, the operator timeout and the connector. */
+export type DispatcherDeps = WithDb & WithClock & WithConfig<'operatorTimeoutMs'> & WithConnector;
 
 export class PayoutDispatcher {
   // A dispatcher that was never started (tests, `startWorkers: false`) runs only through `runOnce`.
@@ -103,23 +70,29 @@ export class PayoutDispatcher {
   readonly health: OperatorHealthGate;
 
   constructor(
-    private readonly gw: Gateway,
+    private readonly deps: DispatcherDeps,
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
   ) {
     // The probe's lease covers the call and its settlement; another instance may probe after it.
     this.health = new OperatorHealthGate(
-      gw.config.operatorTimeoutMs,
-      options.leaseMs + gw.config.operatorTimeoutMs,
+      deps.config.operatorTimeoutMs,
+      options.leaseMs + deps.config.operatorTimeoutMs,
     );
     this.heartbeat = new Heartbeat('payouts', options.intervalMs);
     this.passes = new PassLoop(options.intervalMs, this.heartbeat, () => this.pass(), onError);
     this.leases = new LeaseKeeper(
       options.leaseMs,
       (ids) =>
-        gw.db.command(
+        deps.db.command(
           (tx) =>
-            renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, gw.clock.nowMs() + options.leaseMs),
+            renewPayoutLeases(
+              tx,
+              deps.db.dialect,
+              ids,
+              options.instanceId,
+              deps.clock.nowMs() + options.leaseMs,
+            ),
           SEPARATE,
         ),
       onError,
@@ -187,67 +160,44 @@ export class PayoutDispatcher {
     for (let round = 0; ; round++) {
       const claimed = await this.claimOnce(limit);
       if (Array.isArray(claimed)) return claimed;
-      await this.health.refresh(this.gw.db, claimed.missing, this.gw.clock.nowMs());
+      await this.health.refresh(this.deps.db, claimed.missing, this.deps.clock.nowMs());
       if (round >= 2) return [];
     }
   }
 
   private claimOnce(limit: number): Promise<Claimed[] | { missing: string[] }> {
-    const { gw, options } = this;
-    return gw.db.command(async (tx) => {
-      const nowMs = gw.clock.nowMs();
-      let query = tx
-        .selectFrom('payouts')
-        .select(['id', 'operator_id', 'customer', 'amount_xof', 'dispatch_attempts'])
-        .where('dispatch_state', 'in', ['queued', 'sent'])
-        .where('dispatch_after_ms', '<=', nowMs)
-        .orderBy('dispatch_after_ms')
-        // Oldest first among payouts due at the same time (those queued for an operator that was down).
-        .orderBy('created_at_ms')
-        .limit(limit);
-      const held = this.health.heldOperators(nowMs);
-      if (held.length > 0) query = query.where('operator_id', 'not in', held);
-      if (gw.db.dialect === 'postgres') query = query.forUpdate().skipLocked();
-      const due = await query.execute();
+    const { deps, options } = this;
+    return deps.db.command(async (tx) => {
+      const nowMs = deps.clock.nowMs();
+      const due = await findDuePayouts(tx, deps.db.dialect, {
+        nowMs,
+        limit,
+        heldOperatorIds: this.health.heldOperators(nowMs),
+      });
       if (due.length === 0) return [];
       // Whether each operator may be called now (ADR 0026): the others' payouts stay pending, deferred.
       const gate = this.health.decide(
-        due.map((r) => ({ id: r.id, operatorId: r.operator_id })),
+        due.map((r) => ({ id: r.id, operatorId: r.operatorId })),
         nowMs,
       );
       if (!('send' in gate)) return { missing: gate.missing };
       await deferPayouts(tx, gate.deferrals, nowMs);
       const rows = due.filter((r) => gate.send.has(r.id));
       if (rows.length === 0) return [];
-      await tx
-        .updateTable('payouts')
-        .set((eb) => ({
-          dispatch_state: 'sent',
-          dispatch_after_ms: nowMs + options.leaseMs,
-          dispatch_owner: options.instanceId,
-          dispatch_attempts: eb('dispatch_attempts', '+', 1),
-        }))
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
-      return rows.map((r) => ({
-        id: r.id,
-        operatorId: r.operator_id,
-        phone: r.customer,
-        amountXof: Number(r.amount_xof) as Xof,
-        attempts: r.dispatch_attempts,
-      }));
+      await markPayoutsSent(
+        tx,
+        rows.map((r) => r.id),
+        { leaseUntilMs: nowMs + options.leaseMs, owner: options.instanceId },
+      );
+      return rows;
     }, SEPARATE);
   }
 
   private async process(payout: Claimed): Promise<void> {
-    const { gw } = this;
+    const { deps } = this;
     let outcome: OperatorOutcome;
     try {
-      outcome = await withOperatorTimeout(this.callOperator(payout), gw.config.operatorTimeoutMs);
+      outcome = await withOperatorTimeout(this.callOperator(payout), deps.config.operatorTimeoutMs);
     } catch (error) {
       this.onError(error);
       outcome = { state: 'pending' };
@@ -281,18 +231,18 @@ export class PayoutDispatcher {
   }
 
   private async settleQueued(): Promise<void> {
-    const { gw } = this;
+    const { deps } = this;
     this.settlingNow = true;
     try {
       while (this.settling.length > 0) {
         const batch = this.settling.splice(0, SETTLE_BATCH_MAX);
         try {
-          await gw.db.command((tx) => settlePayouts(gw, tx, batch), SETTLE);
+          await deps.db.command((tx) => settlePayouts(deps, tx, batch), SETTLE);
           for (const item of batch) item.done();
         } catch {
           for (const item of batch) {
             try {
-              await gw.db.command((tx) => settlePayouts(gw, tx, [item]), SETTLE);
+              await deps.db.command((tx) => settlePayouts(deps, tx, [item]), SETTLE);
               item.done();
             } catch (error) {
               item.done(error ?? new Error('settlement failed'));
@@ -306,7 +256,7 @@ export class PayoutDispatcher {
   }
 
   private async callOperator(payout: Claimed): Promise<OperatorOutcome> {
-    const { connector } = this.gw;
+    const { connector } = this.deps;
     if (payout.attempts > 0) {
       const status = await connector.queryStatus(payout.id, payout.operatorId);
       if (status.state !== 'pending') return status;

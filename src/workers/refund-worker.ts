@@ -1,9 +1,9 @@
-import type { Gateway } from '../commands/context.js';
+import type { WithClock, WithConfig, WithConnector, WithDb } from '../commands/context.js';
 import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
 import { PassLoop } from './pass-loop.js';
-import { settleRefund } from '../commands/refunds.js';
-import type { Xof } from '../core/money.js';
+import { settleRefund } from '../commands/refund-settle.js';
 import { type OperatorOutcome, type RefundRequest, withOperatorTimeout } from '../operators/connector.js';
+import { findDueRefunds, markRefundsSent } from '../store/refunds.js';
 import type { LeaseOptions } from './payout-dispatcher.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
@@ -21,6 +21,9 @@ const SEPARATE = { separate: true } as const;
  */
 export const REFUND_BATCH_MAX = 20;
 
+/** What the worker needs: the store, the clock, the operator timeout and the connector. */
+export type RefundWorkerDeps = WithDb & WithClock & WithConfig<'operatorTimeoutMs'> & WithConnector;
+
 interface Claimed {
   id: string;
   method: string;
@@ -34,14 +37,14 @@ export class RefundWorker {
   private readonly passes: PassLoop;
 
   constructor(
-    private readonly gw: Gateway,
+    private readonly deps: RefundWorkerDeps,
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
   ) {
     this.heartbeat = new Heartbeat(
       'refunds',
       options.intervalMs,
-      PASS_BUDGET_MS + gw.config.operatorTimeoutMs,
+      PASS_BUDGET_MS + deps.config.operatorTimeoutMs,
     );
     this.passes = new PassLoop(options.intervalMs, this.heartbeat, () => this.pass(), onError);
   }
@@ -72,79 +75,52 @@ export class RefundWorker {
   }
 
   private claim(): Promise<Claimed[]> {
-    const { gw, options } = this;
-    return gw.db.command(async (tx) => {
-      const nowMs = gw.clock.nowMs();
+    const { deps, options } = this;
+    return deps.db.command(async (tx) => {
+      const nowMs = deps.clock.nowMs();
       // The lease outlasts the operator call, whose timeout bounds it.
-      const leaseMs = Math.max(options.leaseMs, gw.config.operatorTimeoutMs * 2);
-      let query = tx
-        .selectFrom('refunds')
-        .innerJoin('payins', 'payins.id', 'refunds.payin_id')
-        .leftJoin('invoices', 'invoices.payin_id', 'refunds.payin_id')
-        .select([
-          'refunds.id',
-          'refunds.method',
-          'refunds.reference',
-          'refunds.operator_id',
-          'refunds.customer',
-          'refunds.amount_xof',
-          'refunds.dispatch_attempts',
-          'payins.amount_xof as payin_amount_xof',
-          'invoices.reference as payin_reference',
-        ])
-        .where('refunds.dispatch_state', 'in', ['queued', 'sent'])
-        .where('refunds.dispatch_after_ms', '<=', nowMs)
-        .orderBy('refunds.dispatch_after_ms')
-        .limit(REFUND_BATCH_MAX);
-      if (gw.db.dialect === 'postgres') query = query.forUpdate('refunds').skipLocked();
-      const rows = await query.execute();
+      const leaseMs = Math.max(options.leaseMs, deps.config.operatorTimeoutMs * 2);
+      const rows = await findDueRefunds(tx, deps.db.dialect, { nowMs, limit: REFUND_BATCH_MAX });
       if (rows.length === 0) return [];
-      await tx
-        .updateTable('refunds')
-        .set((eb) => ({
-          dispatch_state: 'sent',
-          dispatch_after_ms: nowMs + leaseMs,
-          dispatch_owner: options.instanceId,
-          dispatch_attempts: eb('dispatch_attempts', '+', 1),
-        }))
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
+      await markRefundsSent(
+        tx,
+        rows.map((r) => r.id),
+        { leaseUntilMs: nowMs + leaseMs, owner: options.instanceId },
+      );
       return rows.map((r) => ({
         id: r.id,
         method: r.method,
-        attempts: r.dispatch_attempts,
+        attempts: r.attempts,
         request: {
           reference: r.reference,
-          operatorId: r.operator_id,
-          phone: r.customer,
-          amountXof: Number(r.amount_xof) as Xof,
-          payinReference: r.payin_reference ?? '',
-          payinAmountXof: Number(r.payin_amount_xof) as Xof,
+          operatorId: r.operatorId,
+          phone: r.phone,
+          amountXof: r.amountXof,
+          payinReference: r.payinReference,
+          payinAmountXof: r.payinAmountXof,
         },
       }));
     }, SEPARATE);
   }
 
   private async process(refund: Claimed): Promise<void> {
-    const { gw } = this;
+    const { deps } = this;
     let outcome: OperatorOutcome;
     try {
-      outcome = await withOperatorTimeout(this.callOperator(refund), gw.config.operatorTimeoutMs);
+      outcome = await withOperatorTimeout(this.callOperator(refund), deps.config.operatorTimeoutMs);
     } catch (error) {
       this.onError(error);
       outcome = { state: 'pending' };
     }
     const attempts = refund.attempts + 1;
-    await gw.db.command((tx) => settleRefund(gw, tx, refund.id, outcome, attempts, this.options.instanceId));
+    await deps.db.command((tx) =>
+      settleRefund(deps, tx, refund.id, outcome, attempts, this.options.instanceId),
+    );
   }
 
   /** The status of the fixed reference first when an earlier call may have reached the operator; a send only when unknown. */
   private async callOperator(refund: Claimed): Promise<OperatorOutcome> {
-    const { connector } = this.gw;
+    const { connector } = this.deps;
     const { request } = refund;
     if (refund.method === 'payout') {
       if (refund.attempts > 0) {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { Gateway } from '../../commands/context.js';
+import type { WithDb, WithProjectCache } from '../../commands/context.js';
 import { type Project, ipAllowed } from '../../commands/projects.js';
 import type { Wiki } from '../../core/result-codes.js';
 import type { Tx } from '../../store/database.js';
@@ -40,7 +40,7 @@ export function success<T extends Record<string, unknown>>(
  * work returns the body: `success({...})` or an error envelope.
  */
 export function cauriV1(
-  gw: Gateway,
+  gw: WithDb & WithProjectCache,
   request: FastifyRequest,
   wiki: Wiki,
   work: (tx: Tx, project: Project) => Promise<unknown>,

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Gateway, WithDb, WithProjectCache } from '../../commands/context.js';
+import type { WithClock, WithDb, WithProjectCache } from '../../commands/context.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, claimKey, requestHash, settleKey } from '../../commands/idempotency.js';
 import { type Project, authenticate } from '../../commands/projects.js';
 import { commandFor } from '../../commands/request-context.js';
@@ -55,7 +55,7 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined | 
  * same wave cannot do.
  */
 export async function idempotentCreate(
-  gw: Gateway,
+  gw: WithDb & WithClock & WithProjectCache,
   request: FastifyRequest,
   wiki: Wiki,
   endpoint: string,
@@ -74,7 +74,7 @@ export async function idempotentCreate(
 }
 
 function idempotentCreateOnce(
-  gw: Gateway,
+  gw: WithDb & WithClock & WithProjectCache,
   request: FastifyRequest,
   wiki: Wiki,
   endpoint: string,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { Gateway } from '../../commands/context.js';
+import type { WithProjectCache } from '../../commands/context.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, requestHash } from '../../commands/idempotency.js';
 import {
   BULK_ENDPOINT,
@@ -12,6 +12,7 @@ import {
   processBatch,
 } from '../../commands/payout-bulk.js';
 import { type BatchView, batchCounts, batchTotals, readBatch } from '../../commands/payout-bulk-view.js';
+import type { PayoutDeps } from '../../commands/payout-customer.js';
 import { type Project, authenticate } from '../../commands/projects.js';
 import { checkUrl } from '../../core/checkout.js';
 import { parseAmountXof } from '../../core/money.js';
@@ -51,17 +52,20 @@ export const BulkRequest = Type.Object({
 const bulkItem = Compile(BulkItem);
 const bulkRequest = Compile(BulkRequest);
 
-export function registerPayoutBulkRoutes(app: FastifyInstance, gw: Gateway): void {
+/** What the bulk routes need: a payout's dependencies and the project cache that authenticates. */
+type BulkDeps = PayoutDeps & WithProjectCache;
+
+export function registerPayoutBulkRoutes(app: FastifyInstance, deps: BulkDeps): void {
   app.post(
     '/cauri/v1/payouts/bulk',
     { bodyLimit: BULK_BODY_LIMIT_BYTES, config: { wiki: POST_WIKI } },
-    (request) => createBatch(gw, request),
+    (request) => createBatch(deps, request),
   );
   app.get(
     '/cauri/v1/payouts/bulk/:batchId',
     { config: { wiki: CAURI_V1_READ_WIKI } },
     (request: FastifyRequest<{ Params: { batchId: string } }>) =>
-      cauriV1(gw, request, CAURI_V1_READ_WIKI, async (tx, project) => {
+      cauriV1(deps, request, CAURI_V1_READ_WIKI, async (tx, project) => {
         const { batchId } = request.params;
         const view = BATCH_ID.test(batchId) ? await readBatch(tx, batchId, project.id) : undefined;
         if (!view) return errorEnvelope(CAURI_V1_READ_WIKI, 'not_found', 'No such batch');
@@ -70,17 +74,17 @@ export function registerPayoutBulkRoutes(app: FastifyInstance, gw: Gateway): voi
   );
 }
 
-async function createBatch(gw: Gateway, request: FastifyRequest): Promise<unknown> {
+async function createBatch(deps: BulkDeps, request: FastifyRequest): Promise<unknown> {
   const parsed = parseBulkRequest(request.body);
   const key = idempotencyKeyOf(request);
-  const opened = await gw.db.command(async (tx): Promise<Result<OpenedBatch & { project: Project }>> => {
-    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
+  const opened = await deps.db.command(async (tx): Promise<Result<OpenedBatch & { project: Project }>> => {
+    const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, deps.projects);
     if (!auth.ok) return auth;
     if (key === false)
       return fail('invalid_input', `Idempotency-Key must have 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`);
     if (!parsed.ok) return parsed;
     const hash = requestHash(BULK_ENDPOINT, request.body);
-    const batch = await openBatch(gw, tx, auth.value, {
+    const batch = await openBatch(deps, tx, auth.value, {
       key,
       hash,
       itemCount: parsed.value.items.length,
@@ -91,8 +95,8 @@ async function createBatch(gw: Gateway, request: FastifyRequest): Promise<unknow
   });
   if (!opened.ok) return envelopeOf(POST_WIKI, opened);
   if (!parsed.ok) throw new Error('unreachable: a batch opened for a refused request');
-  await processBatch(gw, opened.value.project, request.ip, opened.value, parsed.value.items, request.id);
-  const view = await gw.db.command((tx) => readBatch(tx, opened.value.batch.id, opened.value.project.id));
+  await processBatch(deps, opened.value.project, request.ip, opened.value, parsed.value.items, request.id);
+  const view = await deps.db.command((tx) => readBatch(tx, opened.value.batch.id, opened.value.project.id));
   if (!view) throw new Error(`batch ${opened.value.batch.id} vanished`);
   return batchBody(view, false);
 }

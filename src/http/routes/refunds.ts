@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { Gateway } from '../../commands/context.js';
+import type { WithProjectCache, WithTokens } from '../../commands/context.js';
 import {
+  type RefundDeps,
   type RefundInput,
   type RefundView,
   createRefund,
@@ -120,15 +121,18 @@ const listQuery = queryValidator<{ payin: string }>(
   ),
 );
 
-export function registerRefundRoutes(app: FastifyInstance, gw: Gateway): void {
+export function registerRefundRoutes(
+  app: FastifyInstance,
+  deps: RefundDeps & WithTokens & WithProjectCache,
+): void {
   app.post('/cauri/v1/refunds', { config: { wiki: WIKI } }, async (request) => {
     try {
-      return await idempotentCreate(gw, request, WIKI, 'cauri/v1/refunds', async (tx, project) => {
+      return await idempotentCreate(deps, request, WIKI, 'cauri/v1/refunds', async (tx, project) => {
         const denied = requireAllowedIp(request, project, WIKI);
         if (denied !== undefined) return { body: denied, succeeded: false };
         const parsed = parseRefundBody(request.body);
         if (!parsed.ok) return { body: envelopeOf(WIKI, parsed), succeeded: false };
-        const refund = await createRefund(gw, tx, project, parsed.value);
+        const refund = await createRefund(deps, tx, project, parsed.value);
         if (!refund.ok) return { body: envelopeOf(WIKI, refund), succeeded: false };
         return { body: refundBody(refund.value), succeeded: true };
       });
@@ -148,7 +152,7 @@ export function registerRefundRoutes(app: FastifyInstance, gw: Gateway): void {
     '/cauri/v1/refunds/:refundId',
     { config: { wiki: WIKI } },
     (request: FastifyRequest<{ Params: { refundId: string } }>) =>
-      cauriV1(gw, request, WIKI, async (tx, project) => {
+      cauriV1(deps, request, WIKI, async (tx, project) => {
         const { refundId } = request.params;
         if (!REFUND_ID.test(refundId)) return errorEnvelope(WIKI, 'not_found', 'No such refund');
         const refund = await getRefund(tx, project.id, refundId);
@@ -157,17 +161,17 @@ export function registerRefundRoutes(app: FastifyInstance, gw: Gateway): void {
   );
 
   app.get('/cauri/v1/refunds', { config: { wiki: WIKI } }, (request) =>
-    cauriV1(gw, request, WIKI, async (tx, project) => {
+    cauriV1(deps, request, WIKI, async (tx, project) => {
       const query = listQuery.parse(request.query);
       if (!query.ok) return errorEnvelope(WIKI, 'invalid_input', query.detail);
-      const listed = await listPayinRefunds(gw, tx, project, query.value.payin);
+      const listed = await listPayinRefunds(deps, tx, project, query.value.payin);
       if (!listed.ok) return envelopeOf(WIKI, listed);
       const { payin: row, refunds, refundedXof, refundableXof } = listed.value;
       return success({
         payin_id: row.id,
         payin_token: row.token,
         payin_status: row.status,
-        payin_amount: Number(row.amount_xof),
+        payin_amount: row.amountXof,
         refunded_amount: refundedXof,
         refundable_amount: refundableXof,
         refunds: refunds.map(refundJson),

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Gateway } from '../../commands/context.js';
+import type { WithClock, WithDb, WithProjectCache, WithTokens } from '../../commands/context.js';
 import { findPayoutByToken } from '../../commands/lookup.js';
 import { errorEnvelope } from '../envelope.js';
-import { payoutConfirmBody } from '../wire.js';
+import { payoutConfirmBody } from '../wire-payout.js';
 import { authenticated, envelopeOf, queryParam } from './common.js';
 
 /**
@@ -10,13 +10,16 @@ import { authenticated, envelopeOf, queryParam } from './common.js';
  * POST, either parameter name on either path, any payout token of the project. The SDKs parse
  * the answer with their status table, so errors use the confirmInvoice codes.
  */
-export function registerWithdrawalConfirmRoutes(app: FastifyInstance, gw: Gateway): void {
+export function registerWithdrawalConfirmRoutes(
+  app: FastifyInstance,
+  deps: WithDb & WithClock & WithTokens & WithProjectCache,
+): void {
   const handler = (request: FastifyRequest) =>
-    authenticated(gw, request, 'confirmInvoice', async (tx, project) => {
+    authenticated(deps, request, 'confirmInvoice', async (tx, project) => {
       const token = queryParam(request, ['withdrawalToken', 'payoutToken', 'token']);
       if (token === undefined)
         return errorEnvelope('confirmInvoice', 'invalid_input', 'withdrawalToken is required');
-      const payout = await findPayoutByToken(tx, gw, project, token);
+      const payout = await findPayoutByToken(tx, deps, project, token);
       if (!payout.ok) return envelopeOf('confirmInvoice', payout);
       return payoutConfirmBody(payout.value);
     });

@@ -1,29 +1,32 @@
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../commands/context.js';
-import { type PayoutRequest, createCustomerPayout } from '../../commands/payout-customer.js';
+import type { WithProjectCache } from '../../commands/context.js';
+import { type PayoutDeps, type PayoutRequest, createCustomerPayout } from '../../commands/payout-customer.js';
 import { checkUrl } from '../../core/checkout.js';
 import { parseCustomData } from '../../core/custom-data.js';
 import { parseAmountXof } from '../../core/money.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
 import { firstError, payoutCommande, text } from '../schemas.js';
-import { payoutCreatedBody } from '../wire.js';
+import { payoutCreatedBody } from '../wire-payout.js';
 import { uniqueViolation } from '../../store/database.js';
 import { envelopeOf, idempotentCreate } from './common.js';
 import { errorEnvelope } from '../envelope.js';
 
 /** Customer payout, E6 `POST /pay/v01/withdrawal/create` (spec §2.6). */
-export function registerWithdrawalCreateRoutes(app: FastifyInstance, gw: Gateway): void {
+export function registerWithdrawalCreateRoutes(
+  app: FastifyInstance,
+  deps: PayoutDeps & WithProjectCache,
+): void {
   app.post('/pay/v01/withdrawal/create', { config: { wiki: 'createWithdrawal' } }, async (request) => {
     try {
       return await idempotentCreate(
-        gw,
+        deps,
         request,
         'createWithdrawal',
         'withdrawal/create',
         async (tx, project) => {
           const parsed = parsePayoutCommande(request.body);
           if (!parsed.ok) return { body: envelopeOf('createWithdrawal', parsed), succeeded: false };
-          const payout = await createCustomerPayout(gw, tx, project, request.ip, parsed.value);
+          const payout = await createCustomerPayout(deps, tx, project, request.ip, parsed.value);
           if (!payout.ok) return { body: envelopeOf('createWithdrawal', payout), succeeded: false };
           return { body: payoutCreatedBody(payout.value, 'createWithdrawal'), succeeded: true };
           // A payout touches balance rows through the ledger alone and otherwise inserts (database.ts).
