@@ -1,13 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Gateway } from '../../commands/context.js';
-import {
-  type OperatorAvailability,
-  operatorAvailability,
-  queuedPayoutCounts,
-} from '../../commands/operator-health.js';
+import { type OperatorAvailability, operatorAvailability } from '../../commands/operator-health.js';
 import { HEALTH_WINDOW_MS } from '../../core/operator-health.js';
 import { WALLET_OPERATOR, operatorById } from '../../core/operators.js';
+import { queuedPayoutCounts } from '../../store/operator-health.js';
 import { errorEnvelope } from '../envelope.js';
 import { CAURI_V1_READ_WIKI, cauriV1, queryValidator, success } from './cauri-v1.js';
 

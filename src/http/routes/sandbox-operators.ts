@@ -5,6 +5,7 @@ import { checkUrl } from '../../core/checkout.js';
 import { operatorById } from '../../core/operators.js';
 import { SIM_LIST_LIMIT_MAX, type SimulatorDesk } from '../../operators/simulator-desk.js';
 import { simulatorDeskOf } from '../../operators/simulator.js';
+import { latestSandboxSms } from '../../store/simulator.js';
 import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
 import { html, layout, sendPage } from '../checkout/html.js';
 import { formatXof, negotiateLang } from '../checkout/i18n.js';
@@ -204,15 +205,7 @@ async function renderConsole(
   csrf: string,
 ): Promise<string> {
   const pending = await desk.listPending(undefined, CONSOLE_LIST_MAX);
-  const sms = await gw.db.command((tx) =>
-    tx
-      .selectFrom('sms')
-      .selectAll()
-      .orderBy('created_at_ms', 'desc')
-      .orderBy('id', 'desc')
-      .limit(10)
-      .execute(),
-  );
+  const sms = await gw.db.command((tx) => latestSandboxSms(tx, 10));
   const message = (request.query as Record<string, unknown>).message;
   const hidden = html`<input type="hidden" name="csrf" value="${csrf}">`;
   const rows = pending.map(
