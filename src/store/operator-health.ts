@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { OperatorStatus } from '../core/operator-health.js';
+import type { PayoutReasonCode } from '../core/payout.js';
 import type { Tx } from './database.js';
 
 /**
@@ -143,6 +144,9 @@ export async function postponePayoutDispatch(tx: Tx, ids: readonly string[], aft
     .execute();
 }
 
+/** The code beside the prose, so that nothing has to read the prose to know why (migration 0019). */
+const OPERATOR_UNAVAILABLE: PayoutReasonCode = 'operator_unavailable';
+
 /**
  * Writes on pending payouts that their operator is unavailable, with the prose given. Only a
  * changed reason is written: each write is a state change in the payout's story (migration 0005).
@@ -155,7 +159,7 @@ export async function markPayoutsOperatorUnavailable(
 ): Promise<void> {
   await tx
     .updateTable('payouts')
-    .set({ status_reason: reason, updated_at_ms: nowMs })
+    .set({ status_reason: reason, status_reason_code: OPERATOR_UNAVAILABLE, updated_at_ms: nowMs })
     .where('id', 'in', [...ids])
     .where('status', '=', 'pending')
     .where((eb) => eb.or([eb('status_reason', 'is', null), eb('status_reason', '!=', reason)]))
