@@ -113,7 +113,6 @@ const GATEWAY_USERS: readonly string[] = [
   'http/routes/merchant-money.ts',
   'http/routes/openapi.ts',
   'http/routes/operations.ts',
-  'http/routes/operator-notify.ts',
   'http/routes/operators-availability.ts',
   'http/routes/payin-checkout.ts',
   'http/routes/payin-confirm.ts',
@@ -134,7 +133,6 @@ const GATEWAY_USERS: readonly string[] = [
 /** Import cycles that remain, each named by its files in sorted order joined with ' > '. */
 const CYCLES: readonly string[] = [
   'commands/project-cache.ts > commands/projects.ts',
-  'http/app.ts > http/routes/index.ts > http/routes/operator-notify.ts',
   'http/console/multipart.ts > http/console/router.ts',
   'http/openapi/bulk-operations.ts > http/openapi/console-operations.ts > http/openapi/document.ts > http/openapi/money-operations.ts > http/openapi/operator-operations.ts > http/openapi/ops-operations.ts > http/openapi/refund-operations.ts',
   'store/command-group.ts > store/database.ts > store/prepared.ts',
