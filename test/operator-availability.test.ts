@@ -58,7 +58,7 @@ async function payoutRows(gw: TestGateway) {
   return gw.gw.db.command((tx) =>
     tx
       .selectFrom('payouts')
-      .select(['id', 'status', 'status_reason', 'dispatch_state', 'created_at_ms'])
+      .select(['id', 'status', 'status_reason', 'status_reason_code', 'dispatch_state', 'created_at_ms'])
       .orderBy('created_at_ms')
       .execute(),
   );
@@ -118,6 +118,7 @@ describe.each(BACKENDS)('operator availability on %s', (backend) => {
     const queued = (await payoutRows(g)).at(-1);
     expect(queued).toMatchObject({ status: 'pending', dispatch_state: 'queued' });
     expect(queued?.status_reason).toMatch(/^queued: operator 11 unavailable since \d{4}-\d{2}-\d{2}T/);
+    expect(queued?.status_reason_code).toBe('operator_unavailable');
     const confirm = await g.call(
       'GET',
       `/pay/v01/straight/payout/confirm/?payoutToken=${String(created.token)}`,

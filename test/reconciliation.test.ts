@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/cli/args.js';
 import { runReconcileCommand } from '../src/cli/reconcile-commands.js';
-import { importStatement, showImport } from '../src/commands/reconciliation.js';
+import { importStatement } from '../src/commands/reconciliation.js';
 import {
   parseCsv,
   parseStatementAmount,
@@ -18,6 +18,7 @@ import type {
   OperatorConnector,
   OperatorOutcome,
 } from '../src/operators/connector.js';
+import { showImport } from '../src/store/reconciliation.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import { E2, E7, straightBody } from './payin-helpers.js';
 

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseArgs } from '../src/cli/args.js';
 import { runRetentionCommand } from '../src/cli/retention.js';
 import { IDEMPOTENCY_TTL_MS } from '../src/commands/idempotency.js';
-import { RETENTION_QUERIES, runRetention } from '../src/commands/retention.js';
+import { runRetention } from '../src/commands/retention.js';
 import { loadConfig } from '../src/config.js';
 import {
   DAY_MS,
@@ -14,6 +14,7 @@ import {
   type RetentionTarget,
 } from '../src/core/retention.js';
 import type { Tx } from '../src/store/database.js';
+import { RETENTION_QUERIES } from '../src/store/retention.js';
 import { RetentionWorker } from '../src/workers/retention.js';
 import {
   BACKENDS,

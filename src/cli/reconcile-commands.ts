@@ -1,12 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type FindingView,
-  type ImportView,
-  importStatement,
-  listImports,
-  showImport,
-} from '../commands/reconciliation.js';
+import { importStatement } from '../commands/reconciliation.js';
 import { operatorById } from '../core/operators.js';
 import {
   RECONCILIATION_CATEGORIES,
@@ -18,6 +12,7 @@ import {
 } from '../core/reconciliation.js';
 import type { Database } from '../store/database.js';
 import { type ParsedArgs, UsageError, checkFlags, flag } from './args.js';
+import { type FindingView, type ImportView, listImports, showImport } from '../store/reconciliation.js';
 
 /**
  * The CLI's reconciliation commands (ADR 0027):

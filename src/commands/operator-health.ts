@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import {
   HEALTH_SAMPLES_MAX,
   HEALTH_WINDOW_MS,
@@ -8,6 +7,12 @@ import {
   samplesOf,
 } from '../core/operator-health.js';
 import type { Tx } from '../store/database.js';
+import {
+  findOperatorStatus,
+  operatorStatuses,
+  recentOperatorCalls,
+  saveOperatorStatus,
+} from '../store/operator-health.js';
 
 /**
  * The storage side of operator availability (ADR 0026): the verdict is computed from the shared
@@ -28,26 +33,7 @@ export async function readOperatorHealth(
   nowMs: number,
   timeoutMs: number,
 ): Promise<OperatorHealth> {
-  const rows = await tx
-    .selectFrom('operator_exchanges')
-    .select([
-      'started_at_ms',
-      'latency_ms',
-      'phase',
-      sql<number>`case when error is null then 0 else 1 end`.as('failed'),
-    ])
-    .where('operator_id', '=', operatorId)
-    .where('started_at_ms', '>=', nowMs - HEALTH_WINDOW_MS)
-    .where('action', '!=', 'notification')
-    .orderBy('started_at_ms', 'desc')
-    .limit(HEALTH_SAMPLES_MAX)
-    .execute();
-  const records = rows.map((r) => ({
-    startedAtMs: Number(r.started_at_ms),
-    latencyMs: Number(r.latency_ms),
-    error: Number(r.failed) === 1,
-    intentOnly: r.phase === 'intent',
-  }));
+  const records = await recentOperatorCalls(tx, operatorId, nowMs - HEALTH_WINDOW_MS, HEALTH_SAMPLES_MAX);
   return evaluateHealth(samplesOf(records, nowMs, timeoutMs));
 }
 
@@ -61,60 +47,12 @@ export async function noteOperatorStatus(
   health: OperatorHealth,
   nowMs: number,
 ): Promise<number> {
-  const row = await tx
-    .selectFrom('operator_health')
-    .select(['status', 'since_ms'])
-    .where('operator_id', '=', operatorId)
-    .executeTakeFirst();
+  const stored = await findOperatorStatus(tx, operatorId);
   const status: OperatorStatus = health.status;
-  if (row !== undefined && row.status === status) return Number(row.since_ms);
+  if (stored !== undefined && stored.status === status) return stored.sinceMs;
   const sinceMs = status === 'down' ? (health.downSinceMs ?? nowMs) : nowMs;
-  await tx
-    .insertInto('operator_health')
-    .values({ operator_id: operatorId, status, since_ms: sinceMs, probe_until_ms: 0, updated_at_ms: nowMs })
-    .onConflict((oc) =>
-      oc.column('operator_id').doUpdateSet({ status, since_ms: sinceMs, updated_at_ms: nowMs }),
-    )
-    .execute();
+  await saveOperatorStatus(tx, operatorId, status, sinceMs, nowMs);
   return sinceMs;
-}
-
-/**
- * Takes the half-open probe of a down operator for `leaseMs`: true for exactly one taker among
- * instances until the lease ends (the conditional update is decided under the row's lock).
- */
-export async function claimProbe(
-  tx: Tx,
-  operatorId: string,
-  nowMs: number,
-  leaseMs: number,
-): Promise<boolean> {
-  const result = await tx
-    .updateTable('operator_health')
-    .set({ probe_until_ms: nowMs + leaseMs, updated_at_ms: nowMs })
-    .where('operator_id', '=', operatorId)
-    .where('probe_until_ms', '<=', nowMs)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-/** Payouts waiting for their operator: pending, not yet given to a person for review. */
-export async function queuedPayoutCounts(
-  tx: Tx,
-  operatorIds: readonly string[],
-  projectId?: string,
-): Promise<Map<string, number>> {
-  if (operatorIds.length === 0) return new Map();
-  let query = tx
-    .selectFrom('payouts')
-    .select(['operator_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', '=', 'pending')
-    .where('dispatch_state', 'in', ['queued', 'sent'])
-    .where('operator_id', 'in', [...operatorIds])
-    .groupBy('operator_id');
-  if (projectId !== undefined) query = query.where('project_id', '=', projectId);
-  const rows = await query.execute();
-  return new Map(rows.map((r) => [r.operator_id, Number(r.n)]));
 }
 
 /** Each operator's availability now, read-only (the route and the console; the dispatcher records transitions). */
@@ -124,15 +62,8 @@ export async function operatorAvailability(
   nowMs: number,
   timeoutMs: number,
 ): Promise<OperatorAvailability[]> {
-  const stored =
-    operatorIds.length === 0
-      ? []
-      : await tx
-          .selectFrom('operator_health')
-          .select(['operator_id', 'status', 'since_ms'])
-          .where('operator_id', 'in', [...operatorIds])
-          .execute();
-  const byId = new Map(stored.map((r) => [r.operator_id, r]));
+  const stored = await operatorStatuses(tx, operatorIds);
+  const byId = new Map(stored.map((r) => [r.operatorId, r]));
   const out: OperatorAvailability[] = [];
   for (const operatorId of operatorIds) {
     const health = await readOperatorHealth(tx, operatorId, nowMs, timeoutMs);
@@ -141,7 +72,7 @@ export async function operatorAvailability(
       health.status === 'down'
         ? health.downSinceMs
         : row !== undefined && row.status === health.status
-          ? Number(row.since_ms)
+          ? row.sinceMs
           : null;
     out.push({ operatorId, ...health, sinceMs });
   }

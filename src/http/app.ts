@@ -13,6 +13,7 @@ import { REDACTED, REDACT_PATHS, loggedPath } from '../metrics/redact.js';
 import { REQUEST_ID_HEADER, newRequestId, requestIdFor } from '../metrics/request-id.js';
 import { errorEnvelope, resultCodeOf } from './envelope.js';
 import { refusalText, scanJson } from './json-guard.js';
+import { rememberRawBody } from './raw-body.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface AppOptions {
@@ -54,13 +55,6 @@ function wikiOf(request: FastifyRequest): Wiki {
  * so that a probe of a wrong path fails (ADR 0015); requests the HTTP parser cannot read get the
  * envelope too (`answerFramingError`).
  */
-/** The raw text of operator notifications, for their connectors' signature checks. */
-const rawBodies = new WeakMap<object, string>();
-
-export function rawBodyOf(request: { raw: object }): string | undefined {
-  return rawBodies.get(request.raw);
-}
-
 export async function buildApp(gw: Gateway, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
@@ -89,7 +83,7 @@ export async function buildApp(gw: Gateway, options: AppOptions): Promise<Fastif
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const textBody = typeof body === 'string' ? body : body.toString('utf8');
     // Operators sign the bytes they send (Wave: HMAC over the raw body), not our parse of them.
-    if (request.url.startsWith('/operators/')) rawBodies.set(request.raw, textBody);
+    if (request.url.startsWith('/operators/')) rememberRawBody(request.raw, textBody);
     if (textBody.trim() === '') return done(null, undefined);
     // Refused before parsing: nesting that would overflow later recursion, NUL characters that
     // PostgreSQL cannot store, non-integral spellings of integers (json-guard.ts, ADR 0015).

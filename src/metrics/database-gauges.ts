@@ -1,7 +1,15 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Database, Tx } from '../store/database.js';
+import {
+  cappedCount,
+  ledgerTotals,
+  newestTransactionEventSeq,
+  oldestCallbackDueMs,
+  oldestPayoutDueMs,
+  pendingPayoutCounts,
+  transactionEventsBetween,
+} from '../store/gauges.js';
 import { METRIC_PREFIX, boundedLabel } from './metrics.js';
 
 /**
@@ -174,24 +182,16 @@ export class DatabaseGauges {
 
   private async readIn(tx: Tx): Promise<Snapshot> {
     const nowMs = this.clock.nowMs();
-    const pending = await cappedCount(tx, 'outbox', 'status', ['pending']);
-    const delivering = await cappedCount(tx, 'outbox', 'status', ['delivering']);
+    const pending = await cappedCount(tx, 'outbox', 'status', ['pending'], COUNT_CAP);
+    const delivering = await cappedCount(tx, 'outbox', 'status', ['delivering'], COUNT_CAP);
     // Minimums read the first entry of an index (outbox_due, payouts_dispatch).
-    const oldestCallback = await tx
-      .selectFrom('outbox')
-      .select((eb) => eb.fn.min('next_attempt_at_ms').as('due'))
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
+    const oldestCallbackMs = await oldestCallbackDueMs(tx);
     const payouts = await pendingPayouts(tx);
-    const oldestPayout = await tx
-      .selectFrom('payouts')
-      .select((eb) => eb.fn.min('dispatch_after_ms').as('due'))
-      .where('dispatch_state', 'in', ['queued', 'sent'])
-      .executeTakeFirst();
+    const oldestPayoutMs = await oldestPayoutDueMs(tx);
     await this.readEvents(tx);
     return {
-      callbacks: { pending, delivering, oldestDueAgeSeconds: ageSeconds(nowMs, oldestCallback?.due) },
-      payouts: { byOperatorState: payouts, oldestDueAgeSeconds: ageSeconds(nowMs, oldestPayout?.due) },
+      callbacks: { pending, delivering, oldestDueAgeSeconds: ageSeconds(nowMs, oldestCallbackMs) },
+      payouts: { byOperatorState: payouts, oldestDueAgeSeconds: ageSeconds(nowMs, oldestPayoutMs) },
     };
   }
 
@@ -203,11 +203,7 @@ export class DatabaseGauges {
    * is not skipped.
    */
   private async readEvents(tx: Tx): Promise<void> {
-    const newest = await tx
-      .selectFrom('transaction_events')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .executeTakeFirst();
-    const newestSeq = Number(newest?.seq ?? 0);
+    const newestSeq = await newestTransactionEventSeq(tx);
     if (this.eventsCursor === undefined) {
       this.eventsCursor = newestSeq;
       this.eventsSeenMax = newestSeq;
@@ -216,33 +212,14 @@ export class DatabaseGauges {
     const upTo = this.eventsSeenMax;
     this.eventsSeenMax = newestSeq;
     if (upTo <= this.eventsCursor) return;
-    const rows = await tx
-      .selectFrom('transaction_events as e')
-      .leftJoin('payins as pi', (join) =>
-        join.onRef('pi.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payin'),
-      )
-      .leftJoin('payouts as po', (join) =>
-        join.onRef('po.id', '=', 'e.subject_id').on('e.subject_type', '=', 'payout'),
-      )
-      .select([
-        'e.seq',
-        'e.subject_type',
-        'e.status',
-        'pi.operator_id as payin_operator',
-        'po.operator_id as payout_operator',
-      ])
-      .where('e.seq', '>', this.eventsCursor)
-      .where('e.seq', '<=', upTo)
-      .orderBy('e.seq')
-      .limit(EVENTS_PER_SNAPSHOT_MAX)
-      .execute();
+    const rows = await transactionEventsBetween(tx, this.eventsCursor, upTo, EVENTS_PER_SNAPSHOT_MAX);
     for (const row of rows) {
       this.events.inc({
-        kind: boundedLabel(row.subject_type),
-        operator: boundedLabel(row.payin_operator ?? row.payout_operator),
+        kind: boundedLabel(row.subjectType),
+        operator: boundedLabel(row.operatorId),
         status: boundedLabel(row.status),
       });
-      this.eventsCursor = Number(row.seq);
+      this.eventsCursor = row.seq;
     }
     // Fewer than the bound: everything up to `upTo` is counted.
     if (rows.length < EVENTS_PER_SNAPSHOT_MAX) this.eventsCursor = upTo;
@@ -280,48 +257,19 @@ export class DatabaseGauges {
   }
 }
 
-async function cappedCount(tx: Tx, table: 'outbox', column: 'status', values: string[]): Promise<number> {
-  const { rows } = await sql<{
-    n: number | string;
-  }>`select count(*) as n from (select 1 as one from ${sql.table(table)} where ${sql.ref(column)} in (${sql.join(values)}) limit ${COUNT_CAP}) capped`.execute(
-    tx,
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
 /** Pending payouts by operator and dispatch state, read through the dispatch index and capped. */
 async function pendingPayouts(tx: Tx): Promise<Map<string, number>> {
-  const { rows } = await sql<{ operator_id: string | null; dispatch_state: string; n: number | string }>`
-    select operator_id, dispatch_state, count(*) as n from (
-      select operator_id, dispatch_state from payouts where dispatch_state in ('queued', 'sent', 'review') limit ${COUNT_CAP}
-    ) capped group by operator_id, dispatch_state`.execute(tx);
   const counts = new Map<string, number>();
-  for (const row of rows)
-    counts.set(`${boundedLabel(row.operator_id)}\u0001${boundedLabel(row.dispatch_state)}`, Number(row.n));
+  for (const row of await pendingPayoutCounts(tx, COUNT_CAP))
+    counts.set(`${boundedLabel(row.operatorId)}\u0001${boundedLabel(row.dispatchState)}`, row.count);
   return counts;
 }
 
 async function ledgerCheck(tx: Tx, nowMs: number): Promise<LedgerCheck> {
-  const { rows } = await sql<{
-    posted: number | string | null;
-    pending: number | string | null;
-    overdrawn: number | string | null;
-  }>`
-    select
-      cast(sum(debits_posted_xof) - sum(credits_posted_xof) as bigint) as posted,
-      cast(sum(debits_pending_xof) - sum(credits_pending_xof) as bigint) as pending,
-      cast(sum(case when must_not_overdraw = 1 and credits_posted_xof - debits_posted_xof - debits_pending_xof < 0 then 1 else 0 end) as bigint) as overdrawn
-    from accounts`.execute(tx);
-  const row = rows[0];
-  return {
-    postedImbalanceXof: Number(row?.posted ?? 0),
-    pendingImbalanceXof: Number(row?.pending ?? 0),
-    overdrawnAccounts: Number(row?.overdrawn ?? 0),
-    atMs: nowMs,
-  };
+  return { ...(await ledgerTotals(tx)), atMs: nowMs };
 }
 
-function ageSeconds(nowMs: number, dueMs: number | string | bigint | null | undefined): number {
-  if (dueMs === null || dueMs === undefined) return 0;
-  return Math.max(0, (nowMs - Number(dueMs)) / 1000);
+function ageSeconds(nowMs: number, dueMs: number | null): number {
+  if (dueMs === null) return 0;
+  return Math.max(0, (nowMs - dueMs) / 1000);
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ExchangeSinks, OperatorExchange } from '../operators/recording-connector.js';
+import type { ExchangeSinks, OperatorExchange } from '../operators/exchanges.js';
 
 /**
  * The gateway's Prometheus metrics (ADR 0020, README "Operations: metrics, health, logs"). Counters

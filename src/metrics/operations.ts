@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Gauge } from 'prom-client';
-import { sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { classifyIp } from '../core/ip-ranges.js';
 import type { Database } from '../store/database.js';
-import { MIGRATION_NAMES, MIGRATION_TABLE_NAME } from '../store/migrations.js';
+import { appliedMigrationNames, probeRead, probeWrite } from '../store/gauges.js';
+import { MIGRATION_NAMES } from '../store/migrations.js';
 import { DatabaseGauges } from './database-gauges.js';
 import type { Heartbeat } from './heartbeat.js';
 import { GatewayMetrics, METRIC_PREFIX } from './metrics.js';
@@ -105,29 +105,18 @@ export class Operations {
     const [read, write, migrations] = await Promise.all([
       bounded(
         db.command(async (tx) => {
-          await tx.selectFrom('settings').select('key').limit(1).execute();
+          await probeRead(tx);
           return 'ok';
         }),
       ),
       // A tiny write in a command of its own: the database takes writes (not read-only, not full, not locked out).
       bounded(
         db.command(async (tx) => {
-          const value = String(this.clock.nowMs());
-          await tx
-            .insertInto('settings')
-            .values({ key: 'ready_probe', value })
-            .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-            .execute();
+          await probeWrite(tx, String(this.clock.nowMs()));
           return 'ok';
         }),
       ),
-      bounded(
-        db
-          .command((tx) =>
-            sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE_NAME)}`.execute(tx),
-          )
-          .then(({ rows }) => migrationState(rows.map((r) => r.name))),
-      ),
+      bounded(db.command((tx) => appliedMigrationNames(tx)).then((names) => migrationState(names))),
     ]);
     const checks: Record<string, Check> = { database_read: read, database_write: write, migrations };
     for (const heartbeat of this.heartbeats) {

@@ -8,14 +8,14 @@ import type {
   OperatorConnector,
   OperatorOutcome,
 } from './connector.js';
+import { exchangeRow } from '../store/operator-exchanges.js';
 import {
   EXCHANGE_JSON_CHARS_MAX,
   type OperatorExchange,
   boundedJson,
-  exchangeRow,
-  recordExchanges,
   subjectOfReference,
-} from './recording-connector.js';
+} from './exchanges.js';
+import { recordExchanges } from './recording-connector.js';
 import {
   type SimulatorDesk,
   parseSimulatorNotification,

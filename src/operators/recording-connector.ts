@@ -2,8 +2,16 @@ import { performance } from 'node:perf_hooks';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Database } from '../store/database.js';
-import type { OperatorExchangeTable } from '../store/schema.js';
+import { writeExchangeIntent, writeExchangeOutcome } from '../store/operator-exchanges.js';
 import type { DebitRequest, OperatorConnector, OperatorNotification, RawNotification } from './connector.js';
+import {
+  EXCHANGE_ERROR_CHARS_MAX,
+  type ExchangeAction,
+  type ExchangeSink,
+  type ExchangeSinks,
+  type OperatorExchange,
+  bounded,
+} from './exchanges.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
 /**
@@ -11,47 +19,6 @@ import type { DebitRequest, OperatorConnector, OperatorNotification, RawNotifica
  * the records of payouts sent together go out pipelined in one transaction.
  */
 const SEPARATE = { separate: true, concurrent: true } as const;
-
-/**
- * Every exchange with an operator, kept for the operator console's story of a transaction: what
- * Cauri asked, what came back (or what went wrong), and how long it took. A decorator records
- * them around any connector, so that no connector and no caller has to remember to.
- *
- * Recording must never change a payment: the decorator returns the operator's answer and rethrows
- * its errors unchanged, and a record that cannot be written is dropped. It is written after the
- * call, in a transaction of its own (STYLE.md: no transaction is held across an operator call).
- */
-export type ExchangeAction = 'credit' | 'debit' | 'status' | 'notification' | 'refund';
-
-export interface OperatorExchange {
-  action: ExchangeAction;
-  reference: string;
-  operatorId: string;
-  /** What was asked, with secrets masked. */
-  request: unknown;
-  /** The answer, or a description of the error when the call failed. */
-  outcome: unknown;
-  /** The error's message when the call failed (or rejected). */
-  error: string | null;
-  startedAtMs: number;
-  latencyMs: number;
-}
-
-/**
- * Where records go. A plain function receives each finished exchange. A pair also receives the
- * intent, written before the call is made, and then the outcome under the same id, so that a call
- * cut by a crash is on file as an intent with no outcome (issue 9: every call shows in the records).
- */
-export interface ExchangeSinks {
-  intent(id: string, exchange: OperatorExchange): Promise<void>;
-  outcome(id: string, exchange: OperatorExchange): Promise<void>;
-}
-
-export type ExchangeSink = ((exchange: OperatorExchange) => Promise<void>) | ExchangeSinks;
-
-/** Bounds of the stored JSON and error texts. */
-export const EXCHANGE_JSON_CHARS_MAX = 2_048;
-export const EXCHANGE_ERROR_CHARS_MAX = 512;
 
 /**
  * The connector, recording. The decorator delegates by prototype: what it does not record reads
@@ -211,47 +178,6 @@ function describeError(error: unknown): { error: string; message: string } {
   return { error: error instanceof Error ? error.name : typeof error, message: errorMessage(error) };
 }
 
-function bounded(text: string, charsMax: number): string {
-  return text.length <= charsMax ? text : `${text.slice(0, charsMax - 1)}…`;
-}
-
-/** JSON of a value, cut to the bound; a value JSON cannot write is kept as its string form. */
-export function boundedJson(value: unknown, charsMax = EXCHANGE_JSON_CHARS_MAX): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? 'null';
-  } catch {
-    text = JSON.stringify(String(value));
-  }
-  return bounded(text, charsMax);
-}
-
-/** The payin or payout a reference belongs to: payouts use their id, payins `<payin id>.<attempt>`. */
-export function subjectOfReference(reference: string): string | null {
-  const subject = reference.split('.', 1)[0] ?? '';
-  return subject === '' ? null : subject;
-}
-
-export function exchangeRow(
-  exchange: OperatorExchange,
-  id: string = newId('opx'),
-  phase: 'intent' | 'outcome' = 'outcome',
-): OperatorExchangeTable {
-  return {
-    id,
-    phase,
-    subject_id: subjectOfReference(exchange.reference),
-    reference: exchange.reference,
-    operator_id: exchange.operatorId,
-    action: exchange.action,
-    request: boundedJson(exchange.request),
-    outcome: boundedJson(exchange.outcome),
-    error: exchange.error,
-    started_at_ms: exchange.startedAtMs,
-    latency_ms: exchange.latencyMs,
-  };
-}
-
 /**
  * The sink of the gateway: one row per exchange, written as an intent before the call and
  * completed after it, each write in its own small transaction (no transaction spans the call).
@@ -259,34 +185,10 @@ export function exchangeRow(
 export function storeExchanges(db: Database): ExchangeSinks {
   return {
     async intent(id, exchange) {
-      await db.command(
-        (tx) =>
-          tx
-            .insertInto('operator_exchanges')
-            .values(exchangeRow(exchange, id, 'intent'))
-            .execute(),
-        SEPARATE,
-      );
+      await db.command((tx) => writeExchangeIntent(tx, id, exchange), SEPARATE);
     },
     async outcome(id, exchange) {
-      const row = exchangeRow(exchange, id, 'outcome');
-      await db.command(
-        (tx) =>
-          tx
-            .insertInto('operator_exchanges')
-            .values(row)
-            // The intent's row, when it was written; otherwise (its write was dropped) a new one.
-            .onConflict((oc) =>
-              oc.column('id').doUpdateSet({
-                outcome: row.outcome,
-                error: row.error,
-                latency_ms: row.latency_ms,
-                phase: 'outcome',
-              }),
-            )
-            .execute(),
-        SEPARATE,
-      );
+      await db.command((tx) => writeExchangeOutcome(tx, id, exchange), SEPARATE);
     },
   };
 }

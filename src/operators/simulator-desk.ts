@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { newId, randomDigits } from '../core/ids.js';
-import type { Xof } from '../core/money.js';
+import { randomDigits } from '../core/ids.js';
+import { xof } from '../core/money.js';
 import {
   type Operator,
   type PrefixTable,
@@ -13,6 +13,22 @@ import { generateOtpCode } from '../core/otp.js';
 import { normalizePhone } from '../core/phone.js';
 import type { Database, Tx } from '../store/database.js';
 import type { SimDebitTable } from '../store/schema-payin-surface.js';
+import {
+  decideSimDebit,
+  deleteUssdCode,
+  findSimCreditPhone,
+  findSimDebit,
+  findSimDebitByReference,
+  findUssdCode,
+  getSimDebit,
+  insertSandboxSms,
+  insertSimCredit,
+  insertSimDebit,
+  pendingSimDebits,
+  pendingSimDebitsToDial,
+  saveUssdCode,
+  setUssdCodeAttempts,
+} from '../store/simulator.js';
 import type {
   CreditRequest,
   DebitOutcome,
@@ -233,11 +249,7 @@ export class SimulatorDesk {
     const { db, clock } = this.options;
     return db.command(async (tx) => {
       const nowMs = clock.nowMs();
-      const known = await tx
-        .selectFrom('sim_debits')
-        .selectAll()
-        .where('reference', '=', request.reference)
-        .executeTakeFirst();
+      const known = await findSimDebitByReference(tx, request.reference);
       if (known) return this.outcomeWithPortal(known);
       const operator = operatorById(request.operatorId);
       if (!operator || operator.validationMode === 'sms_otp')
@@ -272,7 +284,7 @@ export class SimulatorDesk {
         created_at_ms: nowMs,
         decided_at_ms: status === 'pending' ? null : nowMs,
       };
-      await tx.insertInto('sim_debits').values(row).execute();
+      await insertSimDebit(tx, row);
       if (kind === 'guided' || (kind === 'push' && operator.fallbackMode === 'guided_ussd'))
         await this.sendGuidedSms(tx, operator, row, nowMs);
       return this.outcomeWithPortal(row);
@@ -287,17 +299,13 @@ export class SimulatorDesk {
     const { db, clock } = this.options;
     return db.command(
       async (tx) => {
-        await tx
-          .insertInto('sim_credits')
-          .values({
-            reference: request.reference,
-            operator_id: request.operatorId,
-            phone: request.phone,
-            amount_xof: request.amountXof,
-            created_at_ms: clock.nowMs(),
-          })
-          .onConflict((oc) => oc.column('reference').doNothing())
-          .execute();
+        await insertSimCredit(tx, {
+          reference: request.reference,
+          operatorId: request.operatorId,
+          phone: request.phone,
+          amountXof: request.amountXof,
+          nowMs: clock.nowMs(),
+        });
       },
       // Each credit's own row: beside the API's group commits, as a wave (ADR 0019).
       { separate: true, concurrent: true },
@@ -306,27 +314,16 @@ export class SimulatorDesk {
 
   /** The number a credit was sent to, if the simulated operator received it. */
   creditPhone(reference: string): Promise<string | undefined> {
-    return this.options.db.command(
-      async (tx) =>
-        (
-          await tx
-            .selectFrom('sim_credits')
-            .select('phone')
-            .where('reference', '=', reference)
-            .executeTakeFirst()
-        )?.phone,
-      { separate: true, concurrent: true },
-    );
+    return this.options.db.command((tx) => findSimCreditPhone(tx, reference), {
+      separate: true,
+      concurrent: true,
+    });
   }
 
   /** What the operator says about a request; `pending` for one it never received. */
   queryStatus(reference: string): Promise<OperatorOutcome> {
     return this.options.db.command(async (tx) => {
-      const row = await tx
-        .selectFrom('sim_debits')
-        .selectAll()
-        .where('reference', '=', reference)
-        .executeTakeFirst();
+      const row = await findSimDebitByReference(tx, reference);
       return row ? outcomeOf(row) : { state: 'pending' };
     });
   }
@@ -351,15 +348,7 @@ export class SimulatorDesk {
         };
       }
       const nowMs = clock.nowMs();
-      const waiting = await tx
-        .selectFrom('sim_debits')
-        .selectAll()
-        .where('phone', '=', phone)
-        .where('status', '=', 'pending')
-        .where('kind', 'in', ['guided', 'push'])
-        .orderBy('created_at_ms')
-        .orderBy('id')
-        .execute();
+      const waiting = await pendingSimDebitsToDial(tx, phone);
       const guided = waiting.find(
         (row) => row.kind === 'guided' || operatorById(row.operator_id)?.fallbackMode === 'guided_ussd',
       );
@@ -390,29 +379,14 @@ export class SimulatorDesk {
         attempts: 0,
         created_at_ms: nowMs,
       };
-      await tx
-        .insertInto('sim_ussd_codes')
-        .values(row)
-        .onConflict((oc) =>
-          oc.column('phone').doUpdateSet({
-            operator_id: row.operator_id,
-            code_hash: row.code_hash,
-            expires_at_ms: row.expires_at_ms,
-            attempts: 0,
-            created_at_ms: nowMs,
-          }),
-        )
-        .execute();
+      await saveUssdCode(tx, row);
       // The code appears on the phone's screen; the sandbox inbox keeps a copy for the console.
-      await tx
-        .insertInto('sms')
-        .values({
-          id: newId('sms'),
-          phone,
-          body: `${operator.name}: votre code de paiement est ${otp}. Valable ${SIM_USSD_CODE_TTL_MS / 60_000} min. Ne le communiquez qu'au marchand.`,
-          created_at_ms: nowMs,
-        })
-        .execute();
+      await insertSandboxSms(
+        tx,
+        phone,
+        `${operator.name}: votre code de paiement est ${otp}. Valable ${SIM_USSD_CODE_TTL_MS / 60_000} min. Ne le communiquez qu'au marchand.`,
+        nowMs,
+      );
       return {
         ok: true,
         value: {
@@ -430,17 +404,15 @@ export class SimulatorDesk {
   /** Requests waiting for a person's approval, oldest first. */
   listPending(phoneRaw: string | undefined, limit: number): Promise<PendingApproval[]> {
     return this.options.db.command(async (tx) => {
-      let query = tx
-        .selectFrom('sim_debits')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .where('kind', 'in', [...APPROVABLE_KINDS])
-        .orderBy('created_at_ms')
-        .orderBy('id')
-        .limit(Math.min(Math.max(1, limit), SIM_LIST_LIMIT_MAX));
-      if (phoneRaw !== undefined && phoneRaw !== '')
-        query = query.where('phone', '=', normalizePhone(phoneRaw) ?? phoneRaw);
-      return (await query.execute()).map(toApproval);
+      const phone =
+        phoneRaw !== undefined && phoneRaw !== '' ? (normalizePhone(phoneRaw) ?? phoneRaw) : undefined;
+      const rows = await pendingSimDebits(
+        tx,
+        APPROVABLE_KINDS,
+        phone,
+        Math.min(Math.max(1, limit), SIM_LIST_LIMIT_MAX),
+      );
+      return rows.map(toApproval);
     });
   }
 
@@ -449,11 +421,7 @@ export class SimulatorDesk {
     idOrReference: string,
   ): Promise<(PendingApproval & { status: string; returnUrl: string }) | undefined> {
     return this.options.db.command(async (tx) => {
-      const row = await tx
-        .selectFrom('sim_debits')
-        .selectAll()
-        .where((eb) => eb.or([eb('id', '=', idOrReference), eb('reference', '=', idOrReference)]))
-        .executeTakeFirst();
+      const row = await findSimDebit(tx, idOrReference);
       return row ? { ...toApproval(row), status: row.status, returnUrl: row.return_url } : undefined;
     });
   }
@@ -467,11 +435,7 @@ export class SimulatorDesk {
   > {
     const { db, clock } = this.options;
     return db.command(async (tx) => {
-      const row = await tx
-        .selectFrom('sim_debits')
-        .selectAll()
-        .where((eb) => eb.or([eb('id', '=', idOrReference), eb('reference', '=', idOrReference)]))
-        .executeTakeFirst();
+      const row = await findSimDebit(tx, idOrReference);
       if (!row) return { ok: false, error: `no request ${idOrReference}` };
       if (row.status !== 'pending') return { ok: false, error: `request ${row.id} is already ${row.status}` };
       if (!APPROVABLE_KINDS.includes(row.kind as DebitKind))
@@ -493,14 +457,7 @@ export class SimulatorDesk {
     const status = decision === 'approve' ? 'completed' : 'failed';
     const reason = decision === 'approve' ? null : 'declined';
     // Only a pending request changes, so two deciders cannot both win.
-    const updated = await tx
-      .updateTable('sim_debits')
-      .set({ status, reason, decided_at_ms: nowMs })
-      .where('id', '=', row.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1)
-      return await tx.selectFrom('sim_debits').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    if (!(await decideSimDebit(tx, row.id, status, reason, nowMs))) return await getSimDebit(tx, row.id);
     return { ...row, status, reason, decided_at_ms: nowMs };
   }
 
@@ -525,11 +482,7 @@ export class SimulatorDesk {
     otp: string,
     nowMs: number,
   ): Promise<'accepted' | 'wrong' | 'expired'> {
-    const stored = await tx
-      .selectFrom('sim_ussd_codes')
-      .selectAll()
-      .where('phone', '=', phone)
-      .executeTakeFirst();
+    const stored = await findUssdCode(tx, phone);
     if (!stored) return 'wrong';
     if (nowMs >= Number(stored.expires_at_ms) || stored.attempts >= SIM_USSD_CODE_ATTEMPTS_MAX)
       return 'expired';
@@ -537,27 +490,20 @@ export class SimulatorDesk {
     const b = Buffer.from(codeHash(phone, otp.trim()), 'hex');
     if (a.length === b.length && timingSafeEqual(a, b)) {
       // A payment code pays once.
-      await tx.deleteFrom('sim_ussd_codes').where('phone', '=', phone).execute();
+      await deleteUssdCode(tx, phone);
       return 'accepted';
     }
-    await tx
-      .updateTable('sim_ussd_codes')
-      .set({ attempts: stored.attempts + 1 })
-      .where('phone', '=', phone)
-      .execute();
+    await setUssdCodeAttempts(tx, phone, stored.attempts + 1);
     return 'wrong';
   }
 
   private async sendGuidedSms(tx: Tx, operator: Operator, row: SimDebitTable, nowMs: number): Promise<void> {
-    const amount = row.amount_xof as Xof;
-    await tx
-      .insertInto('sms')
-      .values({
-        id: newId('sms'),
-        phone: row.phone,
-        body: `${operator.name}: paiement de ${amount} FCFA à ${row.merchant_name} en attente. Faites ${operator.ussdCode ?? '#'} pour payer.`,
-        created_at_ms: nowMs,
-      })
-      .execute();
+    const amount = xof(Number(row.amount_xof));
+    await insertSandboxSms(
+      tx,
+      row.phone,
+      `${operator.name}: paiement de ${amount} FCFA à ${row.merchant_name} en attente. Faites ${operator.ussdCode ?? '#'} pour payer.`,
+      nowMs,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { claimProbe, noteOperatorStatus, readOperatorHealth } from '../commands/operator-health.js';
+import { noteOperatorStatus, readOperatorHealth } from '../commands/operator-health.js';
 import {
   DEGRADED_RECHECK_MS,
   type OperatorHealth,
@@ -6,6 +6,11 @@ import {
   unavailableReason,
 } from '../core/operator-health.js';
 import type { Database, Tx } from '../store/database.js';
+import {
+  claimProbe,
+  markPayoutsOperatorUnavailable,
+  postponePayoutDispatch,
+} from '../store/operator-health.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
 const SEPARATE = { separate: true } as const;
@@ -176,20 +181,7 @@ export class OperatorHealthGate {
 /** Moves deferred payouts' dispatch later, and records why while their operator is down. */
 export async function deferPayouts(tx: Tx, deferrals: readonly Deferral[], nowMs: number): Promise<void> {
   for (const { ids, afterMs, reason } of deferrals) {
-    await tx
-      .updateTable('payouts')
-      .set({ dispatch_after_ms: afterMs, dispatch_owner: null })
-      .where('id', 'in', ids)
-      .where('status', '=', 'pending')
-      .execute();
-    if (reason === undefined) continue;
-    // Only a changed reason is written: each write is a state change in the payout's story (migration 0005).
-    await tx
-      .updateTable('payouts')
-      .set({ status_reason: reason, updated_at_ms: nowMs })
-      .where('id', 'in', ids)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('status_reason', 'is', null), eb('status_reason', '!=', reason)]))
-      .execute();
+    await postponePayoutDispatch(tx, ids, afterMs);
+    if (reason !== undefined) await markPayoutsOperatorUnavailable(tx, ids, reason, nowMs);
   }
 }

@@ -1,11 +1,5 @@
 import { recordAudit } from '../../commands/console-users.js';
-import {
-  type FindingView,
-  type ImportView,
-  importStatement,
-  listImports,
-  showImport,
-} from '../../commands/reconciliation.js';
+import { importStatement } from '../../commands/reconciliation.js';
 import { OPERATORS, operatorById } from '../../core/operators.js';
 import {
   RECONCILIATION_CATEGORIES,
@@ -19,6 +13,7 @@ import {
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, csrfField, utc, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
+import { type FindingView, type ImportView, listImports, showImport } from '../../store/reconciliation.js';
 
 /**
  * Reconciliation (ADR 0027): upload an operator's statement (CSV, size-limited), see every import,

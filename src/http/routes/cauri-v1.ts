@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { WithDb, WithProjectCache } from '../../commands/context.js';
 import { type Project, ipAllowed } from '../../commands/projects.js';
 import type { Wiki } from '../../core/result-codes.js';
 import type { Tx } from '../../store/database.js';
@@ -35,17 +34,20 @@ export function success<T extends Record<string, unknown>>(
   return { response_code: '00', response_text: '', description, ...body };
 }
 
+/** What authenticating a request needs (the database and the project cache): `authenticated()` says. */
+export type CauriV1Deps = Parameters<typeof authenticated>[0];
+
 /**
  * Runs a `/cauri/v1/` handler as one authenticated command (`authenticated()` in common.ts). The
  * work returns the body: `success({...})` or an error envelope.
  */
 export function cauriV1(
-  gw: WithDb & WithProjectCache,
+  deps: CauriV1Deps,
   request: FastifyRequest,
   wiki: Wiki,
   work: (tx: Tx, project: Project) => Promise<unknown>,
 ): Promise<unknown> {
-  return authenticated(gw, request, wiki, work);
+  return authenticated(deps, request, wiki, work);
 }
 
 /** For routes that move money out of a project: the caller's IP must be on the project's list. */

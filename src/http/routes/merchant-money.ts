@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import type { Gateway } from '../../commands/context.js';
 import {
   type StatementFilter,
   type StatementPage,
@@ -15,6 +14,7 @@ import { errorEnvelope } from '../envelope.js';
 import {
   CAURI_V1_READ_WIKI,
   CURSOR_LENGTH_MAX,
+  type CauriV1Deps,
   cauriV1,
   decodeCursor,
   encodeCursor,
@@ -164,10 +164,10 @@ export async function readStatement(
   return { page: await statementPage(tx, project, filter), csv };
 }
 
-export function registerMerchantMoneyRoutes(app: FastifyInstance, gw: Gateway): void {
+export function registerMerchantMoneyRoutes(app: FastifyInstance, deps: CauriV1Deps): void {
   const config = { config: { wiki: CAURI_V1_READ_WIKI } };
   app.get('/cauri/v1/balances', config, (request) =>
-    cauriV1(gw, request, CAURI_V1_READ_WIKI, async (tx, project) => {
+    cauriV1(deps, request, CAURI_V1_READ_WIKI, async (tx, project) => {
       const parsed = balancesQuery.parse(request.query);
       if (!parsed.ok) return invalid(parsed.detail);
       const { balances, totals } = await projectBalances(tx, project);
@@ -190,7 +190,7 @@ export function registerMerchantMoneyRoutes(app: FastifyInstance, gw: Gateway): 
     }),
   );
   app.get('/cauri/v1/statement', config, async (request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await cauriV1(gw, request, CAURI_V1_READ_WIKI, (tx, project) =>
+    const answer = await cauriV1(deps, request, CAURI_V1_READ_WIKI, (tx, project) =>
       readStatement(tx, project, request.query),
     );
     if (typeof answer !== 'object' || answer === null || !('page' in answer)) return answer;

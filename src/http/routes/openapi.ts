@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../commands/context.js';
+import type { WithConfig } from '../../commands/context.js';
 import { type Wiki, subCodeTable, wikiUrl } from '../../core/result-codes.js';
 import { type SafeHtml, html, layout, sendPage } from '../checkout/html.js';
 import {
@@ -26,10 +26,10 @@ const WIKIS: { wiki: Wiki; endpoints: string }[] = [
   { wiki: 'createStraightWithdrawal', endpoints: 'E7 (merchant payout)' },
 ];
 
-export function registerOpenApiRoutes(app: FastifyInstance, gw: Gateway): void {
-  const options = { mode: gw.config.mode, publicUrl: gw.config.publicUrl, version: API_VERSION };
+export function registerOpenApiRoutes(app: FastifyInstance, deps: WithConfig<'mode' | 'publicUrl'>): void {
+  const options = { mode: deps.config.mode, publicUrl: deps.config.publicUrl, version: API_VERSION };
   const document = buildOpenApiDocument(options);
-  const page = renderDocs(operationsFor(gw.config.mode), WEBHOOKS, JSON.stringify(document).length);
+  const page = renderDocs(operationsFor(deps.config.mode), WEBHOOKS, JSON.stringify(document).length);
   app.get('/openapi.json', () => document);
   app.get('/docs', (_request, reply) => sendPage(reply, 200, page));
 }

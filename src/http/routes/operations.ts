@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../commands/context.js';
+import type { WithOps } from '../../commands/context.js';
 import { errorEnvelope } from '../envelope.js';
 
 /**
@@ -16,17 +16,17 @@ import { errorEnvelope } from '../envelope.js';
  *
  * Neither is a LigdiCash endpoint: plain statuses, as `/health` and the operator notifications.
  */
-export function registerOperationsRoutes(app: FastifyInstance, gw: Gateway): void {
+export function registerOperationsRoutes(app: FastifyInstance, deps: WithOps): void {
   app.get('/ready', async (_request, reply) => {
-    if (gw.ops === undefined) return { status: 'ready', checks: {} };
-    const readiness = await gw.ops.ready();
+    if (deps.ops === undefined) return { status: 'ready', checks: {} };
+    const readiness = await deps.ops.ready();
     return reply
       .code(readiness.ready ? 200 : 503)
       .send({ status: readiness.ready ? 'ready' : 'not_ready', checks: readiness.checks });
   });
 
   app.get('/metrics', async (request, reply) => {
-    const ops = gw.ops;
+    const ops = deps.ops;
     const access = ops?.metricsAccess(request.ip, request.headers.authorization) ?? 'hidden';
     if (ops === undefined || access === 'hidden')
       return reply

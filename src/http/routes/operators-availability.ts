@@ -1,15 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Gateway } from '../../commands/context.js';
-import {
-  type OperatorAvailability,
-  operatorAvailability,
-  queuedPayoutCounts,
-} from '../../commands/operator-health.js';
+import type { WithClock, WithConfig } from '../../commands/context.js';
+import { type OperatorAvailability, operatorAvailability } from '../../commands/operator-health.js';
 import { HEALTH_WINDOW_MS } from '../../core/operator-health.js';
 import { WALLET_OPERATOR, operatorById } from '../../core/operators.js';
+import { queuedPayoutCounts } from '../../store/operator-health.js';
 import { errorEnvelope } from '../envelope.js';
-import { CAURI_V1_READ_WIKI, cauriV1, queryValidator, success } from './cauri-v1.js';
+import { CAURI_V1_READ_WIKI, type CauriV1Deps, cauriV1, queryValidator, success } from './cauri-v1.js';
 
 /**
  * `GET /cauri/v1/operators`, a Cauri extension (ADR 0026): the availability of the project's
@@ -51,16 +48,19 @@ export function availabilityWire(a: OperatorAvailability, queued: number): Opera
   };
 }
 
-export function registerOperatorAvailabilityRoutes(app: FastifyInstance, gw: Gateway): void {
+export function registerOperatorAvailabilityRoutes(
+  app: FastifyInstance,
+  deps: CauriV1Deps & WithClock & WithConfig<'operatorTimeoutMs'>,
+): void {
   const handler = (request: FastifyRequest) =>
-    cauriV1(gw, request, CAURI_V1_READ_WIKI, async (tx, project) => {
+    cauriV1(deps, request, CAURI_V1_READ_WIKI, async (tx, project) => {
       const parsed = query.parse(request.query);
       if (!parsed.ok) return errorEnvelope(CAURI_V1_READ_WIKI, 'invalid_input', parsed.detail);
       const operatorIds = project.operatorIds.filter(
         (id) => id !== WALLET_OPERATOR.id && operatorById(id) !== undefined,
       );
-      const nowMs = gw.clock.nowMs();
-      const availability = await operatorAvailability(tx, operatorIds, nowMs, gw.config.operatorTimeoutMs);
+      const nowMs = deps.clock.nowMs();
+      const availability = await operatorAvailability(tx, operatorIds, nowMs, deps.config.operatorTimeoutMs);
       const queued = await queuedPayoutCounts(tx, operatorIds, project.id);
       return success({
         window_seconds: HEALTH_WINDOW_MS / 1000,

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Gateway } from '../../commands/context.js';
+import type { WithConfig, WithConnector, WithDb } from '../../commands/context.js';
 import { deliverNotification } from '../../commands/operator-notification.js';
 import { checkUrl } from '../../core/checkout.js';
 import { operatorById } from '../../core/operators.js';
 import { SIM_LIST_LIMIT_MAX, type SimulatorDesk } from '../../operators/simulator-desk.js';
 import { simulatorDeskOf } from '../../operators/simulator.js';
+import { latestSandboxSms } from '../../store/simulator.js';
 import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
 import { html, layout, sendPage } from '../checkout/html.js';
 import { formatXof, negotiateLang } from '../checkout/i18n.js';
@@ -23,7 +24,14 @@ import { formatXof, negotiateLang } from '../checkout/i18n.js';
  * actions demand `Content-Type: application/json`, which a cross-site page can only send after a
  * CORS preflight that Cauri never grants; the HTML forms carry the CSRF value instead (ADR 0016).
  */
-export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway): void {
+/**
+ * What the sandbox routes need: the simulated operators (the connector), the public URL for the
+ * CSRF cookie, the database for the console's SMS, and whatever delivering a notification needs.
+ */
+type SandboxOperatorDeps = WithDb & WithConnector & WithConfig<'publicUrl'> & NotificationDeps;
+type NotificationDeps = Parameters<typeof deliverNotification>[0];
+
+export function registerSandboxOperatorRoutes(app: FastifyInstance, deps: SandboxOperatorDeps): void {
   void app.register((scope, _options, done) => {
     scope.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -38,7 +46,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       },
     );
     const deskOr = (reply: FastifyReply): SimulatorDesk | undefined => {
-      const desk = simulatorDeskOf(gw.connector);
+      const desk = simulatorDeskOf(deps.connector);
       if (!desk) void reply.code(409).send({ error: 'the operator simulator is not in use' });
       return desk;
     };
@@ -61,7 +69,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
           expires_at: new Date(value.expiresAtMs).toISOString(),
         };
       }
-      const settled = await deliverNotification(gw, value.notification);
+      const settled = await deliverNotification(deps, value.notification);
       return { action: 'approved', phone: value.phone, push: value.approval, settled };
     });
 
@@ -86,7 +94,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
           return reply.code(404).send({ error: 'approve or decline' });
         const decided = await desk.decide(id, decision);
         if (!decided.ok) return reply.code(409).send({ error: decided.error });
-        const settled = await deliverNotification(gw, decided.value.notification);
+        const settled = await deliverNotification(deps, decided.value.notification);
         return { push: decided.value.approval, decision, settled };
       },
     );
@@ -97,7 +105,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
       return sendPage(
         reply,
         200,
-        await renderConsole(gw, desk, request, ensureCsrf(request, reply, gw.config.publicUrl)),
+        await renderConsole(deps, desk, request, ensureCsrf(request, reply, deps.config.publicUrl)),
       );
     });
 
@@ -110,7 +118,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
           .code(303)
           .header('location', `/sandbox/console?${new URLSearchParams(params).toString()}`)
           .send();
-      if (!csrfValid(request, body.csrf, gw.config.publicUrl))
+      if (!csrfValid(request, body.csrf, deps.config.publicUrl))
         return back({ message: 'The page expired; try again.' });
       const text = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
       if (text('action') === 'dial') {
@@ -120,13 +128,13 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
           return back({
             message: `${dialled.value.operatorName} ${dialled.value.phone}: payment code ${dialled.value.otp}`,
           });
-        await deliverNotification(gw, dialled.value.notification);
+        await deliverNotification(deps, dialled.value.notification);
         return back({ message: `${dialled.value.approval.id} approved by dialling` });
       }
       const decision = text('action') === 'approve' ? 'approve' : 'decline';
       const decided = await desk.decide(text('id'), decision);
       if (!decided.ok) return back({ message: decided.error });
-      await deliverNotification(gw, decided.value.notification);
+      await deliverNotification(deps, decided.value.notification);
       return back({
         message: `${decided.value.approval.id} ${decision === 'approve' ? 'approved' : 'declined'}`,
       });
@@ -149,7 +157,7 @@ export function registerSandboxOperatorRoutes(app: FastifyInstance, gw: Gateway)
             html`<main><section class="card"><h1>Not found</h1></section></main>`,
           ),
         );
-      const csrf = ensureCsrf(request, reply, gw.config.publicUrl);
+      const csrf = ensureCsrf(request, reply, deps.config.publicUrl);
       const operatorName = operatorById(found.operatorId)?.name ?? found.operatorId;
       const decided = found.status !== 'pending';
       const body = html`<main><section class="card sandbox" data-testid="portal">
@@ -174,11 +182,11 @@ ${
       const body = bodyOf(request);
       const found = await desk.find(request.params.id);
       if (!found || found.kind !== 'portal') return reply.code(404).send({ error: 'no such request' });
-      if (!csrfValid(request, body.csrf, gw.config.publicUrl))
+      if (!csrfValid(request, body.csrf, deps.config.publicUrl))
         return reply.code(303).header('location', `/sandbox/operator-portal/${found.id}`).send();
       const decision = body.decision === 'approve' ? 'approve' : 'decline';
       const decided = await desk.decide(found.id, decision);
-      if (decided.ok) await deliverNotification(gw, decided.value.notification);
+      if (decided.ok) await deliverNotification(deps, decided.value.notification);
       // The portal sends the browser back where Cauri asked: the payment page, which shows the outcome.
       const back = checkUrl(found.returnUrl);
       return reply
@@ -198,21 +206,13 @@ export const CONSOLE_LIST_MAX = 50;
  * SMS. Plain HTML like the payment page, under the same CSP and CSRF rules.
  */
 async function renderConsole(
-  gw: Gateway,
+  deps: WithDb,
   desk: SimulatorDesk,
   request: FastifyRequest,
   csrf: string,
 ): Promise<string> {
   const pending = await desk.listPending(undefined, CONSOLE_LIST_MAX);
-  const sms = await gw.db.command((tx) =>
-    tx
-      .selectFrom('sms')
-      .selectAll()
-      .orderBy('created_at_ms', 'desc')
-      .orderBy('id', 'desc')
-      .limit(10)
-      .execute(),
-  );
+  const sms = await deps.db.command((tx) => latestSandboxSms(tx, 10));
   const message = (request.query as Record<string, unknown>).message;
   const hidden = html`<input type="hidden" name="csrf" value="${csrf}">`;
   const rows = pending.map(
