@@ -3,6 +3,7 @@ import { createWallet, fundSubaccount, fundWallet } from './commands/wallets.js'
 import { assert } from './core/assert.js';
 import type { Xof } from './core/money.js';
 import { type Database, uniqueViolation } from './store/database.js';
+import { findProjectIdByApikey } from './store/projects.js';
 import { newApiToken } from './commands/projects.js';
 import { createConsoleUser, signInCandidate } from './commands/console-users.js';
 import { hashPassword } from './core/password.js';
@@ -48,14 +49,10 @@ export async function seedSandbox(db: Database, nowMs: number): Promise<DemoProj
 
 function seedOnce(db: Database, nowMs: number): Promise<DemoProject> {
   return db.command(async (tx) => {
-    const existing = await tx
-      .selectFrom('projects')
-      .select('id')
-      .where('apikey', '=', DEMO_APIKEY)
-      .executeTakeFirst();
-    if (existing)
+    const existingId = await findProjectIdByApikey(tx, DEMO_APIKEY);
+    if (existingId !== undefined)
       return {
-        projectId: existing.id,
+        projectId: existingId,
         apikey: DEMO_APIKEY,
         apiToken: DEMO_API_TOKEN,
         walletPhone: DEMO_WALLET_PHONE,
