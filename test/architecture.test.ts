@@ -143,11 +143,8 @@ const CYCLES: readonly string[] = [
 /** Files that still cast to `Xof` instead of calling `xof()`. */
 const XOF_CASTS: readonly string[] = [
   'commands/payin-wallet.ts',
-  'commands/wallets.ts',
-  'core/operators.ts',
   'http/routes/checkout-page.ts',
   'operators/simulator-desk.ts',
-  'sandbox-seed.ts',
   'workers/payout-dispatcher.ts',
   'workers/refund-worker.ts',
 ];

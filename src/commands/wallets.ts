@@ -1,5 +1,5 @@
 import { accountIds, availableXof } from '../core/ledger.js';
-import { type Xof } from '../core/money.js';
+import { type Xof, xof } from '../core/money.js';
 import { operatorById, operatorForPhone, type PrefixTable } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
@@ -63,7 +63,7 @@ export async function fundWallet(
   );
   if (!posted.ok) return fail('internal_error');
   const account = (await lockAccounts(tx, dialect, [id])).get(id);
-  return ok({ phone, balanceXof: account ? availableXof(account) : (0 as Xof) });
+  return ok({ phone, balanceXof: account ? availableXof(account) : xof(0) });
 }
 
 export async function fundSubaccount(
@@ -107,7 +107,7 @@ export async function fundSubaccount(
   );
   if (!posted.ok) return fail('internal_error');
   const account = (await lockAccounts(tx, dialect, [id])).get(id);
-  return ok({ accountId: id, balanceXof: account ? availableXof(account) : (0 as Xof) });
+  return ok({ accountId: id, balanceXof: account ? availableXof(account) : xof(0) });
 }
 
 export function listBalances(
