@@ -93,7 +93,6 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
 
 /** Files that still take the whole `Gateway` instead of the dependencies they use. */
 const GATEWAY_USERS: readonly string[] = [
-  'cli/sandbox-commands.ts',
   'commands/lookup.ts',
   'commands/operator-notification.ts',
   'commands/payin-flow.ts',
@@ -105,12 +104,10 @@ const GATEWAY_USERS: readonly string[] = [
   'commands/payout-merchant.ts',
   'commands/payout-settle.ts',
   'commands/refunds.ts',
-  'http/console/pages-auth.ts',
   'http/console/router.ts',
   'http/routes/callbacks-resend.ts',
   'http/routes/cauri-v1.ts',
   'http/routes/checkout-page.ts',
-  'http/routes/common.ts',
   'http/routes/merchant-money.ts',
   'http/routes/openapi.ts',
   'http/routes/operations.ts',
@@ -123,7 +120,6 @@ const GATEWAY_USERS: readonly string[] = [
   'http/routes/payouts-bulk.ts',
   'http/routes/refunds.ts',
   'http/routes/sandbox-operators.ts',
-  'http/routes/sandbox.ts',
   'http/routes/withdrawal-confirm.ts',
   'http/routes/withdrawal-create.ts',
   'workers/callback-worker.ts',
