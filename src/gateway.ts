@@ -15,7 +15,8 @@ import { buildApp } from './http/app.js';
 import type { OperatorConnector } from './operators/connector.js';
 import { SimulatorConnector } from './operators/simulator.js';
 import { recordExchanges, storeExchanges } from './operators/recording-connector.js';
-import { type Database, type Tx, openDatabase } from './store/database.js';
+import { type Database, openDatabase } from './store/database.js';
+import { settingOnce } from './store/settings.js';
 import { PayoutDispatcher } from './workers/payout-dispatcher.js';
 import { SimulatorDesk, simulatorKey } from './operators/simulator-desk.js';
 import { PayinResolver } from './workers/payin-resolver.js';
@@ -77,19 +78,7 @@ export async function loadPrefixes(file: string | undefined): Promise<PrefixTabl
 /** The token-signing secret: configured, or generated once and kept in the database for every instance. */
 export async function tokenSecretOf(db: Database, configured: string | undefined): Promise<string> {
   if (configured !== undefined) return configured;
-  return db.command(async (tx: Tx) => {
-    await tx
-      .insertInto('settings')
-      .values({ key: 'token_secret', value: randomBytes(32).toString('hex') })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    const row = await tx
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', 'token_secret')
-      .executeTakeFirstOrThrow();
-    return row.value;
-  });
+  return db.command((tx) => settingOnce(tx, 'token_secret', randomBytes(32).toString('hex')));
 }
 
 /** The logger: off unless asked for (`npm start` asks), at `CAURI_LOG_LEVEL`, with access lines per `CAURI_ACCESS_LOG` (ADR 0020). */

@@ -1,8 +1,9 @@
 import { createProject } from './commands/projects.js';
 import { createWallet, fundSubaccount, fundWallet } from './commands/wallets.js';
 import { assert } from './core/assert.js';
-import type { Xof } from './core/money.js';
+import { xof } from './core/money.js';
 import { type Database, uniqueViolation } from './store/database.js';
+import { findProjectIdByApikey } from './store/projects.js';
 import { newApiToken } from './commands/projects.js';
 import { createConsoleUser, signInCandidate } from './commands/console-users.js';
 import { hashPassword } from './core/password.js';
@@ -15,8 +16,8 @@ import { hashPassword } from './core/password.js';
 export const DEMO_APIKEY = 'CAURISANDBOXDEMO1';
 export const DEMO_API_TOKEN = newApiToken(Date.UTC(2026, 0, 1), 'cauri-sandbox-demo');
 export const DEMO_WALLET_PHONE = '22670123456';
-export const DEMO_WALLET_BALANCE_XOF = 500_000 as Xof;
-export const DEMO_SUBACCOUNT_BALANCE_XOF = 1_000_000 as Xof;
+export const DEMO_WALLET_BALANCE_XOF = xof(500_000);
+export const DEMO_SUBACCOUNT_BALANCE_XOF = xof(1_000_000);
 /** Operators whose demo sub-accounts are funded: the wallet, Orange and Moov Burkina. */
 export const DEMO_FUNDED_OPERATORS = ['0', '11', '12'] as const;
 
@@ -48,14 +49,10 @@ export async function seedSandbox(db: Database, nowMs: number): Promise<DemoProj
 
 function seedOnce(db: Database, nowMs: number): Promise<DemoProject> {
   return db.command(async (tx) => {
-    const existing = await tx
-      .selectFrom('projects')
-      .select('id')
-      .where('apikey', '=', DEMO_APIKEY)
-      .executeTakeFirst();
-    if (existing)
+    const existingId = await findProjectIdByApikey(tx, DEMO_APIKEY);
+    if (existingId !== undefined)
       return {
-        projectId: existing.id,
+        projectId: existingId,
         apikey: DEMO_APIKEY,
         apiToken: DEMO_API_TOKEN,
         walletPhone: DEMO_WALLET_PHONE,

@@ -1,13 +1,15 @@
 import { loadConfig } from '../config.js';
-import { type ProjectChanges, createProject, updateProject, toProject } from '../commands/projects.js';
+import { type ProjectChanges, createProject, updateProject } from '../commands/projects.js';
 import { listSms } from '../commands/sms.js';
 import { createWallet, fundSubaccount, fundWallet, listBalances } from '../commands/wallets.js';
 import { ledgerTotals } from '../core/ledger.js';
 import { parseAmountXof } from '../core/money.js';
 import { ALL_OPERATORS } from '../core/operators.js';
 import type { Result } from '../core/result-codes.js';
-import { toBalance } from '../store/ledger-store.js';
+import type { Project } from '../core/project.js';
 import { type Database, openDatabase } from '../store/database.js';
+import { listProjects } from '../store/projects.js';
+import { allAccountBalances } from '../store/wallets.js';
 import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from './args.js';
 import { SANDBOX_HELP, cliGateway, runSandboxCommand } from './sandbox-commands.js';
 import { CALLBACKS_HELP, runCallbackCommand } from './callbacks.js';
@@ -48,6 +50,9 @@ ${BACKUP_HELP}
 Environment: CAURI_DATA_DIR (default ./data) or DATABASE_URL, as for the server.`;
 
 type Output = { json: unknown; text: string };
+
+/** How many projects `project list` prints. */
+const PROJECTS_LISTED_MAX = 1000;
 
 async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output> {
   const [group, action, ...rest] = args.positionals;
@@ -119,10 +124,7 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
       return { json: project, text: describeProject(project) };
     }
     case 'project list': {
-      const rows = await db.command((tx) =>
-        tx.selectFrom('projects').selectAll().orderBy('created_at_ms').limit(1000).execute(),
-      );
-      const projects = rows.map(toProject);
+      const projects = await db.command((tx) => listProjects(tx, 'oldest', PROJECTS_LISTED_MAX));
       return { json: projects, text: projects.map(describeProject).join('\n') || 'no projects' };
     }
     case 'wallet create': {
@@ -165,7 +167,7 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
       checkFlags(args, ['project', 'phone']);
       const { lines, totals } = await db.command(async (tx) => ({
         lines: await listBalances(tx, { projectId: flag(args, 'project'), phone: flag(args, 'phone') }),
-        totals: ledgerTotals((await tx.selectFrom('accounts').selectAll().execute()).map(toBalance)),
+        totals: ledgerTotals(await allAccountBalances(tx)),
       }));
       const table = lines.map(
         (l) =>
@@ -235,7 +237,7 @@ function operatorsFlag(args: ParsedArgs): string[] | undefined {
     .filter((id) => id !== '');
 }
 
-function describeProject(p: ReturnType<typeof toProject>): string {
+function describeProject(p: Project): string {
   return `${p.id}  "${p.name}"  Apikey ${p.apikey}  payin ${p.payinEnabled ? 'on' : 'off'}  payout ${p.payoutEnabled ? 'on' : 'off'}  IPs [${p.allowedIps.join(', ')}]  operators [${p.operatorIds.join(',')}]  callbacks ${p.callbackMode}`;
 }
 

@@ -1,6 +1,13 @@
 import { loadConfig } from '../config.js';
 import { systemClock } from '../core/clock.js';
-import { type Gateway } from '../commands/context.js';
+import type {
+  WithClock,
+  WithConfig,
+  WithConnector,
+  WithDb,
+  WithPrefixes,
+  WithTokens,
+} from '../commands/context.js';
 import { deliverNotification } from '../commands/operator-notification.js';
 import { loadPrefixes, tokenSecretOf } from '../gateway.js';
 import { SIM_LIST_LIMIT_MAX, SimulatorDesk, simulatorKey } from '../operators/simulator-desk.js';
@@ -21,8 +28,11 @@ export const SANDBOX_HELP = `  ussd dial PHONE [--code CODE]                the 
 
 export type Output = { json: unknown; text: string };
 
+/** What the sandbox actions need: the server's database and settings, and the simulator as connector. */
+export type CliDeps = WithDb & WithClock & WithConfig & WithTokens & WithPrefixes & WithConnector;
+
 /** A gateway context for the CLI: the same database, the simulator, the system clock. */
-export async function cliGateway(db: Database): Promise<Gateway> {
+export async function cliGateway(db: Database): Promise<CliDeps> {
   const config = loadConfig();
   // The simulator exists only in the sandbox (ADR 0009), from the CLI as from the server.
   if (config.mode !== 'sandbox') throw new UsageError('sandbox actions exist only in sandbox mode');
@@ -47,15 +57,15 @@ export async function cliGateway(db: Database): Promise<Gateway> {
 
 /** Runs `ussd …` and `push …`; undefined for any other command. */
 export async function runSandboxCommand(
-  gwOf: () => Promise<Gateway>,
+  depsOf: () => Promise<CliDeps>,
   args: ParsedArgs,
   mode: string,
 ): Promise<Output | undefined> {
   const [group, action, ...rest] = args.positionals;
   if (group !== 'ussd' && group !== 'push') return undefined;
   if (mode !== 'sandbox') throw new UsageError('sandbox actions exist only in sandbox mode');
-  const gw = await gwOf();
-  const desk = simulatorDeskOf(gw.connector);
+  const deps = await depsOf();
+  const desk = simulatorDeskOf(deps.connector);
   if (!desk) throw new UsageError('the operator simulator is not in use');
   switch (`${group} ${action ?? ''}`) {
     case 'ussd dial': {
@@ -77,7 +87,7 @@ export async function runSandboxCommand(
           text: `${value.operatorName} ${value.phone}: payment code ${value.otp} (valid until ${json.expiresAt})`,
         };
       }
-      const settled = await deliverNotification(gw, value.notification);
+      const settled = await deliverNotification(deps, value.notification);
       return {
         json: { action: 'approved', phone: value.phone, push: value.approval, settled },
         text: `approved ${value.approval.id} (${value.approval.operatorName}, ${value.approval.amountXof} XOF): payin ${settled}`,
@@ -99,7 +109,7 @@ export async function runSandboxCommand(
       const decision = action === 'approve' ? 'approve' : 'decline';
       const decided = await desk.decide(rest[0] ?? '', decision);
       if (!decided.ok) throw new UsageError(decided.error);
-      const settled = await deliverNotification(gw, decided.value.notification);
+      const settled = await deliverNotification(deps, decided.value.notification);
       return {
         json: { push: decided.value.approval, decision, settled },
         text: `${decision === 'approve' ? 'approved' : 'declined'} ${decided.value.approval.id}: payin ${settled}`,

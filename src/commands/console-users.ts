@@ -2,7 +2,33 @@ import { createHash, randomBytes } from 'node:crypto';
 import { newId } from '../core/ids.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import type { Tx } from '../store/database.js';
-import type { ConsoleUserTable } from '../store/schema-payin-surface.js';
+import {
+  type AuditLine,
+  type ConsoleUser,
+  type ConsoleUserWithHash,
+  withoutHash,
+  consoleUsernameTaken,
+  countConsoleUsers,
+  deleteConsoleUserById,
+  deleteSession,
+  deleteSessionsOfUser,
+  findConsoleUserById,
+  findConsoleUserByName,
+  findSession,
+  insertAuditLine,
+  insertConsoleSession,
+  insertConsoleUser,
+  listAuditLines,
+  listConsoleUsersByName,
+  pruneConsoleSessions,
+  recordFailedSignIn,
+  recordSuccessfulSignIn,
+  setConsoleUserPassword,
+  touchSession,
+  unlockConsoleUserById,
+} from '../store/console-users.js';
+
+export type { AuditLine, ConsoleUser } from '../store/console-users.js';
 
 /**
  * Operator accounts and sessions of the console (ADR 0008). Password hashing (hundreds of
@@ -36,26 +62,6 @@ export function sessionIdHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export interface ConsoleUser {
-  id: string;
-  username: string;
-  lockedUntilMs: number | null;
-  failedAttempts: number;
-  createdAtMs: number;
-  lastSignInAtMs: number | null;
-}
-
-function toUser(row: ConsoleUserTable): ConsoleUser {
-  return {
-    id: row.id,
-    username: row.username,
-    lockedUntilMs: row.locked_until_ms === null ? null : Number(row.locked_until_ms),
-    failedAttempts: Number(row.failed_attempts),
-    createdAtMs: Number(row.created_at_ms),
-    lastSignInAtMs: row.last_sign_in_at_ms === null ? null : Number(row.last_sign_in_at_ms),
-  };
-}
-
 export async function createConsoleUser(
   tx: Tx,
   usernameRaw: string,
@@ -65,40 +71,15 @@ export async function createConsoleUser(
   const username = normalizeUsername(usernameRaw);
   if (username === undefined)
     return fail('invalid_input', 'a username has 2 to 64 characters: letters, digits, and . _ @ -');
-  const existing = await tx
-    .selectFrom('console_users')
-    .select('id')
-    .where('username', '=', username)
-    .executeTakeFirst();
-  if (existing) return fail('invalid_input', `user ${username} already exists`);
-  const count = await tx
-    .selectFrom('console_users')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
-  if (Number(count.n) >= CONSOLE_POLICY.usersMax)
+  if (await consoleUsernameTaken(tx, username))
+    return fail('invalid_input', `user ${username} already exists`);
+  if ((await countConsoleUsers(tx)) >= CONSOLE_POLICY.usersMax)
     return fail('invalid_input', `at most ${CONSOLE_POLICY.usersMax} console users`);
-  const row: ConsoleUserTable = {
-    id: newId('usr', nowMs),
-    username,
-    password_hash: passwordHash,
-    failed_attempts: 0,
-    locked_until_ms: null,
-    created_at_ms: nowMs,
-    password_changed_at_ms: nowMs,
-    last_sign_in_at_ms: null,
-  };
-  await tx.insertInto('console_users').values(row).execute();
-  return ok(toUser(row));
+  return ok(await insertConsoleUser(tx, { id: newId('usr', nowMs), username, passwordHash, nowMs }));
 }
 
-export async function listConsoleUsers(tx: Tx): Promise<ConsoleUser[]> {
-  const rows = await tx
-    .selectFrom('console_users')
-    .selectAll()
-    .orderBy('username')
-    .limit(CONSOLE_POLICY.usersMax)
-    .execute();
-  return rows.map(toUser);
+export function listConsoleUsers(tx: Tx): Promise<ConsoleUser[]> {
+  return listConsoleUsersByName(tx, CONSOLE_POLICY.usersMax);
 }
 
 /** A new password ends every session of the user and lifts a lock-out. */
@@ -110,43 +91,30 @@ export async function setConsolePassword(
 ): Promise<Result<ConsoleUser>> {
   const user = await userNamed(tx, usernameRaw);
   if (user === undefined) return fail('not_found', `no console user ${usernameRaw}`);
-  await tx
-    .updateTable('console_users')
-    .set({
-      password_hash: passwordHash,
-      password_changed_at_ms: nowMs,
-      failed_attempts: 0,
-      locked_until_ms: null,
-    })
-    .where('id', '=', user.id)
-    .execute();
-  await tx.deleteFrom('console_sessions').where('user_id', '=', user.id).execute();
-  return ok({ ...toUser(user), failedAttempts: 0, lockedUntilMs: null });
+  await setConsoleUserPassword(tx, user.id, passwordHash, nowMs);
+  await deleteSessionsOfUser(tx, user.id);
+  return ok({ ...withoutHash(user), failedAttempts: 0, lockedUntilMs: null });
 }
 
 export async function unlockConsoleUser(tx: Tx, usernameRaw: string): Promise<Result<ConsoleUser>> {
   const user = await userNamed(tx, usernameRaw);
   if (user === undefined) return fail('not_found', `no console user ${usernameRaw}`);
-  await tx
-    .updateTable('console_users')
-    .set({ failed_attempts: 0, locked_until_ms: null })
-    .where('id', '=', user.id)
-    .execute();
-  return ok({ ...toUser(user), failedAttempts: 0, lockedUntilMs: null });
+  await unlockConsoleUserById(tx, user.id);
+  return ok({ ...withoutHash(user), failedAttempts: 0, lockedUntilMs: null });
 }
 
 export async function deleteConsoleUser(tx: Tx, usernameRaw: string): Promise<Result<{ username: string }>> {
   const user = await userNamed(tx, usernameRaw);
   if (user === undefined) return fail('not_found', `no console user ${usernameRaw}`);
-  await tx.deleteFrom('console_sessions').where('user_id', '=', user.id).execute();
-  await tx.deleteFrom('console_users').where('id', '=', user.id).execute();
+  await deleteSessionsOfUser(tx, user.id);
+  await deleteConsoleUserById(tx, user.id);
   return ok({ username: user.username });
 }
 
-async function userNamed(tx: Tx, usernameRaw: string): Promise<ConsoleUserTable | undefined> {
+async function userNamed(tx: Tx, usernameRaw: string): Promise<ConsoleUserWithHash | undefined> {
   const username = normalizeUsername(usernameRaw);
   if (username === undefined) return undefined;
-  return tx.selectFrom('console_users').selectAll().where('username', '=', username).executeTakeFirst();
+  return findConsoleUserByName(tx, username);
 }
 
 /** What sign-in needs before the (slow, transaction-free) password check. */
@@ -159,8 +127,8 @@ export async function signInCandidate(
   return {
     id: row.id,
     username: row.username,
-    passwordHash: row.password_hash,
-    lockedUntilMs: row.locked_until_ms === null ? null : Number(row.locked_until_ms),
+    passwordHash: row.passwordHash,
+    lockedUntilMs: row.lockedUntilMs,
   };
 }
 
@@ -183,71 +151,34 @@ export interface SignInRecord {
  */
 export async function recordSignIn(tx: Tx, record: SignInRecord): Promise<SignInOutcome> {
   const { userId, nowMs } = record;
-  const user = await tx.selectFrom('console_users').selectAll().where('id', '=', userId).executeTakeFirst();
+  const user = await findConsoleUserById(tx, userId);
   if (user === undefined) return { outcome: 'refused', lockedNow: false };
-  if (user.locked_until_ms !== null && Number(user.locked_until_ms) > nowMs) return { outcome: 'locked' };
+  if (user.lockedUntilMs !== null && user.lockedUntilMs > nowMs) return { outcome: 'locked' };
   if (!record.passwordMatched) {
-    const failed = Number(user.failed_attempts) + 1;
+    const failed = user.failedAttempts + 1;
     const lock = failed >= CONSOLE_POLICY.failedAttemptsMax;
-    await tx
-      .updateTable('console_users')
-      .set((eb) =>
-        lock
-          ? { failed_attempts: 0, locked_until_ms: nowMs + CONSOLE_POLICY.lockoutMs }
-          : { failed_attempts: eb('failed_attempts', '+', 1) },
-      )
-      .where('id', '=', userId)
-      .execute();
+    await recordFailedSignIn(tx, userId, lock ? nowMs + CONSOLE_POLICY.lockoutMs : undefined);
     return { outcome: 'refused', lockedNow: lock };
   }
-  await tx
-    .updateTable('console_users')
-    .set({ failed_attempts: 0, locked_until_ms: null, last_sign_in_at_ms: nowMs })
-    .where('id', '=', userId)
-    .execute();
+  await recordSuccessfulSignIn(tx, userId, nowMs);
   const token = randomBytes(32).toString('base64url');
-  await pruneSessions(tx, userId, nowMs);
-  await tx
-    .insertInto('console_sessions')
-    .values({
-      id_hash: sessionIdHash(token),
-      user_id: userId,
-      created_at_ms: nowMs,
-      last_seen_at_ms: nowMs,
-      expires_at_ms: nowMs + CONSOLE_POLICY.sessionAbsoluteMs,
-      ip: record.ip.slice(0, 64),
-      user_agent: record.userAgent.slice(0, 200),
-    })
-    .execute();
+  // Drops ended sessions everywhere and keeps at most `sessionsPerUserMax - 1` of this user's.
+  await pruneConsoleSessions(
+    tx,
+    userId,
+    nowMs,
+    nowMs - CONSOLE_POLICY.sessionIdleMs,
+    CONSOLE_POLICY.sessionsPerUserMax - 1,
+  );
+  await insertConsoleSession(tx, {
+    idHash: sessionIdHash(token),
+    userId,
+    nowMs,
+    expiresAtMs: nowMs + CONSOLE_POLICY.sessionAbsoluteMs,
+    ip: record.ip.slice(0, 64),
+    userAgent: record.userAgent.slice(0, 200),
+  });
   return { outcome: 'signed_in', token, userId };
-}
-
-/** Drops ended sessions everywhere and keeps at most `sessionsPerUserMax - 1` of this user's. */
-async function pruneSessions(tx: Tx, userId: string, nowMs: number): Promise<void> {
-  await tx
-    .deleteFrom('console_sessions')
-    .where((eb) =>
-      eb.or([
-        eb('expires_at_ms', '<=', nowMs),
-        eb('last_seen_at_ms', '<=', nowMs - CONSOLE_POLICY.sessionIdleMs),
-      ]),
-    )
-    .execute();
-  const kept = await tx
-    .selectFrom('console_sessions')
-    .select('id_hash')
-    .where('user_id', '=', userId)
-    .orderBy('last_seen_at_ms', 'desc')
-    .limit(CONSOLE_POLICY.sessionsPerUserMax - 1)
-    .execute();
-  let drop = tx.deleteFrom('console_sessions').where('user_id', '=', userId);
-  if (kept.length > 0)
-    drop = drop.where(
-      'id_hash',
-      'not in',
-      kept.map((k) => k.id_hash),
-    );
-  await drop.execute();
 }
 
 export interface ConsoleSession {
@@ -263,36 +194,20 @@ export async function resolveSession(
 ): Promise<ConsoleSession | undefined> {
   if (!TOKEN.test(token)) return undefined;
   const idHash = sessionIdHash(token);
-  const row = await tx
-    .selectFrom('console_sessions')
-    .innerJoin('console_users', 'console_users.id', 'console_sessions.user_id')
-    .select([
-      'console_sessions.user_id',
-      'console_sessions.last_seen_at_ms',
-      'console_sessions.expires_at_ms',
-      'console_users.username',
-    ])
-    .where('console_sessions.id_hash', '=', idHash)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
-  const lastSeenMs = Number(row.last_seen_at_ms);
-  if (Number(row.expires_at_ms) <= nowMs || lastSeenMs + CONSOLE_POLICY.sessionIdleMs <= nowMs) {
-    await tx.deleteFrom('console_sessions').where('id_hash', '=', idHash).execute();
+  const session = await findSession(tx, idHash);
+  if (session === undefined) return undefined;
+  const lastSeenMs = session.lastSeenAtMs;
+  if (session.expiresAtMs <= nowMs || lastSeenMs + CONSOLE_POLICY.sessionIdleMs <= nowMs) {
+    await deleteSession(tx, idHash);
     return undefined;
   }
-  if (nowMs - lastSeenMs >= CONSOLE_POLICY.sessionTouchEveryMs) {
-    await tx
-      .updateTable('console_sessions')
-      .set({ last_seen_at_ms: nowMs })
-      .where('id_hash', '=', idHash)
-      .execute();
-  }
-  return { userId: row.user_id, username: row.username };
+  if (nowMs - lastSeenMs >= CONSOLE_POLICY.sessionTouchEveryMs) await touchSession(tx, idHash, nowMs);
+  return { userId: session.userId, username: session.username };
 }
 
 export async function endSession(tx: Tx, token: string): Promise<void> {
   if (!TOKEN.test(token)) return;
-  await tx.deleteFrom('console_sessions').where('id_hash', '=', sessionIdHash(token)).execute();
+  await deleteSession(tx, sessionIdHash(token));
 }
 
 export interface AuditEntry {
@@ -305,43 +220,16 @@ export interface AuditEntry {
 
 /** Appends to the audit trail. Callers must never put a secret in `detail`. */
 export async function recordAudit(tx: Tx, entry: AuditEntry, nowMs: number): Promise<void> {
-  await tx
-    .insertInto('console_audit')
-    .values({
-      id: newId('aud', nowMs),
-      at_ms: nowMs,
-      username: entry.username.slice(0, 64),
-      action: entry.action.slice(0, 64),
-      target: entry.target.slice(0, AUDIT_TEXT_MAX),
-      detail: (entry.detail ?? '').slice(0, AUDIT_TEXT_MAX),
-      ip: entry.ip.slice(0, 64),
-    })
-    .execute();
+  await insertAuditLine(tx, newId('aud', nowMs), {
+    atMs: nowMs,
+    username: entry.username.slice(0, 64),
+    action: entry.action.slice(0, 64),
+    target: entry.target.slice(0, AUDIT_TEXT_MAX),
+    detail: (entry.detail ?? '').slice(0, AUDIT_TEXT_MAX),
+    ip: entry.ip.slice(0, 64),
+  });
 }
 
-export interface AuditLine {
-  atMs: number;
-  username: string;
-  action: string;
-  target: string;
-  detail: string;
-  ip: string;
-}
-
-export async function listAudit(tx: Tx, limit: number, beforeMs?: number): Promise<AuditLine[]> {
-  let query = tx
-    .selectFrom('console_audit')
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(Math.min(Math.max(limit, 1), 500));
-  if (beforeMs !== undefined) query = query.where('at_ms', '<', beforeMs);
-  const rows = await query.execute();
-  return rows.map((r) => ({
-    atMs: Number(r.at_ms),
-    username: r.username,
-    action: r.action,
-    target: r.target,
-    detail: r.detail,
-    ip: r.ip,
-  }));
+export function listAudit(tx: Tx, limit: number, beforeMs?: number): Promise<AuditLine[]> {
+  return listAuditLines(tx, Math.min(Math.max(limit, 1), 500), beforeMs);
 }

@@ -2,6 +2,8 @@ import type { Mode } from '../config.js';
 import { verifyPassword } from '../core/password.js';
 import { DEMO_APIKEY, DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER } from '../sandbox-seed.js';
 import type { Database } from '../store/database.js';
+import { findProjectIdByApikey } from '../store/projects.js';
+import { readSetting, settingOnce } from '../store/settings.js';
 import { signInCandidate } from './console-users.js';
 
 /**
@@ -23,7 +25,7 @@ export class DatabaseModeError extends Error {
 /** What makes a database a sandbox one, whatever its mode record says (older databases have none). */
 async function sandboxTraces(db: Database): Promise<string | undefined> {
   const [demoProject, demoUser] = await db.command(async (tx) => [
-    await tx.selectFrom('projects').select('id').where('apikey', '=', DEMO_APIKEY).executeTakeFirst(),
+    await findProjectIdByApikey(tx, DEMO_APIKEY),
     await signInCandidate(tx, DEMO_CONSOLE_USER),
   ]);
   if (demoProject !== undefined) return `it holds the sandbox demo project (Apikey ${DEMO_APIKEY})`;
@@ -34,24 +36,10 @@ async function sandboxTraces(db: Database): Promise<string | undefined> {
 
 /** Records the mode on a new database, and refuses a database of the other mode with a one-line reason. */
 export async function checkDatabaseMode(db: Database, mode: Mode): Promise<void> {
-  const stored = await db.command((tx) =>
-    tx.selectFrom('settings').select('value').where('key', '=', MODE_SETTING).executeTakeFirst(),
-  );
+  const stored = await db.command((tx) => readSetting(tx, MODE_SETTING));
   // A database from before the mode was recorded is a sandbox one if it holds sandbox data.
   const initial: Mode = stored === undefined && (await sandboxTraces(db)) !== undefined ? 'sandbox' : mode;
-  const recorded = await db.command(async (tx) => {
-    await tx
-      .insertInto('settings')
-      .values({ key: MODE_SETTING, value: initial })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    const row = await tx
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', MODE_SETTING)
-      .executeTakeFirstOrThrow();
-    return row.value;
-  });
+  const recorded = await db.command((tx) => settingOnce(tx, MODE_SETTING, initial));
   if (mode === 'production') {
     if (recorded !== 'production') {
       throw new DatabaseModeError(

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { Tx } from '../store/database.js';
+import type { Dialect, Tx } from '../store/database.js';
+import {
+  type KeyOf,
+  insertKeyClaim,
+  lockRecordedKey,
+  reclaimKey,
+  recordKeyResponse,
+  releaseKey,
+} from '../store/idempotency.js';
+
+export type { KeyOf } from '../store/idempotency.js';
 
 /**
  * `Idempotency-Key` (Cauri's addition; LigdiCash has none, spec §8.4). A successful create is
@@ -29,57 +39,29 @@ export function requestHash(endpoint: string, body: unknown): string {
 
 export type Claim = { kind: 'claimed' } | { kind: 'replay'; response: unknown } | { kind: 'conflict' };
 
-export interface KeyOf {
-  projectId: string;
-  key: string;
-}
-
 /**
  * Takes the key for this request: `claimed` (run the command, then `settleKey`), the recorded
  * answer of an earlier success with the same body, or `conflict` for another body.
  */
 export async function claimKey(
   tx: Tx,
-  dialect: 'sqlite' | 'postgres',
+  dialect: Dialect,
   k: KeyOf,
   endpoint: string,
   hash: string,
   nowMs: number,
 ): Promise<Claim> {
   for (let round = 0; round < CLAIM_ROUNDS_MAX; round++) {
-    // ON CONFLICT DO NOTHING waits, on PostgreSQL, for the transaction that inserted the same key.
-    const inserted = await tx
-      .insertInto('idempotency')
-      .values({
-        project_id: k.projectId,
-        idempotency_key: k.key,
-        endpoint,
-        request_hash: hash,
-        response: CLAIMED,
-        created_at_ms: nowMs,
-      })
-      .onConflict((oc) => oc.columns(['project_id', 'idempotency_key']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { kind: 'claimed' };
-    const query = tx
-      .selectFrom('idempotency')
-      .select(['request_hash', 'response', 'created_at_ms'])
-      .where('project_id', '=', k.projectId)
-      .where('idempotency_key', '=', k.key);
-    const row = await (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+    if (await insertKeyClaim(tx, k, endpoint, hash, CLAIMED, nowMs)) return { kind: 'claimed' };
+    const row = await lockRecordedKey(tx, dialect, k);
     if (!row) continue;
-    if (nowMs - Number(row.created_at_ms) > IDEMPOTENCY_TTL_MS) {
-      await tx
-        .updateTable('idempotency')
-        .set({ endpoint, request_hash: hash, response: CLAIMED, created_at_ms: nowMs })
-        .where('project_id', '=', k.projectId)
-        .where('idempotency_key', '=', k.key)
-        .execute();
+    if (nowMs - row.createdAtMs > IDEMPOTENCY_TTL_MS) {
+      await reclaimKey(tx, k, endpoint, hash, CLAIMED, nowMs);
       return { kind: 'claimed' };
     }
     // A claim is visible to others only once committed, and a committed claim has its answer or is
     // gone; an unfinished one here would be a bug, and replaying "" would be worse than refusing.
-    if (row.request_hash !== hash || row.response === CLAIMED) return { kind: 'conflict' };
+    if (row.requestHash !== hash || row.response === CLAIMED) return { kind: 'conflict' };
     return { kind: 'replay', response: JSON.parse(row.response) as unknown };
   }
   return { kind: 'conflict' };
@@ -91,18 +73,6 @@ export async function settleKey(
   k: KeyOf,
   response: { succeeded: true; body: unknown } | { succeeded: false },
 ): Promise<void> {
-  if (response.succeeded) {
-    await tx
-      .updateTable('idempotency')
-      .set({ response: JSON.stringify(response.body) })
-      .where('project_id', '=', k.projectId)
-      .where('idempotency_key', '=', k.key)
-      .execute();
-  } else {
-    await tx
-      .deleteFrom('idempotency')
-      .where('project_id', '=', k.projectId)
-      .where('idempotency_key', '=', k.key)
-      .execute();
-  }
+  if (response.succeeded) await recordKeyResponse(tx, k, JSON.stringify(response.body));
+  else await releaseKey(tx, k);
 }

@@ -1,5 +1,6 @@
+import type { Project } from '../core/project.js';
+import { projectFromRow } from '../store/projects.js';
 import type { ProjectTable } from '../store/schema.js';
-import { type Project, toProject } from './projects.js';
 
 /**
  * Projects by Apikey, kept briefly in memory so that an API call does not read its project's row
@@ -54,7 +55,7 @@ export class ProjectCache {
     if (this.ttlMs <= 0 || generation !== this.generation) return;
     if (this.entries.size >= PROJECT_CACHE_ENTRIES_MAX) this.entries.clear();
     // Shared by every request that authenticates with this key until it expires: frozen.
-    const project = toProject(row);
+    const project = projectFromRow(row);
     Object.freeze(project.allowedIps);
     Object.freeze(project.operatorIds);
     this.entries.set(apikey, { row, project: Object.freeze(project), atMs: this.nowMs() });

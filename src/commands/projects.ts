@@ -3,48 +3,31 @@ import { isIP } from 'node:net';
 import { CALLBACK_MODES, type CallbackMode, DEFAULT_CALLBACK_MODE } from '../core/callbacks.js';
 import { newId, randomUpperAlnum } from '../core/ids.js';
 import { ALL_OPERATORS } from '../core/operators.js';
+import type { Project, ProjectSettings } from '../core/project.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import { base64url } from '../core/tokens.js';
 import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { type Tx, afterCommit } from '../store/database.js';
-import { prepared } from '../store/prepared.js';
-import type { ProjectTable } from '../store/schema.js';
+import {
+  findProjectById,
+  findProjectRowByApikey,
+  insertProject,
+  projectFromRow,
+  listProjectChoices,
+  setProjectCredentials,
+  updateProjectSettings,
+} from '../store/projects.js';
 import type { ProjectCache } from './project-cache.js';
 
-/** An API project as the commands see it (spec §1.5). */
-export interface Project {
-  id: string;
-  name: string;
-  apikey: string;
-  payinEnabled: boolean;
-  payoutEnabled: boolean;
-  allowedIps: string[];
-  operatorIds: string[];
-  callbackUrl: string;
-  /** How callbacks are encoded (ADR 0006). */
-  callbackMode: CallbackMode;
-  createdAtMs: number;
-}
+// The domain type lives in the core; it is re-exported here for the many files that import it from here.
+export type { Project } from '../core/project.js';
+// Kept for the files that still read project rows themselves; the mapping is the store's.
+export { projectFromRow as toProject } from '../store/projects.js';
 
 export const ALLOWED_IPS_MAX = 3;
 export const PROJECT_NAME_LENGTH_MAX = 100;
 const APIKEY_LENGTH = 17;
 const CREDENTIAL_LENGTH_MAX = 2048;
-
-export function toProject(row: ProjectTable): Project {
-  return {
-    id: row.id,
-    name: row.name,
-    apikey: row.apikey,
-    payinEnabled: row.payin_enabled === 1,
-    payoutEnabled: row.payout_enabled === 1,
-    allowedIps: JSON.parse(row.allowed_ips) as string[],
-    operatorIds: JSON.parse(row.operator_ids) as string[],
-    callbackUrl: row.callback_url,
-    callbackMode: row.callback_mode === 'json' ? 'json' : 'ligdicash',
-    createdAtMs: Number(row.created_at_ms),
-  };
-}
 
 export function hashApiToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -120,24 +103,21 @@ export async function createProject(
   if (invalid !== undefined) return fail('invalid_input', invalid);
   const apikey = input.fixedCredentials?.apikey ?? randomUpperAlnum(APIKEY_LENGTH);
   const apiToken = input.fixedCredentials?.token ?? newApiToken(nowMs);
-  const row: ProjectTable = {
+  const project: Project = {
     id: newId('prj'),
     name: input.name.trim(),
     apikey,
-    token_hash: hashApiToken(apiToken),
-    payin_enabled: input.payinEnabled ? 1 : 0,
-    payout_enabled: input.payoutEnabled ? 1 : 0,
-    allowed_ips: JSON.stringify(input.allowedIps),
-    operator_ids: JSON.stringify(input.operatorIds ?? ALL_OPERATORS.map((op) => op.id)),
-    callback_url: input.callbackUrl ?? '',
-    created_at_ms: nowMs,
-    callback_mode: input.callbackMode ?? DEFAULT_CALLBACK_MODE,
-    webhook_secret: generateWebhookSecret(),
-    webhook_secret_previous: null,
-    webhook_secret_rotated_at_ms: null,
+    payinEnabled: input.payinEnabled,
+    payoutEnabled: input.payoutEnabled,
+    allowedIps: [...input.allowedIps],
+    operatorIds: [...(input.operatorIds ?? ALL_OPERATORS.map((op) => op.id))],
+    callbackUrl: input.callbackUrl ?? '',
+    callbackMode: input.callbackMode ?? DEFAULT_CALLBACK_MODE,
+    createdAtMs: nowMs,
   };
-  await tx.insertInto('projects').values(row).execute();
-  return ok({ project: toProject(row), apiToken, webhookSecret: row.webhook_secret });
+  const webhookSecret = generateWebhookSecret();
+  await insertProject(tx, project, { tokenHash: hashApiToken(apiToken), webhookSecret });
+  return ok({ project, apiToken, webhookSecret });
 }
 
 export type ProjectChanges = Partial<Omit<ProjectInput, 'fixedCredentials'>>;
@@ -149,19 +129,12 @@ export async function updateProject(
 ): Promise<Result<Project>> {
   const invalid = validateProjectSettings(changes);
   if (invalid !== undefined) return fail('invalid_input', invalid);
-  const set: Partial<ProjectTable> = {};
-  if (changes.name !== undefined) set.name = changes.name.trim();
-  if (changes.payinEnabled !== undefined) set.payin_enabled = changes.payinEnabled ? 1 : 0;
-  if (changes.payoutEnabled !== undefined) set.payout_enabled = changes.payoutEnabled ? 1 : 0;
-  if (changes.allowedIps !== undefined) set.allowed_ips = JSON.stringify(changes.allowedIps);
-  if (changes.operatorIds !== undefined) set.operator_ids = JSON.stringify(changes.operatorIds);
-  if (changes.callbackUrl !== undefined) set.callback_url = changes.callbackUrl;
-  if (changes.callbackMode !== undefined) set.callback_mode = changes.callbackMode;
-  if (Object.keys(set).length > 0)
-    await tx.updateTable('projects').set(set).where('id', '=', projectId).execute();
+  const settings: ProjectSettings = { ...changes };
+  if (changes.name !== undefined) settings.name = changes.name.trim();
+  await updateProjectSettings(tx, projectId, settings);
   afterCommit(tx, 'projects');
-  const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
-  return row ? ok(toProject(row)) : fail('not_found', `no project ${projectId}`);
+  const project = await findProjectById(tx, projectId);
+  return project ? ok(project) : fail('not_found', `no project ${projectId}`);
 }
 
 /**
@@ -169,10 +142,6 @@ export async function updateProject(
  * are required; the token is compared by hash in constant time; any mismatch, including another
  * project's token, is the same `auth_failed`.
  */
-const projectByApikey = prepared((tx, p: { apikey: string }) =>
-  tx.selectFrom('projects').selectAll().where('apikey', '=', p.apikey),
-);
-
 export async function authenticate(
   tx: Tx,
   apikey: unknown,
@@ -191,13 +160,13 @@ export async function authenticate(
     return ok(cached.project);
   // Not cached, or the token does not match what is cached (it may have been rotated): the database decides.
   const generation = cache?.begin() ?? 0;
-  const [row] = await projectByApikey.rows(tx, { apikey: key });
+  const row = await findProjectRowByApikey(tx, key);
   // Compare even when the key is unknown, so timing does not tell valid keys from invalid ones.
   const stored = Buffer.from(row?.token_hash ?? '0'.repeat(64), 'hex');
   const same = timingSafeEqual(presented, stored);
   if (!row || !same) return fail('auth_failed');
   cache?.set(key, row, generation);
-  return ok(toProject(row));
+  return ok(projectFromRow(row));
 }
 
 /** Normalises `::ffff:1.2.3.4` to `1.2.3.4` so that IPv4 allow-lists work on dual-stack sockets. */
@@ -221,14 +190,10 @@ export async function rotateApiCredentials(
 ): Promise<Result<{ project: Project; apiToken: string }>> {
   const apikey = randomUpperAlnum(APIKEY_LENGTH);
   const apiToken = newApiToken(nowMs);
-  await tx
-    .updateTable('projects')
-    .set({ apikey, token_hash: hashApiToken(apiToken) })
-    .where('id', '=', projectId)
-    .execute();
+  await setProjectCredentials(tx, projectId, apikey, hashApiToken(apiToken));
   afterCommit(tx, 'projects');
-  const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
-  return row ? ok({ project: toProject(row), apiToken }) : fail('not_found', `no project ${projectId}`);
+  const project = await findProjectById(tx, projectId);
+  return project ? ok({ project, apiToken }) : fail('not_found', `no project ${projectId}`);
 }
 
 /** How many projects a filter's project list offers. */
@@ -236,10 +201,5 @@ export const PROJECT_CHOICES_MAX = 200;
 
 /** Projects by name, for the console's project filters. */
 export function projectChoices(tx: Tx): Promise<Array<{ id: string; name: string }>> {
-  return tx
-    .selectFrom('projects')
-    .select(['id', 'name'])
-    .orderBy('name')
-    .limit(PROJECT_CHOICES_MAX)
-    .execute();
+  return listProjectChoices(tx, PROJECT_CHOICES_MAX);
 }

@@ -1,10 +1,14 @@
 import { accountIds, availableXof } from '../core/ledger.js';
-import { type Xof } from '../core/money.js';
+import { type Xof, xof } from '../core/money.js';
 import { operatorById, operatorForPhone, type PrefixTable } from '../core/operators.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import type { Dialect, Tx } from '../store/database.js';
-import { ensureAccount, lockAccounts, postTransfers, toBalance } from '../store/ledger-store.js';
+import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
+import { projectExists } from '../store/projects.js';
+import { type BalanceLine, accountExists, listBalanceLines } from '../store/wallets.js';
+
+export type { BalanceLine } from '../store/wallets.js';
 
 /**
  * Customer wallets (LigdiCash accounts, identified by phone) and funding of wallets and merchant
@@ -25,9 +29,9 @@ export async function createWallet(
   if (holderName !== null && holderName.length > HOLDER_NAME_LENGTH_MAX)
     return fail('invalid_input', 'holder name too long');
   const id = accountIds.wallet(phone);
-  const existing = await tx.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst();
+  const existed = await accountExists(tx, id);
   await ensureAccount(tx, { id, kind: 'wallet', phone, holderName, mustNotOverdraw: true }, nowMs);
-  return ok({ phone, created: existing === undefined });
+  return ok({ phone, created: !existed });
 }
 
 export async function fundWallet(
@@ -41,8 +45,7 @@ export async function fundWallet(
   if (phone === undefined) return fail('invalid_phone');
   if (!(amountXof > 0 && amountXof <= FUNDING_MAX_XOF)) return fail('amount_out_of_range');
   const id = accountIds.wallet(phone);
-  const exists = await tx.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst();
-  if (!exists) return fail('wallet_not_found', `no wallet for ${phone}`);
+  if (!(await accountExists(tx, id))) return fail('wallet_not_found', `no wallet for ${phone}`);
   const posted = await postTransfers(
     tx,
     dialect,
@@ -60,7 +63,7 @@ export async function fundWallet(
   );
   if (!posted.ok) return fail('internal_error');
   const account = (await lockAccounts(tx, dialect, [id])).get(id);
-  return ok({ phone, balanceXof: account ? availableXof(account) : (0 as Xof) });
+  return ok({ phone, balanceXof: account ? availableXof(account) : xof(0) });
 }
 
 export async function fundSubaccount(
@@ -74,8 +77,7 @@ export async function fundSubaccount(
   if (!(amountXof > 0 && amountXof <= FUNDING_MAX_XOF)) return fail('amount_out_of_range');
   const operator = operatorById(operatorId);
   if (!operator) return fail('operator_not_identified', `unknown operator id "${operatorId}"`);
-  const project = await tx.selectFrom('projects').select('id').where('id', '=', projectId).executeTakeFirst();
-  if (!project) return fail('not_found', `no project ${projectId}`);
+  if (!(await projectExists(tx, projectId))) return fail('not_found', `no project ${projectId}`);
   const id = accountIds.subaccount(projectId, operator.id);
   const settlement = accountIds.settlement(operator.id);
   await ensureAccount(
@@ -105,41 +107,14 @@ export async function fundSubaccount(
   );
   if (!posted.ok) return fail('internal_error');
   const account = (await lockAccounts(tx, dialect, [id])).get(id);
-  return ok({ accountId: id, balanceXof: account ? availableXof(account) : (0 as Xof) });
+  return ok({ accountId: id, balanceXof: account ? availableXof(account) : xof(0) });
 }
 
-export interface BalanceLine {
-  accountId: string;
-  kind: string;
-  projectId: string | null;
-  operatorId: string | null;
-  phone: string | null;
-  postedXof: number;
-  availableXof: number;
-  heldXof: number;
-}
-
-export async function listBalances(
+export function listBalances(
   tx: Tx,
   filter: { projectId?: string | undefined; phone?: string | undefined },
 ): Promise<BalanceLine[]> {
-  let query = tx.selectFrom('accounts').selectAll().orderBy('id');
-  if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId);
-  if (filter.phone !== undefined) query = query.where('phone', '=', filter.phone);
-  const rows = await query.limit(10_000).execute();
-  return rows.map((row) => {
-    const balance = toBalance(row);
-    return {
-      accountId: row.id,
-      kind: row.kind,
-      projectId: row.project_id,
-      operatorId: row.operator_id,
-      phone: row.phone,
-      postedXof: balance.creditsPostedXof - balance.debitsPostedXof,
-      availableXof: availableXof(balance),
-      heldXof: balance.debitsPendingXof,
-    };
-  });
+  return listBalanceLines(tx, filter);
 }
 
 /** The operator a phone number belongs to, for messages and checks. */

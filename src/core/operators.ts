@@ -1,4 +1,4 @@
-import type { Xof } from './money.js';
+import { type Xof, xof } from './money.js';
 
 /** How the customer approves a payin on this operator (spec §5, "Validation modes"). */
 export type ValidationMode =
@@ -23,8 +23,7 @@ export interface Operator {
   readonly ussdCode?: string;
 }
 
-const x = (n: number): Xof => n as Xof;
-const PAYIN_MAX = x(2_000_000);
+const PAYIN_MAX = xof(2_000_000);
 
 /**
  * The LigdiCash Wallet. Its `operator_id` is undocumented ("-", spec §5, §9 Q18); Cauri uses "0"
@@ -37,7 +36,7 @@ export const WALLET_OPERATOR: Operator = {
   countryCode: '',
   nationalLength: 0,
   validationMode: 'sms_otp',
-  payinMinXof: x(9),
+  payinMinXof: xof(9),
   payinMaxXof: PAYIN_MAX,
 };
 
@@ -50,7 +49,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '229',
     nationalLength: 10,
     validationMode: 'ussd_push',
-    payinMinXof: x(100),
+    payinMinXof: xof(100),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -60,7 +59,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '229',
     nationalLength: 10,
     validationMode: 'ussd_push',
-    payinMinXof: x(100),
+    payinMinXof: xof(100),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -71,7 +70,7 @@ export const OPERATORS: readonly Operator[] = [
     nationalLength: 8,
     validationMode: 'ussd_otp',
     ussdCode: '*144*4*6#',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -83,7 +82,7 @@ export const OPERATORS: readonly Operator[] = [
     validationMode: 'ussd_push',
     fallbackMode: 'guided_ussd',
     ussdCode: '*555*6#',
-    payinMinXof: x(100),
+    payinMinXof: xof(100),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -93,7 +92,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '225',
     nationalLength: 10,
     validationMode: 'operator_redirect',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -105,7 +104,7 @@ export const OPERATORS: readonly Operator[] = [
     validationMode: 'ussd_push',
     fallbackMode: 'guided_ussd',
     ussdCode: '*155*15#',
-    payinMinXof: x(100),
+    payinMinXof: xof(100),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -116,7 +115,7 @@ export const OPERATORS: readonly Operator[] = [
     nationalLength: 10,
     validationMode: 'guided_ussd',
     ussdCode: '*133#',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -126,7 +125,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '224',
     nationalLength: 9,
     validationMode: 'ligdicash_redirect',
-    payinMinXof: x(200),
+    payinMinXof: xof(200),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -136,7 +135,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '224',
     nationalLength: 9,
     validationMode: 'ligdicash_redirect',
-    payinMinXof: x(200),
+    payinMinXof: xof(200),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -146,7 +145,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '223',
     nationalLength: 8,
     validationMode: 'operator_redirect',
-    payinMinXof: x(100),
+    payinMinXof: xof(100),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -156,7 +155,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '227',
     nationalLength: 8,
     validationMode: 'ussd_push',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -167,7 +166,7 @@ export const OPERATORS: readonly Operator[] = [
     nationalLength: 8,
     validationMode: 'guided_ussd',
     ussdCode: '#146#',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -177,7 +176,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '227',
     nationalLength: 8,
     validationMode: 'ussd_push',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -187,7 +186,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '243',
     nationalLength: 9,
     validationMode: 'ligdicash_redirect',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
   {
@@ -197,7 +196,7 @@ export const OPERATORS: readonly Operator[] = [
     countryCode: '221',
     nationalLength: 9,
     validationMode: 'ligdicash_redirect',
-    payinMinXof: x(10),
+    payinMinXof: xof(10),
     payinMaxXof: PAYIN_MAX,
   },
 ];

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signIn } from '../../commands/console-sign-in.js';
 import { CONSOLE_POLICY, endSession } from '../../commands/console-users.js';
-import type { Gateway } from '../../commands/context.js';
+import type { WithClock, WithConfig, WithDb } from '../../commands/context.js';
 import { normalizeIp } from '../../commands/projects.js';
 import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
 import { type SafeHtml, html } from '../checkout/html.js';
@@ -23,21 +23,24 @@ const IP_FAILURES_MAX = 30;
 const IP_WINDOW_MS = 15 * 60_000;
 const LOCK_MINUTES = CONSOLE_POLICY.lockoutMs / 60_000;
 
+/** What the sign-in pages use: the database, the clock, and where and in which mode the console runs. */
+type AuthDeps = WithDb & WithClock & WithConfig<'publicUrl' | 'mode'>;
+
 /** GET/POST /console/login and POST /console/logout (ADR 0008). */
-export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
+export function registerConsoleAuth(scope: FastifyInstance, deps: AuthDeps): void {
   const throttle = new FailureThrottle(IP_FAILURES_MAX, IP_WINDOW_MS);
-  const secure = secureCookies(gw.config.publicUrl, gw.config.mode);
+  const secure = secureCookies(deps.config.publicUrl, deps.config.mode);
 
   scope.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    return loginPage(request, reply, gw, { next: safeNext(query.next), status: 200 });
+    return loginPage(request, reply, deps, { next: safeNext(query.next), status: 200 });
   });
 
   scope.post('/login', async (request, reply) => {
     const form = parseForm(typeof request.body === 'string' ? request.body : '');
     const next = safeNext(one(form, 'next'));
-    if (!csrfValid(request, one(form, 'csrf'), gw.config.publicUrl)) {
-      return loginPage(request, reply, gw, {
+    if (!csrfValid(request, one(form, 'csrf'), deps.config.publicUrl)) {
+      return loginPage(request, reply, deps, {
         next,
         status: 403,
         error: 'The sign-in form expired. Please try again.',
@@ -45,22 +48,22 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
     }
     const ip = normalizeIp(request.ip);
     const address = addressKey(ip);
-    const nowMs = gw.clock.nowMs();
+    const nowMs = deps.clock.nowMs();
     if (throttle.blocked(address, nowMs)) {
-      return loginPage(request, reply, gw, {
+      return loginPage(request, reply, deps, {
         next,
         status: 429,
         error: 'Too many failed sign-ins from this address. Wait a few minutes and try again.',
       });
     }
     const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '';
-    const result = await signIn(gw.db, {
+    const result = await signIn(deps.db, {
       username: one(form, 'username'),
       password: form.password?.[0] ?? '',
       ip,
       addressKey: address,
       userAgent,
-      nowMs: () => gw.clock.nowMs(),
+      nowMs: () => deps.clock.nowMs(),
     });
     if (result.outcome === 'signed_in') {
       setSessionCookie(reply, result.token, secure);
@@ -70,14 +73,14 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
     // every slot that frees up, and never reach the limit that would stop it.
     throttle.fail(address, nowMs);
     if (result.outcome === 'busy') {
-      return loginPage(request, reply, gw, {
+      return loginPage(request, reply, deps, {
         next,
         status: 503,
         error: 'Too many sign-ins at once. Try again in a moment.',
       });
     }
     const error = `Wrong username or password. After ${CONSOLE_POLICY.failedAttemptsMax} failures in a row an account is locked for ${LOCK_MINUTES} minutes.`;
-    return loginPage(request, reply, gw, { next, status: 401, error, username: one(form, 'username') });
+    return loginPage(request, reply, deps, { next, status: 401, error, username: one(form, 'username') });
   });
 
   scope.post('/logout', async (request, reply) => {
@@ -87,9 +90,9 @@ export function registerConsoleAuth(scope: FastifyInstance, gw: Gateway): void {
     if (
       token !== '' &&
       csrfMatches(token, one(form, 'csrf')) &&
-      sameSiteRequest(request, gw.config.publicUrl)
+      sameSiteRequest(request, deps.config.publicUrl)
     ) {
-      await gw.db.command((tx) => endSession(tx, token));
+      await deps.db.command((tx) => endSession(tx, token));
       clearSessionCookie(reply, secure);
     }
     return reply.code(303).header('location', '/console/login').send();
@@ -106,10 +109,10 @@ interface LoginOptions {
 function loginPage(
   request: FastifyRequest,
   reply: FastifyReply,
-  gw: Gateway,
+  deps: WithConfig<'publicUrl' | 'mode'>,
   options: LoginOptions,
 ): FastifyReply {
-  const csrf = ensureCsrf(request, reply, gw.config.publicUrl);
+  const csrf = ensureCsrf(request, reply, deps.config.publicUrl);
   const body = html`<div class="login card">
 <form method="post" action="/console/login" class="stack">
 <input type="hidden" name="csrf" value="${csrf}">
@@ -120,7 +123,7 @@ function loginPage(
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256">
 <button type="submit">Sign in</button>
 </form>
-${gw.config.mode === 'sandbox' ? sandboxHint() : html`<p class="muted">Accounts are created with <code>npx cauri console user create NAME</code>.</p>`}
+${deps.config.mode === 'sandbox' ? sandboxHint() : html`<p class="muted">Accounts are created with <code>npx cauri console user create NAME</code>.</p>`}
 </div>`;
   return sendConsole(
     reply,

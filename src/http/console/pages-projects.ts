@@ -5,13 +5,13 @@ import {
   type ProjectInput,
   createProject,
   rotateApiCredentials,
-  toProject,
   updateProject,
 } from '../../commands/projects.js';
 import { fundSubaccount, listBalances } from '../../commands/wallets.js';
 import { CALLBACK_MODES, type CallbackMode } from '../../core/callbacks.js';
 import { parseAmountXof } from '../../core/money.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
+import { findProjectById, listProjects } from '../../store/projects.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Form, type Outcome, all, one } from './router.js';
@@ -179,10 +179,8 @@ async function fundAction(r: ConsoleRequest): Promise<Outcome> {
 async function projectPage(r: ConsoleRequest, notice?: string, error?: string): Promise<Outcome> {
   const projectId = r.params.id ?? '';
   const found = await r.gw.db.command(async (tx) => {
-    const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
-    return row === undefined
-      ? undefined
-      : { project: toProject(row), balances: await listBalances(tx, { projectId }) };
+    const project = await findProjectById(tx, projectId);
+    return project === undefined ? undefined : { project, balances: await listBalances(tx, { projectId }) };
   });
   if (found === undefined) return notFound(r);
   const { project, balances } = found;
@@ -237,15 +235,7 @@ async function projectsError(r: ConsoleRequest, error: string): Promise<Outcome>
 }
 
 async function newestProjects(r: ConsoleRequest): Promise<Project[]> {
-  const rows = await r.gw.db.command((tx) =>
-    tx
-      .selectFrom('projects')
-      .selectAll()
-      .orderBy('created_at_ms', 'desc')
-      .limit(PROJECTS_LISTED_MAX)
-      .execute(),
-  );
-  return rows.map(toProject);
+  return r.gw.db.command((tx) => listProjects(tx, 'newest', PROJECTS_LISTED_MAX));
 }
 
 /** A project's settings as a form submitted them, before validation; also what the form shows again. */

@@ -4,7 +4,7 @@ import { availableXof } from '../../core/ledger.js';
 import { parseAmountXof } from '../../core/money.js';
 import { normalizePhone } from '../../core/phone.js';
 import { type SafeHtml, html } from '../checkout/html.js';
-import { toBalance } from '../../store/ledger-store.js';
+import { listWallets } from '../../store/wallets.js';
 import { type Viewer, csrfField, utc, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
 
@@ -82,25 +82,15 @@ export function registerWalletPages(router: ConsoleRouter): void {
 async function walletsPage(r: ConsoleRequest, notice?: string, error?: string): Promise<Outcome> {
   const search = r.query.phone ?? '';
   const phone = search === '' ? undefined : (normalizePhone(search) ?? search);
-  const rows = await r.gw.db.command((tx) => {
-    let query = tx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('kind', '=', 'wallet')
-      .orderBy('created_at_ms', 'desc')
-      .limit(WALLETS_LISTED_MAX);
-    if (phone !== undefined) query = query.where('phone', '=', phone);
-    return query.execute();
-  });
+  const rows = await r.gw.db.command((tx) => listWallets(tx, { phone, limit: WALLETS_LISTED_MAX }));
   const table =
     rows.length === 0
       ? html`<p>${phone === undefined ? 'No wallets yet.' : html`No wallet for <code>${phone}</code>.`}</p>`
       : html`<div class="table-wrap"><table>
 <caption>${phone === undefined ? `The ${rows.length} newest wallets` : 'Matching wallet'}</caption>
 <thead><tr><th scope="col">Phone</th><th scope="col">Holder</th><th scope="col" class="num">Posted</th><th scope="col" class="num">Held</th><th scope="col" class="num">Available</th><th scope="col">Created</th></tr></thead>
-<tbody>${rows.map((row) => {
-          const balance = toBalance(row);
-          return html`<tr><td><a href="/console/transactions?phone=${row.phone ?? ''}">${row.phone ?? ''}</a></td><td>${row.holder_name ?? '—'}</td><td class="num">${xof(balance.creditsPostedXof - balance.debitsPostedXof)}</td><td class="num">${xof(balance.debitsPendingXof)}</td><td class="num">${xof(availableXof(balance))}</td><td>${utc(Number(row.created_at_ms))}</td></tr>`;
+<tbody>${rows.map(({ phone: walletPhone, holderName, balance, createdAtMs }) => {
+          return html`<tr><td><a href="/console/transactions?phone=${walletPhone ?? ''}">${walletPhone ?? ''}</a></td><td>${holderName ?? '—'}</td><td class="num">${xof(balance.creditsPostedXof - balance.debitsPostedXof)}</td><td class="num">${xof(balance.debitsPendingXof)}</td><td class="num">${xof(availableXof(balance))}</td><td>${utc(createdAtMs)}</td></tr>`;
         })}</tbody></table></div>`;
   const body = html`<form method="get" action="/console/wallets" class="filters" role="search">
 <div><label for="search-phone">Phone</label><input id="search-phone" name="phone" type="search" inputmode="tel" value="${search}"></div>

@@ -19,7 +19,7 @@ export function envelopeOf<T>(wiki: Wiki, result: Result<T> & { ok: false }) {
  * one savepoint of a group commit). `work` returns the body to send.
  */
 export function authenticated(
-  gw: WithDb & WithProjectCache,
+  deps: WithDb & WithProjectCache,
   request: FastifyRequest,
   wiki: Wiki,
   work: (tx: Tx, project: Project) => Promise<unknown>,
@@ -27,10 +27,15 @@ export function authenticated(
 ): Promise<unknown> {
   // What the command writes to payins and payouts names this request (ADR 0020).
   return commandFor(
-    gw.db,
+    deps.db,
     request.id,
     async (tx) => {
-      const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
+      const auth = await authenticate(
+        tx,
+        request.headers.apikey,
+        request.headers.authorization,
+        deps.projects,
+      );
       if (!auth.ok) return envelopeOf(wiki, auth);
       return work(tx, auth.value);
     },
@@ -55,7 +60,7 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined | 
  * same wave cannot do.
  */
 export async function idempotentCreate(
-  gw: WithDb & WithClock & WithProjectCache,
+  deps: WithDb & WithClock & WithProjectCache,
   request: FastifyRequest,
   wiki: Wiki,
   endpoint: string,
@@ -63,18 +68,18 @@ export async function idempotentCreate(
   options?: CommandOptions,
 ): Promise<unknown> {
   try {
-    return await idempotentCreateOnce(gw, request, wiki, endpoint, create, options);
+    return await idempotentCreateOnce(deps, request, wiki, endpoint, create, options);
   } catch (error) {
     // A safety net: claimKey's ON CONFLICT DO NOTHING leaves no unique violation on the key, but
     // should one occur, the loser rolled back entirely and a second run replays the winner's answer.
     if (uniqueViolation(error)?.includes('idempotency'))
-      return idempotentCreateOnce(gw, request, wiki, endpoint, create, options);
+      return idempotentCreateOnce(deps, request, wiki, endpoint, create, options);
     throw error;
   }
 }
 
 function idempotentCreateOnce(
-  gw: WithDb & WithClock & WithProjectCache,
+  deps: WithDb & WithClock & WithProjectCache,
   request: FastifyRequest,
   wiki: Wiki,
   endpoint: string,
@@ -84,7 +89,7 @@ function idempotentCreateOnce(
   const key = idempotencyKeyOf(request);
   const commandOptions = key === undefined ? options : { ...options, concurrent: false };
   return authenticated(
-    gw,
+    deps,
     request,
     wiki,
     async (tx, project) => {
@@ -100,7 +105,7 @@ function idempotentCreateOnce(
       // request's commit and replays its answer (ADR 0016). No command takes a key after a balance
       // row, so the order cannot deadlock.
       const owner = { projectId: project.id, key };
-      const claim = await claimKey(tx, gw.db.dialect, owner, endpoint, hash, gw.clock.nowMs());
+      const claim = await claimKey(tx, deps.db.dialect, owner, endpoint, hash, deps.clock.nowMs());
       if (claim.kind === 'replay') return claim.response;
       if (claim.kind === 'conflict') return errorEnvelope(wiki, 'idempotency_conflict');
       const { body, succeeded } = await create(tx, project);
