@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
  * The shape of the code (STYLE.md, "The shape of the system"; issue 13), checked on the source
  * text so that a change that breaks it fails `npm test` instead of waiting for a review:
  * - SQL lives in src/store only: no other folder builds a query;
- * - the core imports nothing outside itself, and operators/ and console/ never reach back up into
- *   commands/ or http/;
+ * - the core imports nothing outside itself, the store only the core and util/, and operators/ and
+ *   console/ never reach back up into commands/ or http/;
  * - no two files import each other, directly or through others (type imports included);
  * - amounts become `Xof` through `xof()` (src/core/money.ts), never a cast;
  * - commands take the narrow dependencies they use, not the whole `Gateway`;
@@ -116,6 +116,17 @@ describe('architecture', () => {
       .flatMap((f) =>
         importsOf(f)
           .filter((target) => !target.startsWith('core/'))
+          .map((target) => `${f.name} -> ${target}`),
+      );
+    expect(outside).toEqual([]);
+  });
+
+  it('keeps the store to the core, itself and util/', () => {
+    const outside = files
+      .filter((f) => f.name.startsWith('store/'))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((target) => !/^(core|store|util)\//.test(target))
           .map((target) => `${f.name} -> ${target}`),
       );
     expect(outside).toEqual([]);

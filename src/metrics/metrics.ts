@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ExchangeSinks, OperatorExchange } from '../operators/exchanges.js';
+import type { ExchangeSinks, OperatorExchange } from '../core/operator-exchanges.js';
 
 /**
  * The gateway's Prometheus metrics (ADR 0020, README "Operations: metrics, health, logs"). Counters

@@ -14,7 +14,7 @@ import {
   type OperatorExchange,
   boundedJson,
   subjectOfReference,
-} from './exchanges.js';
+} from '../core/operator-exchanges.js';
 import { recordExchanges } from './recording-connector.js';
 import {
   type SimulatorDesk,

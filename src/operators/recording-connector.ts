@@ -11,7 +11,7 @@ import {
   type ExchangeSinks,
   type OperatorExchange,
   bounded,
-} from './exchanges.js';
+} from '../core/operator-exchanges.js';
 
 /** Bookkeeping that locks no balance row runs beside the group commit (store/database.ts). */
 /**

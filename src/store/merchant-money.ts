@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import { assert } from '../core/assert.js';
 import { type AccountBalance, accountIds } from '../core/ledger.js';
 import { type Direction, SIDES } from '../core/statement.js';
-import { type Project, toProject } from '../commands/projects.js';
 import type { Tx } from './database.js';
 import { toBalance } from './ledger-store.js';
 
@@ -11,12 +10,6 @@ import { toBalance } from './ledger-store.js';
  * touched them and the payins and payouts those belong to. Only the project's own `sub:` accounts
  * are ever read, so another project's money cannot appear whatever the filters say.
  */
-
-/** The project the console's statement pages show. */
-export async function findStatementProject(tx: Tx, id: string): Promise<Project | undefined> {
-  const row = await tx.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? toProject(row) : undefined;
-}
 
 /** The balances of the project's sub-accounts, by operator (`''` for an account without one), in id order. */
 export async function subaccountBalances(tx: Tx, projectId: string): Promise<Map<string, AccountBalance>> {

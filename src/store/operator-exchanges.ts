@@ -1,5 +1,5 @@
 import { newId } from '../core/ids.js';
-import { type OperatorExchange, boundedJson, subjectOfReference } from '../operators/exchanges.js';
+import { type OperatorExchange, boundedJson, subjectOfReference } from '../core/operator-exchanges.js';
 import type { Tx } from './database.js';
 import type { OperatorExchangeTable } from './schema.js';
 

@@ -3,7 +3,7 @@ import { type Project, projectChoices } from '../../commands/projects.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import { type StatementEntry, statementCsv } from '../../core/statement.js';
 import type { Tx } from '../../store/database.js';
-import { findStatementProject } from '../../store/merchant-money.js';
+import { findProjectById } from '../../store/projects.js';
 import { type SafeHtml, html } from '../checkout/html.js';
 import { STATEMENT_CSV_LIMIT_MAX, readStatement, statementCursor } from '../routes/merchant-money.js';
 import { badge, utc, xof } from './layout.js';
@@ -46,7 +46,7 @@ function nextDay(day: string): string {
 
 async function projectOf(tx: Tx, id: string | undefined): Promise<Project | undefined> {
   if (id === undefined || id === '') return undefined;
-  return await findStatementProject(tx, id);
+  return await findProjectById(tx, id);
 }
 
 async function statementView(r: ConsoleRequest): Promise<Outcome> {
