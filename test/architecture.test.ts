@@ -59,15 +59,9 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'commands/console-users.ts',
   'commands/database-mode.ts',
   'commands/idempotency.ts',
-  'commands/lookup.ts',
   'commands/merchant-money.ts',
   'commands/operator-health.ts',
-  'commands/operator-notification.ts',
-  'commands/otp-delivery.ts',
   'commands/outbox.ts',
-  'commands/payin-flow.ts',
-  'commands/payin-operator.ts',
-  'commands/payin-wallet.ts',
   'commands/payout-bulk-view.ts',
   'commands/payout-bulk.ts',
   'commands/payout-customer.ts',
@@ -76,7 +70,6 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'commands/reconciliation.ts',
   'commands/refunds.ts',
   'commands/retention.ts',
-  'commands/sms.ts',
   'commands/wallets.ts',
   'console/stats.ts',
   'console/transactions.ts',
@@ -87,8 +80,6 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'http/console/pages-statement.ts',
   'http/console/pages-transactions.ts',
   'http/console/pages-wallets.ts',
-  'http/routes/checkout-page.ts',
-  'http/routes/payin-checkout.ts',
   'http/routes/sandbox-operators.ts',
   'metrics/database-gauges.ts',
   'metrics/operations.ts',
@@ -96,7 +87,6 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
   'operators/simulator-desk.ts',
   'sandbox-seed.ts',
   'workers/operator-health.ts',
-  'workers/payin-resolver.ts',
   'workers/payout-dispatcher.ts',
   'workers/refund-worker.ts',
 ];
@@ -104,12 +94,6 @@ const QUERIES_OUTSIDE_STORE: readonly string[] = [
 /** Files that still take the whole `Gateway` instead of the dependencies they use. */
 const GATEWAY_USERS: readonly string[] = [
   'cli/sandbox-commands.ts',
-  'commands/lookup.ts',
-  'commands/operator-notification.ts',
-  'commands/payin-flow.ts',
-  'commands/payin-operator.ts',
-  'commands/payin-row.ts',
-  'commands/payin-wallet.ts',
   'commands/payout-bulk.ts',
   'commands/payout-customer.ts',
   'commands/payout-merchant.ts',
@@ -119,16 +103,12 @@ const GATEWAY_USERS: readonly string[] = [
   'http/console/router.ts',
   'http/routes/callbacks-resend.ts',
   'http/routes/cauri-v1.ts',
-  'http/routes/checkout-page.ts',
   'http/routes/common.ts',
   'http/routes/merchant-money.ts',
   'http/routes/openapi.ts',
   'http/routes/operations.ts',
   'http/routes/operator-notify.ts',
   'http/routes/operators-availability.ts',
-  'http/routes/payin-checkout.ts',
-  'http/routes/payin-confirm.ts',
-  'http/routes/payin-wallet-otp.ts',
   'http/routes/payout-straight.ts',
   'http/routes/payouts-bulk.ts',
   'http/routes/refunds.ts',
@@ -137,7 +117,6 @@ const GATEWAY_USERS: readonly string[] = [
   'http/routes/withdrawal-confirm.ts',
   'http/routes/withdrawal-create.ts',
   'workers/callback-worker.ts',
-  'workers/payin-resolver.ts',
   'workers/payout-dispatcher.ts',
   'workers/refund-worker.ts',
 ];
@@ -153,10 +132,8 @@ const CYCLES: readonly string[] = [
 
 /** Files that still cast to `Xof` instead of calling `xof()`. */
 const XOF_CASTS: readonly string[] = [
-  'commands/payin-wallet.ts',
   'commands/wallets.ts',
   'core/operators.ts',
-  'http/routes/checkout-page.ts',
   'operators/simulator-desk.ts',
   'sandbox-seed.ts',
   'workers/payout-dispatcher.ts',
@@ -167,7 +144,7 @@ const XOF_CASTS: readonly string[] = [
 const UPWARD_IMPORTS: readonly string[] = ['console/charts.ts'];
 
 /** Files that still decide on a status reason's prose instead of its code. */
-const PROSE_READERS: readonly string[] = ['http/routes/checkout-page.ts'];
+const PROSE_READERS: readonly string[] = [];
 
 /** The composition root, the file that defines the bag and the route tables it is handed to: the only ones that may name `Gateway`. */
 const COMPOSITION_ROOT = [
