@@ -406,6 +406,7 @@ describe.each(BACKENDS)('hosted payin over HTTP on %s', (backend) => {
       expect(done.body).toContain(`href="https://shop.example/cancel?token=${String(created.token)}"`);
       expect(await confirmPayin(gw, created.token)).toMatchObject({ status: 'notcompleted' });
       expect((await payins(gw))[0]?.status_reason).toBe('cancelled by the customer');
+      expect((await payins(gw))[0]?.status_reason_code).toBe('customer_cancelled');
       expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payin.notcompleted']);
     });
 
@@ -423,6 +424,7 @@ describe.each(BACKENDS)('hosted payin over HTTP on %s', (backend) => {
         status: 'pending',
         status_reason: 'the customer left the payment page while AIRTEL NIGER was asked',
       });
+      expect((await payins(gw))[0]?.status_reason_code).toBe('customer_left');
       await client.post(`${path}/simulate`, { csrf: csrfOf(page.body), decision: 'approve' });
       expect((await confirmPayin(gw, created.token)).status).toBe('completed');
     });

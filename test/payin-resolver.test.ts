@@ -140,6 +140,9 @@ describe.each(BACKENDS)('pending deadline resolution on %s', (backend) => {
     expect((await payins(gw)).filter((p) => p.status === 'notcompleted').map((p) => p.status_reason)).toEqual(
       ['payment page expired unused after 24 hours', 'payment page expired unused after 24 hours'],
     );
+    expect(
+      (await payins(gw)).filter((p) => p.status === 'notcompleted').map((p) => p.status_reason_code),
+    ).toEqual(['page_expired', 'page_expired']);
     expect((await outbox(gw)).map((e) => e.event_type)).toEqual(['payin.notcompleted', 'payin.notcompleted']);
   });
 

@@ -1,21 +1,22 @@
-import { verifyTokenRotated } from '../core/tokens.js';
-import { type Result, fail, ok } from '../core/result-codes.js';
-import type { Tx } from '../store/database.js';
+import type { Payin } from '../core/payin.js';
 import type { Payout } from '../core/payout.js';
-import { payoutFromRow } from '../store/payout-rows.js';
-import type { PayinTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
+import { type Result, fail, ok } from '../core/result-codes.js';
+import { verifyTokenRotated } from '../core/tokens.js';
+import type { Tx } from '../store/database.js';
+import { findPayoutByNumber } from '../store/payouts.js';
+import { findPayinByNumber } from '../store/payins.js';
+import type { WithClock, WithTokens } from './context.js';
 import type { Project } from './projects.js';
 
 /** What verifies a token: the current secret, the previous one during its grace (ADR 0022), and the time. */
-export type TokenVerifier = Pick<Gateway, 'tokenSecret' | 'tokenSecretPrevious' | 'clock'>;
+export type TokenVerifier = WithTokens & WithClock;
 
 /** The transaction a genuine token names, or undefined for a forged token or one whose secret's grace has ended. */
 export function verifyGatewayToken(
-  gw: TokenVerifier,
+  deps: TokenVerifier,
   token: string,
 ): { kind: 'payin' | 'payout'; number: string } | undefined {
-  return verifyTokenRotated(token, gw.tokenSecret, gw.tokenSecretPrevious, gw.clock.nowMs());
+  return verifyTokenRotated(token, deps.tokenSecret, deps.tokenSecretPrevious, deps.clock.nowMs());
 }
 
 /**
@@ -28,18 +29,15 @@ export async function findPayinByToken(
   verifier: TokenVerifier,
   project: Project,
   token: string,
-): Promise<Result<PayinTable>> {
+): Promise<Result<Payin>> {
   const claims = verifyGatewayToken(verifier, token.trim());
   if (claims?.kind !== 'payin') return fail('not_found');
-  const row = await tx
-    .selectFrom('payins')
-    .selectAll()
-    .where('number', '=', claims.number)
-    .executeTakeFirst();
-  if (!row || row.project_id !== project.id) return fail('not_found');
-  return ok(row);
+  const payin = await findPayinByNumber(tx, claims.number);
+  if (!payin || payin.projectId !== project.id) return fail('not_found');
+  return ok(payin);
 }
 
+/** `findPayinByToken` for a payout. */
 export async function findPayoutByToken(
   tx: Tx,
   verifier: TokenVerifier,
@@ -48,11 +46,7 @@ export async function findPayoutByToken(
 ): Promise<Result<Payout>> {
   const claims = verifyGatewayToken(verifier, token.trim());
   if (claims?.kind !== 'payout') return fail('not_found');
-  const row = await tx
-    .selectFrom('payouts')
-    .selectAll()
-    .where('number', '=', claims.number)
-    .executeTakeFirst();
-  if (!row || row.project_id !== project.id) return fail('not_found');
-  return ok(payoutFromRow(row));
+  const payout = await findPayoutByNumber(tx, claims.number);
+  if (!payout || payout.projectId !== project.id) return fail('not_found');
+  return ok(payout);
 }

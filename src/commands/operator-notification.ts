@@ -1,6 +1,8 @@
 import { type OperatorOutcome, type RawNotification, withOperatorTimeout } from '../operators/connector.js';
-import type { Gateway } from './context.js';
-import { type Disposition, settlePayinByReference } from './payin-operator.js';
+import { payoutOperatorOf } from '../store/payouts.js';
+import { operatorOfPayinReference, operatorStateOfReference } from '../store/payins.js';
+import type { WithClock, WithConfig, WithConnector, WithDb } from './context.js';
+import { type Disposition, type SettleDeps, settlePayinByReference } from './payin-settle.js';
 import { commandFor } from './request-context.js';
 import { type SettleResult, settlePayout } from './payout-settle.js';
 
@@ -13,58 +15,55 @@ import { type SettleResult, settlePayout } from './payout-settle.js';
 export type Ingested =
   { accepted: false } | { accepted: true; reference: string; result: Disposition | SettleResult };
 
+/** What settling a notification needs: the payin side's, the payout side's, and the connector's. */
+export type NotificationDeps = SettleDeps &
+  Parameters<typeof settlePayout>[0] &
+  WithDb &
+  WithClock &
+  WithConnector &
+  WithConfig<'operatorTimeoutMs'>;
+
 export async function ingestNotification(
-  gw: Gateway,
+  deps: NotificationDeps,
   operatorId: string,
   raw: RawNotification,
   requestId?: string,
 ): Promise<Ingested> {
-  const parsed = gw.connector.parseNotification?.(operatorId, raw);
+  const parsed = deps.connector.parseNotification?.(operatorId, raw);
   if (parsed === undefined) return { accepted: false };
   const { reference } = parsed;
   // An unauthenticated notification (MTN MoMo's carry no signature) is only a hint: the outcome
   // settled is the operator's answer to a status query, asked before the transaction opens.
-  const outcome = parsed.verify === true ? await verifiedOutcome(gw, reference, operatorId) : parsed.outcome;
-  const result = await commandFor(gw.db, requestId, async (tx): Promise<Disposition | SettleResult> => {
+  const outcome =
+    parsed.verify === true ? await verifiedOutcome(deps, reference, operatorId) : parsed.outcome;
+  const result = await commandFor(deps.db, requestId, async (tx): Promise<Disposition | SettleResult> => {
     if (reference.startsWith('po_')) {
-      const payout = await tx
-        .selectFrom('payouts')
-        .select(['id', 'operator_id'])
-        .where('id', '=', reference)
-        .executeTakeFirst();
-      if (!payout || payout.operator_id !== operatorId) return 'unknown';
+      const payout = await payoutOperatorOf(tx, reference);
+      if (!payout || payout.operatorId !== operatorId) return 'unknown';
       // A payout's pending answers are the dispatcher's business; only final news settles it here.
-      return outcome.state === 'pending' ? 'still_pending' : settlePayout(gw, tx, reference, outcome);
+      return outcome.state === 'pending' ? 'still_pending' : settlePayout(deps, tx, reference, outcome);
     }
-    const payin = await tx
-      .selectFrom('invoices')
-      .innerJoin('payins', 'payins.id', 'invoices.payin_id')
-      .select('payins.operator_id')
-      .where('invoices.reference', '=', reference)
-      .executeTakeFirst();
+    const payin = await operatorOfPayinReference(tx, reference);
     // An operator speaks only for its own requests.
-    if (!payin || payin.operator_id !== operatorId) return 'unknown';
-    return settlePayinByReference(gw, tx, reference, outcome);
+    if (!payin || payin.operatorId !== operatorId) return 'unknown';
+    return settlePayinByReference(deps, tx, reference, outcome);
   });
   return { accepted: true, reference, result };
 }
 
-async function verifiedOutcome(gw: Gateway, reference: string, operatorId: string): Promise<OperatorOutcome> {
+async function verifiedOutcome(
+  deps: WithDb & WithConnector & WithConfig<'operatorTimeoutMs'>,
+  reference: string,
+  operatorId: string,
+): Promise<OperatorOutcome> {
   try {
     // A payin attempt may carry what its connector needs to ask (Orange WebPay's pay token).
-    const attempt = reference.startsWith('po_')
+    const operatorState = reference.startsWith('po_')
       ? undefined
-      : await gw.db.command((tx) =>
-          tx
-            .selectFrom('invoices')
-            .select('operator_state')
-            .where('reference', '=', reference)
-            .executeTakeFirst(),
-        );
-    const operatorState = attempt?.operator_state ?? undefined;
+      : await deps.db.command((tx) => operatorStateOfReference(tx, reference));
     return await withOperatorTimeout(
-      gw.connector.queryStatus(reference, operatorId, operatorState),
-      gw.config.operatorTimeoutMs,
+      deps.connector.queryStatus(reference, operatorId, operatorState),
+      deps.config.operatorTimeoutMs,
     );
   } catch {
     // The operator cannot say now: nothing is settled, the resolver or the dispatcher asks later.
@@ -80,9 +79,9 @@ export type Settled = Disposition | SettleResult | 'rejected';
  * code) in process, exactly as a real operator's would arrive at its notify endpoint.
  */
 export async function deliverNotification(
-  gw: Gateway,
+  deps: NotificationDeps,
   notification: { operatorId: string; raw: RawNotification },
 ): Promise<Settled> {
-  const ingested = await ingestNotification(gw, notification.operatorId, notification.raw);
+  const ingested = await ingestNotification(deps, notification.operatorId, notification.raw);
   return ingested.accepted ? ingested.result : 'rejected';
 }

@@ -2,6 +2,14 @@ import { newId } from '../core/ids.js';
 import type { SmsProvider, SmsReceipt } from '../sms/provider.js';
 import { sendWithRetries } from '../sms/provider.js';
 import type { Database, Tx } from '../store/database.js';
+import {
+  type DeliveryState,
+  insertOtpDelivery,
+  recordDeliveryReceipt,
+  recordSubmission,
+} from '../store/otp.js';
+
+export type { DeliveryState };
 
 /**
  * The SMS of a wallet OTP (ADR 0014). Issuing the OTP commits its hash and a delivery row
@@ -10,9 +18,6 @@ import type { Database, Tx } from '../store/database.js';
  * its own: `submitted` with the provider's message id, or `failed`; a delivery receipt later makes
  * it `delivered` or `undeliverable`. The sandbox's inbox is a provider too: its "SMS" is delivered at once.
  */
-/** `failed`: the provider never took it; `undeliverable`: it took it, and its receipt says the handset never got it. */
-export type DeliveryState = 'queued' | 'submitted' | 'delivered' | 'failed' | 'undeliverable';
-
 export const SMS_PROVIDER_INBOX = 'inbox';
 export const DELIVERY_ERROR_CHARS_MAX = 300;
 
@@ -28,21 +33,7 @@ export async function insertDelivery(
   row: { projectId: string; phone: string; provider: string; state: DeliveryState; nowMs: number },
 ): Promise<string> {
   const id = newId('sms');
-  await tx
-    .insertInto('otp_deliveries')
-    .values({
-      id,
-      project_id: row.projectId,
-      phone: row.phone,
-      provider: row.provider,
-      state: row.state,
-      provider_message_id: null,
-      attempts: row.state === 'queued' ? 0 : 1,
-      error: null,
-      created_at_ms: row.nowMs,
-      updated_at_ms: row.nowMs,
-    })
-    .execute();
+  await insertOtpDelivery(tx, { id, ...row });
   return id;
 }
 
@@ -59,18 +50,14 @@ export async function sendOtpSms(
     deliveryId: outbound.deliveryId,
   });
   await db.command((tx) =>
-    tx
-      .updateTable('otp_deliveries')
-      .set({
-        state: result.ok ? 'submitted' : 'failed',
-        provider_message_id: result.ok ? result.providerMessageId : null,
-        attempts: result.attempts,
-        // sendWithRetries already removed the body and every code-like run of digits from the text.
-        error: result.ok ? null : result.error.slice(0, DELIVERY_ERROR_CHARS_MAX),
-        updated_at_ms: nowMs(),
-      })
-      .where('id', '=', outbound.deliveryId)
-      .execute(),
+    recordSubmission(tx, outbound.deliveryId, {
+      state: result.ok ? 'submitted' : 'failed',
+      providerMessageId: result.ok ? result.providerMessageId : null,
+      attempts: result.attempts,
+      // sendWithRetries already removed the body and every code-like run of digits from the text.
+      error: result.ok ? null : result.error.slice(0, DELIVERY_ERROR_CHARS_MAX),
+      nowMs: nowMs(),
+    }),
   );
   return result.ok;
 }
@@ -94,16 +81,13 @@ export async function recordReceipt(
   nowMs: number,
 ): Promise<boolean> {
   const updated = await db.command((tx) =>
-    tx
-      .updateTable('otp_deliveries')
-      .set({
-        state: receipt.state === 'delivered' ? 'delivered' : 'undeliverable',
-        error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null,
-        updated_at_ms: nowMs,
-      })
-      .where('provider', '=', provider)
-      .where('provider_message_id', 'in', receiptIdCandidates(receipt.providerMessageId))
-      .executeTakeFirst(),
+    recordDeliveryReceipt(tx, {
+      provider,
+      messageIds: receiptIdCandidates(receipt.providerMessageId),
+      state: receipt.state === 'delivered' ? 'delivered' : 'undeliverable',
+      error: receipt.state === 'failed' ? receipt.detail.slice(0, DELIVERY_ERROR_CHARS_MAX) : null,
+      nowMs,
+    }),
   );
-  return Number(updated.numUpdatedRows) > 0;
+  return updated > 0;
 }

@@ -1,6 +1,8 @@
 import { type DebitOutcome, withOperatorTimeout } from '../operators/connector.js';
-import type { Gateway } from './context.js';
-import { type Attempt, type Recorded, recordDebitOutcome } from './payin-operator.js';
+import { writePayinStatus } from '../store/payins.js';
+import type { WithConfig, WithConnector } from './context.js';
+import type { Attempt } from './payin-attempt.js';
+import { type Recorded, type SettleDeps, recordDebitOutcome } from './payin-settle.js';
 import { commandFor, requestStamp } from './request-context.js';
 
 /**
@@ -9,34 +11,39 @@ import { commandFor, requestStamp } from './request-context.js';
  * time, or fails, leaves the payin pending with the reason recorded: the resolver asks the
  * operator about the same reference once the pending deadline has passed.
  */
-export async function sendAttempt(gw: Gateway, attempt: Attempt, requestId?: string): Promise<Recorded> {
-  const { outcome, error } = await callDebit(gw, attempt);
-  return commandFor(gw.db, requestId, async (tx) => {
-    const recorded = await recordDebitOutcome(gw, tx, attempt, outcome);
+export async function sendAttempt(
+  deps: SettleDeps & WithConnector & WithConfig<'operatorTimeoutMs'>,
+  attempt: Attempt,
+  requestId?: string,
+): Promise<Recorded> {
+  const { outcome, error } = await callDebit(deps, attempt);
+  return commandFor(deps.db, requestId, async (tx) => {
+    const recorded = await recordDebitOutcome(deps, tx, attempt, outcome);
     if (error !== undefined && recorded.disposition === 'pending') {
-      await tx
-        .updateTable('payins')
-        .set({
-          status_reason: `operator call failed (${error.slice(0, 200)}); its status will be queried`,
-          updated_at_ms: gw.clock.nowMs(),
-          last_request_id: requestStamp(tx),
-        })
-        .where('id', '=', attempt.payinId)
-        .execute();
+      await writePayinStatus(tx, attempt.payinId, {
+        from: 'pending',
+        to: 'pending',
+        reason: { code: 'operator_call_failed', error },
+        nowMs: deps.clock.nowMs(),
+        lastRequestId: requestStamp(tx),
+      });
     }
     return recorded;
   });
 }
 
-async function callDebit(gw: Gateway, attempt: Attempt): Promise<{ outcome: DebitOutcome; error?: string }> {
-  const { connector } = gw;
+async function callDebit(
+  deps: WithConnector & WithConfig<'operatorTimeoutMs'>,
+  attempt: Attempt,
+): Promise<{ outcome: DebitOutcome; error?: string }> {
+  const { connector } = deps;
   if (connector.requestDebit === undefined)
     return { outcome: { state: 'failed', reason: 'operator_error: this gateway has no payin connector' } };
   try {
     return {
       outcome: await withOperatorTimeout(
         connector.requestDebit(attempt.request),
-        gw.config.operatorTimeoutMs,
+        deps.config.operatorTimeoutMs,
       ),
     };
   } catch (error) {

@@ -1,9 +1,9 @@
 import { type CustomData, externalIdOf, logfileFor } from '../core/custom-data.js';
 import { newId, newRequestId, randomDigits } from '../core/ids.js';
-import type { Xof } from '../core/money.js';
+import { type Xof, xof } from '../core/money.js';
+import type { Payin, PayinKind } from '../core/payin.js';
 import { signToken } from '../core/tokens.js';
-import type { PayinTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
+import type { WithTokens } from './context.js';
 import type { Project } from './projects.js';
 import { transactionHash } from './transaction-hash.js';
 
@@ -17,42 +17,44 @@ export interface PayinFields {
   externalId: string;
 }
 
-/** The row of a new payin, with its token, LigdiCash ids (`request_id`, `logfile`) and `hash`. */
-export function newPayinRow(
-  gw: Pick<Gateway, 'tokenSecret'>,
+/** A new payin, with its token, LigdiCash ids (`request_id`, `logfile`) and `hash`. */
+export function newPayin(
+  deps: Pick<WithTokens, 'tokenSecret'>,
   project: Project,
   p: {
     id?: string;
-    kind: string;
+    kind: PayinKind;
     status: 'pending' | 'completed';
     customer: string | null;
     operatorId: string | null;
     input: PayinFields;
     nowMs: number;
   },
-): PayinTable {
+): Payin {
   const number = randomDigits(12);
-  const token = signToken('payin', number, p.nowMs, gw.tokenSecret);
+  const token = signToken('payin', number, p.nowMs, deps.tokenSecret);
   return {
     id: p.id ?? newId('pay'),
     number,
     token,
-    project_id: project.id,
-    request_id: newRequestId(),
+    projectId: project.id,
+    requestId: newRequestId(),
     kind: p.kind,
     status: p.status,
-    amount_xof: p.input.amountXof,
+    amountXof: p.input.amountXof,
     customer: p.customer,
-    operator_id: p.operatorId,
+    operatorId: p.operatorId,
     description: p.input.description,
-    custom_data: JSON.stringify(p.input.customData),
-    external_id: p.input.externalId !== '' ? p.input.externalId : externalIdOf(p.input.customData),
-    merchant_transaction_id: p.input.customData.transaction_id ?? null,
-    callback_url: p.input.callbackUrl,
+    customData: JSON.stringify(p.input.customData),
+    externalId: p.input.externalId !== '' ? p.input.externalId : externalIdOf(p.input.customData),
+    merchantTransactionId: p.input.customData.transaction_id ?? null,
+    callbackUrl: p.input.callbackUrl,
     logfile: logfileFor(p.nowMs),
     hash: transactionHash(project.apikey, token),
-    status_reason: null,
-    created_at_ms: p.nowMs,
-    updated_at_ms: p.nowMs,
+    statusReason: null,
+    statusReasonCode: null,
+    createdAtMs: p.nowMs,
+    updatedAtMs: p.nowMs,
+    refundedXof: xof(0),
   };
 }

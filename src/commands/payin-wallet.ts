@@ -3,16 +3,18 @@ import type { CustomData } from '../core/custom-data.js';
 import { newId } from '../core/ids.js';
 import { accountIds, availableXof } from '../core/ledger.js';
 import type { Xof } from '../core/money.js';
+import type { Payin } from '../core/payin.js';
 import { WALLET_OPERATOR } from '../core/operators.js';
 import { checkOtp, generateOtpCode, hashOtp } from '../core/otp.js';
 import { normalizePhone } from '../core/phone.js';
 import { type Result, fail, ok } from '../core/result-codes.js';
 import type { Tx } from '../store/database.js';
 import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-store.js';
-import { prepared } from '../store/prepared.js';
-import type { OtpTable, PayinTable, SmsTable } from '../store/schema.js';
-import type { Gateway } from './context.js';
-import { newPayinRow } from './payin-row.js';
+import { countWrongOtp, deleteOtp, lockOtp, lockOtpWindow, upsertOtp } from '../store/otp.js';
+import { insertPayinPrepared } from '../store/payins.js';
+import { insertInboxSms } from '../store/sms.js';
+import type { WithClock, WithConfig, WithDb, WithSms, WithTokens } from './context.js';
+import { newPayin } from './payin-row.js';
 import { requestStamp } from './request-context.js';
 import { enqueueEvent } from './outbox.js';
 import type { Project } from './projects.js';
@@ -28,61 +30,6 @@ import { type OutboundSms, SMS_PROVIDER_INBOX, insertDelivery } from './otp-deli
 export const PAYIN_MIN_XOF = 9;
 export const PAYIN_MAX_XOF = 2_000_000;
 const HOUR_MS = 3_600_000;
-
-// The payin's statements, prepared (store/prepared.ts).
-type OtpKey = { projectId: string; phone: string };
-const otpWindow = prepared((tx, p: OtpKey) =>
-  tx
-    .selectFrom('otps')
-    .select(['issued_in_window', 'window_started_at_ms'])
-    .where('project_id', '=', p.projectId)
-    .where('phone', '=', p.phone),
-);
-// On PostgreSQL the window is read locked, so that concurrent requests for one number count one
-// after the other even when the number has no wallet row to serialize them.
-const otpWindowForUpdate = prepared((tx, p: OtpKey) =>
-  tx
-    .selectFrom('otps')
-    .select(['issued_in_window', 'window_started_at_ms'])
-    .where('project_id', '=', p.projectId)
-    .where('phone', '=', p.phone)
-    .forUpdate(),
-);
-const otpOf = prepared((tx, p: OtpKey) =>
-  tx.selectFrom('otps').selectAll().where('project_id', '=', p.projectId).where('phone', '=', p.phone),
-);
-// On PostgreSQL the OTP row stays locked until commit, so that requests presenting one OTP take
-// turns: one pays and deletes it, the next finds none; each wrong guess is counted before the next
-// is judged. (A request for a new OTP locks the wallet first: a deadlock with it is retried.)
-const otpOfForUpdate = prepared((tx, p: OtpKey) =>
-  tx
-    .selectFrom('otps')
-    .selectAll()
-    .where('project_id', '=', p.projectId)
-    .where('phone', '=', p.phone)
-    .forUpdate(),
-);
-const deleteOtp = prepared((tx, p: OtpKey) =>
-  tx.deleteFrom('otps').where('project_id', '=', p.projectId).where('phone', '=', p.phone),
-);
-const upsertOtp = prepared((tx, row: OtpTable) =>
-  tx
-    .insertInto('otps')
-    .values(row)
-    .onConflict((oc) =>
-      oc.columns(['project_id', 'phone']).doUpdateSet({
-        code_hash: row.code_hash,
-        amount_xof: row.amount_xof,
-        expires_at_ms: row.expires_at_ms,
-        attempts: 0,
-        issued_in_window: row.issued_in_window,
-        window_started_at_ms: row.window_started_at_ms,
-        created_at_ms: row.created_at_ms,
-      }),
-    ),
-);
-const insertSms = prepared((tx, row: SmsTable) => tx.insertInto('sms').values(row));
-const insertPayin = prepared((tx, row: PayinTable) => tx.insertInto('payins').values(row));
 
 function amountInRange(amountXof: Xof): boolean {
   return amountXof >= PAYIN_MIN_XOF && amountXof <= PAYIN_MAX_XOF;
@@ -111,7 +58,7 @@ export interface IssuedOtp {
  * and withotp tells Code05 only to whoever presents it.
  */
 export async function issueWalletOtp(
-  gw: Gateway,
+  deps: WithDb & WithClock & WithSms & WithConfig<'mode' | 'otpIssuedPerHourMax' | 'otp'>,
   tx: Tx,
   project: Project,
   phoneRaw: string,
@@ -124,40 +71,36 @@ export async function issueWalletOtp(
   const phone = normalizePhone(phoneRaw);
   if (phone === undefined) return fail('invalid_phone');
   // Without an SMS provider (production with CAURI_SMS_PROVIDER unset), refuse rather than claim a code was sent.
-  if (gw.config.mode !== 'sandbox' && gw.sms === undefined)
+  if (deps.config.mode !== 'sandbox' && deps.sms === undefined)
     return fail('internal_error', 'OTP delivery is not configured on this gateway');
   // Lock order, as in payWithWalletOtp: the wallet's balance row first, then the OTP row.
   const walletId = accountIds.wallet(phone);
-  const walletFound = (await lockAccounts(tx, gw.db.dialect, [walletId])).has(walletId);
-  const nowMs = gw.clock.nowMs();
-  const [previous] = await (gw.db.dialect === 'postgres' ? otpWindowForUpdate : otpWindow).rows(tx, {
-    projectId: project.id,
-    phone,
-  });
-  const windowOpen = previous !== undefined && nowMs - Number(previous.window_started_at_ms) < HOUR_MS;
-  const issued = windowOpen ? previous.issued_in_window : 0;
-  if (issued >= gw.config.otpIssuedPerHourMax)
+  const walletFound = (await lockAccounts(tx, deps.db.dialect, [walletId])).has(walletId);
+  const nowMs = deps.clock.nowMs();
+  const previous = await lockOtpWindow(tx, deps.db.dialect, { projectId: project.id, phone });
+  const windowOpen = previous !== undefined && nowMs - previous.windowStartedAtMs < HOUR_MS;
+  const issued = windowOpen ? previous.issuedInWindow : 0;
+  if (issued >= deps.config.otpIssuedPerHourMax)
     return fail('invalid_input', 'Too many OTPs requested for this number; try again later');
   // No customer account: 128 random bits that are never sent stand in for the code, so the
   // number's quota counts and every code presented for it is wrong, as for a real number.
   const code = walletFound ? generateOtpCode() : randomBytes(16).toString('hex');
-  const row = {
-    project_id: project.id,
-    phone,
-    code_hash: hashOtp(project.id, phone, code),
-    amount_xof: amountXof,
-    expires_at_ms: nowMs + gw.config.otp.ttlMs,
-    attempts: 0,
-    issued_in_window: issued + 1,
-    window_started_at_ms: windowOpen ? Number(previous.window_started_at_ms) : nowMs,
-    created_at_ms: nowMs,
-  };
   // A new code replaces the previous one (ADR 0004).
-  await upsertOtp.run(tx, row);
+  await upsertOtp(tx, {
+    projectId: project.id,
+    phone,
+    codeHash: hashOtp(project.id, phone, code),
+    amountXof,
+    expiresAtMs: nowMs + deps.config.otp.ttlMs,
+    attempts: 0,
+    issuedInWindow: issued + 1,
+    windowStartedAtMs: windowOpen ? previous.windowStartedAtMs : nowMs,
+    createdAtMs: nowMs,
+  });
   // Nobody to send to: no SMS goes to a number without an account (ADR 0016).
   if (!walletFound) return ok({ phone, walletMissing: true });
-  const body = otpSmsBody(code, amountXof, project.name, gw.config.otp.ttlMs);
-  if (gw.sms === undefined) {
+  const body = otpSmsBody(code, amountXof, project.name, deps.config.otp.ttlMs);
+  if (deps.sms === undefined) {
     // The sandbox's "SMS" lands in the inbox table (the CLI and `/sandbox/sms` read it), delivered at once.
     const deliveryId = await insertDelivery(tx, {
       projectId: project.id,
@@ -166,14 +109,14 @@ export async function issueWalletOtp(
       state: 'delivered',
       nowMs,
     });
-    await insertSms.run(tx, { id: deliveryId, phone, body, created_at_ms: nowMs });
+    await insertInboxSms(tx, { id: deliveryId, phone, body, createdAtMs: nowMs });
     return ok({ phone });
   }
   // A real provider is called after the commit; only the code's hash is stored (ADR 0014).
   const deliveryId = await insertDelivery(tx, {
     projectId: project.id,
     phone,
-    provider: gw.sms.name,
+    provider: deps.sms.name,
     state: 'queued',
     nowMs,
   });
@@ -202,11 +145,11 @@ export interface PayinRequest {
 }
 
 export async function payWithWalletOtp(
-  gw: Gateway,
+  deps: WithDb & WithClock & WithTokens & WithConfig<'otp'>,
   tx: Tx,
   project: Project,
   input: PayinRequest,
-): Promise<Result<PayinTable>> {
+): Promise<Result<Payin>> {
   if (!project.payinEnabled) return fail('payin_disabled');
   if (!project.operatorIds.includes(WALLET_OPERATOR.id)) return fail('operator_not_enabled');
   if (!amountInRange(input.amountXof))
@@ -215,30 +158,22 @@ export async function payWithWalletOtp(
   if (phone === undefined) return fail('invalid_phone');
   if (input.otp.trim() === '') return fail('otp_missing');
   const walletId = accountIds.wallet(phone);
-  const nowMs = gw.clock.nowMs();
+  const nowMs = deps.clock.nowMs();
   // Lock order, as in every command: balance rows first (by id), then the OTP row. issueWalletOtp
   // locks the wallet before replacing the OTP, so the two can never wait on each other in a cycle.
   // The project's wallet sub-account is created on its first payment only (spec §1.6), below.
   const subaccountId = accountIds.subaccount(project.id, WALLET_OPERATOR.id);
-  const accounts = await lockAccounts(tx, gw.db.dialect, [walletId, subaccountId]);
+  const accounts = await lockAccounts(tx, deps.db.dialect, [walletId, subaccountId]);
   // Until a valid code is presented, a missing wallet and a short balance answer like any number
   // (ADR 0016): no code issued is Code15, and a missing wallet's stand-in code never matches.
-  const [stored] = await (gw.db.dialect === 'postgres' ? otpOfForUpdate : otpOf).rows(tx, {
-    projectId: project.id,
-    phone,
-  });
+  const stored = await lockOtp(tx, deps.db.dialect, { projectId: project.id, phone });
   if (!stored) return fail('otp_invalid', 'No OTP was issued for this number');
   const verdict = checkOtp(
-    {
-      codeHash: stored.code_hash,
-      amountXof: Number(stored.amount_xof) as Xof,
-      expiresAtMs: Number(stored.expires_at_ms),
-      attempts: stored.attempts,
-    },
+    stored,
     hashOtp(project.id, phone, input.otp.trim()),
     input.amountXof,
     nowMs,
-    gw.config.otp,
+    deps.config.otp,
   );
   if (verdict === 'expired' || verdict === 'exhausted') {
     return fail(
@@ -248,12 +183,7 @@ export async function payWithWalletOtp(
   }
   if (verdict === 'wrong') {
     // The failed attempt is committed: the command returns a failure, it does not roll back.
-    await tx
-      .updateTable('otps')
-      .set({ attempts: stored.attempts + 1 })
-      .where('project_id', '=', project.id)
-      .where('phone', '=', phone)
-      .execute();
+    await countWrongOtp(tx, { projectId: project.id, phone }, stored.attempts);
     return fail('otp_invalid');
   }
   // Only a number with a wallet receives a code that can match, and wallets are never removed; kept
@@ -275,13 +205,13 @@ export async function payWithWalletOtp(
       },
       nowMs,
     );
-    for (const [id, account] of await lockAccounts(tx, gw.db.dialect, [subaccountId]))
+    for (const [id, account] of await lockAccounts(tx, deps.db.dialect, [subaccountId]))
       accounts.set(id, account);
   }
   const payinId = newId('pay');
   const posted = await postTransfers(
     tx,
-    gw.db.dialect,
+    deps.db.dialect,
     [
       {
         kind: 'single',
@@ -296,8 +226,8 @@ export async function payWithWalletOtp(
     accounts,
   );
   if (!posted.ok) return fail('insufficient_wallet_balance', 'Insufficient wallet balance');
-  await deleteOtp.run(tx, { projectId: project.id, phone });
-  const row = newPayinRow(gw, project, {
+  await deleteOtp(tx, { projectId: project.id, phone });
+  const payin = newPayin(deps, project, {
     id: payinId,
     kind: 'wallet',
     status: 'completed',
@@ -306,12 +236,11 @@ export async function payWithWalletOtp(
     input,
     nowMs,
   });
-  row.last_request_id = requestStamp(tx);
-  await insertPayin.run(tx, row);
+  await insertPayinPrepared(tx, payin, requestStamp(tx));
   await enqueueEvent(
     tx,
     { projectId: project.id, type: 'payin.completed', subjectType: 'payin', subjectId: payinId },
     nowMs,
   );
-  return ok(row);
+  return ok(payin);
 }

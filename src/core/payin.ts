@@ -1,3 +1,4 @@
+import { assert } from './assert.js';
 import type { Xof } from './money.js';
 
 /**
@@ -64,4 +65,56 @@ export interface Payin {
   readonly updatedAtMs: number;
   /** The sum of the payin's refunds that have not failed; never above `amountXof`. */
   readonly refundedXof: Xof;
+}
+
+/**
+ * The one way a payin's status may move: a pending payin becomes `completed` or `notcompleted`, or
+ * stays `pending` with a new reason; a final payin never changes, so that a second settler (an
+ * operator notifying twice, the resolver racing a notification) can never rewrite the outcome the
+ * merchant was called back with. Any other move is a bug in the caller.
+ */
+export function payinTransition(from: PayinStatus, to: PayinStatus): void {
+  assert(from === 'pending', `payin status ${from} is final and cannot become ${to}`);
+}
+
+/** A reason with the details its prose needs; the code decides, the prose is for people. */
+export type PayinReason =
+  | { code: 'awaiting_operator'; operatorName: string }
+  | { code: 'operator_call_failed'; error: string }
+  | { code: 'attempt_refused'; attempt: number; operatorReason: string }
+  | { code: 'operator_pending'; query: number; atMs: number }
+  | { code: 'operator_pending_review'; queries: number }
+  | { code: 'customer_left'; operatorName: string }
+  | { code: 'customer_cancelled' }
+  | { code: 'page_expired' }
+  | { code: 'operator_failed'; operatorReason: string };
+
+/** How much of an operator call's error the reason keeps. */
+export const CALL_ERROR_CHARS_MAX = 200;
+
+/**
+ * The prose written beside a reason code, word for word as Cauri has always written it: the console
+ * shows it, and migration 0019 recognised old rows' codes by it.
+ */
+export function payinReasonProse(reason: PayinReason): string {
+  switch (reason.code) {
+    case 'awaiting_operator':
+      return `awaiting ${reason.operatorName}`;
+    case 'operator_call_failed':
+      return `operator call failed (${reason.error.slice(0, CALL_ERROR_CHARS_MAX)}); its status will be queried`;
+    case 'attempt_refused':
+      return `attempt ${reason.attempt} refused by the operator: ${reason.operatorReason}`;
+    case 'operator_pending':
+      return `operator still pending at status query ${reason.query} (${new Date(reason.atMs).toISOString()})`;
+    case 'operator_pending_review':
+      return `operator still pending after ${reason.queries} status queries; needs review`;
+    case 'customer_left':
+      return `the customer left the payment page while ${reason.operatorName} was asked`;
+    case 'customer_cancelled':
+      return 'cancelled by the customer';
+    case 'page_expired':
+      return 'payment page expired unused after 24 hours';
+    case 'operator_failed':
+      return reason.operatorReason;
+  }
 }

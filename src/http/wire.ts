@@ -1,8 +1,8 @@
 import { type CustomData, customDataRows } from '../core/custom-data.js';
 import { operatorById } from '../core/operators.js';
 import { wikiUrl } from '../core/result-codes.js';
+import type { Payin } from '../core/payin.js';
 import { wireDate } from '../core/tokens.js';
-import type { PayinTable } from '../store/schema.js';
 
 /**
  * Response bodies the SDKs parse (official-sdks §1). The confirm body has exactly 16 keys, in
@@ -54,21 +54,17 @@ function parseCustomData(json: string): CustomData {
   return JSON.parse(json) as CustomData;
 }
 
-export function payinConfirmBody(payin: PayinTable): ConfirmBody {
+export function payinConfirmBody(payin: Payin): ConfirmBody {
   const pending = payin.status === 'pending';
-  const operator = payin.operator_id !== null ? operatorById(payin.operator_id) : undefined;
-  const customData = parseCustomData(payin.custom_data);
-  const amount = String(payin.amount_xof);
+  const operator = payin.operatorId !== null ? operatorById(payin.operatorId) : undefined;
+  const customData = parseCustomData(payin.customData);
+  const amount = String(payin.amountXof);
   return {
     response_code: '00',
     token: '',
     response_text: '',
     description: '',
-    custom_data: customDataRows(
-      customData,
-      { hash: payin.hash, logfile: payin.logfile },
-      Number(payin.created_at_ms),
-    ),
+    custom_data: customDataRows(customData, { hash: payin.hash, logfile: payin.logfile }, payin.createdAtMs),
     wiki: wikiUrl('confirmInvoice'),
     status: payin.status,
     operator_id: pending || !operator ? '' : operator.id,
@@ -76,21 +72,21 @@ export function payinConfirmBody(payin: PayinTable): ConfirmBody {
     customer: pending ? null : payin.customer,
     montant: amount,
     amount,
-    date: wireDate(Number(payin.updated_at_ms)),
-    external_id: payin.external_id,
-    request_id: payin.request_id,
-    transaction_id: customData.transaction_id ?? payin.external_id,
+    date: wireDate(payin.updatedAtMs),
+    external_id: payin.externalId,
+    request_id: payin.requestId,
+    transaction_id: customData.transaction_id ?? payin.externalId,
   };
 }
 
 /** The create envelope of a payin (E2/E5): `custom_data` echoed as an object plus `logfile`. */
-export function payinCreatedBody(payin: PayinTable, responseText: string) {
+export function payinCreatedBody(payin: Payin, responseText: string) {
   return {
     response_code: '00' as const,
     token: payin.token,
     response_text: responseText,
     description: '',
-    custom_data: { ...parseCustomData(payin.custom_data), logfile: payin.logfile },
+    custom_data: { ...parseCustomData(payin.customData), logfile: payin.logfile },
     wiki: wikiUrl('createInvoice'),
   };
 }

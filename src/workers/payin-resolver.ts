@@ -1,9 +1,18 @@
-import type { Gateway } from '../commands/context.js';
-import { closeUnpaid, lockPayin, settlePayinByReference } from '../commands/payin-operator.js';
+import type { WithConfig, WithConnector } from '../commands/context.js';
+import { closeUnpaid } from '../commands/payin-cancel.js';
+import { type SettleDeps, settlePayinByReference } from '../commands/payin-settle.js';
 import { DISPATCH_ATTEMPTS_MAX, settlePayout } from '../commands/payout-settle.js';
 import { UNUSED_INVOICE_TTL_MS } from '../core/checkout.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
-import type { Tx } from '../store/database.js';
+import {
+  type DuePayinQuery,
+  claimDuePayinQueries,
+  invoiceReferenceOf,
+  lockPayin,
+  renewPayinQueryLeases,
+  unusedHostedPayinIds,
+} from '../store/payins.js';
+import { claimPayoutsForReview } from '../store/payouts.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type LeaseOptions, renewPayoutLeases } from './payout-dispatcher.js';
 import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
@@ -27,29 +36,11 @@ const SEPARATE = { separate: true } as const;
  */
 export const RESOLVE_BATCH_MAX = 50;
 
-/** Extends the leases of claimed payin queries whose payin is still pending by one lease from now. */
-async function renewPayinLeases(tx: Tx, payinIds: readonly string[], untilMs: number): Promise<number> {
-  if (payinIds.length === 0) return 0;
-  const ids = [...payinIds];
-  const result = await tx
-    .updateTable('invoices')
-    .set({ resolve_after_ms: untilMs })
-    .where('payin_id', 'in', ids)
-    .where('payin_id', 'in', (eb) =>
-      eb.selectFrom('payins').select('id').where('id', 'in', ids).where('status', '=', 'pending'),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-interface ClaimedPayin {
-  payinId: string;
-  reference: string;
-  operatorId: string;
-  query: number;
-  /** What the connector keeps to ask about the attempt (connector.ts, operatorState). */
-  operatorState: string | undefined;
-}
+/** What the resolver needs: settling payins and payouts, and asking operators. */
+export type ResolverDeps = SettleDeps &
+  Parameters<typeof settlePayout>[0] &
+  WithConnector &
+  WithConfig<'operatorTimeoutMs' | 'pendingDeadlineMs'>;
 
 export interface ResolverPass {
   queried: number;
@@ -66,26 +57,26 @@ export class PayinResolver {
   readonly heartbeat: Heartbeat;
 
   constructor(
-    private readonly gw: Gateway,
+    private readonly deps: ResolverDeps,
     private readonly options: LeaseOptions,
     private readonly onError: (error: unknown) => void,
   ) {
     this.heartbeat = new Heartbeat(
       'resolver',
       options.intervalMs,
-      PASS_BUDGET_MS + gw.config.operatorTimeoutMs,
+      PASS_BUDGET_MS + deps.config.operatorTimeoutMs,
     );
-    const until = () => gw.clock.nowMs() + options.leaseMs;
+    const until = () => deps.clock.nowMs() + options.leaseMs;
     this.payinLeases = new LeaseKeeper(
       options.leaseMs,
-      (ids) => gw.db.command((tx) => renewPayinLeases(tx, ids, until()), SEPARATE),
+      (ids) => deps.db.command((tx) => renewPayinQueryLeases(tx, ids, until()), SEPARATE),
       onError,
     );
     this.payoutLeases = new LeaseKeeper(
       options.leaseMs,
       (ids) =>
-        gw.db.command(
-          (tx) => renewPayoutLeases(tx, gw.db.dialect, ids, options.instanceId, until()),
+        deps.db.command(
+          (tx) => renewPayoutLeases(tx, deps.db.dialect, ids, options.instanceId, until()),
           SEPARATE,
         ),
       onError,
@@ -122,66 +113,30 @@ export class PayinResolver {
     return { queried: claimed.length, expired, payoutsRechecked };
   }
 
-  private claimPayins(): Promise<ClaimedPayin[]> {
-    const { gw } = this;
-    return gw.db.command(async (tx) => {
-      const nowMs = gw.clock.nowMs();
-      let query = tx
-        .selectFrom('invoices')
-        .innerJoin('payins', 'payins.id', 'invoices.payin_id')
-        .select([
-          'invoices.payin_id',
-          'invoices.reference',
-          'invoices.resolve_attempts',
-          'invoices.operator_state',
-          'payins.operator_id',
-        ])
-        .where('payins.status', '=', 'pending')
-        .where('invoices.reference', 'is not', null)
-        .where('invoices.resolve_after_ms', '<=', nowMs)
-        .orderBy('invoices.resolve_after_ms')
-        .limit(RESOLVE_BATCH_MAX);
-      if (gw.db.dialect === 'postgres') query = query.forUpdate().skipLocked();
-      const rows = await query.execute();
-      if (rows.length === 0) return [];
-      await tx
-        .updateTable('invoices')
-        .set({ resolve_after_ms: nowMs + this.options.leaseMs })
-        .where(
-          'payin_id',
-          'in',
-          rows.map((row) => row.payin_id),
-        )
-        .execute();
-      return rows.flatMap((row) =>
-        row.reference !== null && row.operator_id !== null
-          ? [
-              {
-                payinId: row.payin_id,
-                reference: row.reference,
-                operatorId: row.operator_id,
-                query: row.resolve_attempts + 1,
-                operatorState: row.operator_state ?? undefined,
-              },
-            ]
-          : [],
-      );
-    });
+  private claimPayins(): Promise<DuePayinQuery[]> {
+    const { deps } = this;
+    return deps.db.command((tx) =>
+      claimDuePayinQueries(tx, deps.db.dialect, {
+        nowMs: deps.clock.nowMs(),
+        leaseMs: this.options.leaseMs,
+        limit: RESOLVE_BATCH_MAX,
+      }),
+    );
   }
 
-  private async queryPayin(payin: ClaimedPayin): Promise<void> {
-    const { gw } = this;
+  private async queryPayin(payin: DuePayinQuery): Promise<void> {
+    const { deps } = this;
     const outcome = await this.ask(payin.reference, payin.operatorId, payin.operatorState);
     // No renewal may land after the settlement below.
     await this.payinLeases.release(payin.payinId);
-    await gw.db.command((tx) => settlePayinByReference(gw, tx, payin.reference, outcome, payin.query));
+    await deps.db.command((tx) => settlePayinByReference(deps, tx, payin.reference, outcome, payin.query));
   }
 
   private async ask(reference: string, operatorId: string, operatorState?: string): Promise<OperatorOutcome> {
     try {
       return await withOperatorTimeout(
-        this.gw.connector.queryStatus(reference, operatorId, operatorState),
-        this.gw.config.operatorTimeoutMs,
+        this.deps.connector.queryStatus(reference, operatorId, operatorState),
+        this.deps.config.operatorTimeoutMs,
       );
     } catch (error) {
       this.onError(error);
@@ -190,29 +145,16 @@ export class PayinResolver {
   }
 
   private expireUnusedPages(): Promise<number> {
-    const { gw } = this;
-    return gw.db.command(async (tx) => {
-      const nowMs = gw.clock.nowMs();
-      const rows = await tx
-        .selectFrom('payins')
-        .innerJoin('invoices', 'invoices.payin_id', 'payins.id')
-        .select('payins.id')
-        .where('payins.status', '=', 'pending')
-        .where('payins.kind', '=', 'hosted')
-        .where('invoices.reference', 'is', null)
-        .where('payins.created_at_ms', '<=', nowMs - UNUSED_INVOICE_TTL_MS)
-        .limit(RESOLVE_BATCH_MAX)
-        .execute();
+    const { deps } = this;
+    return deps.db.command(async (tx) => {
+      const nowMs = deps.clock.nowMs();
+      const payinIds = await unusedHostedPayinIds(tx, nowMs - UNUSED_INVOICE_TTL_MS, RESOLVE_BATCH_MAX);
       let expired = 0;
-      for (const row of rows) {
-        const payin = await lockPayin(tx, gw.db, row.id);
-        const invoice = await tx
-          .selectFrom('invoices')
-          .select('reference')
-          .where('payin_id', '=', row.id)
-          .executeTakeFirstOrThrow();
-        if (payin.status !== 'pending' || invoice.reference !== null) continue;
-        await closeUnpaid(tx, payin, 'payment page expired unused after 24 hours', nowMs);
+      for (const payinId of payinIds) {
+        const payin = await lockPayin(tx, deps.db.dialect, payinId);
+        const reference = await invoiceReferenceOf(tx, payinId);
+        if (payin.status !== 'pending' || reference !== null) continue;
+        await closeUnpaid(tx, payin, { code: 'page_expired' }, nowMs);
         expired++;
       }
       return expired;
@@ -220,39 +162,22 @@ export class PayinResolver {
   }
 
   private async recheckPayouts(): Promise<number> {
-    const { gw } = this;
-    const claimed = await gw.db.command(async (tx) => {
-      const nowMs = gw.clock.nowMs();
-      let query = tx
-        .selectFrom('payouts')
-        .select(['id', 'operator_id'])
-        .where('status', '=', 'pending')
-        .where('dispatch_state', '=', 'review')
-        .where('dispatch_after_ms', '<=', nowMs)
-        .orderBy('dispatch_after_ms')
-        .limit(RESOLVE_BATCH_MAX);
-      if (gw.db.dialect === 'postgres') query = query.forUpdate().skipLocked();
-      const rows = await query.execute();
-      if (rows.length > 0) {
-        await tx
-          .updateTable('payouts')
-          .set({ dispatch_after_ms: nowMs + this.options.leaseMs, dispatch_owner: this.options.instanceId })
-          .where(
-            'id',
-            'in',
-            rows.map((row) => row.id),
-          )
-          .execute();
-      }
-      return rows;
-    });
+    const { deps } = this;
+    const claimed = await deps.db.command((tx) =>
+      claimPayoutsForReview(tx, deps.db.dialect, {
+        nowMs: deps.clock.nowMs(),
+        leaseMs: this.options.leaseMs,
+        instanceId: this.options.instanceId,
+        limit: RESOLVE_BATCH_MAX,
+      }),
+    );
     this.payoutLeases.hold(claimed.map((payout) => payout.id));
     for (const payout of claimed) {
       const outcome = await this.ask(payout.id, payout.operator_id);
       await this.payoutLeases.release(payout.id);
       // Still pending keeps it in review with a fresh reason and the next query an hour later.
-      await gw.db.command((tx) =>
-        settlePayout(gw, tx, payout.id, outcome, DISPATCH_ATTEMPTS_MAX, this.options.instanceId),
+      await deps.db.command((tx) =>
+        settlePayout(deps, tx, payout.id, outcome, DISPATCH_ATTEMPTS_MAX, this.options.instanceId),
       );
     }
     return claimed.length;

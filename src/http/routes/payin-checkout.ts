@@ -1,19 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Gateway } from '../../commands/context.js';
-import { sendAttempt } from '../../commands/payin-flow.js';
-import { commandFor } from '../../commands/request-context.js';
+import type { WithConfig, WithProjectCache } from '../../commands/context.js';
+import type { Attempt, PayinChannel } from '../../commands/payin-attempt.js';
 import {
-  type Attempt,
   type CheckoutRequest,
-  type PayinChannel,
-  type Recorded,
+  type CreateDeps,
   createDirectPayin,
   createHostedInvoice,
-} from '../../commands/payin-operator.js';
+} from '../../commands/payin-create.js';
+import { sendAttempt } from '../../commands/payin-flow.js';
+import type { Recorded } from '../../commands/payin-settle.js';
+import { commandFor } from '../../commands/request-context.js';
 import { authenticate } from '../../commands/projects.js';
 import { type DisplayItem, checkUrl, paymentPageUrl } from '../../core/checkout.js';
+import type { Payin } from '../../core/payin.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
-import type { PayinTable } from '../../store/schema.js';
+import { getPayin } from '../../store/payins.js';
 import { errorEnvelope } from '../envelope.js';
 import { firstError, payinCommande, text } from '../schemas.js';
 import { payinCreatedBody } from '../wire.js';
@@ -30,20 +31,26 @@ import { PAYIN_ACCEPTED_TEXT, parsePayinCommande } from './payin-wallet-otp.js';
  *   USSD push and guided USSD, the payment page for a LigdiCash redirect, the operator's portal
  *   for an operator redirect. A wrong or expired USSD OTP is `Echec (Code15)`/`(Code16)`.
  */
-export function registerPayinCheckoutRoutes(app: FastifyInstance, gw: Gateway): void {
+/** What the checkout routes need: the API's authentication and idempotency, creating and sending payins. */
+type CheckoutRouteDeps = Parameters<typeof idempotentCreate>[0] &
+  CreateDeps &
+  Parameters<typeof sendAttempt>[0] &
+  WithProjectCache;
+
+export function registerPayinCheckoutRoutes(app: FastifyInstance, deps: CheckoutRouteDeps): void {
   app.post('/pay/v01/redirect/checkout-invoice/create', { config: { wiki: 'createInvoice' } }, (request) =>
     idempotentCreate(
-      gw,
+      deps,
       request,
       'createInvoice',
       'redirect/checkout-invoice/create',
       async (tx, project) => {
         const parsed = parseCheckoutCommande(request.body, 'hosted');
         if (!parsed.ok) return { body: envelopeOf('createInvoice', parsed), succeeded: false };
-        const payin = await createHostedInvoice(gw, tx, project, parsed.value);
+        const payin = await createHostedInvoice(deps, tx, project, parsed.value);
         if (!payin.ok) return { body: envelopeOf('createInvoice', payin), succeeded: false };
         return {
-          body: payinCreatedBody(payin.value, paymentPageUrl(gw.config.publicUrl, payin.value.token)),
+          body: payinCreatedBody(payin.value, paymentPageUrl(deps.config.publicUrl, payin.value.token)),
           succeeded: true,
         };
       },
@@ -51,42 +58,50 @@ export function registerPayinCheckoutRoutes(app: FastifyInstance, gw: Gateway): 
   );
 
   app.post('/pay/v01/straight/checkout-invoice/create', { config: { wiki: 'createInvoice' } }, (request) =>
-    createStraight(gw, request),
+    createStraight(deps, request),
   );
 }
 
-async function createStraight(gw: Gateway, request: FastifyRequest): Promise<unknown> {
+async function createStraight(deps: CheckoutRouteDeps, request: FastifyRequest): Promise<unknown> {
   // First command: authenticate, check, and commit the payin with its hold (the intent).
   const started = await commandFor(
-    gw.db,
+    deps.db,
     request.id,
     async (tx): Promise<{ envelope: unknown } | { attempt: Attempt }> => {
-      const auth = await authenticate(tx, request.headers.apikey, request.headers.authorization, gw.projects);
+      const auth = await authenticate(
+        tx,
+        request.headers.apikey,
+        request.headers.authorization,
+        deps.projects,
+      );
       if (!auth.ok) return { envelope: envelopeOf('createInvoice', auth) };
       const parsed = parseCheckoutCommande(request.body, 'direct');
       if (!parsed.ok) return { envelope: envelopeOf('createInvoice', parsed) };
-      const attempt = await createDirectPayin(gw, tx, auth.value, parsed.value);
+      const attempt = await createDirectPayin(deps, tx, auth.value, parsed.value);
       return attempt.ok ? { attempt: attempt.value } : { envelope: envelopeOf('createInvoice', attempt) };
     },
   );
   if ('envelope' in started) return started.envelope;
   // Then the operator, with no transaction open, and its answer in a second command.
-  const recorded = await sendAttempt(gw, started.attempt, request.id);
+  const recorded = await sendAttempt(deps, started.attempt, request.id);
   if (recorded.disposition === 'refused')
     return errorEnvelope('createInvoice', recorded.refusal ?? 'otp_invalid');
-  const payin = await gw.db.command((tx) =>
-    tx.selectFrom('payins').selectAll().where('id', '=', started.attempt.payinId).executeTakeFirstOrThrow(),
-  );
-  return payinCreatedBody(payin, responseTextOf(gw, started.attempt, recorded, payin));
+  const payin = await deps.db.command((tx) => getPayin(tx, started.attempt.payinId));
+  return payinCreatedBody(payin, responseTextOf(deps, started.attempt, recorded, payin));
 }
 
 /** `response_text` of an accepted direct payin, per validation mode (spec §2.2, §5). */
-function responseTextOf(gw: Gateway, attempt: Attempt, recorded: Recorded, payin: PayinTable): string {
+function responseTextOf(
+  deps: WithConfig<'publicUrl'>,
+  attempt: Attempt,
+  recorded: Recorded,
+  payin: Payin,
+): string {
   switch (attempt.mode) {
     case 'ligdicash_redirect':
-      return paymentPageUrl(gw.config.publicUrl, payin.token);
+      return paymentPageUrl(deps.config.publicUrl, payin.token);
     case 'operator_redirect':
-      return recorded.redirectUrl ?? paymentPageUrl(gw.config.publicUrl, payin.token);
+      return recorded.redirectUrl ?? paymentPageUrl(deps.config.publicUrl, payin.token);
     default:
       return PAYIN_ACCEPTED_TEXT;
   }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../commands/context.js';
+import type { WithProjectCache } from '../../commands/context.js';
 import {
   OTP_SENT_MESSAGE,
   type PayinRequest,
@@ -27,7 +27,13 @@ export const PAYIN_ACCEPTED_TEXT = 'Votre requête est en cours de traitement';
  * LigdiCash Wallet payin: `GET /pay/v02/debitotp/{phone}/{amount}` (spec §2.4) and
  * `POST /pay/v02/debitwallet/withotp` (spec §2.5), also under `/pay/v01/` which one merchant used.
  */
-export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void {
+/** What the wallet routes need: the API's idempotency, issuing and checking OTPs, and the SMS provider. */
+type WalletRouteDeps = Parameters<typeof idempotentCreate>[0] &
+  Parameters<typeof issueWalletOtp>[0] &
+  Parameters<typeof payWithWalletOtp>[0] &
+  WithProjectCache;
+
+export function registerWalletOtpRoutes(app: FastifyInstance, deps: WalletRouteDeps): void {
   const recentSends = new RecentSends();
   for (const version of ['v02', 'v01']) {
     app.get<{ Params: { phone: string; amount: string } }>(
@@ -36,18 +42,18 @@ export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void
       async (request) => {
         // This endpoint alone answers `{error, message}` instead of the envelope (spec §2.4).
         type Answer = { error: boolean; message: string; outbound?: OutboundSms; walletMissing?: true };
-        const answer = await gw.db.command(async (tx): Promise<Answer> => {
+        const answer = await deps.db.command(async (tx): Promise<Answer> => {
           const amountXof = parseAmountXof(request.params.amount);
           const auth = await authenticate(
             tx,
             request.headers.apikey,
             request.headers.authorization,
-            gw.projects,
+            deps.projects,
           );
           if (!auth.ok)
             return { error: true, message: subCodeFor('createInvoice', 'auth_failed').description };
           if (amountXof === undefined) return { error: true, message: 'Invalid amount' };
-          const issued = await issueWalletOtp(gw, tx, auth.value, request.params.phone, amountXof);
+          const issued = await issueWalletOtp(deps, tx, auth.value, request.params.phone, amountXof);
           if (!issued.ok)
             return {
               error: true,
@@ -62,7 +68,7 @@ export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void
           };
         });
         const { outbound, walletMissing, ...wire } = answer;
-        if (gw.sms === undefined) return wire;
+        if (deps.sms === undefined) return wire;
         // A number without a wallet gets no SMS, yet answers as a real send just did, as late and
         // with the same outcome, so that neither the text nor the timing tells it apart (ADR 0016).
         if (walletMissing)
@@ -70,17 +76,17 @@ export function registerWalletOtpRoutes(app: FastifyInstance, gw: Gateway): void
         if (outbound === undefined) return wire;
         // The SMS leaves after the commit (ADR 0014); "sent" is said only once the provider took it.
         const startedMs = performance.now();
-        const sent = await sendOtpSms(gw.db, gw.sms, outbound, () => gw.clock.nowMs());
+        const sent = await sendOtpSms(deps.db, deps.sms, outbound, () => deps.clock.nowMs());
         recentSends.record(performance.now() - startedMs, sent);
         return sent ? wire : { error: true, message: OTP_NOT_SENT_MESSAGE };
       },
     );
 
     app.post(`/pay/${version}/debitwallet/withotp`, { config: { wiki: 'createInvoice' } }, (request) =>
-      idempotentCreate(gw, request, 'createInvoice', 'debitwallet/withotp', async (tx, project) => {
+      idempotentCreate(deps, request, 'createInvoice', 'debitwallet/withotp', async (tx, project) => {
         const parsed = parsePayinCommande(request.body);
         if (!parsed.ok) return { body: envelopeOf('createInvoice', parsed), succeeded: false };
-        const payin = await payWithWalletOtp(gw, tx, project, parsed.value);
+        const payin = await payWithWalletOtp(deps, tx, project, parsed.value);
         if (!payin.ok) return { body: envelopeOf('createInvoice', payin), succeeded: false };
         return { body: payinCreatedBody(payin.value, PAYIN_ACCEPTED_TEXT), succeeded: true };
       }),
