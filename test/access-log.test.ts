@@ -152,7 +152,7 @@ for (const backend of BACKENDS) {
     });
 
     it('shows the request id on the console story of the payout', async () => {
-      const { transactionStory } = await import('../src/console/transactions.js');
+      const { transactionStory } = await import('../src/store/console-transactions.js');
       const payout = await gw.testDb.db.command((tx) =>
         tx.selectFrom('payouts').select('id').orderBy('created_at_ms', 'desc').executeTakeFirstOrThrow(),
       );

@@ -1,15 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWallet } from '../src/commands/wallets.js';
-import {
-  DAY_MS,
-  type Counts,
-  type DashboardStats,
-  balancesWithProof,
-  dashboardStats,
-  successRate,
-  verifyAgainstPostings,
-} from '../src/console/stats.js';
+import { balancesWithProof, verifyAgainstPostings } from '../src/console/balances.js';
+import { DAY_MS } from '../src/store/console-stats.js';
+import { type Counts, type DashboardStats, dashboardStats, successRate } from '../src/console/stats.js';
 import { accountIds } from '../src/core/ledger.js';
 import type { Tx } from '../src/store/database.js';
 import {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/clock.js';
-import { retryDelayMs } from '../src/commands/payout-settle.js';
+import { retryDelayMs } from '../src/core/payout.js';
 import { mtnMomoFactory } from '../src/operators/mtn-momo.js';
 import { connectorsFromJson } from '../src/operators/registry.js';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway } from './harness.js';

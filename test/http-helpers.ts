@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { expect } from 'vitest';
-import { type BalanceLine, listBalances } from '../src/commands/wallets.js';
+import { type BalanceLine } from '../src/store/wallets.js';
+import { listBalances } from '../src/commands/wallets.js';
 import { type ProjectChanges, updateProject } from '../src/commands/projects.js';
 import type { OutboxTable, PayinTable, PayoutTable } from '../src/store/schema.js';
 import { type TestGateway, latestOtp, walletPayinBody } from './harness.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseForm } from '../src/http/console/router.js';
+import { parseForm } from '../src/http/console/form.js';
 import { ConsoleAgent, OPERATOR, addConsoleUser } from './console-helpers.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import { PageClient, checkoutBody, csrfOf, pagePath } from './payin-helpers.js';

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type TransactionFilter,
   type TransactionRow,
   type TransactionStory,
-  searchTransactions,
   transactionStory,
-} from '../src/console/transactions.js';
+} from '../src/store/console-transactions.js';
+import { type TransactionFilter, searchTransactions } from '../src/console/transactions.js';
 import { Rollback } from '../src/store/database.js';
 import { createPayin, errors, handWorker } from './callback-fixtures.js';
 import { Receiver, until } from './callback-receiver.js';

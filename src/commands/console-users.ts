@@ -28,8 +28,6 @@ import {
   unlockConsoleUserById,
 } from '../store/console-users.js';
 
-export type { AuditLine, ConsoleUser } from '../store/console-users.js';
-
 /**
  * Operator accounts and sessions of the console (ADR 0008). Password hashing (hundreds of
  * milliseconds of scrypt) happens outside these functions, so that no transaction, and on SQLite

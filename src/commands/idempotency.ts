@@ -9,8 +9,6 @@ import {
   releaseKey,
 } from '../store/idempotency.js';
 
-export type { KeyOf } from '../store/idempotency.js';
-
 /**
  * `Idempotency-Key` (Cauri's addition; LigdiCash has none, spec §8.4). A successful create is
  * recorded with the key in the same transaction as the command, so a retry with the same key and

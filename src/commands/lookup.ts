@@ -6,7 +6,7 @@ import type { Tx } from '../store/database.js';
 import { findPayoutByNumber } from '../store/payouts.js';
 import { findPayinByNumber } from '../store/payins.js';
 import type { WithClock, WithTokens } from './context.js';
-import type { Project } from './projects.js';
+import type { Project } from '../core/project.js';
 
 /** What verifies a token: the current secret, the previous one during its grace (ADR 0022), and the time. */
 export type TokenVerifier = WithTokens & WithClock;

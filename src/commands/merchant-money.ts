@@ -16,7 +16,7 @@ import {
   statementTransfers,
   subaccountBalances,
 } from '../store/merchant-money.js';
-import type { Project } from './projects.js';
+import type { Project } from '../core/project.js';
 
 /**
  * The merchant's money, read (ADR 0023): balances of a project's operator sub-accounts, and the
@@ -68,8 +68,6 @@ export async function projectBalances(tx: Tx, project: Project): Promise<Project
   for (const total of Object.values(totals)) assert(Number.isSafeInteger(total), 'balance totals overflow');
   return { balances, totals };
 }
-
-export type { StatementFilter } from '../store/merchant-money.js';
 
 export interface StatementPage {
   entries: StatementEntry[];

@@ -7,17 +7,12 @@ import { normalizePhone } from '../core/phone.js';
 import { type DebitRequest, connectorServes } from '../operators/connector.js';
 import type { Tx } from '../store/database.js';
 import { ensureAccount, postTransfers } from '../store/ledger-store.js';
-import {
-  assignPayinAttempt,
-  getInvoice,
-  lockPayin,
-  projectRowOf,
-  startInvoiceAttempt,
-} from '../store/payins.js';
+import { assignPayinAttempt, getInvoice, lockPayin, startInvoiceAttempt } from '../store/payins.js';
 import type { InvoiceTable } from '../store/schema-payin-surface.js';
 import type { WithClock, WithConfig, WithConnector, WithDb, WithPrefixes } from './context.js';
 import { requestStamp } from './request-context.js';
-import { type Project, toProject } from './projects.js';
+import type { Project } from '../core/project.js';
+import { getProject } from '../store/projects.js';
 
 /**
  * Starting an operator attempt on a payin (spec §6.1, §6.2; ADR 0007). Each operator request is an
@@ -79,7 +74,7 @@ export async function beginHostedAttempt(
   if (payin.status !== 'pending') return { ok: false, error: 'final' };
   if (invoice.reference !== null) return { ok: false, error: 'busy' };
   if (invoice.attempt >= INVOICE_ATTEMPTS_MAX) return { ok: false, error: 'too_many_attempts' };
-  const project = toProject(await projectRowOf(tx, payin.projectId));
+  const project = await getProject(tx, payin.projectId);
   const filter =
     invoice.customer_filter !== '' ? operatorForPhone(invoice.customer_filter, deps.prefixes) : undefined;
   const operator = offeredOperators(payinOperatorIds(deps, project), payin.amountXof, filter).find(

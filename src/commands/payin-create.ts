@@ -24,7 +24,7 @@ import {
 } from './payin-attempt.js';
 import { newPayin } from './payin-row.js';
 import type { PayinRequest } from './payin-wallet.js';
-import type { Project } from './projects.js';
+import type { Project } from '../core/project.js';
 import { requestStamp } from './request-context.js';
 
 /**

@@ -4,7 +4,7 @@ import { type Xof, xof } from '../core/money.js';
 import type { Payin, PayinKind } from '../core/payin.js';
 import { signToken } from '../core/tokens.js';
 import type { WithTokens } from './context.js';
-import type { Project } from './projects.js';
+import type { Project } from '../core/project.js';
 import { transactionHash } from './transaction-hash.js';
 
 /** What every payin request carries, whatever its channel (wallet, hosted, direct). */

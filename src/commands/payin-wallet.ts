@@ -17,7 +17,7 @@ import type { WithClock, WithConfig, WithDb, WithSms, WithTokens } from './conte
 import { newPayin } from './payin-row.js';
 import { requestStamp } from './request-context.js';
 import { enqueueEvent } from './outbox.js';
-import type { Project } from './projects.js';
+import type { Project } from '../core/project.js';
 import { type OutboundSms, SMS_PROVIDER_INBOX, insertDelivery } from './otp-delivery.js';
 
 /**

@@ -4,14 +4,6 @@ import type { BatchView } from '../store/bulk-payouts.js';
  * What a batch looks like now (ADR 0025): the store reads its row and its items, each read through
  * to its payout (src/store/bulk-payouts.ts); here are the counts and totals shown of it.
  */
-export {
-  BATCH_LIST_PAGE_MAX,
-  type BatchItemView,
-  type BatchSummary,
-  type BatchView,
-  listBatches,
-  readBatch,
-} from '../store/bulk-payouts.js';
 
 export type BatchCounts = Record<
   'pending' | 'completed' | 'notcompleted' | 'refused' | 'unprocessed',

@@ -15,7 +15,8 @@ import type { WithClock, WithDb } from './context.js';
 import { claimKey, settleKey } from './idempotency.js';
 import { type PayoutDeps, type PayoutRequest, createCustomerPayout } from './payout-customer.js';
 import { createMerchantPayout } from './payout-merchant.js';
-import { type Project, ipAllowed } from './projects.js';
+import { type Project } from '../core/project.js';
+import { ipAllowed } from './projects.js';
 
 /**
  * Bulk payouts, `POST /cauri/v1/payouts/bulk` (ADR 0025): up to 1,000 payouts in one request, each

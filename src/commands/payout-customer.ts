@@ -13,7 +13,8 @@ import { lockAccounts, lockAccountsForPayout, postTransfers } from '../store/led
 import { insertPayout, payoutExists } from '../store/payouts.js';
 import type { WithClock, WithConnector, WithDb, WithPrefixes, WithTokens } from './context.js';
 import { enqueueEvent } from './outbox.js';
-import { type Project, ipAllowed } from './projects.js';
+import { type Project } from '../core/project.js';
+import { ipAllowed } from './projects.js';
 import { requestStamp } from './request-context.js';
 import { transactionHash } from './transaction-hash.js';
 

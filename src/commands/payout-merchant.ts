@@ -16,7 +16,8 @@ import {
   lockPayoutAccounts,
   newPayout,
 } from './payout-customer.js';
-import { type Project, ipAllowed } from './projects.js';
+import { type Project } from '../core/project.js';
+import { ipAllowed } from './projects.js';
 import { requestStamp } from './request-context.js';
 
 /**

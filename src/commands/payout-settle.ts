@@ -16,12 +16,6 @@ import { enqueueEvent } from './outbox.js';
  * Records what the operator said about a payout's onward transfer, in one transaction. It is
  * idempotent: a payout already final is left as it is, whatever the operator reports again.
  */
-export {
-  DISPATCH_ATTEMPTS_MAX,
-  DISPATCH_RETRY_MAX_MS,
-  DISPATCH_RETRY_MS,
-  retryDelayMs,
-} from '../core/payout.js';
 
 export type SettleResult = 'completed' | 'notcompleted' | 'still_pending' | 'already_final';
 

@@ -20,9 +20,7 @@ import {
 import type { ProjectCache } from './project-cache.js';
 
 // The domain type lives in the core; it is re-exported here for the many files that import it from here.
-export type { Project } from '../core/project.js';
 // Kept for the files that still read project rows themselves; the mapping is the store's.
-export { projectFromRow as toProject } from '../store/projects.js';
 
 export const ALLOWED_IPS_MAX = 3;
 export const PROJECT_NAME_LENGTH_MAX = 100;

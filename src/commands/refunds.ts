@@ -29,7 +29,7 @@ import type { RefundTable } from '../store/schema-refunds.js';
 import type { WithClock, WithConnector, WithDb } from './context.js';
 import { type TokenVerifier, verifyGatewayToken } from './lookup.js';
 import { enqueueEvent } from './outbox.js';
-import type { Project } from './projects.js';
+import type { Project } from '../core/project.js';
 
 /**
  * Refunds of completed payins (ADR 0024). Creating one is a command: the payin row is locked, what

@@ -8,8 +8,6 @@ import { ensureAccount, lockAccounts, postTransfers } from '../store/ledger-stor
 import { projectExists } from '../store/projects.js';
 import { type BalanceLine, accountExists, listBalanceLines } from '../store/wallets.js';
 
-export type { BalanceLine } from '../store/wallets.js';
-
 /**
  * Customer wallets (LigdiCash accounts, identified by phone) and funding of wallets and merchant
  * sub-accounts. Funding is how money enters Cauri: from the operator's settlement account for a

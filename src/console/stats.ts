@@ -7,23 +7,9 @@ import { compareOperatorIds } from './operator-order.js';
 /**
  * What the operator console shows on its dashboard: payins and payouts per UTC day and per
  * operator, read in the caller's transaction (the queries are in store/console-stats.ts) and
- * spread over a dense series here. No HTTP, no HTML (the console renders; charts.ts draws). The
- * balances page's read model is balances.ts, re-exported below for the pages that import it from here.
+ * spread over a dense series here. No HTTP, no HTML (the console renders; charts.ts draws).
+ * The balances page's read model is balances.ts.
  */
-export { DAY_MS };
-export {
-  type AccountLine,
-  BALANCE_ACCOUNTS_MAX,
-  type BalancesView,
-  type LedgerProof,
-  POSTING_MISMATCHES_MAX,
-  type PostingCheck,
-  type PostingMismatch,
-  type PostingSums,
-  type ProjectAccounts,
-  balancesWithProof,
-  verifyAgainstPostings,
-} from './balances.js';
 
 /** The longest period the dashboard covers; a bound on the series and on the rows scanned. */
 export const STATS_DAYS_MAX = 90;

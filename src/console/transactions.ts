@@ -14,21 +14,6 @@ import type { Tx } from '../store/database.js';
  * file turns a search form into criteria and merges the two tables' results; the queries, and the
  * story, are read models in store/console-transactions.ts. The HTTP side is src/http/console/.
  */
-export {
-  STORY_LIST_MAX,
-  type PayinDetail,
-  type PayoutDetail,
-  type StoryCallback,
-  type StoryCallbackPost,
-  type StoryEvent,
-  type StoryExchange,
-  type StoryHead,
-  type StoryTransfer,
-  type TransactionKind,
-  type TransactionRow,
-  type TransactionStory,
-  transactionStory,
-} from '../store/console-transactions.js';
 export const SEARCH_LIMIT_MAX = 200;
 
 export interface TransactionFilter {

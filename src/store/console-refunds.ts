@@ -1,17 +1,18 @@
 import type { Tx } from './database.js';
-import type { ProjectTable } from './schema.js';
+import type { Project } from '../core/project.js';
+import { getProject } from './projects.js';
 
 /**
  * What the console's refund form reads before refunding: the project a payin belongs to, whose
  * sub-account pays the refund. Undefined for an unknown payin; a payin whose project is missing is
  * a bug (a foreign key forbids it), and throws.
  */
-export async function payinProjectRow(tx: Tx, payinId: string): Promise<ProjectTable | undefined> {
+export async function payinProject(tx: Tx, payinId: string): Promise<Project | undefined> {
   const payin = await tx
     .selectFrom('payins')
     .select(['id', 'project_id'])
     .where('id', '=', payinId)
     .executeTakeFirst();
   if (payin === undefined) return undefined;
-  return tx.selectFrom('projects').selectAll().where('id', '=', payin.project_id).executeTakeFirstOrThrow();
+  return getProject(tx, payin.project_id);
 }

@@ -10,7 +10,7 @@ import type { Dialect, Tx } from './database.js';
 import { payinFromRow, payinToRow } from './payin-rows.js';
 import { prepared } from './prepared.js';
 import type { InvoiceTable } from './schema-payin-surface.js';
-import type { PayinTable, ProjectTable } from './schema.js';
+import type { PayinTable } from './schema.js';
 
 /**
  * The payin aggregate in the database: the `payins` row and, for a payin through an operator, its
@@ -59,11 +59,6 @@ export async function getPayin(tx: Tx, payinId: string): Promise<Payin> {
 export async function findPayinByNumber(tx: Tx, number: string): Promise<Payin | undefined> {
   const row = await tx.selectFrom('payins').selectAll().where('number', '=', number).executeTakeFirst();
   return row && payinFromRow(row);
-}
-
-/** The row of the project a payin belongs to (the caller makes it a `Project`). */
-export async function projectRowOf(tx: Tx, projectId: string): Promise<ProjectTable> {
-  return tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirstOrThrow();
 }
 
 /** What changes with a payin's status: the move (checked), the reason, the time and the request stamp. */

@@ -80,6 +80,13 @@ export async function setProjectCredentials(
     .execute();
 }
 
+/** The project a stored payin or payout names: it always exists (payins and payouts reference it). */
+export async function getProject(tx: Tx, projectId: string): Promise<Project> {
+  return projectFromRow(
+    await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirstOrThrow(),
+  );
+}
+
 export async function findProjectById(tx: Tx, projectId: string): Promise<Project | undefined> {
   const row = await tx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   return row === undefined ? undefined : projectFromRow(row);

@@ -1,7 +1,8 @@
 import type { WithConfig, WithConnector } from '../commands/context.js';
 import { closeUnpaid } from '../commands/payin-cancel.js';
 import { type SettleDeps, settlePayinByReference } from '../commands/payin-settle.js';
-import { DISPATCH_ATTEMPTS_MAX, settlePayout } from '../commands/payout-settle.js';
+import { DISPATCH_ATTEMPTS_MAX } from '../core/payout.js';
+import { settlePayout } from '../commands/payout-settle.js';
 import { UNUSED_INVOICE_TTL_MS } from '../core/checkout.js';
 import { type OperatorOutcome, withOperatorTimeout } from '../operators/connector.js';
 import {

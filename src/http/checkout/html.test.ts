@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PAGE_CSP, html, layout } from './html.js';
+import { html } from '../../util/html.js';
+import { PAGE_CSP, layout } from './html.js';
 import { CHECKOUT_CSS } from './style.js';
 import { createHash } from 'node:crypto';
 

@@ -7,7 +7,6 @@ import { CHECKOUT_CSS } from './style.js';
  * The payment page's layout and headers. The escaping templates live in src/util/html.ts and are
  * re-exported here for the pages that still import them from this file.
  */
-export * from '../../util/html.js';
 
 export const PAGE_CSP = pageCsp(CHECKOUT_CSS);
 

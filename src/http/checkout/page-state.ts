@@ -1,12 +1,13 @@
 import type { WithConfig, WithConnector, WithDb, WithPrefixes } from '../../commands/context.js';
 import { type TokenVerifier, verifyGatewayToken } from '../../commands/lookup.js';
 import { payinOperatorIds } from '../../commands/payin-attempt.js';
-import { type Project, toProject } from '../../commands/projects.js';
+import type { Project } from '../../core/project.js';
 import { type DisplayItem, checkUrl, offeredOperators, withToken } from '../../core/checkout.js';
 import { type ValidationMode, operatorById, operatorForPhone } from '../../core/operators.js';
 import type { Payin } from '../../core/payin.js';
 import { simulatorDeskOf } from '../../operators/simulator.js';
-import { findInvoice, findPayinByNumber, projectRowOf } from '../../store/payins.js';
+import { findInvoice, findPayinByNumber } from '../../store/payins.js';
+import { getProject } from '../../store/projects.js';
 import type { InvoiceTable } from '../../store/schema-payin-surface.js';
 import type { Lang } from './i18n.js';
 import type { InvoiceView, Screen } from './views.js';
@@ -38,7 +39,7 @@ export async function loadPage(deps: WithDb & TokenVerifier, token: string): Pro
     if (!payin) return undefined;
     const invoice = await findInvoice(tx, payin.id);
     if (!invoice) return undefined;
-    const project = toProject(await projectRowOf(tx, payin.projectId));
+    const project = await getProject(tx, payin.projectId);
     return { payin, invoice, project };
   });
 }

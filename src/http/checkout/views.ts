@@ -1,6 +1,7 @@
 import type { DisplayItem } from '../../core/checkout.js';
 import type { Operator, ValidationMode } from '../../core/operators.js';
-import { type SafeHtml, html, layout } from './html.js';
+import { type SafeHtml, html } from '../../util/html.js';
+import { layout } from './html.js';
 import { type Lang, MESSAGES, type PageError, errorText, fill, formatXof, modeHint } from './i18n.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../commands/context.js';
-import { html } from '../checkout/html.js';
+import { html } from '../../util/html.js';
 import { consolePage, sendConsole } from './layout.js';
 import { registerActivityPage } from './pages-activity.js';
 import { registerBalancesPage } from './pages-balances.js';

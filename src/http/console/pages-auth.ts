@@ -4,9 +4,9 @@ import { CONSOLE_POLICY, endSession } from '../../commands/console-users.js';
 import type { WithClock, WithConfig, WithDb } from '../../commands/context.js';
 import { normalizeIp } from '../../commands/projects.js';
 import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { consolePage, sendConsole } from './layout.js';
-import { parseForm, one } from './router.js';
+import { parseForm, one } from './form.js';
 import {
   clearSessionCookie,
   csrfMatches,

@@ -4,8 +4,8 @@ import {
   type PostingCheck,
   balancesWithProof,
   verifyAgainstPostings,
-} from '../../console/stats.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+} from '../../console/balances.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, xof } from './layout.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
 

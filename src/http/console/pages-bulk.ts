@@ -3,11 +3,10 @@ import {
   BATCH_LIST_PAGE_MAX,
   type BatchSummary,
   type BatchView,
-  batchCounts,
-  batchTotals,
   listBatches,
   readBatch,
-} from '../../commands/payout-bulk-view.js';
+} from '../../store/bulk-payouts.js';
+import { batchCounts, batchTotals } from '../../commands/payout-bulk-view.js';
 import type { ResultCode } from '../../core/result-codes.js';
 import { projectNameById } from '../../store/console-transactions.js';
 import { type SafeHtml, html } from '../../util/html.js';

@@ -2,7 +2,7 @@ import { operatorAvailability } from '../../commands/operator-health.js';
 import { HEALTH_WINDOW_MS, type OperatorStatus } from '../../core/operator-health.js';
 import { OPERATORS } from '../../core/operators.js';
 import { queuedPayoutCounts } from '../../store/operator-health.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { utc } from './layout.js';
 import type { ConsoleRouter } from './router.js';
 

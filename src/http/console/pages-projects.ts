@@ -1,7 +1,7 @@
 import { rotateWebhookSecret } from '../../commands/callback-admin.js';
 import { recordAudit } from '../../commands/console-users.js';
+import { type Project } from '../../core/project.js';
 import {
-  type Project,
   type ProjectInput,
   createProject,
   rotateApiCredentials,
@@ -12,9 +12,10 @@ import { CALLBACK_MODES, type CallbackMode } from '../../core/callbacks.js';
 import { parseAmountXof } from '../../core/money.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import { findProjectById, listProjects } from '../../store/projects.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
-import { type ConsoleRequest, type ConsoleRouter, type Form, type Outcome, all, one } from './router.js';
+import { type Form, all, one } from './form.js';
+import { type ConsoleRequest, type ConsoleRouter, type Outcome } from './router.js';
 
 /**
  * Projects: list and create; one project's switches, allowed IPs, operators and callback settings;

@@ -10,9 +10,10 @@ import {
   type StatementFormat,
   parseColumnMapping,
 } from '../../core/reconciliation.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, csrfField, utc, xof } from './layout.js';
-import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
+import { one } from './form.js';
+import { type ConsoleRequest, type ConsoleRouter, type Outcome } from './router.js';
 import { type FindingView, type ImportView, listImports, showImport } from '../../store/reconciliation.js';
 
 /**

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../../commands/console-users.js';
-import { toProject } from '../../commands/projects.js';
 import { type RefundView, createRefund, listPayinRefunds } from '../../commands/refunds.js';
 import { parseAmountXof } from '../../core/money.js';
 import { REFUND_REASON_CHARS_MAX } from '../../core/refunds.js';
 import type { ResultCode } from '../../core/result-codes.js';
-import { payinProjectRow } from '../../store/console-refunds.js';
+import { payinProject } from '../../store/console-refunds.js';
 import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';
-import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
+import { one } from './form.js';
+import { type ConsoleRequest, type ConsoleRouter, type Outcome } from './router.js';
 
 /**
  * Refunds in the console (ADR 0024): on the story page of a payin, its refunds and, for a completed
@@ -53,9 +53,8 @@ async function refundAction(r: ConsoleRequest): Promise<Outcome> {
   )
     return back('refund_error=invalid_input');
   const result = await r.gw.db.command(async (tx) => {
-    const projectRow = await payinProjectRow(tx, id);
-    if (projectRow === undefined) return { ok: false as const, code: 'not_found' as const };
-    const project = toProject(projectRow);
+    const project = await payinProject(tx, id);
+    if (project === undefined) return { ok: false as const, code: 'not_found' as const };
     // The console's refunds carry a reference of their own, which no merchant reference can take.
     const merchantReference = `console:${randomBytes(9).toString('base64url')}`;
     const created = await createRefund(r.gw, tx, project, {

@@ -3,7 +3,7 @@ import { listSms } from '../../commands/sms.js';
 import { OPERATORS } from '../../core/operators.js';
 import { PAYIN_MAGIC_SUFFIXES, SIM_LIST_LIMIT_MAX } from '../../operators/simulator-desk.js';
 import { MAGIC_SUFFIXES, simulatorDeskOf } from '../../operators/simulator.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { badge, csrfField, xof } from './layout.js';
 import { type ConsoleRequest, type ConsoleRouter, type Outcome } from './router.js';
 

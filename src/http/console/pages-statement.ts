@@ -1,10 +1,11 @@
 import { type ProjectBalances, type StatementPage, projectBalances } from '../../commands/merchant-money.js';
-import { type Project, projectChoices } from '../../commands/projects.js';
+import { type Project } from '../../core/project.js';
+import { projectChoices } from '../../commands/projects.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import { type StatementEntry, statementCsv } from '../../core/statement.js';
 import type { Tx } from '../../store/database.js';
 import { findProjectById } from '../../store/projects.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { STATEMENT_CSV_LIMIT_MAX, readStatement, statementCursor } from '../routes/merchant-money.js';
 import { badge, utc, xof } from './layout.js';
 import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';

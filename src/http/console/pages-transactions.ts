@@ -4,12 +4,11 @@ import { projectChoices } from '../../commands/projects.js';
 import { ALL_OPERATORS, operatorById } from '../../core/operators.js';
 import {
   type StoryCallback,
-  type TransactionFilter,
   type TransactionRow,
   type TransactionStory,
-  searchTransactions,
   transactionStory,
-} from '../../console/transactions.js';
+} from '../../store/console-transactions.js';
+import { type TransactionFilter, searchTransactions } from '../../console/transactions.js';
 import { callbackEventSubject } from '../../store/console-transactions.js';
 import { type SafeHtml, html } from '../../util/html.js';
 import { type Viewer, badge, csrfField, utc, xof } from './layout.js';

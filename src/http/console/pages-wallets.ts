@@ -3,10 +3,11 @@ import { createWallet, fundWallet } from '../../commands/wallets.js';
 import { availableXof } from '../../core/ledger.js';
 import { parseAmountXof } from '../../core/money.js';
 import { normalizePhone } from '../../core/phone.js';
-import { type SafeHtml, html } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
 import { listWallets } from '../../store/wallets.js';
 import { type Viewer, csrfField, utc, xof } from './layout.js';
-import { type ConsoleRequest, type ConsoleRouter, type Outcome, one } from './router.js';
+import { one } from './form.js';
+import { type ConsoleRequest, type ConsoleRouter, type Outcome } from './router.js';
 
 /** Customer wallets: find by phone, create, fund (spec §1.1: LigdiCash accounts are phone numbers). */
 const WALLETS_LISTED_MAX = 100;

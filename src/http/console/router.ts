@@ -20,7 +20,6 @@ import { type UploadedFile, isMultipartBody } from './multipart.js';
 import { FIELD_LENGTH_MAX, type Form, emptyMap, one, parseForm } from './form.js';
 
 // The pages import the form helpers from here, beside the router they register with.
-export { type Form, all, emptyMap, one, parseForm } from './form.js';
 
 /**
  * What the console's pages reach through `r.gw`, named one dependency at a time. Today that is

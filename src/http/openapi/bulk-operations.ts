@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { BULK_ITEMS_MAX } from '../../commands/payout-bulk.js';
-import { BATCH_LIST_PAGE_MAX } from '../../commands/payout-bulk-view.js';
+import { BATCH_LIST_PAGE_MAX } from '../../store/bulk-payouts.js';
 import { BULK_BODY_LIMIT_BYTES, BulkItem } from '../routes/payouts-bulk.js';
 import type { Operation } from './operation.js';
 import { ErrorEnvelope } from './schemas.js';

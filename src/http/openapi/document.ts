@@ -38,8 +38,6 @@ import {
  * OpenAPI 3.1 embeds as is). Served at `GET /openapi.json`, rendered at `GET /docs` (routes/openapi.ts).
  */
 
-export type { Method, Operation, Parameter, ResponseSpec } from './operation.js';
-
 const HTML = 'text/html';
 
 const pathParam = (name: string, description: string, schema: TSchema = Type.String()): Parameter => ({

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { type Project, ipAllowed } from '../../commands/projects.js';
+import { type Project } from '../../core/project.js';
+import { ipAllowed } from '../../commands/projects.js';
 import type { Wiki } from '../../core/result-codes.js';
 import type { Tx } from '../../store/database.js';
 import { errorEnvelope } from '../envelope.js';

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { WithClock, WithDb, WithProjectCache } from '../../commands/context.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, claimKey, requestHash, settleKey } from '../../commands/idempotency.js';
-import { type Project, authenticate } from '../../commands/projects.js';
+import { type Project } from '../../core/project.js';
+import { authenticate } from '../../commands/projects.js';
 import { commandFor } from '../../commands/request-context.js';
 import type { Result, Wiki } from '../../core/result-codes.js';
 import { type CommandOptions, type Tx, uniqueViolation } from '../../store/database.js';

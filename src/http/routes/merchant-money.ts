@@ -1,12 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import {
-  type StatementFilter,
-  type StatementPage,
-  projectBalances,
-  statementPage,
-} from '../../commands/merchant-money.js';
-import type { Project } from '../../commands/projects.js';
+import { type StatementFilter } from '../../store/merchant-money.js';
+import { type StatementPage, projectBalances, statementPage } from '../../commands/merchant-money.js';
+import type { Project } from '../../core/project.js';
 import { operatorById } from '../../core/operators.js';
 import { type StatementEntry, statementCsv } from '../../core/statement.js';
 import type { Tx } from '../../store/database.js';

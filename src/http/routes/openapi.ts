@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { WithConfig } from '../../commands/context.js';
 import { type Wiki, subCodeTable, wikiUrl } from '../../core/result-codes.js';
-import { type SafeHtml, html, layout, sendPage } from '../checkout/html.js';
+import { type SafeHtml, html } from '../../util/html.js';
+import { layout, sendPage } from '../checkout/html.js';
+import { type Operation } from '../openapi/operation.js';
 import {
-  type Operation,
   WEBHOOKS,
   WEBHOOK_HEADERS,
   WEBHOOK_RESPONSES,

@@ -11,9 +11,11 @@ import {
   openBatch,
   processBatch,
 } from '../../commands/payout-bulk.js';
-import { type BatchView, batchCounts, batchTotals, readBatch } from '../../commands/payout-bulk-view.js';
+import { type BatchView, readBatch } from '../../store/bulk-payouts.js';
+import { batchCounts, batchTotals } from '../../commands/payout-bulk-view.js';
 import type { PayoutDeps } from '../../commands/payout-customer.js';
-import { type Project, authenticate } from '../../commands/projects.js';
+import { type Project } from '../../core/project.js';
+import { authenticate } from '../../commands/projects.js';
 import { checkUrl } from '../../core/checkout.js';
 import { parseAmountXof } from '../../core/money.js';
 import { type Result, type ResultCode, type Wiki, fail, ok, wikiUrl } from '../../core/result-codes.js';

@@ -7,7 +7,8 @@ import { SIM_LIST_LIMIT_MAX, type SimulatorDesk } from '../../operators/simulato
 import { simulatorDeskOf } from '../../operators/simulator.js';
 import { latestSandboxSms } from '../../store/simulator.js';
 import { csrfValid, ensureCsrf } from '../checkout/csrf.js';
-import { html, layout, sendPage } from '../checkout/html.js';
+import { html } from '../../util/html.js';
+import { layout, sendPage } from '../checkout/html.js';
 import { formatXof, negotiateLang } from '../checkout/i18n.js';
 
 /**
