@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { DatabaseModeError, MODE_SETTING, checkDatabaseMode } from '../src/commands/database-mode.js';
-import { cliGateway } from '../src/cli/sandbox-commands.js';
+import { cliDeps } from '../src/cli/sandbox-commands.js';
 import { startGateway } from '../src/gateway.js';
 import { signSimulatorNotification, simulatorKey } from '../src/operators/simulator-desk.js';
 import { SimulatorConnector, simulatorDeskOf } from '../src/operators/simulator.js';
@@ -339,7 +339,7 @@ describe('the simulator in production', () => {
     process.env.CAURI_DATA_DIR = ':memory:';
     const testDb = await openTestDatabase('sqlite');
     try {
-      await expect(cliGateway(testDb.db)).rejects.toThrow('sandbox actions exist only in sandbox mode');
+      await expect(cliDeps(testDb.db)).rejects.toThrow('sandbox actions exist only in sandbox mode');
     } finally {
       if (saved === undefined) delete process.env.CAURI_MODE;
       else process.env.CAURI_MODE = saved;

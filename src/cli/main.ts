@@ -11,7 +11,7 @@ import { type Database, openDatabase } from '../store/database.js';
 import { listProjects } from '../store/projects.js';
 import { allAccountBalances } from '../store/wallets.js';
 import { type ParsedArgs, UsageError, checkFlags, flag, onOff, parseArgs } from './args.js';
-import { SANDBOX_HELP, cliGateway, runSandboxCommand } from './sandbox-commands.js';
+import { SANDBOX_HELP, cliDeps, runSandboxCommand } from './sandbox-commands.js';
 import { CALLBACKS_HELP, runCallbackCommand } from './callbacks.js';
 import { CONSOLE_HELP, runConsoleCommand } from './console-commands.js';
 import { RETENTION_HELP, runRetentionCommand } from './retention.js';
@@ -78,7 +78,7 @@ async function run(db: Database, args: ParsedArgs, mode: string): Promise<Output
     nowMs,
   );
   if (retentionOutput !== undefined) return retentionOutput;
-  const sandboxOutput = await runSandboxCommand(() => cliGateway(db), args, mode);
+  const sandboxOutput = await runSandboxCommand(() => cliDeps(db), args, mode);
   if (sandboxOutput !== undefined) return sandboxOutput;
   switch (`${group ?? ''} ${action ?? ''}`.trim()) {
     case 'project create': {

@@ -32,7 +32,7 @@ export type Output = { json: unknown; text: string };
 export type CliDeps = WithDb & WithClock & WithConfig & WithTokens & WithPrefixes & WithConnector;
 
 /** A gateway context for the CLI: the same database, the simulator, the system clock. */
-export async function cliGateway(db: Database): Promise<CliDeps> {
+export async function cliDeps(db: Database): Promise<CliDeps> {
   const config = loadConfig();
   // The simulator exists only in the sandbox (ADR 0009), from the CLI as from the server.
   if (config.mode !== 'sandbox') throw new UsageError('sandbox actions exist only in sandbox mode');

@@ -7,7 +7,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { DestinationStream } from 'pino';
-import type { Gateway } from '../commands/context.js';
+import type { Gateway, WithOps } from '../commands/context.js';
 import type { Wiki } from '../core/result-codes.js';
 import { REDACTED, REDACT_PATHS, loggedPath } from '../metrics/redact.js';
 import { REQUEST_ID_HEADER, newRequestId, requestIdFor } from '../metrics/request-id.js';
@@ -153,13 +153,13 @@ const INFO_OR_BELOW = new Set(['info', 'debug', 'trace']);
  * a look at the body object before serialization (its result code) and, after the answer, one
  * counter and one histogram update with cached label children; the access line only when enabled.
  */
-function observeRequests(app: FastifyInstance, gw: Gateway, logger: AppOptions['logger']): void {
+function observeRequests(app: FastifyInstance, deps: WithOps, logger: AppOptions['logger']): void {
   app.decorateRequest('resultCode', 'none');
   app.addHook('preSerialization', (request, _reply, payload, done) => {
     if (typeof payload === 'object' && payload !== null) request.resultCode = resultOf(payload);
     done(null, payload);
   });
-  const metrics = gw.ops?.metrics;
+  const metrics = deps.ops?.metrics;
   const accessLog = typeof logger === 'object' && logger.accessLog && INFO_OR_BELOW.has(logger.level);
   if (metrics === undefined && !accessLog) return;
   app.addHook('onResponse', (request, reply, done) => {

@@ -10,7 +10,7 @@ export function registerActivityPage(router: ConsoleRouter): void {
   router.page('/activity', async (r) => {
     const beforeRaw = Number(r.query.before ?? '');
     const before = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
-    const { lines, users } = await r.gw.db.command(async (tx) => ({
+    const { lines, users } = await r.deps.db.command(async (tx) => ({
       lines: await listAudit(tx, AUDIT_PAGE_ROWS, before),
       users: await listConsoleUsers(tx),
     }));

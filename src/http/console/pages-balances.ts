@@ -17,7 +17,7 @@ import type { ConsoleRequest, ConsoleRouter, Outcome } from './router.js';
 export function registerBalancesPage(router: ConsoleRouter): void {
   router.page('/balances', async (r) => balancesPage(r));
   router.action('/balances/verify', async (r) => {
-    const check = await r.gw.db.command((tx) => verifyAgainstPostings(tx));
+    const check = await r.deps.db.command((tx) => verifyAgainstPostings(tx));
     await r.audit(
       'ledger_verify',
       'ledger',
@@ -28,7 +28,7 @@ export function registerBalancesPage(router: ConsoleRouter): void {
 }
 
 async function balancesPage(r: ConsoleRequest, check?: PostingCheck): Promise<Outcome> {
-  const view = await r.gw.db.command((tx) => balancesWithProof(tx));
+  const view = await r.deps.db.command((tx) => balancesWithProof(tx));
   const body = html`${proof(view, r.viewer, check)}
 <h2>Project sub-accounts</h2>
 ${

@@ -30,7 +30,7 @@ async function listPage(r: ConsoleRequest): Promise<Outcome> {
   const projectId = PROJECT_ID.test(r.query.project ?? '') ? r.query.project : undefined;
   const beforeRaw = Number(r.query.before ?? '');
   const beforeMs = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
-  const { batches, projects } = await r.gw.db.command(async (tx) => ({
+  const { batches, projects } = await r.deps.db.command(async (tx) => ({
     batches: await listBatches(tx, {
       limit: BATCH_LIST_PAGE_MAX,
       ...(projectId !== undefined ? { projectId } : {}),
@@ -62,7 +62,7 @@ function batchTable(batches: BatchSummary[]): SafeHtml {
 async function batchPage(r: ConsoleRequest): Promise<Outcome> {
   const batchId = r.params.batchId ?? '';
   const found = BATCH_ID.test(batchId)
-    ? await r.gw.db.command(async (tx) => {
+    ? await r.deps.db.command(async (tx) => {
         const view = await readBatch(tx, batchId);
         if (!view) return undefined;
         const projectName = await projectNameById(tx, view.batch.project_id);

@@ -15,7 +15,7 @@ export function registerDashboard(router: ConsoleRouter): void {
   router.page('/', async (r) => {
     const days = PERIODS.find((d) => String(d) === r.query.days) ?? 14;
     const projectId = r.query.project ?? '';
-    const { stats, projects } = await r.gw.db.command(async (tx) => ({
+    const { stats, projects } = await r.deps.db.command(async (tx) => ({
       stats: await dashboardStats(tx, { nowMs: r.nowMs, days, ...(projectId === '' ? {} : { projectId }) }),
       projects: await projectChoices(tx),
     }));

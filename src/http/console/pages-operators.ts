@@ -22,8 +22,8 @@ const ms = (value: number | null) => (value === null ? '—' : `${value} ms`);
 export function registerOperatorPages(router: ConsoleRouter): void {
   router.page('/operators', async (r) => {
     const ids = OPERATORS.map((op) => op.id);
-    const { availability, queued } = await r.gw.db.command(async (tx) => ({
-      availability: await operatorAvailability(tx, ids, r.nowMs, r.gw.config.operatorTimeoutMs),
+    const { availability, queued } = await r.deps.db.command(async (tx) => ({
+      availability: await operatorAvailability(tx, ids, r.nowMs, r.deps.config.operatorTimeoutMs),
       queued: await queuedPayoutCounts(tx, ids),
     }));
     const names = new Map(OPERATORS.map((op) => [op.id, `${op.name} (${op.country})`]));

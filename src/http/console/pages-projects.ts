@@ -44,7 +44,7 @@ export function registerProjectPages(router: ConsoleRouter): void {
   router.action('/projects', async (r) => {
     const input = settingsFrom(r.form);
     if (typeof input === 'string') return projectsError(r, input);
-    const created = await r.gw.db.command(async (tx) => {
+    const created = await r.deps.db.command(async (tx) => {
       const result = await createProject(tx, input, r.nowMs);
       if (result.ok)
         await recordAudit(
@@ -75,7 +75,7 @@ export function registerProjectPages(router: ConsoleRouter): void {
   router.action('/projects/:id', async (r) => {
     const input = settingsFrom(r.form);
     if (typeof input === 'string') return projectPage(r, undefined, input);
-    const updated = await r.gw.db.command(async (tx) => {
+    const updated = await r.deps.db.command(async (tx) => {
       const result = await updateProject(tx, r.params.id ?? '', input);
       if (result.ok)
         await recordAudit(
@@ -102,7 +102,7 @@ export function registerProjectPages(router: ConsoleRouter): void {
         undefined,
         'Tick the box to confirm: the current credentials stop working at once.',
       );
-    const rotated = await r.gw.db.command(async (tx) => {
+    const rotated = await r.deps.db.command(async (tx) => {
       const result = await rotateApiCredentials(tx, r.params.id ?? '', r.nowMs);
       if (result.ok)
         await recordAudit(
@@ -126,7 +126,7 @@ export function registerProjectPages(router: ConsoleRouter): void {
   });
 
   router.action('/projects/:id/rotate-webhook-secret', async (r) => {
-    const rotated = await r.gw.db.command(async (tx) => {
+    const rotated = await r.deps.db.command(async (tx) => {
       const result = await rotateWebhookSecret(tx, r.params.id ?? '', r.nowMs);
       if (result.ok)
         await recordAudit(
@@ -157,8 +157,8 @@ async function fundAction(r: ConsoleRequest): Promise<Outcome> {
   if (amount === undefined || amount <= 0)
     return projectPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
   const operatorId = one(r.form, 'operator');
-  const funded = await r.gw.db.command(async (tx) => {
-    const result = await fundSubaccount(tx, r.gw.db.dialect, projectId, operatorId, amount, r.nowMs);
+  const funded = await r.deps.db.command(async (tx) => {
+    const result = await fundSubaccount(tx, r.deps.db.dialect, projectId, operatorId, amount, r.nowMs);
     if (result.ok)
       await recordAudit(
         tx,
@@ -179,7 +179,7 @@ async function fundAction(r: ConsoleRequest): Promise<Outcome> {
 
 async function projectPage(r: ConsoleRequest, notice?: string, error?: string): Promise<Outcome> {
   const projectId = r.params.id ?? '';
-  const found = await r.gw.db.command(async (tx) => {
+  const found = await r.deps.db.command(async (tx) => {
     const project = await findProjectById(tx, projectId);
     return project === undefined ? undefined : { project, balances: await listBalances(tx, { projectId }) };
   });
@@ -236,7 +236,7 @@ async function projectsError(r: ConsoleRequest, error: string): Promise<Outcome>
 }
 
 async function newestProjects(r: ConsoleRequest): Promise<Project[]> {
-  return r.gw.db.command((tx) => listProjects(tx, 'newest', PROJECTS_LISTED_MAX));
+  return r.deps.db.command((tx) => listProjects(tx, 'newest', PROJECTS_LISTED_MAX));
 }
 
 /** A project's settings as a form submitted them, before validation; also what the form shows again. */

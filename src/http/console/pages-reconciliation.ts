@@ -61,7 +61,7 @@ async function upload(r: ConsoleRequest): Promise<Outcome> {
   const fromMs = dayOf(one(r.form, 'from'), false);
   const toMs = dayOf(one(r.form, 'to'), true);
   if (fromMs === false || toMs === false) return listPage(r, ['The period takes dates (YYYY-MM-DD).']);
-  const outcome = await r.gw.db.command(async (tx) => {
+  const outcome = await r.deps.db.command(async (tx) => {
     const imported = await importStatement(tx, {
       operatorId,
       fileName: file.filename === '' ? 'statement.csv' : file.filename,
@@ -102,7 +102,7 @@ async function upload(r: ConsoleRequest): Promise<Outcome> {
 }
 
 async function listPage(r: ConsoleRequest, errors?: string[]): Promise<Outcome> {
-  const imports = await r.gw.db.command((tx) => listImports(tx));
+  const imports = await r.deps.db.command((tx) => listImports(tx));
   const problems =
     errors === undefined
       ? ''
@@ -145,7 +145,7 @@ async function importPage(r: ConsoleRequest): Promise<Outcome> {
   const category = RECONCILIATION_CATEGORIES.find((c) => c === categoryRaw);
   const options = categoryRaw === 'all' ? { all: true } : category !== undefined ? { category } : {};
   const shown = IMPORT_ID.test(importId)
-    ? await r.gw.db.command((tx) => showImport(tx, importId, options))
+    ? await r.deps.db.command((tx) => showImport(tx, importId, options))
     : undefined;
   if (shown === undefined)
     return {

@@ -52,12 +52,12 @@ async function refundAction(r: ConsoleRequest): Promise<Outcome> {
     /\p{Cc}/u.test(reason)
   )
     return back('refund_error=invalid_input');
-  const result = await r.gw.db.command(async (tx) => {
+  const result = await r.deps.db.command(async (tx) => {
     const project = await payinProject(tx, id);
     if (project === undefined) return { ok: false as const, code: 'not_found' as const };
     // The console's refunds carry a reference of their own, which no merchant reference can take.
     const merchantReference = `console:${randomBytes(9).toString('base64url')}`;
-    const created = await createRefund(r.gw, tx, project, {
+    const created = await createRefund(r.deps, tx, project, {
       payin: id,
       amountXof,
       reason,
@@ -88,7 +88,9 @@ export async function refundsSection(
   r: ConsoleRequest,
   payin: { id: string; projectId: string },
 ): Promise<SafeHtml> {
-  const listed = await r.gw.db.command((tx) => listPayinRefunds(r.gw, tx, { id: payin.projectId }, payin.id));
+  const listed = await r.deps.db.command((tx) =>
+    listPayinRefunds(r.deps, tx, { id: payin.projectId }, payin.id),
+  );
   if (!listed.ok) return html``;
   const { refunds, refundedXof, refundableXof } = listed.value;
   return html`<p>Refunded ${xof(refundedXof)}; ${xof(refundableXof)} left to refund.</p>

@@ -16,7 +16,7 @@ const SMS_LISTED_MAX = 100;
 export function registerSandboxPages(router: ConsoleRouter): void {
   router.page('/sandbox/sms', async (r) => {
     const phone = r.query.phone ?? '';
-    const messages = await r.gw.db.command((tx) =>
+    const messages = await r.deps.db.command((tx) =>
       listSms(tx, phone === '' ? undefined : phone, SMS_LISTED_MAX),
     );
     const body = html`<form method="get" action="/console/sandbox/sms" class="filters" role="search">
@@ -35,13 +35,13 @@ ${
   router.page('/sandbox/pushes', async (r) => pushesPage(r));
 
   router.action('/sandbox/pushes/:id/:decision', async (r) => {
-    const desk = simulatorDeskOf(r.gw.connector);
+    const desk = simulatorDeskOf(r.deps.connector);
     const decision = r.params.decision;
     if (desk === undefined || (decision !== 'approve' && decision !== 'decline'))
       return pushesPage(r, undefined, 'The operator simulator is not in use.');
     const decided = await desk.decide(r.params.id ?? '', decision);
     if (!decided.ok) return pushesPage(r, undefined, decided.error);
-    const delivered = await deliverNotification(r.gw, decided.value.notification);
+    const delivered = await deliverNotification(r.deps, decided.value.notification);
     await r.audit(`push_${decision}`, decided.value.approval.id, decided.value.approval.reference);
     const settled = delivered === 'rejected' ? 'rejected by the gateway' : 'settled';
     return {
@@ -55,7 +55,7 @@ ${
 }
 
 async function pushesPage(r: ConsoleRequest, notice?: string, error?: string): Promise<Outcome> {
-  const desk = simulatorDeskOf(r.gw.connector);
+  const desk = simulatorDeskOf(r.deps.connector);
   const pushes = desk === undefined ? [] : await desk.listPending(undefined, SIM_LIST_LIMIT_MAX);
   const doneText = r.query.done ?? '';
   // The notice echoes only what this page itself wrote: an id, a verb and an outcome.

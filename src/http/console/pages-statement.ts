@@ -51,7 +51,7 @@ async function projectOf(tx: Tx, id: string | undefined): Promise<Project | unde
 }
 
 async function statementView(r: ConsoleRequest): Promise<Outcome> {
-  const { projects, project, balances, read } = await r.gw.db.command(async (tx) => {
+  const { projects, project, balances, read } = await r.deps.db.command(async (tx) => {
     const project = await projectOf(tx, r.query.project);
     const extra: Record<string, string> = { limit: String(PAGE_ENTRIES) };
     if ((r.query.cursor ?? '') !== '') extra.cursor = r.query.cursor ?? '';
@@ -79,7 +79,7 @@ ${project && page ? statementTable(r.query, project, page) : ''}`;
 }
 
 async function statementDownload(r: ConsoleRequest): Promise<Outcome> {
-  const result = await r.gw.db.command(async (tx) => {
+  const result = await r.deps.db.command(async (tx) => {
     const project = await projectOf(tx, r.query.project);
     if (!project) return { error: 'No such project.' };
     // One page of the API's largest CSV size: one snapshot, one bounded read.

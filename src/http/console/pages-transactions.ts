@@ -45,7 +45,7 @@ export function registerTransactionPages(router: ConsoleRouter): void {
     const eventId = r.params.eventId ?? '';
     const id = r.params.id ?? '';
     if (!EVENT_ID.test(eventId)) return storyPage(r, undefined, 'No such callback event.');
-    const resent = await r.gw.db.command(async (tx) => {
+    const resent = await r.deps.db.command(async (tx) => {
       if ((await callbackEventSubject(tx, eventId)) !== id) return undefined;
       const result = await requestResend(tx, eventId, undefined, r.nowMs);
       if (result.ok)
@@ -90,11 +90,11 @@ function filterOf(query: Record<string, string>): TransactionFilter | string {
 
 async function searchPage(r: ConsoleRequest): Promise<Outcome> {
   const filter = filterOf(r.query);
-  const projects = await r.gw.db.command((tx) => projectChoices(tx));
+  const projects = await r.deps.db.command((tx) => projectChoices(tx));
   const rows =
     typeof filter === 'string'
       ? []
-      : await r.gw.db.command((tx) => searchTransactions(tx, filter, PAGE_ROWS));
+      : await r.deps.db.command((tx) => searchTransactions(tx, filter, PAGE_ROWS));
   const names = new Map(projects.map((p) => [p.id, p.name]));
   const last = rows[rows.length - 1];
   const params = new URLSearchParams(
@@ -162,7 +162,7 @@ function resultTable(rows: TransactionRow[], projects: Map<string, string>): Saf
 
 async function storyPage(r: ConsoleRequest, notice?: string, error?: string): Promise<Outcome> {
   const id = r.params.id ?? '';
-  const story = id.length > 100 ? undefined : await r.gw.db.command((tx) => transactionStory(tx, id));
+  const story = id.length > 100 ? undefined : await r.deps.db.command((tx) => transactionStory(tx, id));
   if (story === undefined) {
     return {
       status: 404,

@@ -30,11 +30,11 @@ export function registerWalletPages(router: ConsoleRouter): void {
       return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
     if (fundRaw !== '' && amount === undefined)
       return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
-    const result = await r.gw.db.command(async (tx) => {
+    const result = await r.deps.db.command(async (tx) => {
       const created = await createWallet(tx, phone, name === '' ? null : name, r.nowMs);
       if (!created.ok) return created;
       if (amount !== undefined) {
-        const funded = await fundWallet(tx, r.gw.db.dialect, created.value.phone, amount, r.nowMs);
+        const funded = await fundWallet(tx, r.deps.db.dialect, created.value.phone, amount, r.nowMs);
         if (!funded.ok) return funded;
       }
       await recordAudit(
@@ -59,8 +59,8 @@ export function registerWalletPages(router: ConsoleRouter): void {
     const amount = parseAmountXof(one(r.form, 'amount'));
     if (amount === undefined || amount <= 0)
       return walletsPage(r, undefined, 'The amount must be a whole, positive number of XOF.');
-    const result = await r.gw.db.command(async (tx) => {
-      const funded = await fundWallet(tx, r.gw.db.dialect, one(r.form, 'phone'), amount, r.nowMs);
+    const result = await r.deps.db.command(async (tx) => {
+      const funded = await fundWallet(tx, r.deps.db.dialect, one(r.form, 'phone'), amount, r.nowMs);
       if (funded.ok)
         await recordAudit(
           tx,
@@ -83,7 +83,7 @@ export function registerWalletPages(router: ConsoleRouter): void {
 async function walletsPage(r: ConsoleRequest, notice?: string, error?: string): Promise<Outcome> {
   const search = r.query.phone ?? '';
   const phone = search === '' ? undefined : (normalizePhone(search) ?? search);
-  const rows = await r.gw.db.command((tx) => listWallets(tx, { phone, limit: WALLETS_LISTED_MAX }));
+  const rows = await r.deps.db.command((tx) => listWallets(tx, { phone, limit: WALLETS_LISTED_MAX }));
   const table =
     rows.length === 0
       ? html`<p>${phone === undefined ? 'No wallets yet.' : html`No wallet for <code>${phone}</code>.`}</p>`

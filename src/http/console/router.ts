@@ -1,15 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type {
-  WithClock,
-  WithConfig,
-  WithConnector,
-  WithDb,
-  WithOps,
-  WithPrefixes,
-  WithProjectCache,
-  WithSms,
-  WithTokens,
-} from '../../commands/context.js';
+import type { WithClock, WithConfig, WithDb } from '../../commands/context.js';
+import type { NotificationDeps } from '../../commands/operator-notification.js';
+import type { RefundDeps } from '../../commands/refunds.js';
+import type { TokenVerifier } from '../../commands/lookup.js';
 import { type ConsoleSession, recordAudit, resolveSession } from '../../commands/console-users.js';
 import { normalizeIp } from '../../commands/projects.js';
 import { type SafeHtml, html } from '../../util/html.js';
@@ -19,24 +12,17 @@ import { csrfMatches, csrfTokenFor, sameSiteRequest, sessionCookieOf } from './s
 import { type UploadedFile, isMultipartBody } from './multipart.js';
 import { FIELD_LENGTH_MAX, type Form, emptyMap, one, parseForm } from './form.js';
 
-// The pages import the form helpers from here, beside the router they register with.
-
 /**
- * What the console's pages reach through `r.gw`, named one dependency at a time. Today that is
- * every one of them, because two commands the pages call, `createRefund` (commands/refunds.ts) and
- * `deliverNotification` (commands/operator-notification.ts), still take them all; the list shrinks
- * as those commands are narrowed (the router itself reads only the database, the clock, and the
- * mode and public URL).
+ * What the console's pages reach through `r.deps`, named one dependency at a time: the database,
+ * the clock and the settings the router and pages read, and what the two commands they call need
+ * (`createRefund`, which verifies tokens, and the sandbox's `deliverNotification`).
  */
 export type ConsoleDeps = WithDb &
   WithClock &
-  WithConfig &
-  WithTokens &
-  WithPrefixes &
-  WithConnector &
-  WithProjectCache &
-  WithOps &
-  WithSms;
+  WithConfig<'mode' | 'publicUrl' | 'operatorTimeoutMs'> &
+  RefundDeps &
+  TokenVerifier &
+  NotificationDeps;
 
 /**
  * The console's small router: every page needs a live session (else the browser goes to the
@@ -44,7 +30,7 @@ export type ConsoleDeps = WithDb &
  * `ConsoleRequest` with the viewer, the parsed form and the query, and return a page or a redirect.
  */
 export interface ConsoleRequest {
-  gw: ConsoleDeps;
+  deps: ConsoleDeps;
   viewer: Viewer;
   session: ConsoleSession;
   params: Record<string, string>;
@@ -143,7 +129,7 @@ export class ConsoleRouter {
     };
     const ip = normalizeIp(request.ip);
     const outcome = await handler({
-      gw: this.deps,
+      deps: this.deps,
       viewer,
       session,
       params,
