@@ -23,6 +23,12 @@ const PAYOUT_CODES: ReadonlyArray<readonly [string, string]> = [
   ['queued: operator % unavailable%', 'operator_unavailable'],
 ];
 
+/** Gives each payin and payout with prose but no code the code its prose was written for. */
+export async function backfillReasonCodes(db: Kysely<unknown>): Promise<void> {
+  await backfill(db, 'payins', PAYIN_CODES);
+  await backfill(db, 'payouts', PAYOUT_CODES);
+}
+
 async function backfill(
   db: Kysely<unknown>,
   table: 'payins' | 'payouts',
@@ -43,7 +49,6 @@ export const reasonCodesMigration: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('payins').addColumn('status_reason_code', 'text').execute();
     await db.schema.alterTable('payouts').addColumn('status_reason_code', 'text').execute();
-    await backfill(db, 'payins', PAYIN_CODES);
-    await backfill(db, 'payouts', PAYOUT_CODES);
+    await backfillReasonCodes(db);
   },
 };
