@@ -1,29 +1,21 @@
-import { assert } from '../core/assert.js';
+import { oneOf } from '../core/assert.js';
 import { xof } from '../core/money.js';
-import {
-  PAYIN_REASON_CODES,
-  type PayinReasonCode,
-  type Payin,
-  PayinKind,
-  PayinStatus,
-} from '../core/payin.js';
+import { PAYIN_REASON_CODES, type Payin, type PayinKind, type PayinStatus } from '../core/payin.js';
 import type { PayinTable } from './schema.js';
 
-const PAYIN_STATUSES: readonly string[] = ['pending', 'completed', 'notcompleted'] satisfies PayinStatus[];
-const PAYIN_KINDS: readonly string[] = ['wallet', 'hosted', 'direct'] satisfies PayinKind[];
+const PAYIN_STATUSES: readonly PayinStatus[] = ['pending', 'completed', 'notcompleted'];
+const PAYIN_KINDS: readonly PayinKind[] = ['wallet', 'hosted', 'direct'];
 
 /** The one mapping of a `payins` row to the core's `Payin`: a status or kind outside the unions is a bug. */
 export function payinFromRow(row: PayinTable): Payin {
-  assert(PAYIN_STATUSES.includes(row.status), `payin ${row.id} has unknown status ${row.status}`);
-  assert(PAYIN_KINDS.includes(row.kind), `payin ${row.id} has unknown kind ${row.kind}`);
   return {
     id: row.id,
     number: row.number,
     token: row.token,
     projectId: row.project_id,
     requestId: row.request_id,
-    kind: row.kind as PayinKind,
-    status: row.status as PayinStatus,
+    kind: oneOf(PAYIN_KINDS, row.kind, 'payin kind', row.id),
+    status: oneOf(PAYIN_STATUSES, row.status, 'payin status', row.id),
     amountXof: xof(Number(row.amount_xof)),
     customer: row.customer,
     operatorId: row.operator_id,
@@ -35,7 +27,10 @@ export function payinFromRow(row: PayinTable): Payin {
     logfile: row.logfile,
     hash: row.hash,
     statusReason: row.status_reason,
-    statusReasonCode: reasonCodeOf(row),
+    statusReasonCode:
+      row.status_reason_code == null
+        ? null
+        : oneOf(PAYIN_REASON_CODES, row.status_reason_code, 'payin reason code', row.id),
     createdAtMs: Number(row.created_at_ms),
     updatedAtMs: Number(row.updated_at_ms),
     refundedXof: xof(Number(row.refunded_xof ?? 0)),
@@ -67,13 +62,4 @@ export function payinToRow(payin: Payin): PayinTable {
     created_at_ms: payin.createdAtMs,
     updated_at_ms: payin.updatedAtMs,
   };
-}
-
-function reasonCodeOf(row: PayinTable): PayinReasonCode | null {
-  const code = row.status_reason_code ?? null;
-  assert(
-    code === null || (PAYIN_REASON_CODES as readonly string[]).includes(code),
-    `payin ${row.id} has unknown reason code ${String(code)}`,
-  );
-  return code as PayinReasonCode | null;
 }

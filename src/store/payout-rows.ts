@@ -1,42 +1,29 @@
-import { assert } from '../core/assert.js';
+import { oneOf } from '../core/assert.js';
 import { xof } from '../core/money.js';
 import {
   PAYOUT_REASON_CODES,
   type DispatchState,
   type Payout,
   type PayoutKind,
-  type PayoutReasonCode,
   type PayoutStatus,
 } from '../core/payout.js';
 import type { PayoutTable } from './schema.js';
 
-const PAYOUT_STATUSES: readonly string[] = ['pending', 'completed', 'notcompleted'] satisfies PayoutStatus[];
-const PAYOUT_KINDS: readonly string[] = ['customer', 'merchant'] satisfies PayoutKind[];
-const DISPATCH_STATES: readonly string[] = [
-  'none',
-  'queued',
-  'sent',
-  'review',
-  'done',
-] satisfies DispatchState[];
+const PAYOUT_STATUSES: readonly PayoutStatus[] = ['pending', 'completed', 'notcompleted'];
+const PAYOUT_KINDS: readonly PayoutKind[] = ['customer', 'merchant'];
+const DISPATCH_STATES: readonly DispatchState[] = ['none', 'queued', 'sent', 'review', 'done'];
 
 /** The one mapping of a `payouts` row to the core's `Payout`: a status, kind or state outside the unions is a bug. */
 export function payoutFromRow(row: PayoutTable): Payout {
-  assert(PAYOUT_STATUSES.includes(row.status), `payout ${row.id} has unknown status ${row.status}`);
-  assert(PAYOUT_KINDS.includes(row.kind), `payout ${row.id} has unknown kind ${row.kind}`);
-  assert(
-    DISPATCH_STATES.includes(row.dispatch_state),
-    `payout ${row.id} has unknown dispatch state ${row.dispatch_state}`,
-  );
   return {
     id: row.id,
     number: row.number,
     token: row.token,
     projectId: row.project_id,
     requestId: row.request_id,
-    kind: row.kind as PayoutKind,
+    kind: oneOf(PAYOUT_KINDS, row.kind, 'payout kind', row.id),
     topUpWallet: Number(row.top_up_wallet) === 1,
-    status: row.status as PayoutStatus,
+    status: oneOf(PAYOUT_STATUSES, row.status, 'payout status', row.id),
     amountXof: xof(Number(row.amount_xof)),
     customer: row.customer,
     operatorId: row.operator_id,
@@ -48,13 +35,16 @@ export function payoutFromRow(row: PayoutTable): Payout {
     logfile: row.logfile,
     hash: row.hash,
     pendingTransferId: row.pending_transfer_id,
-    dispatchState: row.dispatch_state as DispatchState,
+    dispatchState: oneOf(DISPATCH_STATES, row.dispatch_state, 'payout dispatch state', row.id),
     dispatchAttempts: Number(row.dispatch_attempts),
     dispatchAfterMs: Number(row.dispatch_after_ms),
     dispatchOwner: row.dispatch_owner ?? null,
     operatorReference: row.operator_reference,
     statusReason: row.status_reason,
-    statusReasonCode: reasonCodeOf(row),
+    statusReasonCode:
+      row.status_reason_code == null
+        ? null
+        : oneOf(PAYOUT_REASON_CODES, row.status_reason_code, 'payout reason code', row.id),
     createdAtMs: Number(row.created_at_ms),
     updatedAtMs: Number(row.updated_at_ms),
   };
@@ -91,13 +81,4 @@ export function payoutToRow(payout: Payout): PayoutTable {
     created_at_ms: payout.createdAtMs,
     updated_at_ms: payout.updatedAtMs,
   };
-}
-
-function reasonCodeOf(row: PayoutTable): PayoutReasonCode | null {
-  const code = row.status_reason_code ?? null;
-  assert(
-    code === null || (PAYOUT_REASON_CODES as readonly string[]).includes(code),
-    `payout ${row.id} has unknown reason code ${String(code)}`,
-  );
-  return code as PayoutReasonCode | null;
 }
