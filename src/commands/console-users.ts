@@ -73,7 +73,8 @@ export async function createConsoleUser(
     return fail('invalid_input', `user ${username} already exists`);
   if ((await countConsoleUsers(tx)) >= CONSOLE_POLICY.usersMax)
     return fail('invalid_input', `at most ${CONSOLE_POLICY.usersMax} console users`);
-  return ok(await insertConsoleUser(tx, { id: newId('usr', nowMs), username, passwordHash, nowMs }));
+  const user = await insertConsoleUser(tx, { id: newId('usr', nowMs), username, passwordHash, nowMs });
+  return user === undefined ? fail('invalid_input', `user ${username} already exists`) : ok(user);
 }
 
 export function listConsoleUsers(tx: Tx): Promise<ConsoleUser[]> {

@@ -62,7 +62,12 @@ export interface NewConsoleUser {
   nowMs: number;
 }
 
-export async function insertConsoleUser(tx: Tx, user: NewConsoleUser): Promise<ConsoleUser> {
+/**
+ * Inserts the user, or nothing when the username is taken: two processes creating the same user at
+ * once (several sandbox instances seeding the demo account) get one user and one `undefined`, not a
+ * unique-index error that would abort the transaction.
+ */
+export async function insertConsoleUser(tx: Tx, user: NewConsoleUser): Promise<ConsoleUser | undefined> {
   const row: ConsoleUserTable = {
     id: user.id,
     username: user.username,
@@ -73,8 +78,13 @@ export async function insertConsoleUser(tx: Tx, user: NewConsoleUser): Promise<C
     password_changed_at_ms: user.nowMs,
     last_sign_in_at_ms: null,
   };
-  await tx.insertInto('console_users').values(row).execute();
-  return withoutHash(userFromRow(row));
+  const inserted = await tx
+    .insertInto('console_users')
+    .values(row)
+    .onConflict((oc) => oc.column('username').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted === undefined ? undefined : withoutHash(userFromRow(row));
 }
 
 export async function listConsoleUsersByName(tx: Tx, limit: number): Promise<ConsoleUser[]> {
