@@ -69,18 +69,14 @@ const XOF_CASTS: readonly string[] = [];
 const UPWARD_IMPORTS: readonly string[] = [];
 
 /**
- * Files outside the store that still name a row type (store/schema*.ts): payins, payouts and
- * projects map to core types once in the store; invoices, refunds, bulk batches, the project
+ * Files outside the store that still name a row type (store/schema*.ts): payins, their invoices,
+ * payouts and projects map to core types once in the store; refunds, bulk batches, the project
  * cache's stored row and the simulator's debits do not have core types yet.
  */
 const ROW_TYPE_USERS: readonly string[] = [
-  'commands/payin-attempt.ts',
-  'commands/payin-create.ts',
-  'commands/payin-settle.ts',
   'commands/payout-bulk.ts',
   'commands/project-cache.ts',
   'commands/refunds.ts',
-  'http/checkout/page-state.ts',
   'operators/simulator-desk.ts',
 ];
 

@@ -1,5 +1,6 @@
 import { assert } from '../core/assert.js';
 import { INVOICE_ATTEMPTS_MAX, offeredOperators, paymentPageUrl } from '../core/checkout.js';
+import type { Invoice, InvoiceChannel } from '../core/invoice.js';
 import { accountIds } from '../core/ledger.js';
 import { type Operator, operatorForPhone } from '../core/operators.js';
 import type { Payin } from '../core/payin.js';
@@ -8,7 +9,6 @@ import { type DebitRequest, connectorServes } from '../operators/connector.js';
 import type { Tx } from '../store/database.js';
 import { ensureAccount, postTransfers } from '../store/ledger-store.js';
 import { assignPayinAttempt, getInvoice, lockPayin, startInvoiceAttempt } from '../store/payins.js';
-import type { InvoiceTable } from '../store/schema-payin-surface.js';
 import type { WithClock, WithConfig, WithConnector, WithDb, WithPrefixes } from './context.js';
 import { requestStamp } from './request-context.js';
 import type { Project } from '../core/project.js';
@@ -22,7 +22,7 @@ import { getProject } from '../store/projects.js';
  * then called with no transaction open (payin-flow.ts), and its answer is settled by another
  * command (payin-settle.ts).
  */
-export type PayinChannel = 'hosted' | 'direct';
+export type PayinChannel = InvoiceChannel;
 
 /** An operator request ready to be sent, once its intent has committed. */
 export interface Attempt {
@@ -76,7 +76,7 @@ export async function beginHostedAttempt(
   if (invoice.attempt >= INVOICE_ATTEMPTS_MAX) return { ok: false, error: 'too_many_attempts' };
   const project = await getProject(tx, payin.projectId);
   const filter =
-    invoice.customer_filter !== '' ? operatorForPhone(invoice.customer_filter, deps.prefixes) : undefined;
+    invoice.customerFilter !== '' ? operatorForPhone(invoice.customerFilter, deps.prefixes) : undefined;
   const operator = offeredOperators(payinOperatorIds(deps, project), payin.amountXof, filter).find(
     (op) => op.id === choice.operatorId,
   );
@@ -85,7 +85,7 @@ export async function beginHostedAttempt(
   if (phone === undefined) return { ok: false, error: 'phone_invalid' };
   if (operatorForPhone(phone, deps.prefixes)?.id !== operator.id)
     return { ok: false, error: 'phone_mismatch' };
-  if (invoice.customer_filter !== '' && phone !== invoice.customer_filter)
+  if (invoice.customerFilter !== '' && phone !== invoice.customerFilter)
     return { ok: false, error: 'phone_mismatch' };
   if (operator.validationMode === 'ussd_otp' && choice.otp.trim() === '')
     return { ok: false, error: 'otp_missing' };
@@ -109,7 +109,7 @@ export async function startAttempt(
   on: {
     project: Project;
     payin: Payin;
-    invoice: InvoiceTable;
+    invoice: Invoice;
     operator: Operator;
     phone: string;
     otp: string;
@@ -138,7 +138,7 @@ export async function startAttempt(
   return {
     payinId: payin.id,
     token: payin.token,
-    channel: invoice.channel === 'hosted' ? 'hosted' : 'direct',
+    channel: invoice.channel,
     mode: operator.validationMode,
     request: {
       reference,
@@ -146,7 +146,7 @@ export async function startAttempt(
       phone,
       amountXof: payin.amountXof,
       otp: operator.validationMode === 'ussd_otp' ? on.otp : '',
-      merchantName: invoice.store_name !== '' ? invoice.store_name : project.name,
+      merchantName: invoice.storeName !== '' ? invoice.storeName : project.name,
       description: payin.description,
       returnUrl: paymentPageUrl(deps.config.publicUrl, payin.token),
     },

@@ -6,6 +6,7 @@ import {
   offeredOperators,
   operatorAccepts,
 } from '../core/checkout.js';
+import type { Invoice } from '../core/invoice.js';
 import { type Operator, operatorForPhone } from '../core/operators.js';
 import type { Payin } from '../core/payin.js';
 import { normalizePhone } from '../core/phone.js';
@@ -13,7 +14,6 @@ import { type Result, fail, ok } from '../core/result-codes.js';
 import { connectorServes } from '../operators/connector.js';
 import type { Tx } from '../store/database.js';
 import { insertInvoice, insertPayin } from '../store/payins.js';
-import type { InvoiceTable } from '../store/schema-payin-surface.js';
 import type { WithConnector, WithPrefixes, WithTokens } from './context.js';
 import {
   type Attempt,
@@ -56,30 +56,30 @@ function newInvoice(
   channel: PayinChannel,
   customerFilter: string,
   nowMs: number,
-): InvoiceTable {
+): Invoice {
   return {
-    payin_id: payin.id,
+    payinId: payin.id,
     channel,
-    store_name: input.storeName,
-    store_website_url: input.storeWebsiteUrl,
-    return_url: input.returnUrl,
-    cancel_url: input.cancelUrl,
+    storeName: input.storeName,
+    storeWebsiteUrl: input.storeWebsiteUrl,
+    returnUrl: input.returnUrl,
+    cancelUrl: input.cancelUrl,
     items: JSON.stringify(input.items),
-    customer_firstname: input.customerFirstname,
-    customer_lastname: input.customerLastname,
-    customer_email: input.customerEmail,
-    customer_filter: customerFilter,
+    customerFirstname: input.customerFirstname,
+    customerLastname: input.customerLastname,
+    customerEmail: input.customerEmail,
+    customerFilter,
     attempt: 0,
     reference: null,
-    validation_mode: null,
-    pending_transfer_id: null,
-    redirect_url: null,
-    operator_state: null,
-    resolve_after_ms: nowMs,
-    resolve_attempts: 0,
-    operator_reference: null,
-    created_at_ms: nowMs,
-    updated_at_ms: nowMs,
+    validationMode: null,
+    pendingTransferId: null,
+    redirectUrl: null,
+    operatorState: null,
+    resolveAfterMs: nowMs,
+    resolveAttempts: 0,
+    operatorReference: null,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
   };
 }
 

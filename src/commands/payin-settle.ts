@@ -1,5 +1,6 @@
 import { assert } from '../core/assert.js';
 import { RESOLVE_QUERIES_REVIEW, resolveDelayMs } from '../core/checkout.js';
+import type { Invoice } from '../core/invoice.js';
 import type { Payin, PayinReason } from '../core/payin.js';
 import {
   type DebitOutcome,
@@ -20,7 +21,6 @@ import {
   touchInvoice,
   writePayinStatus,
 } from '../store/payins.js';
-import type { InvoiceTable } from '../store/schema-payin-surface.js';
 import type { WithClock, WithConfig, WithDb } from './context.js';
 import { enqueueEvent } from './outbox.js';
 import type { Attempt } from './payin-attempt.js';
@@ -83,17 +83,17 @@ export async function recordDebitOutcome(
 async function refuseAttempt(
   deps: WithDb,
   tx: Tx,
-  on: { payin: Payin; invoice: InvoiceTable; attempt: Attempt; operatorReason: string; nowMs: number },
+  on: { payin: Payin; invoice: Invoice; attempt: Attempt; operatorReason: string; nowMs: number },
 ): Promise<void> {
   const { payin, invoice, nowMs } = on;
-  assert(invoice.pending_transfer_id !== null, `payin ${payin.id} has no hold`);
+  assert(invoice.pendingTransferId !== null, `payin ${payin.id} has no hold`);
   await postTransfers(
     tx,
     deps.db.dialect,
     [
       {
         kind: 'void_pending',
-        pendingId: invoice.pending_transfer_id,
+        pendingId: invoice.pendingTransferId,
         reason: 'payin_refused',
         subjectId: payin.id,
       },
@@ -165,11 +165,11 @@ async function finalizePayin(
   deps: SettleDeps,
   tx: Tx,
   payin: Payin,
-  invoice: InvoiceTable,
+  invoice: Invoice,
   outcome: Extract<OperatorOutcome, { state: 'completed' | 'failed' }>,
   nowMs: number,
 ): Promise<'completed' | 'notcompleted'> {
-  assert(invoice.pending_transfer_id !== null, `payin ${payin.id} has no hold to settle`);
+  assert(invoice.pendingTransferId !== null, `payin ${payin.id} has no hold to settle`);
   const completed = outcome.state === 'completed';
   const posted = await postTransfers(
     tx,
@@ -177,7 +177,7 @@ async function finalizePayin(
     [
       {
         kind: completed ? 'post_pending' : 'void_pending',
-        pendingId: invoice.pending_transfer_id,
+        pendingId: invoice.pendingTransferId,
         reason: completed ? 'payin' : 'payin_failed',
         subjectId: payin.id,
       },

@@ -4,6 +4,15 @@ import { type Xof, xof } from './money.js';
 export type ValidationMode =
   'sms_otp' | 'ussd_otp' | 'ussd_push' | 'guided_ussd' | 'ligdicash_redirect' | 'operator_redirect';
 
+export const VALIDATION_MODES: readonly ValidationMode[] = [
+  'sms_otp',
+  'ussd_otp',
+  'ussd_push',
+  'guided_ussd',
+  'ligdicash_redirect',
+  'operator_redirect',
+];
+
 export interface Operator {
   /** LigdiCash's `operator_id`, a string of digits on the wire (spec §5). */
   readonly id: string;

@@ -1,4 +1,6 @@
 import { assert } from '../core/assert.js';
+import type { Invoice } from '../core/invoice.js';
+import type { ValidationMode } from '../core/operators.js';
 import {
   type Payin,
   type PayinReason,
@@ -7,9 +9,8 @@ import {
   payinTransition,
 } from '../core/payin.js';
 import type { Dialect, Tx } from './database.js';
-import { payinFromRow, payinToRow } from './payin-rows.js';
+import { invoiceFromRow, invoiceToRow, payinFromRow, payinToRow } from './payin-rows.js';
 import { prepared } from './prepared.js';
-import type { InvoiceTable } from './schema-payin-surface.js';
 import type { PayinTable } from './schema.js';
 
 /**
@@ -116,17 +117,20 @@ export async function assignPayinAttempt(
     .execute();
 }
 
-export async function insertInvoice(tx: Tx, invoice: InvoiceTable): Promise<void> {
-  await tx.insertInto('invoices').values(invoice).execute();
+export async function insertInvoice(tx: Tx, invoice: Invoice): Promise<void> {
+  await tx.insertInto('invoices').values(invoiceToRow(invoice)).execute();
 }
 
 /** The invoice of a payin through an operator; it exists for every hosted and direct payin. */
-export async function getInvoice(tx: Tx, payinId: string): Promise<InvoiceTable> {
-  return tx.selectFrom('invoices').selectAll().where('payin_id', '=', payinId).executeTakeFirstOrThrow();
+export async function getInvoice(tx: Tx, payinId: string): Promise<Invoice> {
+  return invoiceFromRow(
+    await tx.selectFrom('invoices').selectAll().where('payin_id', '=', payinId).executeTakeFirstOrThrow(),
+  );
 }
 
-export async function findInvoice(tx: Tx, payinId: string): Promise<InvoiceTable | undefined> {
-  return tx.selectFrom('invoices').selectAll().where('payin_id', '=', payinId).executeTakeFirst();
+export async function findInvoice(tx: Tx, payinId: string): Promise<Invoice | undefined> {
+  const row = await tx.selectFrom('invoices').selectAll().where('payin_id', '=', payinId).executeTakeFirst();
+  return row && invoiceFromRow(row);
 }
 
 /** The reference of the attempt in flight on a payin's invoice, or null. */
@@ -180,7 +184,7 @@ export async function startInvoiceAttempt(
   attempt: {
     attempt: number;
     reference: string;
-    validationMode: string;
+    validationMode: ValidationMode;
     pendingTransferId: string;
     resolveAfterMs: number;
     nowMs: number;

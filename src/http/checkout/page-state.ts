@@ -3,12 +3,12 @@ import { type TokenVerifier, verifyGatewayToken } from '../../commands/lookup.js
 import { payinOperatorIds } from '../../commands/payin-attempt.js';
 import type { Project } from '../../core/project.js';
 import { type DisplayItem, checkUrl, offeredOperators, withToken } from '../../core/checkout.js';
-import { type ValidationMode, operatorById, operatorForPhone } from '../../core/operators.js';
+import type { Invoice } from '../../core/invoice.js';
+import { operatorById, operatorForPhone } from '../../core/operators.js';
 import type { Payin } from '../../core/payin.js';
 import { simulatorDeskOf } from '../../operators/simulator.js';
 import { findInvoice, findPayinByNumber } from '../../store/payins.js';
 import { getProject } from '../../store/projects.js';
-import type { InvoiceTable } from '../../store/schema-payin-surface.js';
 import type { Lang } from './i18n.js';
 import type { InvoiceView, Screen } from './views.js';
 
@@ -22,7 +22,7 @@ export const TOKEN_LENGTH_MAX = 1024;
 /** What the page reads: the payin its token names, the payin's invoice and project. */
 export interface Loaded {
   payin: Payin;
-  invoice: InvoiceTable;
+  invoice: Invoice;
   project: Project;
 }
 
@@ -48,11 +48,11 @@ export async function loadPage(deps: WithDb & TokenVerifier, token: string): Pro
 function merchantTarget(loaded: Loaded, which: 'return' | 'cancel'): string | undefined {
   const { invoice, payin } = loaded;
   const order =
-    which === 'return' ? [invoice.return_url, invoice.cancel_url] : [invoice.cancel_url, invoice.return_url];
+    which === 'return' ? [invoice.returnUrl, invoice.cancelUrl] : [invoice.cancelUrl, invoice.returnUrl];
   const url = order.find((candidate) => candidate !== '' && checkUrl(candidate) !== undefined);
   if (url !== undefined) return withToken(url, payin.token);
-  return invoice.store_website_url !== '' && checkUrl(invoice.store_website_url) !== undefined
-    ? invoice.store_website_url
+  return invoice.storeWebsiteUrl !== '' && checkUrl(invoice.storeWebsiteUrl) !== undefined
+    ? invoice.storeWebsiteUrl
     : undefined;
 }
 
@@ -71,16 +71,16 @@ export function screenOf(deps: PageStateDeps, loaded: Loaded, q: Record<string, 
   if (q.left === '1' && hosted) return withTarget('left', merchantTarget(loaded, 'cancel'));
   const operator = payin.operatorId !== null ? operatorById(payin.operatorId) : undefined;
   if (invoice.reference !== null && operator !== undefined) {
-    const redirectUrl = invoice.redirect_url !== null ? checkUrl(invoice.redirect_url) : undefined;
+    const redirectUrl = invoice.redirectUrl !== null ? checkUrl(invoice.redirectUrl) : undefined;
     const canSimulate =
       deps.config.mode === 'sandbox' &&
       simulatorDeskOf(deps.connector) !== undefined &&
-      invoice.validation_mode !== 'ussd_otp';
+      invoice.validationMode !== 'ussd_otp';
     return {
       kind: 'waiting',
       operator,
       phone: payin.customer ?? '',
-      mode: (invoice.validation_mode ?? operator.validationMode) as ValidationMode,
+      mode: invoice.validationMode ?? operator.validationMode,
       ...(redirectUrl ? { redirectUrl } : {}),
       go: q.go === '1',
       canCancel: hosted,
@@ -95,7 +95,7 @@ function choiceScreen(deps: PageStateDeps, loaded: Loaded, q: Record<string, unk
   const { payin, invoice, project } = loaded;
   const hosted = invoice.channel === 'hosted';
   const filter =
-    invoice.customer_filter !== '' ? operatorForPhone(invoice.customer_filter, deps.prefixes) : undefined;
+    invoice.customerFilter !== '' ? operatorForPhone(invoice.customerFilter, deps.prefixes) : undefined;
   const offered = project.payinEnabled
     ? offeredOperators(payinOperatorIds(deps, project), payin.amountXof, filter)
     : [];
@@ -110,7 +110,7 @@ function choiceScreen(deps: PageStateDeps, loaded: Loaded, q: Record<string, unk
   return {
     kind: 'form',
     operator: selected,
-    phone: invoice.customer_filter !== '' ? invoice.customer_filter : (typed ?? selected.countryCode),
+    phone: invoice.customerFilter !== '' ? invoice.customerFilter : (typed ?? selected.countryCode),
     canChange: offered.length > 1,
     canCancel: true,
     ...(simCode !== undefined ? { simCode } : {}),
@@ -131,8 +131,8 @@ export function viewOf(
   return {
     lang: page.lang,
     basePath: page.basePath,
-    storeName: invoice.store_name !== '' ? invoice.store_name : loaded.project.name,
-    storeUrl: checkUrl(invoice.store_website_url) ?? '',
+    storeName: invoice.storeName !== '' ? invoice.storeName : loaded.project.name,
+    storeUrl: checkUrl(invoice.storeWebsiteUrl) ?? '',
     description: payin.description,
     items: JSON.parse(invoice.items) as DisplayItem[],
     amountXof: payin.amountXof,
