@@ -77,7 +77,6 @@ const ROW_TYPE_USERS: readonly string[] = [
   'commands/payin-attempt.ts',
   'commands/payin-create.ts',
   'commands/payin-settle.ts',
-  'commands/payout-bulk.ts',
   'commands/project-cache.ts',
   'http/checkout/page-state.ts',
   'operators/simulator-desk.ts',
