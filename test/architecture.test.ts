@@ -69,8 +69,8 @@ const XOF_CASTS: readonly string[] = [];
 const UPWARD_IMPORTS: readonly string[] = [];
 
 /**
- * Files outside the store that still name a row type (store/schema*.ts): payins, payouts and
- * projects map to core types once in the store; invoices, refunds, bulk batches, the project
+ * Files outside the store that still name a row type (store/schema*.ts): payins, payouts,
+ * refunds, bulk batches and projects map to core types once in the store; invoices, the project
  * cache's stored row and the simulator's debits do not have core types yet.
  */
 const ROW_TYPE_USERS: readonly string[] = [
