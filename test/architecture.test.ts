@@ -70,15 +70,10 @@ const UPWARD_IMPORTS: readonly string[] = [];
 
 /**
  * Files outside the store that still name a row type (store/schema*.ts): payins, their invoices,
- * payouts and projects map to core types once in the store; refunds, bulk batches, the project
+ * payouts, refunds, bulk batches and projects map to core types once in the store; the project
  * cache's stored row and the simulator's debits do not have core types yet.
  */
-const ROW_TYPE_USERS: readonly string[] = [
-  'commands/payout-bulk.ts',
-  'commands/project-cache.ts',
-  'commands/refunds.ts',
-  'operators/simulator-desk.ts',
-];
+const ROW_TYPE_USERS: readonly string[] = ['commands/project-cache.ts', 'operators/simulator-desk.ts'];
 
 /** Files that still decide on a status reason's prose instead of its code. */
 const PROSE_READERS: readonly string[] = [];

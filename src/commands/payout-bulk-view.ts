@@ -17,17 +17,9 @@ export function batchCounts(view: BatchView): BatchCounts {
     completed: 0,
     notcompleted: 0,
     refused: 0,
-    unprocessed: view.batch.item_count - view.items.length,
+    unprocessed: view.batch.itemCount - view.items.length,
   };
-  for (const item of view.items) {
-    if (
-      item.status === 'pending' ||
-      item.status === 'completed' ||
-      item.status === 'notcompleted' ||
-      item.status === 'refused'
-    )
-      counts[item.status]++;
-  }
+  for (const item of view.items) counts[item.status]++;
   return counts;
 }
 

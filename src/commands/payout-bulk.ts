@@ -1,3 +1,4 @@
+import type { BulkItemKind, PayoutBatch, PayoutBatchItem } from '../core/bulk-payout.js';
 import { newId } from '../core/ids.js';
 import { commandFor } from './request-context.js';
 import type { Xof } from '../core/money.js';
@@ -10,7 +11,6 @@ import {
   markBatchProcessed,
 } from '../store/bulk-payouts.js';
 import { type Tx, uniqueViolation } from '../store/database.js';
-import type { PayoutBatchItemTable, PayoutBatchTable } from '../store/schema-bulk.js';
 import type { WithClock, WithDb } from './context.js';
 import { claimKey, settleKey } from './idempotency.js';
 import { type PayoutDeps, type PayoutRequest, createCustomerPayout } from './payout-customer.js';
@@ -41,18 +41,16 @@ export const BULK_ENDPOINT = 'payouts/bulk';
 /** A refusal's detail as stored; the envelope shows at most 300 characters of it anyway. */
 const RESULT_DETAIL_LENGTH_MAX = 300;
 
-export type BulkKind = 'customer' | 'merchant';
-
 /** One item as the HTTP layer read it: a request to run, or the refusal its validation produced. */
 export interface BulkItemInput {
-  kind: BulkKind | '';
+  kind: BulkItemKind;
   amountXof: Xof | null;
   customer: string;
   request: Result<PayoutRequest>;
 }
 
 export interface OpenedBatch {
-  batch: PayoutBatchTable;
+  batch: PayoutBatch;
   /** Indexes of the items that already have their row (a resumed batch). */
   doneIndexes: Set<number>;
 }
@@ -89,17 +87,17 @@ async function insertBatch(
   project: Project,
   p: { key: string | undefined; hash: string; itemCount: number; callbackUrl: string },
   nowMs: number,
-): Promise<PayoutBatchTable> {
-  const batch: PayoutBatchTable = {
+): Promise<PayoutBatch> {
+  const batch: PayoutBatch = {
     id: newId('pob', nowMs),
-    project_id: project.id,
-    idempotency_key: p.key ?? null,
-    request_hash: p.hash,
-    item_count: p.itemCount,
-    callback_url: p.callbackUrl,
+    projectId: project.id,
+    idempotencyKey: p.key ?? null,
+    requestHash: p.hash,
+    itemCount: p.itemCount,
+    callbackUrl: p.callbackUrl,
     status: 'processing',
-    created_at_ms: nowMs,
-    processed_at_ms: null,
+    createdAtMs: nowMs,
+    processedAtMs: null,
   };
   await insertBatchRow(tx, batch);
   return batch;
@@ -124,15 +122,15 @@ export async function runBatchItem(
 ): Promise<void> {
   const payout = await payoutOf(deps, tx, project, clientIp, item);
   await insertItem(tx, {
-    batch_id: batchId,
-    item_index: index,
+    batchId,
+    itemIndex: index,
     kind: item.kind,
-    amount_xof: payout.ok ? payout.value.amountXof : item.amountXof,
+    amountXof: payout.ok ? payout.value.amountXof : item.amountXof,
     customer: payout.ok ? payout.value.customer : item.customer,
-    payout_id: payout.ok ? payout.value.id : null,
-    result_code: payout.ok ? 'ok' : payout.code,
-    result_detail: payout.ok ? '' : (payout.detail ?? '').slice(0, RESULT_DETAIL_LENGTH_MAX),
-    created_at_ms: deps.clock.nowMs(),
+    payoutId: payout.ok ? payout.value.id : null,
+    resultCode: payout.ok ? 'ok' : payout.code,
+    resultDetail: payout.ok ? '' : (payout.detail ?? '').slice(0, RESULT_DETAIL_LENGTH_MAX),
+    createdAtMs: deps.clock.nowMs(),
   });
 }
 
@@ -149,8 +147,8 @@ function payoutOf(
 }
 
 /** An item's row, deferred (store/bulk-payouts.ts): on PostgreSQL it travels with the command's other writes. */
-function insertItem(tx: Tx, row: PayoutBatchItemTable): Promise<void> {
-  return insertBatchItem(tx, row);
+function insertItem(tx: Tx, item: PayoutBatchItem): Promise<void> {
+  return insertBatchItem(tx, item);
 }
 
 /** A refusal recorded after the item's own command failed on a unique index (see `runItem`). */
@@ -163,15 +161,15 @@ async function recordRefusal(
   code: ResultCode,
 ): Promise<void> {
   await insertItem(tx, {
-    batch_id: batchId,
-    item_index: index,
+    batchId,
+    itemIndex: index,
     kind: item.kind,
-    amount_xof: item.amountXof,
+    amountXof: item.amountXof,
     customer: item.customer,
-    payout_id: null,
-    result_code: code,
-    result_detail: '',
-    created_at_ms: deps.clock.nowMs(),
+    payoutId: null,
+    resultCode: code,
+    resultDetail: '',
+    createdAtMs: deps.clock.nowMs(),
   });
 }
 

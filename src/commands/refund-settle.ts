@@ -5,10 +5,10 @@ import type { Tx } from '../store/database.js';
 import { postTransfers } from '../store/ledger-store.js';
 import {
   findRefundPayinId,
-  getRefundRow,
   lockPayinToRefund,
   markRefundFinal,
   markRefundStillPending,
+  readRefund,
 } from '../store/refunds.js';
 import type { WithClock, WithDb } from './context.js';
 import { enqueueEvent } from './outbox.js';
@@ -35,15 +35,15 @@ export async function settleRefund(
   assert(payinId !== undefined, `no refund ${refundId}`);
   // Lock order as in createRefund: the payin row, then the balance rows.
   await lockPayinToRefund(tx, deps.db.dialect, payinId);
-  const refund = await getRefundRow(tx, refundId);
+  const refund = await readRefund(tx, refundId);
   if (refund.status !== 'pending') return 'already_final';
   if (outcome.state === 'pending') {
-    if (holder !== undefined && refund.dispatch_owner !== null && refund.dispatch_owner !== holder)
+    if (holder !== undefined && refund.dispatchOwner !== null && refund.dispatchOwner !== holder)
       return 'still_pending';
     await markRefundStillPending(tx, refundId, stillPending(attempts, nowMs), nowMs);
     return 'still_pending';
   }
-  assert(refund.pending_transfer_id !== null, `refund ${refundId} has no hold to settle`);
+  assert(refund.pendingTransferId !== null, `refund ${refundId} has no hold to settle`);
   const completed = outcome.state === 'completed';
   const posted = await postTransfers(
     tx,
@@ -51,7 +51,7 @@ export async function settleRefund(
     [
       {
         kind: completed ? 'post_pending' : 'void_pending',
-        pendingId: refund.pending_transfer_id,
+        pendingId: refund.pendingTransferId,
         reason: completed ? 'refund' : 'refund_failed',
         subjectId: refundId,
       },
@@ -68,7 +68,7 @@ export async function settleRefund(
   await enqueueEvent(
     tx,
     {
-      projectId: refund.project_id,
+      projectId: refund.projectId,
       type: completed ? 'refund.completed' : 'refund.failed',
       subjectType: 'refund',
       subjectId: refundId,

@@ -6,6 +6,7 @@ import { WALLET_OPERATOR } from '../core/operators.js';
 import {
   REFUNDS_LIST_MAX,
   REFUNDS_PER_PAYIN_MAX,
+  type Refund,
   type RefundMethod,
   isPartialRefund,
   refundAmountXof,
@@ -25,7 +26,6 @@ import {
   lockPayinToRefund,
   refundReferenceTaken,
 } from '../store/refunds.js';
-import type { RefundTable } from '../store/schema-refunds.js';
 import type { WithClock, WithConnector, WithDb } from './context.js';
 import { type TokenVerifier, verifyGatewayToken } from './lookup.js';
 import { enqueueEvent } from './outbox.js';
@@ -126,30 +126,30 @@ export async function createRefund(
       ? await returnToWallet(deps, tx, project, payin.customer, amount.value, id, nowMs)
       : await holdForOperator(deps, tx, project, operatorId, amount.value, id, nowMs);
   if (!moved.ok) return moved;
-  const row: RefundTable = {
+  const refund: Refund = {
     id,
-    project_id: project.id,
-    payin_id: payin.id,
-    amount_xof: amount.value,
+    projectId: project.id,
+    payinId: payin.id,
+    amountXof: amount.value,
     status: method === 'wallet' ? 'completed' : 'pending',
     method,
-    operator_id: operatorId,
+    operatorId,
     customer: payin.customer,
     reason: input.reason,
-    merchant_reference: input.merchantReference,
-    callback_url: input.callbackUrl,
+    merchantReference: input.merchantReference,
+    callbackUrl: input.callbackUrl,
     reference: id,
-    pending_transfer_id: moved.value,
-    dispatch_state: method === 'wallet' ? 'none' : 'queued',
-    dispatch_attempts: 0,
-    dispatch_after_ms: nowMs,
-    dispatch_owner: null,
-    operator_reference: null,
-    status_reason: method === 'wallet' ? null : 'awaiting operator',
-    created_at_ms: nowMs,
-    updated_at_ms: nowMs,
+    pendingTransferId: moved.value,
+    dispatchState: method === 'wallet' ? 'none' : 'queued',
+    dispatchAttempts: 0,
+    dispatchAfterMs: nowMs,
+    dispatchOwner: null,
+    operatorReference: null,
+    statusReason: method === 'wallet' ? null : 'awaiting operator',
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
   };
-  await insertRefund(tx, row);
+  await insertRefund(tx, refund);
   if (method === 'wallet')
     await enqueueEvent(
       tx,
@@ -157,7 +157,7 @@ export async function createRefund(
       nowMs,
     );
   else afterCommit(tx, 'refunds');
-  return ok({ ...row, payin_token: payin.token });
+  return ok({ ...refund, payinToken: payin.token });
 }
 
 /** The wallet payin's money goes back in one transfer; the sub-account must still hold it. */

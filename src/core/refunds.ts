@@ -1,4 +1,5 @@
 import { type Xof, xof } from './money.js';
+import type { DispatchState } from './payout.js';
 import { type Result, fail, ok } from './result-codes.js';
 
 /**
@@ -8,6 +9,40 @@ import { type Result, fail, ok } from './result-codes.js';
  */
 export type RefundStatus = 'pending' | 'completed' | 'failed';
 export type RefundMethod = 'wallet' | 'operator' | 'payout';
+
+/**
+ * A refund as the core sees it: the store maps each row to this once (src/store/refund-rows.ts),
+ * with its status, method and dispatch state as closed unions and its amount as `Xof`. `reference`
+ * is what Cauri sends the operator, fixed before the first operator call as a payout's id is;
+ * `operatorReference` is what the operator answered with. Its operator leg moves through the
+ * payout's dispatch states: `none` for a wallet refund, final at once.
+ */
+export interface Refund {
+  readonly id: string;
+  readonly projectId: string;
+  readonly payinId: string;
+  readonly amountXof: Xof;
+  readonly status: RefundStatus;
+  readonly method: RefundMethod;
+  readonly operatorId: string;
+  /** The payer's number, where the money goes back. */
+  readonly customer: string;
+  readonly reason: string;
+  /** The merchant's own reference of the refund, unique per project. */
+  readonly merchantReference: string;
+  readonly callbackUrl: string;
+  readonly reference: string;
+  /** The hold on the project's sub-account while the operator leg is in flight. */
+  readonly pendingTransferId: string | null;
+  readonly dispatchState: DispatchState;
+  readonly dispatchAttempts: number;
+  readonly dispatchAfterMs: number;
+  readonly dispatchOwner: string | null;
+  readonly operatorReference: string | null;
+  readonly statusReason: string | null;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
 
 export const REFUND_REASON_CHARS_MAX = 255;
 export const REFUND_REFERENCE_CHARS_MAX = 64;

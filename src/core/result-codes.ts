@@ -184,6 +184,9 @@ const TABLES: Record<Wiki, Record<ResultCode, SubCode>> = {
   createStraightWithdrawal: CREATE_STRAIGHT_WITHDRAWAL,
 };
 
+/** Every code, for reading one back from where it was stored (a bulk payout item's result). */
+export const RESULT_CODES: readonly ResultCode[] = Object.keys(CREATE_INVOICE) as ResultCode[];
+
 export function subCodeFor(wiki: Wiki, code: ResultCode): SubCode {
   return TABLES[wiki][code];
 }

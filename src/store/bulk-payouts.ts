@@ -1,13 +1,31 @@
+import { oneOf } from '../core/assert.js';
+import type {
+  BulkItemKind,
+  BulkItemResult,
+  PayoutBatch,
+  PayoutBatchItem,
+  PayoutBatchStatus,
+} from '../core/bulk-payout.js';
+import { type Xof, xof } from '../core/money.js';
+import type { PayoutStatus } from '../core/payout.js';
+import {
+  BATCH_STATUSES,
+  batchFromRow,
+  batchItemFromRow,
+  batchItemToRow,
+  batchToRow,
+} from './bulk-payout-rows.js';
 import { prepared } from './prepared.js';
 import type { Tx } from './database.js';
-import type { PayoutBatchItemTable, PayoutBatchTable } from './schema-bulk.js';
+import { PAYOUT_STATUSES } from './payout-rows.js';
+import type { PayoutBatchItemTable } from './schema-bulk.js';
 
 /**
  * Bulk payouts' SQL (migration 0013, ADR 0025): batches, their item rows, and the reads that show
  * a batch with each item read through to its payout.
  */
-export async function insertBatch(tx: Tx, batch: PayoutBatchTable): Promise<void> {
-  await tx.insertInto('payout_batches').values(batch).execute();
+export async function insertBatch(tx: Tx, batch: PayoutBatch): Promise<void> {
+  await tx.insertInto('payout_batches').values(batchToRow(batch)).execute();
 }
 
 /** A batch of the project with the indexes of the items that already have their row, for a resumed request. */
@@ -15,20 +33,20 @@ export async function findBatchToResume(
   tx: Tx,
   batchId: string,
   projectId: string,
-): Promise<{ batch: PayoutBatchTable; doneIndexes: Set<number> } | undefined> {
-  const batch = await tx
+): Promise<{ batch: PayoutBatch; doneIndexes: Set<number> } | undefined> {
+  const row = await tx
     .selectFrom('payout_batches')
     .selectAll()
     .where('id', '=', batchId)
     .where('project_id', '=', projectId)
     .executeTakeFirst();
-  if (!batch) return undefined;
+  if (!row) return undefined;
   const rows = await tx
     .selectFrom('payout_batch_items')
     .select('item_index')
     .where('batch_id', '=', batchId)
     .execute();
-  return { batch, doneIndexes: new Set(rows.map((r) => Number(r.item_index))) };
+  return { batch: batchFromRow(row), doneIndexes: new Set(rows.map((r) => Number(r.item_index))) };
 }
 
 /**
@@ -39,18 +57,18 @@ const insertItemRow = prepared((tx, row: PayoutBatchItemTable) =>
   tx.insertInto('payout_batch_items').values(row),
 );
 
-export function insertBatchItem(tx: Tx, row: PayoutBatchItemTable): Promise<void> {
-  return insertItemRow.defer(tx, row);
+export function insertBatchItem(tx: Tx, item: PayoutBatchItem): Promise<void> {
+  return insertItemRow.defer(tx, batchItemToRow(item));
 }
 
 /** Marks the batch processed, if every item has its row: counted again inside the transaction. */
-export async function markBatchProcessed(tx: Tx, batch: PayoutBatchTable, nowMs: number): Promise<void> {
+export async function markBatchProcessed(tx: Tx, batch: PayoutBatch, nowMs: number): Promise<void> {
   const counted = await tx
     .selectFrom('payout_batch_items')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('batch_id', '=', batch.id)
     .executeTakeFirst();
-  if (Number(counted?.n ?? 0) < batch.item_count) return;
+  if (Number(counted?.n ?? 0) < batch.itemCount) return;
   await tx
     .updateTable('payout_batches')
     .set({ status: 'processed', processed_at_ms: nowMs })
@@ -65,20 +83,20 @@ export async function markBatchProcessed(tx: Tx, batch: PayoutBatchTable, nowMs:
  */
 export interface BatchItemView {
   index: number;
-  kind: string;
-  amountXof: number | null;
+  kind: BulkItemKind;
+  amountXof: Xof | null;
   customer: string;
-  resultCode: string;
+  resultCode: BulkItemResult;
   resultDetail: string;
   payoutId: string | null;
   token: string;
-  /** The payout's status (`pending`, `completed`, `notcompleted`), or `refused` for an item without a payout. */
-  status: string;
+  /** The payout's status, or `refused` for an item without a payout. */
+  status: PayoutStatus | 'refused';
   statusReason: string | null;
 }
 
 export interface BatchView {
-  batch: PayoutBatchTable;
+  batch: PayoutBatch;
   items: BatchItemView[];
 }
 
@@ -90,36 +108,31 @@ export async function readBatch(tx: Tx, batchId: string, projectId?: string): Pr
   const rows = await tx
     .selectFrom('payout_batch_items as i')
     .leftJoin('payouts as p', 'p.id', 'i.payout_id')
-    .select([
-      'i.item_index',
-      'i.kind',
-      'i.amount_xof',
-      'i.customer',
-      'i.result_code',
-      'i.result_detail',
-      'i.payout_id',
-      'p.token',
-      'p.status',
-      'p.status_reason',
-    ])
+    .selectAll('i')
+    .select(['p.token', 'p.status', 'p.status_reason'])
     .where('i.batch_id', '=', batchId)
     .orderBy('i.item_index')
     .execute();
-  const items = rows.map((r) => ({
-    index: Number(r.item_index),
-    kind: r.kind,
-    amountXof: r.amount_xof === null ? null : Number(r.amount_xof),
-    customer: r.customer,
-    resultCode: r.result_code,
-    resultDetail: r.result_detail,
-    payoutId: r.payout_id,
-    token: r.token ?? '',
-    status: r.status ?? 'refused',
-    statusReason: r.status_reason ?? null,
-  }));
+  return { batch: batchFromRow(batch), items: rows.map(itemView) };
+}
+
+/** An item as its batch shows it: its row, read through to its payout's token, status and reason. */
+function itemView(
+  r: PayoutBatchItemTable & { token: string | null; status: string | null; status_reason: string | null },
+): BatchItemView {
+  const item = batchItemFromRow(r);
   return {
-    batch: { ...batch, item_count: Number(batch.item_count), created_at_ms: Number(batch.created_at_ms) },
-    items,
+    index: item.itemIndex,
+    kind: item.kind,
+    amountXof: item.amountXof,
+    customer: item.customer,
+    resultCode: item.resultCode,
+    resultDetail: item.resultDetail,
+    payoutId: item.payoutId,
+    token: r.token ?? '',
+    status:
+      r.status === null ? 'refused' : oneOf(PAYOUT_STATUSES, r.status, 'payout status', item.payoutId ?? ''),
+    statusReason: r.status_reason ?? null,
   };
 }
 
@@ -130,10 +143,10 @@ export interface BatchSummary {
   projectId: string;
   projectName: string;
   itemCount: number;
-  status: string;
+  status: PayoutBatchStatus;
   createdAtMs: number;
   payoutCount: number;
-  acceptedXof: number;
+  acceptedXof: Xof;
 }
 
 /** The newest batches, for the console; `beforeMs` pages back. */
@@ -170,9 +183,9 @@ export async function listBatches(
     projectId: r.project_id,
     projectName: r.name,
     itemCount: Number(r.item_count),
-    status: r.status,
+    status: oneOf(BATCH_STATUSES, r.status, 'batch status', r.id),
     createdAtMs: Number(r.created_at_ms),
     payoutCount: Number(r.payout_count ?? 0),
-    acceptedXof: Number(r.accepted_xof ?? 0),
+    acceptedXof: xof(Number(r.accepted_xof ?? 0)),
   }));
 }

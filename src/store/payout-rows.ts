@@ -9,7 +9,7 @@ import {
 } from '../core/payout.js';
 import type { PayoutTable } from './schema.js';
 
-const PAYOUT_STATUSES: readonly PayoutStatus[] = ['pending', 'completed', 'notcompleted'];
+export const PAYOUT_STATUSES: readonly PayoutStatus[] = ['pending', 'completed', 'notcompleted'];
 const PAYOUT_KINDS: readonly PayoutKind[] = ['customer', 'merchant'];
 const DISPATCH_STATES: readonly DispatchState[] = ['none', 'queued', 'sent', 'review', 'done'];
 

@@ -1,9 +1,11 @@
-import { assert } from '../core/assert.js';
+import { assert, oneOf } from '../core/assert.js';
 import { type Xof, xof } from '../core/money.js';
 import type { Payin } from '../core/payin.js';
 import type { StillPending } from '../core/payout.js';
+import type { Refund, RefundMethod } from '../core/refunds.js';
 import type { Dialect, Tx } from './database.js';
 import { payinFromRow } from './payin-rows.js';
+import { REFUND_METHODS, refundFromRow, refundToRow } from './refund-rows.js';
 import type { RefundTable } from './schema-refunds.js';
 
 /**
@@ -13,8 +15,8 @@ import type { RefundTable } from './schema-refunds.js';
  */
 
 /** A refund as the API and the console show it, with its payin's token. */
-export interface RefundView extends RefundTable {
-  payin_token: string;
+export interface RefundView extends Refund {
+  readonly payinToken: string;
 }
 
 /** A payin by id or by the number inside its token, whichever project it belongs to. */
@@ -65,12 +67,12 @@ export async function countPayinRefunds(tx: Tx, payinId: string): Promise<number
 }
 
 /** Inserts a new refund and adds its amount to what its payin has refunded. */
-export async function insertRefund(tx: Tx, row: RefundTable): Promise<void> {
-  await tx.insertInto('refunds').values(row).execute();
+export async function insertRefund(tx: Tx, refund: Refund): Promise<void> {
+  await tx.insertInto('refunds').values(refundToRow(refund)).execute();
   await tx
     .updateTable('payins')
-    .set((eb) => ({ refunded_xof: eb('refunded_xof', '+', row.amount_xof) }))
-    .where('id', '=', row.payin_id)
+    .set((eb) => ({ refunded_xof: eb('refunded_xof', '+', refund.amountXof) }))
+    .where('id', '=', refund.payinId)
     .execute();
 }
 
@@ -84,8 +86,10 @@ export async function findRefundPayinId(tx: Tx, refundId: string): Promise<strin
   return first?.payin_id;
 }
 
-export async function getRefundRow(tx: Tx, refundId: string): Promise<RefundTable> {
-  return tx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
+export async function readRefund(tx: Tx, refundId: string): Promise<Refund> {
+  return refundFromRow(
+    await tx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow(),
+  );
 }
 
 /** The operator has not decided: the refund is asked about again later, or waits for a person. */
@@ -114,7 +118,7 @@ export async function markRefundStillPending(
  */
 export async function markRefundFinal(
   tx: Tx,
-  refund: RefundTable,
+  refund: Refund,
   p: { completed: boolean; operatorReference: string | null; statusReason: string | null; nowMs: number },
 ): Promise<void> {
   await tx
@@ -132,8 +136,8 @@ export async function markRefundFinal(
   if (!p.completed) {
     await tx
       .updateTable('payins')
-      .set((eb) => ({ refunded_xof: eb('refunded_xof', '-', Number(refund.amount_xof)) }))
-      .where('id', '=', refund.payin_id)
+      .set((eb) => ({ refunded_xof: eb('refunded_xof', '-', refund.amountXof) }))
+      .where('id', '=', refund.payinId)
       .execute();
   }
 }
@@ -145,32 +149,38 @@ const refundWithToken = (tx: Tx) =>
     .selectAll('refunds')
     .select('payins.token as payin_token');
 
+function refundViewFromRow(row: RefundTable & { payin_token: string }): RefundView {
+  return { ...refundFromRow(row), payinToken: row.payin_token };
+}
+
 /** A refund of the project; another project's is not found. */
 export async function findProjectRefund(
   tx: Tx,
   projectId: string,
   refundId: string,
 ): Promise<RefundView | undefined> {
-  return refundWithToken(tx)
+  const row = await refundWithToken(tx)
     .where('refunds.id', '=', refundId)
     .where('refunds.project_id', '=', projectId)
     .executeTakeFirst();
+  return row === undefined ? undefined : refundViewFromRow(row);
 }
 
 /** A payin's refunds, oldest first, at most `limit`. */
 export async function listRefundsOfPayin(tx: Tx, payinId: string, limit: number): Promise<RefundView[]> {
-  return refundWithToken(tx)
+  const rows = await refundWithToken(tx)
     .where('refunds.payin_id', '=', payinId)
     .orderBy('refunds.created_at_ms')
     .orderBy('refunds.id')
     .limit(limit)
     .execute();
+  return rows.map(refundViewFromRow);
 }
 
 /** A refund due for its operator call, as the refund worker claims it. */
 export interface DueRefund {
   id: string;
-  method: string;
+  method: RefundMethod;
   /** Operator calls made before this claim. */
   attempts: number;
   reference: string;
@@ -211,8 +221,8 @@ export async function findDueRefunds(
   const rows = await query.execute();
   return rows.map((r) => ({
     id: r.id,
-    method: r.method,
-    attempts: r.dispatch_attempts,
+    method: oneOf(REFUND_METHODS, r.method, 'refund method', r.id),
+    attempts: Number(r.dispatch_attempts),
     reference: r.reference,
     operatorId: r.operator_id,
     phone: r.customer,

@@ -2,6 +2,7 @@ import type { WithClock, WithConfig, WithConnector, WithDb } from '../commands/c
 import { Heartbeat, PASS_BUDGET_MS } from '../metrics/heartbeat.js';
 import { PassLoop } from './pass-loop.js';
 import { settleRefund } from '../commands/refund-settle.js';
+import type { RefundMethod } from '../core/refunds.js';
 import { type OperatorOutcome, type RefundRequest, withOperatorTimeout } from '../operators/connector.js';
 import { findDueRefunds, markRefundsSent } from '../store/refunds.js';
 import type { LeaseOptions } from './payout-dispatcher.js';
@@ -26,7 +27,7 @@ export type RefundWorkerDeps = WithDb & WithClock & WithConfig<'operatorTimeoutM
 
 interface Claimed {
   id: string;
-  method: string;
+  method: RefundMethod;
   request: RefundRequest;
   attempts: number;
 }

@@ -7,7 +7,6 @@ import {
   readBatch,
 } from '../../store/bulk-payouts.js';
 import { batchCounts, batchTotals } from '../../commands/payout-bulk-view.js';
-import type { ResultCode } from '../../core/result-codes.js';
 import { projectNameById } from '../../store/console-transactions.js';
 import { type SafeHtml, html } from '../../util/html.js';
 import { errorEnvelope } from '../envelope.js';
@@ -65,8 +64,8 @@ async function batchPage(r: ConsoleRequest): Promise<Outcome> {
     ? await r.deps.db.command(async (tx) => {
         const view = await readBatch(tx, batchId);
         if (!view) return undefined;
-        const projectName = await projectNameById(tx, view.batch.project_id);
-        return { view, projectName: projectName ?? view.batch.project_id };
+        const projectName = await projectNameById(tx, view.batch.projectId);
+        return { view, projectName: projectName ?? view.batch.projectId };
       })
     : undefined;
   if (found === undefined) {
@@ -83,7 +82,7 @@ async function batchPage(r: ConsoleRequest): Promise<Outcome> {
   const body = html`${batchFacts(view, projectName)}
 <h2 id="items">Items</h2>${itemTable(view)}`;
   // The id (26 characters that cannot break) would overflow a phone's width in the heading; it is in the facts.
-  return { page: { title: `Bulk payout of ${utc(view.batch.created_at_ms)} UTC`, section: 'bulk', body } };
+  return { page: { title: `Bulk payout of ${utc(view.batch.createdAtMs)} UTC`, section: 'bulk', body } };
 }
 
 function batchFacts(view: BatchView, projectName: string): SafeHtml {
@@ -92,13 +91,13 @@ function batchFacts(view: BatchView, projectName: string): SafeHtml {
   const totals = batchTotals(view);
   return html`<div class="card"><dl class="facts">
 <dt>Status</dt><dd>${badge(batch.status)}${counts.unprocessed > 0 ? html` <span class="muted">${counts.unprocessed} item(s) not processed yet: the merchant's retry with the same Idempotency-Key runs them</span>` : ''}</dd>
-<dt>Project</dt><dd><a href="/console/projects/${batch.project_id}">${projectName}</a></dd>
-<dt>Items</dt><dd>${batch.item_count}: ${counts.completed} completed, ${counts.pending} pending, ${counts.notcompleted} not completed, ${counts.refused} refused</dd>
+<dt>Project</dt><dd><a href="/console/projects/${batch.projectId}">${projectName}</a></dd>
+<dt>Items</dt><dd>${batch.itemCount}: ${counts.completed} completed, ${counts.pending} pending, ${counts.notcompleted} not completed, ${counts.refused} refused</dd>
 <dt>Amount</dt><dd>${xof(totals.acceptedXof)} in payouts, ${xof(totals.completedXof)} completed</dd>
-<dt>Idempotency-Key</dt><dd>${batch.idempotency_key ?? '—'}</dd>
-<dt>Default callback URL</dt><dd>${batch.callback_url || 'the project’s'}</dd>
-<dt>Created (UTC)</dt><dd>${utc(batch.created_at_ms)}</dd>
-<dt>Processed (UTC)</dt><dd>${utc(batch.processed_at_ms === null ? null : Number(batch.processed_at_ms))}</dd>
+<dt>Idempotency-Key</dt><dd>${batch.idempotencyKey ?? '—'}</dd>
+<dt>Default callback URL</dt><dd>${batch.callbackUrl || 'the project’s'}</dd>
+<dt>Created (UTC)</dt><dd>${utc(batch.createdAtMs)}</dd>
+<dt>Processed (UTC)</dt><dd>${utc(batch.processedAtMs)}</dd>
 <dt>Id</dt><dd><code>${batch.id}</code></dd>
 </dl></div>`;
 }
@@ -107,7 +106,7 @@ function resultOf(item: BatchView['items'][number]): SafeHtml {
   if (item.resultCode === 'ok') return html`accepted`;
   const envelope = errorEnvelope(
     item.kind === 'merchant' ? 'createStraightWithdrawal' : 'createWithdrawal',
-    item.resultCode as ResultCode,
+    item.resultCode,
     item.resultDetail === '' ? undefined : item.resultDetail,
   );
   return html`${envelope.response_text} <span class="muted">${envelope.description}</span>`;

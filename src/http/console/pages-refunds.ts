@@ -71,7 +71,7 @@ async function refundAction(r: ConsoleRequest): Promise<Outcome> {
           username: r.viewer.username,
           action: 'refund',
           target: created.value.id,
-          detail: `${id} ${Number(created.value.amount_xof)} XOF: ${reason}`,
+          detail: `${id} ${created.value.amountXof} XOF: ${reason}`,
           ip: r.ip,
         },
         r.nowMs,
@@ -103,7 +103,7 @@ function refundTable(refunds: RefundView[]): SafeHtml {
 <thead><tr><th scope="col">Created (UTC)</th><th scope="col">Refund</th><th scope="col" class="num">Amount</th><th scope="col">Status</th><th scope="col">Method</th><th scope="col">Reason</th><th scope="col">Reference</th><th scope="col">Operator reference</th></tr></thead>
 <tbody>${refunds.map(
     (f) =>
-      html`<tr><td>${utc(Number(f.created_at_ms))}</td><td><code>${f.id}</code></td><td class="num">${xof(Number(f.amount_xof))}</td><td>${badge(f.status)}${f.status_reason !== null ? html` <span class="muted">${f.status_reason}</span>` : ''}</td><td>${f.method}</td><td>${f.reason}</td><td>${f.merchant_reference}</td><td>${f.operator_reference ?? '—'}</td></tr>`,
+      html`<tr><td>${utc(f.createdAtMs)}</td><td><code>${f.id}</code></td><td class="num">${xof(f.amountXof)}</td><td>${badge(f.status)}${f.statusReason !== null ? html` <span class="muted">${f.statusReason}</span>` : ''}</td><td>${f.method}</td><td>${f.reason}</td><td>${f.merchantReference}</td><td>${f.operatorReference ?? '—'}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

@@ -18,7 +18,7 @@ import { type Project } from '../../core/project.js';
 import { authenticate } from '../../commands/projects.js';
 import { checkUrl } from '../../core/checkout.js';
 import { parseAmountXof } from '../../core/money.js';
-import { type Result, type ResultCode, type Wiki, fail, ok, wikiUrl } from '../../core/result-codes.js';
+import { type Result, type Wiki, fail, ok, wikiUrl } from '../../core/result-codes.js';
 import { errorEnvelope } from '../envelope.js';
 import { PayoutCommande, firstError, text } from '../schemas.js';
 import { CAURI_V1_READ_WIKI, cauriV1, success } from './cauri-v1.js';
@@ -170,7 +170,7 @@ function itemWiki(kind: string): Wiki {
 export function batchBody(view: BatchView, live: boolean) {
   const { batch } = view;
   const byIndex = new Map(view.items.map((item) => [item.index, item]));
-  const items = Array.from({ length: batch.item_count }, (_, index) => {
+  const items = Array.from({ length: batch.itemCount }, (_, index) => {
     const item = byIndex.get(index);
     if (!item)
       return {
@@ -193,7 +193,7 @@ export function batchBody(view: BatchView, live: boolean) {
           }
         : errorEnvelope(
             itemWiki(item.kind),
-            item.resultCode as ResultCode,
+            item.resultCode,
             item.resultDetail === '' ? undefined : item.resultDetail,
           );
     const base = { index, kind: item.kind, ...result, amount_xof: item.amountXof, customer: item.customer };
@@ -203,10 +203,10 @@ export function batchBody(view: BatchView, live: boolean) {
   const summary = {
     batch_id: batch.id,
     batch_status: batch.status,
-    item_count: batch.item_count,
+    item_count: batch.itemCount,
     accepted_count: view.items.filter((item) => item.payoutId !== null).length,
     refused_count: view.items.filter((item) => item.payoutId === null).length,
-    created_at: new Date(batch.created_at_ms).toISOString(),
+    created_at: new Date(batch.createdAtMs).toISOString(),
   };
   const description = processed
     ? 'Batch processed'
@@ -217,8 +217,7 @@ export function batchBody(view: BatchView, live: boolean) {
     {
       wiki: wikiUrl(CAURI_V1_READ_WIKI),
       ...summary,
-      processed_at:
-        batch.processed_at_ms === null ? null : new Date(Number(batch.processed_at_ms)).toISOString(),
+      processed_at: batch.processedAtMs === null ? null : new Date(batch.processedAtMs).toISOString(),
       counts: batchCounts(view),
       accepted_amount_xof: totals.acceptedXof,
       completed_amount_xof: totals.completedXof,

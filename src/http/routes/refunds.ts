@@ -16,6 +16,7 @@ import {
   REFUND_REASON_CHARS_MAX,
   REFUND_REFERENCE_CHARS_MAX,
   REFUND_REFERENCE_PATTERN,
+  type RefundStatus,
 } from '../../core/refunds.js';
 import { type Result, fail, ok } from '../../core/result-codes.js';
 import { wireDate } from '../../core/tokens.js';
@@ -89,29 +90,29 @@ export function refundJson(refund: RefundView) {
   return {
     refund_id: refund.id,
     status: refund.status,
-    amount: Number(refund.amount_xof),
+    amount: refund.amountXof,
     method: refund.method,
-    payin_id: refund.payin_id,
-    payin_token: refund.payin_token,
-    merchant_refund_reference: refund.merchant_reference,
+    payin_id: refund.payinId,
+    payin_token: refund.payinToken,
+    merchant_refund_reference: refund.merchantReference,
     reason: refund.reason,
     customer: refund.customer,
-    operator_id: refund.operator_id,
-    operator_reference: refund.operator_reference ?? '',
-    status_reason: refund.status_reason ?? '',
-    created_at: wireDate(Number(refund.created_at_ms)),
-    updated_at: wireDate(Number(refund.updated_at_ms)),
+    operator_id: refund.operatorId,
+    operator_reference: refund.operatorReference ?? '',
+    status_reason: refund.statusReason ?? '',
+    created_at: wireDate(refund.createdAtMs),
+    updated_at: wireDate(refund.updatedAtMs),
   };
 }
 
-const DESCRIPTIONS: Readonly<Record<string, string>> = {
+const DESCRIPTIONS: Readonly<Record<RefundStatus, string>> = {
   completed: 'Refund completed',
   pending: 'Refund accepted; its outcome comes by callback',
   failed: 'Refund failed',
 };
 
 function refundBody(refund: RefundView) {
-  return success({ refund: refundJson(refund) }, DESCRIPTIONS[refund.status] ?? '');
+  return success({ refund: refundJson(refund) }, DESCRIPTIONS[refund.status]);
 }
 
 const listQuery = queryValidator<{ payin: string }>(
