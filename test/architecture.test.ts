@@ -78,7 +78,6 @@ const ROW_TYPE_USERS: readonly string[] = [
   'commands/payin-create.ts',
   'commands/payin-settle.ts',
   'commands/payout-bulk.ts',
-  'commands/project-cache.ts',
   'commands/refunds.ts',
   'http/checkout/page-state.ts',
   'operators/simulator-desk.ts',
