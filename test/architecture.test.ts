@@ -80,7 +80,6 @@ const ROW_TYPE_USERS: readonly string[] = [
   'commands/payout-bulk.ts',
   'commands/refunds.ts',
   'http/checkout/page-state.ts',
-  'operators/simulator-desk.ts',
 ];
 
 /** Files that still decide on a status reason's prose instead of its code. */
