@@ -69,11 +69,11 @@ const XOF_CASTS: readonly string[] = [];
 const UPWARD_IMPORTS: readonly string[] = [];
 
 /**
- * Files outside the store that still name a row type (store/schema*.ts): payins, their invoices,
- * payouts, refunds, bulk batches and projects map to core types once in the store; the project
- * cache's stored row and the simulator's debits do not have core types yet.
+ * Files outside the store that still name a row type (store/schema*.ts). None: payins and their
+ * invoices, payouts, refunds, bulk batches, projects (and the cache's `ProjectAuth`) and the
+ * simulator's debits map to core types once in the store.
  */
-const ROW_TYPE_USERS: readonly string[] = ['commands/project-cache.ts', 'operators/simulator-desk.ts'];
+const ROW_TYPE_USERS: readonly string[] = [];
 
 /** Files that still decide on a status reason's prose instead of its code. */
 const PROSE_READERS: readonly string[] = [];

@@ -1,38 +1,40 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_CACHE_ENTRIES_MAX, ProjectCache } from '../src/commands/project-cache.js';
 import { rotateApiCredentials, updateProject } from '../src/commands/projects.js';
-import type { ProjectTable } from '../src/store/schema.js';
+import type { ProjectAuth } from '../src/core/project.js';
 import { BACKENDS, type TestGateway, payoutBody, startTestGateway } from './harness.js';
 
 /**
  * Cached authentication (ADR 0019): an API call does not read its project's row each time, yet a
  * change made by this process counts at once, and one made elsewhere within the cache's lifetime.
  */
-const row = (apikey: string) =>
-  ({
+const auth = (apikey: string): ProjectAuth => ({
+  project: {
     id: 'p',
+    name: '',
     apikey,
-    token_hash: 'ab',
-    allowed_ips: '[]',
-    operator_ids: '[]',
-    payin_enabled: 1,
-    payout_enabled: 1,
-    callback_url: '',
-    callback_mode: 'json',
-    created_at_ms: 0,
-  }) as unknown as ProjectTable;
+    payinEnabled: true,
+    payoutEnabled: true,
+    allowedIps: [],
+    operatorIds: [],
+    callbackUrl: '',
+    callbackMode: 'json',
+    createdAtMs: 0,
+  },
+  tokenHash: 'ab',
+});
 
 describe('ProjectCache', () => {
   it('forgets an entry after its lifetime, and on clear', () => {
     let now = 0;
     const cache = new ProjectCache(1_000, () => now);
-    cache.set('K', row('K'), cache.begin());
-    expect(cache.get('K')?.row.apikey).toBe('K');
+    cache.set('K', auth('K'), cache.begin());
+    expect(cache.get('K')?.project.apikey).toBe('K');
     now = 999;
     expect(cache.get('K')).toBeDefined();
     now = 1_000;
     expect(cache.get('K')).toBeUndefined();
-    cache.set('K', row('K'), cache.begin());
+    cache.set('K', auth('K'), cache.begin());
     cache.clear();
     expect(cache.get('K')).toBeUndefined();
   });
@@ -41,16 +43,16 @@ describe('ProjectCache', () => {
     const cache = new ProjectCache(1_000, () => 0);
     const generation = cache.begin();
     cache.clear();
-    cache.set('K', row('K'), generation);
+    cache.set('K', auth('K'), generation);
     expect(cache.get('K')).toBeUndefined();
   });
 
   it('keeps nothing with a lifetime of 0, and stays bounded', () => {
     const off = new ProjectCache(0, () => 0);
-    off.set('K', row('K'), off.begin());
+    off.set('K', auth('K'), off.begin());
     expect(off.get('K')).toBeUndefined();
     const cache = new ProjectCache(1_000, () => 0);
-    for (let i = 0; i <= PROJECT_CACHE_ENTRIES_MAX; i++) cache.set(`K${i}`, row(`K${i}`), cache.begin());
+    for (let i = 0; i <= PROJECT_CACHE_ENTRIES_MAX; i++) cache.set(`K${i}`, auth(`K${i}`), cache.begin());
     expect(cache.get('K0')).toBeUndefined();
     expect(cache.get(`K${PROJECT_CACHE_ENTRIES_MAX}`)).toBeDefined();
   });

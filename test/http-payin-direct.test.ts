@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signSimulatorNotification } from '../src/operators/simulator-desk.js';
+import { getSimDebit } from '../src/store/simulator.js';
 import { BACKENDS, type TestGateway, startTestGateway } from './harness.js';
 import {
   PAYIN_ACCEPTED,
@@ -149,9 +150,7 @@ describe.each(BACKENDS)('direct payin over HTTP on %s', (backend) => {
       ]);
       // The operator reports again: same answer, nothing moves, no second callback.
       expect((await decide(gw, String(push?.id), 'approve')).status).toBe(409);
-      const desk = await gw.gw.db.command((tx) =>
-        tx.selectFrom('sim_debits').selectAll().where('id', '=', String(push?.id)).executeTakeFirstOrThrow(),
-      );
+      const desk = await gw.gw.db.command((tx) => getSimDebit(tx, String(push?.id)));
       const key = (gw.gw.connector as { desk?: { notificationKey: string } }).desk?.notificationKey ?? '';
       const again = signSimulatorNotification(key, desk);
       for (let i = 0; i < 2; i++) {

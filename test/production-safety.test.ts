@@ -286,19 +286,12 @@ describe.each(BACKENDS)('production with no connector configured (%s)', (backend
 
   it('refuses a notification signed with the simulator key (401)', async () => {
     const raw = signSimulatorNotification(simulatorKey(gw.gw.tokenSecret), {
-      id: 'PSH1',
       reference: 'pay_x.1',
-      operator_id: '11',
-      phone: '22670112233',
-      amount_xof: 1000,
-      kind: 'push',
-      merchant_name: 'x',
-      description: 'x',
-      return_url: '',
-      state: 'approved',
-      created_at_ms: 0,
-      decided_at_ms: 0,
-    } as unknown as Parameters<typeof signSimulatorNotification>[1]);
+      operatorId: '11',
+      status: 'completed',
+      reason: null,
+      operatorReference: 'SIM1',
+    });
     const response = await gw.app.inject({
       method: 'POST',
       url: '/operators/11/notify',

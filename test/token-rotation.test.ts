@@ -116,13 +116,12 @@ describe.each(BACKENDS)('token-secret rotation on %s', (backend) => {
   it('accepts simulator notifications signed with the old key during the grace only (sandbox)', async () => {
     const running = await rotate(HOUR_MS);
     const raw = signSimulatorNotification(simulatorKey(OLD_SECRET), {
-      id: 'PSH1',
       reference: 'pay_unknown.1',
-      operator_id: ORANGE,
+      operatorId: ORANGE,
       status: 'failed',
       reason: 'declined',
-      operator_reference: 'SIM1',
-    } as unknown as Parameters<typeof signSimulatorNotification>[1]);
+      operatorReference: 'SIM1',
+    });
     const notify = () =>
       running.app.inject({
         method: 'POST',

@@ -1,6 +1,4 @@
-import type { Project } from '../core/project.js';
-import { projectFromRow } from '../store/projects.js';
-import type { ProjectTable } from '../store/schema.js';
+import type { ProjectAuth } from '../core/project.js';
 
 /**
  * Projects by Apikey, kept briefly in memory so that an API call does not read its project's row
@@ -16,13 +14,8 @@ import type { ProjectTable } from '../store/schema.js';
  */
 export const PROJECT_CACHE_ENTRIES_MAX = 10_000;
 
-/** A cached project: its row (for the token hash) and the project it reads as, parsed once. */
-export interface CachedProject {
-  row: ProjectTable;
-  project: Project;
-}
-
-interface Entry extends CachedProject {
+/** A cached project with its token's hash, as the store mapped it from the row once, when it was read. */
+interface Entry extends ProjectAuth {
   atMs: number;
 }
 
@@ -36,7 +29,7 @@ export class ProjectCache {
     private readonly nowMs: () => number = () => performance.now(),
   ) {}
 
-  get(apikey: string): CachedProject | undefined {
+  get(apikey: string): ProjectAuth | undefined {
     const entry = this.entries.get(apikey);
     if (entry === undefined) return undefined;
     if (this.nowMs() - entry.atMs >= this.ttlMs) {
@@ -51,14 +44,18 @@ export class ProjectCache {
     return this.generation;
   }
 
-  set(apikey: string, row: ProjectTable, generation: number): void {
+  set(apikey: string, auth: ProjectAuth, generation: number): void {
     if (this.ttlMs <= 0 || generation !== this.generation) return;
     if (this.entries.size >= PROJECT_CACHE_ENTRIES_MAX) this.entries.clear();
     // Shared by every request that authenticates with this key until it expires: frozen.
-    const project = projectFromRow(row);
+    const project = auth.project;
     Object.freeze(project.allowedIps);
     Object.freeze(project.operatorIds);
-    this.entries.set(apikey, { row, project: Object.freeze(project), atMs: this.nowMs() });
+    this.entries.set(apikey, {
+      project: Object.freeze(project),
+      tokenHash: auth.tokenHash,
+      atMs: this.nowMs(),
+    });
   }
 
   clear(): void {

@@ -10,17 +10,13 @@ import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { type Tx, afterCommit } from '../store/database.js';
 import {
   findProjectById,
-  findProjectRowByApikey,
+  findProjectAuthByApikey,
   insertProject,
-  projectFromRow,
   listProjectChoices,
   setProjectCredentials,
   updateProjectSettings,
 } from '../store/projects.js';
 import type { ProjectCache } from './project-cache.js';
-
-// The domain type lives in the core; it is re-exported here for the many files that import it from here.
-// Kept for the files that still read project rows themselves; the mapping is the store's.
 
 export const ALLOWED_IPS_MAX = 3;
 export const PROJECT_NAME_LENGTH_MAX = 100;
@@ -154,17 +150,17 @@ export async function authenticate(
   const key = apikey.trim();
   const presented = Buffer.from(hashApiToken(match[1]), 'hex');
   const cached = cache?.get(key);
-  if (cached !== undefined && timingSafeEqual(presented, Buffer.from(cached.row.token_hash, 'hex')))
+  if (cached !== undefined && timingSafeEqual(presented, Buffer.from(cached.tokenHash, 'hex')))
     return ok(cached.project);
   // Not cached, or the token does not match what is cached (it may have been rotated): the database decides.
   const generation = cache?.begin() ?? 0;
-  const row = await findProjectRowByApikey(tx, key);
+  const found = await findProjectAuthByApikey(tx, key);
   // Compare even when the key is unknown, so timing does not tell valid keys from invalid ones.
-  const stored = Buffer.from(row?.token_hash ?? '0'.repeat(64), 'hex');
+  const stored = Buffer.from(found?.tokenHash ?? '0'.repeat(64), 'hex');
   const same = timingSafeEqual(presented, stored);
-  if (!row || !same) return fail('auth_failed');
-  cache?.set(key, row, generation);
-  return ok(projectFromRow(row));
+  if (!found || !same) return fail('auth_failed');
+  cache?.set(key, found, generation);
+  return ok(found.project);
 }
 
 /** Normalises `::ffff:1.2.3.4` to `1.2.3.4` so that IPv4 allow-lists work on dual-stack sockets. */

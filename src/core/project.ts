@@ -15,6 +15,16 @@ export interface Project {
   createdAtMs: number;
 }
 
+/**
+ * A project with the hash of its API token, as authentication reads it (spec §1.2): the store maps
+ * the row to this once, and the project cache keeps it to compare later requests' tokens with.
+ */
+export interface ProjectAuth {
+  readonly project: Project;
+  /** SHA-256 of the API token (hex); the token itself is shown once and never stored. */
+  readonly tokenHash: string;
+}
+
 /** The settings of a project that the console and the CLI may change, each one optional. */
 export type ProjectSettings = Partial<
   Pick<

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Xof } from '../core/money.js';
-import type { SimDebitTable } from '../store/schema-payin-surface.js';
 import type {
   CreditRequest,
   DebitOutcome,
@@ -162,14 +161,13 @@ describe('recordExchanges', () => {
     const { records, sink } = recorder();
     const recording = recordExchanges(new SimulatorConnector(0, desk), sink, CLOCK);
     expect(simulatorDeskOf(recording)).toBe(desk);
-    const row = {
+    const genuine = signSimulatorNotification(desk.notificationKey, {
       reference: 'pay_abc.1',
-      operator_id: '12',
+      operatorId: '12',
       status: 'completed',
       reason: null,
-      operator_reference: 'SIMX',
-    } as SimDebitTable;
-    const genuine = signSimulatorNotification(desk.notificationKey, row);
+      operatorReference: 'SIMX',
+    });
     expect(recording.parseNotification?.('12', genuine)).toEqual({
       reference: 'pay_abc.1',
       outcome: { state: 'completed', operatorReference: 'SIMX' },
@@ -198,16 +196,17 @@ describe('recordExchanges', () => {
       () => Promise.reject(new Error('closed')),
       CLOCK,
     );
-    const row = {
+    const notification = signSimulatorNotification(desk.notificationKey, {
       reference: 'po_x',
-      operator_id: '11',
+      operatorId: '11',
       status: 'failed',
       reason: 'declined',
-      operator_reference: 'SIMY',
-    } as SimDebitTable;
-    expect(
-      recording.parseNotification?.('11', signSimulatorNotification(desk.notificationKey, row))?.outcome,
-    ).toMatchObject({ state: 'failed', reason: 'declined' });
+      operatorReference: 'SIMY',
+    });
+    expect(recording.parseNotification?.('11', notification)?.outcome).toMatchObject({
+      state: 'failed',
+      reason: 'declined',
+    });
   });
 });
 

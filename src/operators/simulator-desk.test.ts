@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SimDebitTable } from '../store/schema-payin-surface.js';
+import { xof } from '../core/money.js';
+import type { SimDebit } from '../core/sim-debit.js';
 import {
   PAYIN_MAGIC_SUFFIXES,
   SIM_NOTIFICATION_HEADER,
@@ -12,29 +13,29 @@ import { MAGIC_SUFFIXES } from './simulator.js';
 
 const KEY = simulatorKey('s'.repeat(32));
 
-function row(overrides: Partial<SimDebitTable> = {}): SimDebitTable {
+function debit(overrides: Partial<SimDebit> = {}): SimDebit {
   return {
     id: 'PSH12345678',
     reference: 'pay_x.1',
-    operator_id: '12',
+    operatorId: '12',
     phone: '22674112233',
-    amount_xof: 5000,
+    amountXof: xof(5000),
     kind: 'push',
     status: 'completed',
     reason: null,
-    operator_reference: 'SIMABC',
-    merchant_name: 'Shop',
+    operatorReference: 'SIMABC',
+    merchantName: 'Shop',
     description: 'Order',
-    return_url: '',
-    created_at_ms: 0,
-    decided_at_ms: 0,
+    returnUrl: '',
+    createdAtMs: 0,
+    decidedAtMs: 0,
     ...overrides,
   };
 }
 
 describe('simulator notifications', () => {
   it('parses what it signed', () => {
-    expect(parseSimulatorNotification(KEY, '12', signSimulatorNotification(KEY, row()))).toEqual({
+    expect(parseSimulatorNotification(KEY, '12', signSimulatorNotification(KEY, debit()))).toEqual({
       reference: 'pay_x.1',
       outcome: { state: 'completed', operatorReference: 'SIMABC' },
     });
@@ -42,7 +43,7 @@ describe('simulator notifications', () => {
       parseSimulatorNotification(
         KEY,
         '12',
-        signSimulatorNotification(KEY, row({ status: 'failed', reason: 'declined' })),
+        signSimulatorNotification(KEY, debit({ status: 'failed', reason: 'declined' })),
       )?.outcome,
     ).toEqual({
       state: 'failed',
@@ -52,7 +53,7 @@ describe('simulator notifications', () => {
   });
 
   it('refuses a changed field, another key, another operator, a missing or malformed signature', () => {
-    const genuine = signSimulatorNotification(KEY, row({ status: 'failed', reason: 'declined' }));
+    const genuine = signSimulatorNotification(KEY, debit({ status: 'failed', reason: 'declined' }));
     const body = genuine.body as Record<string, string>;
     expect(
       parseSimulatorNotification(KEY, '12', { ...genuine, body: { ...body, status: 'completed' } }),

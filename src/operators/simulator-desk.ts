@@ -1,7 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { randomDigits } from '../core/ids.js';
-import { xof } from '../core/money.js';
 import {
   type Operator,
   type PrefixTable,
@@ -11,8 +10,13 @@ import {
 } from '../core/operators.js';
 import { generateOtpCode } from '../core/otp.js';
 import { normalizePhone } from '../core/phone.js';
+import {
+  type SimDebit,
+  type SimDebitKind,
+  type SimDebitStatus,
+  isSimDebitStatus,
+} from '../core/sim-debit.js';
 import type { Database, Tx } from '../store/database.js';
-import type { SimDebitTable } from '../store/schema-payin-surface.js';
 import {
   decideSimDebit,
   deleteUssdCode,
@@ -68,9 +72,7 @@ export const PAYIN_MAGIC_SUFFIXES = {
   '0005': { state: 'pending' },
 } as const;
 
-export type DebitKind = 'otp' | 'push' | 'guided' | 'app' | 'portal' | 'magic';
-
-const KIND_OF_MODE: Record<Exclude<ValidationMode, 'sms_otp'>, DebitKind> = {
+const KIND_OF_MODE: Record<Exclude<ValidationMode, 'sms_otp'>, SimDebitKind> = {
   ussd_otp: 'otp',
   ussd_push: 'push',
   guided_ussd: 'guided',
@@ -79,7 +81,7 @@ const KIND_OF_MODE: Record<Exclude<ValidationMode, 'sms_otp'>, DebitKind> = {
 };
 
 /** Kinds a person approves or declines (`cauri push list`). */
-export const APPROVABLE_KINDS: readonly DebitKind[] = ['push', 'guided', 'app', 'portal'];
+export const APPROVABLE_KINDS: readonly SimDebitKind[] = ['push', 'guided', 'app', 'portal'];
 
 export type DeskResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -148,27 +150,25 @@ export function payinMagicOf(
   return PAYIN_MAGIC_SUFFIXES[phone.slice(-4) as keyof typeof PAYIN_MAGIC_SUFFIXES];
 }
 
-export function outcomeOf(
-  row: Pick<SimDebitTable, 'status' | 'reason' | 'operator_reference'>,
-): OperatorOutcome {
-  if (row.status === 'completed') return { state: 'completed', operatorReference: row.operator_reference };
-  if (row.status === 'failed')
-    return { state: 'failed', reason: row.reason ?? 'failed', operatorReference: row.operator_reference };
+export function outcomeOf(debit: Pick<SimDebit, 'status' | 'reason' | 'operatorReference'>): OperatorOutcome {
+  if (debit.status === 'completed') return { state: 'completed', operatorReference: debit.operatorReference };
+  if (debit.status === 'failed')
+    return { state: 'failed', reason: debit.reason ?? 'failed', operatorReference: debit.operatorReference };
   return { state: 'pending' };
 }
 
-function toApproval(row: SimDebitTable): PendingApproval {
+function toApproval(debit: SimDebit): PendingApproval {
   return {
-    id: row.id,
-    reference: row.reference,
-    operatorId: row.operator_id,
-    operatorName: operatorById(row.operator_id)?.name ?? row.operator_id,
-    phone: row.phone,
-    amountXof: Number(row.amount_xof),
-    kind: row.kind,
-    merchantName: row.merchant_name,
-    description: row.description,
-    createdAt: new Date(Number(row.created_at_ms)).toISOString(),
+    id: debit.id,
+    reference: debit.reference,
+    operatorId: debit.operatorId,
+    operatorName: operatorById(debit.operatorId)?.name ?? debit.operatorId,
+    phone: debit.phone,
+    amountXof: debit.amountXof,
+    kind: debit.kind,
+    merchantName: debit.merchantName,
+    description: debit.description,
+    createdAt: new Date(debit.createdAtMs).toISOString(),
   };
 }
 
@@ -183,13 +183,16 @@ function signedText(body: {
   return [body.reference, body.operator_id, body.status, body.reason, body.operator_reference].join('\n');
 }
 
-export function signSimulatorNotification(key: string, row: SimDebitTable): RawNotification {
+export function signSimulatorNotification(
+  key: string,
+  debit: Pick<SimDebit, 'reference' | 'operatorId' | 'status' | 'reason' | 'operatorReference'>,
+): RawNotification {
   const body = {
-    reference: row.reference,
-    operator_id: row.operator_id,
-    status: row.status,
-    reason: row.reason ?? '',
-    operator_reference: row.operator_reference,
+    reference: debit.reference,
+    operator_id: debit.operatorId,
+    status: debit.status,
+    reason: debit.reason ?? '',
+    operator_reference: debit.operatorReference,
   };
   const signature = createHmac('sha256', key).update(signedText(body)).digest('hex');
   return { headers: { [SIM_NOTIFICATION_HEADER]: signature, 'content-type': 'application/json' }, body };
@@ -217,13 +220,13 @@ export function parseSimulatorNotification(
   if (body.operator_id !== operatorId) return undefined;
   const expected = createHmac('sha256', key).update(signedText(body)).digest();
   if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return undefined;
-  if (!['completed', 'failed', 'pending'].includes(body.status)) return undefined;
+  if (!isSimDebitStatus(body.status)) return undefined;
   return {
     reference: body.reference,
     outcome: outcomeOf({
       status: body.status,
       reason: body.reason,
-      operator_reference: body.operator_reference,
+      operatorReference: body.operator_reference,
     }),
   };
 }
@@ -255,8 +258,8 @@ export class SimulatorDesk {
       if (!operator || operator.validationMode === 'sms_otp')
         return { state: 'failed', reason: 'operator_error: unknown operator' };
       const magic = payinMagicOf(request.phone);
-      const kind: DebitKind = magic ? 'magic' : KIND_OF_MODE[operator.validationMode];
-      let status = magic?.state ?? 'pending';
+      const kind: SimDebitKind = magic ? 'magic' : KIND_OF_MODE[operator.validationMode];
+      let status: SimDebitStatus = magic?.state ?? 'pending';
       let reason = magic?.state === 'failed' ? magic.reason : null;
       if (kind === 'otp') {
         const verdict = await this.consumeCode(tx, request.phone, request.otp, nowMs);
@@ -268,26 +271,26 @@ export class SimulatorDesk {
         status = 'completed';
         reason = null;
       }
-      const row: SimDebitTable = {
+      const debit: SimDebit = {
         id: `PSH${randomDigits(8)}`,
         reference: request.reference,
-        operator_id: operator.id,
+        operatorId: operator.id,
         phone: request.phone,
-        amount_xof: request.amountXof,
+        amountXof: request.amountXof,
         kind,
         status,
         reason,
-        operator_reference: operatorReferenceOf(request.reference),
-        merchant_name: request.merchantName.slice(0, 255),
+        operatorReference: operatorReferenceOf(request.reference),
+        merchantName: request.merchantName.slice(0, 255),
         description: request.description.slice(0, 255),
-        return_url: request.returnUrl.slice(0, 2048),
-        created_at_ms: nowMs,
-        decided_at_ms: status === 'pending' ? null : nowMs,
+        returnUrl: request.returnUrl.slice(0, 2048),
+        createdAtMs: nowMs,
+        decidedAtMs: status === 'pending' ? null : nowMs,
       };
-      await insertSimDebit(tx, row);
+      await insertSimDebit(tx, debit);
       if (kind === 'guided' || (kind === 'push' && operator.fallbackMode === 'guided_ussd'))
-        await this.sendGuidedSms(tx, operator, row, nowMs);
-      return this.outcomeWithPortal(row);
+        await this.sendGuidedSms(tx, operator, debit, nowMs);
+      return this.outcomeWithPortal(debit);
     });
   }
 
@@ -323,8 +326,8 @@ export class SimulatorDesk {
   /** What the operator says about a request; `pending` for one it never received. */
   queryStatus(reference: string): Promise<OperatorOutcome> {
     return this.options.db.command(async (tx) => {
-      const row = await findSimDebitByReference(tx, reference);
-      return row ? outcomeOf(row) : { state: 'pending' };
+      const debit = await findSimDebitByReference(tx, reference);
+      return debit ? outcomeOf(debit) : { state: 'pending' };
     });
   }
 
@@ -350,10 +353,10 @@ export class SimulatorDesk {
       const nowMs = clock.nowMs();
       const waiting = await pendingSimDebitsToDial(tx, phone);
       const guided = waiting.find(
-        (row) => row.kind === 'guided' || operatorById(row.operator_id)?.fallbackMode === 'guided_ussd',
+        (debit) => debit.kind === 'guided' || operatorById(debit.operatorId)?.fallbackMode === 'guided_ussd',
       );
       if (guided) {
-        const decided = await this.decideRow(tx, guided, 'approve', nowMs);
+        const decided = await this.decideDebit(tx, guided, 'approve', nowMs);
         return {
           ok: true,
           value: {
@@ -406,13 +409,13 @@ export class SimulatorDesk {
     return this.options.db.command(async (tx) => {
       const phone =
         phoneRaw !== undefined && phoneRaw !== '' ? (normalizePhone(phoneRaw) ?? phoneRaw) : undefined;
-      const rows = await pendingSimDebits(
+      const debits = await pendingSimDebits(
         tx,
         APPROVABLE_KINDS,
         phone,
         Math.min(Math.max(1, limit), SIM_LIST_LIMIT_MAX),
       );
-      return rows.map(toApproval);
+      return debits.map(toApproval);
     });
   }
 
@@ -421,8 +424,8 @@ export class SimulatorDesk {
     idOrReference: string,
   ): Promise<(PendingApproval & { status: string; returnUrl: string }) | undefined> {
     return this.options.db.command(async (tx) => {
-      const row = await findSimDebit(tx, idOrReference);
-      return row ? { ...toApproval(row), status: row.status, returnUrl: row.return_url } : undefined;
+      const debit = await findSimDebit(tx, idOrReference);
+      return debit ? { ...toApproval(debit), status: debit.status, returnUrl: debit.returnUrl } : undefined;
     });
   }
 
@@ -435,12 +438,13 @@ export class SimulatorDesk {
   > {
     const { db, clock } = this.options;
     return db.command(async (tx) => {
-      const row = await findSimDebit(tx, idOrReference);
-      if (!row) return { ok: false, error: `no request ${idOrReference}` };
-      if (row.status !== 'pending') return { ok: false, error: `request ${row.id} is already ${row.status}` };
-      if (!APPROVABLE_KINDS.includes(row.kind as DebitKind))
-        return { ok: false, error: `request ${row.id} does not wait for a person` };
-      const decided = await this.decideRow(tx, row, decision, clock.nowMs());
+      const debit = await findSimDebit(tx, idOrReference);
+      if (!debit) return { ok: false, error: `no request ${idOrReference}` };
+      if (debit.status !== 'pending')
+        return { ok: false, error: `request ${debit.id} is already ${debit.status}` };
+      if (!APPROVABLE_KINDS.includes(debit.kind))
+        return { ok: false, error: `request ${debit.id} does not wait for a person` };
+      const decided = await this.decideDebit(tx, debit, decision, clock.nowMs());
       return {
         ok: true,
         value: { approval: toApproval(decided), notification: this.notificationOf(decided) },
@@ -448,29 +452,32 @@ export class SimulatorDesk {
     });
   }
 
-  private async decideRow(
+  private async decideDebit(
     tx: Tx,
-    row: SimDebitTable,
+    debit: SimDebit,
     decision: 'approve' | 'decline',
     nowMs: number,
-  ): Promise<SimDebitTable> {
+  ): Promise<SimDebit> {
     const status = decision === 'approve' ? 'completed' : 'failed';
     const reason = decision === 'approve' ? null : 'declined';
     // Only a pending request changes, so two deciders cannot both win.
-    if (!(await decideSimDebit(tx, row.id, status, reason, nowMs))) return await getSimDebit(tx, row.id);
-    return { ...row, status, reason, decided_at_ms: nowMs };
+    if (!(await decideSimDebit(tx, debit.id, status, reason, nowMs))) return await getSimDebit(tx, debit.id);
+    return { ...debit, status, reason, decidedAtMs: nowMs };
   }
 
-  private notificationOf(row: SimDebitTable): { operatorId: string; raw: RawNotification } {
-    return { operatorId: row.operator_id, raw: signSimulatorNotification(this.options.notificationKey, row) };
+  private notificationOf(debit: SimDebit): { operatorId: string; raw: RawNotification } {
+    return {
+      operatorId: debit.operatorId,
+      raw: signSimulatorNotification(this.options.notificationKey, debit),
+    };
   }
 
-  private outcomeWithPortal(row: SimDebitTable): DebitOutcome {
-    const outcome = outcomeOf(row);
-    if (outcome.state === 'pending' && row.kind === 'portal') {
+  private outcomeWithPortal(debit: SimDebit): DebitOutcome {
+    const outcome = outcomeOf(debit);
+    if (outcome.state === 'pending' && debit.kind === 'portal') {
       return {
         state: 'pending',
-        redirectUrl: `${this.options.publicUrl()}/sandbox/operator-portal/${row.id}`,
+        redirectUrl: `${this.options.publicUrl()}/sandbox/operator-portal/${debit.id}`,
       };
     }
     return outcome;
@@ -497,12 +504,11 @@ export class SimulatorDesk {
     return 'wrong';
   }
 
-  private async sendGuidedSms(tx: Tx, operator: Operator, row: SimDebitTable, nowMs: number): Promise<void> {
-    const amount = xof(Number(row.amount_xof));
+  private async sendGuidedSms(tx: Tx, operator: Operator, debit: SimDebit, nowMs: number): Promise<void> {
     await insertSandboxSms(
       tx,
-      row.phone,
-      `${operator.name}: paiement de ${amount} FCFA à ${row.merchant_name} en attente. Faites ${operator.ussdCode ?? '#'} pour payer.`,
+      debit.phone,
+      `${operator.name}: paiement de ${debit.amountXof} FCFA à ${debit.merchantName} en attente. Faites ${operator.ussdCode ?? '#'} pour payer.`,
       nowMs,
     );
   }

@@ -1,4 +1,4 @@
-import type { Project, ProjectSettings } from '../core/project.js';
+import type { Project, ProjectAuth, ProjectSettings } from '../core/project.js';
 import type { Tx } from './database.js';
 import { prepared } from './prepared.js';
 import type { ProjectTable } from './schema.js';
@@ -108,13 +108,13 @@ const projectByApikey = prepared((tx, p: { apikey: string }) =>
 );
 
 /**
- * The stored row of the project with this Apikey, for authentication: it compares the token's
- * hash, which the `Project` does not carry, and the project cache keeps the row to compare later
- * requests with.
+ * The project with this Apikey and its token's hash, for authentication: it compares the hash,
+ * which the `Project` does not carry, and the project cache keeps both to compare later requests
+ * with. The row is mapped here, once per read, never per cache hit.
  */
-export async function findProjectRowByApikey(tx: Tx, apikey: string): Promise<ProjectTable | undefined> {
+export async function findProjectAuthByApikey(tx: Tx, apikey: string): Promise<ProjectAuth | undefined> {
   const [row] = await projectByApikey.rows(tx, { apikey });
-  return row;
+  return row === undefined ? undefined : { project: projectFromRow(row), tokenHash: row.token_hash };
 }
 
 /** Projects, oldest or newest first. */

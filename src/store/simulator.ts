@@ -1,4 +1,13 @@
+import { oneOf } from '../core/assert.js';
 import { newId } from '../core/ids.js';
+import { xof } from '../core/money.js';
+import {
+  SIM_DEBIT_KINDS,
+  SIM_DEBIT_STATUSES,
+  type SimDebit,
+  type SimDebitKind,
+  type SimDebitStatus,
+} from '../core/sim-debit.js';
 import type { Tx } from './database.js';
 import type { SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js';
 
@@ -8,27 +17,72 @@ import type { SimDebitTable, SimUssdCodeTable } from './schema-payin-surface.js'
  * (`sim_ussd_codes`), and the SMS the sandbox inbox keeps for the console.
  */
 
+/** The one mapping of a `sim_debits` row to the core's `SimDebit`: a kind or status outside the unions is a bug. */
+function simDebitFromRow(row: SimDebitTable): SimDebit {
+  return {
+    id: row.id,
+    reference: row.reference,
+    operatorId: row.operator_id,
+    phone: row.phone,
+    amountXof: xof(Number(row.amount_xof)),
+    kind: oneOf(SIM_DEBIT_KINDS, row.kind, 'simulated debit kind', row.id),
+    status: oneOf(SIM_DEBIT_STATUSES, row.status, 'simulated debit status', row.id),
+    reason: row.reason,
+    operatorReference: row.operator_reference,
+    merchantName: row.merchant_name,
+    description: row.description,
+    returnUrl: row.return_url,
+    createdAtMs: Number(row.created_at_ms),
+    decidedAtMs: row.decided_at_ms === null ? null : Number(row.decided_at_ms),
+  };
+}
+
+function simDebitToRow(debit: SimDebit): SimDebitTable {
+  return {
+    id: debit.id,
+    reference: debit.reference,
+    operator_id: debit.operatorId,
+    phone: debit.phone,
+    amount_xof: debit.amountXof,
+    kind: debit.kind,
+    status: debit.status,
+    reason: debit.reason,
+    operator_reference: debit.operatorReference,
+    merchant_name: debit.merchantName,
+    description: debit.description,
+    return_url: debit.returnUrl,
+    created_at_ms: debit.createdAtMs,
+    decided_at_ms: debit.decidedAtMs,
+  };
+}
+
 /** A debit request by Cauri's reference. */
-export async function findSimDebitByReference(tx: Tx, reference: string): Promise<SimDebitTable | undefined> {
-  return await tx.selectFrom('sim_debits').selectAll().where('reference', '=', reference).executeTakeFirst();
+export async function findSimDebitByReference(tx: Tx, reference: string): Promise<SimDebit | undefined> {
+  const row = await tx
+    .selectFrom('sim_debits')
+    .selectAll()
+    .where('reference', '=', reference)
+    .executeTakeFirst();
+  return row === undefined ? undefined : simDebitFromRow(row);
 }
 
 /** A debit request by its id (`PSH…`) or Cauri reference. */
-export async function findSimDebit(tx: Tx, idOrReference: string): Promise<SimDebitTable | undefined> {
-  return await tx
+export async function findSimDebit(tx: Tx, idOrReference: string): Promise<SimDebit | undefined> {
+  const row = await tx
     .selectFrom('sim_debits')
     .selectAll()
     .where((eb) => eb.or([eb('id', '=', idOrReference), eb('reference', '=', idOrReference)]))
     .executeTakeFirst();
+  return row === undefined ? undefined : simDebitFromRow(row);
 }
 
-export async function insertSimDebit(tx: Tx, row: SimDebitTable): Promise<void> {
-  await tx.insertInto('sim_debits').values(row).execute();
+export async function insertSimDebit(tx: Tx, debit: SimDebit): Promise<void> {
+  await tx.insertInto('sim_debits').values(simDebitToRow(debit)).execute();
 }
 
 /** The number's pending guided USSD and push requests, oldest first. */
-export async function pendingSimDebitsToDial(tx: Tx, phone: string): Promise<SimDebitTable[]> {
-  return await tx
+export async function pendingSimDebitsToDial(tx: Tx, phone: string): Promise<SimDebit[]> {
+  const rows = await tx
     .selectFrom('sim_debits')
     .selectAll()
     .where('phone', '=', phone)
@@ -37,15 +91,16 @@ export async function pendingSimDebitsToDial(tx: Tx, phone: string): Promise<Sim
     .orderBy('created_at_ms')
     .orderBy('id')
     .execute();
+  return rows.map(simDebitFromRow);
 }
 
 /** Pending requests of these kinds, oldest first, at most `limit`; of one number when `phone` is given. */
 export async function pendingSimDebits(
   tx: Tx,
-  kinds: readonly string[],
+  kinds: readonly SimDebitKind[],
   phone: string | undefined,
   limit: number,
-): Promise<SimDebitTable[]> {
+): Promise<SimDebit[]> {
   let query = tx
     .selectFrom('sim_debits')
     .selectAll()
@@ -55,7 +110,7 @@ export async function pendingSimDebits(
     .orderBy('id')
     .limit(limit);
   if (phone !== undefined) query = query.where('phone', '=', phone);
-  return await query.execute();
+  return (await query.execute()).map(simDebitFromRow);
 }
 
 /**
@@ -65,7 +120,7 @@ export async function pendingSimDebits(
 export async function decideSimDebit(
   tx: Tx,
   id: string,
-  status: string,
+  status: Exclude<SimDebitStatus, 'pending'>,
   reason: string | null,
   nowMs: number,
 ): Promise<boolean> {
@@ -78,8 +133,10 @@ export async function decideSimDebit(
   return Number(updated.numUpdatedRows) === 1;
 }
 
-export async function getSimDebit(tx: Tx, id: string): Promise<SimDebitTable> {
-  return await tx.selectFrom('sim_debits').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+export async function getSimDebit(tx: Tx, id: string): Promise<SimDebit> {
+  return simDebitFromRow(
+    await tx.selectFrom('sim_debits').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+  );
 }
 
 /** A credit the simulated operator received; a repeat of a reference is the same credit: the first is kept. */
