@@ -32,8 +32,13 @@ const OPERATOR_DELAY_MS = 4_000;
 const WORKERS = 12;
 const OPERATIONS = 240;
 const KILL_AFTER = 90;
-/** An event refused once is retried 30 s later (±20 %, ADR 0006), after a takeover of up to a lease. */
-const SETTLE_TIMEOUT_MS = 90_000;
+/**
+ * An event refused once is retried 30 s later (±20 %, ADR 0006), after a takeover of up to a lease;
+ * on a loaded machine the first deliveries themselves queue behind the load (a helper's run once
+ * needed more than 90 s). The wait ends as soon as everything is settled, so a long bound costs
+ * nothing when the test passes.
+ */
+const SETTLE_TIMEOUT_MS = 150_000;
 const PAYER_XOF = 200_000;
 
 type Kind = 'topup1' | 'topup0' | 'merchant' | 'payin';
@@ -361,5 +366,5 @@ describe.skipIf(pgReason !== undefined)('three instances on one PostgreSQL, one 
     expect(refused.size).toBeGreaterThan(0);
     expect(takeoverMs).toBeGreaterThanOrEqual(0);
     expect(takeoverMs).toBeLessThan(LEASE_SECONDS * 1000 + 3_000);
-  }, 150_000);
+  }, 240_000);
 });
