@@ -19,7 +19,7 @@ const PHONES = Array.from({ length: 12 }, (_, i) => `226701${String(20_000 + i).
 describe.each(BACKENDS)('waves of payouts on %s', (backend) => {
   let gw: TestGateway;
   afterEach(async () => {
-    await gw.close();
+    await gw.destroy();
   });
 
   async function payout(phone: string, amount: number, transactionId: string, straight = false) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,13 +31,15 @@ describe('SMS provider from the environment', () => {
         systemType: 'OTP',
       },
     });
-    const file = join(mkdtempSync(join(tmpdir(), 'cauri-sms-')), 'password');
+    const dir = mkdtempSync(join(tmpdir(), 'cauri-sms-'));
+    const file = join(dir, 'password');
     writeFileSync(file, 'fromfile\n');
     const settings = smsSettingsFromEnv({
       ...smppEnv,
       CAURI_SMPP_PASSWORD: undefined,
       CAURI_SMPP_PASSWORD_FILE: file,
     });
+    rmSync(dir, { recursive: true, force: true });
     expect(settings?.provider === 'smpp' && settings.smpp.password).toBe('fromfile');
     const provider = smsProviderFromEnv(smppEnv);
     expect(provider?.name).toBe('smpp');
