@@ -18,7 +18,8 @@ describe.each(BACKENDS)('seeding the sandbox from several instances at once on %
     await test.destroy();
   });
 
-  it('creates the demo project once and lets every instance start', async () => {
+  /** A fresh database and three more handles on it, as three more gateway processes would open it. */
+  async function fourInstances(): Promise<Database[]> {
     test = await openTestDatabase(backend);
     const { env } = test;
     for (let i = 0; i < 3; i++) {
@@ -28,7 +29,11 @@ describe.each(BACKENDS)('seeding the sandbox from several instances at once on %
           : openDatabase({ dataDir: env.CAURI_DATA_DIR ?? '' })),
       );
     }
-    const seeded = await Promise.all([test.db, ...others].map((db) => seedSandbox(db, Date.now())));
+    return [test.db, ...others];
+  }
+
+  it('creates the demo project once and lets every instance start', async () => {
+    const seeded = await Promise.all((await fourInstances()).map((db) => seedSandbox(db, Date.now())));
     expect(seeded.filter((s) => s.created)).toHaveLength(1);
     expect(new Set(seeded.map((s) => s.projectId)).size).toBe(1);
     const wallets = await test.db.command((tx) =>
@@ -41,16 +46,7 @@ describe.each(BACKENDS)('seeding the sandbox from several instances at once on %
   // console_users_username_key": two instances both found no demo account, both hashed its
   // password, and the second insert lost.
   it('creates the demo console account once and lets every instance start', async () => {
-    test = await openTestDatabase(backend);
-    const { env } = test;
-    for (let i = 0; i < 3; i++) {
-      others.push(
-        await (env.DATABASE_URL !== undefined
-          ? openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: ':memory:', poolSize: 3 })
-          : openDatabase({ dataDir: env.CAURI_DATA_DIR ?? '' })),
-      );
-    }
-    const seeded = await Promise.all([test.db, ...others].map((db) => seedConsoleUser(db, Date.now())));
+    const seeded = await Promise.all((await fourInstances()).map((db) => seedConsoleUser(db, Date.now())));
     expect(seeded.filter((s) => s.created)).toHaveLength(1);
     const users = await test.db.command((tx) =>
       tx.selectFrom('console_users').select('username').where('username', '=', DEMO_CONSOLE_USER).execute(),
